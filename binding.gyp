@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "tsniff_pcap",
+      "sources": ["native/tsniff_pcap.c"],
+      "libraries": ["-lpcap"],
+      "cflags": ["-O2", "-Wall", "-Wno-unused-parameter"]
+    }
+  ]
+}

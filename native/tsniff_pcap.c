@@ -1,0 +1,586 @@
+/*
+ * tsniff_pcap: a small Node-API addon over libpcap.
+ *
+ * Design (see docs/ARCHITECTURE.md):
+ *  - Node-API only, so one build works across Node versions.
+ *  - Live capture never blocks the event loop: the handle is non-blocking and its selectable fd is
+ *    watched with a uv_poll_t on Node's own loop. When the fd is readable we drain pcap_dispatch()
+ *    into one batch buffer laid out as pcap file records (16-byte header + bytes) and make ONE call
+ *    into JavaScript per batch, never one per packet. The record layout means `-w` can write a batch
+ *    as it is.
+ *  - Filters are compiled by libpcap (pcap_compile on a pcap_open_dead handle) and returned to JS as a
+ *    flat Uint32Array (code, jt, jf, k) so JS can disassemble them (-d) and run them over files.
+ *  - filterBatch() runs libpcap's own bpf_filter over a whole batch in one call: it is the oracle that
+ *    the JS evaluator is tested against.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <uv.h>
+#include <pcap/pcap.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <errno.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <netpacket/packet.h>
+
+#define CHECK(call)                                                            \
+  do {                                                                         \
+    napi_status status_ = (call);                                              \
+    if (status_ != napi_ok) {                                                  \
+      napi_throw_error(env, NULL, "tsniff native: N-API call failed: " #call); \
+      return NULL;                                                             \
+    }                                                                          \
+  } while (0)
+
+static napi_value make_string(napi_env env, const char *s) {
+  napi_value v;
+  if (!s) { napi_get_null(env, &v); return v; }
+  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+static napi_value make_int(napi_env env, int64_t n) {
+  napi_value v; napi_create_int64(env, n, &v); return v;
+}
+static napi_value make_bool(napi_env env, int b) {
+  napi_value v; napi_get_boolean(env, b, &v); return v;
+}
+static void set_prop(napi_env env, napi_value obj, const char *k, napi_value v) {
+  napi_set_named_property(env, obj, k, v);
+}
+
+static int get_string(napi_env env, napi_value v, char *out, size_t cap) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, out, cap, &len) != napi_ok) return -1;
+  return (int)len;
+}
+static int64_t get_int(napi_env env, napi_value v, int64_t dflt) {
+  napi_valuetype t; int64_t n;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return dflt;
+  if (napi_get_value_int64(env, v, &n) != napi_ok) return dflt;
+  return n;
+}
+static int get_bool_prop(napi_env env, napi_value obj, const char *k, int dflt) {
+  napi_value v; napi_valuetype t; bool b;
+  if (napi_get_named_property(env, obj, k, &v) != napi_ok) return dflt;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_boolean) return dflt;
+  napi_get_value_bool(env, v, &b);
+  return b;
+}
+static int64_t get_int_prop(napi_env env, napi_value obj, const char *k, int64_t dflt) {
+  napi_value v;
+  if (napi_get_named_property(env, obj, k, &v) != napi_ok) return dflt;
+  return get_int(env, v, dflt);
+}
+
+/* Error objects carry libpcap's text as message and a code naming the kind of failure. */
+static void throw_code(napi_env env, const char *code, const char *msg) {
+  napi_throw_error(env, code, msg);
+}
+
+static napi_value sockaddr_to_js(napi_env env, struct sockaddr *sa) {
+  char buf[INET6_ADDRSTRLEN + 1];
+  if (!sa) return make_string(env, NULL);
+  if (sa->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, buf, sizeof buf);
+    return make_string(env, buf);
+  }
+  if (sa->sa_family == AF_INET6) {
+    inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, buf, sizeof buf);
+    return make_string(env, buf);
+  }
+  if (sa->sa_family == AF_PACKET) {
+    struct sockaddr_ll *ll = (struct sockaddr_ll *)sa;
+    char mac[3 * 8 + 1]; size_t o = 0; int i;
+    mac[0] = 0;
+    for (i = 0; i < ll->sll_halen && i < 8; i++) o += snprintf(mac + o, sizeof mac - o, i ? ":%02x" : "%02x", ll->sll_addr[i]);
+    return make_string(env, mac);
+  }
+  return make_string(env, NULL);
+}
+
+/* findAllDevs(): [{name, description, flags, loopback, up, running, wireless, addresses:[{family, addr, netmask, broadaddr}]}] */
+static napi_value find_all_devs(napi_env env, napi_callback_info info) {
+  char err[PCAP_ERRBUF_SIZE];
+  pcap_if_t *devs = NULL, *d;
+  napi_value arr; uint32_t i = 0;
+  (void)info;
+  if (pcap_findalldevs(&devs, err) != 0) { throw_code(env, "EPCAP", err); return NULL; }
+  CHECK(napi_create_array(env, &arr));
+  for (d = devs; d; d = d->next) {
+    napi_value o, addrs; pcap_addr_t *a; uint32_t j = 0;
+    napi_create_object(env, &o);
+    set_prop(env, o, "name", make_string(env, d->name));
+    set_prop(env, o, "description", make_string(env, d->description));
+    set_prop(env, o, "flags", make_int(env, d->flags));
+    set_prop(env, o, "loopback", make_bool(env, (d->flags & PCAP_IF_LOOPBACK) != 0));
+    set_prop(env, o, "up", make_bool(env, (d->flags & PCAP_IF_UP) != 0));
+    set_prop(env, o, "running", make_bool(env, (d->flags & PCAP_IF_RUNNING) != 0));
+    set_prop(env, o, "wireless", make_bool(env, (d->flags & PCAP_IF_WIRELESS) != 0));
+    set_prop(env, o, "connectionStatus", make_int(env, d->flags & PCAP_IF_CONNECTION_STATUS));
+    napi_create_array(env, &addrs);
+    for (a = d->addresses; a; a = a->next) {
+      napi_value ao; const char *fam = "other";
+      if (!a->addr) continue;
+      if (a->addr->sa_family == AF_INET) fam = "inet";
+      else if (a->addr->sa_family == AF_INET6) fam = "inet6";
+      else if (a->addr->sa_family == AF_PACKET) fam = "link";
+      napi_create_object(env, &ao);
+      set_prop(env, ao, "family", make_string(env, fam));
+      set_prop(env, ao, "addr", sockaddr_to_js(env, a->addr));
+      set_prop(env, ao, "netmask", sockaddr_to_js(env, a->netmask));
+      set_prop(env, ao, "broadaddr", sockaddr_to_js(env, a->broadaddr));
+      napi_set_element(env, addrs, j++, ao);
+    }
+    set_prop(env, o, "addresses", addrs);
+    napi_set_element(env, arr, i++, o);
+  }
+  pcap_freealldevs(devs);
+  return arr;
+}
+
+/* compile(expr, linktype, snaplen, optimize, netmask) -> Uint32Array [code, jt, jf, k]*n; throws libpcap's text */
+static napi_value compile_filter(napi_env env, napi_callback_info info) {
+  size_t argc = 5; napi_value argv[5];
+  char *expr; size_t len = 0;
+  int linktype, snaplen, optimize; uint32_t netmask;
+  pcap_t *dead; struct bpf_program prog;
+  napi_value ab, arr; void *data; u_int i, n;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) { throw_code(env, "EINVAL", "compile(expr, linktype, snaplen, optimize, netmask)"); return NULL; }
+  CHECK(napi_get_value_string_utf8(env, argv[0], NULL, 0, &len));
+  expr = malloc(len + 1);
+  if (!expr) { throw_code(env, "ENOMEM", "out of memory"); return NULL; }
+  napi_get_value_string_utf8(env, argv[0], expr, len + 1, &len);
+  linktype = (int)get_int(env, argc > 1 ? argv[1] : NULL, DLT_EN10MB);
+  snaplen = (int)get_int(env, argc > 2 ? argv[2] : NULL, 262144);
+  optimize = (int)get_int(env, argc > 3 ? argv[3] : NULL, 1);
+  netmask = (uint32_t)get_int(env, argc > 4 ? argv[4] : NULL, PCAP_NETMASK_UNKNOWN);
+  dead = pcap_open_dead(linktype, snaplen);
+  if (!dead) { free(expr); throw_code(env, "EPCAP", "pcap_open_dead failed"); return NULL; }
+  if (pcap_compile(dead, &prog, expr, optimize, netmask) != 0) {
+    char msg[PCAP_ERRBUF_SIZE + 64];
+    snprintf(msg, sizeof msg, "%s", pcap_geterr(dead));
+    pcap_close(dead); free(expr);
+    throw_code(env, "EFILTER", msg);
+    return NULL;
+  }
+  free(expr);
+  n = prog.bf_len;
+  CHECK(napi_create_arraybuffer(env, (size_t)n * 16, &data, &ab));
+  for (i = 0; i < n; i++) {
+    uint32_t *w = (uint32_t *)data + i * 4;
+    w[0] = prog.bf_insns[i].code; w[1] = prog.bf_insns[i].jt; w[2] = prog.bf_insns[i].jf; w[3] = prog.bf_insns[i].k;
+  }
+  pcap_freecode(&prog); pcap_close(dead);
+  CHECK(napi_create_typedarray(env, napi_uint32_array, (size_t)n * 4, ab, 0, &arr));
+  return arr;
+}
+
+static int js_to_program(napi_env env, napi_value v, struct bpf_program *prog) {
+  napi_typedarray_type t; size_t n; void *data; napi_value ab; size_t off; u_int i;
+  if (napi_get_typedarray_info(env, v, &t, &n, &data, &ab, &off) != napi_ok || t != napi_uint32_array || n % 4) return -1;
+  prog->bf_len = (u_int)(n / 4);
+  prog->bf_insns = calloc(prog->bf_len ? prog->bf_len : 1, sizeof(struct bpf_insn));
+  if (!prog->bf_insns) return -1;
+  for (i = 0; i < prog->bf_len; i++) {
+    uint32_t *w = (uint32_t *)data + i * 4;
+    prog->bf_insns[i].code = (u_short)w[0]; prog->bf_insns[i].jt = (u_char)w[1];
+    prog->bf_insns[i].jf = (u_char)w[2]; prog->bf_insns[i].k = w[3];
+  }
+  return 0;
+}
+
+/* filterBatch(program, buf, offsets, caplens, wirelens, count) -> Uint32Array of bpf_filter's return values.
+ * One call per batch: libpcap's own verdicts, used as the oracle for the JS evaluator and by tests. */
+static napi_value filter_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 6; napi_value argv[6];
+  struct bpf_program prog; void *buf; size_t buflen;
+  napi_typedarray_type t; size_t n; void *offs, *caps, *wires; napi_value ab, out; size_t off;
+  void *res; uint32_t count, i;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 6 || js_to_program(env, argv[0], &prog) != 0) { throw_code(env, "EINVAL", "filterBatch(program, buf, offs, caplens, wirelens, count)"); return NULL; }
+  CHECK(napi_get_buffer_info(env, argv[1], &buf, &buflen));
+  CHECK(napi_get_typedarray_info(env, argv[2], &t, &n, &offs, &ab, &off));
+  CHECK(napi_get_typedarray_info(env, argv[3], &t, &n, &caps, &ab, &off));
+  CHECK(napi_get_typedarray_info(env, argv[4], &t, &n, &wires, &ab, &off));
+  count = (uint32_t)get_int(env, argv[5], 0);
+  CHECK(napi_create_arraybuffer(env, (size_t)count * 4 + 4, &res, &ab));
+  for (i = 0; i < count; i++) {
+    uint32_t o = ((uint32_t *)offs)[i], c = ((uint32_t *)caps)[i], w = ((uint32_t *)wires)[i];
+    if ((size_t)o + c > buflen) { ((uint32_t *)res)[i] = 0; continue; }
+    ((uint32_t *)res)[i] = bpf_filter(prog.bf_insns, (const u_char *)buf + o, w, c);
+  }
+  free(prog.bf_insns);
+  CHECK(napi_create_typedarray(env, napi_uint32_array, count, ab, 0, &out));
+  return out;
+}
+
+static napi_value lib_version(napi_env env, napi_callback_info info) {
+  (void)info; return make_string(env, pcap_lib_version());
+}
+static napi_value dlt_name(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  return make_string(env, pcap_datalink_val_to_name((int)get_int(env, argv[0], -1)));
+}
+static napi_value dlt_description(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  return make_string(env, pcap_datalink_val_to_description((int)get_int(env, argv[0], -1)));
+}
+static napi_value dlt_value(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1]; char name[128];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (get_string(env, argv[0], name, sizeof name) < 0) return make_int(env, -1);
+  return make_int(env, pcap_datalink_name_to_val(name));
+}
+/* lookupNet(device) -> {net, mask} or null (tcpdump compiles with the device's netmask) */
+static napi_value lookup_net(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1], o; char dev[256], err[PCAP_ERRBUF_SIZE];
+  bpf_u_int32 net = 0, mask = 0;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (get_string(env, argv[0], dev, sizeof dev) < 0) return make_string(env, NULL);
+  if (pcap_lookupnet(dev, &net, &mask, err) != 0) return make_string(env, NULL);
+  napi_create_object(env, &o);
+  set_prop(env, o, "net", make_int(env, ntohl(net)));
+  set_prop(env, o, "mask", make_int(env, ntohl(mask)));
+  return o;
+}
+
+/* ---------------------------------------------------------------- live capture */
+
+typedef struct {
+  pcap_t *p;
+  napi_env env;
+  napi_ref self;       /* keeps the JS object alive while polling */
+  napi_ref cb;         /* onBatch(err, buffer, count, done) */
+  uv_poll_t *poll;
+  int fd;
+  int polling;
+  int closed;
+  int nano;
+  int64_t remaining;   /* packets still wanted; -1 = unlimited */
+  uint8_t *buf; size_t cap, used; uint32_t count;
+  uint64_t delivered;
+} Live;
+
+static void live_flush(Live *h, int done, const char *errmsg) {
+  napi_env env = h->env;
+  napi_handle_scope scope; napi_value cb, global, argv[4], res;
+  if (!h->cb) return;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_get_reference_value(env, h->cb, &cb);
+  napi_get_global(env, &global);
+  if (errmsg) {
+    napi_value msg; napi_create_string_utf8(env, errmsg, NAPI_AUTO_LENGTH, &msg);
+    napi_create_error(env, NULL, msg, &argv[0]);
+  } else napi_get_null(env, &argv[0]);
+  if (h->used) {
+    void *d; napi_create_buffer_copy(env, h->used, h->buf, &d, &argv[1]);
+  } else napi_get_null(env, &argv[1]);
+  argv[2] = make_int(env, h->count);
+  argv[3] = make_bool(env, done);
+  h->delivered += h->count;
+  h->used = 0; h->count = 0;
+  /* JS exceptions thrown by the callback become uncaught exceptions of the process, as for any event. */
+  if (napi_make_callback(env, NULL, global, cb, 4, argv, &res) != napi_ok) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) { napi_value e; napi_get_and_clear_last_exception(env, &e); napi_fatal_exception(env, e); }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *bytes) {
+  Live *h = (Live *)user;
+  size_t need = 16 + hdr->caplen;
+  uint32_t *w;
+  if (h->used + need > h->cap) {
+    if (need > h->cap) { /* cannot happen with snaplen <= cap, but never overflow */
+      uint8_t *nb = realloc(h->buf, need * 2); if (!nb) return; h->buf = nb; h->cap = need * 2;
+    } else live_flush(h, 0, NULL);
+    if (h->closed || !h->p) return;
+  }
+  w = (uint32_t *)(h->buf + h->used);
+  w[0] = (uint32_t)hdr->ts.tv_sec; w[1] = (uint32_t)hdr->ts.tv_usec; w[2] = hdr->caplen; w[3] = hdr->len;
+  memcpy(h->buf + h->used + 16, bytes, hdr->caplen);
+  h->used += need; h->count++;
+}
+
+static void live_stop_poll(Live *h);
+
+static void drain_live(Live *h) {
+  int rounds = 0;
+  if (!h->p || h->closed) return;
+  /* Drain what the kernel has ready (bounded so one busy interface cannot starve the loop). */
+  while (rounds++ < 64 && h->p) {
+    int cnt = h->remaining < 0 ? -1 : (int)(h->remaining > 0x7fffffff ? 0x7fffffff : h->remaining);
+    int n;
+    if (cnt == 0) break;
+    n = pcap_dispatch(h->p, cnt, on_packet, (u_char *)h);
+    if (!h->p || h->closed) return;
+    if (n < 0) {
+      char msg[PCAP_ERRBUF_SIZE + 8];
+      snprintf(msg, sizeof msg, "%s", n == PCAP_ERROR_BREAK ? "capture interrupted" : pcap_geterr(h->p));
+      live_stop_poll(h);
+      live_flush(h, 1, n == PCAP_ERROR_BREAK ? NULL : msg);
+      return;
+    }
+    if (h->remaining > 0) h->remaining -= n;
+    if (n == 0) break;
+  }
+  if (h->remaining == 0) { live_stop_poll(h); live_flush(h, 1, NULL); return; }
+  if (h->count) live_flush(h, 0, NULL);
+}
+
+static void on_readable(uv_poll_t *poll, int status, int events) {
+  Live *h = (Live *)poll->data;
+  (void)events;
+  if (!h->p || h->closed) return;
+  if (status < 0) { live_stop_poll(h); live_flush(h, 1, uv_strerror(status)); return; }
+  drain_live(h);
+}
+
+static void on_poll_closed(uv_handle_t *hd) { free(hd); }
+
+static void live_stop_poll(Live *h) {
+  if (h->poll && h->polling) { uv_poll_stop(h->poll); h->polling = 0; }
+}
+
+static void live_release(Live *h) {
+  live_stop_poll(h);
+  if (h->poll) { uv_close((uv_handle_t *)h->poll, on_poll_closed); h->poll = NULL; }
+  if (h->p) { pcap_close(h->p); h->p = NULL; }
+  if (h->cb) { napi_delete_reference(h->env, h->cb); h->cb = NULL; }
+  if (h->self) { napi_delete_reference(h->env, h->self); h->self = NULL; }
+  h->closed = 1;
+}
+
+static void live_finalize(napi_env env, void *data, void *hint) {
+  Live *h = (Live *)data; (void)env; (void)hint;
+  live_release(h);
+  free(h->buf); free(h);
+}
+
+static Live *unwrap_this(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
+  napi_value self; void *p = NULL;
+  if (napi_get_cb_info(env, info, argc, argv, &self, NULL) != napi_ok) return NULL;
+  if (napi_unwrap(env, self, &p) != napi_ok || !p) { napi_throw_error(env, "EINVAL", "not a live handle"); return NULL; }
+  return (Live *)p;
+}
+
+static const char *pcap_status_code(int rc) {
+  switch (rc) {
+    case PCAP_ERROR_NO_SUCH_DEVICE: return "ENODEV";
+    case PCAP_ERROR_PERM_DENIED: case PCAP_ERROR_PROMISC_PERM_DENIED: return "EPERM";
+    case PCAP_ERROR_IFACE_NOT_UP: return "ENETDOWN";
+    default: return "EPCAP";
+  }
+}
+
+/* Live(device, {snaplen, promisc, bufferSize, immediate, nano, timeoutMs, direction, datalink}) */
+static napi_value live_ctor(napi_env env, napi_callback_info info) {
+  size_t argc = 2; napi_value argv[2], self;
+  char dev[512], err[PCAP_ERRBUF_SIZE]; Live *h; int rc; int64_t v;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
+  if (argc < 1 || get_string(env, argv[0], dev, sizeof dev) < 0) { throw_code(env, "EINVAL", "Live(device, options)"); return NULL; }
+  h = calloc(1, sizeof *h);
+  if (!h) { throw_code(env, "ENOMEM", "out of memory"); return NULL; }
+  h->env = env; h->remaining = -1; h->fd = -1;
+  err[0] = 0;
+  h->p = pcap_create(dev, err);
+  if (!h->p) { free(h); throw_code(env, "EPCAP", err); return NULL; }
+  if (argc > 1) {
+    int snap = (int)get_int_prop(env, argv[1], "snaplen", 262144);
+    pcap_set_snaplen(h->p, snap > 0 ? snap : 262144);
+    pcap_set_promisc(h->p, get_bool_prop(env, argv[1], "promisc", 1));
+    v = get_int_prop(env, argv[1], "bufferSize", 0);
+    if (v > 0) pcap_set_buffer_size(h->p, (int)v);
+    pcap_set_timeout(h->p, (int)get_int_prop(env, argv[1], "timeoutMs", 100));
+    if (get_bool_prop(env, argv[1], "immediate", 0)) pcap_set_immediate_mode(h->p, 1);
+    if (get_bool_prop(env, argv[1], "nano", 0)) {
+      if (pcap_set_tstamp_precision(h->p, PCAP_TSTAMP_PRECISION_NANO) == 0) h->nano = 1;
+    }
+  } else {
+    pcap_set_snaplen(h->p, 262144); pcap_set_promisc(h->p, 1); pcap_set_timeout(h->p, 100);
+  }
+  rc = pcap_activate(h->p);
+  if (rc < 0) {
+    char msg[PCAP_ERRBUF_SIZE + 768];
+    const char *perr = pcap_geterr(h->p);
+    if (rc == PCAP_ERROR_NO_SUCH_DEVICE || rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED || rc == PCAP_ERROR_IFACE_NOT_UP)
+      snprintf(msg, sizeof msg, "%s: %s%s%s", dev, pcap_statustostr(rc), perr && *perr ? " (" : "", perr && *perr ? perr : "");
+    else snprintf(msg, sizeof msg, "%s: %s", dev, perr && *perr ? perr : pcap_statustostr(rc));
+    pcap_close(h->p); free(h);
+    throw_code(env, pcap_status_code(rc), msg);
+    return NULL;
+  }
+  if (argc > 1) {
+    v = get_int_prop(env, argv[1], "datalink", -1);
+    if (v >= 0 && pcap_set_datalink(h->p, (int)v) != 0) {
+      char msg[PCAP_ERRBUF_SIZE]; snprintf(msg, sizeof msg, "%s", pcap_geterr(h->p));
+      pcap_close(h->p); free(h); throw_code(env, "EPCAP", msg); return NULL;
+    }
+    v = get_int_prop(env, argv[1], "direction", 0); /* 0 inout, 1 in, 2 out */
+    if (v == 1 || v == 2) {
+      if (pcap_setdirection(h->p, v == 1 ? PCAP_D_IN : PCAP_D_OUT) != 0) {
+        char msg[PCAP_ERRBUF_SIZE]; snprintf(msg, sizeof msg, "%s", pcap_geterr(h->p));
+        pcap_close(h->p); free(h); throw_code(env, "EPCAP", msg); return NULL;
+      }
+    }
+  }
+  if (pcap_setnonblock(h->p, 1, err) != 0) { pcap_close(h->p); free(h); throw_code(env, "EPCAP", err); return NULL; }
+  h->fd = pcap_get_selectable_fd(h->p);
+  h->cap = (size_t)pcap_snapshot(h->p) + 16;
+  if (h->cap < (1u << 20)) h->cap = 1u << 20;
+  h->buf = malloc(h->cap);
+  if (!h->buf) { pcap_close(h->p); free(h); throw_code(env, "ENOMEM", "out of memory"); return NULL; }
+  if (napi_wrap(env, self, h, live_finalize, NULL, NULL) != napi_ok) {
+    pcap_close(h->p); free(h->buf); free(h); throw_code(env, "EPCAP", "wrap failed"); return NULL;
+  }
+  return self;
+}
+
+/* start(onBatch, maxCount) */
+static napi_value live_start(napi_env env, napi_callback_info info) {
+  size_t argc = 2; napi_value argv[2], self; Live *h; uv_loop_t *loop;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
+  if (napi_unwrap(env, self, (void **)&h) != napi_ok || !h || !h->p) { throw_code(env, "EINVAL", "capture is closed"); return NULL; }
+  if (h->polling) { throw_code(env, "EINVAL", "capture already started"); return NULL; }
+  if (h->cb) { napi_delete_reference(env, h->cb); h->cb = NULL; }
+  CHECK(napi_create_reference(env, argv[0], 1, &h->cb));
+  h->remaining = argc > 1 ? get_int(env, argv[1], -1) : -1;
+  if (h->remaining <= 0) h->remaining = -1;
+  if (!h->self) CHECK(napi_create_reference(env, self, 1, &h->self));
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  if (!h->poll) {
+    h->poll = calloc(1, sizeof(uv_poll_t));
+    if (!h->poll || uv_poll_init(loop, h->poll, h->fd) != 0) { throw_code(env, "EPCAP", "uv_poll_init failed"); return NULL; }
+    h->poll->data = h;
+  }
+  uv_poll_start(h->poll, UV_READABLE, on_readable);
+  h->polling = 1;
+  return NULL;
+}
+
+/* pause(): stop reading (the kernel keeps buffering); start() resumes. */
+static napi_value live_pause(napi_env env, napi_callback_info info) {
+  size_t argc = 0; Live *h = unwrap_this(env, info, &argc, NULL);
+  if (!h) return NULL;
+  live_stop_poll(h);
+  return NULL;
+}
+
+static napi_value live_set_filter(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1]; struct bpf_program prog; Live *h = unwrap_this(env, info, &argc, argv);
+  if (!h) return NULL;
+  if (!h->p) { throw_code(env, "EINVAL", "capture is closed"); return NULL; }
+  if (js_to_program(env, argv[0], &prog) != 0) { throw_code(env, "EINVAL", "setFilter(program: Uint32Array)"); return NULL; }
+  if (pcap_setfilter(h->p, &prog) != 0) {
+    char msg[PCAP_ERRBUF_SIZE]; snprintf(msg, sizeof msg, "%s", pcap_geterr(h->p));
+    free(prog.bf_insns); throw_code(env, "EFILTER", msg); return NULL;
+  }
+  free(prog.bf_insns);
+  return NULL;
+}
+
+static napi_value live_stats(napi_env env, napi_callback_info info) {
+  size_t argc = 0; struct pcap_stat st; napi_value o; Live *h = unwrap_this(env, info, &argc, NULL);
+  if (!h) return NULL;
+  if (!h->p) { napi_get_null(env, &o); return o; }
+  if (pcap_stats(h->p, &st) != 0) { throw_code(env, "EPCAP", pcap_geterr(h->p)); return NULL; }
+  napi_create_object(env, &o);
+  set_prop(env, o, "received", make_int(env, st.ps_recv));
+  set_prop(env, o, "dropped", make_int(env, st.ps_drop));
+  set_prop(env, o, "ifDropped", make_int(env, st.ps_ifdrop));
+  return o;
+}
+
+static napi_value live_datalink(napi_env env, napi_callback_info info) {
+  size_t argc = 0; Live *h = unwrap_this(env, info, &argc, NULL);
+  if (!h) return NULL;
+  return make_int(env, h->p ? pcap_datalink(h->p) : -1);
+}
+static napi_value live_snaplen(napi_env env, napi_callback_info info) {
+  size_t argc = 0; Live *h = unwrap_this(env, info, &argc, NULL);
+  if (!h) return NULL;
+  return make_int(env, h->p ? pcap_snapshot(h->p) : -1);
+}
+static napi_value live_nano(napi_env env, napi_callback_info info) {
+  size_t argc = 0; Live *h = unwrap_this(env, info, &argc, NULL);
+  if (!h) return NULL;
+  return make_bool(env, h->nano);
+}
+static napi_value live_datalinks(napi_env env, napi_callback_info info) {
+  size_t argc = 0; int *list = NULL, n, i; napi_value arr; Live *h = unwrap_this(env, info, &argc, NULL);
+  if (!h || !h->p) return NULL;
+  n = pcap_list_datalinks(h->p, &list);
+  if (n < 0) { throw_code(env, "EPCAP", pcap_geterr(h->p)); return NULL; }
+  napi_create_array(env, &arr);
+  for (i = 0; i < n; i++) napi_set_element(env, arr, (uint32_t)i, make_int(env, list[i]));
+  pcap_free_datalinks(list);
+  return arr;
+}
+
+static napi_value live_inject(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1]; void *data; size_t len; int rc; Live *h = unwrap_this(env, info, &argc, argv);
+  if (!h) return NULL;
+  if (!h->p) { throw_code(env, "EINVAL", "capture is closed"); return NULL; }
+  CHECK(napi_get_buffer_info(env, argv[0], &data, &len));
+  rc = pcap_inject(h->p, data, len);
+  if (rc < 0) { throw_code(env, "EPCAP", pcap_geterr(h->p)); return NULL; }
+  return make_int(env, rc);
+}
+
+/* close(): stops polling, delivers nothing more, releases the handle. Idempotent. */
+static napi_value live_close(napi_env env, napi_callback_info info) {
+  size_t argc = 0; Live *h = unwrap_this(env, info, &argc, NULL);
+  if (!h) return NULL;
+  live_release(h);
+  return NULL;
+}
+
+/* drain(): deliver whatever is buffered in libpcap now (used when stopping on a signal). */
+static napi_value live_drain(napi_env env, napi_callback_info info) {
+  size_t argc = 0; Live *h = unwrap_this(env, info, &argc, NULL);
+  if (!h) return NULL;
+  drain_live(h);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor fns[] = {
+    {"findAllDevs", NULL, find_all_devs, NULL, NULL, NULL, napi_default, NULL},
+    {"compile", NULL, compile_filter, NULL, NULL, NULL, napi_default, NULL},
+    {"filterBatch", NULL, filter_batch, NULL, NULL, NULL, napi_default, NULL},
+    {"libVersion", NULL, lib_version, NULL, NULL, NULL, napi_default, NULL},
+    {"datalinkName", NULL, dlt_name, NULL, NULL, NULL, napi_default, NULL},
+    {"datalinkDescription", NULL, dlt_description, NULL, NULL, NULL, napi_default, NULL},
+    {"datalinkValue", NULL, dlt_value, NULL, NULL, NULL, napi_default, NULL},
+    {"lookupNet", NULL, lookup_net, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_property_descriptor methods[] = {
+    {"start", NULL, live_start, NULL, NULL, NULL, napi_default, NULL},
+    {"pause", NULL, live_pause, NULL, NULL, NULL, napi_default, NULL},
+    {"drain", NULL, live_drain, NULL, NULL, NULL, napi_default, NULL},
+    {"setFilter", NULL, live_set_filter, NULL, NULL, NULL, napi_default, NULL},
+    {"stats", NULL, live_stats, NULL, NULL, NULL, napi_default, NULL},
+    {"datalink", NULL, live_datalink, NULL, NULL, NULL, napi_default, NULL},
+    {"datalinks", NULL, live_datalinks, NULL, NULL, NULL, napi_default, NULL},
+    {"snaplen", NULL, live_snaplen, NULL, NULL, NULL, napi_default, NULL},
+    {"isNano", NULL, live_nano, NULL, NULL, NULL, napi_default, NULL},
+    {"inject", NULL, live_inject, NULL, NULL, NULL, napi_default, NULL},
+    {"close", NULL, live_close, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_value cls;
+  if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok) return NULL;
+  if (napi_define_class(env, "Live", NAPI_AUTO_LENGTH, live_ctor, NULL, sizeof methods / sizeof methods[0], methods, &cls) != napi_ok) return NULL;
+  napi_set_named_property(env, exports, "Live", cls);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,68 @@
+/**
+ * A batch of packets: the unit that moves through tsniff. Sources (live, pcap, pcapng) fill one and hand it
+ * to the pipeline synchronously; the arrays are reused for the next batch, so a consumer that keeps a packet
+ * beyond the call must copy it (`copyPacket`). No per-packet objects are allocated to carry a batch.
+ */
+export interface PacketBatch {
+  /** backing bytes; packet i is data[offset[i], offset[i] + caplen[i]) */
+  data: Uint8Array;
+  count: number;
+  offset: Uint32Array;
+  caplen: Uint32Array;
+  /** original (on-the-wire) length */
+  wirelen: Uint32Array;
+  /** whole seconds since the epoch (may exceed 2^32 in pcapng) */
+  tsSec: Float64Array;
+  /** nanoseconds within the second */
+  tsNsec: Uint32Array;
+  /** link type of each packet (a pcapng file may mix interfaces) */
+  linktype: Int32Array;
+  /** interface index (pcapng IDB number; 0 for pcap and live) */
+  iface: Uint32Array;
+}
+
+export function createBatch(capacity = 4096): PacketBatch {
+  return {
+    data: new Uint8Array(0),
+    count: 0,
+    offset: new Uint32Array(capacity),
+    caplen: new Uint32Array(capacity),
+    wirelen: new Uint32Array(capacity),
+    tsSec: new Float64Array(capacity),
+    tsNsec: new Uint32Array(capacity),
+    linktype: new Int32Array(capacity),
+    iface: new Uint32Array(capacity),
+  };
+}
+
+/** Grows the per-packet arrays (amortised: doubling) so that index `n` fits. */
+export function ensureCapacity(b: PacketBatch, n: number): void {
+  if (n < b.offset.length) return;
+  let cap = b.offset.length || 1;
+  while (cap <= n) cap *= 2;
+  const grow = <T extends Uint32Array | Float64Array | Int32Array>(a: T, ctor: new (n: number) => T): T => {
+    const x = new ctor(cap);
+    x.set(a);
+    return x;
+  };
+  b.offset = grow(b.offset, Uint32Array);
+  b.caplen = grow(b.caplen, Uint32Array);
+  b.wirelen = grow(b.wirelen, Uint32Array);
+  b.tsSec = grow(b.tsSec, Float64Array);
+  b.tsNsec = grow(b.tsNsec, Uint32Array);
+  b.linktype = grow(b.linktype, Int32Array);
+  b.iface = grow(b.iface, Uint32Array);
+}
+
+/** Information about where packets come from, known when the source opens. */
+export interface SourceInfo {
+  /** "live", "pcap" or "pcapng" */
+  kind: "live" | "pcap" | "pcapng";
+  /** interface name or file path ("-" for stdin) */
+  name: string;
+  /** link type of the first (or only) interface */
+  linktype: number;
+  snaplen: number;
+  /** true when timestamps were recorded with nanosecond resolution */
+  nano: boolean;
+}

@@ -1,0 +1,234 @@
+/**
+ * Reading pcap and pcapng files (or stdin, "-") in big chunks: one read per few megabytes, never per packet.
+ * Records are parsed in place in the read buffer; a record cut by the chunk end is moved to the front and
+ * completed by the next read. Damage (a bad record header, a file that ends inside a record) stops reading
+ * after every good packet before it has been delivered, and is reported with its byte offset.
+ */
+import fs from "node:fs";
+import { createBatch, type PacketBatch, type SourceInfo } from "./batch.js";
+import {
+  detectFormat,
+  FileDamage,
+  parsePcapHeader,
+  parsePcapRecords,
+  PCAP_FILE_HEADER_LEN,
+  type PcapHeader,
+} from "./pcap-format.js";
+import { PcapngParser } from "./pcapng-format.js";
+import type { BatchConsumer, CaptureStats, PacketSource, SourceEnd } from "./source.js";
+
+const CHUNK = 4 << 20;
+const BATCH_MAX = 8192;
+
+/** A reader of raw bytes: a file or a pipe. */
+interface ByteInput {
+  read(buf: Uint8Array, off: number, len: number): Promise<number>;
+  close(): void;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+class FdInput implements ByteInput {
+  constructor(
+    private fd: number,
+    private owned: boolean,
+  ) {}
+  read(buf: Uint8Array, off: number, len: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const attempt = () =>
+        fs.read(this.fd, buf, off, len, null, (err, n) => {
+          // A pipe inherited in non-blocking mode answers EAGAIN when empty: wait and try again.
+          if (err && (err as NodeJS.ErrnoException).code === "EAGAIN") return void sleep(2).then(attempt);
+          if (err) return reject(err);
+          resolve(n);
+        });
+      attempt();
+    });
+  }
+  close(): void {
+    if (this.owned) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        /* already closed */
+      }
+    }
+  }
+}
+
+/** Format-specific record parsing behind one interface (pcap here, pcapng in pcapng-format.ts). */
+export interface RecordParser {
+  readonly format: "pcap" | "pcapng";
+  /** Link type, snaplen and precision of the first interface, once known. */
+  linktype: number;
+  snaplen: number;
+  nano: boolean;
+  /**
+   * Parses data[pos, end) into batch (appending at most max packets) and returns the first unconsumed
+   * offset. `eof` is true when no more bytes will come. Throws FileDamage.
+   */
+  parse(data: Uint8Array, pos: number, end: number, batch: PacketBatch, max: number, fileBase: number, eof: boolean): number;
+}
+
+class PcapParser implements RecordParser {
+  readonly format = "pcap" as const;
+  linktype: number;
+  snaplen: number;
+  nano: boolean;
+  private headerDone = false;
+  constructor(private h: PcapHeader) {
+    this.linktype = h.linktype;
+    this.snaplen = h.snaplen;
+    this.nano = h.nano;
+  }
+  parse(data: Uint8Array, pos: number, end: number, batch: PacketBatch, max: number, fileBase: number): number {
+    if (!this.headerDone) {
+      pos += PCAP_FILE_HEADER_LEN;
+      this.headerDone = true;
+    }
+    return parsePcapRecords(this.h, data, pos, end, batch, max, fileBase);
+  }
+}
+
+export class FileSource implements PacketSource {
+  info!: SourceInfo;
+  private input!: ByteInput;
+  private parser!: RecordParser;
+  private buf = new Uint8Array(CHUNK);
+  private have = 0;
+  /** file offset of buf[0] */
+  private base = 0;
+  private eof = false;
+  private stopped = false;
+  private batch = createBatch(BATCH_MAX);
+
+  private constructor(readonly path: string) {}
+
+  /** Opens the file (or stdin for "-") and reads its header. Throws a clear Error for a missing or non-capture file. */
+  static async open(path: string): Promise<FileSource> {
+    const s = new FileSource(path);
+    if (path === "-") s.input = new FdInput(0, false);
+    else {
+      let fd: number;
+      try {
+        fd = fs.openSync(path, "r");
+        if (fs.fstatSync(fd).isDirectory()) {
+          fs.closeSync(fd);
+          throw Object.assign(new Error(`${path}: is a directory`), { code: "EISDIR" });
+        }
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === "ENOENT") throw Object.assign(new Error(`${path}: No such file or directory`), { code: "ENOENT" });
+        if (err.code === "EACCES") throw Object.assign(new Error(`${path}: Permission denied`), { code: "EACCES" });
+        throw err;
+      }
+      s.input = new FdInput(fd, true);
+    }
+    await s.fill(PCAP_FILE_HEADER_LEN);
+    const name = path === "-" ? "standard input" : path;
+    const fmt = detectFormat(s.buf.subarray(0, s.have));
+    if (fmt === "unknown") {
+      s.input.close();
+      if (s.have === 0) throw Object.assign(new Error(`${name}: empty file, not a pcap or pcapng capture`), { code: "EFORMAT" });
+      throw Object.assign(new Error(`${name}: unknown file format (not pcap or pcapng)`), { code: "EFORMAT" });
+    }
+    if (fmt === "pcap") {
+      let h: PcapHeader;
+      try {
+        h = parsePcapHeader(s.buf.subarray(0, s.have));
+      } catch (e) {
+        s.input.close();
+        throw Object.assign(new Error(`${name}: ${(e as Error).message}`), { code: "EFORMAT" });
+      }
+      s.parser = new PcapParser(h);
+    } else {
+      await s.fill(64 * 1024);
+      s.parser = new PcapngParser();
+      try {
+        s.parser.parse(s.buf, 0, s.have, s.batch, 0, 0, s.eof); // reads the section and first interface headers
+      } catch (e) {
+        s.input.close();
+        throw Object.assign(new Error(`${name}: ${(e as Error).message}`), { code: "EFORMAT" });
+      }
+      s.batch.count = 0;
+    }
+    s.info = { kind: s.parser.format, name: path, linktype: s.parser.linktype, snaplen: s.parser.snaplen, nano: s.parser.nano };
+    return s;
+  }
+
+  /** Reads until at least `want` bytes are buffered or the input ends. */
+  private async fill(want: number): Promise<void> {
+    while (this.have < want && !this.eof) {
+      if (this.have === this.buf.length) {
+        const nb = new Uint8Array(this.buf.length * 2);
+        nb.set(this.buf.subarray(0, this.have));
+        this.buf = nb;
+      }
+      const n = await this.input.read(this.buf, this.have, this.buf.length - this.have);
+      if (n === 0) this.eof = true;
+      this.have += n;
+    }
+  }
+
+  async run(onBatch: BatchConsumer): Promise<SourceEnd> {
+    let pos = 0;
+    let want = Infinity;
+    try {
+      for (;;) {
+        if (this.stopped) return { reason: "stopped" };
+        const b = this.batch;
+        b.count = 0;
+        b.data = this.buf;
+        let next: number;
+        try {
+          next = this.parser.parse(this.buf, pos, this.have, b, Math.min(BATCH_MAX, want), this.base, this.eof);
+        } catch (e) {
+          if (!(e instanceof FileDamage)) throw e;
+          if (b.count) onBatch(b);
+          return { reason: "error", error: e };
+        }
+        if (b.count > 0) {
+          want = onBatch(b);
+          if (want <= 0) return { reason: "count" };
+        }
+        pos = next;
+        if (b.count === BATCH_MAX || (b.count > 0 && b.count === want)) continue; // more complete records may be buffered
+        if (this.eof) {
+          if (pos < this.have) {
+            const missing = this.have - pos;
+            return {
+              reason: "error",
+              error: new FileDamage(
+                `truncated file: the record at byte offset ${this.base + pos} is cut short (${missing} bytes of it present)`,
+                this.base + pos,
+              ),
+            };
+          }
+          return { reason: "eof" };
+        }
+        // Move the incomplete tail to the front and read more.
+        if (pos > 0) {
+          this.buf.copyWithin(0, pos, this.have);
+          this.have -= pos;
+          this.base += pos;
+          pos = 0;
+        }
+        await this.fill(this.have + 1);
+        // The record header may declare more than is buffered: make sure the buffer can hold it.
+        if (this.have === this.buf.length && !this.eof) await this.fill(this.have + 1);
+      }
+    } finally {
+      this.input.close();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  stats(): CaptureStats | null {
+    return null;
+  }
+}

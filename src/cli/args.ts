@@ -1,0 +1,337 @@
+/**
+ * Command-line parsing with tcpdump's flags and meanings: short options may be combined (-nnvX), take their
+ * argument attached or separately (-c5, -c 5), repeat to count (-vvv, -ttt, -XX), and everything after the
+ * options is the filter expression, joined with spaces.
+ */
+
+export type TimeFormat = "default" | "none" | "epoch" | "delta" | "date" | "since-first";
+export type OutputFormat = "text" | "json" | "fields";
+
+export interface CliOptions {
+  interfaces: string[];
+  listInterfaces: boolean;
+  listDatalinks: boolean;
+  count?: number;
+  writeFile?: string;
+  readFile?: string;
+  snaplen: number;
+  promisc: boolean;
+  bufferKiB?: number;
+  numeric: number; // -n count
+  linkHeader: boolean; // -e
+  quiet: boolean; // -q
+  timeFormat: TimeFormat;
+  hex: number; // -x count
+  hexAscii: number; // -X count
+  ascii: boolean; // -A
+  verbose: number; // -v count
+  detail: boolean; // -V
+  lineBuffered: boolean; // -l
+  packetBuffered: boolean; // -U
+  dumpLevel: number; // -d count
+  filterFile?: string; // -F
+  direction?: "in" | "out" | "inout"; // -Q
+  immediate: boolean;
+  nano: boolean; // --time-stamp-precision=nano
+  noOptimize: boolean; // -O
+  datalink?: string; // -y
+  print: boolean; // --print: print packets even with -w
+  format: OutputFormat; // -T
+  fields: string[]; // -e with -T fields
+  displayFilter?: string; // -Y
+  tui: boolean;
+  scripts: string[];
+  version: boolean;
+  help: boolean;
+  filter: string;
+  /** seconds to capture, then stop (--duration) */
+  duration?: number;
+}
+
+export class UsageError extends Error {}
+
+const WITH_ARG = new Set(["i", "c", "w", "r", "s", "B", "F", "Q", "y", "T", "Y", "E"]);
+// -e is a flag (link header) except after -T fields, where tshark uses it for field names: see below.
+
+export function defaultOptions(): CliOptions {
+  return {
+    interfaces: [],
+    listInterfaces: false,
+    listDatalinks: false,
+    snaplen: 262144,
+    promisc: true,
+    numeric: 0,
+    linkHeader: false,
+    quiet: false,
+    timeFormat: "default",
+    hex: 0,
+    hexAscii: 0,
+    ascii: false,
+    verbose: 0,
+    detail: false,
+    lineBuffered: false,
+    packetBuffered: false,
+    dumpLevel: 0,
+    immediate: false,
+    nano: false,
+    noOptimize: false,
+    print: false,
+    format: "text",
+    fields: [],
+    tui: false,
+    scripts: [],
+    version: false,
+    help: false,
+    filter: "",
+  };
+}
+
+function parseCount(flag: string, v: string, min = 1): number {
+  if (!/^\d+$/.test(v)) throw new UsageError(`invalid ${flag} value '${v}': expected a whole number`);
+  const n = Number(v);
+  if (n < min) throw new UsageError(`invalid ${flag} value '${v}': must be at least ${min}`);
+  return n;
+}
+
+export function parseArgs(argv: string[]): CliOptions {
+  const o = defaultOptions();
+  const rest: string[] = [];
+  let tCount = 0;
+  let i = 0;
+  const need = (flag: string): string => {
+    if (i + 1 >= argv.length) throw new UsageError(`option ${flag} requires an argument`);
+    return argv[++i];
+  };
+  const applyShort = (c: string, val: string | undefined) => {
+    switch (c) {
+      case "i":
+        o.interfaces.push(val!);
+        break;
+      case "c":
+        o.count = parseCount("-c", val!);
+        break;
+      case "w":
+        o.writeFile = val!;
+        break;
+      case "r":
+        o.readFile = val!;
+        break;
+      case "s": {
+        const n = parseCount("-s", val!, 0);
+        o.snaplen = n === 0 ? 262144 : n;
+        break;
+      }
+      case "B":
+        o.bufferKiB = parseCount("-B", val!);
+        break;
+      case "F":
+        o.filterFile = val!;
+        break;
+      case "Q":
+        if (val !== "in" && val !== "out" && val !== "inout") throw new UsageError(`-Q takes in, out or inout, not '${val}'`);
+        o.direction = val;
+        break;
+      case "y":
+        o.datalink = val!;
+        break;
+      case "T":
+        if (val === "json" || val === "ek") o.format = "json";
+        else if (val === "fields") o.format = "fields";
+        else if (val === "text") o.format = "text";
+        else throw new UsageError(`-T takes json, fields or text, not '${val}'`);
+        break;
+      case "E":
+        // tshark's -E field options are accepted and ignored for now (tab-separated output).
+        break;
+      case "Y":
+        o.displayFilter = val!;
+        break;
+      case "D":
+        o.listInterfaces = true;
+        break;
+      case "L":
+        o.listDatalinks = true;
+        break;
+      case "p":
+        o.promisc = false;
+        break;
+      case "n":
+        o.numeric++;
+        break;
+      case "e":
+        o.linkHeader = true;
+        break;
+      case "q":
+        o.quiet = true;
+        break;
+      case "t":
+        tCount++;
+        break;
+      case "x":
+        o.hex++;
+        break;
+      case "X":
+        o.hexAscii++;
+        break;
+      case "A":
+        o.ascii = true;
+        break;
+      case "v":
+        o.verbose++;
+        break;
+      case "V":
+        o.detail = true;
+        break;
+      case "l":
+        o.lineBuffered = true;
+        break;
+      case "U":
+        o.packetBuffered = true;
+        break;
+      case "d":
+        o.dumpLevel++;
+        break;
+      case "O":
+        o.noOptimize = true;
+        break;
+      case "h":
+        o.help = true;
+        break;
+      default:
+        throw new UsageError(`unknown option -${c}`);
+    }
+  };
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") {
+      rest.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith("--")) {
+      const eq = a.indexOf("=");
+      const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+      const inline = eq >= 0 ? a.slice(eq + 1) : undefined;
+      const val = () => inline ?? need(`--${name}`);
+      switch (name) {
+        case "interface":
+          o.interfaces.push(val());
+          break;
+        case "list-interfaces":
+          o.listInterfaces = true;
+          break;
+        case "list-data-link-types":
+          o.listDatalinks = true;
+          break;
+        case "immediate-mode":
+          o.immediate = true;
+          break;
+        case "time-stamp-precision": {
+          const v = val();
+          if (v !== "micro" && v !== "nano") throw new UsageError(`--time-stamp-precision takes micro or nano, not '${v}'`);
+          o.nano = v === "nano";
+          break;
+        }
+        case "nano":
+          o.nano = true;
+          break;
+        case "no-promiscuous-mode":
+          o.promisc = false;
+          break;
+        case "packet-buffered":
+          o.packetBuffered = true;
+          break;
+        case "buffer-size":
+          o.bufferKiB = parseCount("--buffer-size", val());
+          break;
+        case "snapshot-length":
+          o.snaplen = parseCount("--snapshot-length", val(), 0) || 262144;
+          break;
+        case "direction": {
+          const v = val();
+          if (v !== "in" && v !== "out" && v !== "inout") throw new UsageError(`--direction takes in, out or inout, not '${v}'`);
+          o.direction = v;
+          break;
+        }
+        case "linktype":
+          o.datalink = val();
+          break;
+        case "print":
+          o.print = true;
+          break;
+        case "duration": {
+          const v = Number(val());
+          if (!(v > 0)) throw new UsageError("--duration takes a positive number of seconds");
+          o.duration = v;
+          break;
+        }
+        case "tui":
+          o.tui = true;
+          break;
+        case "script":
+          o.scripts.push(val());
+          break;
+        case "version":
+          o.version = true;
+          break;
+        case "help":
+          o.help = true;
+          break;
+        default:
+          throw new UsageError(`unknown option --${name}`);
+      }
+      continue;
+    }
+    if (a.length > 1 && a[0] === "-" && a !== "-") {
+      for (let j = 1; j < a.length; j++) {
+        const c = a[j];
+        // After -T fields, -e names a field as in tshark.
+        if (c === "e" && o.format === "fields" && j === a.length - 1 && j === 1) {
+          o.fields.push(need("-e"));
+          break;
+        }
+        if (WITH_ARG.has(c)) {
+          const attached = a.slice(j + 1);
+          applyShort(c, attached.length ? attached : need(`-${c}`));
+          break;
+        }
+        applyShort(c, undefined);
+      }
+      continue;
+    }
+    rest.push(a);
+  }
+  o.timeFormat = (["default", "none", "epoch", "delta", "date", "since-first"] as const)[Math.min(tCount, 5)];
+  o.filter = rest.join(" ");
+  if (o.format === "fields" && o.fields.length === 0 && !o.help) throw new UsageError("-T fields needs at least one -e FIELD");
+  return o;
+}
+
+export const USAGE = `Usage: tsniff [-AdDehlLnOpqStuUvVxX] [-B size] [-c count] [-F file] [-i interface]
+              [-Q in|out|inout] [-r file] [-s snaplen] [-T json|fields [-e field]...]
+              [-w file] [-y datalinktype] [-Y display-filter] [--immediate-mode]
+              [--time-stamp-precision=micro|nano] [--print] [--duration seconds]
+              [--tui] [--script module] [--version] [ expression ]
+
+  -i IF      capture on interface IF (default: the first up, non-loopback one; "any" for all)
+  -D         list interfaces                -L  list data link types of the interface
+  -r FILE    read a pcap or pcapng file ("-" for stdin)
+  -w FILE    write packets to a pcap file ("-" for stdout)
+  -c N       stop after N packets           -s N  snapshot length (default 262144)
+  -p         no promiscuous mode            -B KiB  kernel buffer size
+  -n         no name resolution (tsniff never resolves names; accepted for habit)
+  -e         print link-level headers       -q  quiet (less protocol detail)
+  -t -tt -ttt -tttt -ttttt   time formats as in tcpdump
+  -x -xx -X -XX -A           hex / hex+ASCII / ASCII of each packet
+  -v -vv -vvv  more detail     -V  full detail tree (like tshark -V)
+  -T json    one JSON document per packet (NDJSON)
+  -T fields -e ip.src -e tcp.dstport   tab-separated field values
+  -Y EXPR    display filter over dissected fields (Wireshark syntax)
+  -l         line-buffered output           -U  flush -w output after every packet
+  -d -dd -ddd  print the compiled BPF program (as tcpdump does) and exit
+  -F FILE    read the filter expression from FILE
+  -Q DIR     capture direction: in, out or inout
+  -O         do not optimise the BPF program
+  --tui      full-screen packet browser
+  --script M load a plugin module (onStart/onPacket/onStop)
+  expression a libpcap filter, e.g. "src host 10.0.0.1 && dst port 80"
+`;

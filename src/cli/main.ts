@@ -1,0 +1,293 @@
+/**
+ * tsniff's command line: tcpdump's flags, libpcap's filters, one-line output by default.
+ * Every failure becomes one clear line on stderr and a non-zero exit, never a stack trace.
+ */
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import { parseArgs, UsageError, USAGE, type CliOptions } from "./args.js";
+import { native } from "../capture/native.js";
+import { defaultDevice, formatDeviceList, listDevices, resolveDevice } from "../capture/devices.js";
+import { FileSource } from "../capture/file-source.js";
+import { LiveSource } from "../capture/live-source.js";
+import { PcapWriter } from "../capture/pcap-writer.js";
+import type { PacketSource } from "../capture/source.js";
+import { compileFilter, FilterError, PCAP_NETMASK_UNKNOWN } from "../filter/compile.js";
+import { formatProgram } from "../filter/disasm.js";
+import { Session, type PacketConsumer } from "../session.js";
+import { TextOut } from "../output/text-out.js";
+import { createPrinter } from "../output/printer.js";
+import { linktypeLabel } from "../output/linktype.js";
+
+const PROG = "tsniff";
+
+function version(): string {
+  const require = createRequire(import.meta.url);
+  const pkg = require("../../package.json") as { version: string };
+  let lib = "libpcap (not built)";
+  try {
+    lib = native().libVersion();
+  } catch {
+    /* reported when capture is attempted */
+  }
+  return `${PROG} version ${pkg.version}\n${lib}\nNode.js ${process.version}`;
+}
+
+/** A failure the user caused or can fix: printed as one line, exit 1. */
+class Fatal extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+function errText(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+function readFilterFile(path: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Fatal(`${path}: ${code === "ENOENT" ? "No such file or directory" : errText(e)}`);
+  }
+  // tcpdump strips '#' comments from -F files.
+  return text
+    .split("\n")
+    .map((l) => l.replace(/#.*/, ""))
+    .join(" ")
+    .trim();
+}
+
+function netmaskOf(device: string | undefined): number {
+  if (!device || device === "any") return PCAP_NETMASK_UNKNOWN;
+  try {
+    const n = native().lookupNet(device);
+    return n ? n.mask >>> 0 : PCAP_NETMASK_UNKNOWN;
+  } catch {
+    return PCAP_NETMASK_UNKNOWN;
+  }
+}
+
+function datalinkValue(name: string): number {
+  if (/^\d+$/.test(name)) return Number(name);
+  const v = native().datalinkValue(name);
+  if (v < 0) throw new Fatal(`invalid data link type ${name}`);
+  return v;
+}
+
+async function run(o: CliOptions): Promise<number> {
+  if (o.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (o.version) {
+    process.stdout.write(version() + "\n");
+    return 0;
+  }
+  if (o.listInterfaces) {
+    const devs = listDevices();
+    if (devs.length === 0) throw new Fatal("no interfaces found (is this run with CAP_NET_RAW? see README)");
+    process.stdout.write(formatDeviceList(devs) + "\n");
+    return 0;
+  }
+  let filter = o.filter;
+  if (o.filterFile) filter = readFilterFile(o.filterFile);
+  if (o.tui) {
+    const { runTui } = await import("../tui/index.js" as string).catch(() => {
+      throw new Fatal("the TUI is not available in this build");
+    });
+    return runTui(o);
+  }
+  if (o.interfaces.length > 1) throw new Fatal("only one -i is supported for now (use -i any for all interfaces)");
+
+  // -d: compile for the link type of the file or interface and print the program, as tcpdump does.
+  if (o.dumpLevel > 0) {
+    let linktype: number;
+    let snaplen = o.snaplen;
+    let device: string | undefined;
+    if (o.datalink) linktype = datalinkValue(o.datalink);
+    else if (o.readFile) {
+      const src = await FileSource.open(o.readFile);
+      linktype = src.info.linktype;
+      snaplen = src.info.snaplen;
+      src.stop();
+    } else {
+      device = resolveDevice(o.interfaces[0] ?? defaultDevice());
+      const live = new LiveSource(device, { snaplen: o.snaplen, promisc: false });
+      linktype = live.info.linktype;
+      live.stop();
+      void live.run(() => 0).catch(() => {});
+    }
+    const prog = compileFilter(filter, { linktype, snaplen, optimize: !o.noOptimize, netmask: netmaskOf(device) });
+    process.stdout.write(formatProgram(prog, Math.min(o.dumpLevel, 3) as 1 | 2 | 3));
+    return 0;
+  }
+
+  // Open the source.
+  let source: PacketSource;
+  let program: Uint32Array | undefined;
+  const stderr = (s: string) => process.stderr.write(s + "\n");
+  if (o.readFile) {
+    source = await FileSource.open(o.readFile);
+    if (filter.trim()) {
+      program = compileFilter(filter, { linktype: source.info.linktype, snaplen: source.info.snaplen || 262144, optimize: !o.noOptimize });
+    }
+    const lt = linktypeLabel(source.info.linktype);
+    stderr(`reading from file ${o.readFile}, link-type ${lt}, snapshot length ${source.info.snaplen}`);
+  } else {
+    const device = resolveDevice(o.interfaces[0] ?? defaultDevice());
+    // Compile first, against the interface's link type, so a bad filter fails before anything is opened for long.
+    const live = new LiveSource(device, {
+      snaplen: o.snaplen,
+      promisc: o.promisc,
+      bufferSize: o.bufferKiB ? o.bufferKiB * 1024 : undefined,
+      immediate: o.immediate || o.packetBuffered || o.lineBuffered,
+      nano: o.nano,
+      direction: o.direction === "in" ? 1 : o.direction === "out" ? 2 : 0,
+      datalink: o.datalink ? datalinkValue(o.datalink) : undefined,
+      count: o.count,
+    });
+    if (o.listDatalinks) {
+      const dl = native();
+      const lines = [`Data link types for ${device} (use option -y to set):`];
+      for (const v of (live as unknown as { h: { datalinks(): number[] } }).h.datalinks()) {
+        lines.push(`  ${dl.datalinkName(v)} (${dl.datalinkDescription(v) ?? dl.datalinkName(v)})`);
+      }
+      live.stop();
+      process.stdout.write(lines.join("\n") + "\n");
+      return 0;
+    }
+    if (filter.trim()) {
+      try {
+        live.setFilter(compileFilter(filter, { linktype: live.info.linktype, snaplen: live.info.snaplen, optimize: !o.noOptimize, netmask: netmaskOf(device) }));
+      } catch (e) {
+        live.stop();
+        throw e;
+      }
+    }
+    source = live;
+    if (!o.writeFile && o.verbose === 0 && !o.detail && o.format === "text") {
+      stderr(`${PROG}: verbose output suppressed, use -v[v]... for full protocol decode`);
+    }
+    stderr(`listening on ${device}, link-type ${linktypeLabel(live.info.linktype)}, snapshot length ${live.info.snaplen} bytes`);
+  }
+
+  // Consumers: writer, printer.
+  const consumers: PacketConsumer[] = [];
+  let writer: PcapWriter | undefined;
+  let session: Session | undefined;
+  let writeError: Error | undefined;
+  if (o.writeFile) {
+    writer = new PcapWriter(o.writeFile, {
+      linktype: source.info.linktype,
+      snaplen: source.info.snaplen || o.snaplen,
+      nano: source.info.nano,
+      packetBuffered: o.packetBuffered,
+    });
+    const w = writer;
+    consumers.push((b, i) => {
+      try {
+        w.writePacket(b, i);
+      } catch (e) {
+        writeError = e as Error;
+        return false;
+      }
+    });
+  }
+  let out: TextOut | undefined;
+  const printing = !o.writeFile || o.print || (o.writeFile !== "-" && o.print);
+  if (printing && !(o.writeFile === "-")) {
+    out = new TextOut(1, o.lineBuffered, 1 << 16, () => session?.stop());
+    const printer = createPrinter(o, source.info);
+    const text = out;
+    consumers.push((b, i, frame) => {
+      text.write(printer(b, i, frame));
+      if (text.broken) return false;
+    });
+  }
+
+  session = new Session({
+    source,
+    program,
+    count: o.count,
+    consumers,
+    onBatchEnd: source.info.kind === "live" ? () => out?.flush() : undefined,
+  });
+  const s = session;
+  const onSignal = () => s.stop();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
+  let timer: NodeJS.Timeout | undefined;
+  if (o.duration) timer = setTimeout(onSignal, o.duration * 1000);
+  const result = await s.run();
+  if (timer) clearTimeout(timer);
+  out?.flush();
+  let status = 0;
+  try {
+    writer?.close();
+  } catch (e) {
+    writeError ??= e as Error;
+  }
+  if (writeError) {
+    const code = (writeError as NodeJS.ErrnoException).code;
+    if (code === "EPIPE") {
+      /* the reader of -w - went away: not an error, like a closed pipe for text */
+    } else {
+      stderr(
+        `${PROG}: ${o.writeFile}: ${code === "ENOSPC" ? "No space left on device" : errText(writeError)}; stopped, the ${writer!.packets} packets before are saved`,
+      );
+      status = 1;
+    }
+  }
+  if (result.end.reason === "error" && result.end.error) {
+    const where = o.readFile ? `${o.readFile === "-" ? "standard input" : o.readFile}: ` : "";
+    stderr(`${PROG}: ${where}${result.end.error.message}`);
+    status = 1;
+  }
+  if (source.info.kind === "live") {
+    const st = result.stats;
+    const pl = (n: number, w: string) => `${n} packet${n === 1 ? "" : "s"} ${w}`;
+    stderr(pl(result.captured, "captured"));
+    if (st) {
+      stderr(pl(st.received, "received by filter"));
+      stderr(pl(st.dropped, "dropped by kernel"));
+      if (st.ifDropped) stderr(pl(st.ifDropped, "dropped by interface"));
+    }
+  }
+  return status;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let o: CliOptions;
+  try {
+    o = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${PROG}: ${e.message}\n${USAGE}`);
+      return 1;
+    }
+    throw e;
+  }
+  try {
+    return await run(o);
+  } catch (e) {
+    if (e instanceof FilterError) {
+      process.stderr.write(`${PROG}: ${e.message}\n`);
+      return 1;
+    }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (e instanceof Fatal || (e instanceof Error && code)) {
+      process.stderr.write(`${PROG}: ${errText(e)}\n`);
+      return e instanceof Fatal ? e.exitCode : 1;
+    }
+    // A bug: still one line for the user, the stack only on request.
+    process.stderr.write(`${PROG}: internal error: ${errText(e)}${process.env.TSNIFF_DEBUG ? "\n" + (e as Error).stack : " (set TSNIFF_DEBUG=1 for details)"}\n`);
+    return 2;
+  }
+}

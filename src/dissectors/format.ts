@@ -1,0 +1,110 @@
+/** Address and text formatting shared by dissectors. Cheap: no intermediate arrays. */
+import type { Reader } from "./reader.js";
+
+const HEX = "0123456789abcdef";
+
+export function ipv4At(d: Uint8Array, p: number): string {
+  return d[p] + "." + d[p + 1] + "." + d[p + 2] + "." + d[p + 3];
+}
+
+/** Reads 4 bytes as a dotted quad (or zeros, marking truncation, when not captured). */
+export function readIPv4(r: Reader): string {
+  if (!r.has(4)) {
+    r.skip(4);
+    return "0.0.0.0";
+  }
+  const s = ipv4At(r.data, r.pos);
+  r.pos += 4;
+  return s;
+}
+
+export function macAt(d: Uint8Array, p: number): string {
+  let s = "";
+  for (let i = 0; i < 6; i++) {
+    const b = d[p + i];
+    if (i) s += ":";
+    s += HEX[b >> 4] + HEX[b & 15];
+  }
+  return s;
+}
+export function readMac(r: Reader): string {
+  if (!r.has(6)) {
+    r.skip(6);
+    return "00:00:00:00:00:00";
+  }
+  const s = macAt(r.data, r.pos);
+  r.pos += 6;
+  return s;
+}
+
+/** RFC 5952 text of 16 bytes at p (longest run of two or more zero groups becomes "::"; embedded IPv4 kept in hex). */
+export function ipv6At(d: Uint8Array, p: number): string {
+  const g = [0, 0, 0, 0, 0, 0, 0, 0];
+  for (let i = 0; i < 8; i++) g[i] = (d[p + 2 * i] << 8) | d[p + 2 * i + 1];
+  let bestStart = -1,
+    bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  // IPv4-mapped and compatible forms, as inet_ntop prints them (tcpdump uses inet_ntop).
+  if (bestStart === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
+    const v4 = `${d[p + 12]}.${d[p + 13]}.${d[p + 14]}.${d[p + 15]}`;
+    return bestLen === 5 ? `::ffff:${v4}` : `::${v4}`;
+  }
+  let s = "";
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      s += i === 0 ? "::" : ":";
+      i += bestLen - 1;
+      continue;
+    }
+    s += g[i].toString(16);
+    if (i < 7) s += ":";
+  }
+  return s;
+}
+export function readIPv6(r: Reader): string {
+  if (!r.has(16)) {
+    r.skip(16);
+    return "::";
+  }
+  const s = ipv6At(r.data, r.pos);
+  r.pos += 16;
+  return s;
+}
+
+export function hex(n: number, width: number): string {
+  let s = (n >>> 0).toString(16);
+  while (s.length < width) s = "0" + s;
+  return s;
+}
+
+/**
+ * Escapes text from the wire for a terminal: printable ASCII stays, everything else (control characters,
+ * ESC, DEL, bytes >= 0x80) becomes a visible escape, so no packet can move the cursor or change colours.
+ */
+export function safeText(s: string): string {
+  let out = "";
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f) continue;
+    out += s.slice(start, i);
+    if (c === 0x0a) out += "\\n";
+    else if (c === 0x0d) out += "\\r";
+    else if (c === 0x09) out += "\\t";
+    else out += c < 0x100 ? "\\x" + HEX[c >> 4] + HEX[c & 15] : "\\u" + hex(c, 4);
+    start = i + 1;
+  }
+  return start === 0 ? s : out + s.slice(start);
+}

@@ -1,0 +1,56 @@
+/**
+ * Ethernet II and 802.3 (DLT_EN10MB). A type/length field below 1536 is an 802.3 length: the payload is LLC.
+ * tcpdump prints the link header only with -e: "src > dst, ethertype IPv4 (0x0800), length 74: ".
+ */
+import { bind } from "../registry.js";
+import { ETHERTYPE_NAMES, LINKTYPE } from "../constants.js";
+import { hex, readMac } from "../format.js";
+import { fields, type Protocol } from "../types.js";
+
+const F = fields("eth", {
+  dst: ["Destination", "ether"],
+  src: ["Source", "ether"],
+  type: ["Type", "uint", { base: "hex", values: ETHERTYPE_NAMES }],
+  len: ["Length", "uint"],
+  addr: ["Address", "ether"],
+});
+
+export function ethertypeText(t: number): string {
+  return `ethertype ${ETHERTYPE_NAMES[t] ?? "Unknown"} (0x${hex(t, 4)})`;
+}
+
+export const ETHERNET: Protocol = {
+  id: "eth",
+  name: "Ethernet",
+  title: "Ethernet II",
+  fields: F,
+  dissect(r, ctx, t) {
+    const start = r.pos;
+    const dst = readMac(r);
+    const src = readMac(r);
+    const type = r.u16();
+    if (r.truncated) {
+      if (ctx.opts.linkHeader) ctx.info += `${src} > ${dst}`;
+      return;
+    }
+    if (t.on) {
+      t.add(F.dst, dst, start, 6);
+      t.add(F.addr, dst, start, 6);
+      t.add(F.src, src, start + 6, 6);
+      t.add(F.addr, src, start + 6, 6);
+    }
+    if (type < 1536) {
+      // 802.3: a length, then LLC.
+      if (t.on) t.add(F.len, type, start + 12, 2);
+      if (ctx.opts.linkHeader) ctx.info += `${src} > ${dst}, 802.3, length ${ctx.wirelen}: `;
+      if (type <= r.reportedRemaining) r.limit(type);
+      return ctx.next("llc", 0);
+    }
+    if (t.on) t.add(F.type, type, start + 12, 2);
+    if (ctx.opts.linkHeader) ctx.info += `${src} > ${dst}, ${ethertypeText(type)}, length ${ctx.wirelen}: `;
+    else if (ETHERTYPE_NAMES[type] === undefined) ctx.info += `${src} > ${dst}, ${ethertypeText(type)}, length ${ctx.wirelen}: `;
+    return ctx.next("ethertype", type);
+  },
+};
+
+bind("linktype", LINKTYPE.EN10MB, ETHERNET);

@@ -1,0 +1,58 @@
+/**
+ * BSD loopback (DLT_NULL: host-order address family) and OpenBSD loopback (DLT_LOOP: network order), and
+ * raw IP link types (DLT_RAW, LINKTYPE_IPV4, LINKTYPE_IPV6): the IP version nibble picks the dissector.
+ */
+import { bind } from "../registry.js";
+import { LINKTYPE } from "../constants.js";
+import { fields, type Protocol } from "../types.js";
+
+const F = fields("null", {
+  family: ["Family", "uint"],
+});
+
+/** AF_INET is 2 everywhere; AF_INET6 differs: 10 (Linux), 24 (BSDs), 28 (FreeBSD), 30 (macOS). */
+const AF_INET6 = new Set([10, 23, 24, 26, 28, 30]);
+
+function afText(af: number): string {
+  return af === 2 ? "IPv4" : AF_INET6.has(af) ? "IPv6" : `AF ${af}`;
+}
+
+export const NULL_LINK: Protocol = {
+  id: "null",
+  name: "Null",
+  title: "Null/Loopback",
+  fields: F,
+  dissect(r, ctx, t) {
+    const start = r.pos;
+    // DLT_NULL stores the family in the writer's byte order: a small value in one of the two ends.
+    const b0 = r.u8(),
+      b1 = r.u8(),
+      b2 = r.u8(),
+      b3 = r.u8();
+    if (r.truncated) return;
+    const le = b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
+    const be = (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
+    const af = ctx.linktype === LINKTYPE.LOOP ? be : (le & 0xffff0000) === 0 ? le : be;
+    if (t.on) t.add(F.family, af, start, 4);
+    if (ctx.opts.linkHeader) ctx.info += `${afText(af)}, length ${ctx.wirelen}: `;
+    if (af === 2) return ctx.next("ethertype", 0x0800);
+    if (AF_INET6.has(af)) return ctx.next("ethertype", 0x86dd);
+  },
+};
+
+export const RAW_IP: Protocol = {
+  id: "raw",
+  name: "Raw IP",
+  title: "Raw packet data",
+  dissect(r, ctx) {
+    const v = r.peek() >> 4;
+    if (ctx.linktype === LINKTYPE.IPV4) return ctx.next("ethertype", 0x0800);
+    if (ctx.linktype === LINKTYPE.IPV6) return ctx.next("ethertype", 0x86dd);
+    if (v === 4) return ctx.next("ethertype", 0x0800);
+    if (v === 6) return ctx.next("ethertype", 0x86dd);
+    if (r.remaining > 0) ctx.info += `ip v${v}`;
+  },
+};
+
+bind("linktype", [LINKTYPE.NULL, LINKTYPE.LOOP], NULL_LINK);
+bind("linktype", [LINKTYPE.RAW, LINKTYPE.IPV4, LINKTYPE.IPV6, LINKTYPE.RAW_BSD12, LINKTYPE.RAW_BSD14], RAW_IP);

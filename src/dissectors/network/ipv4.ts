@@ -1,0 +1,198 @@
+/**
+ * IPv4 (RFC 791). Summary as tcpdump: "IP src > dst: " before a payload that has no ports (ICMP, IGMP, ...);
+ * TCP and UDP print "IP src.port > dst.port: " themselves. -v adds tcpdump's header line
+ * "IP (tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length 60)".
+ * Bad header lengths and total lengths that lie are shown as tcpdump shows them and mark the packet malformed.
+ */
+import { bind } from "../registry.js";
+import { ETHERTYPE, IPPROTO, IPPROTO_NAMES } from "../constants.js";
+import { hex, ipv4At } from "../format.js";
+import { fields, type Protocol } from "../types.js";
+
+const F = fields("ip", {
+  version: ["Version", "uint"],
+  hdr_len: ["Header Length", "uint"],
+  dsfield: ["Differentiated Services Field", "uint", { base: "hex" }],
+  "dsfield.dscp": ["Differentiated Services Codepoint", "uint"],
+  "dsfield.ecn": ["Explicit Congestion Notification", "uint"],
+  len: ["Total Length", "uint"],
+  id: ["Identification", "uint", { base: "hex" }],
+  flags: ["Flags", "uint", { base: "hex" }],
+  "flags.rb": ["Reserved bit", "bool"],
+  "flags.df": ["Don't fragment", "bool"],
+  "flags.mf": ["More fragments", "bool"],
+  frag_offset: ["Fragment Offset", "uint"],
+  ttl: ["Time to Live", "uint"],
+  proto: ["Protocol", "uint", { values: IPPROTO_NAMES }],
+  checksum: ["Header Checksum", "uint", { base: "hex" }],
+  "checksum.status": ["Header checksum status", "string"],
+  src: ["Source Address", "ipv4"],
+  dst: ["Destination Address", "ipv4"],
+  addr: ["Source or Destination Address", "ipv4"],
+  opt: ["Options", "bytes"],
+});
+
+/** One's-complement sum of data[p, p+n) (n even or odd), not folded. */
+export function onesSum(d: Uint8Array, p: number, n: number, sum = 0): number {
+  const end = p + (n & ~1);
+  for (; p < end; p += 2) sum += (d[p] << 8) | d[p + 1];
+  if (n & 1) sum += d[p] << 8;
+  return sum;
+}
+export function foldSum(sum: number): number {
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
+  return sum;
+}
+
+const IP_OPT_NAMES: Record<number, string> = { 0: "EOL", 1: "NOP", 7: "RR", 68: "TS", 130: "SECURITY", 131: "LSRR", 136: "SATID", 137: "SSRR", 148: "RA" };
+
+export const IPV4: Protocol = {
+  id: "ip",
+  name: "IPv4",
+  title: "Internet Protocol Version 4",
+  fields: F,
+  dissect(r, ctx, t) {
+    const start = r.pos;
+    const d = r.data;
+    const vhl = r.u8();
+    const tos = r.u8();
+    const totlen = r.u16();
+    const id = r.u16();
+    const fragw = r.u16();
+    const ttl = r.u8();
+    const proto = r.u8();
+    const csum = r.u16();
+    if (!r.has(8)) {
+      r.skip(8);
+      ctx.info += "IP";
+      return;
+    }
+    const src = ipv4At(d, r.pos);
+    const dst = ipv4At(d, r.pos + 4);
+    r.pos += 8;
+    const version = vhl >> 4;
+    const hlen = (vhl & 15) * 4;
+    ctx.net = "IP";
+    ctx.src = src;
+    ctx.dst = dst;
+    ctx.ipProto = proto;
+    if (t.on) {
+      t.add(F.version, version, start, 1);
+      t.add(F.hdr_len, hlen, start, 1);
+      t.add(F.dsfield, tos, start + 1, 1);
+      t.add(F["dsfield.dscp"], tos >> 2, start + 1, 1);
+      t.add(F["dsfield.ecn"], tos & 3, start + 1, 1);
+      t.add(F.len, totlen, start + 2, 2);
+      t.add(F.id, id, start + 4, 2);
+      t.push(F.flags, fragw >> 13, start + 6, 1, `0x${hex(fragw >> 13, 1)}`);
+      t.add(F["flags.rb"], (fragw & 0x8000) !== 0, start + 6, 1);
+      t.add(F["flags.df"], (fragw & 0x4000) !== 0, start + 6, 1);
+      t.add(F["flags.mf"], (fragw & 0x2000) !== 0, start + 6, 1);
+      t.pop();
+      t.add(F.frag_offset, (fragw & 0x1fff) * 8, start + 6, 2);
+      t.add(F.ttl, ttl, start + 8, 1);
+      t.add(F.proto, proto, start + 9, 1);
+      t.add(F.checksum, csum, start + 10, 2);
+      t.add(F.src, src, start + 12, 4);
+      t.add(F.addr, src, start + 12, 4);
+      t.add(F.dst, dst, start + 16, 4);
+      t.add(F.addr, dst, start + 16, 4);
+    }
+    if (version !== 4) {
+      ctx.info += `IP bad-version ${version}`;
+      ctx.markMalformed(`IP version ${version} in an IPv4 header`);
+      return;
+    }
+    if (hlen < 20) {
+      ctx.info += `IP [bad hdr length ${hlen} - too short, < 20]`;
+      ctx.markMalformed("IPv4 header length below 20");
+      return;
+    }
+    const avail = r.rep - start; // what the layer below says we have
+    if (totlen < hlen) {
+      // Linux TSO/GRO captures have totlen 0: tcpdump then uses the frame length.
+      if (totlen !== 0) {
+        ctx.info += `IP [total length ${totlen} < header length ${hlen}]`;
+        ctx.markMalformed("IPv4 total length below the header length");
+        return;
+      }
+    }
+    const len = totlen === 0 ? avail : totlen;
+    let lenLies = false;
+    if (len > avail) {
+      lenLies = true;
+      ctx.markMalformed(`IPv4 total length ${len} exceeds the ${avail} bytes of the frame`);
+    }
+    // Options
+    const optStart = r.pos;
+    if (hlen > 20) {
+      if (t.on) t.add(F.opt, null, optStart, hlen - 20, `${hlen - 20} bytes`);
+      r.skip(hlen - 20);
+      if (r.truncated) {
+        ctx.info += "IP";
+        return;
+      }
+    }
+    const off = (fragw & 0x1fff) * 8;
+    const mf = (fragw & 0x2000) !== 0;
+    const df = (fragw & 0x4000) !== 0;
+    let prefix = "IP ";
+    if (ctx.opts.verbose > 0) {
+      const fl = [df ? "DF" : "", mf ? "+" : "", fragw & 0x8000 ? "rsvd" : ""].filter(Boolean).join("");
+      let v = `IP (tos 0x${tos.toString(16)}`;
+      if (tos & 3) v += `,${["", "ECT(1)", "ECT(0)", "CE"][tos & 3]}`;
+      v += `, ttl ${ttl}, id ${id}, offset ${off}, flags [${fl || "none"}], proto ${IPPROTO_NAMES[proto] ?? "unknown"} (${proto}), length ${totlen}`;
+      if (hlen > 20) v += `, options (${ipOptionsText(d, optStart, Math.min(hlen - 20, r.cap - optStart))})`;
+      if (lenLies) v += ` [total length ${totlen} > length ${avail}]`;
+      v += ")\n    ";
+      prefix = v;
+    }
+    if (!lenLies) r.limit(len - hlen);
+    if (off !== 0) {
+      // A later fragment: tcpdump prints the addresses and what it can say about the fragment.
+      ctx.info += `${prefix}${src} > ${dst}: ${IPPROTO_NAMES[proto] ? ipProtoWord(proto) : `ip-proto-${proto}`}`;
+      ctx.addrPrinted = true;
+      return;
+    }
+    ctx.info += prefix;
+    if (lenLies && ctx.opts.verbose === 0) {
+      ctx.info += `truncated-ip - ${len - avail} bytes missing! `;
+    }
+    if (proto !== IPPROTO.TCP && proto !== IPPROTO.UDP) {
+      ctx.info += `${src} > ${dst}: `;
+      ctx.addrPrinted = true;
+    }
+    if (mf) ctx.state.set("ip.fragmented", true);
+    return ctx.next("ip.proto", proto);
+  },
+};
+
+function ipProtoWord(proto: number): string {
+  const n = IPPROTO_NAMES[proto];
+  return n ? n.toLowerCase() : `ip-proto-${proto}`;
+}
+
+function ipOptionsText(d: Uint8Array, p: number, n: number): string {
+  const parts: string[] = [];
+  const end = p + n;
+  while (p < end) {
+    const type = d[p];
+    if (type === 0) {
+      parts.push("EOL");
+      break;
+    }
+    if (type === 1) {
+      parts.push("NOP");
+      p++;
+      continue;
+    }
+    const len = p + 1 < end ? d[p + 1] : 0;
+    parts.push(IP_OPT_NAMES[type] ?? `unknown ${type}`);
+    if (len < 2) break;
+    p += len;
+  }
+  return parts.join(",");
+}
+
+bind("ethertype", ETHERTYPE.IPV4, IPV4);
+bind("ip.proto", IPPROTO.IPIP, IPV4);

@@ -1,0 +1,65 @@
+/**
+ * The dissector tables (gopacket's EthernetTypeMetadata, Wireshark's dissector tables, scapy's bind_layers):
+ * a parent finds the next layer by table and key ("ethertype" 0x0800, "ip.proto" 6, "udp.port" 53), then by
+ * heuristics registered on that table. Registration happens once, when the protocol modules load.
+ */
+import type { FieldDef, Protocol } from "./types.js";
+
+const tables = new Map<string, Map<number | string, Protocol>>();
+const heuristics = new Map<string, Protocol[]>();
+const protocols = new Map<string, Protocol>();
+const fieldIndex = new Map<string, FieldDef>();
+
+export function registerProtocol(p: Protocol): Protocol {
+  protocols.set(p.id, p);
+  if (p.fields) for (const f of Object.values(p.fields)) fieldIndex.set(f.name, f);
+  return p;
+}
+
+/** Hands `p` off from `table` under each key. */
+export function bind(table: string, keys: Array<number | string> | number | string, p: Protocol): void {
+  let t = tables.get(table);
+  if (!t) tables.set(table, (t = new Map()));
+  for (const k of Array.isArray(keys) ? keys : [keys]) t.set(k, p);
+  registerProtocol(p);
+}
+
+/** Registers a heuristic dissector on a table: tried, in order, when no key matched. */
+export function bindHeuristic(table: string, p: Protocol): void {
+  if (!p.heuristic) throw new Error(`${p.id}: bindHeuristic needs a heuristic()`);
+  let h = heuristics.get(table);
+  if (!h) heuristics.set(table, (h = []));
+  h.push(p);
+  registerProtocol(p);
+}
+
+const defaults = new Map<string, Protocol>();
+/** What a table hands to when neither a key nor a heuristic matched (default: data). */
+export function bindDefault(table: string, p: Protocol): void {
+  defaults.set(table, p);
+}
+export function defaultFor(table: string): Protocol | undefined {
+  return defaults.get(table);
+}
+
+export function lookup(table: string, key: number | string): Protocol | undefined {
+  return tables.get(table)?.get(key);
+}
+
+export function heuristicsFor(table: string): readonly Protocol[] {
+  return heuristics.get(table) ?? EMPTY;
+}
+const EMPTY: Protocol[] = [];
+
+export function getProtocol(id: string): Protocol | undefined {
+  return protocols.get(id);
+}
+export function allProtocols(): Protocol[] {
+  return [...protocols.values()];
+}
+export function getField(name: string): FieldDef | undefined {
+  return fieldIndex.get(name);
+}
+export function allFields(): FieldDef[] {
+  return [...fieldIndex.values()];
+}

@@ -1,0 +1,386 @@
+/**
+ * TCP (RFC 9293) with tcpdump's one-line format:
+ *   "IP a.1 > b.2: Flags [P.], seq 1:104, ack 1, win 63, options [nop,nop,TS val 1 ecr 2], length 103: HTTP: GET / HTTP/1.1"
+ * Relative sequence numbers follow tcpdump's rule: for segments with ACK set, the first segment seen of a
+ * connection (or any SYN) records the base numbers and prints absolute ones; later segments print relative.
+ */
+import { bind, bindDefault } from "../registry.js";
+import { IPPROTO } from "../constants.js";
+import { fields, type Ctx, type Protocol } from "../types.js";
+import { DATA } from "../data.js";
+import type { Reader } from "../reader.js";
+
+const F = fields("tcp", {
+  srcport: ["Source Port", "uint"],
+  dstport: ["Destination Port", "uint"],
+  port: ["Source or Destination Port", "uint"],
+  stream: ["Stream index", "uint"],
+  len: ["TCP Segment Len", "uint"],
+  seq: ["Sequence Number", "uint"],
+  seq_raw: ["Sequence Number (raw)", "uint"],
+  ack: ["Acknowledgment Number", "uint"],
+  ack_raw: ["Acknowledgment number (raw)", "uint"],
+  hdr_len: ["Header Length", "uint"],
+  flags: ["Flags", "uint", { base: "hex" }],
+  "flags.res": ["Reserved", "bool"],
+  "flags.ae": ["Accurate ECN", "bool"],
+  "flags.cwr": ["Congestion Window Reduced", "bool"],
+  "flags.ece": ["ECN-Echo", "bool"],
+  "flags.urg": ["Urgent", "bool"],
+  "flags.ack": ["Acknowledgment", "bool"],
+  "flags.push": ["Push", "bool"],
+  "flags.reset": ["Reset", "bool"],
+  "flags.syn": ["Syn", "bool"],
+  "flags.fin": ["Fin", "bool"],
+  "flags.str": ["TCP Flags", "string"],
+  window_size_value: ["Window", "uint"],
+  checksum: ["Checksum", "uint", { base: "hex" }],
+  urgent_pointer: ["Urgent Pointer", "uint"],
+  "options.mss_val": ["MSS Value", "uint"],
+  "options.wscale.shift": ["Shift count", "uint"],
+  "options.sack_perm": ["TCP SACK Permitted Option", "none"],
+  "options.sack_le": ["left edge", "uint"],
+  "options.sack_re": ["right edge", "uint"],
+  "options.timestamp.tsval": ["Timestamp value", "uint"],
+  "options.timestamp.tsecr": ["Timestamp echo reply", "uint"],
+  payload: ["TCP payload", "bytes"],
+});
+
+const FIN = 0x01,
+  SYN = 0x02,
+  RST = 0x04,
+  PSH = 0x08,
+  ACK = 0x10,
+  URG = 0x20,
+  ECE = 0x40,
+  CWR = 0x80;
+
+const OPT_NAMES: Record<number, string> = {
+  0: "eol",
+  1: "nop",
+  2: "mss",
+  3: "wscale",
+  4: "sackOK",
+  5: "sack",
+  6: "echo",
+  7: "echoreply",
+  8: "TS",
+  11: "cc",
+  12: "ccnew",
+  13: "ccecho",
+  19: "md5",
+  20: "scps",
+  21: "snack",
+  22: "rec",
+  27: "qs",
+  28: "uto",
+  29: "tcp-ao",
+  30: "mptcp",
+  34: "tfo",
+  253: "exp",
+  254: "exp",
+};
+
+/** tcpdump's flag letters, in its order: F S R P . U E W */
+function flagText(f: number): string {
+  let s = "";
+  if (f & FIN) s += "F";
+  if (f & SYN) s += "S";
+  if (f & RST) s += "R";
+  if (f & PSH) s += "P";
+  if (f & ACK) s += ".";
+  if (f & URG) s += "U";
+  if (f & ECE) s += "E";
+  if (f & CWR) s += "W";
+  return s || "none";
+}
+
+/** Wireshark's tcp.flags.str: "··········S·" style with letters for set bits. */
+function wiresharkFlagStr(f: number): string {
+  const letters = "RRRNCEUAPRSF";
+  let s = "";
+  for (let i = 0; i < 12; i++) {
+    const bit = 11 - i;
+    s += f & (1 << bit) ? letters[i] : "\u00b7";
+  }
+  return s;
+}
+
+interface SeqBase {
+  seq: number;
+  ack: number;
+}
+
+/** The per-connection key tcpdump uses: the lower port first (then the lower address). */
+function connKey(ctx: Ctx, sport: number, dport: number): [string, boolean] {
+  let rev = false;
+  if (sport > dport) rev = true;
+  else if (sport === dport && ctx.src > ctx.dst) rev = true; // tcpdump compares address bytes; text order is close enough for ties
+  const k = rev ? `${ctx.dst}|${ctx.src}|${dport}|${sport}` : `${ctx.src}|${ctx.dst}|${sport}|${dport}`;
+  return [k, rev];
+}
+
+function optionsText(r: Reader, p: number, end: number, rev: boolean, base: SeqBase | null, t: Ctx | null): string {
+  // Builds tcpdump's ", options [...]" content; stops at a bad option like tcpdump ("[bad opt]").
+  const d = r.data;
+  let s = "";
+  let first = true;
+  while (p < end) {
+    if (p >= r.cap) return s + "[|tcp]";
+    const opt = d[p];
+    let len = 1;
+    if (!first) s += ",";
+    first = false;
+    if (opt > 1) {
+      if (p + 1 >= r.cap) return s + "[|tcp]";
+      len = d[p + 1];
+      if (len < 2 || len > end - p) return s + (OPT_NAMES[opt] ?? `unknown-${opt}`) + "[bad opt]";
+    }
+    const name = OPT_NAMES[opt] ?? `unknown-${opt}`;
+    s += name;
+    const v = p + 2;
+    const dl = len - 2;
+    if (p + len > r.cap) return s + "[|tcp]";
+    const u16 = (q: number) => (d[q] << 8) | d[q + 1];
+    const u32 = (q: number) => ((d[q] << 24) | (d[q + 1] << 16) | (d[q + 2] << 8) | d[q + 3]) >>> 0;
+    let expect = -1;
+    switch (opt) {
+      case 0:
+      case 1:
+      case 4:
+        expect = opt === 4 ? 2 : 1;
+        break;
+      case 2:
+        if (dl >= 2) s += ` ${u16(v)}`;
+        expect = 4;
+        break;
+      case 3:
+        if (dl >= 1) s += ` ${d[v]}`;
+        expect = 3;
+        break;
+      case 5:
+        if (dl % 8 !== 0) s += " invalid sack";
+        else {
+          s += ` ${dl / 8} `;
+          for (let i = 0; i < dl; i += 8) {
+            let a = u32(v + i),
+              b = u32(v + i + 4);
+            if (base) {
+              const sub = rev ? base.seq : base.ack;
+              a = (a - sub) >>> 0;
+              b = (b - sub) >>> 0;
+            }
+            s += `{${a}:${b}}`;
+          }
+        }
+        break;
+      case 6:
+      case 7:
+      case 11:
+      case 12:
+      case 13:
+        if (dl >= 4) s += ` ${u32(v)}`;
+        expect = 6;
+        break;
+      case 8:
+        if (dl >= 8) s += ` val ${u32(v)} ecr ${u32(v + 4)}`;
+        expect = 10;
+        break;
+      case 28:
+        if (dl >= 2) {
+          const u = u16(v);
+          s += ` 0x${u.toString(16)} ${u & 1 ? (u >> 1) * 60 : u >> 1}`;
+        }
+        expect = 4;
+        break;
+      default:
+        if (dl > 0) {
+          s += " 0x";
+          for (let i = 0; i < dl; i++) s += (d[v + i] < 16 ? "0" : "") + d[v + i].toString(16);
+        }
+    }
+    if (expect >= 0 && expect !== len && opt > 1) s += `[len ${len}]`;
+    p += len;
+    if (opt === 0) break;
+  }
+  void t;
+  return s;
+}
+
+export const TCP: Protocol = {
+  id: "tcp",
+  name: "TCP",
+  title: "Transmission Control Protocol",
+  fields: F,
+  dissect(r, ctx, t) {
+    const start = r.pos;
+    const sport = r.u16();
+    const dport = r.u16();
+    ctx.srcPort = sport;
+    ctx.dstPort = dport;
+    const addr = ctx.addrPrinted ? "" : ctx.net ? `${ctx.src}.${sport} > ${ctx.dst}.${dport}: ` : `${sport} > ${dport}: `;
+    if (r.truncated) {
+      if (!ctx.addrPrinted && ctx.net) ctx.info += `${ctx.src} > ${ctx.dst}:`;
+      return;
+    }
+    ctx.info += addr;
+    ctx.addrPrinted = true;
+    let seq = r.u32();
+    let ack = r.u32();
+    const offFlags = r.u16();
+    const win = r.u16();
+    const sum = r.u16();
+    const urp = r.u16();
+    const hlen = (offFlags >> 12) * 4;
+    const flags = offFlags & 0xff;
+    const length = r.rep - start; // TCP header + payload, as the IP layer reported
+    if (t.on) {
+      t.add(F.srcport, sport, start, 2);
+      t.add(F.dstport, dport, start + 2, 2);
+      t.add(F.port, sport, start, 2);
+      t.add(F.port, dport, start + 2, 2);
+    }
+    if (hlen < 20) {
+      ctx.info += ` tcp ${Math.max(0, length - hlen)} [bad hdr length ${hlen} - too short, < 20]`;
+      ctx.markMalformed(`TCP header length ${hlen} below 20`);
+      return;
+    }
+    if (r.truncated) return;
+    if (ctx.opts.quiet) {
+      ctx.info += `tcp ${length - hlen}`;
+      if (hlen > length) {
+        ctx.info += ` [bad hdr length ${hlen} - too long, > ${length}]`;
+        ctx.markMalformed("TCP header longer than the segment");
+      }
+      r.skip(Math.min(hlen - 20, r.remaining));
+      r.pos = r.cap;
+      return;
+    }
+    ctx.info += `Flags [${flagText(flags)}]`;
+    const rawSeq = seq,
+      rawAck = ack;
+    let base: SeqBase | null = null;
+    let rev = false;
+    if (flags & ACK) {
+      const [k, rv] = connKey(ctx, sport, dport);
+      rev = rv;
+      const key = (ctx.net === "IP6" ? "tcp6:" : "tcp4:") + k;
+      let b = ctx.state.get(key) as SeqBase | undefined;
+      if (!b || flags & SYN) {
+        if (!b) {
+          b = { seq: 0, ack: 0 };
+          ctx.state.set(key, b);
+        }
+        if (rev) {
+          b.ack = seq;
+          b.seq = (ack - 1) >>> 0;
+        } else {
+          b.seq = seq;
+          b.ack = (ack - 1) >>> 0;
+        }
+      } else if (rev) {
+        seq = (seq - b.ack) >>> 0;
+        ack = (ack - b.seq) >>> 0;
+      } else {
+        seq = (seq - b.seq) >>> 0;
+        ack = (ack - b.ack) >>> 0;
+      }
+      base = b;
+    }
+    if (t.on) {
+      t.add(F.hdr_len, hlen, start + 12, 1);
+      t.add(F.seq, seq, start + 4, 4);
+      t.add(F.seq_raw, rawSeq, start + 4, 4);
+      t.add(F.ack, ack, start + 8, 4);
+      t.add(F.ack_raw, rawAck, start + 8, 4);
+      t.push(F.flags, offFlags & 0xfff, start + 12, 2, `0x${(offFlags & 0xfff).toString(16).padStart(3, "0")}`);
+      t.add(F["flags.res"], (offFlags & 0xe00) !== 0, start + 12, 2);
+      t.add(F["flags.ae"], (offFlags & 0x100) !== 0, start + 12, 2);
+      t.add(F["flags.cwr"], (flags & CWR) !== 0, start + 12, 2);
+      t.add(F["flags.ece"], (flags & ECE) !== 0, start + 12, 2);
+      t.add(F["flags.urg"], (flags & URG) !== 0, start + 12, 2);
+      t.add(F["flags.ack"], (flags & ACK) !== 0, start + 12, 2);
+      t.add(F["flags.push"], (flags & PSH) !== 0, start + 12, 2);
+      t.add(F["flags.reset"], (flags & RST) !== 0, start + 12, 2);
+      t.add(F["flags.syn"], (flags & SYN) !== 0, start + 12, 2);
+      t.add(F["flags.fin"], (flags & FIN) !== 0, start + 12, 2);
+      t.add(F["flags.str"], wiresharkFlagStr(offFlags & 0xfff), start + 12, 2);
+      t.pop();
+      t.add(F.window_size_value, win, start + 14, 2);
+      t.add(F.checksum, sum, start + 16, 2);
+      t.add(F.urgent_pointer, urp, start + 18, 2);
+    }
+    if (hlen > length) {
+      ctx.info += ` [bad hdr length ${hlen} - too long, > ${length}]`;
+      ctx.markMalformed("TCP header longer than the segment");
+      return;
+    }
+    const plen = length - hlen;
+    if (ctx.opts.verbose > 1 || plen > 0 || flags & (SYN | FIN | RST)) {
+      ctx.info += `, seq ${seq}`;
+      if (plen > 0) ctx.info += `:${(seq + plen) >>> 0}`;
+    }
+    if (flags & ACK) ctx.info += `, ack ${ack}`;
+    ctx.info += `, win ${win}`;
+    if (flags & URG) ctx.info += `, urg ${urp}`;
+    if (hlen > 20) {
+      const optEnd = start + hlen;
+      const txt = optionsText(r, start + 20, optEnd, rev, base, null);
+      ctx.info += `, options [${txt}]`;
+      if (txt.endsWith("[|tcp]")) {
+        ctx.truncated = true;
+        r.pos = r.cap;
+        return;
+      }
+      if (t.on) treeOptions(r, start + 20, optEnd, t);
+      r.skip(hlen - 20);
+    }
+    ctx.info += `, length ${plen}`;
+    if (plen === 0 || r.truncated) return;
+    if (t.on && r.remaining > 0) t.add(F.len, plen, start, 0);
+    return ctx.next("tcp.port", Math.min(sport, dport), Math.max(sport, dport));
+  },
+};
+
+function treeOptions(r: Reader, p: number, end: number, t: Parameters<Protocol["dissect"]>[2]): void {
+  const d = r.data;
+  while (p < end && p < r.cap) {
+    const opt = d[p];
+    if (opt === 0) break;
+    if (opt === 1) {
+      p++;
+      continue;
+    }
+    if (p + 1 >= r.cap) break;
+    const len = d[p + 1];
+    if (len < 2 || p + len > end || p + len > r.cap) break;
+    const v = p + 2;
+    const u32 = (q: number) => ((d[q] << 24) | (d[q + 1] << 16) | (d[q + 2] << 8) | d[q + 3]) >>> 0;
+    if (opt === 2 && len === 4) t.add(F["options.mss_val"], (d[v] << 8) | d[v + 1], v, 2);
+    else if (opt === 3 && len === 3) t.add(F["options.wscale.shift"], d[v], v, 1);
+    else if (opt === 4) t.add(F["options.sack_perm"], null, p, len, "");
+    else if (opt === 8 && len === 10) {
+      t.add(F["options.timestamp.tsval"], u32(v), v, 4);
+      t.add(F["options.timestamp.tsecr"], u32(v + 4), v + 4, 4);
+    } else if (opt === 5) {
+      for (let i = v; i + 8 <= p + len; i += 8) {
+        t.add(F["options.sack_le"], u32(i), i, 4);
+        t.add(F["options.sack_re"], u32(i + 4), i + 4, 4);
+      }
+    }
+    p += len;
+  }
+}
+
+/** Unclaimed TCP payload: nothing more on the line (tcpdump prints nothing), data in the tree. */
+export const TCP_DATA: Protocol = {
+  id: "data",
+  name: "TCP",
+  dissect(r, ctx, t) {
+    if (t.on) t.add(F.payload, null, r.pos, r.remaining, `${r.reportedRemaining} bytes`);
+    return DATA.dissect(r, ctx, t);
+  },
+};
+
+bind("ip.proto", IPPROTO.TCP, TCP);
+bindDefault("tcp.port", TCP_DATA);

@@ -1,0 +1,77 @@
+/**
+ * UDP (RFC 768). tcpdump: "IP a.1 > b.2: UDP, length 10" when no application printer claims the ports;
+ * an application dissector found through "udp.port" prints its own text after "IP a.1 > b.2: ".
+ */
+import { bind, bindDefault } from "../registry.js";
+import { IPPROTO } from "../constants.js";
+import { fields, type Protocol } from "../types.js";
+import { DATA } from "../data.js";
+
+const F = fields("udp", {
+  srcport: ["Source Port", "uint"],
+  dstport: ["Destination Port", "uint"],
+  port: ["Source or Destination Port", "uint"],
+  length: ["Length", "uint"],
+  checksum: ["Checksum", "uint", { base: "hex" }],
+});
+
+export const UDP: Protocol = {
+  id: "udp",
+  name: "UDP",
+  title: "User Datagram Protocol",
+  fields: F,
+  dissect(r, ctx, t) {
+    const start = r.pos;
+    const sport = r.u16();
+    const dport = r.u16();
+    const ulen = r.u16();
+    const sum = r.u16();
+    const addr = ctx.addrPrinted ? "" : ctx.net ? `${ctx.src}.${sport} > ${ctx.dst}.${dport}: ` : `${sport} > ${dport}: `;
+    ctx.srcPort = sport;
+    ctx.dstPort = dport;
+    if (r.truncated) {
+      ctx.info += ctx.addrPrinted ? "" : ctx.net ? `${ctx.src} > ${ctx.dst}:` : "";
+      return;
+    }
+    ctx.info += addr;
+    ctx.addrPrinted = true;
+    if (t.on) {
+      t.add(F.srcport, sport, start, 2);
+      t.add(F.dstport, dport, start + 2, 2);
+      t.add(F.port, sport, start, 2);
+      t.add(F.port, dport, start + 2, 2);
+      t.add(F.length, ulen, start + 4, 2);
+      t.add(F.checksum, sum, start + 6, 2);
+    }
+    const avail = r.rep - start;
+    if (ulen < 8) {
+      ctx.info += `bad udp length ${ulen}`;
+      ctx.markMalformed(`UDP length ${ulen} below 8`);
+      return;
+    }
+    if (ulen > avail) {
+      ctx.info += `UDP, bad length ${ulen} > ${avail}`;
+      ctx.markMalformed(`UDP length ${ulen} exceeds the ${avail} bytes of the IP payload`);
+      return;
+    }
+    r.limit(ulen - 8);
+    if (ulen === 8) {
+      ctx.info += "UDP, length 0";
+      return;
+    }
+    return ctx.next("udp.port", Math.min(sport, dport), Math.max(sport, dport));
+  },
+};
+
+/** When no application dissector claims a UDP payload: tcpdump's "UDP, length N". */
+export const UDP_DATA: Protocol = {
+  id: "data",
+  name: "UDP",
+  dissect(r, ctx, t) {
+    ctx.info += `UDP, length ${r.reportedRemaining}`;
+    return DATA.dissect(r, ctx, t);
+  },
+};
+
+bind("ip.proto", IPPROTO.UDP, UDP);
+bindDefault("udp.port", UDP_DATA);

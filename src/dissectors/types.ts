@@ -1,0 +1,126 @@
+/**
+ * The shapes every dissector shares: field declarations (named like Wireshark's, declared once and used by the
+ * tree, JSON, -T fields and -Y alike), the tree sink, the per-packet context and the protocol record.
+ */
+import type { Reader } from "./reader.js";
+
+export type FieldType = "uint" | "int" | "bool" | "string" | "bytes" | "ipv4" | "ipv6" | "ether" | "float" | "time" | "none";
+export type FieldValue = number | string | boolean | null;
+
+export interface FieldDef {
+  /** filter name, e.g. "ip.src" */
+  name: string;
+  /** human label, e.g. "Source Address" */
+  label: string;
+  type: FieldType;
+  /** display base for integers */
+  base?: "dec" | "hex";
+  /** names of values, e.g. ETHERTYPE */
+  values?: Readonly<Record<number, string>>;
+}
+
+/** Declares a protocol's fields: `const F = fields("udp", { srcport: ["Source Port", "uint"], ... })`. */
+export function fields<K extends string>(
+  proto: string,
+  defs: Record<K, [label: string, type: FieldType, opts?: { base?: "dec" | "hex"; values?: Readonly<Record<number, string>>; name?: string }]>,
+): Record<K, FieldDef> {
+  const out = {} as Record<K, FieldDef>;
+  for (const k of Object.keys(defs) as K[]) {
+    const [label, type, opts] = defs[k];
+    out[k] = { name: opts?.name ?? `${proto}.${k}`, label, type, base: opts?.base, values: opts?.values };
+  }
+  return out;
+}
+
+/**
+ * Where dissectors record fields. In the summary pass it is a no-op sink (`on` is false): dissectors may skip
+ * work that only the tree needs by testing `t.on`.
+ */
+export interface TreeSink {
+  readonly on: boolean;
+  /** a field with its value and byte range (absolute offsets) */
+  add(f: FieldDef, value: FieldValue, offset: number, length: number, display?: string): void;
+  /** like add, and following adds go beneath it until pop() */
+  push(f: FieldDef, value: FieldValue, offset: number, length: number, display?: string): void;
+  /** a text-only line (no filterable value), e.g. an option's summary */
+  note(text: string, offset: number, length: number): void;
+  /** a subtree headed by text */
+  pushNote(text: string, offset: number, length: number): void;
+  pop(): void;
+}
+
+export interface DissectOptions {
+  /** -v count */
+  verbose: number;
+  /** -q */
+  quiet: boolean;
+  /** -e: the link layer prints its header */
+  linkHeader: boolean;
+}
+
+/** Values a dissector hands to the next layer's lookup. */
+export interface Handoff {
+  table: string;
+  key: number | string;
+  /** a second key tried after the first (the higher port) */
+  key2?: number;
+}
+
+/**
+ * Per-packet state, reused from packet to packet (no allocation per packet). Dissectors append to `info`
+ * in tcpdump's words, and set addresses/ports that upper layers and outputs use.
+ */
+export interface Ctx {
+  frame: number;
+  linktype: number;
+  caplen: number;
+  wirelen: number;
+  tsSec: number;
+  tsNsec: number;
+  opts: DissectOptions;
+  /** the one-line summary being built, in tcpdump's format */
+  info: string;
+  /** "IP", "IP6" or "" : the network layer that transports print their addresses after */
+  net: string;
+  src: string;
+  dst: string;
+  /** the network layer already printed "src > dst: " (e.g. not TCP/UDP, or a fragment) */
+  addrPrinted: boolean;
+  /** IP protocol number / next header, -1 when none */
+  ipProto: number;
+  srcPort: number;
+  dstPort: number;
+  /** protocol ids of the layers, in order */
+  layers: string[];
+  /** top-most protocol's display name (the list's Protocol column) */
+  protoName: string;
+  truncated: boolean;
+  malformed: boolean;
+  /** a dissector threw: its id */
+  bug: string | null;
+  /** state that lasts across packets (TCP relative sequence numbers, flows), owned by the Dissector */
+  state: Map<string, unknown>;
+  /** hand off to a table; returned from dissect() */
+  next(table: string, key: number | string, key2?: number): Handoff;
+  /** marks the packet malformed with a reason (shown in the tree) */
+  markMalformed(reason: string): void;
+  malformedReason: string;
+}
+
+export interface Protocol {
+  /** id and filter prefix, e.g. "udp" */
+  id: string;
+  /** display name, e.g. "UDP" */
+  name: string;
+  /** the protocol's fields, for listings and the display filter */
+  fields?: Record<string, FieldDef>;
+  /** the tree's protocol heading, e.g. "Internet Protocol Version 4"; default: name */
+  title?: string;
+  /**
+   * Decodes from r.pos. Returns the next table and key(s), or nothing when the payload is not for another
+   * dissector. The payload is what remains in r (r.pos to r.rep, captured to r.cap): narrow it with r.limit().
+   */
+  dissect(r: Reader, ctx: Ctx, t: TreeSink): Handoff | void;
+  /** For heuristic registration: a cheap look at the payload; must not throw. */
+  heuristic?(r: Reader, ctx: Ctx): boolean;
+}

@@ -1,0 +1,87 @@
+/**
+ * Timestamps in tcpdump's formats (-t, -tt, -ttt, -tttt, -ttttt). Local time like tcpdump (TZ=UTC gives UTC).
+ * The calendar part is cached per second, so formatting costs a few string operations per packet.
+ */
+export type TimeFormat = "default" | "none" | "epoch" | "delta" | "date" | "since-first";
+
+function pad(n: number, w: number): string {
+  let s = String(n);
+  while (s.length < w) s = "0" + s;
+  return s;
+}
+
+export class TimeFormatter {
+  private lastSec = -1;
+  private lastClock = "";
+  private lastDate = "";
+  private prevSec = NaN;
+  private prevNsec = 0;
+  private firstSec = NaN;
+  private firstNsec = 0;
+
+  constructor(
+    readonly format: TimeFormat,
+    /** print nanoseconds (9 digits) instead of microseconds (6) */
+    readonly nano: boolean,
+  ) {}
+
+  private frac(nsec: number): string {
+    return this.nano ? pad(nsec, 9) : pad(Math.floor(nsec / 1000), 6);
+  }
+
+  private calendar(sec: number): void {
+    if (sec === this.lastSec) return;
+    const d = new Date(sec * 1000);
+    this.lastSec = sec;
+    this.lastClock = `${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}`;
+    this.lastDate = `${d.getFullYear()}-${pad(d.getMonth() + 1, 2)}-${pad(d.getDate(), 2)}`;
+  }
+
+  private delta(sec: number, nsec: number, baseSec: number, baseNsec: number): string {
+    let ds = sec - baseSec;
+    let dn = nsec - baseNsec;
+    let sign = "";
+    if (ds < 0 || (ds === 0 && dn < 0)) {
+      sign = "-";
+      ds = -ds;
+      dn = -dn;
+    }
+    if (dn < 0) {
+      dn += 1e9;
+      ds -= 1;
+    }
+    const h = Math.floor(ds / 3600);
+    const m = Math.floor((ds % 3600) / 60);
+    const s = ds % 60;
+    return ` ${sign}${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}.${this.frac(dn)}`;
+  }
+
+  /** The timestamp text followed by a space, or "" for -t. */
+  format1(sec: number, nsec: number): string {
+    switch (this.format) {
+      case "none":
+        return "";
+      case "epoch":
+        return `${sec}.${this.frac(nsec)} `;
+      case "delta": {
+        const out = Number.isNaN(this.prevSec) ? this.delta(sec, nsec, sec, nsec) : this.delta(sec, nsec, this.prevSec, this.prevNsec);
+        this.prevSec = sec;
+        this.prevNsec = nsec;
+        return out + " ";
+      }
+      case "since-first": {
+        if (Number.isNaN(this.firstSec)) {
+          this.firstSec = sec;
+          this.firstNsec = nsec;
+        }
+        return this.delta(sec, nsec, this.firstSec, this.firstNsec) + " ";
+      }
+      case "date":
+        this.calendar(sec);
+        return `${this.lastDate} ${this.lastClock}.${this.frac(nsec)} `;
+      default:
+        this.calendar(sec);
+        return `${this.lastClock}.${this.frac(nsec)} `;
+    }
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The capture pipeline: a source (live, file, stdin) -> the capture filter (in the kernel for live captures,
+ * libpcap's bpf_filter over whole batches for files) -> count limit -> consumers (pcap writer, printer,
+ * plugins). It knows nothing of the CLI or the TUI; both drive it.
+ */
+import type { PacketBatch } from "./capture/batch.js";
+import { native } from "./capture/native.js";
+import type { CaptureStats, PacketSource, SourceEnd } from "./capture/source.js";
+
+/** Called for each packet that passed the capture filter; frame numbers start at 1. Return false to stop. */
+export type PacketConsumer = (batch: PacketBatch, index: number, frame: number) => void | boolean;
+
+export interface SessionOptions {
+  source: PacketSource;
+  /** a compiled program to run over packets that did not already pass a kernel filter (files, stdin) */
+  program?: Uint32Array;
+  /** stop after this many packets */
+  count?: number;
+  consumers: PacketConsumer[];
+  /** called after each batch (flush points for live output) */
+  onBatchEnd?: () => void;
+}
+
+export interface SessionResult {
+  end: SourceEnd;
+  /** packets that passed the capture filter and were handed to consumers */
+  captured: number;
+  /** packets read from the source (before a file's filter) */
+  seen: number;
+  stats: CaptureStats | null;
+}
+
+export class Session {
+  captured = 0;
+  seen = 0;
+  private stopping = false;
+
+  constructor(private o: SessionOptions) {}
+
+  get source(): PacketSource {
+    return this.o.source;
+  }
+
+  async run(): Promise<SessionResult> {
+    const { source, program, consumers, onBatchEnd } = this.o;
+    const limit = this.o.count ?? Infinity;
+    const bpf = native();
+    const end = await source.run((b) => {
+      let verdict: Uint32Array | null = null;
+      if (program) verdict = bpf.filterBatch(program, b.data, b.offset, b.caplen, b.wirelen, b.count);
+      this.seen += b.count;
+      for (let i = 0; i < b.count; i++) {
+        if (verdict && verdict[i] === 0) continue;
+        const frame = ++this.captured;
+        for (let c = 0; c < consumers.length; c++) {
+          if (consumers[c](b, i, frame) === false) this.stopping = true;
+        }
+        if (this.captured >= limit || this.stopping) break;
+      }
+      onBatchEnd?.();
+      if (this.stopping) return 0;
+      return limit - this.captured;
+    });
+    return { end, captured: this.captured, seen: this.seen, stats: source.stats() };
+  }
+
+  /** Stops at the next batch boundary (signal handlers, closed pipes, plugins). */
+  stop(): void {
+    this.stopping = true;
+    this.o.source.stop();
+  }
+}
