@@ -1,7 +1,7 @@
 /**
  * Synchronous, complete writes to a file descriptor. A pipe may be in non-blocking mode (EAGAIN when full):
- * we wait a moment and retry, which is also our back-pressure. A partial write with ENOSPC is undone by
- * truncating back to the last whole write, so a full disk never leaves half a record behind.
+ * we wait a moment and retry, which is also our back-pressure. On failure the error carries `written`, the
+ * bytes of this call that did reach the file, so the caller can cut the file back to a record boundary.
  */
 import fs from "node:fs";
 
@@ -18,16 +18,7 @@ export function writeAllSync(fd: number, buf: Uint8Array, off: number, len: numb
         Atomics.wait(sleeper, 0, 0, 1);
         continue;
       }
-      if (done > 0 && err.code === "ENOSPC") {
-        // Undo the partial chunk so the file ends on a record boundary.
-        try {
-          const st = fs.fstatSync(fd);
-          if (st.isFile()) fs.ftruncateSync(fd, st.size - done);
-        } catch {
-          /* best effort: the error below is what matters */
-        }
-      }
-      throw err;
+      throw Object.assign(err, { written: done });
     }
   }
 }

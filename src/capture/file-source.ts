@@ -215,9 +215,8 @@ export class FileSource implements PacketSource {
           this.base += pos;
           pos = 0;
         }
+        // Reads at least one more byte; when the buffer holds only an incomplete record, fill() grows it.
         await this.fill(this.have + 1);
-        // The record header may declare more than is buffered: make sure the buffer can hold it.
-        if (this.have === this.buf.length && !this.eof) await this.fill(this.have + 1);
       }
     } finally {
       this.input.close();

@@ -88,6 +88,9 @@ export function parsePcapRecords(
   const le = h.littleEndian;
   const mult = h.nano ? 1 : 1000;
   const limit = Math.max(MAX_RECORD, h.snaplen);
+  // Like libpcap, a record longer than the file's snapshot length is cut to it (tcpdump and libpcap's
+  // filters see the cut record); a snapshot length of 0 or above the maximum means the maximum.
+  const snap = h.snaplen === 0 || h.snaplen > MAX_RECORD ? MAX_RECORD : h.snaplen;
   let n = batch.count;
   const stop = n + max;
   while (n < stop && end - pos >= PCAP_RECORD_HEADER_LEN) {
@@ -104,6 +107,7 @@ export function parsePcapRecords(
       len = ((data[pos + 12] << 24) | (data[pos + 13] << 16) | (data[pos + 14] << 8) | data[pos + 15]) >>> 0;
     }
     if (cap > limit) {
+      batch.count = n; // the good packets before the damage are delivered
       throw new FileDamage(
         `invalid packet record at byte offset ${fileBase + pos}: captured length ${cap} is bigger than the maximum of ${limit}`,
         fileBase + pos,
@@ -112,7 +116,7 @@ export function parsePcapRecords(
     if (end - pos - PCAP_RECORD_HEADER_LEN < cap) break; // incomplete: wait for more bytes
     if (n >= batch.offset.length) ensureCapacity(batch, n);
     batch.offset[n] = pos + PCAP_RECORD_HEADER_LEN;
-    batch.caplen[n] = cap;
+    batch.caplen[n] = cap > snap ? snap : cap;
     batch.wirelen[n] = len;
     batch.tsSec[n] = sec;
     // A microsecond file with usec >= 1e6 is malformed, but tcpdump shows it as is; keep the value.

@@ -32,6 +32,12 @@ export class PcapWriter {
   /** packets and bytes written (including what is still buffered) */
   packets = 0;
   bytes = 0;
+  /** packets whose records are whole in the file (flushed) */
+  savedPackets = 0;
+  /** bytes in the file */
+  private fileBytes = 0;
+  /** packets in the buffer not yet flushed */
+  private pending = 0;
 
   /** Opens (creating or truncating) `path`, or stdout for "-", and writes the file header. */
   constructor(path: string, opts: PcapWriterOptions) {
@@ -97,6 +103,7 @@ export class PcapWriter {
     buf[o + 15] = wirelen >>> 24;
     buf.set(data.subarray(off, off + caplen), o + PCAP_RECORD_HEADER_LEN);
     this.pos = o + need;
+    this.pending++;
     this.packets++;
     this.bytes += need;
     if (this.packetBuffered) this.flush();
@@ -106,8 +113,40 @@ export class PcapWriter {
   flush(): void {
     if (this.pos === 0) return;
     const n = this.pos;
+    const pending = this.pending;
     this.pos = 0;
-    writeAllSync(this.fd, this.buf, 0, n);
+    this.pending = 0;
+    try {
+      writeAllSync(this.fd, this.buf, 0, n);
+    } catch (e) {
+      this.keepWholeRecords((e as { written?: number }).written ?? 0, pending);
+      throw e;
+    }
+    this.fileBytes += n;
+    this.savedPackets += pending;
+  }
+
+  /**
+   * After a failed write of which `written` bytes reached the file: cut the file back to the last whole
+   * record, so it stays valid (a full disk, a vanished directory).
+   */
+  private keepWholeRecords(written: number, pending: number): void {
+    let p = this.fileBytes === 0 ? 24 : 0; // the first chunk starts with the file header
+    let whole = 0;
+    while (whole < pending && p + PCAP_RECORD_HEADER_LEN <= written) {
+      const cap = this.buf[p + 8] | (this.buf[p + 9] << 8) | (this.buf[p + 10] << 16) | (this.buf[p + 11] << 24);
+      if (p + PCAP_RECORD_HEADER_LEN + cap > written) break;
+      p += PCAP_RECORD_HEADER_LEN + cap;
+      whole++;
+    }
+    if (this.fileBytes === 0 && written < 24) p = 0;
+    try {
+      if (this.owned && written > p) fs.ftruncateSync(this.fd, this.fileBytes + p);
+    } catch {
+      /* best effort: the write error is what gets reported */
+    }
+    this.fileBytes += p;
+    this.savedPackets += whole;
   }
 
   /** Flushes and closes; safe to call twice. */

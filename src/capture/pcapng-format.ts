@@ -9,15 +9,22 @@
  *
  * Choices worth knowing:
  * - Interface numbers in `batch.iface` and `interfaces` are global to the file: the n-th IDB of the file
- *   (counting across sections) is interface n. A packet's in-section interface id is mapped through the
- *   section's base. (Wireshark's frame.interface_id counts the same way.)
+ *   (counting across sections) is interface n, so one number names one interface even when a file joins
+ *   sections. A packet's in-section interface id is mapped through its section's base. (tshark 4.0's
+ *   frame.interface_id is the in-section id; the two agree for single-section files.)
  * - A block at file offset 0 restarts the parser (FileSource parses the head once at open to learn the
  *   first interface, then parses again from offset 0), so the state is rebuilt, not duplicated.
  * - Damage (FileDamage, with the block's file offset) is: a block length < 12, not a multiple of 4, above
  *   128 MiB, below the block type's minimum, or different in the trailer; an SHB with an unknown
  *   byte-order magic or major version; a first block that is not an SHB; a packet whose captured length
  *   overruns its block; a packet on an undeclared interface; an IDB/SHB option running past its block.
- *   Wireshark additionally refuses blocks above about 16 MiB and packets above 256 KiB; we do not.
+ *   Wireshark refuses some blocks we accept: very large blocks and packets, and an SPB whose block is
+ *   shorter than min(original length, snaplen), where we keep the bytes the block has.
+ * - Timestamps are exact (nanoseconds rounded down) for every if_tsresol, including resolutions finer
+ *   than 1 ns where tshark 4.0's 64-bit arithmetic overflows. if_tsoffset seconds are added.
+ * - An SPB has no timestamp: its packets get time 0 (as tshark shows them).
+ * - `linktype`/`snaplen`/`nano` describe the file's first IDB, known at open only if it lies within the
+ *   first 64 KiB (FileSource's look-ahead); otherwise they stay -1/0/false.
  * - Blocks we do not use (NRB, ISB, DSB, custom, journal, unknown types) are skipped; ISB counters and
  *   NRB entries are kept on the parser (`interfaces[i].stats`, `names`) because that is cheap.
  */
@@ -148,35 +155,45 @@ interface TsConv {
   offset: number;
 }
 
-// Results of div64 (module scratch: no allocation per packet).
-let qHi = 0;
-let qLo = 0;
-let qRem = 0;
+// div64's operands and results live in a typed array: when V8 does not inline a call (the second div64
+// of a conversion often is not), number arguments above 2^31 would be boxed, one allocation each.
+const q = new Float64Array(4);
+/** in: dividend high 32 bits; out: quotient high 32 bits */
+const Q_HI = 0;
+/** in: dividend low 32 bits; out: quotient low 32 bits */
+const Q_LO = 1;
+/** out: remainder */
+const Q_REM = 2;
+/** in: divisor, 1 <= d <= 2^36 */
+const Q_DIV = 3;
 
-/** Exact floor division of an integer a < 2^52 by d (d < 2^36), fixing the float quotient by one. */
+/** Exact floor division of an integer a < 2^52 by d (the float quotient is off by at most one; q*d stays exact). */
 function divSmall(a: number, d: number): number {
-  let q = Math.floor(a / d);
-  const r = a - q * d;
-  if (r < 0) q--;
-  else if (r >= d) q++;
-  return q;
+  let r = Math.floor(a / d);
+  const m = a - r * d;
+  if (m < 0) r--;
+  else if (m >= d) r++;
+  return r;
 }
 
 /**
- * Divides the 64-bit value hi*2^32 + lo by d (1 <= d <= 2^36) by long division in 16-bit digits, so every
- * intermediate stays below 2^52. Sets qHi/qLo (quotient as two 32-bit halves) and qRem.
+ * Divides the 64-bit value q[Q_HI]*2^32 + q[Q_LO] by q[Q_DIV] by long division in 16-bit digits, so every
+ * intermediate stays below 2^52, and leaves the quotient in q[Q_HI], q[Q_LO] and the remainder in q[Q_REM].
  */
-function div64(hi: number, lo: number, d: number): void {
+function div64(): void {
+  const hi = q[Q_HI];
+  const lo = q[Q_LO];
+  const d = q[Q_DIV];
   const q1 = divSmall(hi, d);
   let r = hi - q1 * d;
-  let t = r * 65536 + (lo >>> 16);
+  let t = r * 65536 + Math.floor(lo / 65536);
   const q2 = divSmall(t, d);
   r = t - q2 * d;
-  t = r * 65536 + (lo & 0xffff);
+  t = r * 65536 + (lo % 65536);
   const q3 = divSmall(t, d);
-  qRem = t - q3 * d;
-  qHi = q1;
-  qLo = q2 * 65536 + q3; // q2 < 65536 and q3 < 65536, so this is below 2^32
+  q[Q_REM] = t - q3 * d;
+  q[Q_HI] = q1;
+  q[Q_LO] = q2 * 65536 + q3; // q2 < 65536 and q3 < 65536, so this is below 2^32
 }
 
 function makeConv(tsresol: number, offset: number): TsConv {
@@ -187,22 +204,35 @@ function makeConv(tsresol: number, offset: number): TsConv {
   return { kind: TsKind.DEC_TINY, div: 0, mult: 0, exp: e - 9, offset };
 }
 
-/** Converts a 64-bit timestamp (hi, lo) to batch.tsSec[n] / tsNsec[n] (nanoseconds rounded down). */
-function convertTs(c: TsConv, hi: number, lo: number, batch: PacketBatch, n: number): void {
+/**
+ * Converts the 64-bit timestamp at d[at] (high word, low word) to batch.tsSec[n] / tsNsec[n] (nanoseconds
+ * rounded down). It reads the words itself: passing 32-bit values above 2^31 to a function V8 does not
+ * inline would box them (an allocation per packet).
+ */
+function convertTs(c: TsConv, d: Uint8Array, at: number, le: boolean, batch: PacketBatch, n: number): void {
+  const hi = rd32(d, at, le);
+  const lo = rd32(d, at + 4, le);
   let sec: number;
   let ns: number;
   switch (c.kind) {
     case TsKind.DEC:
-      div64(hi, lo, c.div);
-      sec = qHi * TWO32 + qLo;
-      ns = qRem * c.mult;
+      q[Q_HI] = hi;
+      q[Q_LO] = lo;
+      q[Q_DIV] = c.div;
+      div64();
+      sec = q[Q_HI] * TWO32 + q[Q_LO];
+      ns = q[Q_REM] * c.mult;
       break;
     case TsKind.DEC_FINE:
       // floor(ts / 10^k) = floor(floor(ts / 10^(k-9)) / 10^9): first to nanoseconds, then to seconds.
-      div64(hi, lo, c.div);
-      div64(qHi, qLo, 1e9);
-      sec = qHi * TWO32 + qLo;
-      ns = qRem;
+      q[Q_HI] = hi;
+      q[Q_LO] = lo;
+      q[Q_DIV] = c.div;
+      div64();
+      q[Q_DIV] = 1e9; // the quotient (nanoseconds) is the next dividend
+      div64();
+      sec = q[Q_HI] * TWO32 + q[Q_LO];
+      ns = q[Q_REM];
       break;
     case TsKind.DEC_TINY: {
       // ts < 2^64 <= 10^k: zero seconds; ns = floor(ts / 10^s) = floor(floor(floor(ts / 2^s) / 5^11) / 5^(s-11))
@@ -213,10 +243,13 @@ function convertTs(c: TsConv, hi: number, lo: number, batch: PacketBatch, n: num
       ns = 0;
       if (t > 0) {
         const th = Math.floor(t / TWO32);
-        div64(th, t - th * TWO32, FIVE_11);
-        const q = qHi * TWO32 + qLo; // < 2^53 / 5^11
+        q[Q_HI] = th;
+        q[Q_LO] = t - th * TWO32;
+        q[Q_DIV] = FIVE_11;
+        div64();
+        const part = q[Q_HI] * TWO32 + q[Q_LO]; // < 2^53 / 5^11
         const rest = 5 ** (s - 11);
-        ns = rest > q ? 0 : divSmall(q, rest);
+        ns = rest > part ? 0 : divSmall(part, rest);
       }
       break;
     }
@@ -315,7 +348,7 @@ export class PcapngParser implements RecordParser {
           let le: boolean;
           if (magic === PCAPNG_BYTE_ORDER_MAGIC) le = true;
           else if (magic === 0x4d3c2b1a) le = false;
-          else throw new FileDamage(`pcapng section header at byte offset ${at}: bad byte-order magic 0x${magic.toString(16)}`, at);
+          else throw badMagic(at, magic);
           const len = rd32(data, pos + 4, le);
           checkLength(len, MIN_SHB, "section header", at);
           if (end - pos < len) break;
@@ -324,7 +357,7 @@ export class PcapngParser implements RecordParser {
           pos += len;
           continue;
         }
-        if (!this.inSection) throw new FileDamage(`pcapng file at byte offset ${at}: the first block is not a section header`, at);
+        if (!this.inSection) throw notSection(at);
         const le = this.le;
         const type = rd32(data, pos, le);
         const isPacket = type === BlockType.EPB || type === BlockType.SPB || type === BlockType.PB;
@@ -351,10 +384,7 @@ export class PcapngParser implements RecordParser {
           }
           const g = this.sectionBase + ifId;
           if (ifId >= this.interfaces.length - this.sectionBase) {
-            throw new FileDamage(
-              `pcapng packet block at byte offset ${at}: interface ${ifId} is not declared (the section has ${this.interfaces.length - this.sectionBase})`,
-              at,
-            );
+            throw undeclared(at, ifId, this.interfaces.length - this.sectionBase);
           }
           const iface = this.interfaces[g];
           const room = len - dataOff - 4;
@@ -363,10 +393,7 @@ export class PcapngParser implements RecordParser {
             if (iface.snaplen !== 0 && cap > iface.snaplen) cap = iface.snaplen;
             if (cap > room) cap = room;
           } else if (cap > room) {
-            throw new FileDamage(
-              `pcapng packet block at byte offset ${at}: captured length ${cap} is bigger than the block (${room} bytes of data)`,
-              at,
-            );
+            throw capTooBig(at, cap, room);
           }
           if (n >= batch.offset.length) ensureCapacity(batch, n);
           batch.offset[n] = pos + dataOff;
@@ -376,7 +403,7 @@ export class PcapngParser implements RecordParser {
             batch.tsSec[n] = 0; // an SPB has no timestamp
             batch.tsNsec[n] = 0;
           } else {
-            convertTs(this.conv[g], rd32(data, pos + 12, le), rd32(data, pos + 16, le), batch, n);
+            convertTs(this.conv[g], data, pos + 12, le, batch, n);
           }
           batch.linktype[n] = iface.linktype;
           batch.iface[n] = g;
@@ -517,23 +544,50 @@ export class PcapngParser implements RecordParser {
   }
 }
 
+// Damage is built in these helpers, away from parse(): V8 does not inline a call that never ran, while a
+// template string inlined into the packet loop made it allocate on every packet.
+
+function damage(at: number, message: string): FileDamage {
+  return new FileDamage(message, at);
+}
+
+function badMagic(at: number, magic: number): FileDamage {
+  return damage(at, `pcapng section header at byte offset ${at}: bad byte-order magic 0x${magic.toString(16)}`);
+}
+
+function notSection(at: number): FileDamage {
+  return damage(at, `pcapng file at byte offset ${at}: the first block is not a section header`);
+}
+
+function undeclared(at: number, ifId: number, count: number): FileDamage {
+  return damage(at, `pcapng packet block at byte offset ${at}: interface ${ifId} is not declared (the section has ${count})`);
+}
+
+function capTooBig(at: number, cap: number, room: number): FileDamage {
+  return damage(at, `pcapng packet block at byte offset ${at}: captured length ${cap} is bigger than the block (${room} bytes of data)`);
+}
+
 function checkLength(len: number, min: number, what: string, at: number): void {
-  if (len < 12 || len % 4 !== 0 || len > MAX_BLOCK) {
-    const why = len < 12 ? "is below 12" : len % 4 !== 0 ? "is not a multiple of 4" : `is above ${MAX_BLOCK}`;
-    throw new FileDamage(`pcapng ${what} at byte offset ${at}: block total length ${len} ${why}`, at);
-  }
+  if (len < 12 || len % 4 !== 0 || len > MAX_BLOCK) throw badLength(len, what, at);
   if (len < min) throw tooShort(what, len, min, at);
 }
 
+function badLength(len: number, what: string, at: number): FileDamage {
+  const why = len < 12 ? "is below 12" : len % 4 !== 0 ? "is not a multiple of 4" : `is above ${MAX_BLOCK}`;
+  return damage(at, `pcapng ${what} at byte offset ${at}: block total length ${len} ${why}`);
+}
+
 function tooShort(what: string, len: number, min: number, at: number): FileDamage {
-  return new FileDamage(`pcapng ${what} block at byte offset ${at}: block total length ${len} is below its minimum of ${min}`, at);
+  return damage(at, `pcapng ${what} block at byte offset ${at}: block total length ${len} is below its minimum of ${min}`);
 }
 
 function checkTrailer(d: Uint8Array, pos: number, len: number, le: boolean, what: string, at: number): void {
   const t = rd32(d, pos + len - 4, le);
-  if (t !== len) {
-    throw new FileDamage(`pcapng ${what} at byte offset ${at}: block total length ${len} differs from the trailer's ${t}`, at);
-  }
+  if (t !== len) throw badTrailer(len, t, what, at);
+}
+
+function badTrailer(len: number, t: number, what: string, at: number): FileDamage {
+  return damage(at, `pcapng ${what} at byte offset ${at}: block total length ${len} differs from the trailer's ${t}`);
 }
 
 /** Calls fn(code, valueOffset, valueLength) for each option in d[p, end) until opt_endofopt. */

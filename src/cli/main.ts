@@ -11,7 +11,7 @@ import { FileSource } from "../capture/file-source.js";
 import { LiveSource } from "../capture/live-source.js";
 import { PcapWriter } from "../capture/pcap-writer.js";
 import type { PacketSource } from "../capture/source.js";
-import { compileFilter, FilterError, PCAP_NETMASK_UNKNOWN } from "../filter/compile.js";
+import { compileFilter, FilterError, linktypeToDlt, PCAP_NETMASK_UNKNOWN } from "../filter/compile.js";
 import { formatProgram } from "../filter/disasm.js";
 import { Session, type PacketConsumer } from "../session.js";
 import { TextOut } from "../output/text-out.js";
@@ -113,7 +113,7 @@ async function run(o: CliOptions): Promise<number> {
     if (o.datalink) linktype = datalinkValue(o.datalink);
     else if (o.readFile) {
       const src = await FileSource.open(o.readFile);
-      linktype = src.info.linktype;
+      linktype = linktypeToDlt(src.info.linktype);
       snaplen = src.info.snaplen;
       src.stop();
     } else {
@@ -135,9 +135,9 @@ async function run(o: CliOptions): Promise<number> {
   if (o.readFile) {
     source = await FileSource.open(o.readFile);
     if (filter.trim()) {
-      program = compileFilter(filter, { linktype: source.info.linktype, snaplen: source.info.snaplen || 262144, optimize: !o.noOptimize });
+      program = compileFilter(filter, { linktype: linktypeToDlt(source.info.linktype), snaplen: source.info.snaplen || 262144, optimize: !o.noOptimize });
     }
-    const lt = linktypeLabel(source.info.linktype);
+    const lt = linktypeLabel(linktypeToDlt(source.info.linktype));
     stderr(`reading from file ${o.readFile}, link-type ${lt}, snapshot length ${source.info.snaplen}`);
   } else {
     const device = resolveDevice(o.interfaces[0] ?? defaultDevice());
@@ -240,7 +240,7 @@ async function run(o: CliOptions): Promise<number> {
       /* the reader of -w - went away: not an error, like a closed pipe for text */
     } else {
       stderr(
-        `${PROG}: ${o.writeFile}: ${code === "ENOSPC" ? "No space left on device" : errText(writeError)}; stopped, the ${writer!.packets} packets before are saved`,
+        `${PROG}: ${o.writeFile}: ${code === "ENOSPC" ? "No space left on device" : errText(writeError)}; stopped, the ${writer!.savedPackets} packets before are saved`,
       );
       status = 1;
     }

@@ -34,3 +34,18 @@ export function compileFilter(expr: string, o: CompileOptions): Uint32Array {
 export function isEmptyFilter(expr: string): boolean {
   return expr.trim() === "";
 }
+
+/**
+ * Files record LINKTYPE_ values; libpcap's compiler takes DLT_ values. They are equal except for a few
+ * historical ones (libpcap's linktype_to_dlt); the values here are Linux's DLT numbers.
+ */
+const LINKTYPE_TO_DLT: Readonly<Record<number, number>> = {
+  100: 11, // ATM_RFC1483
+  101: 12, // RAW
+  102: 15, // SLIP_BSDOS
+  103: 16, // PPP_BSDOS
+  106: 19, // ATM_CLIP
+};
+export function linktypeToDlt(linktype: number): number {
+  return LINKTYPE_TO_DLT[linktype] ?? linktype;
+}
