@@ -56,6 +56,11 @@ export class LiveSource implements PacketSource {
     this.info = { kind: "live", name: device, linktype: this.h.datalink(), snaplen: this.h.snaplen(), nano: this.h.isNano() };
   }
 
+  /** The link types this interface offers (tcpdump -L). */
+  datalinks(): number[] {
+    return this.h.datalinks();
+  }
+
   /** Replaces the kernel filter while capturing (the TUI's `f`). */
   setFilter(program: Uint32Array): void {
     this.h.setFilter(program);

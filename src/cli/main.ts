@@ -155,7 +155,7 @@ async function run(o: CliOptions): Promise<number> {
     if (o.listDatalinks) {
       const dl = native();
       const lines = [`Data link types for ${device} (use option -y to set):`];
-      for (const v of (live as unknown as { h: { datalinks(): number[] } }).h.datalinks()) {
+      for (const v of live.datalinks()) {
         lines.push(`  ${dl.datalinkName(v)} (${dl.datalinkDescription(v) ?? dl.datalinkName(v)})`);
       }
       live.stop();

@@ -182,6 +182,70 @@ d("live capture in network namespaces", () => {
     expect(a).toEqual(await readPackets(g));
   }, 30_000);
 
+  it("-Q in / -Q out capture one direction, like tcpdump", async () => {
+    const files = { in: path.join(dir, "qin.pcap"), out: path.join(dir, "qout.pcap") };
+    const pin = tsniffBg(["-i", net.ifA, "-Q", "in", "--immediate-mode", "-w", files.in, "udp"], { ns: net.a });
+    const pout = tsniffBg(["-i", net.ifA, "-Q", "out", "--immediate-mode", "-w", files.out, "udp"], { ns: net.a });
+    const rs = [collect(pin), collect(pout)];
+    await Promise.all([waitForStderr(pin, "listening on"), waitForStderr(pout, "listening on")]);
+    sendTraffic(net.b, net.ipA, [7501], { udpPerPort: 3 }); // B -> A: in
+    sendTraffic(net.a, net.ipB, [7502], { udpPerPort: 2 }); // A -> B: out
+    await sleep(300);
+    pin.kill("SIGINT");
+    pout.kill("SIGINT");
+    await Promise.all(rs);
+    const inPk = await readPackets(files.in),
+      outPk = await readPackets(files.out);
+    expect(inPk.length).toBe(3);
+    expect(outPk.length).toBe(2);
+  }, 30_000);
+
+  it("-s cuts packets at the snapshot length, as tcpdump does", async () => {
+    const f = path.join(dir, "snap.pcap"),
+      g = path.join(dir, "snap-td.pcap");
+    const t = tsniffBg(["-i", net.ifA, "-s", "60", "--immediate-mode", "-w", f, "udp port 7600"], { ns: net.a });
+    const dd = tcpdumpBg(net.a, ["-i", net.ifA, "-s", "60", "--immediate-mode", "-w", g, "udp port 7600"]);
+    const rs = [collect(t), collect(dd)];
+    await Promise.all([waitForStderr(t, "listening on"), waitForStderr(dd, "listening on")]);
+    sendTraffic(net.b, net.ipA, [7600], { udpPerPort: 2, size: 500 });
+    await sleep(300);
+    t.kill("SIGINT");
+    dd.kill("SIGINT");
+    await Promise.all(rs);
+    const a = await readPackets(f);
+    expect(a.length).toBe(2);
+    expect(a.every((p) => p.caplen <= 60 && p.caplen >= 54 && p.wirelen === 542)).toBe(true);
+    expect(a).toEqual(await readPackets(g));
+    expect(fs.readFileSync(f).readUInt32LE(16)).toBe(60);
+  }, 30_000);
+
+  it("-U writes each packet to the file as it arrives", async () => {
+    const f = path.join(dir, "unbuf.pcap");
+    const p = tsniffBg(["-i", net.ifA, "-U", "-w", f, "udp port 7700"], { ns: net.a });
+    const res = collect(p);
+    await waitForStderr(p, "listening on");
+    sendTraffic(net.b, net.ipA, [7700], { udpPerPort: 3 });
+    await sleep(500);
+    // Still running: the packets are already in the file.
+    expect((await readPackets(f)).length).toBe(3);
+    p.kill("SIGINT");
+    await res;
+  }, 30_000);
+
+  it("-i any captures with the Linux cooked link type", async () => {
+    const f = path.join(dir, "any.pcap");
+    const p = tsniffBg(["-i", "any", "-c", "2", "--immediate-mode", "-w", f, "udp port 7800"], { ns: net.a });
+    const res = collect(p);
+    await waitForStderr(p, "listening on any, link-type LINUX_SLL");
+    sendTraffic(net.b, net.ipA, [7800], { udpPerPort: 2 });
+    const r = await res;
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(f).readUInt32LE(20)).toBe(113);
+    const lines = sh("tcpdump", ["-nn", "-r", f]).stdout.toString().trim().split("\n");
+    expect(lines.length).toBe(2);
+    expect(tsniff(["-nn", "-r", f]).stdout.toString().trim().split("\n")).toEqual(lines);
+  }, 30_000);
+
   it("an unknown interface is one clear line and exit 1", () => {
     const r = tsniff(["-i", "nosuchif0", "-c", "1"], { ns: net.a });
     expect(r.status).toBe(1);
