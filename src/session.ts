@@ -7,8 +7,14 @@ import type { PacketBatch } from "./capture/batch.js";
 import { native } from "./capture/native.js";
 import type { CaptureStats, PacketSource, SourceEnd } from "./capture/source.js";
 
-/** Called for each packet that passed the capture filter; frame numbers start at 1. Return false to stop. */
-export type PacketConsumer = (batch: PacketBatch, index: number, frame: number) => void | boolean;
+/**
+ * Called for each packet that passed the capture filter; frame numbers start at 1. Return false to stop.
+ * A consumer may also take a whole run of packets at once (`whole`), used when every packet of a batch
+ * passes (live captures, filtered in the kernel): the pcap writer then copies the run in one go.
+ */
+export type PacketConsumer = ((batch: PacketBatch, index: number, frame: number) => void | boolean) & {
+  whole?: (batch: PacketBatch, from: number, to: number, firstFrame: number) => void | boolean;
+};
 
 export interface SessionOptions {
   source: PacketSource;
@@ -49,6 +55,14 @@ export class Session {
       let verdict: Uint32Array | null = null;
       if (program) verdict = bpf.filterBatch(program, b.data, b.offset, b.caplen, b.wirelen, b.count);
       this.seen += b.count;
+      if (!verdict && consumers.every((c) => c.whole)) {
+        const n = Math.min(b.count, limit - this.captured);
+        const first = this.captured + 1;
+        this.captured += n;
+        for (const c of consumers) if (c.whole!(b, 0, n, first) === false) this.stopping = true;
+        onBatchEnd?.();
+        return this.stopping ? 0 : limit - this.captured;
+      }
       for (let i = 0; i < b.count; i++) {
         if (verdict && verdict[i] === 0) continue;
         const frame = ++this.captured;

@@ -19,6 +19,12 @@ export interface PacketBatch {
   linktype: Int32Array;
   /** interface index (pcapng IDB number; 0 for pcap and live) */
   iface: Uint32Array;
+  /**
+   * True when `data` holds the packets as contiguous little-endian pcap records (16-byte header then bytes,
+   * header at offset[i] - 16), with nanosecond fractions when `rawNano`: a writer can copy a run in one go.
+   */
+  raw: boolean;
+  rawNano: boolean;
 }
 
 export function createBatch(capacity = 4096): PacketBatch {
@@ -32,6 +38,8 @@ export function createBatch(capacity = 4096): PacketBatch {
     tsNsec: new Uint32Array(capacity),
     linktype: new Int32Array(capacity),
     iface: new Uint32Array(capacity),
+    raw: false,
+    rawNano: false,
   };
 }
 

@@ -99,6 +99,8 @@ export class LiveSource implements PacketSource {
           }
           b.data = buf;
           b.count = count;
+          b.raw = true;
+          b.rawNano = this.info.nano;
           let want: number;
           try {
             want = onBatch(b);

@@ -24,7 +24,7 @@ export class PcapWriter {
   readonly path: string;
   private fd: number;
   private owned: boolean;
-  private buf: Uint8Array;
+  private buf: Buffer;
   private pos = 0;
   private closed = false;
   private nano: boolean;
@@ -44,7 +44,7 @@ export class PcapWriter {
     this.path = path;
     this.nano = !!opts.nano;
     this.packetBuffered = !!opts.packetBuffered;
-    this.buf = new Uint8Array(Math.max(opts.bufferSize ?? 1 << 20, 65536 + 16));
+    this.buf = Buffer.allocUnsafeSlow(Math.max(opts.bufferSize ?? 1 << 20, 65536 + 16));
     if (path === "-") {
       this.fd = 1;
       this.owned = false;
@@ -73,13 +73,41 @@ export class PcapWriter {
     this.writeRecord(b.tsSec[i], b.tsNsec[i], cap, b.wirelen[i], b.data, off);
   }
 
+  /**
+   * Appends packets [from, to) of a batch. A live batch already holds pcap records: when the precision
+   * matches, the whole run is copied at once instead of record by record.
+   */
+  writeBatch(b: PacketBatch, from: number, to: number): void {
+    if (to <= from) return;
+    if (!b.raw || b.rawNano !== this.nano || this.packetBuffered || !Buffer.isBuffer(b.data)) {
+      for (let i = from; i < to; i++) this.writePacket(b, i);
+      return;
+    }
+    if (this.closed) throw new Error(`${this.path}: writer is closed`);
+    const start = b.offset[from] - PCAP_RECORD_HEADER_LEN;
+    const end = b.offset[to - 1] + b.caplen[to - 1];
+    const n = end - start;
+    if (this.pos + n > this.buf.length) {
+      this.flush();
+      if (n > this.buf.length) {
+        // Larger than our buffer: write it straight from the batch.
+        this.buf = Buffer.allocUnsafeSlow(Math.max(n, this.buf.length));
+      }
+    }
+    b.data.copy(this.buf, this.pos, start, end);
+    this.pos += n;
+    this.pending += to - from;
+    this.packets += to - from;
+    this.bytes += n;
+  }
+
   /** Appends one record whose bytes are data[off, off + caplen). */
   writeRecord(sec: number, nsec: number, caplen: number, wirelen: number, data: Uint8Array, off: number): void {
     if (this.closed) throw new Error(`${this.path}: writer is closed`);
     const need = PCAP_RECORD_HEADER_LEN + caplen;
     if (this.pos + need > this.buf.length) {
       this.flush();
-      if (need > this.buf.length) this.buf = new Uint8Array(need);
+      if (need > this.buf.length) this.buf = Buffer.allocUnsafeSlow(need);
     }
     const o = this.pos;
     const buf = this.buf;
@@ -101,7 +129,8 @@ export class PcapWriter {
     buf[o + 13] = wirelen >>> 8;
     buf[o + 14] = wirelen >>> 16;
     buf[o + 15] = wirelen >>> 24;
-    buf.set(data.subarray(off, off + caplen), o + PCAP_RECORD_HEADER_LEN);
+    if (Buffer.isBuffer(data)) data.copy(buf, o + PCAP_RECORD_HEADER_LEN, off, off + caplen);
+    else buf.set(data.subarray(off, off + caplen), o + PCAP_RECORD_HEADER_LEN);
     this.pos = o + need;
     this.pending++;
     this.packets++;

@@ -190,14 +190,23 @@ async function run(o: CliOptions): Promise<number> {
       packetBuffered: o.packetBuffered,
     });
     const w = writer;
-    consumers.push((b, i) => {
+    const write: PacketConsumer = (b, i) => {
       try {
         w.writePacket(b, i);
       } catch (e) {
         writeError = e as Error;
         return false;
       }
-    });
+    };
+    write.whole = (b, from, to) => {
+      try {
+        w.writeBatch(b, from, to);
+      } catch (e) {
+        writeError = e as Error;
+        return false;
+      }
+    };
+    consumers.push(write);
   }
   let out: TextOut | undefined;
   const printing = !o.writeFile || o.print || (o.writeFile !== "-" && o.print);

@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+/**
+ * tsniff's benchmarks, each against tcpdump and tshark in the same run, on the same input; prints ratios.
+ *
+ *   npm run bench                 all of them (as root; makes the 1M-packet capture first if missing)
+ *   npm run bench -- offline      only the offline ones;  -- live  only the live flood
+ *   BENCH_PCAP=/path/file.pcap    the input (default /tmp/tsniff-bench/bench-1m.pcap, made by
+ *                                 ../shared/bench/make-bench-pcap.sh when missing; kept out of git)
+ *
+ * Results go to stdout as a Markdown table; docs/BENCHMARKS.md records a run with the machine it ran on.
+ */
+import { spawn, spawnSync, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const TSNIFF = [process.execPath, path.join(ROOT, "bin", "tsniff")];
+const PCAP = process.env.BENCH_PCAP ?? "/tmp/tsniff-bench/bench-1m.pcap";
+const OUT = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-bench-"));
+const which = process.argv.slice(2);
+const want = (k) => which.length === 0 || which.includes(k);
+const rows = [];
+
+function have(cmd) {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+}
+
+/** Runs a command with /usr/bin/time: wall seconds, CPU seconds, max RSS (MB). */
+function timed(argv, { stdout = "/dev/null", env = {} } = {}) {
+  const fd = fs.openSync(stdout, "w");
+  const r = spawnSync("/usr/bin/time", ["-f", "%e %U %S %M", ...argv], { stdio: ["ignore", fd, "pipe"], env: { ...process.env, TZ: "UTC", ...env }, maxBuffer: 1 << 26 });
+  fs.closeSync(fd);
+  const last = r.stderr.toString().trim().split("\n").pop() ?? "";
+  const [wall, user, sys, rss] = last.split(" ").map(Number);
+  return { wall, cpu: user + sys, rssMB: rss / 1024, status: r.status };
+}
+
+function best(n, f) {
+  let b = null;
+  for (let i = 0; i < n; i++) {
+    const r = f();
+    if (!b || r.wall < b.wall) b = r;
+  }
+  return b;
+}
+
+function row(name, ours, theirs, who, note = "") {
+  const ratio = theirs.wall / ours.wall;
+  rows.push({ name, ours, theirs, who, ratio, note });
+  console.log(
+    `${name}: tsniff ${ours.wall.toFixed(2)} s (${ours.rssMB.toFixed(0)} MB) vs ${who} ${theirs.wall.toFixed(2)} s (${theirs.rssMB.toFixed(0)} MB): tsniff is ${ratio.toFixed(2)}x ${who}'s speed ${note}`,
+  );
+}
+
+function ensurePcap() {
+  if (fs.existsSync(PCAP)) return;
+  console.error(`bench: making ${PCAP} with ../shared/bench/make-bench-pcap.sh (a few minutes)`);
+  execFileSync("bash", [path.resolve(ROOT, "..", "shared", "bench", "make-bench-pcap.sh")], { stdio: "inherit", env: { ...process.env, OUT: PCAP } });
+}
+
+function countPackets(file) {
+  const r = spawnSync("capinfos", ["-M", "-c", "-T", "-r", file]);
+  return Number(r.stdout.toString().trim().split("\t").pop());
+}
+
+function offline() {
+  ensurePcap();
+  const n = countPackets(PCAP);
+  console.log(`input: ${PCAP} (${n} packets, ${(fs.statSync(PCAP).size / 1e6).toFixed(0)} MB)`);
+  // Warm the page cache so both read from memory.
+  spawnSync("cat", [PCAP], { stdio: ["ignore", "ignore", "ignore"] });
+
+  const o1 = path.join(OUT, "t.pcap"),
+    o2 = path.join(OUT, "d.pcap");
+  const ours = best(3, () => timed([...TSNIFF, "-r", PCAP, "-w", o1, "tcp port 80"]));
+  const theirs = best(3, () => timed(["tcpdump", "-r", PCAP, "-w", o2, "tcp port 80"]));
+  const same = fs.readFileSync(o1).subarray(24).equals(fs.readFileSync(o2).subarray(24));
+  row("filter to file (-r big -w out 'tcp port 80')", ours, theirs, "tcpdump", same ? "(identical output)" : "(OUTPUT DIFFERS)");
+
+  const s1 = best(3, () => timed([...TSNIFF, "-nn", "-r", PCAP]));
+  const s2 = best(3, () => timed(["tcpdump", "-nn", "-r", PCAP]));
+  row("one-line summaries (-nn -r big > /dev/null)", s1, s2, "tcpdump");
+
+  if (have("tshark")) {
+    const t2 = timed(["tshark", "-n", "-r", PCAP]);
+    row("one-line summaries vs tshark (-r big > /dev/null)", s1, t2, "tshark");
+    // tshark -T json is slow: time it on the first 50k packets and compare rates.
+    const k = 50000;
+    const j1 = timed([...TSNIFF, "-T", "json", "-r", PCAP]);
+    const j2 = timed(["tshark", "-n", "-T", "json", "-c", String(k), "-r", PCAP]);
+    const rate1 = n / j1.wall,
+      rate2 = k / j2.wall;
+    rows.push({ name: "-T json (packets/s)", ours: { ...j1, rate: rate1 }, theirs: { ...j2, rate: rate2 }, who: "tshark", ratio: rate1 / rate2, note: `(tshark timed on the first ${k})` });
+    console.log(`-T json: tsniff ${rate1.toFixed(0)} pkt/s (${j1.rssMB.toFixed(0)} MB) vs tshark ${rate2.toFixed(0)} pkt/s (${j2.rssMB.toFixed(0)} MB): ${(rate1 / rate2).toFixed(1)}x`);
+  }
+}
+
+/** Bounded UDP flood of 64-byte frames over a veth pair; tsniff -w and tcpdump -w, one after the other. */
+async function live() {
+  if (process.getuid?.() !== 0 || !have("tcpreplay")) {
+    console.log("live: skipped (needs root and tcpreplay: apt-get install tcpreplay)");
+    return;
+  }
+  const A = "tsb_live_a",
+    B = "tsb_live_b",
+    IA = "tsbla0",
+    IB = "tsblb0";
+  const sh = (...a) => execFileSync(a[0], a.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
+  const cleanup = () => {
+    spawnSync("ip", ["netns", "del", A]);
+    spawnSync("ip", ["netns", "del", B]);
+  };
+  cleanup();
+  try {
+    sh("ip", "netns", "add", A);
+    sh("ip", "netns", "add", B);
+    sh("ip", "link", "add", IA, "type", "veth", "peer", "name", IB);
+    sh("ip", "link", "set", IA, "netns", A);
+    sh("ip", "link", "set", IB, "netns", B);
+    sh("ip", "-n", A, "link", "set", IA, "up");
+    sh("ip", "-n", B, "link", "set", IB, "up");
+    // 1000 distinct 64-byte UDP frames (60 bytes + FCS on a real wire) between addresses of the namespaces only.
+    const frames = [];
+    const hdr = Buffer.alloc(24);
+    hdr.writeUInt32LE(0xa1b2c3d4, 0);
+    hdr.writeUInt16LE(2, 4);
+    hdr.writeUInt16LE(4, 6);
+    hdr.writeUInt32LE(262144, 16);
+    hdr.writeUInt32LE(1, 20);
+    frames.push(hdr);
+    for (let i = 0; i < 1000; i++) {
+      const f = Buffer.alloc(60);
+      Buffer.from("02000000aa0102000000bb010800", "hex").copy(f, 0);
+      f[14] = 0x45;
+      f.writeUInt16BE(46, 16);
+      f[22] = 64;
+      f[23] = 17;
+      Buffer.from([10, 204, 0, 2, 10, 204, 0, 1]).copy(f, 26);
+      f.writeUInt16BE(10000 + i, 34);
+      f.writeUInt16BE(9, 36);
+      f.writeUInt16BE(26, 38);
+      const rec = Buffer.alloc(16);
+      rec.writeUInt32LE(60, 8);
+      rec.writeUInt32LE(60, 12);
+      frames.push(rec, f);
+    }
+    const small = path.join(OUT, "flood.pcap");
+    fs.writeFileSync(small, Buffer.concat(frames));
+    const LOOPS = Number(process.env.BENCH_LOOPS ?? 2000); // 2M packets
+    const results = {};
+    for (const [who, argv] of [
+      ["tsniff", [...TSNIFF, "-i", IA, "-w", path.join(OUT, "live-t.pcap")]],
+      ["tcpdump", ["tcpdump", "-i", IA, "-w", path.join(OUT, "live-d.pcap")]],
+    ]) {
+      const p = spawn("ip", ["netns", "exec", A, ...argv], { stdio: ["ignore", "ignore", "pipe"] });
+      let err = "";
+      p.stderr.on("data", (d) => (err += d));
+      while (!err.includes("listening on")) await new Promise((r) => setTimeout(r, 50));
+      let cpu = 0;
+      const tick = setInterval(() => {
+        try {
+          const st = fs.readFileSync(`/proc/${p.pid}/stat`, "utf8").split(") ")[1].split(" ");
+          cpu = (Number(st[11]) + Number(st[12])) / 100;
+        } catch {
+          /* exited */
+        }
+      }, 50);
+      const t0 = Date.now();
+      spawnSync("ip", ["netns", "exec", B, "tcpreplay", "-q", "-i", IB, "--topspeed", `--loop=${LOOPS}`, small], { stdio: "ignore" });
+      const sendSecs = (Date.now() - t0) / 1000;
+      await new Promise((r) => setTimeout(r, 500));
+      const done = new Promise((r) => p.on("close", r));
+      p.kill("SIGINT");
+      await done;
+      clearInterval(tick);
+      const num = (re) => Number((re.exec(err) ?? [0, 0])[1]);
+      const captured = num(/(\d+) packets? captured/),
+        received = num(/(\d+) packets? received by filter/),
+        dropped = num(/(\d+) packets? dropped by kernel/);
+      results[who] = { captured, received, dropped, cpu, sendSecs };
+      console.log(
+        `live ${who}: sent ${LOOPS * 1000} in ${sendSecs.toFixed(1)} s; captured ${captured}, received ${received}, dropped by kernel ${dropped}; CPU ${cpu.toFixed(2)} s = ${((cpu / Math.max(captured, 1)) * 1e6).toFixed(2)} s per million captured`,
+      );
+    }
+    const t = results.tsniff,
+      d = results.tcpdump;
+    rows.push({
+      name: "live flood, 64-byte UDP over veth (CPU s per 1M captured)",
+      ours: { wall: (t.cpu / t.captured) * 1e6, rssMB: NaN, extra: `captured ${t.captured}, dropped ${t.dropped}` },
+      theirs: { wall: (d.cpu / d.captured) * 1e6, rssMB: NaN, extra: `captured ${d.captured}, dropped ${d.dropped}` },
+      who: "tcpdump",
+      ratio: (d.cpu / d.captured) / (t.cpu / t.captured),
+      note: "(ratio of CPU per packet: > 1 means tsniff uses less)",
+    });
+  } finally {
+    cleanup();
+  }
+}
+
+if (want("offline")) offline();
+if (want("live")) await live();
+fs.rmSync(OUT, { recursive: true, force: true });
+
+console.log("\n| benchmark | tsniff | other | other tool | tsniff speed vs other |\n|---|---|---|---|---|");
+for (const r of rows) {
+  const fmt = (x) => (x.rate ? `${x.rate.toFixed(0)} pkt/s` : x.extra ? `${x.wall.toFixed(2)} CPU s (${x.extra})` : `${x.wall.toFixed(2)} s, ${x.rssMB.toFixed(0)} MB`);
+  console.log(`| ${r.name} | ${fmt(r.ours)} | ${fmt(r.theirs)} | ${r.who} | ${r.ratio.toFixed(2)}x ${r.note} |`);
+}
