@@ -1,0 +1,14 @@
+/**
+ * tsniff as a library: the same engine the CLI uses. The CLI and the TUI are never imported from here.
+ */
+export type { PacketBatch, SourceInfo } from "./capture/batch.js";
+export type { PacketSource, CaptureStats, SourceEnd } from "./capture/source.js";
+export { FileSource } from "./capture/file-source.js";
+export { LiveSource, type LiveSourceOptions } from "./capture/live-source.js";
+export { PcapWriter, type PcapWriterOptions } from "./capture/pcap-writer.js";
+export { FileDamage } from "./capture/pcap-format.js";
+export { listDevices, defaultDevice } from "./capture/devices.js";
+export { compileFilter, FilterError, linktypeToDlt } from "./filter/compile.js";
+export { formatProgram } from "./filter/disasm.js";
+export { Session, type SessionOptions, type SessionResult, type PacketConsumer } from "./session.js";
+export { Dissector, type DissectResult, type Ctx, type FieldDef, type Protocol, type TreeNode } from "./dissectors/index.js";
