@@ -1,0 +1,328 @@
+/**
+ * HTTP/1.x (RFC 9112) over TCP ports 80 and 8080, and by heuristic on any port (a request method followed by
+ * a space, or "HTTP/1." at the start of the payload).
+ *
+ * The one-line summary follows tcpdump's http_print/txtproto_print (util-print.c): after TCP's
+ * ", length N" it prints ": HTTP", and when the payload starts with a request method or a status line
+ * (second token three digits) also ": " and the first line, e.g. ": HTTP: GET / HTTP/1.1". A continuation
+ * segment (body, or headers without a first line) is just ": HTTP". A first line without its CR-LF in the
+ * packet gets " [|http]". tcpdump has no HTTP heuristic, so on other ports the line is left as TCP made it
+ * (the tree still shows HTTP).
+ *
+ * The tree has Wireshark's fields: http.request.method, http.request.uri, http.request.version, http.host,
+ * http.user_agent, http.response.code, http.response.phrase, http.content_type, http.content_length_header...
+ */
+import { bind, bindHeuristic } from "../registry.js";
+import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
+import type { Reader } from "../reader.js";
+
+const F = fields("http", {
+  request: ["Request", "bool"],
+  response: ["Response", "bool"],
+  "request.line": ["Request line", "string"],
+  "request.method": ["Request Method", "string"],
+  "request.uri": ["Request URI", "string"],
+  "request.version": ["Request Version", "string"],
+  "response.line": ["Response line", "string"],
+  "response.version": ["Response Version", "string"],
+  "response.code": ["Status Code", "uint"],
+  "response.phrase": ["Response Phrase", "string"],
+  host: ["Host", "string"],
+  user_agent: ["User-Agent", "string"],
+  accept: ["Accept", "string"],
+  connection: ["Connection", "string"],
+  server: ["Server", "string"],
+  date: ["Date", "string"],
+  location: ["Location", "string"],
+  content_type: ["Content-Type", "string"],
+  content_length_header: ["Content length", "uint"],
+  transfer_encoding: ["Transfer-Encoding", "string"],
+  "unknown_header": ["Unknown header", "string"],
+  file_data: ["File Data", "string"],
+});
+
+/** tcpdump's httpcmds: request names it recognises (compared without regard to case). */
+const METHODS = new Set([
+  "GET",
+  "PUT",
+  "COPY",
+  "HEAD",
+  "LOCK",
+  "MOVE",
+  "POLL",
+  "POST",
+  "BCOPY",
+  "BMOVE",
+  "MKCOL",
+  "TRACE",
+  "LABEL",
+  "MERGE",
+  "DELETE",
+  "SEARCH",
+  "UNLOCK",
+  "REPORT",
+  "UPDATE",
+  "NOTIFY",
+  "BDELETE",
+  "CONNECT",
+  "OPTIONS",
+  "CHECKIN",
+  "PROPFIND",
+  "CHECKOUT",
+  "PROPPATCH",
+  "SUBSCRIBE",
+  "BPROPFIND",
+  "BPROPPATCH",
+  "UNCHECKOUT",
+  "MKWORKSPACE",
+  "MKACTIVITY",
+  "UNSUBSCRIBE",
+  "VERSION-CONTROL",
+  "BASELINE-CONTROL",
+]);
+
+const MAX_TOKEN = 128;
+
+function isPrint(c: number): boolean {
+  return c >= 0x20 && c <= 0x7e;
+}
+
+/** Position after a token and the white space following it, or 0 (tcpdump's fetch_token). */
+let token = "";
+function fetchToken(r: Reader, p0: number, idx: number, len: number): number {
+  let tok = "";
+  for (; idx < len; idx++) {
+    const p = p0 + idx;
+    if (p >= r.cap) return 0;
+    const c = r.byteAt(p);
+    if (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a) break;
+    if (!isPrint(c)) return 0;
+    if (tok.length + 2 > MAX_TOKEN + 1) return 0;
+    tok += String.fromCharCode(c);
+  }
+  if (tok.length === 0) return 0;
+  token = tok;
+  for (; idx < len; idx++) {
+    const p = p0 + idx;
+    if (p >= r.cap) break;
+    const c = r.byteAt(p);
+    if (c === 0x0d || c === 0x0a) break;
+    if (!isPrint(c)) break;
+    if (c !== 0x20 && c !== 0x09) break;
+  }
+  return idx;
+}
+
+const enum Line {
+  /** no line end in the packet: the text ends the packet (tcpdump prints it and " [|http]") */
+  Open = -1,
+  /** not a text line */
+  Binary = -2,
+  /** ran off the captured bytes */
+  Cut = -3,
+}
+let lineText = "";
+/** tcpdump's print_txt_line: the end of the line at idx (after its CR-LF/LF), or a Line code; text in lineText */
+function txtLine(r: Reader, p0: number, idx: number, len: number): number {
+  const start = idx;
+  while (idx < len) {
+    const p = p0 + idx;
+    if (p >= r.cap) return Line.Cut;
+    const c = r.byteAt(p);
+    if (c === 0x0a) {
+      lineText = text(r, p0 + start, idx - start);
+      return idx + 1;
+    }
+    if (c === 0x0d) {
+      if (idx + 1 >= len) return Line.Binary;
+      if (p + 1 >= r.cap) return Line.Cut;
+      if (r.byteAt(p + 1) === 0x0a) {
+        lineText = text(r, p0 + start, idx - start);
+        return idx + 2;
+      }
+      return Line.Binary;
+    }
+    if (!isPrint(c) && c !== 0x09) return Line.Binary;
+    idx++;
+  }
+  lineText = text(r, p0 + start, idx - start);
+  return Line.Open;
+}
+
+function text(r: Reader, p: number, n: number): string {
+  let s = "";
+  for (let i = 0; i < n; i++) s += String.fromCharCode(r.byteAt(p + i));
+  return s;
+}
+
+/** tcpdump's txtproto_print for "HTTP" (appends to ctx.info). */
+function summary(r: Reader, ctx: Ctx, p0: number, len: number): void {
+  let printThis = false;
+  let idx = fetchToken(r, p0, 0, len);
+  if (idx !== 0) {
+    if (METHODS.has(token.toUpperCase())) printThis = true;
+    idx = fetchToken(r, p0, idx, len);
+    if (idx !== 0 && /^[0-9]{3}$/.test(token)) printThis = true;
+  }
+  ctx.info += "HTTP";
+  if (!printThis) return;
+  if (ctx.opts.verbose) {
+    ctx.info += `, length: ${len}`;
+    for (let i = 0; i < len; ) {
+      const e = txtLine(r, p0, i, len);
+      if (e === Line.Open) {
+        ctx.info += "\n\t" + lineText + " [|http]";
+        ctx.truncated = true;
+        return;
+      }
+      if (e === Line.Cut) {
+        ctx.info += " [|http]";
+        ctx.truncated = true;
+        return;
+      }
+      if (e < 0) return;
+      ctx.info += "\n\t" + lineText;
+      i = e;
+    }
+    return;
+  }
+  const e = txtLine(r, p0, 0, len);
+  if (e === Line.Cut) {
+    ctx.info += " [|http]";
+    ctx.truncated = true;
+  } else if (e === Line.Open) {
+    ctx.info += ": " + lineText + " [|http]";
+    if (p0 + len > r.cap) ctx.truncated = true;
+  } else if (e > 0) ctx.info += ": " + lineText;
+}
+
+const HEADER_FIELDS: Record<string, (typeof F)[keyof typeof F]> = {
+  host: F.host,
+  "user-agent": F.user_agent,
+  accept: F.accept,
+  connection: F.connection,
+  server: F.server,
+  date: F.date,
+  location: F.location,
+  "content-type": F.content_type,
+  "transfer-encoding": F.transfer_encoding,
+};
+
+/** The tree: first line, headers, body (what this segment holds). */
+function tree(r: Reader, t: TreeSink, p0: number, cap: number): void {
+  let p = p0;
+  let first = true;
+  let inHeaders = false;
+  while (p < cap) {
+    // one line
+    let e = p;
+    while (e < cap && r.byteAt(e) !== 0x0a) e++;
+    const lineEnd = e < cap ? e + 1 : e;
+    let n = e - p;
+    if (n > 0 && r.byteAt(p + n - 1) === 0x0d) n--;
+    const line = text(r, p, n);
+    if (first) {
+      first = false;
+      const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) (HTTP\/\d\.\d)$/.exec(line);
+      const s = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/.exec(line);
+      if (m && METHODS.has(m[1].toUpperCase())) {
+        t.add(F.request, true, p, 0);
+        t.pushNote(line, p, lineEnd - p);
+        t.add(F["request.method"], m[1], p, m[1].length);
+        t.add(F["request.uri"], m[2], p + m[1].length + 1, m[2].length);
+        t.add(F["request.version"], m[3], p + n - m[3].length, m[3].length);
+        t.pop();
+        inHeaders = true;
+      } else if (s) {
+        t.add(F.response, true, p, 0);
+        t.pushNote(line, p, lineEnd - p);
+        t.add(F["response.version"], s[1], p, s[1].length);
+        t.add(F["response.code"], Number(s[2]), p + s[1].length + 1, 3);
+        t.add(F["response.phrase"], s[3] ?? "", p + s[1].length + 5, (s[3] ?? "").length);
+        t.pop();
+        inHeaders = true;
+      } else {
+        t.note("Continuation", p, cap - p);
+        return;
+      }
+      p = lineEnd;
+      continue;
+    }
+    if (inHeaders) {
+      if (n === 0) {
+        t.note("\\r\\n", p, lineEnd - p);
+        p = lineEnd;
+        inHeaders = false;
+        continue;
+      }
+      const colon = line.indexOf(":");
+      if (colon > 0) {
+        const name = line.slice(0, colon).toLowerCase();
+        const value = line.slice(colon + 1).trim();
+        const f = HEADER_FIELDS[name];
+        if (f) t.add(f, value, p, n, `${line.slice(0, colon)}: ${value}`);
+        else if (name === "content-length" && /^\d+$/.test(value)) t.add(F.content_length_header, Number(value), p, n);
+        else t.add(F.unknown_header, line, p, n);
+      } else t.note(line, p, n);
+      p = lineEnd;
+      continue;
+    }
+    // body
+    t.add(F.file_data, text(r, p, Math.min(cap - p, 4096)), p, cap - p, `${cap - p} bytes`);
+    return;
+  }
+}
+
+function looksLikeHttp(r: Reader): boolean {
+  // "HTTP/1." or a known method followed by a space, at the start of the payload.
+  if (r.peek(0) === 0x48 && r.peek(1) === 0x54 && r.peek(2) === 0x54 && r.peek(3) === 0x50 && r.peek(4) === 0x2f && r.peek(5) === 0x31 && r.peek(6) === 0x2e) return true;
+  let m = "";
+  for (let i = 0; i < 17; i++) {
+    const c = r.peek(i);
+    if (c === 0x20) return i > 0 && METHODS.has(m) && r.peek(i + 1) > 0x20 && r.peek(i + 1) < 0x7f;
+    if (c < 0x41 || c > 0x5a) {
+      if (c !== 0x2d) return false;
+    }
+    m += String.fromCharCode(c);
+  }
+  return false;
+}
+
+function dissect(r: Reader, ctx: Ctx, t: TreeSink, printed: boolean): void {
+  const p0 = r.pos;
+  const len = r.reportedRemaining;
+  if (printed) {
+    ctx.info += ": ";
+    summary(r, ctx, p0, len);
+  }
+  if (t.on) tree(r, t, p0, r.cap);
+  r.pos = r.cap;
+}
+
+/** HTTP on ports 80 and 8080, where tcpdump prints it. */
+export const HTTP: Protocol = {
+  id: "http",
+  name: "HTTP",
+  title: "Hypertext Transfer Protocol",
+  fields: F,
+  dissect(r, ctx, t) {
+    dissect(r, ctx, t, true);
+  },
+};
+
+/** HTTP found by looking at the payload on another port: tcpdump prints nothing, so neither does the line. */
+export const HTTP_HEUR: Protocol = {
+  id: "http",
+  name: "HTTP",
+  title: "Hypertext Transfer Protocol",
+  fields: F,
+  dissect(r, ctx, t) {
+    dissect(r, ctx, t, false);
+  },
+  heuristic(r) {
+    return looksLikeHttp(r);
+  },
+};
+
+bind("tcp.port", [80, 8080], HTTP);
+bindHeuristic("tcp.port", HTTP_HEUR);
