@@ -297,16 +297,26 @@ export function runBpf(prog: Uint32Array, data: Uint8Array, offset: number, capl
   }
 }
 
-/** How compileBpf lays out the generated code. */
-export type BpfCodegenMode =
-  /** nested labelled blocks, a `break` per forward jump: straight-line code V8 optimizes best */
-  | "blocks"
-  /** `for (;;) switch (pc)`: needed for backward jumps; safe for any size */
-  | "switch"
-  /** blocks unless the program jumps backwards or has so many jump targets that nesting gets deep */
-  | "auto";
+/**
+ * How compileBpf runs a program:
+ *  - "blocks": generated code, nested labelled blocks with a `break` per forward jump: straight-line code
+ *    that V8 optimizes best; forward jumps only;
+ *  - "switch": generated code, `for (;;) switch (pc)`; allows the backward jumps of `protochain`;
+ *  - "interpreter": runBpf on the program.
+ */
+export type BpfLayout = "blocks" | "switch" | "interpreter";
 
-/** Above this many jump targets, "auto" uses a switch: each target is a nested block, and parsers recurse. */
+/**
+ * Size limits of generated code. V8 does not optimize very large functions (its limit is on bytecode size),
+ * and unoptimized generated code is slower than the interpreter, which is optimized once for all programs;
+ * a switch dispatches slowly in unoptimized code once it has many cases; and each jump target of the blocks
+ * layout is one more nested block, which parsers handle by recursion (about 6000 overflow V8's stack).
+ * Measured with unoptimized (tcpdump -O) `port 1 or port 2 or ...` programs on Node 20: blocks stayed fast
+ * up to ~1900 instructions (not at ~3800), a switch at ~260 (not at ~1900); the filters people write
+ * compile to tens of instructions.
+ */
+const MAX_BLOCKS_INSNS = 2048;
+const MAX_SWITCH_INSNS = 512;
 const MAX_NESTED_LABELS = 1000;
 
 /** Statements of one instruction that is not a jump or a return; `null` for those. */
@@ -411,26 +421,26 @@ function decode(prog: Uint32Array): Decoded[] {
 }
 
 /**
- * Generates the body of the filter function. Every mode emits the same per-instruction statements; they
+ * Generates the body of the filter function. Both layouts emit the same per-instruction statements; they
  * differ only in how control reaches an instruction:
  *  - blocks: instruction t is preceded by the end of a block labelled `L<t>` that opens at the top of the
  *    function, so `break L<t>` from any earlier instruction lands on it. Only forward jumps fit.
  *  - switch: `pc = t; continue` re-enters a `switch (pc)` whose `case t:` precedes instruction t.
  * Sequential flow falls through in both.
  */
-function generate(insns: Decoded[], mode: "blocks" | "switch"): string {
+function generate(insns: Decoded[], layout: "blocks" | "switch"): string {
   const n = insns.length;
   const targets = jumpTargets(insns);
   const goto = (from: number, t: number): string => {
     if (t >= n) return "return 0;";
     if (t === from + 1) return "";
-    return mode === "blocks" ? `break L${t};` : `pc = ${t}; continue;`;
+    return layout === "blocks" ? `break L${t};` : `pc = ${t}; continue;`;
   };
   const body: string[] = [];
   const memUsed = new Set<number>();
   insns.forEach((ins, i) => {
-    if (mode === "blocks" && targets.has(i)) body.push(`} // L${i}`);
-    if (mode === "switch" && (targets.has(i) || i === 0)) body.push(`case ${i}:`);
+    if (layout === "blocks" && targets.has(i)) body.push(`} // L${i}`);
+    if (layout === "switch" && (targets.has(i) || i === 0)) body.push(`case ${i}:`);
     const { code, k } = ins;
     if ((code === 0x60 || code === 0x61 || code === 0x02 || code === 0x03) && k < BPF.MEMWORDS) memUsed.add(k);
     const line = straightLine(code, k);
@@ -442,7 +452,7 @@ function generate(insns: Decoded[], mode: "blocks" | "switch"): string {
     else if (code === 0x05) {
       if (ins.jt >= n) stmt = "return 0;";
       else if (ins.jt > i) stmt = goto(i, ins.jt);
-      else if (ins.jt === i || mode === "blocks") stmt = "return 0;"; // a jump to itself; blocks never get here
+      else if (ins.jt === i || layout === "blocks") stmt = "return 0;"; // a jump to itself; blocks never get here
       else stmt = `if (bj++ >= ${MAX_BACKWARD_JUMPS}) return 0; pc = ${ins.jt}; continue;`;
     } else if (cond !== null) {
       if (ins.jt === ins.jf) stmt = goto(i, ins.jt);
@@ -455,33 +465,46 @@ function generate(insns: Decoded[], mode: "blocks" | "switch"): string {
   body.push("return 0;"); // ran off the end
   const vars = ["a = 0", "x = 0", "t = 0", ...[...memUsed].sort((p, q) => p - q).map((m) => `m${m} = 0`)];
   const head = ["if (o + c > d.length) return 0;", `let ${vars.join(", ")};`];
-  if (mode === "blocks") {
+  if (layout === "blocks") {
     const opens = [...targets].sort((p, q) => q - p).map((t) => `L${t}: {`);
     return [...head, ...opens, ...body].join("\n");
   }
   return [...head, "let pc = 0, bj = 0;", "for (;;) {", "switch (pc) {", ...body, "}", "return 0;", "}"].join("\n");
 }
 
-/** The JavaScript source compileBpf would evaluate for `prog` (for debugging and tests). */
-export function bpfToJs(prog: Uint32Array, mode: BpfCodegenMode = "auto"): string {
+function chooseLayout(insns: Decoded[]): BpfLayout {
+  if (hasBackwardJump(insns)) return insns.length <= MAX_SWITCH_INSNS ? "switch" : "interpreter";
+  return insns.length <= MAX_BLOCKS_INSNS && jumpTargets(insns).size <= MAX_NESTED_LABELS ? "blocks" : "interpreter";
+}
+
+/** The layout compileBpf(prog) picks for `prog` (backward jumps and size decide). */
+export function bpfLayout(prog: Uint32Array): BpfLayout {
+  return chooseLayout(decode(prog));
+}
+
+/** The JavaScript source of the filter function in a generated layout (for debugging and tests). */
+export function bpfToJs(prog: Uint32Array, layout: "blocks" | "switch" = "blocks"): string {
   const insns = decode(prog);
-  let chosen = mode;
-  if (chosen === "auto") {
-    chosen = hasBackwardJump(insns) || jumpTargets(insns).size > MAX_NESTED_LABELS ? "switch" : "blocks";
+  if (layout === "blocks" && hasBackwardJump(insns)) {
+    throw new RangeError("a program with backward jumps cannot be laid out as blocks; use the switch layout");
   }
-  if (chosen === "blocks" && hasBackwardJump(insns)) {
-    throw new RangeError("a program with backward jumps cannot be compiled to blocks; use the switch mode");
-  }
-  return insns.length === 0 ? "return 0;" : generate(insns, chosen);
+  return insns.length === 0 ? "return 0;" : generate(insns, layout);
 }
 
 /**
- * Compiles `prog` into a JavaScript function with the same verdicts as runBpf (and libpcap's bpf_filter),
- * several times faster: constants are inlined, jumps become `break`s, registers are locals. Call it once per
- * program, then for every packet.
+ * Compiles `prog` into a function with the same verdicts as runBpf (and libpcap's bpf_filter). By default
+ * (layout "auto") it generates JavaScript, several times faster than the interpreter: constants are inlined,
+ * jumps become `break`s, registers are locals; a program too big for V8 to optimize runs in the interpreter
+ * instead (see bpfLayout). Call it once per program, then for every packet. A layout can be forced for tests.
  */
-export function compileBpf(prog: Uint32Array, mode: BpfCodegenMode = "auto"): BpfFilterFn {
-  const body = bpfToJs(prog, mode);
+export function compileBpf(prog: Uint32Array, layout: BpfLayout | "auto" = "auto"): BpfFilterFn {
+  const insns = decode(prog);
+  const chosen = layout === "auto" ? chooseLayout(insns) : layout;
+  if (chosen === "interpreter") {
+    const own = prog.slice(); // like generated code, unaffected by later changes to the caller's array
+    return (d, o, c, w) => runBpf(own, d, o, c, w);
+  }
+  const body = bpfToJs(prog, chosen);
   // new Function creates the filter once; the returned function is the only closure, made here.
   return new Function("d", "o", "c", "w", `"use strict";\n${body}`) as BpfFilterFn;
 }
