@@ -96,8 +96,8 @@ export class FileSource implements PacketSource {
   info!: SourceInfo;
   private input!: ByteInput;
   private parser!: RecordParser;
-  // A Buffer, so consumers can copy ranges out of it without making views (Buffer.copy).
-  private buf: Uint8Array = Buffer.allocUnsafeSlow(CHUNK);
+  // A plain Uint8Array, not a Buffer: a library user's data.slice() must copy, as it does for typed arrays.
+  private buf = new Uint8Array(CHUNK);
   private have = 0;
   /** file offset of buf[0] */
   private base = 0;
@@ -163,7 +163,7 @@ export class FileSource implements PacketSource {
   private async fill(want: number): Promise<void> {
     while (this.have < want && !this.eof) {
       if (this.have === this.buf.length) {
-        const nb = Buffer.allocUnsafeSlow(this.buf.length * 2);
+        const nb = new Uint8Array(this.buf.length * 2);
         nb.set(this.buf.subarray(0, this.have));
         this.buf = nb;
       }

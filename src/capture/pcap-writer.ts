@@ -129,8 +129,7 @@ export class PcapWriter {
     buf[o + 13] = wirelen >>> 8;
     buf[o + 14] = wirelen >>> 16;
     buf[o + 15] = wirelen >>> 24;
-    if (Buffer.isBuffer(data)) data.copy(buf, o + PCAP_RECORD_HEADER_LEN, off, off + caplen);
-    else buf.set(data.subarray(off, off + caplen), o + PCAP_RECORD_HEADER_LEN);
+    buf.set(data.subarray(off, off + caplen), o + PCAP_RECORD_HEADER_LEN);
     this.pos = o + need;
     this.pending++;
     this.packets++;

@@ -1,11 +1,27 @@
 /**
- * Per-packet text for the CLI's default output: tcpdump's one-line format, built by the dissectors' summary
- * pass, with tcpdump's time formats. Other modes (-V tree, hex, JSON, fields) plug in here.
+ * Per-packet text for the CLI: tcpdump's one-line format by default, with tcpdump's time formats, and the
+ * other modes composed here from their own modules:
+ *   - hexdump.ts  -x/-xx, -X/-XX, -A after the line, as tcpdump
+ *   - detail.ts   -V, the whole tree (like tshark -V)
+ *   - json.ts     -T json (NDJSON)      - fields.ts   -T fields -e NAME...
+ *   - -Y (src/filter/display.ts): packets that do not match print nothing (the printer returns "").
+ * A packet is dissected once: the cheap summary pass when only the line is wanted, the detail pass (tree)
+ * when a mode needs fields. Whatever the mode, the text goes through escape.ts on its way out: no control
+ * character from a packet reaches the terminal.
  */
 import type { PacketBatch, SourceInfo } from "../capture/batch.js";
 import { Dissector } from "../dissectors/index.js";
-import { safeText } from "../dissectors/format.js";
+import type { TreeNode } from "../dissectors/tree.js";
+import type { Ctx } from "../dissectors/types.js";
+import { compileDisplayFilter, type DisplayFilter } from "../filter/display.js";
 import { TimeFormatter, type TimeFormat } from "./time.js";
+import { termSafe } from "./escape.js";
+import { packetDump } from "./hexdump.js";
+import { detailText } from "./detail.js";
+import { packetJson } from "./json.js";
+import { checkFieldNames, fieldsLine } from "./fields.js";
+import { FrameBuilder } from "./frame.js";
+import type { PacketView } from "./view.js";
 
 export interface PrintOptions {
   timeFormat: TimeFormat;
@@ -19,15 +35,93 @@ export interface PrintOptions {
   detail: boolean;
   format: "text" | "json" | "fields";
   fields: string[];
+  /** -Y: a Wireshark display filter; packets that do not match print nothing */
+  displayFilter?: string;
 }
 
-export type PacketPrinter = (b: PacketBatch, i: number, frame: number) => string;
+/**
+ * Returns the packet's text ("" when -Y leaves it out). `ctx` is the dissection state of the last packet
+ * printed (reused): tests and tools read ctx.bug, ctx.truncated and ctx.malformed from it.
+ */
+export type PacketPrinter = ((b: PacketBatch, i: number, frame: number) => string) & { readonly ctx: Ctx };
+
+/**
+ * Protocols that tcpdump counts as the link-layer header (what -x, -X and -A leave out): the link type's own
+ * dissector and the encapsulations its printer consumes with it (VLAN tags, LLC/SNAP).
+ */
+const LINK_LAYER = new Set(["eth", "vlan", "llc", "snap", "sll", "sll2", "null", "loop", "raw", "ppp", "chdlc", "radiotap", "wlan", "fddi", "tr", "arcnet", "pktap", "nflog", "ipnet", "enc", "pflog"]);
+
+/**
+ * Length of the link-layer header of a dissected packet: from the packet start to the first protocol that is
+ * not a link layer (the network layer); the whole packet when nothing follows the link layers.
+ *
+ * Known difference: when one of tcpdump's printers gives up on a truncated packet by longjmp (the GET_ macros),
+ * tcpdump never learns the header length and dumps from byte 0; printers that check and return keep it.
+ * Which one a printer does is not knowable from here, so tsniff always leaves the link header out.
+ */
+export function linkHeaderLength(roots: readonly TreeNode[], start: number, end: number): number {
+  let linkEnd = start;
+  for (const n of roots) {
+    if (n.kind !== "proto" || n.name === "frame") continue;
+    if (!LINK_LAYER.has(n.name) && !n.name.startsWith("juniper")) return Math.max(0, Math.min(n.offset, end) - start);
+    linkEnd = Math.max(linkEnd, n.offset + n.length);
+  }
+  return end - start; // nothing but link layers: tcpdump prints no dump
+}
+
+/** True when the dump asked for leaves out the link-layer header (-x, -X, -A), which takes the tree to find. */
+function dumpSkipsLink(o: PrintOptions): boolean {
+  if (o.hexAscii) return o.hexAscii < 2;
+  if (o.hex) return o.hex < 2;
+  return o.ascii;
+}
+
+/** The options that need the detail pass (the tree). */
+function needsTree(o: PrintOptions): boolean {
+  return o.detail || o.format !== "text" || !!(o.displayFilter && o.displayFilter.trim()) || dumpSkipsLink(o);
+}
 
 export function createPrinter(o: PrintOptions, info: SourceInfo): PacketPrinter {
   const dis = new Dissector({ verbose: o.verbose, quiet: o.quiet, linkHeader: o.linkHeader });
-  const time = new TimeFormatter(o.timeFormat, o.nano || info.nano);
-  return (b, i, frame) => {
-    const ctx = dis.summary(b, i, frame);
-    return time.format1(b.tsSec[i], b.tsNsec[i]) + safeText(ctx.info) + "\n";
-  };
+  // Like tcpdump: microseconds unless --time-stamp-precision=nano asks for nanoseconds.
+  const time = new TimeFormatter(o.timeFormat, o.nano);
+  const filter: DisplayFilter | null = o.displayFilter && o.displayFilter.trim() ? compileDisplayFilter(o.displayFilter) : null;
+  if (o.format === "fields") checkFieldNames(o.fields);
+  const frames = new FrameBuilder();
+  const dumping = o.hex > 0 || o.hexAscii > 0 || o.ascii;
+
+  if (!needsTree(o)) {
+    // The summary pass only: the line, and (-xx, -XX) a dump of the whole packet.
+    return withCtx((b, i, frame) => {
+      const ctx = dis.summary(b, i, frame);
+      let s = time.format1(b.tsSec[i], b.tsNsec[i]) + termSafe(ctx.info);
+      if (dumping) s += packetDump(o, b.data, b.offset[i], b.offset[i] + b.caplen[i], 0);
+      return s + "\n";
+    }, dis.ctx);
+  }
+
+  return withCtx((b, i, frame) => {
+    const { ctx, tree } = dis.detail(b, i, frame);
+    const start = b.offset[i];
+    const end = start + b.caplen[i];
+    const roots = tree!.roots;
+    const fnode = frames.build(ctx, start, roots, b.iface[i]);
+    const view: PacketView = { roots: [fnode, ...roots], data: b.data, start, end, ctx };
+    // The time formatter keeps state (-ttt deltas): it sees every packet, shown or not, as tshark's frame times do.
+    const ts = o.format === "text" && !o.detail ? time.format1(b.tsSec[i], b.tsNsec[i]) : "";
+    if (filter && !filter(view)) return "";
+    if (o.format === "json") return packetJson(view);
+    if (o.format === "fields") return fieldsLine(o.fields, view);
+    let s = o.detail ? detailText(view) : ts + termSafe(ctx.info);
+    if (dumping) {
+      const dump = packetDump(o, b.data, start, end, linkHeaderLength(roots, start, end));
+      // After a -V tree (which ends with a blank line), the dump and another blank line, as tshark -V -x.
+      s += o.detail ? dump.replace(/^\n/, "") + (dump ? "\n\n" : "") : dump;
+    }
+    return o.detail ? s : s + "\n";
+  }, dis.ctx);
+}
+
+function withCtx(f: (b: PacketBatch, i: number, frame: number) => string, ctx: Ctx): PacketPrinter {
+  return Object.assign(f, { ctx });
 }

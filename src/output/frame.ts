@@ -1,0 +1,139 @@
+/**
+ * The "frame" pseudo-protocol of the detail outputs (-V, -T json, -T fields, -Y), as in Wireshark: facts about
+ * the captured record rather than a header in it (number, times, lengths, the protocols found). Its fields are
+ * declared once and registered, so "frame.len > 100" and "-e frame.protocols" know them.
+ *
+ * (It lives with the outputs because it is built from the capture record and the dissection's layer list; it
+ * could move to src/dissectors/frame.ts without changing its users.)
+ */
+import { getProtocol, registerProtocol } from "../dissectors/registry.js";
+import { DATA } from "../dissectors/data.js";
+import { fields, type Ctx, type Protocol } from "../dissectors/types.js";
+import type { TreeNode } from "../dissectors/tree.js";
+
+export const FRAME_FIELDS = fields("frame", {
+  time_epoch: ["Epoch Time", "time"],
+  time_delta: ["Time delta from previous captured frame", "time"],
+  time_relative: ["Time since reference or first frame", "time"],
+  number: ["Frame Number", "uint"],
+  len: ["Frame Length", "uint"],
+  cap_len: ["Capture Length", "uint"],
+  protocols: ["Protocols in frame", "string"],
+  interface_id: ["Interface id", "uint"],
+});
+
+export const FRAME: Protocol = {
+  id: "frame",
+  name: "Frame",
+  fields: FRAME_FIELDS,
+  dissect() {
+    // Never in a dissector table: the outputs build the frame node themselves (buildFrameNode).
+  },
+};
+registerProtocol(FRAME);
+// "data" is only ever a table's fallback, never bound, so nothing registers it: its fields (data.data,
+// data.len) must be known to -e and -Y all the same. (Belongs in src/dissectors/data.ts; harmless twice.)
+if (!getProtocol("data")) registerProtocol(DATA);
+
+/**
+ * Layers after which Wireshark lists its "ethertype" pseudo-protocol in frame.protocols (the layer handed on
+ * through the ethertype table): "eth:ethertype:ip:tcp".
+ */
+const ETHERTYPE_PARENTS = new Set(["eth", "vlan", "sll", "sll2"]);
+
+/** frame.protocols from the dissected layers, Wireshark's way. */
+export function protocolsText(layers: readonly string[], roots?: readonly TreeNode[]): string {
+  let s = "";
+  for (let i = 0; i < layers.length; i++) {
+    const id = layers[i];
+    if (i) s += ":";
+    s += id;
+    if (ETHERTYPE_PARENTS.has(id) && i + 1 < layers.length && !(id === "eth" && isLengthFrame(roots))) s += ":ethertype";
+  }
+  return s;
+}
+
+/** An 802.3 frame (length, not type): no ethertype handoff. */
+function isLengthFrame(roots?: readonly TreeNode[]): boolean {
+  const eth = roots?.find((n) => n.kind === "proto" && n.name === "eth");
+  return !!eth?.children?.some((c) => c.name === "eth.len");
+}
+
+function pad9(n: number): string {
+  const s = String(n);
+  return s.length >= 9 ? s : "000000000".slice(s.length) + s;
+}
+
+/** "sec.nnnnnnnnn" of a time difference (may be negative). */
+export function timeText(sec: number, nsec: number): string {
+  let neg = false;
+  if (sec < 0 || (sec === 0 && nsec < 0)) {
+    neg = true;
+    sec = -sec;
+    nsec = -nsec;
+  }
+  if (nsec < 0) {
+    nsec += 1e9;
+    sec -= 1;
+  }
+  return (neg ? "-" : "") + sec + "." + pad9(nsec);
+}
+
+/** Builds the frame node of each packet; remembers the first and previous times for the relative ones. */
+export class FrameBuilder {
+  private firstSec = NaN;
+  private firstNsec = 0;
+  private prevSec = NaN;
+  private prevNsec = 0;
+
+  /**
+   * The frame node for a dissected packet. `offset` is where the packet's bytes start in the buffer the tree
+   * points into; `roots` is its dissector tree (used to spell frame.protocols).
+   */
+  build(ctx: Ctx, offset: number, roots: readonly TreeNode[], iface = 0): TreeNode {
+    const F = FRAME_FIELDS;
+    const sec = ctx.tsSec,
+      nsec = ctx.tsNsec;
+    if (Number.isNaN(this.firstSec)) {
+      this.firstSec = this.prevSec = sec;
+      this.firstNsec = this.prevNsec = nsec;
+    }
+    const delta = timeText(sec - this.prevSec, nsec - this.prevNsec);
+    this.prevSec = sec;
+    this.prevNsec = nsec;
+    const rel = timeText(sec - this.firstSec, nsec - this.firstNsec);
+    const protos = protocolsText(ctx.layers, roots);
+    const field = (f: (typeof F)[keyof typeof F], value: number | string, display: string, length = 0): TreeNode => ({
+      name: f.name,
+      label: f.label,
+      value,
+      display,
+      offset,
+      length,
+      kind: "field",
+      field: f,
+    });
+    const bits = (n: number) => `${n} byte${n === 1 ? "" : "s"} (${n * 8} bits)`;
+    const children: TreeNode[] = [];
+    if (iface) children.push(field(F.interface_id, iface, String(iface)));
+    children.push(
+      field(F.time_epoch, sec + "." + pad9(nsec), `${sec}.${pad9(nsec)} seconds`),
+      field(F.time_delta, delta, `${delta} seconds`),
+      field(F.time_relative, rel, `${rel} seconds`),
+      field(F.number, ctx.frame, String(ctx.frame)),
+      field(F.len, ctx.wirelen, bits(ctx.wirelen)),
+      field(F.cap_len, ctx.caplen, bits(ctx.caplen)),
+      field(F.protocols, protos, protos),
+    );
+    return {
+      name: "frame",
+      label: `Frame ${ctx.frame}: ${ctx.wirelen} bytes on wire (${ctx.wirelen * 8} bits), ${ctx.caplen} bytes captured (${ctx.caplen * 8} bits)`,
+      value: null,
+      display: "",
+      offset,
+      length: ctx.caplen,
+      kind: "proto",
+      children,
+    };
+  }
+}
