@@ -95,9 +95,18 @@ describe("writing pcap files", () => {
   });
 
   it("-r F -w G EXPR keeps exactly the packets libpcap's filter keeps (tcpdump's output)", () => {
-    const filters = ["tcp", "udp", "ip6", "arp", "tcp port 80", "udp port 53", "icmp", "ether broadcast", "ip[8] < 64", "greater 200", "vlan", "not ip"];
+    // One file per link type (the filter is compiled for each file's link type), several filters each.
+    const filters = ["tcp", "udp port 53", "ip6", "arp or icmp", "ip[8] < 64", "greater 200", "vlan", "not ip"];
+    const byType = new Map<number, string>();
+    for (const f of cleanPcaps(10_000)) {
+      const b = fs.readFileSync(f).subarray(0, 24);
+      const lt = b.readUInt32LE(0) === 0xa1b2c3d4 || b.readUInt32LE(0) === 0xa1b23c4d ? b.readUInt32LE(20) : b.readUInt32BE(20);
+      if (!byType.has(lt) && fs.statSync(f).size > 1000) byType.set(lt, f);
+    }
+    const files = [...byType.values()].slice(0, 10);
+    expect(files.length).toBeGreaterThanOrEqual(8);
     let compared = 0;
-    for (const f of cleanPcaps(40)) {
+    for (const f of files) {
       for (const flt of filters) {
         const a = path.join(dir, "fa.pcap"),
           b = path.join(dir, "fb.pcap");
@@ -115,7 +124,7 @@ describe("writing pcap files", () => {
         compared++;
       }
     }
-    expect(compared).toBeGreaterThan(100);
+    expect(compared).toBeGreaterThan(30);
   }, 300_000);
 
   it("--time-stamp-precision=nano writes a nanosecond file from a nanosecond source", () => {
