@@ -20,8 +20,13 @@ export interface SessionOptions {
   source: PacketSource;
   /** a compiled program to run over packets that did not already pass a kernel filter (files, stdin) */
   program?: Uint32Array;
-  /** stop after this many packets */
+  /** stop after this many packets (counted after `select`) */
   count?: number;
+  /**
+   * A second filter after the capture filter (the display filter, -Y): packets it rejects keep their frame
+   * number but reach no consumer and do not count towards `count`.
+   */
+  select?: (batch: PacketBatch, index: number, frame: number) => boolean;
   consumers: PacketConsumer[];
   /** called after each batch (flush points for live output) */
   onBatchEnd?: () => void;
@@ -29,8 +34,10 @@ export interface SessionOptions {
 
 export interface SessionResult {
   end: SourceEnd;
-  /** packets that passed the capture filter and were handed to consumers */
+  /** packets that passed the capture filter (frame numbers) */
   captured: number;
+  /** packets handed to consumers (after `select`) */
+  delivered: number;
   /** packets read from the source (before a file's filter) */
   seen: number;
   stats: CaptureStats | null;
@@ -38,6 +45,7 @@ export interface SessionResult {
 
 export class Session {
   captured = 0;
+  delivered = 0;
   seen = 0;
   private stopping = false;
 
@@ -48,34 +56,37 @@ export class Session {
   }
 
   async run(): Promise<SessionResult> {
-    const { source, program, consumers, onBatchEnd } = this.o;
+    const { source, program, consumers, onBatchEnd, select } = this.o;
     const limit = this.o.count ?? Infinity;
     const bpf = native();
     const end = await source.run((b) => {
       let verdict: Uint32Array | null = null;
       if (program) verdict = bpf.filterBatch(program, b.data, b.offset, b.caplen, b.wirelen, b.count);
       this.seen += b.count;
-      if (!verdict && consumers.every((c) => c.whole)) {
-        const n = Math.min(b.count, limit - this.captured);
+      if (!verdict && !select && consumers.every((c) => c.whole)) {
+        const n = Math.min(b.count, limit - this.delivered);
         const first = this.captured + 1;
         this.captured += n;
+        this.delivered += n;
         for (const c of consumers) if (c.whole!(b, 0, n, first) === false) this.stopping = true;
         onBatchEnd?.();
-        return this.stopping ? 0 : limit - this.captured;
+        return this.stopping ? 0 : limit - this.delivered;
       }
       for (let i = 0; i < b.count; i++) {
         if (verdict && verdict[i] === 0) continue;
         const frame = ++this.captured;
+        if (select && !select(b, i, frame)) continue;
+        this.delivered++;
         for (let c = 0; c < consumers.length; c++) {
           if (consumers[c](b, i, frame) === false) this.stopping = true;
         }
-        if (this.captured >= limit || this.stopping) break;
+        if (this.delivered >= limit || this.stopping) break;
       }
       onBatchEnd?.();
       if (this.stopping) return 0;
-      return limit - this.captured;
+      return limit - this.delivered;
     });
-    return { end, captured: this.captured, seen: this.seen, stats: source.stats() };
+    return { end, captured: this.captured, delivered: this.delivered, seen: this.seen, stats: source.stats() };
   }
 
   /** Stops at the next batch boundary (signal handlers, closed pipes, plugins). */

@@ -16,6 +16,8 @@ import { formatProgram } from "../filter/disasm.js";
 import { Session, type PacketConsumer } from "../session.js";
 import { TextOut } from "../output/text-out.js";
 import { createPrinter } from "../output/printer.js";
+import { compileDisplayFilter } from "../filter/display.js";
+import { checkFieldNames } from "../output/fields.js";
 import { linktypeLabel } from "../output/linktype.js";
 
 const PROG = "tsniff";
@@ -128,6 +130,10 @@ async function run(o: CliOptions): Promise<number> {
     return 0;
   }
 
+  // A bad display filter or field name fails before anything is opened.
+  if (o.displayFilter?.trim()) compileDisplayFilter(o.displayFilter);
+  if (o.format === "fields") checkFieldNames(o.fields);
+
   // Open the source.
   let source: PacketSource;
   let program: Uint32Array | undefined;
@@ -150,7 +156,8 @@ async function run(o: CliOptions): Promise<number> {
       nano: o.nano,
       direction: o.direction === "in" ? 1 : o.direction === "out" ? 2 : 0,
       datalink: o.datalink ? datalinkValue(o.datalink) : undefined,
-      count: o.count,
+      // libpcap stops at exactly -c packets, unless a display filter decides which ones count.
+      count: o.displayFilter ? undefined : o.count,
     });
     if (o.listDatalinks) {
       const dl = native();
@@ -209,10 +216,12 @@ async function run(o: CliOptions): Promise<number> {
     consumers.push(write);
   }
   let out: TextOut | undefined;
-  const printing = !o.writeFile || o.print || (o.writeFile !== "-" && o.print);
-  if (printing && !(o.writeFile === "-")) {
+  const printing = o.writeFile !== "-" && (!o.writeFile || o.print);
+  // The printer also holds the display filter: with -Y it selects packets for every consumer (the writer
+  // too), and -c counts the packets shown.
+  const printer = printing || o.displayFilter ? createPrinter(o, source.info) : undefined;
+  if (printing && printer) {
     out = new TextOut(1, o.lineBuffered, 1 << 16, () => session?.stop());
-    const printer = createPrinter(o, source.info);
     const text = out;
     consumers.push((b, i, frame) => {
       text.write(printer(b, i, frame));
@@ -224,6 +233,7 @@ async function run(o: CliOptions): Promise<number> {
     source,
     program,
     count: o.count,
+    select: printer?.matches,
     consumers,
     onBatchEnd: source.info.kind === "live" ? () => out?.flush() : undefined,
   });

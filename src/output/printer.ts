@@ -43,7 +43,14 @@ export interface PrintOptions {
  * Returns the packet's text ("" when -Y leaves it out). `ctx` is the dissection state of the last packet
  * printed (reused): tests and tools read ctx.bug, ctx.truncated and ctx.malformed from it.
  */
-export type PacketPrinter = ((b: PacketBatch, i: number, frame: number) => string) & { readonly ctx: Ctx };
+export type PacketPrinter = ((b: PacketBatch, i: number, frame: number) => string) & {
+  readonly ctx: Ctx;
+  /**
+   * With -Y: whether the packet matches the display filter. The dissection is kept, so printing the same
+   * frame next costs nothing more (the pipeline selects with this, then prints).
+   */
+  readonly matches?: (b: PacketBatch, i: number, frame: number) => boolean;
+};
 
 /**
  * Protocols that tcpdump counts as the link-layer header (what -x, -X and -A leave out): the link type's own
@@ -100,13 +107,25 @@ export function createPrinter(o: PrintOptions, info: SourceInfo): PacketPrinter 
     }, dis.ctx);
   }
 
-  return withCtx((b, i, frame) => {
+  // The last packet dissected in detail, by frame number (matches() then the print of the same frame).
+  let lastFrame = -1;
+  let lastBatch: PacketBatch | null = null;
+  let lastView: PacketView | null = null;
+  const viewOf = (b: PacketBatch, i: number, frame: number): PacketView => {
+    if (frame === lastFrame && b === lastBatch && lastView) return lastView;
     const { ctx, tree } = dis.detail(b, i, frame);
     const start = b.offset[i];
-    const end = start + b.caplen[i];
     const roots = tree!.roots;
     const fnode = frames.build(ctx, start, roots, b.iface[i]);
-    const view: PacketView = { roots: [fnode, ...roots], data: b.data, start, end, ctx };
+    lastFrame = frame;
+    lastBatch = b;
+    lastView = { roots: [fnode, ...roots], data: b.data, start, end: start + b.caplen[i], ctx };
+    return lastView;
+  };
+  const printer = withCtx((b, i, frame) => {
+    const view = viewOf(b, i, frame);
+    const { ctx, start, end } = view;
+    const roots = view.roots.slice(1);
     // The time formatter keeps state (-ttt deltas): it sees every packet, shown or not, as tshark's frame times do.
     const ts = o.format === "text" && !o.detail ? time.format1(b.tsSec[i], b.tsNsec[i]) : "";
     if (filter && !filter(view)) return "";
@@ -120,6 +139,8 @@ export function createPrinter(o: PrintOptions, info: SourceInfo): PacketPrinter 
     }
     return o.detail ? s : s + "\n";
   }, dis.ctx);
+  if (!filter) return printer;
+  return Object.assign(printer, { matches: (b: PacketBatch, i: number, frame: number) => filter(viewOf(b, i, frame)) });
 }
 
 function withCtx(f: (b: PacketBatch, i: number, frame: number) => string, ctx: Ctx): PacketPrinter {
