@@ -8,7 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { FileSource } from "../dist/capture/file-source.js";
 import { Dissector } from "../dist/dissectors/index.js";
-import { safeText } from "../dist/dissectors/format.js";
+import { termSafe } from "../dist/output/escape.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -32,7 +32,7 @@ for (const f of files) {
   try { src = await FileSource.open(f); } catch { continue; }
   const dis = new Dissector({ verbose, linkHeader });
   let frame = 0;
-  await src.run((b) => { for (let i = 0; i < b.count; i++) ours.push(safeText(dis.summary(b, i, ++frame).info)); return Infinity; });
+  await src.run((b) => { for (let i = 0; i < b.count; i++) ours.push(...termSafe(dis.summary(b, i, ++frame).info).split("\n")); return Infinity; });
   // -v output spans lines; compare whole text per packet by joining tcpdump's continuation lines.
   if (verbose) {
     const joined = [];

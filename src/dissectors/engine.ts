@@ -29,6 +29,7 @@ class PacketCtx implements Ctx {
   src = "";
   dst = "";
   addrPrinted = false;
+  fragmented = false;
   ipProto = -1;
   srcPort = -1;
   dstPort = -1;
@@ -58,6 +59,7 @@ class PacketCtx implements Ctx {
     this.src = "";
     this.dst = "";
     this.addrPrinted = false;
+    this.fragmented = false;
     this.ipProto = -1;
     this.srcPort = -1;
     this.dstPort = -1;
@@ -147,7 +149,7 @@ export class Dissector {
       if (r.malformed) ctx.markMalformed(`${p.name}: a length field points past the end of the data`);
       if (r.truncated) {
         ctx.truncated = true;
-        ctx.info += ` [|${p.id}]`;
+        ctx.info += ` [|${p.truncName ?? p.id}]`;
         return;
       }
       if (!h) {

@@ -86,6 +86,8 @@ export interface Ctx {
   dst: string;
   /** the network layer already printed "src > dst: " (e.g. not TCP/UDP, or a fragment) */
   addrPrinted: boolean;
+  /** the packet is an IP fragment (more fragments follow, or a non-zero offset): no checksums over the payload */
+  fragmented: boolean;
   /** IP protocol number / next header, -1 when none */
   ipProto: number;
   srcPort: number;
@@ -112,6 +114,8 @@ export interface Protocol {
   id: string;
   /** display name, e.g. "UDP" */
   name: string;
+  /** the name in tcpdump's truncation marker " [|ether]" when it differs from the id */
+  truncName?: string;
   /** the protocol's fields, for listings and the display filter */
   fields?: Record<string, FieldDef>;
   /** the tree's protocol heading, e.g. "Internet Protocol Version 4"; default: name */

@@ -23,6 +23,7 @@ export const ETHERNET: Protocol = {
   id: "eth",
   name: "Ethernet",
   title: "Ethernet II",
+  truncName: "ether",
   fields: F,
   dissect(r, ctx, t) {
     const start = r.pos;

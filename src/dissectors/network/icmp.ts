@@ -283,7 +283,7 @@ export const ICMP: Protocol = {
     if (r.truncated) return;
     ctx.info += `ICMP ${s}, length ${length}`;
     // -v checks the checksum of a message captured whole, as tcpdump, unless IPv4 says it is a fragment
-    if (ctx.opts.verbose > 0 && !ctx.malformed && length >= 4 && r.cap - start >= length && !ctx.state.get("ip.fragmented") && r.cap >= start + 4) {
+    if (ctx.opts.verbose > 0 && !ctx.malformed && length >= 4 && r.cap - start >= length && !ctx.fragmented && r.cap >= start + 4) {
       const c = foldSum(onesSum(d, start, length));
       if (c !== 0xffff) ctx.info += ` (wrong icmp cksum ${sum.toString(16)} (->${foldSum(sum + (~c & 0xffff)).toString(16)})!)`;
     }

@@ -73,6 +73,7 @@ export const IPV4: Protocol = {
     const version = vhl >> 4;
     const hlen = (vhl & 15) * 4;
     ctx.net = "IP";
+    ctx.addrPrinted = false; // an inner header (tunnels, ICMP errors) prints its own addresses
     ctx.src = src;
     ctx.dst = dst;
     ctx.ipProto = proto;
@@ -110,14 +111,12 @@ export const IPV4: Protocol = {
     }
     const avail = r.rep - start; // what the layer below says we have
     if (totlen < hlen) {
-      // Linux TSO/GRO captures have totlen 0: tcpdump then uses the frame length.
-      if (totlen !== 0) {
-        ctx.info += `IP [total length ${totlen} < header length ${hlen}]`;
-        ctx.markMalformed("IPv4 total length below the header length");
-        return;
-      }
+      // tcpdump (built without GUESS_TSO, as Debian's is) says "bad-len", also for the 0 of TSO captures.
+      ctx.info += `IP bad-len ${totlen}`;
+      ctx.markMalformed("IPv4 total length below the header length");
+      return;
     }
-    const len = totlen === 0 ? avail : totlen;
+    const len = totlen;
     let lenLies = false;
     if (len > avail) {
       lenLies = true;
@@ -149,6 +148,7 @@ export const IPV4: Protocol = {
     }
     if (!lenLies) r.limit(len - hlen);
     if (off !== 0) {
+      ctx.fragmented = true;
       // A later fragment: tcpdump prints the addresses and what it can say about the fragment.
       ctx.info += `${prefix}${src} > ${dst}: ${IPPROTO_NAMES[proto] ? ipProtoWord(proto) : `ip-proto-${proto}`}`;
       ctx.addrPrinted = true;
@@ -162,7 +162,7 @@ export const IPV4: Protocol = {
       ctx.info += `${src} > ${dst}: `;
       ctx.addrPrinted = true;
     }
-    if (mf) ctx.state.set("ip.fragmented", true);
+    if (mf) ctx.fragmented = true;
     return ctx.next("ip.proto", proto);
   },
 };

@@ -372,6 +372,7 @@ export const IPV6: Protocol = {
           }
           ctx.info += v > 0 ? `frag (0x${hex(ident, 8)}:${off}|${size64(flen)})` : `frag (${off}|${size64(flen)})`;
           ip6Pseudo.fragmented = true;
+          ctx.fragmented = true;
           ctx.ipProto = next;
           if (off !== 0) {
             // tcpdump does not decode later fragments
