@@ -28,6 +28,8 @@ class PacketCtx implements Ctx {
   net = "";
   src = "";
   dst = "";
+  src4 = -1;
+  dst4 = -1;
   addrPrinted = false;
   fragmented = false;
   ipProto = -1;
@@ -58,6 +60,8 @@ class PacketCtx implements Ctx {
     this.net = "";
     this.src = "";
     this.dst = "";
+    this.src4 = -1;
+    this.dst4 = -1;
     this.addrPrinted = false;
     this.fragmented = false;
     this.ipProto = -1;

@@ -3,8 +3,20 @@ import type { Reader } from "./reader.js";
 
 const HEX = "0123456789abcdef";
 
+/**
+ * Dotted-quad text, cached: captures repeat a few addresses millions of times, and a lookup is cheaper than
+ * building the string again. The cache is bounded (cleared when full).
+ */
+const V4_CACHE = new Map<number, string>();
 export function ipv4At(d: Uint8Array, p: number): string {
-  return d[p] + "." + d[p + 1] + "." + d[p + 2] + "." + d[p + 3];
+  const n = ((d[p] << 24) | (d[p + 1] << 16) | (d[p + 2] << 8) | d[p + 3]) >>> 0;
+  let s = V4_CACHE.get(n);
+  if (s === undefined) {
+    if (V4_CACHE.size >= 65536) V4_CACHE.clear();
+    s = d[p] + "." + d[p + 1] + "." + d[p + 2] + "." + d[p + 3];
+    V4_CACHE.set(n, s);
+  }
+  return s;
 }
 
 /** Reads 4 bytes as a dotted quad (or zeros, marking truncation, when not captured). */

@@ -84,6 +84,9 @@ export interface Ctx {
   net: string;
   src: string;
   dst: string;
+  /** IPv4 source and destination as numbers (-1 when the network layer is not IPv4): cheap keys */
+  src4: number;
+  dst4: number;
   /** the network layer already printed "src > dst: " (e.g. not TCP/UDP, or a fragment) */
   addrPrinted: boolean;
   /** the packet is an IP fragment (more fragments follow, or a non-zero offset): no checksums over the payload */

@@ -11,8 +11,12 @@ function ok(c: number): boolean {
   return (c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x09 || (c >= 0xa0 && c !== 0x2028 && c !== 0x2029 && c !== 0xfeff && !(c >= 0x202a && c <= 0x202e) && !(c >= 0x2066 && c <= 0x2069));
 }
 
+/** Printable ASCII, newline and tab only: the common case, checked by one compiled regular expression. */
+const PLAIN = /^[\x20-\x7e\n\t]*$/;
+
 /** Escapes control characters except \n and \t; cheap when there are none (returns s itself). */
 export function termSafe(s: string): string {
+  if (PLAIN.test(s)) return s;
   let i = 0;
   const n = s.length;
   while (i < n && ok(s.charCodeAt(i))) i++;

@@ -5,9 +5,7 @@
 export type TimeFormat = "default" | "none" | "epoch" | "delta" | "date" | "since-first";
 
 function pad(n: number, w: number): string {
-  let s = String(n);
-  while (s.length < w) s = "0" + s;
-  return s;
+  return String(n).padStart(w, "0");
 }
 
 export class TimeFormatter {

@@ -27,9 +27,13 @@ export const ETHERNET: Protocol = {
   fields: F,
   dissect(r, ctx, t) {
     const start = r.pos;
-    const dst = readMac(r);
-    const src = readMac(r);
-    const type = r.u16();
+    const type = r.peek16(12);
+    const named = ETHERTYPE_NAMES[type] !== undefined;
+    // The address strings cost more than the rest of the layer: only made when something shows them.
+    const show = t.on || ctx.opts.linkHeader || (!named && type >= 1536);
+    const dst = show ? readMac(r) : (r.skip(6), "");
+    const src = show ? readMac(r) : (r.skip(6), "");
+    r.u16();
     if (r.truncated) {
       if (ctx.opts.linkHeader) ctx.info += `${src} > ${dst}`;
       return;
@@ -49,7 +53,7 @@ export const ETHERNET: Protocol = {
     }
     if (t.on) t.add(F.type, type, start + 12, 2);
     if (ctx.opts.linkHeader) ctx.info += `${src} > ${dst}, ${ethertypeText(type)}, length ${ctx.wirelen}: `;
-    else if (ETHERTYPE_NAMES[type] === undefined) ctx.info += `${src} > ${dst}, ${ethertypeText(type)}, length ${ctx.wirelen}: `;
+    else if (!named) ctx.info += `${src} > ${dst}, ${ethertypeText(type)}, length ${ctx.wirelen}: `;
     return ctx.next("ethertype", type);
   },
 };

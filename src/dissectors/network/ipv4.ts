@@ -69,6 +69,8 @@ export const IPV4: Protocol = {
     }
     const src = ipv4At(d, r.pos);
     const dst = ipv4At(d, r.pos + 4);
+    ctx.src4 = ((d[r.pos] << 24) | (d[r.pos + 1] << 16) | (d[r.pos + 2] << 8) | d[r.pos + 3]) >>> 0;
+    ctx.dst4 = ((d[r.pos + 4] << 24) | (d[r.pos + 5] << 16) | (d[r.pos + 6] << 8) | d[r.pos + 7]) >>> 0;
     r.pos += 8;
     const version = vhl >> 4;
     const hlen = (vhl & 15) * 4;

@@ -82,7 +82,7 @@ const OPT_NAMES: Record<number, string> = {
 };
 
 /** tcpdump's flag letters, in its order: F S R P . U E W */
-function flagText(f: number): string {
+function makeFlagText(f: number): string {
   let s = "";
   if (f & FIN) s += "F";
   if (f & SYN) s += "S";
@@ -94,6 +94,12 @@ function flagText(f: number): string {
   if (f & CWR) s += "W";
   return s || "none";
 }
+
+/** The 256 flag strings, made once. */
+const FLAG_TEXT: readonly string[] = Array.from({ length: 256 }, (_, f) => `Flags [${makeFlagText(f)}]`);
+
+const u16at = (d: Uint8Array, q: number) => (d[q] << 8) | d[q + 1];
+const u32at = (d: Uint8Array, q: number) => ((d[q] << 24) | (d[q + 1] << 16) | (d[q + 2] << 8) | d[q + 3]) >>> 0;
 
 /** Wireshark's tcp.flags.str: "··········S·" style with letters for set bits. */
 function wiresharkFlagStr(f: number): string {
@@ -111,13 +117,46 @@ interface SeqBase {
   ack: number;
 }
 
-/** The per-connection key tcpdump uses: the lower port first (then the lower address). */
-function connKey(ctx: Ctx, sport: number, dport: number): [string, boolean] {
-  let rev = false;
-  if (sport > dport) rev = true;
-  else if (sport === dport && ctx.src > ctx.dst) rev = true; // tcpdump compares address bytes; text order is close enough for ties
-  const k = rev ? `${ctx.dst}|${ctx.src}|${dport}|${sport}` : `${ctx.src}|${ctx.dst}|${sport}|${dport}`;
-  return [k, rev];
+type ConnTable = Map<number, Map<number, SeqBase>>;
+
+/**
+ * Per-connection base numbers, keyed as tcpdump keys them (the side with the lower port first). IPv4 uses
+ * two numeric levels (address * 65536 + port: exact, no string building); IPv6 a text key.
+ */
+function v4Table(ctx: Ctx): ConnTable {
+  let m = ctx.state.get("tcp.conn4") as ConnTable | undefined;
+  if (!m) ctx.state.set("tcp.conn4", (m = new Map()));
+  return m;
+}
+function keys(ctx: Ctx, rev: boolean, sport: number, dport: number): [number, number] {
+  return rev ? [ctx.dst4 * 65536 + dport, ctx.src4 * 65536 + sport] : [ctx.src4 * 65536 + sport, ctx.dst4 * 65536 + dport];
+}
+function textKey(ctx: Ctx, rev: boolean, sport: number, dport: number): string {
+  return rev ? `tcp ${ctx.dst} ${ctx.src} ${dport} ${sport}` : `tcp ${ctx.src} ${ctx.dst} ${sport} ${dport}`;
+}
+function findConn(ctx: Ctx, rev: boolean, sport: number, dport: number): SeqBase | undefined {
+  if (ctx.src4 < 0) return ctx.state.get(textKey(ctx, rev, sport, dport)) as SeqBase | undefined;
+  const a = rev ? ctx.dst4 * 65536 + dport : ctx.src4 * 65536 + sport;
+  const b = rev ? ctx.src4 * 65536 + sport : ctx.dst4 * 65536 + dport;
+  return v4Table(ctx).get(a)?.get(b);
+}
+function addConn(ctx: Ctx, rev: boolean, sport: number, dport: number): SeqBase {
+  const base: SeqBase = { seq: 0, ack: 0 };
+  if (ctx.src4 < 0) ctx.state.set(textKey(ctx, rev, sport, dport), base);
+  else {
+    const [a, b] = keys(ctx, rev, sport, dport);
+    const m = v4Table(ctx);
+    let inner = m.get(a);
+    if (!inner) m.set(a, (inner = new Map()));
+    inner.set(b, base);
+  }
+  return base;
+}
+
+/** Whether tcpdump files this segment under the reversed key: the lower port first (then the lower address). */
+function isRev(ctx: Ctx, sport: number, dport: number): boolean {
+  // tcpdump compares address bytes for equal ports; text order is close enough for that rare tie.
+  return sport > dport || (sport === dport && ctx.src > ctx.dst);
 }
 
 function optionsText(r: Reader, p: number, end: number, rev: boolean, base: SeqBase | null, t: Ctx | null): string {
@@ -141,8 +180,6 @@ function optionsText(r: Reader, p: number, end: number, rev: boolean, base: SeqB
     const v = p + 2;
     const dl = len - 2;
     if (p + len > r.cap) return s + "[|tcp]";
-    const u16 = (q: number) => (d[q] << 8) | d[q + 1];
-    const u32 = (q: number) => ((d[q] << 24) | (d[q + 1] << 16) | (d[q + 2] << 8) | d[q + 3]) >>> 0;
     let expect = -1;
     switch (opt) {
       case 0:
@@ -151,7 +188,7 @@ function optionsText(r: Reader, p: number, end: number, rev: boolean, base: SeqB
         expect = opt === 4 ? 2 : 1;
         break;
       case 2:
-        if (dl >= 2) s += ` ${u16(v)}`;
+        if (dl >= 2) s += ` ${u16at(d, v)}`;
         expect = 4;
         break;
       case 3:
@@ -163,8 +200,8 @@ function optionsText(r: Reader, p: number, end: number, rev: boolean, base: SeqB
         else {
           s += ` ${dl / 8} `;
           for (let i = 0; i < dl; i += 8) {
-            let a = u32(v + i),
-              b = u32(v + i + 4);
+            let a = u32at(d, v + i),
+              b = u32at(d, v + i + 4);
             if (base) {
               const sub = rev ? base.seq : base.ack;
               a = (a - sub) >>> 0;
@@ -179,16 +216,16 @@ function optionsText(r: Reader, p: number, end: number, rev: boolean, base: SeqB
       case 11:
       case 12:
       case 13:
-        if (dl >= 4) s += ` ${u32(v)}`;
+        if (dl >= 4) s += ` ${u32at(d, v)}`;
         expect = 6;
         break;
       case 8:
-        if (dl >= 8) s += ` val ${u32(v)} ecr ${u32(v + 4)}`;
+        if (dl >= 8) s += ` val ${u32at(d, v)} ecr ${u32at(d, v + 4)}`;
         expect = 10;
         break;
       case 28:
         if (dl >= 2) {
-          const u = u16(v);
+          const u = u16at(d, v);
           s += ` 0x${u.toString(16)} ${u & 1 ? (u >> 1) * 60 : u >> 1}`;
         }
         expect = 4;
@@ -256,21 +293,16 @@ export const TCP: Protocol = {
       r.pos = r.cap;
       return;
     }
-    ctx.info += `Flags [${flagText(flags)}]`;
+    ctx.info += FLAG_TEXT[flags];
     const rawSeq = seq,
       rawAck = ack;
     let base: SeqBase | null = null;
     let rev = false;
     if (flags & ACK) {
-      const [k, rv] = connKey(ctx, sport, dport);
-      rev = rv;
-      const key = (ctx.net === "IP6" ? "tcp6:" : "tcp4:") + k;
-      let b = ctx.state.get(key) as SeqBase | undefined;
+      rev = isRev(ctx, sport, dport);
+      let b = findConn(ctx, rev, sport, dport);
       if (!b || flags & SYN) {
-        if (!b) {
-          b = { seq: 0, ack: 0 };
-          ctx.state.set(key, b);
-        }
+        if (!b) b = addConn(ctx, rev, sport, dport);
         if (rev) {
           b.ack = seq;
           b.seq = (ack - 1) >>> 0;
@@ -355,17 +387,16 @@ function treeOptions(r: Reader, p: number, end: number, t: Parameters<Protocol["
     const len = d[p + 1];
     if (len < 2 || p + len > end || p + len > r.cap) break;
     const v = p + 2;
-    const u32 = (q: number) => ((d[q] << 24) | (d[q + 1] << 16) | (d[q + 2] << 8) | d[q + 3]) >>> 0;
     if (opt === 2 && len === 4) t.add(F["options.mss_val"], (d[v] << 8) | d[v + 1], v, 2);
     else if (opt === 3 && len === 3) t.add(F["options.wscale.shift"], d[v], v, 1);
     else if (opt === 4) t.add(F["options.sack_perm"], null, p, len, "");
     else if (opt === 8 && len === 10) {
-      t.add(F["options.timestamp.tsval"], u32(v), v, 4);
-      t.add(F["options.timestamp.tsecr"], u32(v + 4), v + 4, 4);
+      t.add(F["options.timestamp.tsval"], u32at(d, v), v, 4);
+      t.add(F["options.timestamp.tsecr"], u32at(d, v + 4), v + 4, 4);
     } else if (opt === 5) {
       for (let i = v; i + 8 <= p + len; i += 8) {
-        t.add(F["options.sack_le"], u32(i), i, 4);
-        t.add(F["options.sack_re"], u32(i + 4), i + 4, 4);
+        t.add(F["options.sack_le"], u32at(d, i), i, 4);
+        t.add(F["options.sack_re"], u32at(d, i + 4), i + 4, 4);
       }
     }
     p += len;
