@@ -56,6 +56,11 @@ export class LiveSource implements PacketSource {
     this.info = { kind: "live", name: device, linktype: this.h.datalink(), snaplen: this.h.snaplen(), nano: this.h.isNano() };
   }
 
+  /** Sends a raw frame (with its link-layer header) out of the interface (pcap_inject); returns bytes sent. */
+  inject(frame: Uint8Array): number {
+    return this.h.inject(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+  }
+
   /** The link types this interface offers (tcpdump -L). */
   datalinks(): number[] {
     return this.h.datalinks();
