@@ -8,6 +8,8 @@ import { writeAllSync } from "../capture/fd-write.js";
 export class TextOut {
   private parts: string[] = [];
   private size = 0;
+  /** reused output bytes: encoding into it avoids allocating a Buffer per flush */
+  private bytes = Buffer.allocUnsafeSlow(1 << 18);
   /** set when the reader went away (EPIPE); later writes are dropped */
   broken = false;
 
@@ -31,9 +33,11 @@ export class TextOut {
     const text = this.parts.length === 1 ? this.parts[0] : this.parts.join("");
     this.parts.length = 0;
     this.size = 0;
-    const buf = Buffer.from(text, "utf8");
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (text.length * 3 > this.bytes.length) this.bytes = Buffer.allocUnsafeSlow(text.length * 3);
+    const n = this.bytes.write(text, 0, "utf8");
     try {
-      writeAllSync(this.fd, buf, 0, buf.length);
+      writeAllSync(this.fd, this.bytes, 0, n);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "EPIPE" || code === "ECONNRESET") {
