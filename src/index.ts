@@ -12,3 +12,7 @@ export { compileFilter, FilterError, linktypeToDlt } from "./filter/compile.js";
 export { formatProgram } from "./filter/disasm.js";
 export { Session, type SessionOptions, type SessionResult, type PacketConsumer } from "./session.js";
 export { Dissector, type DissectResult, type Ctx, type FieldDef, type Protocol, type TreeNode } from "./dissectors/index.js";
+export { Packet, PacketContext, type IpInfo, type TcpInfo, type PortsInfo, type DnsInfo, type HttpInfo } from "./api/packet.js";
+export { sniff, readPcap, type SniffOptions } from "./api/sniff.js";
+export { capture, type CaptureOptions, type PacketStream, type ApiStats } from "./api/capture.js";
+export type { Plugin, PluginContext, PluginStats, PacketWriter } from "./plugins/context.js";

@@ -46,11 +46,28 @@ export interface CliOptions {
   filter: string;
   /** seconds to capture, then stop (--duration) */
   duration?: number;
+  /** write pcapng (--pcapng; also a -w name ending in .pcapng) */
+  pcapng: boolean;
+  /** -C: rotate -w files after this many bytes (given in millions of bytes) */
+  fileSize?: number;
+  /** -G: rotate -w files every this many seconds */
+  rotateSeconds?: number;
+  /** -W: number of files (a ring with -C; a limit with -G) */
+  fileCount?: number;
+  /** -Z: the user to become once the capture is open */
+  user?: string;
+  /** flight recorder: keep the last N seconds / N MB in memory (--ring-seconds, --ring-mb) */
+  ringSeconds?: number;
+  ringMB?: number;
+  /** flight recorder: a display filter that saves the window (--trigger) */
+  trigger?: string;
+  /** flight recorder: seconds kept after a trigger (--after) */
+  after?: number;
 }
 
 export class UsageError extends Error {}
 
-const WITH_ARG = new Set(["i", "c", "w", "r", "s", "B", "F", "Q", "y", "T", "Y", "E"]);
+const WITH_ARG = new Set(["i", "c", "w", "r", "s", "B", "F", "Q", "y", "T", "Y", "E", "C", "G", "W", "Z"]);
 // -e is a flag (link header) except after -T fields, where tshark uses it for field names: see below.
 
 export function defaultOptions(): CliOptions {
@@ -83,6 +100,7 @@ export function defaultOptions(): CliOptions {
     version: false,
     help: false,
     filter: "",
+    pcapng: false,
   };
 }
 
@@ -145,6 +163,23 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       case "Y":
         o.displayFilter = val!;
+        break;
+      case "C": {
+        // tcpdump: millions of bytes; k/m/g suffixes are KiB/MiB/GiB (tcpdump 4.99.4+)
+        const m = /^(\d+)([kmg]?)$/i.exec(val!);
+        if (!m || Number(m[1]) <= 0) throw new UsageError(`invalid file size ${val}`);
+        const unit = { "": 1_000_000, k: 1024, m: 1 << 20, g: 1 << 30 }[m[2].toLowerCase() as "" | "k" | "m" | "g"];
+        o.fileSize = Number(m[1]) * unit;
+        break;
+      }
+      case "G":
+        o.rotateSeconds = parseCount("-G", val!);
+        break;
+      case "W":
+        o.fileCount = parseCount("-W", val!);
+        break;
+      case "Z":
+        o.user = val!;
         break;
       case "D":
         o.listInterfaces = true;
@@ -267,6 +302,25 @@ export function parseArgs(argv: string[]): CliOptions {
         case "tui":
           o.tui = true;
           break;
+        case "pcapng":
+          o.pcapng = true;
+          break;
+        case "relinquish-privileges":
+          o.user = val();
+          break;
+        case "ring-seconds":
+        case "ring-mb":
+        case "after": {
+          const v = Number(val());
+          if (!(v > 0) || !Number.isFinite(v)) throw new UsageError(`--${name} takes a positive number`);
+          if (name === "ring-seconds") o.ringSeconds = v;
+          else if (name === "ring-mb") o.ringMB = v;
+          else o.after = v;
+          break;
+        }
+        case "trigger":
+          o.trigger = val();
+          break;
         case "script":
           o.scripts.push(val());
           break;
@@ -303,6 +357,11 @@ export function parseArgs(argv: string[]): CliOptions {
   o.timeFormat = (["default", "none", "epoch", "delta", "date", "since-first"] as const)[Math.min(tCount, 5)];
   o.filter = rest.join(" ");
   if (o.format === "fields" && o.fields.length === 0 && !o.help) throw new UsageError("-T fields needs at least one -e FIELD");
+  if ((o.fileSize || o.rotateSeconds) && !o.writeFile) throw new UsageError("-C and -G need -w FILE");
+  if (o.fileCount && !o.fileSize && !o.rotateSeconds) throw new UsageError("-W needs -C or -G");
+  if ((o.trigger || o.after) && !o.ringSeconds && !o.ringMB) throw new UsageError("--trigger and --after need --ring-seconds or --ring-mb");
+  if ((o.ringSeconds || o.ringMB) && !o.writeFile) throw new UsageError("--ring-seconds/--ring-mb need -w FILE (where a triggered window is saved)");
+  if ((o.ringSeconds || o.ringMB) && (o.fileSize || o.rotateSeconds)) throw new UsageError("--ring-seconds/--ring-mb do not combine with -C/-G");
   return o;
 }
 
@@ -310,12 +369,20 @@ export const USAGE = `Usage: tsniff [-AdDehlLnOpqStuUvVxX] [-B size] [-c count] 
               [-Q in|out|inout] [-r file] [-s snaplen] [-T json|fields [-e field]...]
               [-w file] [-y datalinktype] [-Y display-filter] [--immediate-mode]
               [--time-stamp-precision=micro|nano] [--print] [--duration seconds]
+              [-C size] [-G seconds] [-W files] [-Z user] [--pcapng]
+              [--ring-seconds N] [--ring-mb N] [--trigger filter] [--after N]
               [--tui] [--script module] [--version] [ expression ]
 
   -i IF      capture on interface IF (default: the first up, non-loopback one; "any" for all)
   -D         list interfaces                -L  list data link types of the interface
   -r FILE    read a pcap or pcapng file ("-" for stdin)
-  -w FILE    write packets to a pcap file ("-" for stdout)
+  -w FILE    write packets to a pcap file ("-" for stdout; FILE.pcapng or --pcapng: pcapng)
+  -C MB      start a new -w file after MB million bytes (FILE, FILE1, FILE2, ...)
+  -G SEC     start a new -w file every SEC seconds (FILE is a strftime pattern)
+  -W N       with -C: a ring of N files; with -G: stop after N files
+  -Z USER    drop root privileges to USER once the capture is open
+  --ring-seconds N | --ring-mb N   flight recorder: keep the last N seconds / MB in memory, and
+             save them to -w (pcapng) on --trigger 'DISPLAY FILTER' or SIGUSR1, with --after N more seconds
   -c N       stop after N packets           -s N  snapshot length (default 262144)
   -p         no promiscuous mode            -B KiB  kernel buffer size
   -n         no name resolution (tsniff never resolves names; accepted for habit)

@@ -9,7 +9,9 @@ import { native } from "../capture/native.js";
 import { defaultDevice, formatDeviceList, listDevices, resolveDevice } from "../capture/devices.js";
 import { FileSource } from "../capture/file-source.js";
 import { LiveSource } from "../capture/live-source.js";
-import { PcapWriter } from "../capture/pcap-writer.js";
+import { startWriting, type Writing } from "./writing.js";
+import { dropPrivileges } from "../capture/privileges.js";
+import { describeLiveError } from "../capture/live-fault.js";
 import type { PacketSource } from "../capture/source.js";
 import { compileFilter, FilterError, linktypeToDlt, PCAP_NETMASK_UNKNOWN } from "../filter/compile.js";
 import { formatProgram } from "../filter/disasm.js";
@@ -19,6 +21,8 @@ import { createPrinter } from "../output/printer.js";
 import { compileDisplayFilter } from "../filter/display.js";
 import { checkFieldNames } from "../output/fields.js";
 import { linktypeLabel } from "../output/linktype.js";
+import { loadPlugin, type LoadedModule } from "../plugins/loader.js";
+import { PluginRunner } from "../plugins/context.js";
 
 const PROG = "tsniff";
 
@@ -103,7 +107,7 @@ async function run(o: CliOptions): Promise<number> {
     const { runTui } = await import("../tui/index.js" as string).catch(() => {
       throw new Fatal("the TUI is not available in this build");
     });
-    return runTui(o);
+    return runTui({ ...o, filter });
   }
   if (o.interfaces.length > 1) throw new Fatal("only one -i is supported for now (use -i any for all interfaces)");
 
@@ -129,6 +133,10 @@ async function run(o: CliOptions): Promise<number> {
     process.stdout.write(formatProgram(prog, Math.min(o.dumpLevel, 3) as 1 | 2 | 3));
     return 0;
   }
+
+  // --script: plugins load (and TypeScript ones transpile) before anything is opened.
+  const plugins: LoadedModule[] = [];
+  for (const spec of o.scripts) plugins.push(await loadPlugin(spec));
 
   // A bad display filter or field name fails before anything is opened.
   if (o.displayFilter?.trim()) compileDisplayFilter(o.displayFilter);
@@ -157,7 +165,7 @@ async function run(o: CliOptions): Promise<number> {
       direction: o.direction === "in" ? 1 : o.direction === "out" ? 2 : 0,
       datalink: o.datalink ? datalinkValue(o.datalink) : undefined,
       // libpcap stops at exactly -c packets, unless a display filter decides which ones count.
-      count: o.displayFilter ? undefined : o.count,
+      count: o.displayFilter || plugins.length ? undefined : o.count,
     });
     if (o.listDatalinks) {
       const dl = native();
@@ -184,36 +192,16 @@ async function run(o: CliOptions): Promise<number> {
     stderr(`listening on ${device}, link-type ${linktypeLabel(live.info.linktype)}, snapshot length ${live.info.snaplen} bytes`);
   }
 
-  // Consumers: writer, printer.
+  // -Z: the capture is open; files are created as the user from here on.
+  if (o.user) dropPrivileges(o.user);
+
+  // Consumers: writer (pcap, pcapng, rotation, flight recorder: writing.ts), printer.
   const consumers: PacketConsumer[] = [];
-  let writer: PcapWriter | undefined;
   let session: Session | undefined;
-  let writeError: Error | undefined;
+  let writing: Writing | undefined;
   if (o.writeFile) {
-    writer = new PcapWriter(o.writeFile, {
-      linktype: source.info.linktype,
-      snaplen: source.info.snaplen || o.snaplen,
-      nano: source.info.nano,
-      packetBuffered: o.packetBuffered,
-    });
-    const w = writer;
-    const write: PacketConsumer = (b, i) => {
-      try {
-        w.writePacket(b, i);
-      } catch (e) {
-        writeError = e as Error;
-        return false;
-      }
-    };
-    write.whole = (b, from, to) => {
-      try {
-        w.writeBatch(b, from, to);
-      } catch (e) {
-        writeError = e as Error;
-        return false;
-      }
-    };
-    consumers.push(write);
+    writing = startWriting(o, source, source.info.kind === "live" ? source.info.name : undefined, () => session?.stop(), stderr);
+    consumers.push(writing.consumer);
   }
   let out: TextOut | undefined;
   const printing = o.writeFile !== "-" && (!o.writeFile || o.print);
@@ -229,11 +217,32 @@ async function run(o: CliOptions): Promise<number> {
     });
   }
 
+  // Plugins decide after -Y which packets reach the printer and -w; those they answer asynchronously come later.
+  let runner: PluginRunner | undefined;
+  if (plugins.length) {
+    const src = source;
+    runner = new PluginRunner(plugins, {
+      ...src.info,
+      live: src.info.kind === "live",
+      writer: writing?.consumer,
+      stop: () => session?.stop(),
+      kernelStats: () => src.stats(),
+      err: stderr,
+      count: o.count,
+    });
+    runner.attach(src);
+    runner.setOutput((b, i, frame) => {
+      for (const c of consumers) if (c(b, i, frame) === false) session?.stop();
+    });
+    await runner.start();
+  }
+  const sel = printer?.matches;
+  const rsel = runner?.select;
   session = new Session({
     source,
     program,
     count: o.count,
-    select: printer?.matches,
+    select: rsel ? (sel ? (b, i, f) => sel(b, i, f) && rsel(b, i, f) : rsel) : sel,
     consumers,
     onBatchEnd: source.info.kind === "live" ? () => out?.flush() : undefined,
   });
@@ -245,28 +254,15 @@ async function run(o: CliOptions): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
   if (o.duration) timer = setTimeout(onSignal, o.duration * 1000);
   const result = await s.run();
+  await runner?.finish();
   if (timer) clearTimeout(timer);
   out?.flush();
   let status = 0;
-  try {
-    writer?.close();
-  } catch (e) {
-    writeError ??= e as Error;
-  }
-  if (writeError) {
-    const code = (writeError as NodeJS.ErrnoException).code;
-    if (code === "EPIPE") {
-      /* the reader of -w - went away: not an error, like a closed pipe for text */
-    } else {
-      stderr(
-        `${PROG}: ${o.writeFile}: ${code === "ENOSPC" ? "No space left on device" : errText(writeError)}; stopped, the ${writer!.savedPackets} packets before are saved`,
-      );
-      status = 1;
-    }
-  }
+  if (writing) status = writing.finish();
   if (result.end.reason === "error" && result.end.error) {
     const where = o.readFile ? `${o.readFile === "-" ? "standard input" : o.readFile}: ` : "";
-    stderr(`${PROG}: ${where}${result.end.error.message}`);
+    if (source.info.kind === "live") stderr(`${PROG}: ${describeLiveError(source.info.name, result.end.error)}`);
+    else stderr(`${PROG}: ${where}${result.end.error.message}`);
     status = 1;
   }
   if (source.info.kind === "live") {
@@ -277,6 +273,9 @@ async function run(o: CliOptions): Promise<number> {
       stderr(pl(st.received, "received by filter"));
       stderr(pl(st.dropped, "dropped by kernel"));
       if (st.ifDropped) stderr(pl(st.ifDropped, "dropped by interface"));
+    }
+    if (runner) {
+      stderr(pl(runner.droppedByTsniff, "dropped by tsniff"));
     }
   }
   return status;

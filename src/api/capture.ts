@@ -1,0 +1,217 @@
+/**
+ * `capture(options)`: packets as an AsyncIterable, for `for await` loops, with backpressure.
+ *
+ * The source hands over whole batches synchronously and reuses them, so every packet the consumer gets is a
+ * clone. Between the source and the consumer is a bounded queue (`queue`, default 10000 packets):
+ *   - live: capture is never paused (the kernel would drop instead, unseen): packets that find the queue
+ *     full are dropped and counted in `stats().droppedByTsniff`;
+ *   - files: nothing is dropped: reading waits until the consumer has taken the queue below the bound.
+ */
+import { FileSource } from "../capture/file-source.js";
+import { LiveSource } from "../capture/live-source.js";
+import { defaultDevice, resolveDevice } from "../capture/devices.js";
+import type { CaptureStats, PacketSource, SourceEnd } from "../capture/source.js";
+import { compileFilter, linktypeToDlt } from "../filter/compile.js";
+import { Session } from "../session.js";
+import { Packet, PacketContext } from "./packet.js";
+
+export interface CaptureOptions {
+  /** interface to capture on (default: tcpdump's default interface); ignored with `offline` */
+  iface?: string;
+  /** read this pcap/pcapng file instead of capturing */
+  offline?: string;
+  /** capture filter (tcpdump/libpcap syntax) */
+  filter?: string;
+  /** stop after this many packets (counted after the filter and `lfilter`) */
+  count?: number;
+  /** stop after this many seconds */
+  timeout?: number;
+  snaplen?: number;
+  /** promiscuous mode (default true, as tcpdump) */
+  promisc?: boolean;
+  /** deliver packets as they arrive (libpcap immediate mode; default false: with a large snaplen it leaves the kernel few slots) */
+  immediate?: boolean;
+  /** nanosecond timestamps (live) */
+  nano?: boolean;
+  /** bound of the queue between capture and consumer (default 10000) */
+  queue?: number;
+  /** abort the capture */
+  signal?: AbortSignal;
+}
+
+export interface ApiStats {
+  /** packets that passed the capture filter */
+  captured: number;
+  /** live only: the kernel's numbers (null for files) */
+  kernel: CaptureStats | null;
+  /** packets tsniff dropped because the consumer was too slow (live only) */
+  droppedByTsniff: number;
+}
+
+/** Opens the source for the options and attaches the filter (in the kernel for live captures). */
+export async function openSource(o: CaptureOptions): Promise<{ source: PacketSource; program?: Uint32Array }> {
+  if (o.offline) {
+    const source = await FileSource.open(o.offline);
+    let program: Uint32Array | undefined;
+    if (o.filter?.trim()) {
+      try {
+        program = compileFilter(o.filter, { linktype: linktypeToDlt(source.info.linktype), snaplen: source.info.snaplen || 262144 });
+      } catch (e) {
+        source.stop();
+        throw e;
+      }
+    }
+    return { source, program };
+  }
+  const device = resolveDevice(o.iface ?? defaultDevice());
+  const live = new LiveSource(device, { snaplen: o.snaplen, promisc: o.promisc ?? true, immediate: o.immediate ?? false, nano: o.nano });
+  if (o.filter?.trim()) {
+    try {
+      live.setFilter(compileFilter(o.filter, { linktype: live.info.linktype, snaplen: live.info.snaplen }));
+    } catch (e) {
+      live.stop();
+      void live.run(() => 0).catch(() => {});
+      throw e;
+    }
+  }
+  return { source: live };
+}
+
+export interface PacketStream extends AsyncIterable<Packet> {
+  stats(): ApiStats;
+  /** stops the capture; the iteration ends after the packets already queued */
+  stop(): void;
+  /** how the source ended (after the iteration ended) */
+  readonly end: SourceEnd | undefined;
+}
+
+/**
+ * Makes the file source wait while the queue is full. FileSource reads in chunks with an awaited read between
+ * them; wrapping that read is the one place a synchronous batch source can be paused without a new source
+ * API (the queue may overshoot the bound by the packets of one chunk, a few MB at most).
+ */
+export function gateFileReads(source: PacketSource, wait: () => Promise<void>): void {
+  const s = source as unknown as { input?: { read(buf: Uint8Array, off: number, len: number): Promise<number> } };
+  const input = s.input;
+  if (!input || typeof input.read !== "function") return;
+  const read = input.read.bind(input);
+  input.read = async (buf, off, len) => {
+    await wait();
+    return read(buf, off, len);
+  };
+}
+
+export function capture(o: CaptureOptions = {}): PacketStream {
+  const bound = Math.max(1, o.queue ?? 10000);
+  const queue: Packet[] = [];
+  let head = 0;
+  let done = false;
+  let failure: unknown;
+  let end: SourceEnd | undefined;
+  let dropped = 0;
+  let session: Session | undefined;
+  let wake: (() => void) | null = null;
+  let space: (() => void) | null = null;
+  let stopRequested = false;
+  const ctx = new PacketContext();
+
+  const size = () => queue.length - head;
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const waitSpace = () => (size() < bound || done || stopRequested ? Promise.resolve() : new Promise<void>((r) => (space = r)));
+
+  const started = (async () => {
+    const { source, program } = await openSource(o);
+    const live = source.info.kind === "live";
+    if (!live) gateFileReads(source, waitSpace);
+    session = new Session({
+      source,
+      program,
+      count: o.count,
+      consumers: [
+        (b, i, frame) => {
+          if (live && size() >= bound) {
+            dropped++;
+            return;
+          }
+          queue.push(Packet.fromBatch(b, i, frame, ctx).clone());
+        },
+      ],
+      onBatchEnd: notify,
+    });
+    if (stopRequested) session.stop();
+    const timer = o.timeout ? setTimeout(() => session?.stop(), o.timeout * 1000) : undefined;
+    const onAbort = () => session?.stop();
+    o.signal?.addEventListener("abort", onAbort);
+    try {
+      const r = await session.run();
+      end = r.end;
+      if (r.end.reason === "error" && r.end.error) failure = r.end.error;
+    } finally {
+      if (timer) clearTimeout(timer);
+      o.signal?.removeEventListener("abort", onAbort);
+    }
+  })()
+    .catch((e) => {
+      failure = e;
+    })
+    .finally(() => {
+      done = true;
+      notify();
+    });
+  void started;
+
+  const stream: PacketStream = {
+    get end() {
+      return end;
+    },
+    stats: () => ({ captured: session?.captured ?? 0, kernel: session?.source.stats() ?? null, droppedByTsniff: dropped }),
+    stop: () => {
+      stopRequested = true;
+      session?.stop();
+      const s = space;
+      space = null;
+      s?.();
+    },
+    [Symbol.asyncIterator](): AsyncIterator<Packet> {
+      return {
+        next: async (): Promise<IteratorResult<Packet>> => {
+          for (;;) {
+            if (size() > 0) {
+              const p = queue[head];
+              queue[head++] = undefined as unknown as Packet;
+              if (head > 4096 && head * 2 > queue.length) {
+                queue.splice(0, head);
+                head = 0;
+              }
+              if (space && size() < bound) {
+                const s = space;
+                space = null;
+                s();
+              }
+              return { value: p, done: false };
+            }
+            if (done) {
+              if (failure) {
+                const f = failure;
+                failure = undefined;
+                throw f;
+              }
+              return { value: undefined, done: true };
+            }
+            await new Promise<void>((r) => (wake = r));
+          }
+        },
+        return: async (): Promise<IteratorResult<Packet>> => {
+          stream.stop();
+          await started;
+          return { value: undefined, done: true };
+        },
+      };
+    },
+  };
+  return stream;
+}

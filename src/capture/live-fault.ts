@@ -1,0 +1,29 @@
+/**
+ * Naming what stopped a live capture. When an interface goes down (ip link set dev X down) or disappears,
+ * the kernel fails the packet socket and libuv's poll reports an error that says nothing to a user ("bad
+ * file descriptor"); here the interface's state tells what happened.
+ */
+import fs from "node:fs";
+
+/** The interface's IFF_UP flag from sysfs: true, false, or null when the interface is gone. */
+function interfaceUp(device: string): boolean | null {
+  if (device === "any" || device.includes("/")) return true;
+  try {
+    const flags = Number(fs.readFileSync(`/sys/class/net/${device}/flags`, "utf8").trim());
+    return (flags & 1) !== 0;
+  } catch {
+    return null;
+  }
+}
+
+/** One line for a live capture error (without the "tsniff: " prefix). */
+export function describeLiveError(device: string, e: Error): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const up = interfaceUp(device);
+  if (code === "ENETDOWN" || up === false || /went down|bad file descriptor|ENETDOWN/i.test(e.message)) {
+    if (up === null) return `${device}: the interface disappeared during the capture; stopped (${e.message})`;
+    return `${device}: the interface went down during the capture; stopped (${e.message})`;
+  }
+  if (up === null || code === "ENODEV") return `${device}: the interface disappeared during the capture; stopped (${e.message})`;
+  return `${device}: ${e.message}`;
+}

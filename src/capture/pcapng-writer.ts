@@ -1,0 +1,231 @@
+/**
+ * Writing pcapng files (or stdout, "-") in big chunks, with the same interface and guarantees as PcapWriter:
+ * blocks are built into one buffer (pcapng-writer-format.ts's writeEpb, no allocation per packet) and written
+ * with a single syscall when it fills, at the end of a live batch, or per packet with -U. Every write leaves
+ * whole blocks: after a failed write (a full disk) the file is cut back to the last whole block.
+ *
+ * Interfaces: one Interface Description Block per interface the packets come from (batch.iface), written
+ * the first time a packet of that interface is written (a block may appear anywhere in its section before
+ * it is used). Interfaces are numbered in the order they first appear; the source's interface numbers are
+ * mapped to them, so a pcapng file read with several interfaces keeps them apart (each its own link type).
+ */
+import fs from "node:fs";
+import type { PacketBatch } from "./batch.js";
+import { epbSize, idb, shb, writeEpb, type IdbOptions } from "./pcapng-writer-format.js";
+import { writeAllSync } from "./fd-write.js";
+
+/** What the writer knows about an interface before its first packet (names from a pcapng file or -i). */
+export interface WriterInterface {
+  linktype?: number;
+  snaplen?: number;
+  name?: string;
+  description?: string;
+}
+
+export interface PcapngWriterOptions {
+  /** link type of interface 0 and of any interface not described in `interfaces` */
+  linktype: number;
+  snaplen?: number;
+  /** nanosecond timestamps (if_tsresol 9) for every interface; microseconds otherwise */
+  nano?: boolean;
+  /** flush after every packet (tcpdump -U) */
+  packetBuffered?: boolean;
+  /** buffer size in bytes */
+  bufferSize?: number;
+  /** what to put in the IDB of a source interface (asked when its first packet is written) */
+  describe?: (iface: number) => WriterInterface | undefined;
+  /** the section header's comment (e.g. why a flight recorder saved this file) */
+  comment?: string;
+}
+
+const BT_EPB = 6;
+
+export class PcapngWriter {
+  readonly path: string;
+  private fd: number;
+  private owned: boolean;
+  private buf: Buffer;
+  private pos = 0;
+  private closed = false;
+  private nano: boolean;
+  private packetBuffered: boolean;
+  private opts: PcapngWriterOptions;
+  /** source interface number -> IDB index in this file (-1: not written yet) */
+  private ifMap = new Int32Array(8).fill(-1);
+  /** link type each written IDB was declared with (a source interface changing link type gets a new one) */
+  private idbLinktype: number[] = [];
+  /** packets and bytes written (including what is still buffered) */
+  packets = 0;
+  bytes = 0;
+  /** packets whose blocks are whole in the file (flushed) */
+  savedPackets = 0;
+  /** bytes in the file */
+  private fileBytes = 0;
+  /** packets in the buffer not yet flushed */
+  private pending = 0;
+
+  /** Opens (creating or truncating) `path`, or stdout for "-", and writes the section header. */
+  constructor(path: string, opts: PcapngWriterOptions) {
+    this.path = path;
+    this.opts = opts;
+    this.nano = !!opts.nano;
+    this.packetBuffered = !!opts.packetBuffered;
+    this.buf = Buffer.allocUnsafeSlow(Math.max(opts.bufferSize ?? 1 << 20, 65536 + 256));
+    if (path === "-") {
+      this.fd = 1;
+      this.owned = false;
+    } else {
+      this.fd = openForWrite(path);
+      this.owned = true;
+    }
+    const h = shb({ comment: opts.comment });
+    this.buf.set(h, 0);
+    this.pos = h.length;
+    this.bytes = h.length;
+    // Interface 0 is declared at once: an empty capture is still a file tshark opens with its link type.
+    this.interfaceIndex(0, opts.describe?.(0)?.linktype ?? opts.linktype);
+    this.flush();
+  }
+
+  /** The IDB index for source interface `iface` with link type `linktype`, writing the IDB when new. */
+  private interfaceIndex(iface: number, linktype: number): number {
+    if (iface < this.ifMap.length) {
+      const m = this.ifMap[iface];
+      if (m >= 0 && this.idbLinktype[m] === linktype) return m;
+    } else {
+      let n = this.ifMap.length;
+      while (n <= iface) n *= 2;
+      const x = new Int32Array(n).fill(-1);
+      x.set(this.ifMap);
+      this.ifMap = x;
+    }
+    const d = this.opts.describe?.(iface);
+    const o: IdbOptions = { tsresolNano: this.nano, name: d?.name, description: d?.description };
+    const block = idb(linktype, d?.snaplen ?? this.opts.snaplen ?? 262144, o);
+    this.reserve(block.length);
+    this.buf.set(block, this.pos);
+    this.pos += block.length;
+    this.bytes += block.length;
+    const index = this.idbLinktype.length;
+    this.idbLinktype.push(linktype);
+    this.ifMap[iface] = index;
+    return index;
+  }
+
+  /** Makes room for `need` bytes in the buffer (flushing first when it is too full). */
+  private reserve(need: number): void {
+    if (this.pos + need <= this.buf.length) return;
+    this.flush();
+    if (need > this.buf.length) {
+      const nb = Buffer.allocUnsafeSlow(need);
+      this.buf = nb;
+    }
+  }
+
+  /** Appends packet i of a batch. */
+  writePacket(b: PacketBatch, i: number, comment?: string): void {
+    this.writeRecord(b.iface[i], b.linktype[i], b.tsSec[i], b.tsNsec[i], b.caplen[i], b.wirelen[i], b.data, b.offset[i], comment);
+  }
+
+  /** Appends packets [from, to) of a batch. */
+  writeBatch(b: PacketBatch, from: number, to: number): void {
+    for (let i = from; i < to; i++) this.writePacket(b, i);
+  }
+
+  /** Appends one packet whose bytes are data[off, off + caplen), from source interface `iface`. */
+  writeRecord(
+    iface: number,
+    linktype: number,
+    sec: number,
+    nsec: number,
+    caplen: number,
+    wirelen: number,
+    data: Uint8Array,
+    off: number,
+    comment?: string,
+  ): void {
+    if (this.closed) throw new Error(`${this.path}: writer is closed`);
+    const index = this.interfaceIndex(iface, linktype);
+    const need = epbSize(caplen, comment);
+    this.reserve(need);
+    // writeEpb takes the packet's bytes as their own array: a view of exactly caplen bytes.
+    const bytes = off === 0 && data.length === caplen ? data : data.subarray(off, off + caplen);
+    this.pos = writeEpb(this.buf, this.pos, index, this.nano, sec, nsec, caplen, wirelen, bytes, comment);
+    this.pending++;
+    this.packets++;
+    this.bytes += need;
+    if (this.packetBuffered) this.flush();
+  }
+
+  /** Writes what is buffered. Throws (with code ENOSPC, EPIPE, ...) if the OS refuses; the file keeps whole blocks. */
+  flush(): void {
+    if (this.pos === 0) return;
+    const n = this.pos;
+    const pending = this.pending;
+    this.pos = 0;
+    this.pending = 0;
+    try {
+      writeAllSync(this.fd, this.buf, 0, n);
+    } catch (e) {
+      this.keepWholeBlocks((e as { written?: number }).written ?? 0, pending);
+      throw e;
+    }
+    this.fileBytes += n;
+    this.savedPackets += pending;
+  }
+
+  /** After a failed write of which `written` bytes reached the file: cut it back to the last whole block. */
+  private keepWholeBlocks(written: number, pending: number): void {
+    let p = 0;
+    let whole = 0;
+    const b = this.buf;
+    while (p + 8 <= written) {
+      const len = (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) >>> 0;
+      if (len < 12 || p + len > written) break;
+      const type = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+      if (type === BT_EPB) whole++;
+      p += len;
+    }
+    try {
+      if (this.owned && written > p) fs.ftruncateSync(this.fd, this.fileBytes + p);
+    } catch {
+      /* best effort: the write error is what gets reported */
+    }
+    this.fileBytes += p;
+    this.savedPackets += Math.min(whole, pending);
+  }
+
+  /** Flushes and closes; safe to call twice. */
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.flush();
+    } finally {
+      this.closed = true;
+      if (this.owned) fs.closeSync(this.fd);
+    }
+  }
+}
+
+/** Opens a capture file for writing (0644), with the error messages tsniff prints for -w. */
+export function openForWrite(path: string): number {
+  try {
+    return fs.openSync(path, "w", 0o644);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why =
+      err.code === "ENOENT"
+        ? "No such file or directory"
+        : err.code === "EACCES"
+          ? "Permission denied"
+          : err.code === "EISDIR"
+            ? "Is a directory"
+            : err.message;
+    throw Object.assign(new Error(`${path}: ${why}`), { code: err.code, path });
+  }
+}
+
+/** True when a -w name asks for pcapng by its extension. */
+export function isPcapngName(path: string): boolean {
+  return /\.pcapng(\.|$)/i.test(path) || /\.ntar$/i.test(path);
+}

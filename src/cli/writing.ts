@@ -1,0 +1,135 @@
+/**
+ * What -w does, for the CLI: one pcap or pcapng file, rotated files (-C/-G/-W), or the flight recorder
+ * (--ring-seconds/--ring-mb with --trigger, SIGUSR1 and --after). It gives main() one consumer and one
+ * finish() that closes everything and reports failures as one line each.
+ */
+import fs from "node:fs";
+import type { CliOptions } from "./args.js";
+import type { PacketSource } from "../capture/source.js";
+import type { PacketConsumer } from "../session.js";
+import { openCaptureWriter } from "../capture/writers.js";
+import type { CaptureWriter } from "../capture/rotating-writer.js";
+import { FlightRecorder } from "../capture/ring.js";
+import { createPrinter } from "../output/printer.js";
+
+const PROG = "tsniff";
+
+export interface Writing {
+  consumer: PacketConsumer;
+  /** closes the files and reports what went wrong; returns the exit status (0 or 1) */
+  finish(): number;
+}
+
+function reason(e: Error): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "ENOSPC") return "No space left on device";
+  if (code === "ENOENT") return "No such file or directory";
+  if (code === "EACCES") return "Permission denied";
+  return e.message.replace(/^[^:]*: /, "");
+}
+
+export function startWriting(o: CliOptions, source: PacketSource, device: string | undefined, stop: () => void, stderr: (s: string) => void): Writing {
+  if (o.ringSeconds || o.ringMB) return startRecorder(o, source, device, stop, stderr);
+  const w: CaptureWriter = openCaptureWriter(
+    {
+      path: o.writeFile!,
+      pcapng: o.pcapng,
+      packetBuffered: o.packetBuffered,
+      sizeLimit: o.fileSize,
+      seconds: o.rotateSeconds,
+      files: o.fileCount,
+      device,
+    },
+    source,
+  );
+  let writeError: Error | undefined;
+  const failed = (e: unknown) => {
+    writeError = e as Error;
+    return false;
+  };
+  const consumer: PacketConsumer = (b, i) => {
+    try {
+      w.writePacket(b, i);
+    } catch (e) {
+      return failed(e);
+    }
+  };
+  consumer.whole = (b, from, to) => {
+    try {
+      w.writeBatch(b, from, to);
+    } catch (e) {
+      return failed(e);
+    }
+  };
+  return {
+    consumer,
+    finish(): number {
+      try {
+        w.close();
+      } catch (e) {
+        writeError ??= e as Error;
+      }
+      const code = (writeError as NodeJS.ErrnoException | undefined)?.code;
+      if (code === "EPIPE") return 0; // the reader of -w - went away: not an error, like a closed pipe for text
+      if (code === "EROTATELIMIT") {
+        stderr(writeError!.message);
+        return 0;
+      }
+      if (writeError) {
+        const where = (writeError as { path?: string }).path ?? w.path;
+        stderr(`${PROG}: ${where}: ${reason(writeError)}; stopped, the ${w.savedPackets} packets before are saved`);
+        return 1;
+      }
+      // A file (or its directory) removed while it was written: the data went to an unlinked file.
+      if (w.path !== "-" && w.packets > 0 && !fs.existsSync(w.path)) {
+        stderr(`${PROG}: ${w.path}: the file was removed while it was being written; its packets are lost`);
+        return 1;
+      }
+      return 0;
+    },
+  };
+}
+
+function startRecorder(o: CliOptions, source: PacketSource, device: string | undefined, stop: () => void, stderr: (s: string) => void): Writing {
+  let error: Error | undefined;
+  const trigger =
+    o.trigger && o.trigger.trim()
+      ? createPrinter({ ...o, displayFilter: o.trigger, format: "text", detail: false, hex: 0, hexAscii: 0, ascii: false }, source.info).matches
+      : undefined;
+  const rec = new FlightRecorder({
+    seconds: o.ringSeconds,
+    maxBytes: o.ringMB ? o.ringMB * 1e6 : undefined,
+    after: o.after,
+    path: o.writeFile!,
+    info: source.info,
+    describe: (iface) => (source.info.kind === "live" && iface === 0 ? { name: device ?? source.info.name } : undefined),
+    trigger,
+    triggerText: o.trigger,
+    onSaved: (path, n, why) => stderr(`${PROG}: flight recorder: saved ${n} packets to ${path} (${why})`),
+    onError: (e) => {
+      error = e;
+      stop();
+    },
+  });
+  const onUsr1 = () => rec.trigger("SIGUSR1");
+  process.on("SIGUSR1", onUsr1);
+  const timer = source.info.kind === "live" ? setInterval(() => rec.tick(), 200) : undefined;
+  timer?.unref();
+  const consumer: PacketConsumer = (b, i, frame) => {
+    rec.add(b, i, frame);
+    if (error) return false;
+  };
+  return {
+    consumer,
+    finish(): number {
+      if (timer) clearInterval(timer);
+      process.off("SIGUSR1", onUsr1);
+      rec.close();
+      if (error) {
+        stderr(`${PROG}: flight recorder: ${error.message}`);
+        return 1;
+      }
+      return 0;
+    },
+  };
+}

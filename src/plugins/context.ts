@@ -1,0 +1,317 @@
+/**
+ * Plugins (--script): modules exporting any of onStart(ctx), onPacket(pkt, ctx), onStop(ctx). They see only
+ * the public types (Packet, PluginContext).
+ *
+ * The runner sits in the pipeline as its `select` step: a packet whose plugins all answer synchronously is
+ * decided at once (false from any onPacket drops it from the output: printing, -w, and later plugins).
+ * When an onPacket returns a Promise the runner switches to ordered asynchronous mode: that packet and every
+ * later one is cloned into a bounded queue and worked through in order, each awaited, and the packets kept
+ * are handed to the output afterwards (still in order). Capture never waits for a plugin: a live packet that
+ * finds the queue full is dropped and counted ("N packets dropped by tsniff"); reading a file waits instead.
+ *
+ * A plugin that throws or rejects is reported once (plugin name and packet number), counted, and keeps
+ * receiving packets; after MAX_ERRORS errors it is disabled, with a message saying so.
+ */
+import { createBatch, type PacketBatch } from "../capture/batch.js";
+import type { CaptureStats, PacketSource } from "../capture/source.js";
+import { PcapWriter } from "../capture/pcap-writer.js";
+import { Packet, PacketContext } from "../api/packet.js";
+import { gateFileReads } from "../api/capture.js";
+import type { LoadedModule } from "./loader.js";
+
+export const MAX_ERRORS = 100;
+
+export interface PluginStats {
+  /** packets given to the plugins so far */
+  packets: number;
+  /** live only: the kernel's counters */
+  kernel: CaptureStats | null;
+  /** packets that found the plugin queue full (live) */
+  droppedByTsniff: number;
+}
+
+export interface PacketWriter {
+  write(pkt: Packet): void;
+  close(): void;
+}
+
+export interface PluginContext {
+  /** the plugin's name (file name without extension, or its exported `name`) */
+  readonly name: string;
+  /** the plugin's own state, kept from call to call */
+  state: Record<string, any>;
+  /**
+   * Writes a packet to the last file opened with openWriter(), or else to -w. Packets a plugin keeps (does
+   * not answer false for) reach -w anyway: ctx.write to -w is for plugins that answer false and write the
+   * packets of their choosing (e.g. a flow's earlier packets once it proves interesting).
+   */
+  write(pkt: Packet): void;
+  /** opens a pcap file (same link type and snapshot length as the capture); closed at the end */
+  openWriter(path: string): PacketWriter;
+  /** a line on stderr, prefixed with the plugin's name */
+  log(...args: unknown[]): void;
+  stats(): PluginStats;
+  /** ends the capture (the packets already queued are still given to the plugins) */
+  stop(): void;
+  /** placeholder for pcapng packet comments: does nothing for now */
+  comment(pkt: Packet, text: string): void;
+}
+
+export interface Plugin {
+  name?: string;
+  onStart?(ctx: PluginContext): void | Promise<void>;
+  onPacket?(pkt: Packet, ctx: PluginContext): void | boolean | Promise<void | boolean>;
+  onStop?(ctx: PluginContext): void | Promise<void>;
+}
+
+export interface RunnerOptions {
+  linktype: number;
+  snaplen: number;
+  nano: boolean;
+  live: boolean;
+  /** the -w output (pcap, pcapng, rotation...), as a pipeline consumer of one packet, when there is one */
+  writer?: (b: PacketBatch, i: number, frame: number) => unknown;
+  /** ends the capture */
+  stop(): void;
+  kernelStats(): CaptureStats | null;
+  /** stderr lines */
+  err(line: string): void;
+  /** bound of the asynchronous queue (default 10000) */
+  queue?: number;
+  /** stop after this many packets have been passed to the output (-c) */
+  count?: number;
+}
+
+interface Slot {
+  mod: LoadedModule;
+  ctx: PluginContext;
+  errors: number;
+  disabled: boolean;
+}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return !!x && typeof (x as { then?: unknown }).then === "function";
+}
+
+function errMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class PluginRunner {
+  readonly slots: Slot[];
+  private pctx = new PacketContext();
+  private queue: { pkt: Packet; from: number; first?: PromiseLike<unknown> }[] = [];
+  private worker: Promise<void> | null = null;
+  private output: ((b: PacketBatch, i: number, frame: number) => void) | null = null;
+  private one = createBatch(1);
+  private writers: PcapWriter[] = [];
+  private lastOpened: PcapWriter | undefined;
+  private spaceWaiter: (() => void) | null = null;
+  private passed = 0;
+  private stopped = false;
+  packets = 0;
+  droppedByTsniff = 0;
+  private readonly bound: number;
+  errors = 0;
+
+  constructor(
+    mods: LoadedModule[],
+    private o: RunnerOptions,
+  ) {
+    this.slots = mods.map((mod) => ({ mod, ctx: this.makeCtx(mod), errors: 0, disabled: false }));
+    // TSNIFF_PLUGIN_QUEUE sets the bound from the environment (there is no flag for it).
+    this.bound = Math.max(1, o.queue ?? (Number(process.env.TSNIFF_PLUGIN_QUEUE) || 10000));
+  }
+
+  private makeCtx(mod: LoadedModule): PluginContext {
+    const runner = this;
+    return {
+      name: mod.name,
+      state: {},
+      write(pkt: Packet) {
+        const w = runner.lastOpened;
+        if (w) return w.writeRecord(pkt.tsSec, pkt.tsNsec, pkt.caplen, pkt.len, pkt.data, 0);
+        if (!runner.o.writer) throw new Error("ctx.write: no -w file given and no ctx.openWriter(path) opened");
+        if (runner.o.writer(runner.batchOf(pkt), 0, pkt.frame) === false) runner.o.stop();
+      },
+      openWriter(path: string): PacketWriter {
+        const w = new PcapWriter(path, { linktype: runner.o.linktype, snaplen: runner.o.snaplen, nano: runner.o.nano });
+        runner.writers.push(w);
+        runner.lastOpened = w;
+        return { write: (pkt) => w.writeRecord(pkt.tsSec, pkt.tsNsec, pkt.caplen, pkt.len, pkt.data, 0), close: () => w.close() };
+      },
+      log(...args: unknown[]) {
+        runner.o.err(`[${mod.name}] ${args.map((a) => (typeof a === "string" ? a : inspectShort(a))).join(" ")}`);
+      },
+      stats: () => ({ packets: this.packets, kernel: this.o.kernelStats(), droppedByTsniff: this.droppedByTsniff }),
+      stop: () => {
+        // Nothing more reaches the plugins or the output, even from the rest of the current batch.
+        this.stopped = true;
+        this.o.stop();
+      },
+      comment() {},
+    };
+  }
+
+  /** File sources wait while the queue is full (live sources drop instead). */
+  attach(source: PacketSource): void {
+    if (source.info.kind !== "live") gateFileReads(source, () => this.waitSpace());
+  }
+
+  /** Where packets kept in asynchronous mode go (the printer and -w writer). */
+  setOutput(fn: (b: PacketBatch, i: number, frame: number) => void): void {
+    this.output = fn;
+  }
+
+  async start(): Promise<void> {
+    for (const s of this.slots) {
+      if (!s.mod.module.onStart) continue;
+      try {
+        await s.mod.module.onStart(s.ctx);
+      } catch (e) {
+        this.fail(s, e, "onStart");
+      }
+    }
+  }
+
+  private fail(s: Slot, e: unknown, where: string | number): void {
+    s.errors++;
+    this.errors++;
+    const at = typeof where === "number" ? `packet ${where}` : where;
+    if (s.errors === 1) this.o.err(`tsniff: plugin ${s.mod.name}: error at ${at}: ${errMessage(e)} (further errors of this plugin are counted, not shown)`);
+    if (s.errors >= MAX_ERRORS && !s.disabled) {
+      s.disabled = true;
+      this.o.err(`tsniff: plugin ${s.mod.name} disabled after ${MAX_ERRORS} errors (last at ${at}: ${errMessage(e)})`);
+    }
+  }
+
+  /** The pipeline's select step: true to pass the packet on now; false when dropped or deferred. */
+  readonly select = (b: PacketBatch, i: number, frame: number): boolean => {
+    if (this.stopped) return false;
+    this.packets++;
+    if (this.worker) {
+      this.enqueue(Packet.fromBatch(b, i, frame, this.pctx).clone(), 0);
+      return false;
+    }
+    const pkt = Packet.fromBatch(b, i, frame, this.pctx);
+    for (let k = 0; k < this.slots.length; k++) {
+      const s = this.slots[k];
+      const on = s.mod.module.onPacket;
+      if (s.disabled || !on) continue;
+      let r: unknown;
+      try {
+        r = on.call(s.mod.module, pkt, s.ctx);
+      } catch (e) {
+        this.fail(s, e, frame);
+        continue;
+      }
+      if (r === false) return false;
+      if (isThenable(r)) {
+        // From here on, in order and asynchronously: this packet first, from plugin k's pending answer.
+        this.queue.push({ pkt: pkt.clone(), from: k, first: r });
+        this.worker = this.work();
+        return false;
+      }
+    }
+    return this.pass();
+  };
+
+  private pass(): boolean {
+    if (this.o.count === undefined) return true;
+    if (this.passed >= this.o.count) return false;
+    if (++this.passed >= this.o.count) this.o.stop();
+    return true;
+  }
+
+  private enqueue(pkt: Packet, from: number): void {
+    if (this.o.live && this.queue.length >= this.bound) {
+      this.droppedByTsniff++;
+      return;
+    }
+    this.queue.push({ pkt, from });
+  }
+
+  private waitSpace(): Promise<void> {
+    if (!this.worker || this.queue.length < this.bound) return Promise.resolve();
+    return new Promise((r) => (this.spaceWaiter = r));
+  }
+
+  private async work(): Promise<void> {
+    while (this.queue.length) {
+      const item = this.queue.shift()!;
+      if (this.spaceWaiter && this.queue.length < this.bound) {
+        const w = this.spaceWaiter;
+        this.spaceWaiter = null;
+        w();
+      }
+      let keep = true;
+      for (let k = item.from; k < this.slots.length && keep; k++) {
+        const s = this.slots[k];
+        const on = s.mod.module.onPacket;
+        if (s.disabled || !on) continue;
+        try {
+          let r: unknown = k === item.from && item.first ? item.first : on.call(s.mod.module, item.pkt, s.ctx);
+          if (isThenable(r)) r = await r;
+          if (r === false) keep = false;
+        } catch (e) {
+          this.fail(s, e, item.pkt.frame);
+        }
+      }
+      if (keep && !this.stopped && this.pass() && this.output) this.emit(item.pkt);
+    }
+    this.worker = null;
+    const w = this.spaceWaiter;
+    this.spaceWaiter = null;
+    w?.();
+  }
+
+  private emit(p: Packet): void {
+    this.output!(this.batchOf(p), 0, p.frame);
+  }
+
+  /** A one-packet batch over a packet (reused). */
+  batchOf(p: Packet): PacketBatch {
+    const b = this.one;
+    b.data = p.data;
+    b.count = 1;
+    b.offset[0] = 0;
+    b.caplen[0] = p.caplen;
+    b.wirelen[0] = p.len;
+    b.tsSec[0] = p.tsSec;
+    b.tsNsec[0] = p.tsNsec;
+    b.linktype[0] = p.linktype;
+    b.iface[0] = 0;
+    b.raw = false;
+    return b;
+  }
+
+  /** Waits for the queued packets, then calls every onStop and closes the writers plugins opened. */
+  async finish(): Promise<void> {
+    while (this.worker) await this.worker;
+    this.stopped = true;
+    for (const s of this.slots) {
+      if (!s.mod.module.onStop) continue;
+      try {
+        await s.mod.module.onStop(s.ctx);
+      } catch (e) {
+        this.fail(s, e, "onStop");
+      }
+    }
+    for (const w of this.writers) {
+      try {
+        w.close();
+      } catch (e) {
+        this.o.err(`tsniff: ${w.path}: ${errMessage(e)}`);
+      }
+    }
+  }
+}
+
+function inspectShort(a: unknown): string {
+  if (a instanceof Error) return a.message;
+  try {
+    return typeof a === "object" ? JSON.stringify(a) : String(a);
+  } catch {
+    return String(a);
+  }
+}

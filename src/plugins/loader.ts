@@ -1,0 +1,139 @@
+/**
+ * Loading plugin modules given with --script: JavaScript (.js/.mjs) is imported as it is; TypeScript
+ * (.ts/.mts) is transpiled with the `typescript` package's transpileModule (types are erased, nothing is
+ * type-checked: no build step) into a temporary directory and imported from there.
+ *
+ * Imports inside a transpiled script are rewritten so they resolve as they would beside the original:
+ *   - relative imports point at the original directory; one naming a .ts file (or a ".js" whose file is
+ *     really .ts, the NodeNext convention) is transpiled the same way;
+ *   - "tsniff" (the package's own name) points at this build's library entry, so a script works from any
+ *     directory; other bare names are resolved from the script's directory (its node_modules).
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import type { Plugin } from "./context.js";
+
+let tmpDir: string | undefined;
+function tempDir(): string {
+  if (!tmpDir) {
+    tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-scripts-"));
+    const dir = tmpDir;
+    process.once("exit", () => {
+      try {
+        fs.rmSync(dir, { recursive: true, force: true });
+      } catch {
+        /* best effort */
+      }
+    });
+  }
+  return tmpDir;
+}
+
+const LIB_ENTRY = new URL("../index.js", import.meta.url).href;
+const transpiled = new Map<string, string>();
+
+type TS = typeof import("typescript");
+let tsModule: TS | undefined;
+async function typescript(): Promise<TS> {
+  if (!tsModule) {
+    const m = (await import("typescript")) as unknown as { default?: TS } & TS;
+    tsModule = m.default ?? m;
+  }
+  return tsModule;
+}
+
+function isTs(file: string): boolean {
+  return /\.(ts|mts|tsx)$/.test(file) && !file.endsWith(".d.ts");
+}
+
+/** Where a relative specifier of a TypeScript file points: the .ts file when there is one. */
+function resolveRelative(fromDir: string, spec: string): string {
+  const p = path.resolve(fromDir, spec);
+  if (fs.existsSync(p) && fs.statSync(p).isFile()) return p;
+  const swaps: [RegExp, string][] = [
+    [/\.js$/, ".ts"],
+    [/\.mjs$/, ".mts"],
+    [/\.jsx$/, ".tsx"],
+  ];
+  for (const [re, ext] of swaps) if (re.test(p) && fs.existsSync(p.replace(re, ext))) return p.replace(re, ext);
+  for (const ext of [".ts", ".mts", ".js", ".mjs"]) if (fs.existsSync(p + ext)) return p + ext;
+  return p;
+}
+
+async function rewriteSpecifier(spec: string, fromDir: string): Promise<string> {
+  if (spec === "tsniff") return LIB_ENTRY;
+  if (spec.startsWith("./") || spec.startsWith("../")) {
+    const target = resolveRelative(fromDir, spec);
+    return isTs(target) ? pathToFileURL(await transpileFile(target)).href : pathToFileURL(target).href;
+  }
+  if (spec.startsWith("node:") || spec.startsWith("file:") || path.isAbsolute(spec)) return spec;
+  // A bare package name: resolve it from the script's own directory.
+  try {
+    return pathToFileURL(createRequire(path.join(fromDir, "noop.js")).resolve(spec)).href;
+  } catch {
+    return spec;
+  }
+}
+
+/** Transpiles one TypeScript file (and, through its imports, its relative TypeScript imports); returns the .mjs path. */
+async function transpileFile(file: string): Promise<string> {
+  const done = transpiled.get(file);
+  if (done) return done;
+  const out = path.join(tempDir(), `${transpiled.size}-${path.basename(file).replace(/\.[^.]+$/, "")}.mjs`);
+  transpiled.set(file, out); // before recursing: import cycles end here
+  const ts = await typescript();
+  const src = fs.readFileSync(file, "utf8");
+  const r = ts.transpileModule(src, {
+    fileName: file,
+    reportDiagnostics: true,
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: false, inlineSourceMap: true, inlineSources: true },
+  });
+  const errs = (r.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  if (errs.length) {
+    const d = errs[0];
+    const pos = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
+    throw new Error(`${file}${pos ? `:${pos.line + 1}:${pos.character + 1}` : ""}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+  }
+  const dir = path.dirname(file);
+  // import ... from "x" / export ... from "x" / import "x" / import("x")
+  const re = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(["'])([^"'\n]+)\2/g;
+  let code = "";
+  let last = 0;
+  for (let m = re.exec(r.outputText); m; m = re.exec(r.outputText)) {
+    code += r.outputText.slice(last, m.index) + m[1] + JSON.stringify(await rewriteSpecifier(m[3], dir));
+    last = m.index + m[0].length;
+  }
+  code += r.outputText.slice(last);
+  fs.writeFileSync(out, code);
+  return out;
+}
+
+export interface LoadedModule {
+  name: string;
+  file: string;
+  module: Plugin;
+}
+
+/** Loads a plugin module from a path (relative to the working directory). */
+export async function loadPlugin(spec: string): Promise<LoadedModule> {
+  const file = path.resolve(spec);
+  if (!fs.existsSync(file)) throw Object.assign(new Error(`${spec}: No such file or directory`), { code: "ENOENT" });
+  let mod: Plugin & { default?: Plugin };
+  try {
+    const url = isTs(file) ? pathToFileURL(await transpileFile(file)).href : pathToFileURL(file).href;
+    mod = (await import(url)) as Plugin & { default?: Plugin };
+  } catch (e) {
+    // One line for the user (main prints errors that carry a code that way).
+    const msg = e instanceof Error ? e.message : String(e);
+    throw Object.assign(new Error(`${spec}: cannot load plugin: ${msg}`), { code: "EPLUGIN" });
+  }
+  const m: Plugin = mod.onPacket || mod.onStart || mod.onStop ? mod : (mod.default ?? mod);
+  if (!m.onPacket && !m.onStart && !m.onStop) {
+    throw Object.assign(new Error(`${spec}: a plugin exports onStart, onPacket or onStop (found none)`), { code: "EPLUGIN" });
+  }
+  const name = m.name && typeof m.name === "string" ? m.name : path.basename(file).replace(/\.[^.]+$/, "");
+  return { name, file, module: m };
+}

@@ -1,0 +1,120 @@
+/**
+ * The TUI's screen: packet list, detail tree, hex pane, prompt and status bar, laid out for the terminal's
+ * size. It re-renders when the model notifies (at most about 10 times a second, or at once for a key) and
+ * when the terminal is resized.
+ */
+import React, { useEffect, useState } from "react";
+import { Box, Text, useInput, useStdout } from "ink";
+import type { Model } from "./model.js";
+import { DetailPane, HELP_LINE, HelpOverlay, HexPane, PacketList } from "./views.js";
+
+/** Pane heights for a terminal of `rows` lines (one line is left free so Ink never scrolls the screen). */
+export function layout(rows: number): { list: number; detail: number; hex: number } {
+  const avail = Math.max(6, rows - 1 - 5); // status, prompt/help line, list header, two separators
+  const list = Math.max(2, Math.floor(avail * 0.45));
+  const hex = Math.max(1, Math.floor(avail * 0.22));
+  const detail = Math.max(1, avail - list - hex);
+  return { list, detail, hex };
+}
+
+function fmtCount(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+export function statusText(m: Model): string {
+  const s = m.status;
+  const parts: string[] = [];
+  parts.push(s.mode === "live" ? `live ${s.name}` : s.name);
+  if (s.captureFilter) parts.push(`capture: ${s.captureFilter}`);
+  if (m.filterText) parts.push(`filter: ${m.filterText}`);
+  parts.push(`shown ${fmtCount(m.shownCount())} / ${fmtCount(m.rows.count())}`);
+  if (s.mode === "file" && !s.done) parts.push(`indexing ${Math.floor(s.progress * 100)}%`);
+  if (m.filterProgress >= 0) parts.push(`filtering ${Math.floor(m.filterProgress * 100)}% (Esc stops)`);
+  if (s.mode === "live") {
+    parts.push(`${fmtCount(Math.round(s.rate))} pkt/s`);
+    parts.push(`dropped ${fmtCount(s.dropped)}${s.ifDropped ? ` (+${fmtCount(s.ifDropped)} by interface)` : ""}`);
+    if (m.pausedAt >= 0) parts.push("PAUSED");
+    else if (m.follow) parts.push("following");
+    if (!s.saved) parts.push("unsaved");
+  }
+  if (s.error) parts.push(`error: ${s.error}`);
+  return parts.join(" | ");
+}
+
+function promptLine(m: Model): React.ReactElement {
+  const p = m.prompt;
+  if (!p) {
+    if (m.status.message) return <Text wrap="truncate" color="green">{m.status.message}</Text>;
+    return (
+      <Text wrap="truncate" dimColor>
+        {HELP_LINE}
+      </Text>
+    );
+  }
+  if (p.kind === "quit") return <Text color="yellow">The live capture is not saved. Discard it and quit? (y/n)</Text>;
+  const label = p.kind === "filter" ? "display filter: " : p.kind === "save" ? "save shown packets to: " : "capture filter: ";
+  return (
+    <Text wrap="truncate">
+      <Text color="cyan">{label}</Text>
+      {p.text}
+      <Text inverse> </Text>
+      {p.error ? <Text color="red">{"  " + p.error}</Text> : null}
+    </Text>
+  );
+}
+
+export interface AppProps {
+  model: Model;
+  /** fixed size (tests); default: the terminal's */
+  width?: number;
+  height?: number;
+}
+
+export function App({ model: m, width, height }: AppProps): React.ReactElement {
+  const { stdout } = useStdout();
+  const [, setTick] = useState(0);
+  useEffect(() => m.subscribe(() => setTick((t) => t + 1)), [m]);
+  useEffect(() => {
+    const onResize = () => setTick((t) => t + 1);
+    stdout.on("resize", onResize);
+    return () => {
+      stdout.off("resize", onResize);
+    };
+  }, [stdout]);
+  useInput((input, key) => m.key(input, key));
+
+  const cols = width ?? stdout.columns ?? 120;
+  const rows = height ?? stdout.rows ?? 40;
+  const L = layout(rows);
+  if (m.listHeight !== L.list || m.detailHeight !== L.detail || m.hexHeight !== L.hex) {
+    m.listHeight = L.list;
+    m.detailHeight = L.detail;
+    m.hexHeight = L.hex;
+    m.moveTo(m.selected, false);
+  }
+  const sep = (label: string, focused: boolean) => (
+    <Text wrap="truncate" color={focused ? "cyan" : "gray"}>
+      {("── " + label + " ").padEnd(cols, "─")}
+    </Text>
+  );
+  const lines = m.treeLines();
+  return (
+    <Box flexDirection="column" width={cols} height={rows - 1}>
+      {m.help ? (
+        <HelpOverlay height={rows - 3} width={cols} />
+      ) : (
+        <>
+          <PacketList count={m.shownCount()} rowAt={(r) => m.rows.row(m.packetAt(r))} top={m.top} height={L.list} selected={m.selected} width={cols} focused={m.focus === "list"} />
+          {sep("Detail", m.focus === "detail")}
+          <DetailPane lines={lines} top={m.treeTop} height={L.detail} cursor={m.treeCursor} width={cols} focused={m.focus === "detail"} />
+          {sep("Bytes", m.focus === "hex")}
+          <HexPane bytes={m.bytes} top={m.hexTop} height={L.hex} highlight={m.highlight()} focused={m.focus === "hex"} />
+        </>
+      )}
+      {promptLine(m)}
+      <Text wrap="truncate" inverse>
+        {statusText(m).padEnd(cols, " ")}
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,616 @@
+/**
+ * The TUI's state, kept out of React so it can be tested and driven without a terminal: the packet index,
+ * the rows shown (all, or the display filter's matches), the selection and scroll position, the detail tree
+ * of the selected packet, prompts and the status line. Components subscribe; `changed()` coalesces
+ * notifications to at most one per RENDER_MS (about 10 per second), never one per packet. Keys notify at
+ * once (`changed(true)`), so the screen answers them without waiting.
+ *
+ * Everything from the wire is escaped (lineSafe, which is termSafe plus newlines and tabs) before it
+ * reaches a row.
+ */
+import { Dissector } from "../dissectors/index.js";
+import type { TreeNode } from "../dissectors/tree.js";
+import { compileDisplayFilter, type DisplayFilter } from "../filter/display.js";
+import { lineSafe } from "../output/escape.js";
+import { FrameBuilder } from "../output/frame.js";
+import type { PacketFile, PacketIndex } from "./packet-index.js";
+
+export const RENDER_MS = 100;
+const LRU_MAX = 4096;
+
+export interface Row {
+  no: number;
+  time: string;
+  src: string;
+  dst: string;
+  proto: string;
+  len: number;
+  info: string;
+}
+
+/** One visible line of the detail tree. */
+export interface TreeLine {
+  node: TreeNode;
+  depth: number;
+  key: string;
+  hasChildren: boolean;
+  open: boolean;
+}
+
+export type Pane = "list" | "detail" | "hex";
+export type PromptKind = "filter" | "save" | "quit" | "capture";
+
+export interface Prompt {
+  kind: PromptKind;
+  text: string;
+  error: string;
+}
+
+/** Where rows come from: a real capture (PacketFile) or, in tests, a function. */
+export interface RowSource {
+  count(): number;
+  row(i: number): Row;
+}
+
+export interface StatusInfo {
+  /** "file" or "live" */
+  mode: "file" | "live";
+  /** file path or interface */
+  name: string;
+  captureFilter: string;
+  /** indexing (file) progress 0..1, 1 when done */
+  progress: number;
+  done: boolean;
+  /** live: packets per second, kernel drops */
+  rate: number;
+  dropped: number;
+  ifDropped: number;
+  error: string;
+  /** live: shown packets saved with `w` since the last change */
+  saved: boolean;
+  message: string;
+}
+
+/** A running display-filter pass. */
+interface FilterJob {
+  filter: DisplayFilter;
+  text: string;
+  next: number;
+  matches: Uint32Array;
+  count: number;
+  cancelled: boolean;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? "0" + n : String(n);
+}
+
+/** "IP a.p > b.q: rest" -> "rest": the list has its own address columns. */
+export function infoColumn(info: string, net: string): string {
+  if (net && info.startsWith(net + " ")) {
+    const c = info.indexOf(": ");
+    if (c > 0) info = info.slice(c + 2);
+  }
+  // A transport line with an application summary after it: the application's words ("HTTP: GET / ...").
+  const m = /, length \d+: (.+)$/.exec(info);
+  return m ? m[1] : info;
+}
+
+/**
+ * Reads, dissects and caches rows of a capture. The summary pass runs only for rows asked for (those on
+ * screen), and its results are kept in a small LRU cache.
+ */
+export class CaptureRows implements RowSource {
+  private dis = new Dissector();
+  private cache = new Map<number, Row>();
+  constructor(
+    readonly index: PacketIndex,
+    readonly file: PacketFile,
+  ) {}
+  count(): number {
+    return this.index.count;
+  }
+  row(i: number): Row {
+    const hit = this.cache.get(i);
+    if (hit) {
+      this.cache.delete(i);
+      this.cache.set(i, hit);
+      return hit;
+    }
+    const ix = this.index;
+    const bytes = this.file.read(i);
+    const ctx = this.dis.dissectBytes(bytes, ix.linktype[i], { wirelen: ix.wirelen[i], tsSec: ix.tsSec[i], tsNsec: ix.tsNsec[i], frame: i + 1 }).ctx;
+    const r: Row = {
+      no: i + 1,
+      time: relTime(ix, i),
+      src: lineSafe(ctx.src),
+      dst: lineSafe(ctx.dst),
+      proto: lineSafe(ctx.protoName),
+      len: ix.wirelen[i],
+      info: lineSafe(infoColumn(ctx.info, ctx.net)),
+    };
+    this.cache.set(i, r);
+    if (this.cache.size > LRU_MAX) this.cache.delete(this.cache.keys().next().value as number);
+    return r;
+  }
+  /** The detail pass of packet i: its frame node and tree, and a copy of its bytes. */
+  detail(i: number): { roots: TreeNode[]; bytes: Uint8Array } {
+    const ix = this.index;
+    const bytes = this.file.readCopy(i);
+    return { roots: this.tree(bytes, i), bytes };
+  }
+  /** Detail tree (frame node first) of packet i whose bytes are given. */
+  tree(bytes: Uint8Array, i: number): TreeNode[] {
+    const ix = this.index;
+    const { ctx, tree } = this.dis.dissectBytes(bytes, ix.linktype[i], { wirelen: ix.wirelen[i], tsSec: ix.tsSec[i], tsNsec: ix.tsNsec[i], frame: i + 1, tree: true });
+    const fb = new FrameBuilder();
+    if (ix.count) fb.build({ ...ctx, tsSec: ix.tsSec[0], tsNsec: ix.tsNsec[0] }, 0, []); // times relative to the first packet
+    const frame = fb.build(ctx, 0, tree!.roots);
+    return [frame, ...tree!.roots];
+  }
+}
+
+/** Seconds since the first packet, microseconds. */
+export function relTime(ix: PacketIndex, i: number): string {
+  let s = ix.tsSec[i] - ix.tsSec[0];
+  let ns = ix.tsNsec[i] - ix.tsNsec[0];
+  if (ns < 0) {
+    ns += 1e9;
+    s -= 1;
+  }
+  return `${s}.${String(Math.floor(ns / 1000)).padStart(6, "0")}`;
+}
+
+export class Model {
+  // ---- list
+  /** matches of the display filter (packet indices), or null: every packet is shown */
+  matches: Uint32Array | null = null;
+  matchCount = 0;
+  filterText = "";
+  /** selected row (index into the shown rows) and first row on screen */
+  selected = 0;
+  top = 0;
+  /** rows the list shows (set by the layout) */
+  listHeight = 10;
+  /** live: the selection follows new packets */
+  follow = false;
+  /** live: the view is frozen at this many rows (capture continues) */
+  pausedAt = -1;
+  focus: Pane = "list";
+  help = false;
+  prompt: Prompt | null = null;
+  /** running display filter: 0..1, or -1 when none */
+  filterProgress = -1;
+  private job: FilterJob | null = null;
+
+  // ---- detail of the selected packet
+  detailFor = -1;
+  roots: TreeNode[] = [];
+  bytes: Uint8Array = new Uint8Array(0);
+  expanded = new Set<string>();
+  treeCursor = 0;
+  treeTop = 0;
+  detailHeight = 8;
+  hexTop = 0;
+  hexHeight = 6;
+
+  status: StatusInfo = { mode: "file", name: "", captureFilter: "", progress: 0, done: false, rate: 0, dropped: 0, ifDropped: 0, error: "", saved: true, message: "" };
+  quit = false;
+  /** performance.now() of the last key not yet drawn (for TSNIFF_TUI_TRACE), 0 when none */
+  lastKeyAt = 0;
+
+  // ---- notification
+  version = 0;
+  private listeners = new Set<() => void>();
+  private timer: NodeJS.Timeout | null = null;
+  private lastEmit = 0;
+
+  /** Hooks the front end sets: save shown packets, apply a capture filter (live). Return an error text or "". */
+  onSave: ((path: string) => string) | null = null;
+  onCaptureFilter: ((expr: string) => string) | null = null;
+  onQuit: (() => void) | null = null;
+
+  constructor(readonly rows: RowSource) {}
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Something changed: notify now (`urgent`: a key) or within RENDER_MS. */
+  changed(urgent = false): void {
+    this.version++;
+    const now = Date.now();
+    if (urgent || now - this.lastEmit >= RENDER_MS) {
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = null;
+      }
+      this.emit();
+      return;
+    }
+    if (!this.timer) this.timer = setTimeout(() => this.emit(), RENDER_MS - (now - this.lastEmit));
+  }
+
+  private emit(): void {
+    this.timer = null;
+    this.lastEmit = Date.now();
+    for (const l of this.listeners) l();
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.job) this.job.cancelled = true;
+  }
+
+  // ------------------------------------------------------------------ rows
+
+  /** Rows shown (the filter's matches, or every packet; frozen while paused). */
+  shownCount(): number {
+    const n = this.matches ? this.matchCount : this.rows.count();
+    return this.pausedAt >= 0 ? Math.min(n, this.pausedAt) : n;
+  }
+
+  /** Packet index of shown row r. */
+  packetAt(r: number): number {
+    return this.matches ? this.matches[r] : r;
+  }
+
+  selectedPacket(): number {
+    return this.shownCount() === 0 ? -1 : this.packetAt(this.selected);
+  }
+
+  /** New packets arrived (indexing or live): follow the tail when asked, refresh the filter pass. */
+  grew(): void {
+    if (this.job && !this.pumpPending) this.pumpFilter();
+    if (this.follow && this.pausedAt < 0) this.moveTo(this.shownCount() - 1, false);
+    this.loadDetail();
+    this.changed();
+  }
+
+  private clampTop(): void {
+    const n = this.shownCount();
+    const h = Math.max(1, this.listHeight);
+    if (this.selected < this.top) this.top = this.selected;
+    if (this.selected >= this.top + h) this.top = this.selected - h + 1;
+    this.top = Math.max(0, Math.min(this.top, Math.max(0, n - h)));
+  }
+
+  moveTo(r: number, byUser = true): void {
+    const n = this.shownCount();
+    this.selected = Math.max(0, Math.min(n - 1, r));
+    if (n === 0) this.selected = 0;
+    if (byUser && this.status.mode === "live") this.follow = this.selected >= n - 1;
+    this.clampTop();
+    this.loadDetail();
+  }
+
+  /** Dissects the selected packet for the detail and hex panes (only when the selection changes). */
+  loadDetail(): void {
+    const p = this.selectedPacket();
+    if (p === this.detailFor) return;
+    this.detailFor = p;
+    this.treeCursor = 0;
+    this.treeTop = 0;
+    this.hexTop = 0;
+    if (p < 0 || !(this.rows instanceof CaptureRows)) {
+      this.roots = [];
+      this.bytes = new Uint8Array(0);
+      return;
+    }
+    const d = this.rows.detail(p);
+    this.roots = d.roots;
+    this.bytes = d.bytes;
+  }
+
+  // ------------------------------------------------------------------ detail tree
+
+  treeLines(): TreeLine[] {
+    const out: TreeLine[] = [];
+    const walk = (nodes: TreeNode[], depth: number, prefix: string) => {
+      nodes.forEach((n, i) => {
+        const key = prefix + i;
+        const hasChildren = !!n.children && n.children.length > 0;
+        const open = hasChildren && this.expanded.has(key);
+        out.push({ node: n, depth, key, hasChildren, open });
+        if (open) walk(n.children!, depth + 1, key + "/");
+      });
+    };
+    walk(this.roots, 0, "");
+    return out;
+  }
+
+  /** The byte range the hex pane highlights: the tree node under the cursor. */
+  highlight(): { offset: number; length: number } | null {
+    const lines = this.treeLines();
+    const l = lines[this.treeCursor];
+    if (!l) return null;
+    return { offset: l.node.offset, length: l.node.length };
+  }
+
+  private treeMove(d: number): void {
+    const n = this.treeLines().length;
+    this.treeCursor = Math.max(0, Math.min(n - 1, this.treeCursor + d));
+    if (this.treeCursor < this.treeTop) this.treeTop = this.treeCursor;
+    if (this.treeCursor >= this.treeTop + this.detailHeight) this.treeTop = this.treeCursor - this.detailHeight + 1;
+    const h = this.highlight();
+    if (h) {
+      const line = Math.floor(h.offset / 16);
+      if (line < this.hexTop || line >= this.hexTop + this.hexHeight) this.hexTop = line;
+    }
+  }
+
+  private toggle(open?: boolean): void {
+    const l = this.treeLines()[this.treeCursor];
+    if (!l || !l.hasChildren) return;
+    const want = open ?? !l.open;
+    if (want) this.expanded.add(l.key);
+    else this.expanded.delete(l.key);
+  }
+
+  // ------------------------------------------------------------------ display filter
+
+  /** Compiles and starts applying a display filter; returns the error text or "". Empty clears it. */
+  applyFilter(text: string): string {
+    if (this.job) this.job.cancelled = true;
+    this.job = null;
+    this.filterProgress = -1;
+    const keep = this.selectedPacket();
+    if (!text.trim()) {
+      this.matches = null;
+      this.matchCount = 0;
+      this.filterText = "";
+      this.restoreSelection(keep);
+      return "";
+    }
+    let filter: DisplayFilter;
+    try {
+      filter = compileDisplayFilter(text);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    if (!(this.rows instanceof CaptureRows)) return "display filters need a capture";
+    this.filterText = text;
+    this.matches = new Uint32Array(1024);
+    this.matchCount = 0;
+    this.selected = 0;
+    this.top = 0;
+    this.job = { filter, text, next: 0, matches: this.matches, count: 0, cancelled: false };
+    this.filterProgress = 0;
+    if (!this.pumpPending) this.pumpFilter(); // else the slice already scheduled takes up the new job
+    return "";
+  }
+
+  private restoreSelection(p: number): void {
+    if (p < 0) return this.moveTo(0, false);
+    let r = p;
+    if (this.matches) {
+      // The first match at or after p (binary search: matches are in packet order).
+      let lo = 0,
+        hi = this.matchCount;
+      while (lo < hi) {
+        const m = (lo + hi) >> 1;
+        if (this.matches[m] < p) lo = m + 1;
+        else hi = m;
+      }
+      r = lo;
+    }
+    this.moveTo(r, false);
+  }
+
+  /** Runs the filter pass for a slice of time, then yields to the event loop (keys stay live). */
+  /** a pumpFilter slice is already scheduled (only one chain of slices runs at a time) */
+  private pumpPending = false;
+  private pumpFilter = (): void => {
+    this.pumpPending = false;
+    const job = this.job;
+    if (!job || job.cancelled || !(this.rows instanceof CaptureRows)) return;
+    const rows = this.rows;
+    const deadline = Date.now() + 40;
+    const total = rows.count();
+    const file = rows.file;
+    while (job.next < total && Date.now() < deadline) {
+      const end = Math.min(total, job.next + 256);
+      for (let i = job.next; i < end; i++) {
+        const bytes = file.readSeq(i);
+        const roots = rows.tree(bytes, i);
+        if (job.filter({ roots, data: bytes, end: bytes.length })) {
+          if (job.count >= job.matches.length) {
+            const m = new Uint32Array(job.matches.length * 2);
+            m.set(job.matches);
+            job.matches = m;
+          }
+          job.matches[job.count++] = i;
+        }
+      }
+      job.next = end;
+    }
+    const hadNone = this.matchCount === 0;
+    this.matches = job.matches;
+    this.matchCount = job.count;
+    if (hadNone && job.count > 0) this.moveTo(0, false);
+    else if (this.follow && this.pausedAt < 0) this.moveTo(this.shownCount() - 1, false);
+    if (job.next < total) {
+      this.filterProgress = total ? job.next / total : 0;
+      this.pumpPending = true;
+      setImmediate(this.pumpFilter);
+    } else {
+      // Caught up. Live captures and files still being indexed call grew() when more packets come.
+      this.filterProgress = this.status.done || this.status.mode === "live" ? -1 : job.next / Math.max(1, total);
+      if (this.status.done && this.status.mode === "file") this.job = null;
+    }
+    if (this.matchCount === 0) this.loadDetail();
+    this.changed();
+  };
+
+  cancelFilter(): void {
+    if (this.job && this.filterProgress >= 0) {
+      this.job.cancelled = true;
+      this.job = null;
+      this.filterProgress = -1;
+      this.status.message = `filter cancelled: ${this.matchCount} matches so far are shown`;
+    }
+  }
+
+  /** Called when a file's indexing ends: a filter pass that had caught up is finished too. */
+  indexDone(): void {
+    this.status.done = true;
+    this.status.progress = 1;
+    if (this.job && !this.pumpPending) this.pumpFilter();
+    this.changed();
+  }
+
+  // ------------------------------------------------------------------ keys
+
+  /** Ink's input: the typed text and its key flags. */
+  key(input: string, k: KeyFlags): void {
+    if (input.length > 1 && !k.ctrl && !k.escape) {
+      // Keys typed faster than the terminal is read arrive as one chunk ("jj", "http\r"): one at a time.
+      for (const c of input) {
+        if (c === "\r" || c === "\n") this.key("", { return: true });
+        else if (c === "\t") this.key("", { tab: true });
+        else if (c === "\x7f" || c === "\b") this.key("", { backspace: true });
+        else if (c === "\x1b") this.key("", { escape: true });
+        else this.key(c, { shift: c >= "A" && c <= "Z" });
+      }
+      return;
+    }
+    this.status.message = "";
+    if (!this.lastKeyAt) this.lastKeyAt = performance.now();
+    if (this.prompt) return this.promptKey(input, k), this.changed(true);
+    if (this.help) {
+      this.help = false;
+      return this.changed(true);
+    }
+    const page = Math.max(1, this.listHeight - 1);
+    switch (true) {
+      case input === "q":
+        if (this.status.mode === "live" && !this.status.saved && this.rows.count() > 0) this.prompt = { kind: "quit", text: "", error: "" };
+        else this.requestQuit();
+        break;
+      case input === "?":
+        this.help = true;
+        break;
+      case input === "/":
+        this.prompt = { kind: "filter", text: this.filterText, error: "" };
+        break;
+      case k.escape:
+        this.cancelFilter();
+        break;
+      case k.tab:
+        this.focus = k.shift ? (this.focus === "list" ? "hex" : this.focus === "hex" ? "detail" : "list") : this.focus === "list" ? "detail" : this.focus === "detail" ? "hex" : "list";
+        break;
+      case input === "p" && this.status.mode === "live":
+        this.pausedAt = this.pausedAt >= 0 ? -1 : this.shownCount();
+        if (this.pausedAt < 0 && this.follow) this.moveTo(this.shownCount() - 1, false);
+        break;
+      case input === "w":
+        this.prompt = { kind: "save", text: "tsniff-saved.pcap", error: "" };
+        break;
+      case input === "f" && this.status.mode === "live":
+        this.prompt = { kind: "capture", text: this.status.captureFilter, error: "" };
+        break;
+      default:
+        if (this.focus === "list") this.listKey(input, k, page);
+        else if (this.focus === "detail") this.detailKey(input, k);
+        else this.hexKey(input, k);
+    }
+    this.changed(true);
+  }
+
+  private listKey(input: string, k: KeyFlags, page: number): void {
+    if (k.downArrow || input === "j") this.moveTo(this.selected + 1);
+    else if (k.upArrow || input === "k") this.moveTo(this.selected - 1);
+    else if (k.pageDown || input === " " || (k.ctrl && input === "f")) this.moveTo(this.selected + page);
+    else if (k.pageUp || input === "b" || (k.ctrl && input === "b")) this.moveTo(this.selected - page);
+    else if (input === "g" || k.home) this.moveTo(0);
+    else if (input === "G" || k.end) {
+      this.moveTo(this.shownCount() - 1);
+      if (this.status.mode === "live") this.follow = true;
+    } else if (k.return) this.focus = "detail";
+  }
+
+  private detailKey(input: string, k: KeyFlags): void {
+    if (k.downArrow || input === "j") this.treeMove(1);
+    else if (k.upArrow || input === "k") this.treeMove(-1);
+    else if (k.pageDown) this.treeMove(this.detailHeight - 1);
+    else if (k.pageUp) this.treeMove(-(this.detailHeight - 1));
+    else if (input === "g") this.treeMove(-1e9);
+    else if (input === "G") this.treeMove(1e9);
+    else if (k.return || input === " ") this.toggle();
+    else if (k.rightArrow || input === "l") this.toggle(true);
+    else if (k.leftArrow || input === "h") this.toggle(false);
+    // ensure the cursor stays on screen after a collapse
+    this.treeMove(0);
+  }
+
+  private hexKey(input: string, k: KeyFlags): void {
+    const lines = Math.ceil(this.bytes.length / 16);
+    const max = Math.max(0, lines - this.hexHeight);
+    if (k.downArrow || input === "j") this.hexTop = Math.min(max, this.hexTop + 1);
+    else if (k.upArrow || input === "k") this.hexTop = Math.max(0, this.hexTop - 1);
+    else if (k.pageDown || input === " ") this.hexTop = Math.min(max, this.hexTop + this.hexHeight);
+    else if (k.pageUp) this.hexTop = Math.max(0, this.hexTop - this.hexHeight);
+    else if (input === "g") this.hexTop = 0;
+    else if (input === "G") this.hexTop = max;
+  }
+
+  private promptKey(input: string, k: KeyFlags): void {
+    const p = this.prompt!;
+    if (p.kind === "quit") {
+      if (input === "y" || input === "Y") this.requestQuit();
+      else this.prompt = null;
+      return;
+    }
+    if (k.escape) {
+      this.prompt = null;
+      return;
+    }
+    if (k.return) {
+      let err = "";
+      if (p.kind === "filter") err = this.applyFilter(p.text);
+      else if (p.kind === "save") {
+        err = this.onSave ? this.onSave(p.text) : "saving is not available";
+        if (!err) this.status.message = `saved ${this.shownCount()} packets to ${lineSafe(p.text)}`;
+      } else if (p.kind === "capture") err = this.onCaptureFilter ? this.onCaptureFilter(p.text) : "not a live capture";
+      if (err) p.error = err;
+      else this.prompt = null;
+      return;
+    }
+    if (k.backspace || k.delete) p.text = p.text.slice(0, -1);
+    else if (k.ctrl && input === "u") p.text = "";
+    else if (input && !k.ctrl && !k.meta && !k.tab && !k.upArrow && !k.downArrow) p.text += input.replace(/[\x00-\x1f\x7f]/g, "");
+    p.error = "";
+  }
+
+  requestQuit(): void {
+    this.quit = true;
+    this.onQuit?.();
+  }
+}
+
+/** The subset of Ink's Key this model reads. */
+export interface KeyFlags {
+  upArrow?: boolean;
+  downArrow?: boolean;
+  leftArrow?: boolean;
+  rightArrow?: boolean;
+  pageUp?: boolean;
+  pageDown?: boolean;
+  home?: boolean;
+  end?: boolean;
+  return?: boolean;
+  escape?: boolean;
+  ctrl?: boolean;
+  shift?: boolean;
+  tab?: boolean;
+  backspace?: boolean;
+  delete?: boolean;
+  meta?: boolean;
+}
+
+export function clockText(sec: number): string {
+  const d = new Date(sec * 1000);
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}

@@ -1,0 +1,226 @@
+/**
+ * The TUI's front end (loaded by ./index.ts once the environment is set up):
+ *
+ *   -r FILE   the file is indexed in one pass in the background (offsets, lengths, times: no packet bytes)
+ *             while the first screen shows; rows on screen are read back from the file by offset.
+ *   -i IF     packets are written to a spool pcap in a temporary directory as they arrive and indexed the
+ *             same way; the spool is removed on exit (`w` saves the shown packets first).
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import React from "react";
+import { render } from "ink";
+import type { CliOptions } from "../cli/args.js";
+import type { PacketBatch } from "../capture/batch.js";
+import { FileSource } from "../capture/file-source.js";
+import { LiveSource } from "../capture/live-source.js";
+import { PcapWriter } from "../capture/pcap-writer.js";
+import { defaultDevice, resolveDevice } from "../capture/devices.js";
+import { compileFilter, linktypeToDlt } from "../filter/compile.js";
+import { lineSafe } from "../output/escape.js";
+import { App } from "./app.js";
+import { CaptureRows, Model } from "./model.js";
+import { indexFile, PacketFile, PacketIndex } from "./packet-index.js";
+
+/** when this module (and React and Ink with it) had loaded */
+const loadedAt = performance.now();
+
+function tuiError(message: string): Error {
+  return Object.assign(new Error(message), { code: "ETUI" });
+}
+
+/** Writes packets (shown rows) of a model to a pcap file; returns an error text or "". */
+function saveShown(m: Model, rows: CaptureRows, file: string, linktype: number, snaplen: number, nano: boolean): string {
+  let w: PcapWriter;
+  try {
+    w = new PcapWriter(file, { linktype, snaplen, nano });
+  } catch (e) {
+    return (e as Error).message;
+  }
+  try {
+    const ix = rows.index;
+    const n = m.shownCount();
+    for (let r = 0; r < n; r++) {
+      const p = m.packetAt(r);
+      const b = rows.file.readSeq(p);
+      w.writeRecord(ix.tsSec[p], ix.tsNsec[p], b.length, ix.wirelen[p], b, 0);
+    }
+    w.close();
+  } catch (e) {
+    try {
+      w.close();
+    } catch {
+      /* reported below */
+    }
+    return (e as Error).message;
+  }
+  return "";
+}
+
+/** Runs the UI until the user quits; resolves with the exit code. */
+async function show(m: Model): Promise<void> {
+  const out = process.stdout;
+  if (!process.stdin.isTTY || !out.isTTY) throw tuiError("--tui needs a terminal (stdin and stdout)");
+  out.write("\x1b[?1049h\x1b[H\x1b[2J"); // the alternate screen: the shell's screen comes back on exit
+  // TSNIFF_TUI_TRACE=FILE: one line per frame drawn, with the time since the last key (bench/tui.mjs reads it).
+  let firstRows = false;
+  const trace = process.env.TSNIFF_TUI_TRACE ? fs.openSync(process.env.TSNIFF_TUI_TRACE, "w") : -1;
+  const onRender = trace < 0 ? undefined : ({ renderTime }: { renderTime: number }) => {
+    const since = m.lastKeyAt ? performance.now() - m.lastKeyAt : -1;
+    m.lastKeyAt = 0;
+    if (!firstRows && m.rows.count() > 0) {
+      firstRows = true;
+      fs.writeSync(trace, `first rows ${(performance.now() - loadedAt).toFixed(1)} ms after the TUI modules loaded, ${(process.uptime() * 1000).toFixed(0)} ms after the process started\n`);
+    }
+    fs.writeSync(trace, `render ${renderTime.toFixed(2)} sinceKey ${since.toFixed(2)}\n`);
+  };
+  const app = render(React.createElement(App, { model: m }), { exitOnCtrlC: true, patchConsole: true, onRender, maxFps: 100 });
+  m.onQuit = () => app.unmount();
+  try {
+    await app.waitUntilExit();
+  } finally {
+    m.dispose();
+    if (trace >= 0) fs.closeSync(trace);
+    out.write("\x1b[?1049l");
+  }
+}
+
+async function runFile(o: CliOptions): Promise<number> {
+  const file = o.readFile!;
+  if (file === "-") throw tuiError("--tui reads a file, not standard input (packets are read back by offset)");
+  const src = await FileSource.open(file);
+  let program: Uint32Array | undefined;
+  if (o.filter.trim()) program = compileFilter(o.filter, { linktype: linktypeToDlt(src.info.linktype), snaplen: src.info.snaplen || 262144, optimize: !o.noOptimize });
+  const index = new PacketIndex();
+  const pf = new PacketFile(file, index);
+  const rows = new CaptureRows(index, pf);
+  const m = new Model(rows);
+  m.status.mode = "file";
+  m.status.name = lineSafe(file);
+  m.status.captureFilter = lineSafe(o.filter.trim());
+  m.onSave = (p) => saveShown(m, rows, p, src.info.linktype, src.info.snaplen, src.info.nano);
+  const indexing = indexFile(src, index, program, (progress) => {
+    m.status.progress = progress;
+    m.grew();
+    return !m.quit;
+  })
+    .then(
+      (end) => {
+        if (end.error) m.status.error = lineSafe(end.error.message);
+        m.indexDone();
+      },
+      (e: Error) => {
+        m.status.error = lineSafe(e.message);
+        m.indexDone();
+      },
+    );
+  m.moveTo(0, false);
+  try {
+    await show(m);
+  } finally {
+    src.stop();
+    await indexing;
+    pf.close();
+  }
+  return 0;
+}
+
+async function runLive(o: CliOptions): Promise<number> {
+  const device = resolveDevice(o.interfaces[0] ?? defaultDevice());
+  const live = new LiveSource(device, {
+    snaplen: o.snaplen,
+    promisc: o.promisc,
+    bufferSize: o.bufferKiB ? o.bufferKiB * 1024 : undefined,
+    immediate: true,
+    nano: o.nano,
+    direction: o.direction === "in" ? 1 : o.direction === "out" ? 2 : 0,
+  });
+  const info = live.info;
+  const compile = (expr: string) => compileFilter(expr, { linktype: info.linktype, snaplen: info.snaplen, optimize: !o.noOptimize });
+  if (o.filter.trim()) live.setFilter(compile(o.filter));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-tui-"));
+  const spoolPath = path.join(dir, "spool.pcap");
+  const spool = new PcapWriter(spoolPath, { linktype: info.linktype, snaplen: info.snaplen, nano: info.nano });
+  let spoolOff = 24;
+  const index = new PacketIndex();
+  const pf = new PacketFile(spoolPath, index);
+  const rows = new CaptureRows(index, pf);
+  const m = new Model(rows);
+  m.status.mode = "live";
+  m.status.name = lineSafe(device);
+  m.status.captureFilter = lineSafe(o.filter.trim());
+  m.follow = true;
+  m.onSave = (p) => {
+    const err = saveShown(m, rows, p, info.linktype, info.snaplen, info.nano);
+    if (!err) m.status.saved = true;
+    return err;
+  };
+  m.onCaptureFilter = (expr) => {
+    try {
+      live.setFilter(compile(expr.trim() ? expr : ""));
+    } catch (e) {
+      return (e as Error).message;
+    }
+    m.status.captureFilter = lineSafe(expr.trim());
+    return "";
+  };
+  let lastCount = 0;
+  let lastTime = Date.now();
+  const statsTimer = setInterval(() => {
+    const now = Date.now();
+    m.status.rate = ((index.count - lastCount) * 1000) / Math.max(1, now - lastTime);
+    lastCount = index.count;
+    lastTime = now;
+    const st = live.stats();
+    if (st) {
+      m.status.dropped = st.dropped;
+      m.status.ifDropped = st.ifDropped;
+    }
+    m.changed();
+  }, 1000);
+  const capturing = live
+    .run((b: PacketBatch) => {
+      try {
+        spool.writeBatch(b, 0, b.count);
+        spool.flush();
+      } catch (e) {
+        m.status.error = lineSafe(`spool: ${(e as Error).message}`);
+        return 0;
+      }
+      for (let i = 0; i < b.count; i++) {
+        index.append(spoolOff + 16, b.caplen[i], b.wirelen[i], b.tsSec[i], b.tsNsec[i], b.linktype[i]);
+        spoolOff += 16 + b.caplen[i];
+      }
+      pf.invalidate();
+      m.status.saved = false;
+      m.grew();
+      return Infinity;
+    })
+    .then((end) => {
+      if (end.error) m.status.error = lineSafe(end.error.message);
+      m.changed();
+    });
+  m.moveTo(0, false);
+  try {
+    await show(m);
+  } finally {
+    clearInterval(statsTimer);
+    live.stop();
+    await capturing;
+    try {
+      spool.close();
+    } catch {
+      /* the spool is discarded anyway */
+    }
+    pf.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return 0;
+}
+
+export async function runTuiMain(o: CliOptions): Promise<number> {
+  if (o.readFile) return runFile(o);
+  if (o.interfaces.length > 1) throw tuiError("--tui captures on one interface");
+  return runLive(o);
+}

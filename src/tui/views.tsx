@@ -1,0 +1,243 @@
+/**
+ * The TUI's components. They are plain functions of their props (the Model holds the state): the list is
+ * windowed (it asks for, and renders, only the rows on screen), the detail pane shows the visible part of
+ * the tree, the hex pane the visible lines. Every text from a packet was escaped by the model.
+ */
+import React from "react";
+import { Box, Text } from "ink";
+import type { Row, TreeLine } from "./model.js";
+
+const PROTO_COLOURS: Record<string, string> = {
+  TCP: "cyan",
+  UDP: "blue",
+  DNS: "blueBright",
+  MDNS: "blueBright",
+  LLMNR: "blueBright",
+  HTTP: "green",
+  TLS: "magenta",
+  SSH: "magentaBright",
+  QUIC: "magenta",
+  ARP: "yellow",
+  ICMP: "redBright",
+  ICMPv6: "redBright",
+  IGMP: "yellowBright",
+  DHCP: "greenBright",
+  DHCPv6: "greenBright",
+  NTP: "cyanBright",
+};
+
+export function protoColour(proto: string): string {
+  return PROTO_COLOURS[proto] ?? "white";
+}
+
+function fit(s: string, w: number): string {
+  if (w <= 0) return "";
+  if (s.length > w) return w > 1 ? s.slice(0, w - 1) + "…" : s.slice(0, w);
+  return s.padEnd(w, " ");
+}
+
+function fitRight(s: string, w: number): string {
+  return s.length >= w ? s.slice(0, w) : s.padStart(w, " ");
+}
+
+interface Columns {
+  no: number;
+  time: number;
+  src: number;
+  dst: number;
+  proto: number;
+  len: number;
+  info: number;
+}
+
+export function columns(width: number): Columns {
+  const addr = width >= 140 ? 24 : width >= 110 ? 18 : width >= 90 ? 15 : 12;
+  const c = { no: 8, time: 12, src: addr, dst: addr, proto: 8, len: 6, info: 0 };
+  c.info = Math.max(4, width - (c.no + c.time + c.src + c.dst + c.proto + c.len) - 6);
+  return c;
+}
+
+function rowText(r: Row, c: Columns): string {
+  return [fitRight(String(r.no), c.no), fit(r.time, c.time), fit(r.src, c.src), fit(r.dst, c.dst), fit(r.proto, c.proto), fitRight(String(r.len), c.len), fit(r.info, c.info)].join(" ");
+}
+
+export interface PacketListProps {
+  /** rows shown */
+  count: number;
+  /** row r's summary (r in [0, count)); called only for the rows on screen */
+  rowAt: (r: number) => Row;
+  top: number;
+  height: number;
+  selected: number;
+  width: number;
+  focused?: boolean;
+}
+
+/** The packet list: a header line and `height` rows from `top`; whatever `count` is, only these are rendered. */
+export function PacketList(p: PacketListProps): React.ReactElement {
+  const c = columns(p.width);
+  const header = [fitRight("No.", c.no), fit("Time", c.time), fit("Source", c.src), fit("Destination", c.dst), fit("Protocol", c.proto), fitRight("Length", c.len), fit("Info", c.info)].join(" ");
+  const lines: React.ReactElement[] = [];
+  const end = Math.min(p.count, p.top + p.height);
+  for (let r = p.top; r < end; r++) {
+    const row = p.rowAt(r);
+    const sel = r === p.selected;
+    lines.push(
+      <Text key={r} wrap="truncate" color={sel ? undefined : protoColour(row.proto)} inverse={sel} bold={sel && p.focused}>
+        {rowText(row, c)}
+      </Text>,
+    );
+  }
+  for (let r = end; r < p.top + p.height; r++) lines.push(<Text key={"empty" + r}> </Text>);
+  return (
+    <Box flexDirection="column" height={p.height + 1}>
+      <Text bold underline={p.focused} wrap="truncate">
+        {header}
+      </Text>
+      {lines}
+    </Box>
+  );
+}
+
+export interface DetailPaneProps {
+  lines: TreeLine[];
+  top: number;
+  height: number;
+  cursor: number;
+  width: number;
+  focused?: boolean;
+}
+
+export function DetailPane(p: DetailPaneProps): React.ReactElement {
+  const out: React.ReactElement[] = [];
+  for (let i = p.top; i < Math.min(p.lines.length, p.top + p.height); i++) {
+    const l = p.lines[i];
+    const n = l.node;
+    const mark = l.hasChildren ? (l.open ? "▾ " : "▸ ") : "  ";
+    let text = n.kind === "field" && (n.display !== "" || n.value !== null) ? `${n.label}: ${n.display}` : n.label;
+    text = text.replace(/[\x00-\x1f\x7f-\x9f]/g, "."); // labels come escaped; belt and braces for a one-line row
+    const sel = i === p.cursor;
+    out.push(
+      <Text key={l.key} wrap="truncate" inverse={sel && p.focused} underline={sel && !p.focused} bold={n.kind === "proto"}>
+        {"  ".repeat(l.depth) + mark + text}
+      </Text>,
+    );
+  }
+  while (out.length < p.height) out.push(<Text key={"e" + out.length}> </Text>);
+  return (
+    <Box flexDirection="column" height={p.height}>
+      {out}
+    </Box>
+  );
+}
+
+const HEX = "0123456789abcdef";
+
+export interface HexPaneProps {
+  bytes: Uint8Array;
+  top: number;
+  height: number;
+  highlight: { offset: number; length: number } | null;
+  focused?: boolean;
+}
+
+export interface Segment {
+  text: string;
+  hl: boolean;
+}
+
+/**
+ * Line `l` of the hex pane (bytes l*16 .. l*16+15): offset, hex, ASCII (printable bytes only, '.' for the
+ * rest), as runs of text that are or are not in the highlighted range [hs, he).
+ */
+export function hexLine(bytes: Uint8Array, l: number, hs: number, he: number): Segment[] {
+  const segs: Segment[] = [];
+  const push = (text: string, hl: boolean) => {
+    const last = segs[segs.length - 1];
+    if (last && last.hl === hl) last.text += text;
+    else segs.push({ text, hl });
+  };
+  push((l * 16).toString(16).padStart(4, "0") + "  ", false);
+  const base = l * 16;
+  for (let j = 0; j < 16; j++) {
+    const i = base + j;
+    const sep = j === 15 ? "" : j === 7 ? "  " : " ";
+    if (i >= bytes.length) {
+      push("  " + sep, false);
+      continue;
+    }
+    const hl = i >= hs && i < he;
+    const b = bytes[i];
+    push(HEX[b >> 4] + HEX[b & 15], hl);
+    // the gap is highlighted when the bytes on both sides are
+    push(sep, hl && i + 1 < he && i + 1 < bytes.length && j !== 15);
+  }
+  push("  ", false);
+  for (let j = 0; j < 16 && base + j < bytes.length; j++) {
+    const i = base + j;
+    const b = bytes[i];
+    push(b > 0x20 && b < 0x7f ? String.fromCharCode(b) : ".", i >= hs && i < he);
+  }
+  return segs;
+}
+
+/** Offsets, hex and ASCII, 16 bytes a line; the highlighted range is shown inverse (hex and ASCII). */
+export function HexPane(p: HexPaneProps): React.ReactElement {
+  const out: React.ReactElement[] = [];
+  const hs = p.highlight ? p.highlight.offset : -1;
+  const he = p.highlight ? p.highlight.offset + p.highlight.length : -1;
+  const lines = Math.ceil(p.bytes.length / 16);
+  for (let l = p.top; l < Math.min(lines, p.top + p.height); l++) {
+    const segs = hexLine(p.bytes, l, hs, he);
+    out.push(
+      <Text key={l} wrap="truncate">
+        {segs.map((s, k) =>
+          s.hl ? (
+            <Text key={k} inverse color="yellow">
+              {s.text}
+            </Text>
+          ) : (
+            <Text key={k}>{s.text}</Text>
+          ),
+        )}
+      </Text>,
+    );
+  }
+  while (out.length < p.height) out.push(<Text key={"e" + out.length}> </Text>);
+  return (
+    <Box flexDirection="column" height={p.height}>
+      {out}
+    </Box>
+  );
+}
+
+export const HELP_KEYS: [string, string][] = [
+  ["↑ ↓  j k", "previous / next packet (or tree line, hex line)"],
+  ["PgUp PgDn  b Space", "page up / down"],
+  ["g G  Home End", "first / last"],
+  ["Tab  Shift-Tab", "next / previous pane: list, detail, hex"],
+  ["Enter Space  → ←  l h", "expand / collapse in the detail tree"],
+  ["/", "display filter (Enter applies, Esc cancels; empty clears)"],
+  ["Esc", "stop a running display filter"],
+  ["w", "save the shown packets to a pcap file"],
+  ["p", "pause / resume the live view (capture continues)"],
+  ["f", "change the capture filter (live)"],
+  ["?", "this help (any key closes it)"],
+  ["q", "quit (asks first if a live capture is not saved)"],
+];
+
+export function HelpOverlay(p: { height: number; width: number }): React.ReactElement {
+  return (
+    <Box flexDirection="column" height={p.height} borderStyle="round" paddingX={1}>
+      <Text bold>tsniff TUI: keys</Text>
+      {HELP_KEYS.map(([k, v]) => (
+        <Text key={k} wrap="truncate">
+          <Text color="cyan">{k.padEnd(24, " ")}</Text>
+          {v}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+export const HELP_LINE = "q quit  ? help  / filter  Tab pane  j/k move  g/G first/last  Enter expand  w save";
