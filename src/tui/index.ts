@@ -10,6 +10,9 @@ import type { CliOptions } from "../cli/args.js";
 
 export async function runTui(o: CliOptions): Promise<number> {
   process.env.NODE_ENV ??= "production";
+  // Ink renders only a final frame when it believes it runs in CI (env CI set). A user who asks for the TUI
+  // on a terminal wants it interactive, wherever they are: drop CI for this process before Ink loads.
+  if (process.stdout.isTTY) delete process.env.CI;
   const { runTuiMain } = await import("./run.js");
   return runTuiMain(o);
 }
