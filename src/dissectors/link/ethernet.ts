@@ -52,8 +52,8 @@ export const ETHERNET: Protocol = {
       return ctx.next("llc", 0);
     }
     if (t.on) t.add(F.type, type, start + 12, 2);
-    if (ctx.opts.linkHeader) ctx.info += `${src} > ${dst}, ${ethertypeText(type)}, length ${ctx.wirelen}: `;
-    else if (!named) ctx.info += `${src} > ${dst}, ${ethertypeText(type)}, length ${ctx.wirelen}: `;
+    // tcpdump prints the link header with -e, and for an ethertype it cannot name even without -e.
+    if (ctx.opts.linkHeader || !named) ctx.info += `${src} > ${dst}, ${ethertypeText(type)}, length ${ctx.wirelen}: `;
     return ctx.next("ethertype", type);
   },
 };

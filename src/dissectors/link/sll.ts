@@ -3,6 +3,7 @@
  * tcpdump -e prints the packet type ("In", "Out", "B", "M", "P"), the address and the protocol.
  */
 import { bind } from "../registry.js";
+import { ethertypeText } from "./ethernet.js";
 import { ETHERTYPE_NAMES, LINKTYPE } from "../constants.js";
 import { hex, macAt } from "../format.js";
 import { fields, type Ctx, type Handoff, type Protocol, type TreeSink } from "../types.js";
@@ -50,10 +51,6 @@ function finish(r: Reader, ctx: Ctx, t: TreeSink, pkttype: number, halen: number
   }
   if (t.on) t.add(F.etype, proto, protoPos, 2);
   return ctx.next("ethertype", proto);
-}
-
-function ethertypeText(t: number): string {
-  return `ethertype ${ETHERTYPE_NAMES[t] ?? "Unknown"} (0x${hex(t, 4)})`;
 }
 
 export const SLL: Protocol = {

@@ -6,7 +6,8 @@
  */
 import { bind, lookup } from "../registry.js";
 import { ETHERTYPE, ETHERTYPE_NAMES } from "../constants.js";
-import { hex, macAt } from "../format.js";
+import { macAt } from "../format.js";
+import { ethertypeText } from "./ethernet.js";
 import { fields, type Ctx, type Handoff, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
 
@@ -18,9 +19,6 @@ const F = fields("vlan", {
   len: ["Length", "uint"],
 });
 
-export function ethertypeText(t: number): string {
-  return `ethertype ${ETHERTYPE_NAMES[t] ?? "Unknown"} (0x${hex(t, 4)})`;
-}
 
 /**
  * The Ethernet addresses of the frame a link-layer sublayer (VLAN tag, LLC) sits in, "src > dst", or null when
