@@ -121,6 +121,11 @@ export class LiveSource implements PacketSource {
     });
   }
 
+  /** Releases the handle of a source that was opened but never run (tsniff -d, -L). */
+  close(): void {
+    if (!this.stopResolve) this.h.close();
+  }
+
   /** Stops capturing: whatever libpcap already holds is delivered first, then run() resolves. */
   stop(): void {
     if (this.finished || !this.stopResolve) return;

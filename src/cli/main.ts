@@ -126,8 +126,7 @@ async function run(o: CliOptions): Promise<number> {
       device = resolveDevice(o.interfaces[0] ?? defaultDevice());
       const live = new LiveSource(device, { snaplen: o.snaplen, promisc: false });
       linktype = live.info.linktype;
-      live.stop();
-      void live.run(() => 0).catch(() => {});
+      live.close();
     }
     const prog = compileFilter(filter, { linktype, snaplen, optimize: !o.noOptimize, netmask: netmaskOf(device) });
     process.stdout.write(formatProgram(prog, Math.min(o.dumpLevel, 3) as 1 | 2 | 3));
@@ -173,7 +172,7 @@ async function run(o: CliOptions): Promise<number> {
       for (const v of live.datalinks()) {
         lines.push(`  ${dl.datalinkName(v)} (${dl.datalinkDescription(v) ?? dl.datalinkName(v)})`);
       }
-      live.stop();
+      live.close();
       process.stdout.write(lines.join("\n") + "\n");
       return 0;
     }
@@ -181,7 +180,7 @@ async function run(o: CliOptions): Promise<number> {
       try {
         live.setFilter(compileFilter(filter, { linktype: live.info.linktype, snaplen: live.info.snaplen, optimize: !o.noOptimize, netmask: netmaskOf(device) }));
       } catch (e) {
-        live.stop();
+        live.close();
         throw e;
       }
     }

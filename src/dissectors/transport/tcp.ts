@@ -159,7 +159,7 @@ function isRev(ctx: Ctx, sport: number, dport: number): boolean {
   return sport > dport || (sport === dport && ctx.src > ctx.dst);
 }
 
-function optionsText(r: Reader, p: number, end: number, rev: boolean, base: SeqBase | null, t: Ctx | null): string {
+function optionsText(r: Reader, p: number, end: number, rev: boolean, base: SeqBase | null): string {
   // Builds tcpdump's ", options [...]" content; stops at a bad option like tcpdump ("[bad opt]").
   const d = r.data;
   let s = "";
@@ -240,7 +240,6 @@ function optionsText(r: Reader, p: number, end: number, rev: boolean, base: SeqB
     p += len;
     if (opt === 0) break;
   }
-  void t;
   return s;
 }
 
@@ -357,7 +356,7 @@ export const TCP: Protocol = {
     if (flags & URG) ctx.info += `, urg ${urp}`;
     if (hlen > 20) {
       const optEnd = start + hlen;
-      const txt = optionsText(r, start + 20, optEnd, rev, base, null);
+      const txt = optionsText(r, start + 20, optEnd, rev, base);
       ctx.info += `, options [${txt}]`;
       if (txt.endsWith("[|tcp]")) {
         ctx.truncated = true;
