@@ -228,6 +228,14 @@ export class FileSource implements PacketSource {
     this.stopped = true;
   }
 
+  /**
+   * The file offset of the current batch's data[0]: batch.offset[i] + this is where packet i's bytes are in
+   * the file (the TUI indexes files with it and reads packets back by offset).
+   */
+  get batchFileOffset(): number {
+    return this.base;
+  }
+
   stats(): CaptureStats | null {
     return null;
   }

@@ -125,9 +125,8 @@ export function indexFile(src: FileSource, index: PacketIndex, program?: Uint32A
   } catch {
     /* stdin: no progress */
   }
-  // FileSource reports packet offsets within its read buffer; `base` is that buffer's offset in the file.
-  // (Read through a cast: it is private to FileSource; a public accessor there would be cleaner.)
-  const chunkBase = () => (src as unknown as { base: number }).base;
+  // FileSource reports packet offsets within its read buffer; batchFileOffset is that buffer's offset in the file.
+  const chunkBase = () => src.batchFileOffset;
   const bpf = program ? native() : null;
   return src.run((b: PacketBatch) => {
     const base = chunkBase();
