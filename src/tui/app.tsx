@@ -6,7 +6,9 @@
 import React, { useEffect, useState } from "react";
 import { Box, Text, useInput, useStdout } from "ink";
 import type { Model } from "./model.js";
-import { DetailPane, HELP_LINE, HelpOverlay, HexPane, PacketList } from "./views.js";
+import { convCells } from "./stats.js";
+import { streamTitle } from "./stream.js";
+import { DetailPane, HELP_LINE, HelpOverlay, HexPane, PacketList, STATS_HELP_LINE, StatsView, STREAM_HELP_LINE, StreamView } from "./views.js";
 
 /** Pane heights for a terminal of `rows` lines (one line is left free so Ink never scrolls the screen). */
 export function layout(rows: number): { list: number; detail: number; hex: number } {
@@ -30,6 +32,7 @@ export function statusText(m: Model): string {
   parts.push(`shown ${fmtCount(m.shownCount())} / ${fmtCount(m.rows.count())}`);
   if (s.mode === "file" && !s.done) parts.push(`indexing ${Math.floor(s.progress * 100)}%`);
   if (m.filterProgress >= 0) parts.push(`filtering ${Math.floor(m.filterProgress * 100)}% (Esc stops)`);
+  if (m.scanProgress >= 0) parts.push(`${m.scanLabel()} ${Math.floor(m.scanProgress * 100)}% (Esc stops)`);
   if (s.mode === "live") {
     parts.push(`${fmtCount(Math.round(s.rate))} pkt/s`);
     parts.push(`dropped ${fmtCount(s.dropped)}${s.ifDropped ? ` (+${fmtCount(s.ifDropped)} by interface)` : ""}`);
@@ -47,7 +50,7 @@ function promptLine(m: Model): React.ReactElement {
     if (m.status.message) return <Text wrap="truncate" color="green">{m.status.message}</Text>;
     return (
       <Text wrap="truncate" dimColor>
-        {HELP_LINE}
+        {m.view === "stream" ? STREAM_HELP_LINE : m.view === "stats" ? STATS_HELP_LINE : HELP_LINE}
       </Text>
     );
   }
@@ -61,6 +64,28 @@ function promptLine(m: Model): React.ReactElement {
       {p.error ? <Text color="red">{"  " + p.error}</Text> : null}
     </Text>
   );
+}
+
+function streamView(m: Model, cols: number, height: number): React.ReactElement {
+  const s = m.stream!;
+  m.viewHeight = Math.max(1, height - 2);
+  const k = s.key;
+  const side = (d: number) => `${d ? `${k.bAddr}:${k.bPort} → ${k.aAddr}:${k.aPort}` : `${k.aAddr}:${k.aPort} → ${k.bAddr}:${k.bPort}`}: ${fmtCount(s.packets[d])} packets, ${fmtCount(s.bytes[d])} bytes`;
+  const summary = s.packets[0] + s.packets[1] === 0 && m.scanProgress < 0 ? "no packets of this conversation | " : `${side(0)} | ${side(1)}`;
+  return <StreamView title={streamTitle(k)} summary={summary} lines={m.streamLines(m.viewHeight)} height={height} width={cols} hex={m.streamHex} />;
+}
+
+function statsView(m: Model, cols: number, height: number): React.ReactElement {
+  m.viewHeight = Math.max(1, height - 2);
+  const st = m.stats;
+  const h = m.viewHeight;
+  let conv: string[][] = [];
+  let phs: { depth: number; name: string; frames: number; bytes: number }[] = [];
+  if (st && m.statsTab !== "phs") conv = st.table(m.statsTab === "tcp" ? 6 : 17).slice(m.statsTop, m.statsTop + h).map(convCells);
+  if (st && m.statsTab === "phs") phs = st.phsLines().map((l) => ({ depth: l.depth, name: l.node.name, frames: l.node.frames, bytes: l.node.bytes }));
+  // conv holds only the visible rows: shift the indices so the view sees them from `top`
+  const pad: string[][] = new Array(m.statsTop);
+  return <StatsView tab={m.statsTab} conv={m.statsTab === "phs" ? [] : pad.concat(conv)} phs={phs} top={m.statsTop} selected={m.statsSel} height={height} width={cols} />;
 }
 
 export interface AppProps {
@@ -102,6 +127,10 @@ export function App({ model: m, width, height }: AppProps): React.ReactElement {
     <Box flexDirection="column" width={cols} height={rows - 1}>
       {m.help ? (
         <HelpOverlay height={rows - 3} width={cols} />
+      ) : m.view === "stream" ? (
+        streamView(m, cols, rows - 3)
+      ) : m.view === "stats" ? (
+        statsView(m, cols, rows - 3)
       ) : (
         <>
           <PacketList count={m.shownCount()} rowAt={(r) => m.rows.row(m.packetAt(r))} top={m.top} height={L.list} selected={m.selected} width={cols} focused={m.focus === "list"} />

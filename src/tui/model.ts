@@ -14,6 +14,8 @@ import { compileDisplayFilter, type DisplayFilter } from "../filter/display.js";
 import { lineSafe } from "../output/escape.js";
 import { FrameBuilder } from "../output/frame.js";
 import type { PacketFile, PacketIndex } from "./packet-index.js";
+import { CaptureStats } from "./stats.js";
+import { hexLineText, StreamData, StreamReader, StreamScan, streamKeyOf, textLineText, type StreamKey } from "./stream.js";
 
 export const RENDER_MS = 100;
 const LRU_MAX = 4096;
@@ -38,6 +40,10 @@ export interface TreeLine {
 }
 
 export type Pane = "list" | "detail" | "hex";
+/** What fills the screen above the prompt: the three packet panes, a followed stream, or the statistics. */
+export type View = "packets" | "stream" | "stats";
+export type StatsTab = "tcp" | "udp" | "phs";
+export const STATS_TABS: StatsTab[] = ["tcp", "udp", "phs"];
 export type PromptKind = "filter" | "save" | "quit" | "capture";
 
 export interface Prompt {
@@ -79,6 +85,18 @@ interface FilterJob {
   matches: Uint32Array;
   count: number;
   cancelled: boolean;
+}
+
+/** A running pass over the packets for the stream or the statistics (run in slices like the display filter). */
+interface ScanJob {
+  kind: "stream" | "stats";
+  next: number;
+  /** packets to visit: fixed for a live capture; a file being indexed is followed until its end */
+  end: number;
+  cancelled: boolean;
+  visit(i: number, bytes: Uint8Array): void;
+  /** the pass ended (complete: every packet visited) */
+  done(complete: boolean): void;
 }
 
 function pad2(n: number): string {
@@ -133,6 +151,11 @@ export class CaptureRows implements RowSource {
     if (this.cache.size > LRU_MAX) this.cache.delete(this.cache.keys().next().value as number);
     return r;
   }
+  /** The summary pass of packet i with a dissector of its own (no state shared with the list). */
+  summaryOf(i: number, dis = new Dissector()): ReturnType<Dissector["dissectBytes"]>["ctx"] {
+    const ix = this.index;
+    return dis.dissectBytes(this.file.read(i), ix.linktype[i], { wirelen: ix.wirelen[i], tsSec: ix.tsSec[i], tsNsec: ix.tsNsec[i], frame: i + 1 }).ctx;
+  }
   /** The detail pass of packet i: its frame node and tree, and a copy of its bytes. */
   detail(i: number): { roots: TreeNode[]; bytes: Uint8Array } {
     const ix = this.index;
@@ -182,6 +205,24 @@ export class Model {
   /** running display filter: 0..1, or -1 when none */
   filterProgress = -1;
   private job: FilterJob | null = null;
+
+  // ---- follow stream and statistics views
+  view: View = "packets";
+  /** running stream or statistics pass: 0..1, or -1 when none */
+  scanProgress = -1;
+  private scan: ScanJob | null = null;
+  private scanPending = false;
+  stream: StreamData | null = null;
+  streamReader: StreamReader | null = null;
+  /** the stream view shows hex (else text) */
+  streamHex = false;
+  streamTop = 0;
+  /** lines the stream and statistics views show (set by the layout) */
+  viewHeight = 20;
+  stats: CaptureStats | null = null;
+  statsTab: StatsTab = "tcp";
+  statsSel = 0;
+  statsTop = 0;
 
   // ---- detail of the selected packet
   detailFor = -1;
@@ -242,6 +283,7 @@ export class Model {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.job) this.job.cancelled = true;
+    if (this.scan) this.scan.cancelled = true;
   }
 
   // ------------------------------------------------------------------ rows
@@ -264,6 +306,7 @@ export class Model {
   /** New packets arrived (indexing or live): follow the tail when asked, refresh the filter pass. */
   grew(): void {
     if (this.job && !this.pumpPending) this.pumpFilter();
+    if (this.scan && !this.scanPending) this.pumpScan();
     if (this.follow && this.pausedAt < 0) this.moveTo(this.shownCount() - 1, false);
     this.loadDetail();
     this.changed();
@@ -407,25 +450,18 @@ export class Model {
     const job = this.job;
     if (!job || job.cancelled || !(this.rows instanceof CaptureRows)) return;
     const rows = this.rows;
-    const deadline = Date.now() + 40;
     const total = rows.count();
-    const file = rows.file;
-    while (job.next < total && Date.now() < deadline) {
-      const end = Math.min(total, job.next + 256);
-      for (let i = job.next; i < end; i++) {
-        const bytes = file.readSeq(i);
-        const roots = rows.tree(bytes, i);
-        if (job.filter({ roots, data: bytes, end: bytes.length })) {
-          if (job.count >= job.matches.length) {
-            const m = new Uint32Array(job.matches.length * 2);
-            m.set(job.matches);
-            job.matches = m;
-          }
-          job.matches[job.count++] = i;
+    job.next = this.slice(job.next, total, (i, bytes) => {
+      const roots = rows.tree(bytes, i);
+      if (job.filter({ roots, data: bytes, end: bytes.length })) {
+        if (job.count >= job.matches.length) {
+          const m = new Uint32Array(job.matches.length * 2);
+          m.set(job.matches);
+          job.matches = m;
         }
+        job.matches[job.count++] = i;
       }
-      job.next = end;
-    }
+    });
     const hadNone = this.matchCount === 0;
     this.matches = job.matches;
     this.matchCount = job.count;
@@ -444,6 +480,122 @@ export class Model {
     this.changed();
   };
 
+  /**
+   * Visits packets [from, to) in file order (read-ahead reads) for a slice of time (40 ms), then returns where
+   * it stopped: the display filter, stream and statistics passes share it, and the event loop (keys) runs
+   * between slices.
+   */
+  private slice(from: number, to: number, visit: (i: number, bytes: Uint8Array) => void): number {
+    const file = (this.rows as CaptureRows).file;
+    const deadline = Date.now() + 40;
+    while (from < to && Date.now() < deadline) {
+      const end = Math.min(to, from + 256);
+      for (let i = from; i < end; i++) visit(i, file.readSeq(i));
+      from = end;
+    }
+    return from;
+  }
+
+  /** Starts a stream or statistics pass over every packet (the display filter does not apply). */
+  private startScan(kind: "stream" | "stats", visit: (i: number, bytes: Uint8Array) => void, done: (complete: boolean) => void): void {
+    if (this.scan) this.scan.cancelled = true;
+    const end = this.status.mode === "live" ? this.rows.count() : -1;
+    this.scan = { kind, next: 0, end, cancelled: false, visit, done };
+    this.scanProgress = 0;
+    if (!this.scanPending) this.pumpScan();
+  }
+
+  private pumpScan = (): void => {
+    this.scanPending = false;
+    const job = this.scan;
+    if (!job || job.cancelled || !(this.rows instanceof CaptureRows)) return;
+    const fileDone = this.status.mode === "live" || this.status.done;
+    const total = job.end >= 0 ? job.end : this.rows.count();
+    job.next = this.slice(job.next, total, job.visit);
+    if (job.next < total) {
+      this.scanProgress = total ? job.next / total : 0;
+      this.scanPending = true;
+      setImmediate(this.pumpScan);
+    } else if (fileDone) {
+      this.scan = null;
+      this.scanProgress = -1;
+      job.done(true);
+    } else {
+      // the file is still being indexed: grew() and indexDone() take it up again
+      this.scanProgress = this.status.progress;
+      job.done(false);
+    }
+    this.changed();
+  };
+
+  /** Stops a running stream or statistics pass: what was found so far stays shown. */
+  cancelScan(): boolean {
+    const job = this.scan;
+    if (!job) return false;
+    job.cancelled = true;
+    this.scan = null;
+    this.scanProgress = -1;
+    job.done(false);
+    this.status.message = `${job.kind === "stream" ? "follow stream" : "statistics"} stopped at packet ${job.next}: what was found so far is shown`;
+    return true;
+  }
+
+  /** What the scan is, for the status bar ("" when none runs). */
+  scanLabel(): string {
+    return this.scan ? (this.scan.kind === "stream" ? "following stream" : "statistics") : "";
+  }
+
+  /** `s`: follows the TCP or UDP conversation of the selected packet (or of `key`). */
+  followStream(key?: StreamKey): void {
+    if (!(this.rows instanceof CaptureRows)) {
+      this.status.message = "follow stream needs a capture";
+      return;
+    }
+    const rows = this.rows;
+    if (!key) {
+      const p = this.selectedPacket();
+      if (p < 0) return;
+      const k = streamKeyOf(rows.summaryOf(p));
+      if (!k) {
+        this.status.message = "the selected packet is not TCP or UDP: no stream to follow";
+        return;
+      }
+      key = k;
+    }
+    const data = new StreamData(key);
+    const scan = new StreamScan(data, (i) => rows.index.linktype[i]);
+    this.stream = data;
+    this.streamReader = new StreamReader(data, (pkt) => rows.file.read(pkt));
+    this.streamTop = 0;
+    this.view = "stream";
+    this.startScan(
+      "stream",
+      (i, bytes) => scan.visit(i, bytes, rows.index.wirelen[i]),
+      (complete) => {
+        if (complete) data.finish();
+      },
+    );
+  }
+
+  /** `c` / `H`: the statistics view; computed once (again when the capture has grown since). */
+  showStats(tab: StatsTab): void {
+    this.view = "stats";
+    this.statsTab = tab;
+    this.statsSel = 0;
+    this.statsTop = 0;
+    if (!(this.rows instanceof CaptureRows)) return;
+    const rows = this.rows;
+    if (this.stats && (this.scan?.kind === "stats" || (this.stats.packets === rows.count() && (this.status.done || this.status.mode === "live")))) return;
+    const st = new CaptureStats();
+    this.stats = st;
+    const ix = rows.index;
+    this.startScan(
+      "stats",
+      (i, bytes) => st.visit(bytes, ix.linktype[i], ix.wirelen[i], ix.tsSec[i], ix.tsNsec[i], i),
+      () => {},
+    );
+  }
+
   cancelFilter(): void {
     if (this.job && this.filterProgress >= 0) {
       this.job.cancelled = true;
@@ -458,6 +610,7 @@ export class Model {
     this.status.done = true;
     this.status.progress = 1;
     if (this.job && !this.pumpPending) this.pumpFilter();
+    if (this.scan && !this.scanPending) this.pumpScan();
     this.changed();
   }
 
@@ -483,6 +636,7 @@ export class Model {
       this.help = false;
       return this.changed(true);
     }
+    if (this.view !== "packets") return this.viewKey(input, k), this.changed(true);
     const page = Math.max(1, this.listHeight - 1);
     switch (true) {
       case input === "q":
@@ -496,7 +650,16 @@ export class Model {
         this.prompt = { kind: "filter", text: this.filterText, error: "" };
         break;
       case k.escape:
-        this.cancelFilter();
+        if (!this.cancelScan()) this.cancelFilter();
+        break;
+      case input === "s":
+        this.followStream();
+        break;
+      case input === "c":
+        this.showStats("tcp");
+        break;
+      case input === "H":
+        this.showStats("phs");
         break;
       case k.tab:
         this.focus = k.shift ? (this.focus === "list" ? "hex" : this.focus === "hex" ? "detail" : "list") : this.focus === "list" ? "detail" : this.focus === "detail" ? "hex" : "list";
@@ -517,6 +680,147 @@ export class Model {
         else this.hexKey(input, k);
     }
     this.changed(true);
+  }
+
+  /** Keys in the stream and statistics views: scroll, switch (x: hex/text, Tab: tab), Esc/q back. */
+  private viewKey(input: string, k: KeyFlags): void {
+    if (k.escape) {
+      if (!this.cancelScan()) this.view = "packets";
+      return;
+    }
+    if (input === "q" || (this.view === "stream" && input === "s") || (this.view === "stats" && input === "c")) {
+      this.cancelScan();
+      this.view = "packets";
+      return;
+    }
+    if (input === "?") {
+      this.help = true;
+      return;
+    }
+    const page = Math.max(1, this.viewHeight - 1);
+    let d = 0;
+    if (k.downArrow || input === "j") d = 1;
+    else if (k.upArrow || input === "k") d = -1;
+    else if (k.pageDown || input === " " || (k.ctrl && input === "f")) d = page;
+    else if (k.pageUp || input === "b" || (k.ctrl && input === "b")) d = -page;
+    else if (input === "g" || k.home) d = -Infinity;
+    else if (input === "G" || k.end) d = Infinity;
+    if (this.view === "stream") {
+      if (input === "x" || k.tab) {
+        // keep the same bytes at the top
+        const s = this.stream;
+        if (s && s.count) {
+          const pos = this.streamHex ? s.hexLine(Math.min(this.streamTop, Math.max(0, s.hexLines - 1))).start : s.textLine(this.streamTop).start;
+          this.streamHex = !this.streamHex;
+          this.streamTop = this.streamHex ? this.hexLineAt(pos) : this.textLineAt(pos);
+        } else this.streamHex = !this.streamHex;
+      } else if (d) this.scrollStream(d);
+      return;
+    }
+    // stats
+    if (k.tab) {
+      const i = STATS_TABS.indexOf(this.statsTab);
+      this.statsTab = STATS_TABS[(i + (k.shift ? STATS_TABS.length - 1 : 1)) % STATS_TABS.length];
+      this.statsSel = 0;
+      this.statsTop = 0;
+    } else if (input === "H") {
+      this.statsTab = "phs";
+      this.statsSel = this.statsTop = 0;
+    } else if (d) this.statsMove(d);
+    else if ((k.return || input === "s") && this.stats && this.statsTab !== "phs") {
+      const c = this.stats.table(this.statsTab === "tcp" ? 6 : 17)[this.statsSel];
+      if (c) this.followStream({ proto: c.proto, aAddr: c.aAddr, aPort: c.aPort, bAddr: c.bAddr, bPort: c.bPort });
+    }
+  }
+
+  /** The stream view's lines from streamTop: escaped text (or hex) and direction. */
+  streamLines(n: number): { text: string; dir: number }[] {
+    const s = this.stream;
+    const rd = this.streamReader;
+    if (!s || !rd) return [];
+    const out: { text: string; dir: number }[] = [];
+    const count = s.lineCount(this.streamHex);
+    for (let l = this.streamTop; l < Math.min(count, this.streamTop + n); l++) {
+      if (this.streamHex) {
+        const h = s.hexLine(l);
+        out.push({ text: hexLineText(rd.bytes(h.start, h.len), h.dirOff), dir: h.dir });
+      } else {
+        const t = s.textLine(l);
+        out.push({ text: textLineText(rd.bytes(t.start, t.len)), dir: t.dir });
+      }
+    }
+    return out;
+  }
+
+  /** Rows in the statistics tab shown. */
+  statsRows(): number {
+    if (!this.stats) return 0;
+    if (this.statsTab === "phs") return this.stats.phsLines().length;
+    return this.stats.table(this.statsTab === "tcp" ? 6 : 17).length;
+  }
+
+  statsMove(d: number): void {
+    const n = this.statsRows();
+    const h = Math.max(1, this.viewHeight - 3);
+    this.statsSel = Math.max(0, Math.min(n - 1, this.statsSel + (Number.isFinite(d) ? d : d > 0 ? n : -n)));
+    if (this.statsSel < this.statsTop) this.statsTop = this.statsSel;
+    if (this.statsSel >= this.statsTop + h) this.statsTop = this.statsSel - h + 1;
+  }
+
+  scrollStream(d: number): void {
+    const s = this.stream;
+    if (!s) return;
+    const n = s.lineCount(this.streamHex);
+    const max = Math.max(0, n - this.viewHeight);
+    this.streamTop = Math.max(0, Math.min(max, this.streamTop + (Number.isFinite(d) ? d : d > 0 ? n : -n)));
+  }
+
+  private textLineAt(pos: number): number {
+    const s = this.stream!;
+    let lo = 0,
+      hi = Math.max(0, s.lineCount(false) - 1);
+    while (lo < hi) {
+      const m = (lo + hi + 1) >> 1;
+      if (s.textLine(m).start <= pos) lo = m;
+      else hi = m - 1;
+    }
+    return lo;
+  }
+
+  private hexLineAt(pos: number): number {
+    const s = this.stream!;
+    let lo = 0,
+      hi = Math.max(0, s.hexLines - 1);
+    while (lo < hi) {
+      const m = (lo + hi + 1) >> 1;
+      if (s.hexLine(m).start <= pos) lo = m;
+      else hi = m - 1;
+    }
+    return lo;
+  }
+
+  /** The mouse wheel (`lines` > 0: down): scrolls the list, the stream or the statistics. */
+  wheel(lines: number): void {
+    if (!this.lastKeyAt) this.lastKeyAt = performance.now();
+    if (this.help || this.prompt) return;
+    if (this.view === "stream") this.scrollStream(lines);
+    else if (this.view === "stats") this.statsMove(lines);
+    else if (this.focus === "detail") this.treeMove(lines);
+    else if (this.focus === "hex") this.hexKey("", lines > 0 ? { downArrow: true } : { upArrow: true });
+    else this.moveTo(this.selected + lines);
+    this.changed(true);
+  }
+
+  /** A click at screen row y (0-based): selects the packet row under it (the list is on top). */
+  click(y: number): void {
+    if (this.help || this.prompt || this.view !== "packets") return;
+    const r = this.top + (y - 1); // line 0 is the list header
+    if (y >= 1 && y <= this.listHeight && r < this.shownCount()) {
+      if (!this.lastKeyAt) this.lastKeyAt = performance.now();
+      this.focus = "list";
+      this.moveTo(r);
+      this.changed(true);
+    }
   }
 
   private listKey(input: string, k: KeyFlags, page: number): void {

@@ -219,6 +219,10 @@ export const HELP_KEYS: [string, string][] = [
   ["Enter Space  → ←  l h", "expand / collapse in the detail tree"],
   ["/", "display filter (Enter applies, Esc cancels; empty clears)"],
   ["Esc", "stop a running display filter"],
+  ["s", "follow the TCP/UDP stream of the selected packet (x or Tab: text / hex; Esc stops a scan, then goes back)"],
+  ["c", "conversations (TCP, UDP) and protocol hierarchy; Tab switches, Enter follows a conversation"],
+  ["H", "protocol hierarchy (as tshark -z io,phs)"],
+  ["mouse wheel, click", "scroll; click a packet to select it"],
   ["w", "save the shown packets to a pcap file"],
   ["p", "pause / resume the live view (capture continues)"],
   ["f", "change the capture filter (live)"],
@@ -240,4 +244,137 @@ export function HelpOverlay(p: { height: number; width: number }): React.ReactEl
   );
 }
 
-export const HELP_LINE = "q quit  ? help  / filter  Tab pane  j/k move  g/G first/last  Enter expand  w save";
+export const HELP_LINE = "q quit  ? help  / filter  Tab pane  j/k move  g/G first/last  Enter expand  s stream  c conversations  H hierarchy  w save";
+export const STREAM_HELP_LINE = "x text/hex  j/k PgUp/PgDn g/G scroll  Esc/q back  ? help";
+export const STATS_HELP_LINE = "Tab TCP / UDP / hierarchy  j/k move  Enter follow stream  Esc/q back  ? help";
+
+// ---------------------------------------------------------------------------------------------- follow stream
+
+/** Colours of the two directions (as Wireshark: the side that spoke first red, the other blue). */
+export const DIR_COLOURS = ["red", "blue"] as const;
+
+export interface StreamViewProps {
+  /** the conversation, e.g. "TCP 10.0.0.1:5000 ⇄ 10.0.0.2:80" */
+  title: string;
+  /** "A→B 3 packets 120 bytes, B→A ..." */
+  summary: string;
+  /** the visible lines, already escaped, with their direction (0: A→B, 1: B→A) */
+  lines: { text: string; dir: number }[];
+  height: number;
+  width: number;
+  hex: boolean;
+}
+
+/** Cuts a line into pieces of at most `width` characters (a long line wraps onto the next rows). */
+export function wrapText(s: string, width: number): string[] {
+  if (width <= 0) return [s];
+  if (s.length <= width) return [s];
+  const out: string[] = [];
+  for (let i = 0; i < s.length; i += width) out.push(s.slice(i, i + width));
+  return out;
+}
+
+/** The followed stream: a title line, then the payload lines coloured by direction, wrapped to the width. */
+export function StreamView(p: StreamViewProps): React.ReactElement {
+  const out: React.ReactElement[] = [];
+  const h = p.height - 2;
+  for (let i = 0; i < p.lines.length && out.length < h; i++) {
+    const l = p.lines[i];
+    const pieces = p.hex ? [l.text] : wrapText(l.text, p.width);
+    for (const piece of pieces) {
+      if (out.length >= h) break;
+      out.push(
+        <Text key={out.length} wrap="truncate" color={DIR_COLOURS[l.dir] ?? "white"}>
+          {piece === "" ? " " : piece}
+        </Text>,
+      );
+    }
+  }
+  while (out.length < h) out.push(<Text key={"e" + out.length}> </Text>);
+  return (
+    <Box flexDirection="column" height={p.height}>
+      <Text bold wrap="truncate">
+        {`Follow ${p.title}  [${p.hex ? "hex" : "text"}]`}
+      </Text>
+      <Text wrap="truncate">
+        <Text color={DIR_COLOURS[0]}>{p.summary.split(" | ")[0]}</Text>
+        {"  "}
+        <Text color={DIR_COLOURS[1]}>{p.summary.split(" | ")[1] ?? ""}</Text>
+      </Text>
+      {out}
+    </Box>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------- statistics
+
+export const STATS_TAB_TITLES: Record<string, string> = { tcp: "TCP conversations", udp: "UDP conversations", phs: "Protocol hierarchy" };
+
+export interface StatsViewProps {
+  tab: "tcp" | "udp" | "phs";
+  /** conversation cells (convCells) or hierarchy lines */
+  conv: string[][];
+  phs: { depth: number; name: string; frames: number; bytes: number }[];
+  top: number;
+  selected: number;
+  height: number;
+  width: number;
+}
+
+const CONV_HEAD = ["Address A:Port", "Address B:Port", "A←B Frames", "Bytes", "A→B Frames", "Bytes", "Frames", "Bytes", "Rel Start", "Duration"];
+
+/** Column widths of the conversations table: the two endpoints share what the numbers leave. */
+function convWidths(width: number): number[] {
+  const nums = [10, 10, 10, 10, 8, 10, 12, 9];
+  const rest = Math.max(16, width - nums.reduce((a, b) => a + b, 0) - 10);
+  const ep = Math.floor(rest / 2);
+  return [ep, ep, ...nums];
+}
+
+export function convLine(cells: string[], width: number): string {
+  const w = convWidths(width);
+  return cells.map((c, i) => (i < 2 ? fit(c, w[i]) : fitRight(c, w[i]))).join(" ");
+}
+
+/** The statistics view: tabs line, then the conversations table or the protocol hierarchy. */
+export function StatsView(p: StatsViewProps): React.ReactElement {
+  const out: React.ReactElement[] = [];
+  const h = p.height - 2;
+  const tabs = (["tcp", "udp", "phs"] as const).map((t) => (
+    <Text key={t} inverse={t === p.tab} bold={t === p.tab}>
+      {` ${STATS_TAB_TITLES[t]} `}
+    </Text>
+  ));
+  let header: string;
+  if (p.tab === "phs") {
+    header = fit("Protocol", Math.max(20, p.width - 24)) + fitRight("Frames", 10) + fitRight("Bytes", 14);
+    for (let i = p.top; i < p.phs.length && out.length < h; i++) {
+      const l = p.phs[i];
+      const name = "  ".repeat(l.depth) + l.name;
+      out.push(
+        <Text key={i} wrap="truncate" inverse={i === p.selected}>
+          {fit(name, Math.max(20, p.width - 24)) + fitRight(String(l.frames), 10) + fitRight(String(l.bytes), 14)}
+        </Text>,
+      );
+    }
+  } else {
+    header = convLine(CONV_HEAD, p.width);
+    for (let i = p.top; i < p.conv.length && out.length < h; i++) {
+      out.push(
+        <Text key={i} wrap="truncate" inverse={i === p.selected}>
+          {convLine(p.conv[i], p.width)}
+        </Text>,
+      );
+    }
+  }
+  while (out.length < h) out.push(<Text key={"e" + out.length}> </Text>);
+  return (
+    <Box flexDirection="column" height={p.height}>
+      <Text wrap="truncate">{tabs}</Text>
+      <Text bold underline wrap="truncate">
+        {header}
+      </Text>
+      {out}
+    </Box>
+  );
+}
