@@ -6,6 +6,7 @@
 import React, { useEffect, useState } from "react";
 import { Box, Text, useInput, useStdout } from "ink";
 import type { Model } from "./model.js";
+import { parseMouse, WHEEL_LINES } from "./mouse.js";
 import { convCells } from "./stats.js";
 import { streamTitle } from "./stream.js";
 import { DetailPane, HELP_LINE, HelpOverlay, HexPane, PacketList, STATS_HELP_LINE, StatsView, STREAM_HELP_LINE, StreamView } from "./views.js";
@@ -106,7 +107,12 @@ export function App({ model: m, width, height }: AppProps): React.ReactElement {
       stdout.off("resize", onResize);
     };
   }, [stdout]);
-  useInput((input, key) => m.key(input, key));
+  useInput((input, key) => {
+    const mouse = parseMouse(input);
+    if (!mouse) return m.key(input, key);
+    if (mouse.kind === "wheel") m.wheel(mouse.wheel * WHEEL_LINES);
+    else if (mouse.kind === "press" && mouse.button === 0) m.click(mouse.y);
+  });
 
   const cols = width ?? stdout.columns ?? 120;
   const rows = height ?? stdout.rows ?? 40;

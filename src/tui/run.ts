@@ -21,6 +21,7 @@ import { compileFilter, linktypeToDlt } from "../filter/compile.js";
 import { lineSafe } from "../output/escape.js";
 import { App } from "./app.js";
 import { CaptureRows, Model } from "./model.js";
+import { MOUSE_OFF, MOUSE_ON } from "./mouse.js";
 import { indexFile, PacketFile, PacketIndex } from "./packet-index.js";
 
 /** when this module (and React and Ink with it) had loaded */
@@ -62,7 +63,31 @@ function saveShown(m: Model, rows: CaptureRows, file: string, linktype: number, 
 async function show(m: Model): Promise<void> {
   const out = process.stdout;
   if (!process.stdin.isTTY || !out.isTTY) throw tuiError("--tui needs a terminal (stdin and stdout)");
-  out.write("\x1b[?1049h\x1b[H\x1b[2J"); // the alternate screen: the shell's screen comes back on exit
+  // The alternate screen (the shell's screen comes back on exit) and mouse reports (wheel, clicks).
+  out.write("\x1b[?1049h\x1b[H\x1b[2J" + MOUSE_ON);
+  // However the process ends (a crash, a signal), the terminal gets its mouse, cursor and screen back.
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    try {
+      fs.writeSync(1, MOUSE_OFF + "\x1b[?25h\x1b[?1049l");
+    } catch {
+      /* the terminal is gone */
+    }
+  };
+  process.once("exit", restore);
+  // SIGTERM, SIGHUP, SIGINT (raw mode makes Ctrl-C a key, but kill -INT is a signal): quit as `q` does, so the
+  // spool is removed; if that hangs, restore the terminal and exit anyway.
+  const onSignal = (sig: NodeJS.Signals) => {
+    m.requestQuit();
+    setTimeout(() => {
+      restore();
+      process.exit(128 + (os.constants.signals[sig] ?? 15));
+    }, 2000).unref();
+  };
+  const sigs: NodeJS.Signals[] = ["SIGTERM", "SIGHUP", "SIGINT"];
+  for (const sg of sigs) process.on(sg, onSignal);
   // TSNIFF_TUI_TRACE=FILE: one line per frame drawn, with the time since the last key (bench/tui.mjs reads it).
   let firstRows = false;
   const trace = process.env.TSNIFF_TUI_TRACE ? fs.openSync(process.env.TSNIFF_TUI_TRACE, "w") : -1;
@@ -82,7 +107,9 @@ async function show(m: Model): Promise<void> {
   } finally {
     m.dispose();
     if (trace >= 0) fs.closeSync(trace);
-    out.write("\x1b[?1049l");
+    for (const sg of sigs) process.off(sg, onSignal);
+    process.off("exit", restore);
+    restore();
   }
 }
 
