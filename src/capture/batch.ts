@@ -17,7 +17,7 @@ export interface PacketBatch {
   tsNsec: Uint32Array;
   /** link type of each packet (a pcapng file may mix interfaces) */
   linktype: Int32Array;
-  /** interface index (pcapng IDB number; 0 for pcap and live) */
+  /** interface index (pcapng IDB number; 0 for pcap and a single live interface; SourceInfo.interfaces[i] live) */
   iface: Uint32Array;
   /**
    * True when `data` holds the packets as contiguous little-endian pcap records (16-byte header then bytes,
@@ -73,4 +73,15 @@ export interface SourceInfo {
   snaplen: number;
   /** true when timestamps were recorded with nanosecond resolution */
   nano: boolean;
+  /**
+   * Live captures: the interfaces, indexed by the batch's `iface` numbers (one for -i X, several for
+   * -i X -i Y). Each has its own link type and snapshot length (a pcapng writer gives each its own IDB).
+   */
+  interfaces?: LiveInterface[];
+}
+
+export interface LiveInterface {
+  name: string;
+  linktype: number;
+  snaplen: number;
 }

@@ -3,9 +3,15 @@
  * Node's event loop and calls us once per batch with a buffer of pcap records; we index the records into a
  * reused PacketBatch (no per-packet objects) and hand it on. The filter is compiled by libpcap and attached
  * with pcap_setfilter, so on Linux the kernel drops what does not match before it reaches us.
+ *
+ * With `resume`, an interface that goes down or disappears does not end the capture: the handle is closed,
+ * `onNotice` says so, the interface is looked at every `retryMs` (sysfs), and once it is up again a new
+ * handle is opened with the same options and filter and the capture goes on into the same consumer (frame
+ * numbers, files and rotation continue). stop() while waiting ends the capture as usual.
  */
 import { createBatch, ensureCapacity, type SourceInfo } from "./batch.js";
 import { native, type LiveOptions, type NativeLive } from "./native.js";
+import { interfaceUp, isInterfaceFault } from "./live-fault.js";
 import type { BatchConsumer, CaptureStats, PacketSource, SourceEnd } from "./source.js";
 
 export interface LiveSourceOptions extends LiveOptions {
@@ -13,12 +19,23 @@ export interface LiveSourceOptions extends LiveOptions {
   program?: Uint32Array;
   /** stop after this many packets (the kernel-filtered count); passed to libpcap so it stops exactly */
   count?: number;
+  /** wait for an interface that goes down or disappears to come back, then go on (default: stop with an error) */
+  resume?: boolean;
+  /** how often to look at a down interface, in ms (default 300) */
+  retryMs?: number;
+  /** status lines (interface down, back up), without the program's name */
+  onNotice?: (line: string) => void;
+  /** the `iface` number written into batches (a MultiLiveSource numbers its interfaces; default 0) */
+  ifaceIndex?: number;
 }
 
 /** Errors from opening an interface, with a hint a user can act on. */
 export function liveOpenError(device: string, e: unknown): Error {
   const err = e as NodeJS.ErrnoException;
-  let msg = err.message;
+  // The addon writes "dev: STATUS (libpcap's text": a text equal to the status is said once, the parenthesis closed.
+  let msg = String(err.message);
+  const m = /^(.*?: )([^()]+) \((.*?)\)?$/.exec(msg);
+  if (m) msg = m[3] === m[2] || !m[3] ? m[1] + m[2] : `${m[1]}${m[2]} (${m[3]})`;
   if (err.code === "EPERM") {
     msg +=
       ". Capturing needs the CAP_NET_RAW capability (and CAP_NET_ADMIN for promiscuous mode): run as root, or grant it with `sudo setcap cap_net_raw,cap_net_admin=eip \"$(readlink -f \"$(command -v node)\")\"`";
@@ -28,6 +45,17 @@ export function liveOpenError(device: string, e: unknown): Error {
   return Object.assign(new Error(msg), { code: err.code ?? "EPCAP" });
 }
 
+/**
+ * Called with each native batch as it comes: `buf` holds `count` pcap records (native-endian headers,
+ * fractions in nanoseconds when `nano`). Returns how many packets are still wanted (0 stops).
+ */
+export type RawBatchConsumer = (buf: Buffer, count: number, nano: boolean, linktype: number) => number;
+
+/** How long a handle whose interface went is kept for its last ring block (libpcap's timeout is 100 ms). */
+const GRACE_MS = 150;
+
+const ZERO_STATS: CaptureStats = { received: 0, dropped: 0, ifDropped: 0 };
+
 export class LiveSource implements PacketSource {
   readonly info: SourceInfo;
   private h: NativeLive;
@@ -35,25 +63,55 @@ export class LiveSource implements PacketSource {
   private stopResolve: ((end: SourceEnd) => void) | null = null;
   private lastStats: CaptureStats | null = null;
   private finished = false;
+  /** the kernel filter in force (given to a reopened handle) */
+  private program: Uint32Array | undefined;
+  /** packets delivered so far (a reopened handle is asked for the rest of -c) */
+  private delivered = 0;
+  /** counters of the handles closed when the interface went down */
+  private baseStats: CaptureStats = { ...ZERO_STATS };
+  /** while waiting for the interface to come back */
+  private retry: NodeJS.Timeout | null = null;
+  /** the handle whose interface went (drained once more, then closed) */
+  private faulted: NativeLive | null = null;
+  /** a handle was closed for a fault (baseStats counts) */
+  private reopened = false;
+  /** times the capture was resumed */
+  resumed = 0;
 
   constructor(
     readonly device: string,
     private opts: LiveSourceOptions = {},
   ) {
+    this.h = this.open();
+    this.info = {
+      kind: "live",
+      name: device,
+      linktype: this.h.datalink(),
+      snaplen: this.h.snaplen(),
+      nano: this.h.isNano(),
+      interfaces: [{ name: device, linktype: this.h.datalink(), snaplen: this.h.snaplen() }],
+    };
+  }
+
+  /** Opens and activates a handle with this source's options and filter. */
+  private open(): NativeLive {
+    let h: NativeLive;
     try {
-      this.h = new (native().Live)(device, opts);
+      h = new (native().Live)(this.device, this.opts);
     } catch (e) {
-      throw liveOpenError(device, e);
+      throw liveOpenError(this.device, e);
     }
-    if (opts.program) {
+    const program = this.program ?? this.opts.program;
+    if (program) {
       try {
-        this.h.setFilter(opts.program);
+        h.setFilter(program);
       } catch (e) {
-        this.h.close();
+        h.close();
         throw e;
       }
+      this.program = program;
     }
-    this.info = { kind: "live", name: device, linktype: this.h.datalink(), snaplen: this.h.snaplen(), nano: this.h.isNano() };
+    return h;
   }
 
   /** Sends a raw frame (with its link-layer header) out of the interface (pcap_inject); returns bytes sent. */
@@ -66,59 +124,133 @@ export class LiveSource implements PacketSource {
     return this.h.datalinks();
   }
 
-  /** Replaces the kernel filter while capturing (the TUI's `f`). */
+  /** Replaces the kernel filter while capturing (the TUI's `f`); a reopened handle gets it too. */
   setFilter(program: Uint32Array): void {
     this.h.setFilter(program);
+    this.program = program;
   }
 
   run(onBatch: BatchConsumer): Promise<SourceEnd> {
+    const b = this.batch;
+    const iface = this.opts.ifaceIndex ?? 0;
+    return this.runRaw((buf, count, nano, linktype) => {
+      // Index the records: [sec, frac, caplen, len] native-endian (little-endian on our targets).
+      if (count > b.offset.length) ensureCapacity(b, count);
+      const mult = nano ? 1 : 1000;
+      const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      let pos = 0;
+      for (let i = 0; i < count; i++) {
+        const cap = dv.getUint32(pos + 8, true);
+        b.tsSec[i] = dv.getUint32(pos, true);
+        b.tsNsec[i] = dv.getUint32(pos + 4, true) * mult;
+        b.caplen[i] = cap;
+        b.wirelen[i] = dv.getUint32(pos + 12, true);
+        b.offset[i] = pos + 16;
+        b.linktype[i] = linktype;
+        b.iface[i] = iface;
+        pos += 16 + cap;
+      }
+      b.data = buf;
+      b.count = count;
+      b.raw = true;
+      b.rawNano = nano;
+      return onBatch(b);
+    });
+  }
+
+  /** Like run(), but hands on the native batches as they are (a MultiLiveSource merges them). */
+  runRaw(onRaw: RawBatchConsumer): Promise<SourceEnd> {
     return new Promise((resolve) => {
       const finish = (end: SourceEnd) => {
         if (this.finished) return;
         this.finished = true;
+        if (this.retry) clearTimeout(this.retry);
+        this.retry = null;
         this.lastStats = this.safeStats();
         this.h.close();
         resolve(end);
       };
       this.stopResolve = finish;
-      const b = this.batch;
-      const linktype = this.info.linktype;
-      const mult = this.info.nano ? 1 : 1000;
-      this.h.start((err, buf, count, done) => {
-        if (this.finished) return;
-        if (buf && count > 0) {
-          // Index the records: [sec, frac, caplen, len] native-endian (little-endian on our targets).
-          if (count > b.offset.length) ensureCapacity(b, count);
-          const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-          let pos = 0;
-          for (let i = 0; i < count; i++) {
-            const cap = dv.getUint32(pos + 8, true);
-            b.tsSec[i] = dv.getUint32(pos, true);
-            b.tsNsec[i] = dv.getUint32(pos + 4, true) * mult;
-            b.caplen[i] = cap;
-            b.wirelen[i] = dv.getUint32(pos + 12, true);
-            b.offset[i] = pos + 16;
-            b.linktype[i] = linktype;
-            b.iface[i] = 0;
-            pos += 16 + cap;
-          }
-          b.data = buf;
-          b.count = count;
-          b.raw = true;
-          b.rawNano = this.info.nano;
-          let want: number;
-          try {
-            want = onBatch(b);
-          } catch (e) {
-            finish({ reason: "error", error: e as Error });
-            return;
-          }
-          if (want <= 0) return finish({ reason: "count" });
-        }
-        if (err) return finish({ reason: "error", error: err });
-        if (done) return finish({ reason: "count" });
-      }, this.opts.count ?? 0);
+      this.startHandle(onRaw, finish);
     });
+  }
+
+  private startHandle(onRaw: RawBatchConsumer, finish: (end: SourceEnd) => void): void {
+    const h = this.h;
+    const linktype = h.datalink();
+    const nano = h.isNano();
+    const count = this.opts.count ? Math.max(1, this.opts.count - this.delivered) : 0;
+    h.start((err, buf, n, done) => {
+      if (this.finished || h !== this.h) return;
+      if (buf && n > 0) {
+        this.delivered += n;
+        let want: number;
+        try {
+          want = onRaw(buf, n, nano, linktype);
+        } catch (e) {
+          finish({ reason: "error", error: e as Error });
+          return;
+        }
+        if (want <= 0) return finish({ reason: "count" });
+      }
+      if (err) {
+        if (this.opts.resume && isInterfaceFault(this.device, err)) return this.waitForInterface(onRaw, finish);
+        return finish({ reason: "error", error: Object.assign(err, { device: this.device }) });
+      }
+      if (done) return finish({ reason: "count" });
+    }, count);
+  }
+
+  /** The interface went down or away: close the handle and look for it every retryMs until it can be reopened. */
+  private waitForInterface(onRaw: RawBatchConsumer, finish: (end: SourceEnd) => void): void {
+    const h = this.h;
+    if (this.faulted === h) return; // the grace drain below failing again
+    this.faulted = h;
+    const gone = interfaceUp(this.device) === null;
+    this.opts.onNotice?.(`${this.device}: interface ${gone ? "disappeared" : "went down"}; waiting for it to come back`);
+    const retryMs = this.opts.retryMs ?? 300;
+    const attempt = () => {
+      this.retry = null;
+      if (this.finished) return;
+      if (interfaceUp(this.device) === true) {
+        try {
+          this.h = this.open();
+        } catch {
+          this.retry = setTimeout(attempt, retryMs);
+          return;
+        }
+        this.resumed++;
+        this.opts.onNotice?.(`${this.device}: interface is back up; capture resumed`);
+        this.startHandle(onRaw, finish);
+        return;
+      }
+      this.retry = setTimeout(attempt, retryMs);
+    };
+    // Packets the kernel still held in a ring block when the interface went are handed over when the block
+    // times out (libpcap's timeout, 100 ms): one more drain after that keeps them, then the handle closes.
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      if (this.finished) return;
+      try {
+        h.drain();
+      } catch {
+        /* nothing more to have */
+      }
+      try {
+        const st = h.stats(); // this handle's own counters, kept before it closes
+        if (st) this.addBase(st);
+      } catch {
+        /* a failed handle may not answer; its counts are lost */
+      }
+      this.reopened = true;
+      h.close();
+      if (!this.finished) this.retry = setTimeout(attempt, retryMs);
+    }, GRACE_MS);
+  }
+
+  /** True while the interface is down and the capture waits for it. */
+  get waiting(): boolean {
+    return this.retry !== null;
   }
 
   /** Releases the handle of a source that was opened but never run (tsniff -d, -L). */
@@ -133,17 +265,28 @@ export class LiveSource implements PacketSource {
     try {
       this.h.drain();
     } catch {
-      /* the handle may already be failing; we are stopping anyway */
+      /* the handle may already be failing (or closed while waiting); we are stopping anyway */
     }
     finish({ reason: "stopped" });
   }
 
+  private addBase(s: CaptureStats): void {
+    this.baseStats.received += s.received;
+    this.baseStats.dropped += s.dropped;
+    this.baseStats.ifDropped += s.ifDropped;
+  }
+
+  /** The kernel's counters of the current handle plus those of handles closed before (resumed captures). */
   private safeStats(): CaptureStats | null {
+    let s: CaptureStats | null;
     try {
-      return this.h.stats();
+      s = this.h.stats();
     } catch {
-      return null;
+      s = null;
     }
+    const base = this.baseStats;
+    if (!s) return this.reopened ? { ...base } : null;
+    return { received: base.received + s.received, dropped: base.dropped + s.dropped, ifDropped: base.ifDropped + s.ifDropped };
   }
 
   stats(): CaptureStats | null {

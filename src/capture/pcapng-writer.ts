@@ -36,6 +36,11 @@ export interface PcapngWriterOptions {
   describe?: (iface: number) => WriterInterface | undefined;
   /** the section header's comment (e.g. why a flight recorder saved this file) */
   comment?: string;
+  /**
+   * How many source interfaces (0 .. n-1) to declare at once, before any packet (a live capture over several
+   * interfaces lists them all even when one stays quiet). Default 1: interface 0; others on their first packet.
+   */
+  declare?: number;
 }
 
 const BT_EPB = 6;
@@ -83,7 +88,8 @@ export class PcapngWriter {
     this.pos = h.length;
     this.bytes = h.length;
     // Interface 0 is declared at once: an empty capture is still a file tshark opens with its link type.
-    this.interfaceIndex(0, opts.describe?.(0)?.linktype ?? opts.linktype);
+    const declare = Math.max(1, opts.declare ?? 1);
+    for (let k = 0; k < declare; k++) this.interfaceIndex(k, opts.describe?.(k)?.linktype ?? opts.linktype);
     this.flush();
   }
 

@@ -21,7 +21,8 @@ export interface CaptureWriter {
   readonly packets: number;
   readonly savedPackets: number;
   readonly bytes: number;
-  writePacket(b: PacketBatch, i: number): void;
+  /** `comment`: the packet's comment, written by pcapng writers (EPB opt_comment), ignored by pcap */
+  writePacket(b: PacketBatch, i: number, comment?: string): void;
   writeBatch(b: PacketBatch, from: number, to: number): void;
   flush(): void;
   close(): void;
@@ -235,9 +236,9 @@ export class RotatingWriter implements CaptureWriter {
     }
   }
 
-  writePacket(b: PacketBatch, i: number): void {
+  writePacket(b: PacketBatch, i: number, comment?: string): void {
     this.beforePacket();
-    this.cur.writePacket(b, i);
+    this.cur.writePacket(b, i, comment);
   }
 
   writeBatch(b: PacketBatch, from: number, to: number): void {

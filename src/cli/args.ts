@@ -63,6 +63,8 @@ export interface CliOptions {
   trigger?: string;
   /** flight recorder: seconds kept after a trigger (--after) */
   after?: number;
+  /** --stop-on-down: an interface going down ends the capture (by default tsniff waits for it to come back) */
+  stopOnDown: boolean;
 }
 
 export class UsageError extends Error {}
@@ -101,6 +103,7 @@ export function defaultOptions(): CliOptions {
     help: false,
     filter: "",
     pcapng: false,
+    stopOnDown: false,
   };
 }
 
@@ -305,6 +308,9 @@ export function parseArgs(argv: string[]): CliOptions {
         case "pcapng":
           o.pcapng = true;
           break;
+        case "stop-on-down":
+          o.stopOnDown = true;
+          break;
         case "relinquish-privileges":
           o.user = val();
           break;
@@ -369,11 +375,13 @@ export const USAGE = `Usage: tsniff [-AdDehlLnOpqStuUvVxX] [-B size] [-c count] 
               [-Q in|out|inout] [-r file] [-s snaplen] [-T json|fields [-e field]...]
               [-w file] [-y datalinktype] [-Y display-filter] [--immediate-mode]
               [--time-stamp-precision=micro|nano] [--print] [--duration seconds]
-              [-C size] [-G seconds] [-W files] [-Z user] [--pcapng]
+              [-C size] [-G seconds] [-W files] [-Z user] [--pcapng] [--stop-on-down]
               [--ring-seconds N] [--ring-mb N] [--trigger filter] [--after N]
               [--tui] [--script module] [--version] [ expression ]
 
-  -i IF      capture on interface IF (default: the first up, non-loopback one; "any" for all)
+  -i IF      capture on interface IF (default: the first up, non-loopback one; "any" for all);
+             several -i: all of them, merged in time order (pcapng -w: one interface block each)
+  --stop-on-down  stop when an interface goes down (default: wait for it to come back, then go on)
   -D         list interfaces                -L  list data link types of the interface
   -r FILE    read a pcap or pcapng file ("-" for stdin)
   -w FILE    write packets to a pcap file ("-" for stdout; FILE.pcapng or --pcapng: pcapng)

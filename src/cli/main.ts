@@ -9,6 +9,9 @@ import { native } from "../capture/native.js";
 import { defaultDevice, formatDeviceList, listDevices, resolveDevice } from "../capture/devices.js";
 import { FileSource } from "../capture/file-source.js";
 import { LiveSource } from "../capture/live-source.js";
+import { MultiLiveSource } from "../capture/multi-live-source.js";
+import { checkPcapLinktypes } from "../capture/writers.js";
+import { PacketComments } from "../capture/comments.js";
 import { startWriting, type Writing } from "./writing.js";
 import { dropPrivileges } from "../capture/privileges.js";
 import { describeLiveError } from "../capture/live-fault.js";
@@ -86,6 +89,26 @@ function datalinkValue(name: string): number {
   return v;
 }
 
+/**
+ * With several -i, the one-line output names each packet's interface right after the time (tcpdump 4.99
+ * prints `TIME lo    In  IP ...` for -i any, the name padded to 5): returns the function that inserts it,
+ * or undefined when there is one interface or the output is not one line per packet.
+ */
+function namedLines(o: CliOptions, source: PacketSource): ((iface: number, line: string) => string) | undefined {
+  const ifs = source.info.interfaces;
+  if (!ifs || ifs.length < 2 || o.format !== "text" || o.detail) return undefined;
+  const names = ifs.map((d) => d.name.padEnd(5) + " ");
+  // The time text ends at its Nth space: -t none, -tt/default one, -tttt (date and time) and -ttt/-ttttt
+  // (deltas, which start with a space) two.
+  const spaces = { none: 0, default: 1, epoch: 1, date: 2, delta: 2, "since-first": 2 }[o.timeFormat];
+  return (iface, line) => {
+    if (!line) return line;
+    let at = 0;
+    for (let k = 0; k < spaces; k++) at = line.indexOf(" ", at) + 1;
+    return line.slice(0, at) + (names[iface] ?? "") + line.slice(at);
+  };
+}
+
 async function run(o: CliOptions): Promise<number> {
   if (o.help) {
     process.stdout.write(USAGE);
@@ -109,7 +132,6 @@ async function run(o: CliOptions): Promise<number> {
     });
     return runTui({ ...o, filter });
   }
-  if (o.interfaces.length > 1) throw new Fatal("only one -i is supported for now (use -i any for all interfaces)");
 
   // -d: compile for the link type of the file or interface and print the program, as tcpdump does.
   if (o.dumpLevel > 0) {
@@ -153,20 +175,42 @@ async function run(o: CliOptions): Promise<number> {
     const lt = linktypeLabel(linktypeToDlt(source.info.linktype));
     stderr(`reading from file ${o.readFile}, link-type ${lt}, snapshot length ${source.info.snaplen}`);
   } else {
-    const device = resolveDevice(o.interfaces[0] ?? defaultDevice());
-    // Compile first, against the interface's link type, so a bad filter fails before anything is opened for long.
-    const live = new LiveSource(device, {
-      snaplen: o.snaplen,
-      promisc: o.promisc,
-      bufferSize: o.bufferKiB ? o.bufferKiB * 1024 : undefined,
-      immediate: o.immediate || o.packetBuffered || o.lineBuffered,
-      nano: o.nano,
-      direction: o.direction === "in" ? 1 : o.direction === "out" ? 2 : 0,
-      datalink: o.datalink ? datalinkValue(o.datalink) : undefined,
-      // libpcap stops at exactly -c packets, unless a display filter decides which ones count.
-      count: o.displayFilter || plugins.length ? undefined : o.count,
-    });
+    const devices = o.interfaces.length ? o.interfaces.map(resolveDevice) : [defaultDevice()];
+    const dup = devices.find((d, k) => devices.indexOf(d) !== k);
+    if (dup) throw new Fatal(`-i ${dup} is given twice`);
+    const immediate = o.immediate || o.packetBuffered || o.lineBuffered;
+    // Several -i: one handle per interface, merged in time order; -c is then counted after the merge.
+    const multi = devices.length > 1;
+    const lives: LiveSource[] = [];
+    const closeAll = () => lives.forEach((l) => l.close());
+    for (const [k, device] of devices.entries()) {
+      try {
+        lives.push(
+          new LiveSource(device, {
+            snaplen: o.snaplen,
+            promisc: o.promisc,
+            bufferSize: o.bufferKiB ? o.bufferKiB * 1024 : undefined,
+            immediate,
+            nano: o.nano,
+            direction: o.direction === "in" ? 1 : o.direction === "out" ? 2 : 0,
+            datalink: o.datalink ? datalinkValue(o.datalink) : undefined,
+            // libpcap stops at exactly -c packets, unless a display filter decides which ones count.
+            count: o.displayFilter || plugins.length || multi ? undefined : o.count,
+            // An interface that goes down is waited for (--stop-on-down: the capture stops, as tcpdump's).
+            resume: !o.stopOnDown,
+            onNotice: (line) => stderr(`${PROG}: ${line}`),
+            ifaceIndex: k,
+          }),
+        );
+      } catch (e) {
+        closeAll();
+        throw e;
+      }
+    }
+    const live = lives[0];
+    const device = devices[0];
     if (o.listDatalinks) {
+      lives.slice(1).forEach((l) => l.close());
       const dl = native();
       const lines = [`Data link types for ${device} (use option -y to set):`];
       for (const v of live.datalinks()) {
@@ -176,19 +220,23 @@ async function run(o: CliOptions): Promise<number> {
       process.stdout.write(lines.join("\n") + "\n");
       return 0;
     }
-    if (filter.trim()) {
-      try {
-        live.setFilter(compileFilter(filter, { linktype: live.info.linktype, snaplen: live.info.snaplen, optimize: !o.noOptimize, netmask: netmaskOf(device) }));
-      } catch (e) {
-        live.close();
-        throw e;
+    // The same filter, compiled for each interface's link type (and netmask).
+    try {
+      if (filter.trim()) {
+        for (const l of lives) {
+          l.setFilter(compileFilter(filter, { linktype: l.info.linktype, snaplen: l.info.snaplen, optimize: !o.noOptimize, netmask: netmaskOf(l.device) }));
+        }
       }
+      source = multi ? new MultiLiveSource(lives, { immediate }) : live;
+      if (o.writeFile && !o.ringSeconds && !o.ringMB) checkPcapLinktypes({ path: o.writeFile, pcapng: o.pcapng }, source.info);
+    } catch (e) {
+      closeAll();
+      throw e;
     }
-    source = live;
     if (!o.writeFile && o.verbose === 0 && !o.detail && o.format === "text") {
       stderr(`${PROG}: verbose output suppressed, use -v[v]... for full protocol decode`);
     }
-    stderr(`listening on ${device}, link-type ${linktypeLabel(live.info.linktype)}, snapshot length ${live.info.snaplen} bytes`);
+    for (const l of lives) stderr(`listening on ${l.device}, link-type ${linktypeLabel(l.info.linktype)}, snapshot length ${l.info.snaplen} bytes`);
   }
 
   // -Z: the capture is open; files are created as the user from here on.
@@ -198,20 +246,25 @@ async function run(o: CliOptions): Promise<number> {
   const consumers: PacketConsumer[] = [];
   let session: Session | undefined;
   let writing: Writing | undefined;
+  // Plugins' packet comments (ctx.comment) go to a -w file; the flight recorder does not take them.
+  const comments = plugins.length && o.writeFile && !o.ringSeconds && !o.ringMB ? new PacketComments() : undefined;
   if (o.writeFile) {
-    writing = startWriting(o, source, source.info.kind === "live" ? source.info.name : undefined, () => session?.stop(), stderr);
+    const single = source.info.kind === "live" && (source.info.interfaces?.length ?? 1) === 1;
+    writing = startWriting(o, source, single ? source.info.name : undefined, () => session?.stop(), stderr, comments);
     consumers.push(writing.consumer);
   }
   let out: TextOut | undefined;
   const printing = o.writeFile !== "-" && (!o.writeFile || o.print);
   // The printer also holds the display filter: with -Y it selects packets for every consumer (the writer
   // too), and -c counts the packets shown.
-  const printer = printing || o.displayFilter ? createPrinter(o, source.info) : undefined;
+  const printer = printing || o.displayFilter ? createPrinter({ ...o, escapedByCaller: printing }, source.info) : undefined;
   if (printing && printer) {
     out = new TextOut(1, o.lineBuffered, 1 << 16, () => session?.stop());
     const text = out;
+    // Several interfaces: each line names its interface after the time, as tcpdump -i any does.
+    const named = namedLines(o, source);
     consumers.push((b, i, frame) => {
-      text.write(printer(b, i, frame));
+      text.write(named ? named(b.iface[i], printer(b, i, frame)) : printer(b, i, frame));
       if (text.broken) return false;
     });
   }
@@ -228,6 +281,8 @@ async function run(o: CliOptions): Promise<number> {
       kernelStats: () => src.stats(),
       err: stderr,
       count: o.count,
+      comments,
+      trigger: writing?.trigger,
     });
     runner.attach(src);
     runner.setOutput((b, i, frame) => {

@@ -7,7 +7,9 @@ import fs from "node:fs";
 import type { CliOptions } from "./args.js";
 import type { PacketSource } from "../capture/source.js";
 import type { PacketConsumer } from "../session.js";
-import { openCaptureWriter } from "../capture/writers.js";
+import { describeLive, openCaptureWriter } from "../capture/writers.js";
+import { isPcapngName } from "../capture/pcapng-writer.js";
+import type { PacketComments } from "../capture/comments.js";
 import type { CaptureWriter } from "../capture/rotating-writer.js";
 import { FlightRecorder } from "../capture/ring.js";
 import { createPrinter } from "../output/printer.js";
@@ -16,6 +18,10 @@ const PROG = "tsniff";
 
 export interface Writing {
   consumer: PacketConsumer;
+  /** the flight recorder's manual trigger (SIGUSR1, a plugin's ctx.trigger); absent without a recorder */
+  trigger?: (reason: string) => void;
+  /** true when packet comments reach the file (pcapng -w, not the flight recorder) */
+  comments: boolean;
   /** closes the files and reports what went wrong; returns the exit status (0 or 1) */
   finish(): number;
 }
@@ -28,7 +34,18 @@ function reason(e: Error): string {
   return e.message.replace(/^[^:]*: /, "");
 }
 
-export function startWriting(o: CliOptions, source: PacketSource, device: string | undefined, stop: () => void, stderr: (s: string) => void): Writing {
+/**
+ * `comments`: packet comments from plugins (ctx.comment), written on their packets' blocks in pcapng; with a
+ * pcap -w they are left out, and said so once.
+ */
+export function startWriting(
+  o: CliOptions,
+  source: PacketSource,
+  device: string | undefined,
+  stop: () => void,
+  stderr: (s: string) => void,
+  comments?: PacketComments,
+): Writing {
   if (o.ringSeconds || o.ringMB) return startRecorder(o, source, device, stop, stderr);
   const w: CaptureWriter = openCaptureWriter(
     {
@@ -47,9 +64,16 @@ export function startWriting(o: CliOptions, source: PacketSource, device: string
     writeError = e as Error;
     return false;
   };
-  const consumer: PacketConsumer = (b, i) => {
+  const pcapng = !!o.pcapng || isPcapngName(o.writeFile!);
+  let toldPcap = false;
+  const consumer: PacketConsumer = (b, i, frame) => {
+    const comment = comments?.take(frame);
+    if (comment !== undefined && !pcapng && !toldPcap) {
+      toldPcap = true;
+      stderr(`${PROG}: packet comments need pcapng output (--pcapng or a .pcapng name); ${o.writeFile} is pcap and gets the packets without them`);
+    }
     try {
-      w.writePacket(b, i);
+      w.writePacket(b, i, pcapng ? comment : undefined);
     } catch (e) {
       return failed(e);
     }
@@ -63,6 +87,7 @@ export function startWriting(o: CliOptions, source: PacketSource, device: string
   };
   return {
     consumer,
+    comments: pcapng,
     finish(): number {
       try {
         w.close();
@@ -102,7 +127,7 @@ function startRecorder(o: CliOptions, source: PacketSource, device: string | und
     after: o.after,
     path: o.writeFile!,
     info: source.info,
-    describe: (iface) => (source.info.kind === "live" && iface === 0 ? { name: device ?? source.info.name } : undefined),
+    describe: source.info.kind === "live" ? describeLive(source.info, device) : undefined,
     trigger,
     triggerText: o.trigger,
     onSaved: (path, n, why) => stderr(`${PROG}: flight recorder: saved ${n} packets to ${path} (${why})`),
@@ -121,6 +146,8 @@ function startRecorder(o: CliOptions, source: PacketSource, device: string | und
   };
   return {
     consumer,
+    trigger: (reason) => rec.trigger(reason),
+    comments: false,
     finish(): number {
       if (timer) clearInterval(timer);
       process.off("SIGUSR1", onUsr1);

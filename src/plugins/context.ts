@@ -15,6 +15,7 @@
 import { createBatch, type PacketBatch } from "../capture/batch.js";
 import type { CaptureStats, PacketSource } from "../capture/source.js";
 import { PcapWriter } from "../capture/pcap-writer.js";
+import type { PacketComments } from "../capture/comments.js";
 import { Packet, PacketContext } from "../api/packet.js";
 import { gateFileReads } from "../api/capture.js";
 import type { LoadedModule } from "./loader.js";
@@ -53,8 +54,18 @@ export interface PluginContext {
   stats(): PluginStats;
   /** ends the capture (the packets already queued are still given to the plugins) */
   stop(): void;
-  /** placeholder for pcapng packet comments: does nothing for now */
+  /**
+   * Attaches a comment to a packet: a pcapng -w file writes it on the packet's block (opt_comment, shown by
+   * Wireshark and `tshark -e frame.comment`). Call it while the packet is being decided (in onPacket, or
+   * before its Promise resolves); several comments on one packet are joined by "; ". With a pcap -w the
+   * comments are left out (tsniff says so once).
+   */
   comment(pkt: Packet, text: string): void;
+  /**
+   * Saves the flight recorder's window now (--ring-seconds/--ring-mb), with `reason` as the file's comment,
+   * as SIGUSR1 does. Without a flight recorder it is reported once and otherwise ignored.
+   */
+  trigger(reason: string): void;
 }
 
 export interface Plugin {
@@ -80,6 +91,10 @@ export interface RunnerOptions {
   queue?: number;
   /** stop after this many packets have been passed to the output (-c) */
   count?: number;
+  /** where ctx.comment() records comments for the -w writer; absent when no file takes them */
+  comments?: PacketComments;
+  /** the flight recorder's trigger, when there is one */
+  trigger?: (reason: string) => void;
 }
 
 interface Slot {
@@ -87,6 +102,8 @@ interface Slot {
   ctx: PluginContext;
   errors: number;
   disabled: boolean;
+  /** said once: ctx.comment with no pcapng file, ctx.trigger with no recorder */
+  told: Set<string>;
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
@@ -100,7 +117,11 @@ function errMessage(e: unknown): string {
 export class PluginRunner {
   readonly slots: Slot[];
   private pctx = new PacketContext();
-  private queue: { pkt: Packet; from: number; first?: PromiseLike<unknown> }[] = [];
+  /** `iface`: the packet's interface (several -i), which a Packet does not carry */
+  private queue: { pkt: Packet; from: number; iface: number; first?: PromiseLike<unknown> }[] = [];
+  /** frame and interface of the packet being decided (ctx.write of it keeps its interface) */
+  private curFrame = 0;
+  private curIface = 0;
   private worker: Promise<void> | null = null;
   private output: ((b: PacketBatch, i: number, frame: number) => void) | null = null;
   private one = createBatch(1);
@@ -118,13 +139,21 @@ export class PluginRunner {
     mods: LoadedModule[],
     private o: RunnerOptions,
   ) {
-    this.slots = mods.map((mod) => ({ mod, ctx: this.makeCtx(mod), errors: 0, disabled: false }));
+    this.slots = mods.map((mod) => {
+      const told = new Set<string>();
+      return { mod, ctx: this.makeCtx(mod, told), errors: 0, disabled: false, told };
+    });
     // TSNIFF_PLUGIN_QUEUE sets the bound from the environment (there is no flag for it).
     this.bound = Math.max(1, o.queue ?? (Number(process.env.TSNIFF_PLUGIN_QUEUE) || 10000));
   }
 
-  private makeCtx(mod: LoadedModule): PluginContext {
+  private makeCtx(mod: LoadedModule, told: Set<string>): PluginContext {
     const runner = this;
+    const once = (what: string, line: string) => {
+      if (told.has(what)) return;
+      told.add(what);
+      runner.o.err(`tsniff: plugin ${mod.name}: ${line}`);
+    };
     return {
       name: mod.name,
       state: {},
@@ -132,7 +161,8 @@ export class PluginRunner {
         const w = runner.lastOpened;
         if (w) return w.writeRecord(pkt.tsSec, pkt.tsNsec, pkt.caplen, pkt.len, pkt.data, 0);
         if (!runner.o.writer) throw new Error("ctx.write: no -w file given and no ctx.openWriter(path) opened");
-        if (runner.o.writer(runner.batchOf(pkt), 0, pkt.frame) === false) runner.o.stop();
+        const iface = pkt.frame === runner.curFrame ? runner.curIface : 0;
+        if (runner.o.writer(runner.batchOf(pkt, iface), 0, pkt.frame) === false) runner.o.stop();
       },
       openWriter(path: string): PacketWriter {
         const w = new PcapWriter(path, { linktype: runner.o.linktype, snaplen: runner.o.snaplen, nano: runner.o.nano });
@@ -149,7 +179,16 @@ export class PluginRunner {
         this.stopped = true;
         this.o.stop();
       },
-      comment() {},
+      comment(pkt: Packet, text: string) {
+        const store = runner.o.comments;
+        if (!store) return once("comment", "ctx.comment: packet comments are written only to a pcapng -w file, and none is being written");
+        store.add(pkt.frame, String(text));
+      },
+      trigger(reason: string) {
+        const t = runner.o.trigger;
+        if (!t) return once("trigger", "ctx.trigger: there is no flight recorder (--ring-seconds or --ring-mb) to save");
+        t(`plugin ${mod.name}: ${String(reason)}`);
+      },
     };
   }
 
@@ -190,10 +229,12 @@ export class PluginRunner {
     if (this.stopped) return false;
     this.packets++;
     if (this.worker) {
-      this.enqueue(Packet.fromBatch(b, i, frame, this.pctx).clone(), 0);
+      this.enqueue(Packet.fromBatch(b, i, frame, this.pctx).clone(), 0, b.iface[i]);
       return false;
     }
     const pkt = Packet.fromBatch(b, i, frame, this.pctx);
+    this.curFrame = frame;
+    this.curIface = b.iface[i];
     for (let k = 0; k < this.slots.length; k++) {
       const s = this.slots[k];
       const on = s.mod.module.onPacket;
@@ -205,30 +246,36 @@ export class PluginRunner {
         this.fail(s, e, frame);
         continue;
       }
-      if (r === false) return false;
+      if (r === false) {
+        this.o.comments?.drop(frame);
+        return false;
+      }
       if (isThenable(r)) {
         // From here on, in order and asynchronously: this packet first, from plugin k's pending answer.
-        this.queue.push({ pkt: pkt.clone(), from: k, first: r });
+        this.queue.push({ pkt: pkt.clone(), from: k, iface: b.iface[i], first: r });
         this.worker = this.work();
         return false;
       }
     }
-    return this.pass();
+    return this.pass(frame);
   };
 
-  private pass(): boolean {
+  private pass(frame: number): boolean {
     if (this.o.count === undefined) return true;
-    if (this.passed >= this.o.count) return false;
+    if (this.passed >= this.o.count) {
+      this.o.comments?.drop(frame);
+      return false;
+    }
     if (++this.passed >= this.o.count) this.o.stop();
     return true;
   }
 
-  private enqueue(pkt: Packet, from: number): void {
+  private enqueue(pkt: Packet, from: number, iface: number): void {
     if (this.o.live && this.queue.length >= this.bound) {
       this.droppedByTsniff++;
       return;
     }
-    this.queue.push({ pkt, from });
+    this.queue.push({ pkt, from, iface });
   }
 
   private waitSpace(): Promise<void> {
@@ -239,6 +286,8 @@ export class PluginRunner {
   private async work(): Promise<void> {
     while (this.queue.length) {
       const item = this.queue.shift()!;
+      this.curFrame = item.pkt.frame;
+      this.curIface = item.iface;
       if (this.spaceWaiter && this.queue.length < this.bound) {
         const w = this.spaceWaiter;
         this.spaceWaiter = null;
@@ -257,7 +306,8 @@ export class PluginRunner {
           this.fail(s, e, item.pkt.frame);
         }
       }
-      if (keep && !this.stopped && this.pass() && this.output) this.emit(item.pkt);
+      if (keep && !this.stopped && this.pass(item.pkt.frame) && this.output) this.emit(item.pkt, item.iface);
+      else this.o.comments?.drop(item.pkt.frame);
     }
     this.worker = null;
     const w = this.spaceWaiter;
@@ -265,12 +315,12 @@ export class PluginRunner {
     w?.();
   }
 
-  private emit(p: Packet): void {
-    this.output!(this.batchOf(p), 0, p.frame);
+  private emit(p: Packet, iface: number): void {
+    this.output!(this.batchOf(p, iface), 0, p.frame);
   }
 
   /** A one-packet batch over a packet (reused). */
-  batchOf(p: Packet): PacketBatch {
+  batchOf(p: Packet, iface = 0): PacketBatch {
     const b = this.one;
     b.data = p.data;
     b.count = 1;
@@ -280,7 +330,7 @@ export class PluginRunner {
     b.tsSec[0] = p.tsSec;
     b.tsNsec[0] = p.tsNsec;
     b.linktype[0] = p.linktype;
-    b.iface[0] = 0;
+    b.iface[0] = iface;
     b.raw = false;
     return b;
   }

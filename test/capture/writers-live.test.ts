@@ -186,9 +186,9 @@ d("live writing in network namespaces", () => {
     expect(capinfosCount(path.join(out, "rec-2.pcapng"))).toBe(11);
   }, 60_000);
 
-  it("the interface going down mid-capture is reported clearly; the file keeps what came before", async () => {
+  it("--stop-on-down: the interface going down mid-capture is reported clearly; the file keeps what came before", async () => {
     const f = path.join(dir, "down.pcap");
-    const p = tsniffBg(["-i", net.ifA, "-w", f, "udp"], { ns: net.a });
+    const p = tsniffBg(["-i", net.ifA, "--stop-on-down", "-w", f, "udp"], { ns: net.a });
     const res = collect(p);
     await waitForStderr(p, "listening on");
     sendTraffic(net.b, net.ipA, [7350], { udpPerPort: 6 });

@@ -1,0 +1,232 @@
+/**
+ * Live capture from several interfaces at once (-i veth0 -i veth1) as one time-ordered stream.
+ *
+ * Each interface is its own LiveSource (its own libpcap handle, link type, snaplen and kernel filter, and
+ * its own resume after going down). Their native batches arrive separately, each in time order; they are
+ * queued as they are (the native buffers are fresh per batch, so holding them copies nothing) and merged by
+ * timestamp into one reused batch of pcap records (so `-w` still copies whole runs), `iface` telling each
+ * packet's interface (its index in `info.interfaces`).
+ *
+ * Order across interfaces needs a short hold-back: libpcap hands packets over up to its timeout after they
+ * were stamped (TPACKET_V3 blocks), so a packet is released once the wall clock is `holdbackMs` past its
+ * timestamp (or past its arrival, whichever comes first, so a clock step cannot hold packets forever). A
+ * packet later than that is released in arrival order. At the end everything held is released, in order.
+ */
+import { createBatch, ensureCapacity, type PacketBatch, type SourceInfo } from "./batch.js";
+import type { LiveSource } from "./live-source.js";
+import type { BatchConsumer, CaptureStats, PacketSource, SourceEnd } from "./source.js";
+
+export interface MultiLiveOptions {
+  /** how long packets are held for ordering, in ms (default: 250, or 40 in immediate mode) */
+  holdbackMs?: number;
+  immediate?: boolean;
+  /** wall clock in ms (tests replace it) */
+  now?: () => number;
+}
+
+/** A native batch waiting to be merged. */
+interface Chunk {
+  buf: Buffer;
+  /** byte offset of the next record */
+  pos: number;
+  /** records left */
+  left: number;
+  /** wall-clock arrival, ms */
+  arrived: number;
+}
+
+/** Above this many bytes held, packets are released without waiting (a flood on a slow consumer). */
+const MAX_HELD = 64 << 20;
+
+export class MultiLiveSource implements PacketSource {
+  readonly info: SourceInfo;
+  private queues: Chunk[][];
+  private nano: boolean[];
+  private linktype: Int32Array;
+  private held = 0;
+  private readonly holdback: number;
+  private readonly now: () => number;
+  private out: PacketBatch = createBatch(4096);
+  private outBuf: Buffer = Buffer.allocUnsafeSlow(4 << 20);
+  private onBatch: BatchConsumer | null = null;
+  private stopping = false;
+  private countReached = false;
+  /** the consumer wants nothing more (count reached, or it threw) */
+  private dead = false;
+  private error: Error | undefined;
+
+  constructor(
+    readonly sources: LiveSource[],
+    opts: MultiLiveOptions = {},
+  ) {
+    if (sources.length === 0) throw new Error("MultiLiveSource needs at least one interface");
+    this.queues = sources.map(() => []);
+    this.nano = sources.map((s) => s.info.nano);
+    this.linktype = Int32Array.from(sources.map((s) => s.info.linktype));
+    this.holdback = opts.holdbackMs ?? (opts.immediate ? 40 : 250);
+    this.now = opts.now ?? Date.now;
+    const allNano = sources.every((s) => s.info.nano);
+    this.info = {
+      kind: "live",
+      name: sources.map((s) => s.device).join(", "),
+      linktype: sources[0].info.linktype,
+      snaplen: Math.max(...sources.map((s) => s.info.snaplen)),
+      nano: allNano,
+      interfaces: sources.map((s) => ({ name: s.device, linktype: s.info.linktype, snaplen: s.info.snaplen })),
+    };
+  }
+
+  async run(onBatch: BatchConsumer): Promise<SourceEnd> {
+    this.onBatch = onBatch;
+    const timer = setInterval(() => this.release(false), Math.max(10, this.holdback >> 1));
+    const ends = this.sources.map((s, k) =>
+      s.runRaw((buf, count, nano, linktype) => this.take(k, buf, count, nano, linktype)).then((end) => {
+        // One interface failing (or a consumer throwing) ends the whole capture.
+        if (end.reason === "error" && !this.error) {
+          this.error = end.error;
+          this.stop();
+        }
+        return end;
+      }),
+    );
+    await Promise.all(ends);
+    clearInterval(timer);
+    this.release(true);
+    if (this.error) return { reason: "error", error: this.error };
+    if (this.countReached) return { reason: "count" };
+    return { reason: "stopped" };
+  }
+
+  /** A native batch from interface k. */
+  private take(k: number, buf: Buffer, count: number, nano: boolean, linktype: number): number {
+    if (this.dead) return 0;
+    this.nano[k] = nano;
+    this.linktype[k] = linktype;
+    this.queues[k].push({ buf, pos: 0, left: count, arrived: this.now() });
+    this.held += buf.length;
+    if (!this.stopping) this.release(false);
+    return this.dead ? 0 : Infinity;
+  }
+
+  /**
+   * Merges the queued packets into batches for the consumer: all of them when `all`, else those whose hold-back
+   * is over. Per packet: a comparison of each interface's head and one copy of the record.
+   */
+  private release(all: boolean): void {
+    if (this.dead || !this.onBatch) return;
+    const q = this.queues;
+    const K = q.length;
+    const outNano = this.info.nano;
+    const cutoff = this.now() - this.holdback;
+    const cutSec = Math.floor(cutoff / 1000);
+    const cutNs = (cutoff - cutSec * 1000) * 1e6;
+    const flood = this.held > MAX_HELD;
+    const b = this.out;
+    let n = 0;
+    let pos = 0;
+    for (;;) {
+      // The interface whose next packet is the oldest.
+      let best = -1;
+      let bSec = 0;
+      let bNs = 0;
+      for (let k = 0; k < K; k++) {
+        const c = q[k][0];
+        if (!c) continue;
+        const sec = c.buf.readUInt32LE(c.pos);
+        const ns = this.nano[k] ? c.buf.readUInt32LE(c.pos + 4) : c.buf.readUInt32LE(c.pos + 4) * 1000;
+        if (best < 0 || sec < bSec || (sec === bSec && ns < bNs)) {
+          best = k;
+          bSec = sec;
+          bNs = ns;
+        }
+      }
+      if (best < 0) break;
+      const c = q[best][0];
+      if (!all && !flood && (bSec > cutSec || (bSec === cutSec && bNs > cutNs)) && c.arrived > cutoff) break;
+      const cap = c.buf.readUInt32LE(c.pos + 8);
+      const rec = 16 + cap;
+      if (pos + rec > this.outBuf.length) {
+        if (n > 0) {
+          if (!this.emit(n)) return;
+          n = 0;
+          pos = 0;
+        }
+        if (rec > this.outBuf.length) this.outBuf = Buffer.allocUnsafeSlow(rec * 2);
+      }
+      if (n >= b.offset.length) ensureCapacity(b, n);
+      const ob = this.outBuf;
+      c.buf.copy(ob, pos, c.pos, c.pos + rec);
+      // The merged batch has one precision: microsecond records become nanoseconds, or the reverse.
+      if (outNano !== this.nano[best]) ob.writeUInt32LE(outNano ? bNs : Math.floor(bNs / 1000), pos + 4);
+      b.offset[n] = pos + 16;
+      b.caplen[n] = cap;
+      b.wirelen[n] = c.buf.readUInt32LE(c.pos + 12);
+      b.tsSec[n] = bSec;
+      b.tsNsec[n] = bNs;
+      b.linktype[n] = this.linktype[best];
+      b.iface[n] = best;
+      n++;
+      pos += rec;
+      c.pos += rec;
+      if (--c.left === 0) {
+        q[best].shift();
+        this.held -= c.buf.length;
+      }
+    }
+    if (n > 0) this.emit(n);
+  }
+
+  /** Hands `n` merged packets to the consumer; false once it wants no more. */
+  private emit(n: number): boolean {
+    const b = this.out;
+    b.data = this.outBuf;
+    b.count = n;
+    b.raw = true;
+    b.rawNano = this.info.nano;
+    let want: number;
+    try {
+      want = this.onBatch!(b);
+    } catch (e) {
+      this.error ??= e as Error;
+      want = 0;
+    }
+    if (want > 0) return true;
+    this.dead = true;
+    this.countReached = !this.error;
+    this.dropHeld();
+    this.stop();
+    return false;
+  }
+
+  private dropHeld(): void {
+    for (const q of this.queues) q.length = 0;
+    this.held = 0;
+  }
+
+  /** Stops every interface; what their handles still hold is merged and delivered, then run() resolves. */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const s of this.sources) s.stop();
+  }
+
+  /** The kernel's counters summed over the interfaces. */
+  stats(): CaptureStats | null {
+    let any = false;
+    const t: CaptureStats = { received: 0, dropped: 0, ifDropped: 0 };
+    for (const s of this.sources) {
+      const st = s.stats();
+      if (!st) continue;
+      any = true;
+      t.received += st.received;
+      t.dropped += st.dropped;
+      t.ifDropped += st.ifDropped;
+    }
+    return any ? t : null;
+  }
+
+  /** Releases handles opened but never run (a refused filter, -L). */
+  close(): void {
+    for (const s of this.sources) s.close();
+  }
+}
