@@ -15,7 +15,7 @@ import { lineSafe } from "../output/escape.js";
 import { FrameBuilder } from "../output/frame.js";
 import type { PacketFile, PacketIndex } from "./packet-index.js";
 import { CaptureStats } from "./stats.js";
-import { hexLineText, StreamData, StreamReader, StreamScan, streamKeyOf, textLineText, type StreamKey } from "./stream.js";
+import { endpointsOf, hexLineText, StreamData, StreamReader, StreamScan, streamKeyOf, textLineText, type StreamKey } from "./stream.js";
 
 export const RENDER_MS = 100;
 const LRU_MAX = 4096;
@@ -555,7 +555,9 @@ export class Model {
     if (!key) {
       const p = this.selectedPacket();
       if (p < 0) return;
-      const k = streamKeyOf(rows.summaryOf(p));
+      const dis = new Dissector();
+      rows.summaryOf(p, dis);
+      const k = streamKeyOf(endpointsOf(dis, rows.file.read(p), rows.index.linktype[p], rows.index.wirelen[p]));
       if (!k) {
         this.status.message = "the selected packet is not TCP or UDP: no stream to follow";
         return;

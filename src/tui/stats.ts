@@ -11,6 +11,7 @@
  * Bytes are frame lengths on the wire, as tshark counts them.
  */
 import { Dissector } from "../dissectors/index.js";
+import { endpointsOf } from "./stream.js";
 
 export interface Conversation {
   proto: 6 | 17;
@@ -71,17 +72,18 @@ export class CaptureStats {
       node = c;
     }
     // conversations
-    const proto = ctx.ipProto;
-    if ((proto !== 6 && proto !== 17) || ctx.srcPort < 0 || ctx.dstPort < 0 || !ctx.src) return;
-    const fwd = ctx.src < ctx.dst || (ctx.src === ctx.dst && ctx.srcPort <= ctx.dstPort);
-    const key = fwd ? `${proto} ${ctx.src} ${ctx.srcPort} ${ctx.dst} ${ctx.dstPort}` : `${proto} ${ctx.dst} ${ctx.dstPort} ${ctx.src} ${ctx.srcPort}`;
+    const e = endpointsOf(this.dis, bytes, linktype, wirelen);
+    if (!e) return;
+    const proto = e.ipProto as 6 | 17;
+    const fwd = e.src < e.dst || (e.src === e.dst && e.srcPort <= e.dstPort);
+    const key = fwd ? `${proto} ${e.src} ${e.srcPort} ${e.dst} ${e.dstPort}` : `${proto} ${e.dst} ${e.dstPort} ${e.src} ${e.srcPort}`;
     let c = this.byKey.get(key);
     if (!c) {
-      c = { proto, aAddr: ctx.src, aPort: ctx.srcPort, bAddr: ctx.dst, bPort: ctx.dstPort, framesAB: 0, bytesAB: 0, framesBA: 0, bytesBA: 0, start: t, end: t };
+      c = { proto, aAddr: e.src, aPort: e.srcPort, bAddr: e.dst, bPort: e.dstPort, framesAB: 0, bytesAB: 0, framesBA: 0, bytesBA: 0, start: t, end: t };
       this.byKey.set(key, c);
       this.conversations.push(c);
     }
-    if (ctx.src === c.aAddr && ctx.srcPort === c.aPort) {
+    if (e.src === c.aAddr && e.srcPort === c.aPort) {
       c.framesAB++;
       c.bytesAB += wirelen;
     } else {

@@ -31,14 +31,81 @@ export function streamTitle(k: StreamKey): string {
   return `${k.proto === 6 ? "TCP" : "UDP"} ${k.aAddr}:${k.aPort} ⇄ ${k.bAddr}:${k.bPort}`;
 }
 
-/** The conversation of a dissected packet (its innermost TCP or UDP layer), or null. */
-export function streamKeyOf(ctx: { ipProto: number; src: string; dst: string; srcPort: number; dstPort: number }): StreamKey | null {
-  if ((ctx.ipProto !== 6 && ctx.ipProto !== 17) || ctx.srcPort < 0 || ctx.dstPort < 0 || !ctx.src || !ctx.dst) return null;
-  return { proto: ctx.ipProto, aAddr: ctx.src, aPort: ctx.srcPort, bAddr: ctx.dst, bPort: ctx.dstPort };
+/** A packet's transport endpoints: protocol (6, 17), addresses and ports. */
+export interface Endpoints {
+  ipProto: number;
+  src: string;
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+}
+
+/** Layers that, above a transport, mean a tunnel whose inner layers set the context's addresses. */
+const TUNNELLED = new Set(["eth", "ip", "ipv6", "arp", "vlan", "ieee8021ad", "llc"]);
+
+const scratch: Endpoints = { ipProto: -1, src: "", dst: "", srcPort: -1, dstPort: -1 };
+
+/**
+ * The innermost TCP or UDP layer of a packet just dissected by `dis` (summary pass), with the addresses of
+ * the IP layer that carries it; null when there is none. Usually the summary's context says it all; when a
+ * tunnel (VXLAN, ...) carries another IP layer above the transport, the context holds the inner addresses, so
+ * the packet is dissected again with a tree to read the right ones. The result is reused: copy to keep.
+ */
+export function endpointsOf(dis: Dissector, bytes: Uint8Array, linktype: number, wirelen: number): Endpoints | null {
+  const ctx = dis.ctx;
+  const layers = ctx.layers;
+  let t = -1;
+  for (let l = layers.length - 1; l >= 0; l--)
+    if (layers[l] === "tcp" || layers[l] === "udp") {
+      t = l;
+      break;
+    }
+  if (t < 0) return null;
+  let tunnel = false;
+  for (let l = t + 1; l < layers.length; l++) if (TUNNELLED.has(layers[l])) tunnel = true;
+  if (!tunnel) {
+    if ((ctx.ipProto !== 6 && ctx.ipProto !== 17) || ctx.srcPort < 0 || ctx.dstPort < 0 || !ctx.src || !ctx.dst) return null;
+    scratch.ipProto = ctx.ipProto;
+    scratch.src = ctx.src;
+    scratch.dst = ctx.dst;
+    scratch.srcPort = ctx.srcPort;
+    scratch.dstPort = ctx.dstPort;
+    return scratch;
+  }
+  const roots = dis.dissectBytes(bytes, linktype, { wirelen, tree: true }).tree!.roots;
+  let ti = -1;
+  for (let i = roots.length - 1; i >= 0; i--)
+    if (roots[i].name === "tcp" || roots[i].name === "udp") {
+      ti = i;
+      break;
+    }
+  let ii = ti - 1;
+  while (ii >= 0 && roots[ii].name !== "ip" && roots[ii].name !== "ipv6") ii--;
+  if (ti < 0 || ii < 0) return null;
+  const val = (n: TreeNode, name: string) => n.children?.find((c) => c.name === name)?.value;
+  const tp = roots[ti].name;
+  const ip = roots[ii].name;
+  const src = val(roots[ii], ip + ".src");
+  const dst = val(roots[ii], ip + ".dst");
+  const sp = val(roots[ti], tp + ".srcport");
+  const dp = val(roots[ti], tp + ".dstport");
+  if (typeof src !== "string" || typeof dst !== "string" || typeof sp !== "number" || typeof dp !== "number") return null;
+  scratch.ipProto = tp === "tcp" ? 6 : 17;
+  scratch.src = src;
+  scratch.dst = dst;
+  scratch.srcPort = sp;
+  scratch.dstPort = dp;
+  return scratch;
+}
+
+/** The conversation of a packet's endpoints (A: its source), or null. */
+export function streamKeyOf(e: Endpoints | null): StreamKey | null {
+  if (!e || (e.ipProto !== 6 && e.ipProto !== 17)) return null;
+  return { proto: e.ipProto, aAddr: e.src, aPort: e.srcPort, bAddr: e.dst, bPort: e.dstPort };
 }
 
 /** 0: packet from A to B, 1: from B to A, -1: another conversation. */
-export function directionOf(k: StreamKey, ctx: { ipProto: number; src: string; dst: string; srcPort: number; dstPort: number }): number {
+export function directionOf(k: StreamKey, ctx: Endpoints): number {
   if (ctx.ipProto !== k.proto) return -1;
   if (ctx.srcPort === k.aPort && ctx.dstPort === k.bPort && ctx.src === k.aAddr && ctx.dst === k.bAddr) return 0;
   if (ctx.srcPort === k.bPort && ctx.dstPort === k.aPort && ctx.src === k.bAddr && ctx.dst === k.aAddr) return 1;
@@ -336,10 +403,12 @@ export class StreamScan {
 
   visit(i: number, bytes: Uint8Array, wirelen: number): void {
     const k = this.data.key;
-    const ctx = this.dis.dissectBytes(bytes, this.linktype(i), { wirelen, frame: i + 1 }).ctx;
-    if (ctx.ipProto !== k.proto) return;
-    const dir = directionOf(k, ctx);
+    this.dis.dissectBytes(bytes, this.linktype(i), { wirelen, frame: i + 1 });
+    const e = endpointsOf(this.dis, bytes, this.linktype(i), wirelen);
+    if (!e || e.ipProto !== k.proto) return;
+    const dir = directionOf(k, e);
     if (dir < 0) return;
+    if ((i & 4095) === 4095) this.dis.resetState(); // TCP state of the whole capture is not needed
     const { tree } = this.dis.dissectBytes(bytes, this.linktype(i), { wirelen, frame: i + 1, tree: true });
     const p = payloadOf(tree!.roots, k.proto, bytes.length);
     if (!p) return;
