@@ -5,9 +5,12 @@
  * clone. Between the source and the consumer is a bounded queue (`queue`, default 10000 packets):
  *   - live: capture is never paused (the kernel would drop instead, unseen): packets that find the queue
  *     full are dropped and counted in `stats().droppedByTsniff`;
- *   - files: nothing is dropped: reading waits until the consumer has taken the queue below the bound.
+ *   - files: nothing is dropped: the file is read in batches of at most half the bound, and reading pauses
+ *     (FileSource.pause) after a batch that leaves no room for another one, until the consumer has taken the
+ *     queue down to where a whole batch fits again. The queue never holds more than `queue` packets
+ *     (`stats().queueHighWater` says how many it held at most).
  */
-import { FileSource } from "../capture/file-source.js";
+import { FileSource, type Backpressure } from "../capture/file-source.js";
 import { LiveSource } from "../capture/live-source.js";
 import { defaultDevice, resolveDevice } from "../capture/devices.js";
 import type { CaptureStats, PacketSource, SourceEnd } from "../capture/source.js";
@@ -46,12 +49,16 @@ export interface ApiStats {
   kernel: CaptureStats | null;
   /** packets tsniff dropped because the consumer was too slow (live only) */
   droppedByTsniff: number;
+  /** capture(): the most packets its queue held at once (at most `queue`); 0 for sniff() */
+  queueHighWater: number;
+  /** capture() over a file: how many times reading paused for a slow consumer; 0 otherwise */
+  readPauses: number;
 }
 
 /** Opens the source for the options and attaches the filter (in the kernel for live captures). */
-export async function openSource(o: CaptureOptions): Promise<{ source: PacketSource; program?: Uint32Array }> {
+export async function openSource(o: CaptureOptions, file: { batchSize?: number } = {}): Promise<{ source: PacketSource; program?: Uint32Array }> {
   if (o.offline) {
-    const source = await FileSource.open(o.offline);
+    const source = await FileSource.open(o.offline, { batchSize: file.batchSize });
     let program: Uint32Array | undefined;
     if (o.filter?.trim()) {
       try {
@@ -86,32 +93,28 @@ export interface PacketStream extends AsyncIterable<Packet> {
 }
 
 /**
- * Makes the file source wait while the queue is full. FileSource reads in chunks with an awaited read between
- * them; wrapping that read is the one place a synchronous batch source can be paused without a new source
- * API (the queue may overshoot the bound by the packets of one chunk, a few MB at most).
+ * Makes a file source wait before each batch for `wait()` (plugins' queue uses it). Live sources are never
+ * held back: they drop instead, counted by the caller.
  */
-export function gateFileReads(source: PacketSource, wait: () => Promise<void>): void {
-  const s = source as unknown as { input?: { read(buf: Uint8Array, off: number, len: number): Promise<number> } };
-  const input = s.input;
-  if (!input || typeof input.read !== "function") return;
-  const read = input.read.bind(input);
-  input.read = async (buf, off, len) => {
-    await wait();
-    return read(buf, off, len);
-  };
+export function gateFileReads(source: PacketSource, wait: Backpressure): void {
+  if (source instanceof FileSource) source.setBackpressure(wait);
 }
 
 export function capture(o: CaptureOptions = {}): PacketStream {
-  const bound = Math.max(1, o.queue ?? 10000);
+  const bound = Math.max(1, Math.floor(o.queue ?? 10000));
+  // A file's batches are at most half the bound: reading pauses once a whole batch no longer fits.
+  const batchSize = Math.min(8192, Math.ceil(bound / 2));
   const queue: Packet[] = [];
   let head = 0;
   let done = false;
   let failure: unknown;
   let end: SourceEnd | undefined;
   let dropped = 0;
+  let highWater = 0;
+  let pauses = 0;
   let session: Session | undefined;
+  let file: FileSource | undefined;
   let wake: (() => void) | null = null;
-  let space: (() => void) | null = null;
   let stopRequested = false;
   const ctx = new PacketContext();
 
@@ -121,12 +124,11 @@ export function capture(o: CaptureOptions = {}): PacketStream {
     wake = null;
     w?.();
   };
-  const waitSpace = () => (size() < bound || done || stopRequested ? Promise.resolve() : new Promise<void>((r) => (space = r)));
 
   const started = (async () => {
-    const { source, program } = await openSource(o);
+    const { source, program } = await openSource(o, { batchSize });
     const live = source.info.kind === "live";
-    if (!live) gateFileReads(source, waitSpace);
+    if (source instanceof FileSource) file = source;
     session = new Session({
       source,
       program,
@@ -138,9 +140,16 @@ export function capture(o: CaptureOptions = {}): PacketStream {
             return;
           }
           queue.push(Packet.fromBatch(b, i, frame, ctx).clone());
+          if (size() > highWater) highWater = size();
         },
       ],
-      onBatchEnd: notify,
+      onBatchEnd: () => {
+        if (file && !file.paused && size() + batchSize > bound) {
+          file.pause();
+          pauses++;
+        }
+        notify();
+      },
     });
     if (stopRequested) session.stop();
     const timer = o.timeout ? setTimeout(() => session?.stop(), o.timeout * 1000) : undefined;
@@ -168,13 +177,17 @@ export function capture(o: CaptureOptions = {}): PacketStream {
     get end() {
       return end;
     },
-    stats: () => ({ captured: session?.captured ?? 0, kernel: session?.source.stats() ?? null, droppedByTsniff: dropped }),
+    stats: () => ({
+      captured: session?.captured ?? 0,
+      kernel: session?.source.stats() ?? null,
+      droppedByTsniff: dropped,
+      queueHighWater: highWater,
+      readPauses: pauses,
+    }),
     stop: () => {
       stopRequested = true;
+      // Stopping a paused file source releases it: run() ends at once.
       session?.stop();
-      const s = space;
-      space = null;
-      s?.();
     },
     [Symbol.asyncIterator](): AsyncIterator<Packet> {
       return {
@@ -187,11 +200,7 @@ export function capture(o: CaptureOptions = {}): PacketStream {
                 queue.splice(0, head);
                 head = 0;
               }
-              if (space && size() < bound) {
-                const s = space;
-                space = null;
-                s();
-              }
+              if (file?.paused && size() + batchSize <= bound) file.resume();
               return { value: p, done: false };
             }
             if (done) {

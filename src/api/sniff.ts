@@ -55,7 +55,7 @@ export async function sniff(o: SniffOptions = {}): Promise<Packet[]> {
   o.signal?.addEventListener("abort", onAbort);
   try {
     const r = await session.run();
-    o.onStats?.({ captured: r.captured, kernel: r.stats, droppedByTsniff: 0 });
+    o.onStats?.({ captured: r.captured, kernel: r.stats, droppedByTsniff: 0, queueHighWater: 0, readPauses: 0 });
     if (error) throw error;
     if (r.end.reason === "error" && r.end.error) throw r.end.error;
   } finally {

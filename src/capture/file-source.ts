@@ -3,6 +3,11 @@
  * Records are parsed in place in the read buffer; a record cut by the chunk end is moved to the front and
  * completed by the next read. Damage (a bad record header, a file that ends inside a record) stops reading
  * after every good packet before it has been delivered, and is reported with its byte offset.
+ *
+ * Backpressure: batches are handed over synchronously, but a consumer slower than the disk can hold reading
+ * back between batches, with pause()/resume() or a setBackpressure() hook whose promise is awaited before the
+ * next batch. A consumer that queues what it gets therefore holds at most one batch (`batchSize` packets,
+ * chosen at open) beyond its bound; nothing is skipped or dropped while reading waits.
  */
 import fs from "node:fs";
 import { createBatch, type PacketBatch, type SourceInfo } from "./batch.js";
@@ -19,6 +24,14 @@ import type { BatchConsumer, CaptureStats, PacketSource, SourceEnd } from "./sou
 
 const CHUNK = 4 << 20;
 const BATCH_MAX = 8192;
+
+export interface FileSourceOptions {
+  /** the most packets in one batch (default and maximum 8192); a queueing consumer's overshoot */
+  batchSize?: number;
+}
+
+/** Awaited between batches when set: reading waits until the promise settles (see setBackpressure). */
+export type Backpressure = () => Promise<void> | void;
 
 /** A reader of raw bytes: a file or a pipe. */
 interface ByteInput {
@@ -103,13 +116,25 @@ export class FileSource implements PacketSource {
   private base = 0;
   private eof = false;
   private stopped = false;
-  private batch = createBatch(BATCH_MAX);
+  /** packets per batch at most */
+  readonly batchSize: number;
+  private batch: PacketBatch;
+  /** set while paused: resolved by resume() or stop() */
+  private pauseGate: { promise: Promise<void>; release: () => void } | null = null;
+  private backpressure: Backpressure | null = null;
 
-  private constructor(readonly path: string) {}
+  private constructor(
+    readonly path: string,
+    opts: FileSourceOptions,
+  ) {
+    const n = Math.floor(opts.batchSize ?? BATCH_MAX);
+    this.batchSize = Number.isFinite(n) ? Math.min(BATCH_MAX, Math.max(1, n)) : BATCH_MAX;
+    this.batch = createBatch(this.batchSize);
+  }
 
   /** Opens the file (or stdin for "-") and reads its header. Throws a clear Error for a missing or non-capture file. */
-  static async open(path: string): Promise<FileSource> {
-    const s = new FileSource(path);
+  static async open(path: string, opts: FileSourceOptions = {}): Promise<FileSource> {
+    const s = new FileSource(path, opts);
     if (path === "-") s.input = new FdInput(0, false);
     else {
       let fd: number;
@@ -178,13 +203,19 @@ export class FileSource implements PacketSource {
     let want = Infinity;
     try {
       for (;;) {
+        // Backpressure between batches: nothing is awaited unless a consumer asked for it.
+        if (this.pauseGate && !this.stopped) await this.pauseGate.promise;
+        if (this.backpressure && !this.stopped) {
+          const w = this.backpressure();
+          if (w) await w;
+        }
         if (this.stopped) return { reason: "stopped" };
         const b = this.batch;
         b.count = 0;
         b.data = this.buf;
         let next: number;
         try {
-          next = this.parser.parse(this.buf, pos, this.have, b, Math.min(BATCH_MAX, want), this.base, this.eof);
+          next = this.parser.parse(this.buf, pos, this.have, b, Math.min(this.batchSize, want), this.base, this.eof);
         } catch (e) {
           if (!(e instanceof FileDamage)) throw e;
           if (b.count) onBatch(b);
@@ -195,7 +226,7 @@ export class FileSource implements PacketSource {
           if (want <= 0) return { reason: "count" };
         }
         pos = next;
-        if (b.count === BATCH_MAX || (b.count > 0 && b.count === want)) continue; // more complete records may be buffered
+        if (b.count === this.batchSize || (b.count > 0 && b.count === want)) continue; // more complete records may be buffered
         if (this.eof) {
           if (pos < this.have) {
             const missing = this.have - pos;
@@ -226,6 +257,38 @@ export class FileSource implements PacketSource {
 
   stop(): void {
     this.stopped = true;
+    this.resume();
+  }
+
+  /**
+   * Holds reading back from the next batch boundary until resume() (or stop()): a consumer that queues
+   * packets calls it from its batch callback when its queue is full. The batch being delivered is complete.
+   */
+  pause(): void {
+    if (this.pauseGate || this.stopped) return;
+    let release!: () => void;
+    const promise = new Promise<void>((r) => (release = r));
+    this.pauseGate = { promise, release };
+  }
+
+  /** Lets reading go on after pause(). */
+  resume(): void {
+    const g = this.pauseGate;
+    this.pauseGate = null;
+    g?.release();
+  }
+
+  get paused(): boolean {
+    return this.pauseGate !== null;
+  }
+
+  /**
+   * Sets (or clears, with null) a hook called before each batch; when it returns a promise, reading waits
+   * for it (a rejection makes run() reject with it). Sources of backpressure that are promises already (a
+   * queue's "space" promise) use this instead of pause()/resume().
+   */
+  setBackpressure(wait: Backpressure | null): void {
+    this.backpressure = wait;
   }
 
   /**
