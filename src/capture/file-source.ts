@@ -204,7 +204,7 @@ export class FileSource implements PacketSource {
     try {
       for (;;) {
         // Backpressure between batches: nothing is awaited unless a consumer asked for it.
-        if (this.pauseGate && !this.stopped) await this.pauseGate.promise;
+        while (this.pauseGate && !this.stopped) await this.pauseGate.promise;
         if (this.backpressure && !this.stopped) {
           const w = this.backpressure();
           if (w) await w;
