@@ -150,7 +150,9 @@ d("live writing in network namespaces", () => {
     const sender = spawn("ip", ["netns", "exec", net.b, process.execPath, "-e",
       `const s=require("dgram").createSocket("udp4");let i=0;const t=setInterval(()=>{for(let k=0;k<50;k++)s.send(Buffer.alloc(1200,7),7330,${JSON.stringify(net.ipA)});if(++i>100){clearInterval(t);s.close();}},5);`]);
     const sent = new Promise((r) => sender.on("exit", r));
-    await sleep(250);
+    // Mid-write: once packets reach the file (the sender's node may take a while to start on a busy machine).
+    for (let t = 0; t < 100 && (fs.statSync(path.join(out, "cap.pcapng"), { throwIfNoEntry: false })?.size ?? 0) < 4096; t++) await sleep(50);
+    await sleep(100);
     p.kill("SIGHUP");
     const r = await res;
     await sent;
