@@ -99,6 +99,91 @@ describe.skipIf(!TMUX)("tsniff --tui in tmux", () => {
     await waitFor(/▸ Frame 1:/);
   });
 
+  it("follows the selected packet's TCP stream with s, both directions coloured, hex with x", async () => {
+    start(["-r", HTTP]);
+    await waitFor(/shown 41 \/ 41/);
+    await keys("j", "j", "j", "s");
+    const s = await waitFor(/Follow TCP 10\.202\.0\.1:50206 ⇄ 10\.202\.0\.2:80 {2}\[text\]/);
+    expect(s).toContain("10.202.0.1:50206 → 10.202.0.2:80: 11 packets, 631 bytes");
+    expect(s).toMatch(/^GET \/ HTTP\/1\.1$/m);
+    expect(s).toMatch(/^HTTP\/1\.1 200 OK$/m);
+    // colours as the terminal has them: the client's lines red (31), the server's blue (34)
+    const coloured = tmux("capture-pane", "-p", "-e", "-t", session);
+    expect(coloured).toMatch(/\x1b\[31mGET \/ HTTP\/1\.1/);
+    expect(coloured).toMatch(/\x1b\[34mHTTP\/1\.1 200 OK/);
+    await keys("x");
+    await waitFor(/^00000000 {2}47 45 54 20 2f 20 48 54 {2}54 50 2f 31 2e 31 0d 0a {2}GET \/ HTTP\/1\.1\.\.$/m);
+    await keys("Escape");
+    await waitFor(/▸ Frame 4: 171 bytes on wire/);
+  });
+
+  it("shows conversations with c (as tshark -z conv,tcp) and the protocol hierarchy with H", async () => {
+    start(["-r", HTTP]);
+    await waitFor(/shown 41 \/ 41/);
+    await keys("c");
+    const s = await waitFor(/TCP conversations/);
+    expect(s).toMatch(/10\.202\.0\.1:50206\s+10\.202\.0\.2:80\s+10\s+5614\s+11\s+1365\s+21\s+6979\s+0\.000000000\s+0\.1251/);
+    expect(s).toMatch(/10\.202\.0\.1:51208\s+10\.202\.0\.2:8000\s+4\s+521\s+6\s+514\s+10\s+1035\s+0\.142571000\s+0\.0198/);
+    await keys("Tab");
+    await waitFor(/Address A:Port/);
+    await keys("q");
+    await waitFor(/▸ Frame 1:/);
+    await keys("H");
+    const h = await waitFor(/^ {4}tcp\s+41\s+9049$/m);
+    expect(h).toMatch(/^eth\s+41\s+9049$/m);
+    expect(h).toMatch(/^ {2}ip\s+41\s+9049$/m);
+    await keys("q", "q");
+    await waitFor(/tui exited with 0/);
+  });
+
+  it("turns mouse reports on, scrolls with the wheel, selects with a click, and turns them off on exit", async () => {
+    start(["-r", HTTP]);
+    await waitFor(/shown 41 \/ 41/);
+    expect(tmux("display", "-p", "-t", session, "#{mouse_standard_flag} #{mouse_sgr_flag}").trim()).toBe("1 1");
+    // wheel down twice (SGR button 65) as raw bytes, the way a terminal sends them: 3 rows each
+    const wheelDown = Buffer.from("\x1b[<65;40;10M").toString("hex").match(/../g)!;
+    tmux("send-keys", "-t", session, "-H", ...wheelDown);
+    tmux("send-keys", "-t", session, "-H", ...wheelDown);
+    await waitFor(/▸ Frame 7: /);
+    tmux("send-keys", "-t", session, "-l", "\x1b[<64;40;10M"); // wheel up
+    await waitFor(/▸ Frame 4: /);
+    tmux("send-keys", "-t", session, "-l", "\x1b[<0;40;3M"); // left click on screen row 3: packet 2
+    await waitFor(/▸ Frame 2: /);
+    // nothing of the reports was read as keys (no prompt, no help)
+    expect(screen()).toMatch(/q quit {2}\? help/);
+    await keys("q");
+    await waitFor(/tui exited with 0/);
+    expect(tmux("display", "-p", "-t", session, "#{mouse_standard_flag} #{mouse_sgr_flag} #{alternate_on}").trim()).toBe("0 0 0");
+  });
+
+  it("gives the terminal back (mouse off, main screen) when killed by a signal", async () => {
+    start(["-r", HTTP]);
+    await waitFor(/shown 41 \/ 41/);
+    const pane = tmux("list-panes", "-t", session, "-F", "#{pane_pid}").trim();
+    const pid = spawnSync("pgrep", ["-P", pane, "-f", "tsniff"], { encoding: "utf8" }).stdout.trim().split("\n")[0];
+    expect(pid).toMatch(/^\d+$/);
+    process.kill(Number(pid), "SIGTERM");
+    await waitFor(/tui exited with \d+/);
+    expect(tmux("display", "-p", "-t", session, "#{mouse_standard_flag} #{mouse_sgr_flag} #{alternate_on}").trim()).toBe("0 0 0");
+  });
+
+  it("re-lays out when the terminal is resized", async () => {
+    start(["-r", HTTP]);
+    await waitFor(/shown 41 \/ 41/);
+    tmux("resize-window", "-t", session, "-x", "100", "-y", "24");
+    // the status bar moves to the last line of the 24-line screen (one is left free), the list header stays first
+    // (tmux keeps the old frame's bottom lines when it shrinks the pane: wait for the new frame's cut help line)
+    const small = await waitFor(/^\s+No\.\s+Time(?:.*\n){21}q quit {2}\? help .*…\n.*shown 41 \/ 41/);
+    const lines = small.split("\n");
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(100);
+    expect(lines[21]).toMatch(/q quit {2}\? help .*…$/); // the help line is cut to the new width
+    expect(lines[0]).toMatch(/^\s+No\.\s+Time\s+Source/);
+    expect(small).toContain("── Detail");
+    tmux("resize-window", "-t", session, "-x", "160", "-y", "45");
+    const big = await waitFor(/^(?:.*\n){43}.*shown 41 \/ 41/);
+    expect(big).toMatch(/^ +17 \d+\.\d{6} /m); // more rows fit again
+  });
+
   it.skipIf(process.getuid?.() !== 0 || !has("ping"))("captures live on loopback, follows the tail, and asks before discarding", async () => {
     start(["-i", "lo", "icmp"]);
     await waitFor(/live lo \| capture: icmp \| shown 0 \/ 0/);
