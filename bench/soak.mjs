@@ -19,9 +19,10 @@
  *   --size-mb N     -C N (default 5)
  *   --sample S      RSS sample period in seconds (default 5)
  *   --keep          keep the capture files (default: each is deleted once checked and counted)
+ *   --tag NAME      names the namespaces and interfaces (default "soak"), for two soaks at once
  *
  * Layout: namespaces tsn_soak_a and tsn_soak_b joined by the veth soakva (10.203.90.1) <-> soakvb
- * (10.203.90.2), IPv6 off on both so the kernel sends nothing on its own. A responder in soak_b answers
+ * (10.203.90.2; the addresses exist only inside these namespaces), IPv6 off on both so the kernel sends nothing on its own. A responder in soak_b answers
  * HTTP-like requests on TCP port 80 and DNS-like queries on UDP port 53 (the kernel answers pings). The
  * generator in soak_a (node sockets, plus `ping` for ICMP) sends to 10.203.90.2 only; it keeps the veth at
  * the target rate by reading the interface's own counters every 10 ms (closed loop), with these shares of
@@ -51,7 +52,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 // options
 
 function parseArgs(argv) {
-  const o = { minutes: 60, rate: 3000, tsniff: path.join(ROOT, "bin", "tsniff"), out: "", sizeMb: 5, sample: 5, keep: false };
+  const o = { minutes: 60, rate: 3000, tsniff: path.join(ROOT, "bin", "tsniff"), out: "", sizeMb: 5, sample: 5, keep: false, tag: "soak" };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -65,11 +66,13 @@ function parseArgs(argv) {
     else if (a === "--size-mb") o.sizeMb = Number(val());
     else if (a === "--sample") o.sample = Number(val());
     else if (a === "--keep") o.keep = true;
+    else if (a === "--tag") o.tag = val();
     else if (a === "-h" || a === "--help") {
       process.stdout.write(fs.readFileSync(fileURLToPath(import.meta.url), "utf8").split("*/")[0].replace(/^#!.*\n\/\*\*\n/, "").replace(/^ \* ?/gm, ""));
       process.exit(0);
     } else die(`unknown option ${a} (see --help)`);
   }
+  if (!/^[a-z][a-z0-9]{0,8}$/.test(o.tag)) die("--tag: a lower-case letter, then up to 8 letters or digits");
   if (!(o.minutes > 0) || !(o.rate >= 100) || !(o.sizeMb > 0) || !(o.sample >= 1)) die("bad --minutes / --rate (>= 100) / --size-mb / --sample");
   if (!o.out) o.out = path.join(os.tmpdir(), `tsniff-soak-${new Date().toISOString().replace(/[:.]/g, "").slice(0, 15)}`);
   return o;
@@ -81,10 +84,10 @@ function die(msg) {
 }
 
 const O = parseArgs(process.argv.slice(2));
-const NS_A = "tsn_soak_a",
-  NS_B = "tsn_soak_b",
-  IF_A = "soakva",
-  IF_B = "soakvb",
+const NS_A = `tsn_${O.tag}_a`,
+  NS_B = `tsn_${O.tag}_b`,
+  IF_A = `${O.tag}va`,
+  IF_B = `${O.tag}vb`,
   IP_A = "10.203.90.1",
   IP_B = "10.203.90.2";
 const BASE = path.join(O.out, "soak.pcap");
@@ -148,7 +151,7 @@ function sleep(ms) {
 // the network
 
 function setupNet() {
-  const existing = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout;
+  const existing = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout.split("\n").map((l) => l.split(" ")[0]);
   if (existing.includes(NS_A) || existing.includes(NS_B)) {
     die(`namespace ${NS_A} or ${NS_B} exists (another soak running, or one killed hard): ip netns del ${NS_A}; ip netns del ${NS_B}`);
   }
@@ -331,6 +334,7 @@ const w0 = wire();
 const t0 = Date.now();
 const cap = Math.max(200, rate / 5);
 function tick() {
+  if (stopping) return;
   const t = (Date.now() - t0) / 1000;
   if (t >= seconds) return stop();
   let budget = rate * t - (wire() - w0) - pending;
@@ -349,6 +353,7 @@ function tick() {
 }
 
 function stop() {
+  if (stopping) return;
   stopping = true;
   const t1 = Date.now();
   const wait = () => {
@@ -718,6 +723,10 @@ async function main() {
     [`no packet in two files (duplicate timestamp+digest keys: ${dups})`, dups === 0],
     [`resident memory flat: median of the last window - first window = ${fmt(growth)} MB (allowed ${fmt(tol)} MB)`, flat],
     [`tsniff exited cleanly on SIGINT (code ${tsEnd.code}${tsEnd.sig ? ", signal " + tsEnd.sig : ""})`, tsEnd.code === 0],
+    [
+      `steady traffic: ${fmt(kernel.total / trafficSecs, 0)} packets/s on average (target ${O.rate}, within 5%); the generator and ping reported their counts`,
+      Math.abs(kernel.total / trafficSecs - O.rate) <= O.rate * 0.05 && Number.isFinite(genStats.wirePackets) && Number.isFinite(pingStats.sent),
+    ],
   ];
   const pass = checks.every(([, ok]) => ok);
 
@@ -754,7 +763,7 @@ async function main() {
   L.push("## Files");
   L.push("");
   L.push(
-    `${files.length} files (-C ${O.sizeMb}: the largest closed one ${num(maxSize)} bytes), ${num(files.reduce((a, f) => a + f.bytes, 0))} bytes in all; ${bad.length} with errors; consecutive files whose time ranges overlap: ${overlaps}; records out of time order inside files: ${disorder}. ${O.keep ? `Kept in ${O.out}.` : "Each file was deleted once checked."}`,
+    `${files.length} files (-C ${O.sizeMb}: ${files.length > 1 ? `the largest closed before the end ${num(maxSize)} bytes` : "one file"}), ${num(files.reduce((a, f) => a + f.bytes, 0))} bytes in all; ${bad.length} with errors; consecutive files whose time ranges overlap: ${overlaps}; records out of time order inside files: ${disorder}. ${O.keep ? `Kept in ${O.out}.` : "Each file was deleted once checked."}`,
   );
   for (const f of bad.slice(0, 20)) L.push(`- ${f.name}: ${f.error}`);
   L.push("");
