@@ -124,6 +124,16 @@ export class MultiLiveSource implements PacketSource {
     const b = this.out;
     let n = 0;
     let pos = 0;
+    // Records are copied by runs: consecutive records of one native batch go in one copy (one native call),
+    // so a busy interface costs a copy per batch, not per packet.
+    let runSrc: Buffer | null = null;
+    let runFrom = 0;
+    let runTo = 0;
+    let runDst = 0;
+    const flushRun = () => {
+      if (runSrc) runSrc.copy(this.outBuf, runDst, runFrom, runTo);
+      runSrc = null;
+    };
     for (;;) {
       // The interface whose next packet is the oldest.
       let best = -1;
@@ -146,6 +156,7 @@ export class MultiLiveSource implements PacketSource {
       const cap = c.buf.readUInt32LE(c.pos + 8);
       const rec = 16 + cap;
       if (pos + rec > this.outBuf.length) {
+        flushRun();
         if (n > 0) {
           if (!this.emit(n)) return;
           n = 0;
@@ -154,10 +165,19 @@ export class MultiLiveSource implements PacketSource {
         if (rec > this.outBuf.length) this.outBuf = Buffer.allocUnsafeSlow(rec * 2);
       }
       if (n >= b.offset.length) ensureCapacity(b, n);
-      const ob = this.outBuf;
-      c.buf.copy(ob, pos, c.pos, c.pos + rec);
-      // The merged batch has one precision: microsecond records become nanoseconds, or the reverse.
-      if (outNano !== this.nano[best]) ob.writeUInt32LE(outNano ? bNs : Math.floor(bNs / 1000), pos + 4);
+      if (runSrc === c.buf && runTo === c.pos) runTo += rec;
+      else {
+        flushRun();
+        runSrc = c.buf;
+        runFrom = c.pos;
+        runTo = c.pos + rec;
+        runDst = pos;
+      }
+      if (outNano !== this.nano[best]) {
+        // The merged batch has one precision: microsecond records become nanoseconds, or the reverse.
+        flushRun();
+        this.outBuf.writeUInt32LE(outNano ? bNs : Math.floor(bNs / 1000), pos + 4);
+      }
       b.offset[n] = pos + 16;
       b.caplen[n] = cap;
       b.wirelen[n] = c.buf.readUInt32LE(c.pos + 12);
@@ -173,6 +193,7 @@ export class MultiLiveSource implements PacketSource {
         this.held -= c.buf.length;
       }
     }
+    flushRun();
     if (n > 0) this.emit(n);
   }
 

@@ -1,0 +1,230 @@
+/**
+ * MultiLiveSource's merge, with stand-in interfaces that hand over native-style batches when the test says:
+ * time order across interfaces, the hold-back, precision, -c, one interface failing.
+ */
+import { describe, expect, it } from "vitest";
+import { MultiLiveSource } from "../../src/capture/multi-live-source.js";
+import type { LiveSource, RawBatchConsumer } from "../../src/capture/live-source.js";
+import type { PacketBatch } from "../../src/capture/batch.js";
+import type { SourceEnd } from "../../src/capture/source.js";
+
+/** Records as the addon lays them out: [sec, frac, caplen, len] little-endian, then caplen bytes of `fill`. */
+function records(list: [sec: number, frac: number, caplen: number, fill: number][]): Buffer {
+  const parts = list.map(([sec, frac, cap, fill]) => {
+    const r = Buffer.alloc(16 + cap, fill);
+    r.writeUInt32LE(sec, 0);
+    r.writeUInt32LE(frac, 4);
+    r.writeUInt32LE(cap, 8);
+    r.writeUInt32LE(cap + 4, 12);
+    return r;
+  });
+  return Buffer.concat(parts);
+}
+
+class FakeLive {
+  onRaw: RawBatchConsumer | null = null;
+  private end: ((e: SourceEnd) => void) | null = null;
+  stopped = false;
+  readonly info;
+  constructor(
+    readonly device: string,
+    readonly linktype: number,
+    readonly nano: boolean,
+  ) {
+    this.info = { kind: "live" as const, name: device, linktype, snaplen: 262144, nano, interfaces: [{ name: device, linktype, snaplen: 262144 }] };
+  }
+  runRaw(onRaw: RawBatchConsumer): Promise<SourceEnd> {
+    this.onRaw = onRaw;
+    return new Promise((r) => (this.end = r));
+  }
+  /** Hands over a batch; returns what the consumer still wants. */
+  give(list: [number, number, number, number][]): number {
+    return this.onRaw!(records(list), list.length, this.nano, this.linktype);
+  }
+  fail(message: string): void {
+    this.end?.({ reason: "error", error: Object.assign(new Error(message), { device: this.device }) });
+    this.end = null;
+  }
+  stop(): void {
+    this.stopped = true;
+    this.end?.({ reason: "stopped" });
+    this.end = null;
+  }
+  stats() {
+    return { received: 3, dropped: 1, ifDropped: 0 };
+  }
+  close(): void {}
+}
+
+interface Seen {
+  iface: number;
+  linktype: number;
+  sec: number;
+  nsec: number;
+  fill: number;
+  headerFrac: number;
+  caplen: number;
+}
+
+function collector(want = Infinity) {
+  const seen: Seen[] = [];
+  const batches: number[] = [];
+  const consume = (b: PacketBatch) => {
+    batches.push(b.count);
+    const data = b.data as Buffer;
+    // As the session does: a batch may hold more than the count wants; the rest is not taken.
+    const take = Math.min(b.count, want - seen.length);
+    for (let i = 0; i < take; i++) {
+      seen.push({
+        iface: b.iface[i],
+        linktype: b.linktype[i],
+        sec: b.tsSec[i],
+        nsec: b.tsNsec[i],
+        fill: b.data[b.offset[i]],
+        headerFrac: data.readUInt32LE(b.offset[i] - 12),
+        caplen: b.caplen[i],
+      });
+      expect(data.readUInt32LE(b.offset[i] - 8)).toBe(b.caplen[i]); // raw records: the header before the bytes
+    }
+    return want - seen.length;
+  };
+  return { seen, batches, consume };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("MultiLiveSource merge", () => {
+  it("releases packets in time order across interfaces once their hold-back has passed", async () => {
+    const a = new FakeLive("a0", 1, false);
+    const b = new FakeLive("b0", 113, false);
+    let now = 1000_000; // ms
+    const m = new MultiLiveSource([a, b] as unknown as LiveSource[], { holdbackMs: 20, now: () => now });
+    expect(m.info.interfaces!.map((x) => x.name)).toEqual(["a0", "b0"]);
+    expect(m.info.name).toBe("a0, b0");
+    const c = collector();
+    const run = m.run(c.consume);
+    // Both within the hold-back of now = 1000 s: held.
+    a.give([
+      [999, 990_000, 10, 1],
+      [999, 995_000, 10, 3],
+    ]);
+    b.give([
+      [999, 992_000, 20, 2],
+      [999, 999_000, 20, 4],
+    ]);
+    expect(c.seen.length).toBe(0);
+    // 16 ms later the first three are older than now - 20 ms (999.996 s); b's 999.999 is not.
+    now += 16;
+    a.give([[1000, 1_000, 10, 5]]);
+    expect(c.seen.map((s) => s.fill)).toEqual([1, 2, 3]);
+    now += 100;
+    await sleep(40); // the timer releases what is due without new packets
+    expect(c.seen.map((s) => s.fill)).toEqual([1, 2, 3, 4, 5]);
+    expect(c.seen.map((s) => s.iface)).toEqual([0, 1, 0, 1, 0]);
+    expect(c.seen.map((s) => s.linktype)).toEqual([1, 113, 1, 113, 1]);
+    expect(c.seen[1]).toMatchObject({ sec: 999, nsec: 992_000_000, caplen: 20, headerFrac: 992_000 });
+    m.stop();
+    expect(await run).toEqual({ reason: "stopped" });
+    expect(a.stopped && b.stopped).toBe(true);
+    expect(m.stats()).toEqual({ received: 6, dropped: 2, ifDropped: 0 });
+  });
+
+  it("a packet held longer than the hold-back (by arrival) is released even if its time is ahead of the clock", () => {
+    const a = new FakeLive("a0", 1, false);
+    let now = 1000_000;
+    const m = new MultiLiveSource([a, new FakeLive("b0", 1, false)] as unknown as LiveSource[], { holdbackMs: 20, now: () => now });
+    const c = collector();
+    void m.run(c.consume);
+    a.give([[2000, 0, 4, 9]]); // 1000 s in the future
+    expect(c.seen.length).toBe(0);
+    now += 25;
+    a.give([[2000, 1, 4, 8]]);
+    expect(c.seen.map((s) => s.fill)).toEqual([9]);
+    m.stop();
+  });
+
+  it("at the end everything held is released in order; microsecond and nanosecond interfaces make one precision", async () => {
+    const a = new FakeLive("a0", 1, true);
+    const b = new FakeLive("b0", 1, false);
+    const m = new MultiLiveSource([a, b] as unknown as LiveSource[], { holdbackMs: 60_000, now: () => 0 });
+    expect(m.info.nano).toBe(false);
+    const c = collector();
+    const run = m.run(c.consume);
+    a.give([
+      [50, 500_000_123, 8, 2],
+      [52, 7, 8, 4],
+    ]);
+    b.give([
+      [50, 100, 8, 1],
+      [51, 0, 8, 3],
+    ]);
+    expect(c.seen.length).toBe(0);
+    m.stop();
+    expect((await run).reason).toBe("stopped");
+    expect(c.seen.map((s) => s.fill)).toEqual([1, 2, 3, 4]);
+    // In microseconds, as the file will be: the nanosecond interface's records are rewritten.
+    expect(c.seen.map((s) => s.headerFrac)).toEqual([100, 500_000, 0, 0]);
+    expect(c.seen.map((s) => s.nsec)).toEqual([100_000, 500_000_123, 0, 7]);
+  });
+
+  it("stops every interface once the consumer has its count, delivering no more than asked", async () => {
+    const a = new FakeLive("a0", 1, false);
+    const b = new FakeLive("b0", 1, false);
+    let now = 0;
+    const m = new MultiLiveSource([a, b] as unknown as LiveSource[], { holdbackMs: 60_000, now: () => now });
+    const c = collector(3);
+    const run = m.run(c.consume);
+    a.give([
+      [1, 1, 4, 1],
+      [1, 3, 4, 3],
+    ]);
+    now = 1e6; // everything is due at b's batch
+    const want = b.give([
+      [1, 2, 4, 2],
+      [1, 4, 4, 4],
+    ]);
+    expect(want).toBe(0);
+    expect(await run).toEqual({ reason: "count" });
+    expect(c.seen.map((s) => s.fill)).toEqual([1, 2, 3]);
+    expect(a.stopped && b.stopped).toBe(true);
+  });
+
+  it("one interface failing ends the capture with its error, after what the others held", async () => {
+    const a = new FakeLive("a0", 1, false);
+    const b = new FakeLive("b0", 1, false);
+    const m = new MultiLiveSource([a, b] as unknown as LiveSource[], { holdbackMs: 60_000, now: () => 0 });
+    const c = collector();
+    const run = m.run(c.consume);
+    a.give([[5, 0, 4, 1]]);
+    b.fail("The interface went down");
+    const end = await run;
+    expect(end.reason).toBe("error");
+    expect((end.error as { device?: string }).device).toBe("b0");
+    expect(a.stopped).toBe(true);
+    expect(c.seen.map((s) => s.fill)).toEqual([1]);
+  });
+
+  it("copies runs of one interface in one go and splits batches larger than its buffer", async () => {
+    const a = new FakeLive("a0", 1, false);
+    const b = new FakeLive("b0", 1, false);
+    const m = new MultiLiveSource([a, b] as unknown as LiveSource[], { holdbackMs: 60_000, now: () => 0 });
+    const c = collector();
+    const run = m.run(c.consume);
+    // 3 x 2 MB records from a, interleaved with small ones from b: more than the 4 MB merge buffer.
+    a.give([
+      [10, 0, 2 << 20, 1],
+      [10, 2, 2 << 20, 3],
+      [10, 4, 2 << 20, 5],
+    ]);
+    b.give([
+      [10, 1, 60, 2],
+      [10, 3, 60, 4],
+      [10, 5, 60, 6],
+    ]);
+    m.stop();
+    await run;
+    expect(c.seen.map((s) => s.fill)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(c.batches.length).toBeGreaterThan(1);
+    expect(c.batches.reduce((x, y) => x + y, 0)).toBe(6);
+  });
+});
