@@ -101,7 +101,8 @@ export function gateFileReads(source: PacketSource, wait: Backpressure): void {
 }
 
 export function capture(o: CaptureOptions = {}): PacketStream {
-  const bound = Math.max(1, Math.floor(o.queue ?? 10000));
+  const q = Math.floor(o.queue ?? 10000);
+  const bound = Number.isFinite(q) ? Math.max(1, q) : 10000;
   // A file's batches are at most half the bound: reading pauses once a whole batch no longer fits.
   const batchSize = Math.min(8192, Math.ceil(bound / 2));
   const queue: Packet[] = [];
