@@ -5,6 +5,8 @@ export type { PacketBatch, SourceInfo } from "./capture/batch.js";
 export type { PacketSource, CaptureStats, SourceEnd } from "./capture/source.js";
 export { FileSource } from "./capture/file-source.js";
 export { LiveSource, type LiveSourceOptions } from "./capture/live-source.js";
+export { MultiLiveSource, type MultiLiveOptions } from "./capture/multi-live-source.js";
+export type { LiveInterface } from "./capture/batch.js";
 export { PcapWriter, type PcapWriterOptions } from "./capture/pcap-writer.js";
 export { FileDamage } from "./capture/pcap-format.js";
 export { listDevices, defaultDevice } from "./capture/devices.js";

@@ -127,6 +127,7 @@ async function run(o: CliOptions): Promise<number> {
   let filter = o.filter;
   if (o.filterFile) filter = readFilterFile(o.filterFile);
   if (o.tui) {
+    if (o.interfaces.length > 1) throw new Fatal("--tui captures from one interface; several -i are for the command line (or use -i any)");
     const { runTui } = await import("../tui/index.js" as string).catch(() => {
       throw new Fatal("the TUI is not available in this build");
     });
@@ -207,16 +208,16 @@ async function run(o: CliOptions): Promise<number> {
         throw e;
       }
     }
-    const live = lives[0];
-    const device = devices[0];
     if (o.listDatalinks) {
-      lives.slice(1).forEach((l) => l.close());
       const dl = native();
-      const lines = [`Data link types for ${device} (use option -y to set):`];
-      for (const v of live.datalinks()) {
-        lines.push(`  ${dl.datalinkName(v)} (${dl.datalinkDescription(v) ?? dl.datalinkName(v)})`);
+      const lines: string[] = [];
+      for (const l of lives) {
+        lines.push(`Data link types for ${l.device} (use option -y to set):`);
+        for (const v of l.datalinks()) {
+          lines.push(`  ${dl.datalinkName(v)} (${dl.datalinkDescription(v) ?? dl.datalinkName(v)})`);
+        }
       }
-      live.close();
+      closeAll();
       process.stdout.write(lines.join("\n") + "\n");
       return 0;
     }
@@ -227,7 +228,7 @@ async function run(o: CliOptions): Promise<number> {
           l.setFilter(compileFilter(filter, { linktype: l.info.linktype, snaplen: l.info.snaplen, optimize: !o.noOptimize, netmask: netmaskOf(l.device) }));
         }
       }
-      source = multi ? new MultiLiveSource(lives, { immediate }) : live;
+      source = multi ? new MultiLiveSource(lives, { immediate }) : lives[0];
       if (o.writeFile && !o.ringSeconds && !o.ringMB) checkPcapLinktypes({ path: o.writeFile, pcapng: o.pcapng }, source.info);
     } catch (e) {
       closeAll();
