@@ -16,7 +16,7 @@ export function interfaceUp(device: string): boolean | null {
   }
 }
 
-const FAULT_TEXT = /went down|disappeared|bad file descriptor|ENETDOWN|ENODEV|No such device|not up/i;
+const FAULT_TEXT = /went down|disappeared|bad file descriptor|network is down|ENETDOWN|ENODEV|No such device|not up/i;
 
 /**
  * Whether a live capture error is the interface going down or away (as opposed to, say, a libpcap bug):

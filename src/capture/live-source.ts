@@ -194,6 +194,7 @@ export class LiveSource implements PacketSource {
         if (want <= 0) return finish({ reason: "count" });
       }
       if (err) {
+        if (this.faulted === h) return; // the last drain of a handle whose interface went: already waiting
         if (this.opts.resume && isInterfaceFault(this.device, err)) return this.waitForInterface(onRaw, finish);
         return finish({ reason: "error", error: Object.assign(err, { device: this.device }) });
       }
@@ -212,7 +213,9 @@ export class LiveSource implements PacketSource {
     const attempt = () => {
       this.retry = null;
       if (this.finished) return;
-      if (interfaceUp(this.device) === true) {
+      // Down: wait. Up, or unknown to sysfs (gone, or a sysfs of another namespace): try to open it, which
+      // fails at once (no ring is set up) while it does not exist.
+      if (interfaceUp(this.device) !== false) {
         try {
           this.h = this.open();
         } catch {
