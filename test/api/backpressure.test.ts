@@ -85,8 +85,8 @@ describe("capture() over a file: a slow consumer", () => {
     expect(stream.end?.reason).toBe("eof");
   });
 
-  it("memory stays bounded: the heap does not grow with the file while the consumer lags", async () => {
-    // Without backpressure the reader would queue all 50,000 clones (and their bytes) at once.
+  it("memory stays bounded: while the consumer stalls, reading stops at the bound instead of running to the end", async () => {
+    // Without backpressure the reader would queue a clone of every packet of the file at once.
     const stream = capture({ offline: big, queue: 64 });
     const it = stream[Symbol.asyncIterator]();
     const first = await it.next();
