@@ -33,7 +33,15 @@ interface Chunk {
   left: number;
   /** wall-clock arrival, ms */
   arrived: number;
+  /** over buf, for copying short runs word by word */
+  dv: DataView;
 }
+
+/**
+ * Runs shorter than this are copied 4 bytes at a time through DataViews: Buffer#copy of part of a buffer
+ * makes a view object per call, which interleaved interfaces (runs of one packet) would pay per packet.
+ */
+const WORD_COPY_MAX = 4096;
 
 /** Above this many bytes held, packets are released without waiting (a flood on a slow consumer). */
 const MAX_HELD = 64 << 20;
@@ -48,6 +56,7 @@ export class MultiLiveSource implements PacketSource {
   private readonly now: () => number;
   private out: PacketBatch = createBatch(4096);
   private outBuf: Buffer = Buffer.allocUnsafeSlow(4 << 20);
+  private outDv = new DataView(this.outBuf.buffer, this.outBuf.byteOffset, this.outBuf.byteLength);
   private onBatch: BatchConsumer | null = null;
   private stopping = false;
   private countReached = false;
@@ -102,7 +111,7 @@ export class MultiLiveSource implements PacketSource {
     if (this.dead) return 0;
     this.nano[k] = nano;
     this.linktype[k] = linktype;
-    this.queues[k].push({ buf, pos: 0, left: count, arrived: this.now() });
+    this.queues[k].push({ buf, pos: 0, left: count, arrived: this.now(), dv: new DataView(buf.buffer, buf.byteOffset, buf.byteLength) });
     this.held += buf.length;
     if (!this.stopping) this.release(false);
     return this.dead ? 0 : Infinity;
@@ -126,13 +135,23 @@ export class MultiLiveSource implements PacketSource {
     let pos = 0;
     // Records are copied by runs: consecutive records of one native batch go in one copy (one native call),
     // so a busy interface costs a copy per batch, not per packet.
-    let runSrc: Buffer | null = null;
+    let run: Chunk | null = null;
     let runFrom = 0;
     let runTo = 0;
     let runDst = 0;
     const flushRun = () => {
-      if (runSrc) runSrc.copy(this.outBuf, runDst, runFrom, runTo);
-      runSrc = null;
+      if (!run) return;
+      const len = runTo - runFrom;
+      if (len >= WORD_COPY_MAX) run.buf.copy(this.outBuf, runDst, runFrom, runTo);
+      else {
+        const src = run.dv;
+        const dst = this.outDv;
+        const words = len & ~3;
+        let i = 0;
+        for (; i < words; i += 4) dst.setUint32(runDst + i, src.getUint32(runFrom + i));
+        for (; i < len; i++) dst.setUint8(runDst + i, src.getUint8(runFrom + i));
+      }
+      run = null;
     };
     for (;;) {
       // The interface whose next packet is the oldest.
@@ -162,13 +181,16 @@ export class MultiLiveSource implements PacketSource {
           n = 0;
           pos = 0;
         }
-        if (rec > this.outBuf.length) this.outBuf = Buffer.allocUnsafeSlow(rec * 2);
+        if (rec > this.outBuf.length) {
+          this.outBuf = Buffer.allocUnsafeSlow(rec * 2);
+          this.outDv = new DataView(this.outBuf.buffer, this.outBuf.byteOffset, this.outBuf.byteLength);
+        }
       }
       if (n >= b.offset.length) ensureCapacity(b, n);
-      if (runSrc === c.buf && runTo === c.pos) runTo += rec;
+      if (run === c && runTo === c.pos) runTo += rec;
       else {
         flushRun();
-        runSrc = c.buf;
+        run = c;
         runFrom = c.pos;
         runTo = c.pos + rec;
         runDst = pos;

@@ -2,6 +2,7 @@
  * MultiLiveSource's merge, with stand-in interfaces that hand over native-style batches when the test says:
  * time order across interfaces, the hold-back, precision, -c, one interface failing.
  */
+import { Session } from "node:inspector/promises";
 import { describe, expect, it } from "vitest";
 import { MultiLiveSource } from "../../src/capture/multi-live-source.js";
 import type { LiveSource, RawBatchConsumer } from "../../src/capture/live-source.js";
@@ -36,6 +37,10 @@ class FakeLive {
   runRaw(onRaw: RawBatchConsumer): Promise<SourceEnd> {
     this.onRaw = onRaw;
     return new Promise((r) => (this.end = r));
+  }
+  /** Hands over a batch of records already laid out. */
+  giveRaw(buf: Buffer, count: number): number {
+    return this.onRaw!(buf, count, this.nano, this.linktype);
   }
   /** Hands over a batch; returns what the consumer still wants. */
   give(list: [number, number, number, number][]): number {
@@ -227,4 +232,56 @@ describe("MultiLiveSource merge", () => {
     expect(c.batches.length).toBeGreaterThan(1);
     expect(c.batches.reduce((x, y) => x + y, 0)).toBe(6);
   });
+
+  it("merging allocates nothing per packet", async () => {
+    const n = 100_000;
+    // Two interfaces whose packets alternate in time: the worst case, a run of one record at a time.
+    const make = (odd: number) => records(Array.from({ length: n }, (_, k) => [100 + k, odd, 16, 1] as [number, number, number, number]));
+    const bufA = make(0);
+    const bufB = make(1);
+    const a = new FakeLive("a0", 1, false);
+    const b = new FakeLive("b0", 1, false);
+    let now = 0;
+    const m = new MultiLiveSource([a, b] as unknown as LiveSource[], { holdbackMs: 1000, now: () => now });
+    let seen = 0;
+    let order = 0;
+    void m.run((batch) => {
+      seen += batch.count;
+      for (let i = 0; i < batch.count; i++) order += batch.iface[i] === (seen - batch.count + i) % 2 ? 0 : 1;
+      return Infinity;
+    });
+    const once = () => {
+      now = 0;
+      a.giveRaw(bufA, n); // held (the clock is before it)
+      now = 1e15;
+      b.giveRaw(bufB, n); // everything due: a, b, a, b, ...
+    };
+    once(); // grows the merged batch's arrays
+    const bytes = await allocatedBy(once);
+    expect(seen).toBe(4 * n);
+    expect(order).toBe(0); // strictly alternating
+    expect(bytes).toBeLessThan(64 * 1024); // 2 x 100000 packets: a few bytes each would be megabytes
+    m.stop();
+  });
 });
+
+/** Bytes allocated while fn runs (V8's sampling heap profiler, every 512 bytes, garbage included). */
+async function allocatedBy(fn: () => void): Promise<number> {
+  const s = new Session();
+  s.connect();
+  try {
+    await s.post("HeapProfiler.enable");
+    await s.post("HeapProfiler.startSampling", { samplingInterval: 512, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+    fn();
+    const { profile } = await s.post("HeapProfiler.stopSampling");
+    let total = 0;
+    const walk = (node: { selfSize: number; children: (typeof node)[] }): void => {
+      total += node.selfSize;
+      node.children.forEach(walk);
+    };
+    walk(profile.head);
+    return total;
+  } finally {
+    s.disconnect();
+  }
+}
