@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { has, ROOT, sh, tsniff } from "../helpers/run.js";
+import { PcapngWriter } from "../../src/capture/pcapng-writer.js";
 
 const DNS = path.join(ROOT, "fixtures", "dns", "dns-udp.pcap");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-comments-"));
@@ -105,5 +106,33 @@ d("ctx.comment and ctx.trigger", () => {
     expect(none.stderr.toString().split("\n").filter((l) => /trigger/.test(l))).toEqual([
       "tsniff: plugin trig: ctx.trigger: there is no flight recorder (--ring-seconds or --ring-mb) to save",
     ]);
+  });
+
+  it("packets keep their interface through plugins, synchronous and asynchronous, with their comments", () => {
+    // A pcapng input with two interfaces of different link types (Ethernet, raw IP), alternating.
+    const input = path.join(dir, "two-ifs.pcapng");
+    const w = new PcapngWriter(input, { linktype: 1, describe: (k) => [{ name: "eth-x", linktype: 1 }, { name: "raw-y", linktype: 101 }][k], declare: 2 });
+    const ip = Buffer.from("450000200000000040110000c0a80001c0a800020035003500" + "0c0000" + "61626364", "hex").subarray(0, 32);
+    const eth = Buffer.concat([Buffer.from("0200000000020200000000010800", "hex"), ip]);
+    for (let k = 0; k < 8; k++) {
+      const raw = k % 2 === 1;
+      const bytes = raw ? ip : eth;
+      w.writeRecord(raw ? 1 : 0, raw ? 101 : 1, 1700000000 + k, 0, bytes.length, bytes.length, bytes, 0);
+    }
+    w.close();
+    for (const mode of ["sync", "async"]) {
+      const p = plugin(
+        `${mode}.mjs`,
+        mode === "sync"
+          ? `export function onPacket(p, ctx) { ctx.comment(p, "lt " + p.linktype); }\n`
+          : `export async function onPacket(p, ctx) { await null; ctx.comment(p, "lt " + p.linktype); }\n`,
+      );
+      const out = path.join(dir, `two-ifs-${mode}.pcapng`);
+      const r = tsniff(["-r", input, "--script", p, "-w", out]);
+      expect(r.status, r.stderr.toString()).toBe(0);
+      const q = sh("tshark", ["-r", out, "-T", "fields", "-e", "frame.interface_name", "-e", "frame.comment"]);
+      const rows = q.stdout.toString().trim().split("\n").map((l) => l.split("\t"));
+      expect(rows, mode).toEqual(Array.from({ length: 8 }, (_, k) => (k % 2 ? ["raw-y", "lt 101"] : ["eth-x", "lt 1"])));
+    }
   });
 });
