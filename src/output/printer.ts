@@ -18,7 +18,7 @@ import { TimeFormatter, type TimeFormat } from "./time.js";
 import { termSafe } from "./escape.js";
 import { packetDump } from "./hexdump.js";
 import { detailText } from "./detail.js";
-import { packetJson } from "./json.js";
+import { packetJson, packetJsonBytes } from "./json.js";
 import { checkFieldNames, fieldsLine } from "./fields.js";
 import { FrameBuilder } from "./frame.js";
 import type { PacketView } from "./view.js";
@@ -37,6 +37,11 @@ export interface PrintOptions {
   fields: string[];
   /** -Y: a Wireshark display filter; packets that do not match print nothing */
   displayFilter?: string;
+  /**
+   * The caller escapes the text on its way out (TextOut does, per chunk): the one-line text is returned
+   * unescaped, which saves a pass per packet. Without it every line is escaped here.
+   */
+  escapedByCaller?: boolean;
 }
 
 /**
@@ -50,6 +55,11 @@ export type PacketPrinter = ((b: PacketBatch, i: number, frame: number) => strin
    * frame next costs nothing more (the pipeline selects with this, then prints).
    */
   readonly matches?: (b: PacketBatch, i: number, frame: number) => boolean;
+  /**
+   * -T json as bytes (UTF-8, already safe for a terminal), or null when -Y leaves the packet out. The view is
+   * into a reused buffer, valid until the next call. The CLI writes these without building a string.
+   */
+  readonly bytes?: (b: PacketBatch, i: number, frame: number) => Uint8Array | null;
 };
 
 /**
@@ -96,12 +106,13 @@ export function createPrinter(o: PrintOptions, info: SourceInfo): PacketPrinter 
   if (o.format === "fields") checkFieldNames(o.fields);
   const frames = new FrameBuilder();
   const dumping = o.hex > 0 || o.hexAscii > 0 || o.ascii;
+  const safe = o.escapedByCaller ? (s: string) => s : termSafe;
 
   if (!needsTree(o)) {
     // The summary pass only: the line, and (-xx, -XX) a dump of the whole packet.
     return withCtx((b, i, frame) => {
       const ctx = dis.summary(b, i, frame);
-      let s = time.format1(b.tsSec[i], b.tsNsec[i]) + termSafe(ctx.info);
+      let s = time.format1(b.tsSec[i], b.tsNsec[i]) + safe(ctx.info);
       if (dumping) s += packetDump(o, b.data, b.offset[i], b.offset[i] + b.caplen[i], 0);
       return s + "\n";
     }, dis.ctx);
@@ -131,7 +142,7 @@ export function createPrinter(o: PrintOptions, info: SourceInfo): PacketPrinter 
     if (filter && !filter(view)) return "";
     if (o.format === "json") return packetJson(view);
     if (o.format === "fields") return fieldsLine(o.fields, view);
-    let s = o.detail ? detailText(view) : ts + termSafe(ctx.info);
+    let s = o.detail ? detailText(view) : ts + safe(ctx.info);
     if (dumping) {
       const dump = packetDump(o, b.data, start, end, linkHeaderLength(roots, start, end));
       // After a -V tree (which ends with a blank line), the dump and another blank line, as tshark -V -x.
@@ -139,8 +150,15 @@ export function createPrinter(o: PrintOptions, info: SourceInfo): PacketPrinter 
     }
     return o.detail ? s : s + "\n";
   }, dis.ctx);
-  if (!filter) return printer;
-  return Object.assign(printer, { matches: (b: PacketBatch, i: number, frame: number) => filter(viewOf(b, i, frame)) });
+  const extra: { matches?: PacketPrinter["matches"]; bytes?: PacketPrinter["bytes"] } = {};
+  if (filter) extra.matches = (b, i, frame) => filter(viewOf(b, i, frame));
+  if (o.format === "json" && !dumping) {
+    extra.bytes = (b, i, frame) => {
+      const view = viewOf(b, i, frame);
+      return filter && !filter(view) ? null : packetJsonBytes(view);
+    };
+  }
+  return Object.assign(printer, extra);
 }
 
 function withCtx(f: (b: PacketBatch, i: number, frame: number) => string, ctx: Ctx): PacketPrinter {

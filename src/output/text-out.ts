@@ -2,14 +2,24 @@
  * Buffered text output to a file descriptor (stdout by default): lines are gathered and written in large
  * chunks, at the end of each live batch, or per line with -l. A closed pipe (EPIPE) is reported to the
  * owner once, so `tsniff | head` ends cleanly with the capture summary.
+ *
+ * It is also the last guard before the terminal: each chunk is searched once for characters termSafe escapes
+ * (control characters, escape sequences) and escaped from the first one on, so the printer need not escape line
+ * by line (escaping twice changes nothing: termSafe's output has nothing left to escape).
  */
 import { writeAllSync } from "../capture/fd-write.js";
+import { termSafe } from "./escape.js";
+
+/** Anything termSafe would change: one compiled search over a whole chunk instead of a test per line. */
+const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
 
 export class TextOut {
   private parts: string[] = [];
   private size = 0;
   /** reused output bytes: encoding into it avoids allocating a Buffer per flush */
   private bytes = Buffer.allocUnsafeSlow(1 << 18);
+  /** bytes of `bytes` already filled (lines given as bytes, or text encoded before them) */
+  private used = 0;
   /** set when the reader went away (EPIPE); later writes are dropped */
   broken = false;
 
@@ -25,17 +35,49 @@ export class TextOut {
     if (this.broken) return;
     this.parts.push(s);
     this.size += s.length;
-    if (this.lineBuffered || this.size >= this.limit) this.flush();
+    if (this.lineBuffered || this.size + this.used >= this.limit) this.flush();
   }
 
-  flush(): void {
-    if (this.broken || this.size === 0) return;
-    const text = this.parts.length === 1 ? this.parts[0] : this.parts.join("");
+  /**
+   * Appends bytes that are already UTF-8 and terminal-safe (the -T json writer spells them so); they are
+   * copied, so the caller may reuse its buffer.
+   */
+  writeBytes(b: Uint8Array): void {
+    if (this.broken) return;
+    this.encodeText();
+    if (this.used + b.length > this.bytes.length) {
+      this.flush();
+      if (this.broken) return;
+      if (b.length > this.bytes.length) this.bytes = Buffer.allocUnsafeSlow(b.length);
+    }
+    this.bytes.set(b, this.used);
+    this.used += b.length;
+    if (this.lineBuffered || this.used >= this.limit) this.flush();
+  }
+
+  /** Moves the gathered text into the byte buffer, escaped and encoded. */
+  private encodeText(): void {
+    if (this.size === 0) return;
+    let text = this.parts.length === 1 ? this.parts[0] : this.parts.join("");
+    const bad = text.search(UNSAFE);
+    if (bad >= 0) text = text.slice(0, bad) + termSafe(text.slice(bad));
     this.parts.length = 0;
     this.size = 0;
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    if (text.length * 3 > this.bytes.length) this.bytes = Buffer.allocUnsafeSlow(text.length * 3);
-    const n = this.bytes.write(text, 0, "utf8");
+    if (this.used + text.length * 3 > this.bytes.length) {
+      const nb = Buffer.allocUnsafeSlow(this.used + text.length * 3);
+      this.bytes.copy(nb, 0, 0, this.used);
+      this.bytes = nb;
+    }
+    this.used += this.bytes.write(text, this.used, "utf8");
+  }
+
+  flush(): void {
+    if (this.broken) return;
+    this.encodeText();
+    if (this.used === 0) return;
+    const n = this.used;
+    this.used = 0;
     try {
       writeAllSync(this.fd, this.bytes, 0, n);
     } catch (e) {

@@ -8,6 +8,9 @@ function pad(n: number, w: number): string {
   return String(n).padStart(w, "0");
 }
 
+/** "000".."999": fractions are built from these instead of padding a new number string per packet. */
+const D3: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
+
 export class TimeFormatter {
   private lastSec = -1;
   private lastClock = "";
@@ -24,14 +27,17 @@ export class TimeFormatter {
   ) {}
 
   private frac(nsec: number): string {
-    return this.nano ? pad(nsec, 9) : pad(Math.floor(nsec / 1000), 6);
+    if (nsec < 0 || nsec >= 1e9 || nsec !== Math.floor(nsec)) return this.nano ? pad(nsec, 9) : pad(Math.floor(nsec / 1000), 6);
+    const us = (nsec / 1000) | 0;
+    const hi = (us / 1000) | 0;
+    return this.nano ? D3[hi] + D3[us - hi * 1000] + D3[nsec - us * 1000] : D3[hi] + D3[us - hi * 1000];
   }
 
   private calendar(sec: number): void {
     if (sec === this.lastSec) return;
     const d = new Date(sec * 1000);
     this.lastSec = sec;
-    this.lastClock = `${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}`;
+    this.lastClock = `${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}.`;
     this.lastDate = `${d.getFullYear()}-${pad(d.getMonth() + 1, 2)}-${pad(d.getDate(), 2)}`;
   }
 
@@ -76,10 +82,10 @@ export class TimeFormatter {
       }
       case "date":
         this.calendar(sec);
-        return `${this.lastDate} ${this.lastClock}.${this.frac(nsec)} `;
+        return `${this.lastDate} ${this.lastClock}${this.frac(nsec)} `;
       default:
         this.calendar(sec);
-        return `${this.lastClock}.${this.frac(nsec)} `;
+        return this.lastClock + this.frac(nsec) + " ";
     }
   }
 }
