@@ -7,6 +7,9 @@
  * and reading never allocates, except bytes()/text() which return views or strings on request.
  * Offsets are absolute positions in `data`, so the tree can record where each field is.
  */
+/** Node's Latin-1 decoder over a range of any Uint8Array: one call instead of a string per byte. */
+const latin1Slice = Buffer.prototype.latin1Slice as unknown as (this: Uint8Array, from: number, to: number) => string;
+
 export class Reader {
   data: Uint8Array = new Uint8Array(0);
   /** where this layer starts (absolute) */
@@ -162,10 +165,16 @@ export class Reader {
 
   /** The next n bytes as Latin-1 text (raw: printers escape control characters). */
   text(n: number): string {
+    const p = this.pos;
     const b = this.bytes(n);
-    let s = "";
-    for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
-    return s;
+    return b.length ? latin1Slice.call(this.data, p, p + b.length) : "";
+  }
+
+  /** Captured bytes [abs, abs + n) as Latin-1 text without moving (clipped to what was captured). */
+  latin1At(abs: number, n: number): string {
+    const from = abs < this.start ? this.start : abs;
+    const to = abs + n > this.cap ? this.cap : abs + n;
+    return to > from ? latin1Slice.call(this.data, from, to) : "";
   }
 
   /**

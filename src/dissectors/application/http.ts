@@ -90,18 +90,17 @@ function isPrint(c: number): boolean {
 /** Position after a token and the white space following it, or 0 (tcpdump's fetch_token). */
 let token = "";
 function fetchToken(r: Reader, p0: number, idx: number, len: number): number {
-  let tok = "";
+  const from = idx;
   for (; idx < len; idx++) {
     const p = p0 + idx;
     if (p >= r.cap) return 0;
     const c = r.byteAt(p);
     if (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a) break;
     if (!isPrint(c)) return 0;
-    if (tok.length + 2 > MAX_TOKEN + 1) return 0;
-    tok += String.fromCharCode(c);
+    if (idx - from + 2 > MAX_TOKEN + 1) return 0;
   }
-  if (tok.length === 0) return 0;
-  token = tok;
+  if (idx === from) return 0;
+  token = r.latin1At(p0 + from, idx - from);
   for (; idx < len; idx++) {
     const p = p0 + idx;
     if (p >= r.cap) break;
@@ -150,9 +149,7 @@ function txtLine(r: Reader, p0: number, idx: number, len: number): number {
 }
 
 function text(r: Reader, p: number, n: number): string {
-  let s = "";
-  for (let i = 0; i < n; i++) s += String.fromCharCode(r.byteAt(p + i));
-  return s;
+  return r.latin1At(p, n);
 }
 
 /** tcpdump's txtproto_print for "HTTP" (appends to ctx.info). */

@@ -115,6 +115,9 @@ function wiresharkFlagStr(f: number): string {
 interface SeqBase {
   seq: number;
   ack: number;
+  /** the line's address text for each direction ("a.1 > b.2: "), made once per connection: [key order, reversed] */
+  addr0: string;
+  addr1: string;
 }
 
 type ConnTable = Map<number, Map<number, SeqBase>>;
@@ -141,7 +144,7 @@ function findConn(ctx: Ctx, rev: boolean, sport: number, dport: number): SeqBase
   return v4Table(ctx).get(a)?.get(b);
 }
 function addConn(ctx: Ctx, rev: boolean, sport: number, dport: number): SeqBase {
-  const base: SeqBase = { seq: 0, ack: 0 };
+  const base: SeqBase = { seq: 0, ack: 0, addr0: "", addr1: "" };
   if (ctx.src4 < 0) ctx.state.set(textKey(ctx, rev, sport, dport), base);
   else {
     const [a, b] = keys(ctx, rev, sport, dport);
@@ -159,19 +162,23 @@ function isRev(ctx: Ctx, sport: number, dport: number): boolean {
   return sport > dport || (sport === dport && ctx.src > ctx.dst);
 }
 
+/** Set by optionsText when the options ran off the captured bytes (its text then ends with "[|tcp]"). */
+let optionsCut = false;
+
 function optionsText(r: Reader, p: number, end: number, rev: boolean, base: SeqBase | null): string {
   // Builds tcpdump's ", options [...]" content; stops at a bad option like tcpdump ("[bad opt]").
   const d = r.data;
+  optionsCut = false;
   let s = "";
   let first = true;
   while (p < end) {
-    if (p >= r.cap) return s + "[|tcp]";
+    if (p >= r.cap) return cut(s);
     const opt = d[p];
     let len = 1;
     if (!first) s += ",";
     first = false;
     if (opt > 1) {
-      if (p + 1 >= r.cap) return s + "[|tcp]";
+      if (p + 1 >= r.cap) return cut(s);
       len = d[p + 1];
       if (len < 2 || len > end - p) return s + (OPT_NAMES[opt] ?? `unknown-${opt}`) + "[bad opt]";
     }
@@ -179,7 +186,7 @@ function optionsText(r: Reader, p: number, end: number, rev: boolean, base: SeqB
     s += name;
     const v = p + 2;
     const dl = len - 2;
-    if (p + len > r.cap) return s + "[|tcp]";
+    if (p + len > r.cap) return cut(s);
     let expect = -1;
     switch (opt) {
       case 0:
@@ -243,6 +250,16 @@ function optionsText(r: Reader, p: number, end: number, rev: boolean, base: SeqB
   return s;
 }
 
+function cut(s: string): string {
+  optionsCut = true;
+  return s + "[|tcp]";
+}
+
+/** "src.sport > dst.dport: " for the line ("" when a lower layer printed the addresses). */
+function addrText(ctx: Ctx, sport: number, dport: number): string {
+  return ctx.net ? `${ctx.src}.${sport} > ${ctx.dst}.${dport}: ` : `${sport} > ${dport}: `;
+}
+
 export const TCP: Protocol = {
   id: "tcp",
   name: "TCP",
@@ -254,12 +271,12 @@ export const TCP: Protocol = {
     const dport = r.u16();
     ctx.srcPort = sport;
     ctx.dstPort = dport;
-    const addr = ctx.addrPrinted ? "" : ctx.net ? `${ctx.src}.${sport} > ${ctx.dst}.${dport}: ` : `${sport} > ${dport}: `;
     if (r.truncated) {
       if (!ctx.addrPrinted && ctx.net) ctx.info += `${ctx.src} > ${ctx.dst}:`;
       return;
     }
-    ctx.info += addr;
+    // The address text comes first on the line; for a known connection it is made once (see SeqBase).
+    const showAddr = !ctx.addrPrinted;
     ctx.addrPrinted = true;
     let seq = r.u32();
     let ack = r.u32();
@@ -276,12 +293,15 @@ export const TCP: Protocol = {
       t.add(F.port, sport, start, 2);
       t.add(F.port, dport, start + 2, 2);
     }
-    if (hlen < 20) {
-      ctx.info += ` tcp ${Math.max(0, length - hlen)} [bad hdr length ${hlen} - too short, < 20]`;
-      ctx.markMalformed(`TCP header length ${hlen} below 20`);
-      return;
+    if (hlen < 20 || ctx.opts.quiet || r.truncated) {
+      if (showAddr) ctx.info += addrText(ctx, sport, dport);
+      if (hlen < 20) {
+        ctx.info += ` tcp ${Math.max(0, length - hlen)} [bad hdr length ${hlen} - too short, < 20]`;
+        ctx.markMalformed(`TCP header length ${hlen} below 20`);
+        return;
+      }
+      if (r.truncated) return;
     }
-    if (r.truncated) return;
     if (ctx.opts.quiet) {
       ctx.info += `tcp ${length - hlen}`;
       if (hlen > length) {
@@ -292,7 +312,6 @@ export const TCP: Protocol = {
       r.pos = r.cap;
       return;
     }
-    ctx.info += FLAG_TEXT[flags];
     const rawSeq = seq,
       rawAck = ack;
     let base: SeqBase | null = null;
@@ -318,6 +337,13 @@ export const TCP: Protocol = {
       }
       base = b;
     }
+    if (showAddr) {
+      if (base) {
+        if (rev) ctx.info += base.addr1 || (base.addr1 = addrText(ctx, sport, dport));
+        else ctx.info += base.addr0 || (base.addr0 = addrText(ctx, sport, dport));
+      } else ctx.info += addrText(ctx, sport, dport);
+    }
+    ctx.info += FLAG_TEXT[flags];
     if (t.on) {
       t.add(F.hdr_len, hlen, start + 12, 1);
       t.add(F.seq, seq, start + 4, 4);
@@ -358,7 +384,7 @@ export const TCP: Protocol = {
       const optEnd = start + hlen;
       const txt = optionsText(r, start + 20, optEnd, rev, base);
       ctx.info += `, options [${txt}]`;
-      if (txt.endsWith("[|tcp]")) {
+      if (optionsCut) {
         ctx.truncated = true;
         r.pos = r.cap;
         return;
