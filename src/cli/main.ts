@@ -264,10 +264,20 @@ async function run(o: CliOptions): Promise<number> {
     const text = out;
     // Several interfaces: each line names its interface after the time, as tcpdump -i any does.
     const named = namedLines(o, source);
-    consumers.push((b, i, frame) => {
-      text.write(named ? named(b.iface[i], printer(b, i, frame)) : printer(b, i, frame));
-      if (text.broken) return false;
-    });
+    const bytes = named ? undefined : printer.bytes;
+    consumers.push(
+      bytes
+        ? (b, i, frame) => {
+            // -T json: the line is written as bytes, never built as a string.
+            const line = bytes(b, i, frame);
+            if (line) text.writeBytes(line);
+            if (text.broken) return false;
+          }
+        : (b, i, frame) => {
+            text.write(named ? named(b.iface[i], printer(b, i, frame)) : printer(b, i, frame));
+            if (text.broken) return false;
+          },
+    );
   }
 
   // Plugins decide after -Y which packets reach the printer and -w; those they answer asynchronously come later.

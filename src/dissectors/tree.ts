@@ -18,6 +18,25 @@ export interface TreeNode {
   children?: TreeNode[];
 }
 
+/**
+ * Every tree node is made here, with all its properties in one order: the outputs walk thousands of nodes per
+ * second, and nodes of one shape keep those property reads monomorphic (several shapes made them megamorphic,
+ * the slowest kind of property read, and the JSON writer spent most of its time there).
+ */
+export function treeNode(
+  name: string,
+  label: string,
+  value: FieldValue,
+  display: string,
+  offset: number,
+  length: number,
+  kind: TreeNode["kind"],
+  field: FieldDef | undefined,
+  children: TreeNode[] | undefined,
+): TreeNode {
+  return { name, label, value, display, offset, length, kind, field, children };
+}
+
 export const NULL_TREE: TreeSink = {
   on: false,
   add() {},
@@ -68,14 +87,14 @@ export class TreeBuilder implements TreeSink {
   openProto(id: string, title: string, offset: number): TreeNode {
     this.stack.length = 0;
     this.cur = this.roots;
-    const n: TreeNode = { name: id, label: title, value: null, display: "", offset, length: 0, kind: "proto", children: [] };
+    const n = treeNode(id, title, null, "", offset, 0, "proto", undefined, []);
     this.roots.push(n);
     this.cur = n.children!;
     return n;
   }
 
   add(f: FieldDef, value: FieldValue, offset: number, length: number, display?: string): void {
-    const n: TreeNode = { name: f.name, label: f.label, value, display: display ?? formatValue(f, value), offset, length, kind: "field", field: f };
+    const n = treeNode(f.name, f.label, value, display ?? formatValue(f, value), offset, length, "field", f, undefined);
     this.cur.push(n);
     this.last = n;
   }
@@ -87,10 +106,10 @@ export class TreeBuilder implements TreeSink {
     this.cur = n.children;
   }
   note(text: string, offset: number, length: number): void {
-    this.cur.push({ name: "", label: text, value: null, display: "", offset, length, kind: "note" });
+    this.cur.push(treeNode("", text, null, "", offset, length, "note", undefined, undefined));
   }
   pushNote(text: string, offset: number, length: number): void {
-    const n: TreeNode = { name: "", label: text, value: null, display: "", offset, length, kind: "note", children: [] };
+    const n = treeNode("", text, null, "", offset, length, "note", undefined, []);
     this.cur.push(n);
     this.stack.push(this.cur);
     this.cur = n.children!;

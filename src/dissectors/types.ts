@@ -10,6 +10,8 @@ export type FieldValue = number | string | boolean | null;
 export interface FieldDef {
   /** filter name, e.g. "ip.src" */
   name: string;
+  /** a small number unique to this declaration (0, 1, 2, ...): outputs index per-field tables by it */
+  id: number;
   /** human label, e.g. "Source Address" */
   label: string;
   type: FieldType;
@@ -19,6 +21,8 @@ export interface FieldDef {
   values?: Readonly<Record<number, string>>;
 }
 
+let fieldCount = 0;
+
 /** Declares a protocol's fields: `const F = fields("udp", { srcport: ["Source Port", "uint"], ... })`. */
 export function fields<K extends string>(
   proto: string,
@@ -27,7 +31,7 @@ export function fields<K extends string>(
   const out = {} as Record<K, FieldDef>;
   for (const k of Object.keys(defs) as K[]) {
     const [label, type, opts] = defs[k];
-    out[k] = { name: opts?.name ?? `${proto}.${k}`, label, type, base: opts?.base, values: opts?.values };
+    out[k] = { name: opts?.name ?? `${proto}.${k}`, id: fieldCount++, label, type, base: opts?.base, values: opts?.values };
   }
   return out;
 }

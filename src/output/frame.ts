@@ -9,7 +9,7 @@
 import { getProtocol, registerProtocol } from "../dissectors/registry.js";
 import { DATA } from "../dissectors/data.js";
 import { fields, type Ctx, type Protocol } from "../dissectors/types.js";
-import type { TreeNode } from "../dissectors/tree.js";
+import { treeNode, type TreeNode } from "../dissectors/tree.js";
 
 export const FRAME_FIELDS = fields("frame", {
   time_epoch: ["Epoch Time", "time"],
@@ -103,16 +103,8 @@ export class FrameBuilder {
     this.prevNsec = nsec;
     const rel = timeText(sec - this.firstSec, nsec - this.firstNsec);
     const protos = protocolsText(ctx.layers, roots);
-    const field = (f: (typeof F)[keyof typeof F], value: number | string, display: string, length = 0): TreeNode => ({
-      name: f.name,
-      label: f.label,
-      value,
-      display,
-      offset,
-      length,
-      kind: "field",
-      field: f,
-    });
+    const field = (f: (typeof F)[keyof typeof F], value: number | string, display: string, length = 0): TreeNode =>
+      treeNode(f.name, f.label, value, display, offset, length, "field", f, undefined);
     const bits = (n: number) => `${n} byte${n === 1 ? "" : "s"} (${n * 8} bits)`;
     const children: TreeNode[] = [];
     if (iface) children.push(field(F.interface_id, iface, String(iface)));
@@ -125,15 +117,7 @@ export class FrameBuilder {
       field(F.cap_len, ctx.caplen, bits(ctx.caplen)),
       field(F.protocols, protos, protos),
     );
-    return {
-      name: "frame",
-      label: `Frame ${ctx.frame}: ${ctx.wirelen} bytes on wire (${ctx.wirelen * 8} bits), ${ctx.caplen} bytes captured (${ctx.caplen * 8} bits)`,
-      value: null,
-      display: "",
-      offset,
-      length: ctx.caplen,
-      kind: "proto",
-      children,
-    };
+    const label = `Frame ${ctx.frame}: ${ctx.wirelen} bytes on wire (${ctx.wirelen * 8} bits), ${ctx.caplen} bytes captured (${ctx.caplen * 8} bits)`;
+    return treeNode("frame", label, null, "", offset, ctx.caplen, "proto", undefined, children);
   }
 }

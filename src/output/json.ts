@@ -8,6 +8,7 @@
 import type { TreeNode } from "../dissectors/tree.js";
 import { jsonValue, type JsonValue } from "./values.js";
 import type { PacketView } from "./view.js";
+import { packetJsonText } from "./json-bytes.js";
 
 type Obj = Record<string, unknown>;
 
@@ -32,11 +33,6 @@ function fieldsInto(o: Obj, nodes: readonly TreeNode[], v: PacketView): void {
   }
 }
 
-/** C1 controls and line/paragraph separators pass through JSON.stringify raw: escape them as well. */
-function jsonSafe(s: string): string {
-  return /[\u007f-\u009f\u2028\u2029]/.test(s) ? s.replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")) : s;
-}
-
 /** The packet as a plain object (the document -T json prints). */
 export function packetObject(v: PacketView): Obj {
   const doc: Obj = {};
@@ -57,7 +53,9 @@ export function packetObject(v: PacketView): Obj {
   return doc;
 }
 
-/** One NDJSON line. */
+/** One NDJSON line (written as bytes by json-bytes.ts; the same text as JSON.stringify(packetObject(v)), escaped). */
 export function packetJson(v: PacketView): string {
-  return jsonSafe(JSON.stringify(packetObject(v))) + "\n";
+  return packetJsonText(v);
 }
+
+export { packetJsonBytes } from "./json-bytes.js";

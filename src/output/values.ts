@@ -18,13 +18,35 @@ export function nodeBytes(n: TreeNode, data: Uint8Array, end: number): Uint8Arra
   return b > a ? data.subarray(a, b) : data.subarray(0, 0);
 }
 
+/** ASCII hex digits of each byte value, and a scratch buffer the text is spelled into (payloads run to kilobytes). */
+const DIGITS = new Uint8Array(512);
+for (let i = 0; i < 256; i++) {
+  DIGITS[2 * i] = HEX.charCodeAt(i >> 4);
+  DIGITS[2 * i + 1] = HEX.charCodeAt(i & 15);
+}
+let scratch = Buffer.allocUnsafeSlow(1 << 16);
+
+/** Hex text of bytes: "aabbcc", or with a one-character separator "aa:bb:cc". */
 export function hexOf(b: Uint8Array, sep = ""): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) {
-    if (sep && i) s += sep;
-    s += HEX[b[i] >> 4] + HEX[b[i] & 15];
+  const n = b.length;
+  if (n === 0) return "";
+  if (sep.length > 1) {
+    let s = "";
+    for (let i = 0; i < n; i++) s += (i ? sep : "") + HEX[b[i] >> 4] + HEX[b[i] & 15];
+    return s;
   }
-  return s;
+  const step = sep ? 3 : 2;
+  const need = n * step;
+  if (need > scratch.length) scratch = Buffer.allocUnsafeSlow(need * 2);
+  const out = scratch;
+  const sc = sep ? sep.charCodeAt(0) : 0;
+  for (let i = 0, q = 0; i < n; i++, q += step) {
+    const d = b[i] << 1;
+    out[q] = DIGITS[d];
+    out[q + 1] = DIGITS[d + 1];
+    if (step === 3) out[q + 2] = sc;
+  }
+  return out.toString("latin1", 0, sep ? need - 1 : need);
 }
 
 /** 0x and two digits per byte of the field (at least two; more if the value needs them). */
