@@ -27,12 +27,15 @@ const tmux = (...a) => spawnSync("tmux", ["-L", S, ...a], { encoding: "utf8" }).
 const screen = () => tmux("capture-pane", "-p", "-t", S);
 const now = () => performance.now();
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+/** Polls the screen every 5 ms (polling without a pause would take a core from the program measured). */
 function waitFor(pred, ms = 30_000) {
   const end = now() + ms;
   for (;;) {
     const s = screen();
     if (pred(s)) return s;
     if (now() > end) throw new Error(`timed out; screen:\n${s}`);
+    Atomics.wait(pause, 0, 0, 5);
   }
 }
 
@@ -54,6 +57,17 @@ function nodePid() {
   const kids = spawnSync("pgrep", ["-P", pane], { encoding: "utf8" }).stdout.trim().split("\n");
   return kids.find(isNode);
 }
+
+// How busy the machine is: the wall time of an empty node process, now (about 0.1 s on an idle machine here).
+const nodeStart = (() => {
+  const t = [];
+  for (let i = 0; i < 3; i++) {
+    const s = now();
+    spawnSync(process.execPath, ["-e", "0"]);
+    t.push(now() - s);
+  }
+  return Math.min(...t);
+})();
 
 const TRACE = `/tmp/tsniff-bench-tui-${process.pid}.trace`;
 const cmd = `TSNIFF_TUI_TRACE=${TRACE} ${process.execPath} ${path.join(ROOT, "bin", "tsniff")} --tui -r '${FILE}'`;
@@ -89,11 +103,15 @@ try {
   const pct = (p) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))].toFixed(1);
   const mb = (k) => (k / 1024).toFixed(0);
   console.log(`tsniff --tui -r ${FILE} (${total} packets, ${(fs.statSync(FILE).size / 1e6).toFixed(0)} MB), tmux 160x45, node ${process.version}`);
+  console.log(`  machine:           \`node -e 0\` takes ${nodeStart.toFixed(0)} ms now, load average ${fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
   console.log(`  first screen:      ${firstScreen.toFixed(0)} ms (from spawn, node start and module load included)`);
   console.log(`  indexed:           ${indexed.toFixed(0)} ms`);
   console.log(`  key latency (${lat.length} keys: j k PgUp PgDn g G): median ${pct(50)} ms, p95 ${pct(95)} ms, max ${pct(100)} ms`);
-  const firstLine = /first rows .*/.exec(fs.readFileSync(TRACE, "utf8"));
-  if (firstLine) console.log(`  in the program:    ${firstLine[0]}`);
+  const traced = fs.readFileSync(TRACE, "utf8");
+  for (const re of [/first screen \(plain ANSI\).*/, /TUI modules loaded.*/, /first rows .*/]) {
+    const line = re.exec(traced);
+    if (line) console.log(`  in the program:    ${line[0]}`);
+  }
   // In the program: from reading a key to the frame written (TSNIFF_TUI_TRACE), without tmux's round trip.
   const inner = fs
     .readFileSync(TRACE, "utf8")

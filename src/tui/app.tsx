@@ -6,44 +6,12 @@
 import React, { useEffect, useState } from "react";
 import { Box, Text, useInput, useStdout } from "ink";
 import type { Model } from "./model.js";
+export { layout, statusText } from "./text.js";
 import { parseMouse, WHEEL_LINES } from "./mouse.js";
+import { fmtCount, layout, statusText } from "./text.js";
 import { convCells } from "./stats.js";
 import { streamTitle } from "./stream.js";
 import { DetailPane, HELP_LINE, HelpOverlay, HexPane, PacketList, STATS_HELP_LINE, StatsView, STREAM_HELP_LINE, StreamView } from "./views.js";
-
-/** Pane heights for a terminal of `rows` lines (one line is left free so Ink never scrolls the screen). */
-export function layout(rows: number): { list: number; detail: number; hex: number } {
-  const avail = Math.max(6, rows - 1 - 5); // status, prompt/help line, list header, two separators
-  const list = Math.max(2, Math.floor(avail * 0.45));
-  const hex = Math.max(1, Math.floor(avail * 0.22));
-  const detail = Math.max(1, avail - list - hex);
-  return { list, detail, hex };
-}
-
-function fmtCount(n: number): string {
-  return n.toLocaleString("en-US");
-}
-
-export function statusText(m: Model): string {
-  const s = m.status;
-  const parts: string[] = [];
-  parts.push(s.mode === "live" ? `live ${s.name}` : s.name);
-  if (s.captureFilter) parts.push(`capture: ${s.captureFilter}`);
-  if (m.filterText) parts.push(`filter: ${m.filterText}`);
-  parts.push(`shown ${fmtCount(m.shownCount())} / ${fmtCount(m.rows.count())}`);
-  if (s.mode === "file" && !s.done) parts.push(`indexing ${Math.floor(s.progress * 100)}%`);
-  if (m.filterProgress >= 0) parts.push(`filtering ${Math.floor(m.filterProgress * 100)}% (Esc stops)`);
-  if (m.scanProgress >= 0) parts.push(`${m.scanLabel()} ${Math.floor(m.scanProgress * 100)}% (Esc stops)`);
-  if (s.mode === "live") {
-    parts.push(`${fmtCount(Math.round(s.rate))} pkt/s`);
-    parts.push(`dropped ${fmtCount(s.dropped)}${s.ifDropped ? ` (+${fmtCount(s.ifDropped)} by interface)` : ""}`);
-    if (m.pausedAt >= 0) parts.push("PAUSED");
-    else if (m.follow) parts.push("following");
-    if (!s.saved) parts.push("unsaved");
-  }
-  if (s.error) parts.push(`error: ${s.error}`);
-  return parts.join(" | ");
-}
 
 function promptLine(m: Model): React.ReactElement {
   const p = m.prompt;

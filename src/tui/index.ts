@@ -5,14 +5,25 @@
  * React's production build is several times faster than its development build, and which one loads is
  * decided by NODE_ENV when React is first imported: so it is set here, before ./run.js (and with it React
  * and Ink) is imported. A NODE_ENV the user set is kept.
+ *
+ * `npm run build` also bundles this module (through ./launch.ts, bin/tsniff's short way in) with Ink, React and
+ * the library into dist/tuib/ (scripts/bundle-tui.mjs): there the dynamic imports below load chunks of that
+ * bundle instead of ~150 modules one by one.
  */
 import type { CliOptions } from "../cli/args.js";
 
 export async function runTui(o: CliOptions): Promise<number> {
-  process.env.NODE_ENV ??= "production";
+  const env = process.env; // (not process.env.NODE_ENV literally: the bundle has production React built in)
+  env.NODE_ENV ??= "production";
   // Ink renders only a final frame when it believes it runs in CI (env CI set). A user who asks for the TUI
   // on a terminal wants it interactive, wherever they are: drop CI for this process before Ink loads.
   if (process.stdout.isTTY) delete process.env.CI;
+  // A file's first rows go on screen with plain ANSI while Ink and React load (./first-screen.ts).
+  let predrawn = false;
+  if (o.readFile && o.readFile !== "-" && !o.filter.trim() && process.stdout.isTTY && process.stdin.isTTY && !process.env.TSNIFF_TUI_NO_FIRST_SCREEN) {
+    const { drawFirstScreen } = await import("./first-screen.js");
+    predrawn = await drawFirstScreen(o.readFile);
+  }
   const { runTuiMain } = await import("./run.js");
-  return runTuiMain(o);
+  return runTuiMain(o, predrawn);
 }

@@ -20,15 +20,8 @@ import { endpointsOf, hexLineText, StreamData, StreamReader, StreamScan, streamK
 export const RENDER_MS = 100;
 const LRU_MAX = 4096;
 
-export interface Row {
-  no: number;
-  time: string;
-  src: string;
-  dst: string;
-  proto: string;
-  len: number;
-  info: string;
-}
+export type { Row } from "./text.js";
+import type { Row } from "./text.js";
 
 /** One visible line of the detail tree. */
 export interface TreeLine {

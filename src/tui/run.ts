@@ -26,6 +26,9 @@ import { indexFile, PacketFile, PacketIndex } from "./packet-index.js";
 
 /** when this module (and React and Ink with it) had loaded */
 const loadedAt = performance.now();
+const loadedCpu = ((u) => u.user + u.system)(process.cpuUsage());
+/** the process's start, in performance.timeOrigin's clock (ms since the epoch) */
+const processStart = () => performance.timeOrigin + performance.now() - process.uptime() * 1000;
 
 function tuiError(message: string): Error {
   return Object.assign(new Error(message), { code: "ETUI" });
@@ -60,11 +63,12 @@ function saveShown(m: Model, rows: CaptureRows, file: string, linktype: number, 
 }
 
 /** Runs the UI until the user quits; resolves with the exit code. */
-async function show(m: Model): Promise<void> {
+async function show(m: Model, predrawn = false): Promise<void> {
   const out = process.stdout;
   if (!process.stdin.isTTY || !out.isTTY) throw tuiError("--tui needs a terminal (stdin and stdout)");
   // The alternate screen (the shell's screen comes back on exit) and mouse reports (wheel, clicks).
-  out.write("\x1b[?1049h\x1b[H\x1b[2J" + MOUSE_ON);
+  // (A first screen drawn while Ink loaded is left for Ink's first frame to draw over: no blank screen between.)
+  out.write((predrawn ? "\x1b[H" : "\x1b[?1049h\x1b[H\x1b[2J") + MOUSE_ON);
   // However the process ends (a crash, a signal), the terminal gets its mouse, cursor and screen back.
   let restored = false;
   const restore = () => {
@@ -91,6 +95,9 @@ async function show(m: Model): Promise<void> {
   // TSNIFF_TUI_TRACE=FILE: one line per frame drawn, with the time since the last key (bench/tui.mjs reads it).
   let firstRows = false;
   const trace = process.env.TSNIFF_TUI_TRACE ? fs.openSync(process.env.TSNIFF_TUI_TRACE, "w") : -1;
+  const firstScreen = (globalThis as { tsniffFirstScreen?: string }).tsniffFirstScreen;
+  if (trace >= 0 && firstScreen) fs.writeSync(trace, `first screen (plain ANSI) ${firstScreen}\n`);
+  if (trace >= 0) fs.writeSync(trace, `TUI modules loaded ${(loadedAt + performance.timeOrigin - processStart()).toFixed(0)} ms after the process started (CPU ${(loadedCpu / 1000).toFixed(0)} ms)\n`);
   const onRender = trace < 0 ? undefined : ({ renderTime }: { renderTime: number }) => {
     const since = m.lastKeyAt ? performance.now() - m.lastKeyAt : -1;
     m.lastKeyAt = 0;
@@ -113,7 +120,7 @@ async function show(m: Model): Promise<void> {
   }
 }
 
-async function runFile(o: CliOptions): Promise<number> {
+async function runFile(o: CliOptions, predrawn: boolean): Promise<number> {
   const file = o.readFile!;
   if (file === "-") throw tuiError("--tui reads a file, not standard input (packets are read back by offset)");
   const src = await FileSource.open(file);
@@ -144,7 +151,7 @@ async function runFile(o: CliOptions): Promise<number> {
     );
   m.moveTo(0, false);
   try {
-    await show(m);
+    await show(m, predrawn);
   } finally {
     src.stop();
     await indexing;
@@ -246,8 +253,9 @@ async function runLive(o: CliOptions): Promise<number> {
   return 0;
 }
 
-export async function runTuiMain(o: CliOptions): Promise<number> {
-  if (o.readFile) return runFile(o);
+/** `predrawn`: the first screen is on the terminal already (./first-screen.ts). */
+export async function runTuiMain(o: CliOptions, predrawn = false): Promise<number> {
+  if (o.readFile) return runFile(o, predrawn);
   if (o.interfaces.length > 1) throw tuiError("--tui captures on one interface");
   return runLive(o);
 }

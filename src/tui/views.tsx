@@ -5,61 +5,11 @@
  */
 import React from "react";
 import { Box, Text } from "ink";
-import type { Row, TreeLine } from "./model.js";
+import type { TreeLine } from "./model.js";
+import { columns, fit, fitRight, listHeader, rowText, type Row } from "./text.js";
 
-const PROTO_COLOURS: Record<string, string> = {
-  TCP: "cyan",
-  UDP: "blue",
-  DNS: "blueBright",
-  MDNS: "blueBright",
-  LLMNR: "blueBright",
-  HTTP: "green",
-  TLS: "magenta",
-  SSH: "magentaBright",
-  QUIC: "magenta",
-  ARP: "yellow",
-  ICMP: "redBright",
-  ICMPv6: "redBright",
-  IGMP: "yellowBright",
-  DHCP: "greenBright",
-  DHCPv6: "greenBright",
-  NTP: "cyanBright",
-};
-
-export function protoColour(proto: string): string {
-  return PROTO_COLOURS[proto] ?? "white";
-}
-
-function fit(s: string, w: number): string {
-  if (w <= 0) return "";
-  if (s.length > w) return w > 1 ? s.slice(0, w - 1) + "…" : s.slice(0, w);
-  return s.padEnd(w, " ");
-}
-
-function fitRight(s: string, w: number): string {
-  return s.length >= w ? s.slice(0, w) : s.padStart(w, " ");
-}
-
-interface Columns {
-  no: number;
-  time: number;
-  src: number;
-  dst: number;
-  proto: number;
-  len: number;
-  info: number;
-}
-
-export function columns(width: number): Columns {
-  const addr = width >= 140 ? 24 : width >= 110 ? 18 : width >= 90 ? 15 : 12;
-  const c = { no: 8, time: 12, src: addr, dst: addr, proto: 8, len: 6, info: 0 };
-  c.info = Math.max(4, width - (c.no + c.time + c.src + c.dst + c.proto + c.len) - 6);
-  return c;
-}
-
-function rowText(r: Row, c: Columns): string {
-  return [fitRight(String(r.no), c.no), fit(r.time, c.time), fit(r.src, c.src), fit(r.dst, c.dst), fit(r.proto, c.proto), fitRight(String(r.len), c.len), fit(r.info, c.info)].join(" ");
-}
+import { protoColour as protoColourOf } from "./text.js";
+export { columns, fit, fitRight, protoColour } from "./text.js";
 
 export interface PacketListProps {
   /** rows shown */
@@ -76,14 +26,14 @@ export interface PacketListProps {
 /** The packet list: a header line and `height` rows from `top`; whatever `count` is, only these are rendered. */
 export function PacketList(p: PacketListProps): React.ReactElement {
   const c = columns(p.width);
-  const header = [fitRight("No.", c.no), fit("Time", c.time), fit("Source", c.src), fit("Destination", c.dst), fit("Protocol", c.proto), fitRight("Length", c.len), fit("Info", c.info)].join(" ");
+  const header = listHeader(c);
   const lines: React.ReactElement[] = [];
   const end = Math.min(p.count, p.top + p.height);
   for (let r = p.top; r < end; r++) {
     const row = p.rowAt(r);
     const sel = r === p.selected;
     lines.push(
-      <Text key={r} wrap="truncate" color={sel ? undefined : protoColour(row.proto)} inverse={sel} bold={sel && p.focused}>
+      <Text key={r} wrap="truncate" color={sel ? undefined : protoColourOf(row.proto)} inverse={sel} bold={sel && p.focused}>
         {rowText(row, c)}
       </Text>,
     );
