@@ -263,6 +263,24 @@ d("several interfaces, interfaces going down, comments (namespaces)", () => {
     expect(packetsIn(capinfos(f))).toBe(3);
   }, 30_000);
 
+  it("--stop-on-down with several -i: one interface going down ends the capture, naming it; the file keeps every packet before", async () => {
+    const f = path.join(dir, "stop.pcapng");
+    const { p, res } = await start(["-i", net.ifA, "-i", if2A, "--stop-on-down", "-w", f, "udp"], 2);
+    sendTraffic(net.b, net.ipA, [7728], { udpPerPort: 2 });
+    sendTraffic(net.b, ip2A, [7728], { udpPerPort: 3 });
+    await sleep(400);
+    ip("-n", net.a, "link", "set", if2A, "down");
+    const r = await Promise.race([res, sleep(5000).then(() => null)]);
+    ip("-n", net.a, "link", "set", if2A, "up");
+    if (!r) p.kill("SIGINT");
+    const done = r ?? (await res);
+    expect(done.code, done.stderr).toBe(1);
+    expect(done.stderr).toMatch(new RegExp(`^tsniff: ${if2A}: the interface went down during the capture; stopped`, "m"));
+    expect(done.stderr).not.toMatch(/waiting for it/);
+    expect(captured(done.stderr)).toBe(5);
+    expect(tally(fields(f, "frame.interface_name"))).toEqual({ [net.ifA]: 2, [if2A]: 3 });
+  }, 30_000);
+
   it("ctx.comment: pcapng -w writes the comment on its packet (tshark frame.comment); pcap -w says once that they need pcapng", async () => {
     const plugin = path.join(dir, "note.mjs");
     fs.writeFileSync(
