@@ -293,6 +293,7 @@ async function run(o: CliOptions): Promise<number> {
       err: stderr,
       count: o.count,
       comments,
+      noComments: o.ringSeconds || o.ringMB ? "ctx.comment: the flight recorder's files do not take plugin comments (ctx.trigger saves with a reason)" : undefined,
       trigger: writing?.trigger,
     });
     runner.attach(src);

@@ -20,8 +20,6 @@ export interface Writing {
   consumer: PacketConsumer;
   /** the flight recorder's manual trigger (SIGUSR1, a plugin's ctx.trigger); absent without a recorder */
   trigger?: (reason: string) => void;
-  /** true when packet comments reach the file (pcapng -w, not the flight recorder) */
-  comments: boolean;
   /** closes the files and reports what went wrong; returns the exit status (0 or 1) */
   finish(): number;
 }
@@ -87,7 +85,6 @@ export function startWriting(
   };
   return {
     consumer,
-    comments: pcapng,
     finish(): number {
       try {
         w.close();
@@ -147,7 +144,6 @@ function startRecorder(o: CliOptions, source: PacketSource, device: string | und
   return {
     consumer,
     trigger: (reason) => rec.trigger(reason),
-    comments: false,
     finish(): number {
       if (timer) clearInterval(timer);
       process.off("SIGUSR1", onUsr1);

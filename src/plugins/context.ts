@@ -93,6 +93,8 @@ export interface RunnerOptions {
   count?: number;
   /** where ctx.comment() records comments for the -w writer; absent when no file takes them */
   comments?: PacketComments;
+  /** what a plugin is told (once) when it comments and `comments` is absent */
+  noComments?: string;
   /** the flight recorder's trigger, when there is one */
   trigger?: (reason: string) => void;
 }
@@ -181,7 +183,7 @@ export class PluginRunner {
       },
       comment(pkt: Packet, text: string) {
         const store = runner.o.comments;
-        if (!store) return once("comment", "ctx.comment: packet comments are written only to a pcapng -w file, and none is being written");
+        if (!store) return once("comment", runner.o.noComments ?? "ctx.comment: packet comments are written only to a pcapng -w file, and none is being written");
         store.add(pkt.frame, String(text));
       },
       trigger(reason: string) {
