@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { execFileSync } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { canUseNetns, createNsPair, sendTraffic, type NsPair } from "../helpers/netns.js";
 import { collect, has, sh, sleep, tsniff, tsniffBg, waitForStderr } from "../helpers/run.js";
 
@@ -65,7 +65,11 @@ d("several interfaces, interfaces going down, comments (namespaces)", () => {
     addSecondPair();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-multi-"));
   });
+  // Every tsniff started here, killed at the end if a failed test left it running (it would wait for its
+  // deleted interfaces for ever).
+  const children: ChildProcess[] = [];
   afterAll(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
     net?.destroy(); // deleting the namespaces deletes both veth pairs
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -73,6 +77,7 @@ d("several interfaces, interfaces going down, comments (namespaces)", () => {
   /** Starts tsniff in namespace a and waits until every interface listens. */
   async function start(args: string[], listening = 1) {
     const p = tsniffBg(args, { ns: net.a });
+    children.push(p);
     const res = collect(p);
     let seen = "";
     await new Promise<void>((resolve, reject) => {
