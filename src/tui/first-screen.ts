@@ -12,6 +12,7 @@
  * filtered ones). Any failure just skips it: the Ink path reports errors as usual.
  */
 import fs from "node:fs";
+import os from "node:os";
 import { FileSource } from "../capture/file-source.js";
 import { lineSafe } from "../output/escape.js";
 import { CaptureRows, Model } from "./model.js";
@@ -103,15 +104,30 @@ export async function drawFirstScreen(file: string): Promise<boolean> {
     const lines = firstScreenLines(m, out.columns || 120, rows);
     if (!restoreInstalled) {
       restoreInstalled = true;
-      // should the process end before Ink takes over, the terminal gets its screen and line mode back
-      process.once("exit", () => {
+      // Should the process end before Ink takes over (an error, a signal), the terminal gets its screen and
+      // line mode back. run.ts's show() calls the release hook once it has its own handlers.
+      let released = false;
+      const restore = () => {
+        if (released) return;
         try {
           process.stdin.setRawMode?.(false);
           fs.writeSync(1, "\x1b[?25h\x1b[?1049l");
         } catch {
           /* the terminal is gone */
         }
-      });
+      };
+      const onSignal = (sig: NodeJS.Signals) => {
+        restore();
+        process.exit(128 + (os.constants.signals[sig] ?? 15));
+      };
+      const sigs: NodeJS.Signals[] = ["SIGTERM", "SIGHUP", "SIGINT"];
+      process.once("exit", restore);
+      for (const sg of sigs) process.on(sg, onSignal);
+      (globalThis as { tsniffFirstScreenRelease?: () => void }).tsniffFirstScreenRelease = () => {
+        released = true;
+        process.off("exit", restore);
+        for (const sg of sigs) process.off(sg, onSignal);
+      };
     }
     process.stdin.setRawMode(true); // keys typed now wait for Ink, unechoed
     out.write("\x1b[?1049h\x1b[?25l\x1b[H\x1b[2J" + lines.join("\r\n") + "\x1b[H");

@@ -92,6 +92,7 @@ async function show(m: Model, predrawn = false): Promise<void> {
   };
   const sigs: NodeJS.Signals[] = ["SIGTERM", "SIGHUP", "SIGINT"];
   for (const sg of sigs) process.on(sg, onSignal);
+  (globalThis as { tsniffFirstScreenRelease?: () => void }).tsniffFirstScreenRelease?.(); // these handlers take over
   // TSNIFF_TUI_TRACE=FILE: one line per frame drawn, with the time since the last key (bench/tui.mjs reads it).
   let firstRows = false;
   const trace = process.env.TSNIFF_TUI_TRACE ? fs.openSync(process.env.TSNIFF_TUI_TRACE, "w") : -1;
@@ -113,7 +114,12 @@ async function show(m: Model, predrawn = false): Promise<void> {
     await app.waitUntilExit();
   } finally {
     m.dispose();
-    if (trace >= 0) fs.closeSync(trace);
+    if (trace >= 0) {
+      const u = process.memoryUsage();
+      const mb = (n: number) => (n / 1048576).toFixed(0);
+      fs.writeSync(trace, `memory at quit: rss ${mb(u.rss)} MB, heap ${mb(u.heapUsed)} of ${mb(u.heapTotal)} MB, array buffers ${mb(u.arrayBuffers)} MB, external ${mb(u.external)} MB\n`);
+      fs.closeSync(trace);
+    }
     for (const sg of sigs) process.off(sg, onSignal);
     process.off("exit", restore);
     restore();

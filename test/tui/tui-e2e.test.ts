@@ -43,6 +43,11 @@ async function keys(...ks: string[]): Promise<void> {
   }
 }
 
+/** Ink's screen is up (the plain first screen drawn before it has no help line), with http.pcap's 41 packets. */
+function inkReady(): Promise<string> {
+  return waitFor(/q quit {2}\? help[^\n]*\n.*shown 41 \/ 41/);
+}
+
 function start(args: string[]): void {
   session = `tsniff-tui-${process.pid}-${Date.now()}`;
   const cmd = [process.execPath, TSNIFF, "--tui", ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
@@ -57,7 +62,7 @@ afterEach(() => {
 describe.skipIf(!TMUX)("tsniff --tui in tmux", () => {
   it("shows the packets of a file, the detail tree and the bytes; q quits", async () => {
     start(["-r", HTTP]);
-    const s = await waitFor(/shown 41 \/ 41/);
+    const s = await inkReady();
     expect(s).toMatch(/No\.\s+Time\s+Source\s+Destination\s+Protocol\s+Length\s+Info/);
     expect(s).toMatch(/^\s+1 0\.000000\s+10\.202\.0\.1\s+10\.202\.0\.2\s+TCP\s+74 Flags \[S\]/m);
     expect(s).toMatch(/^\s+4 0\.028568\s+10\.202\.0\.1\s+10\.202\.0\.2\s+HTTP\s+171 HTTP: GET \/ HTTP\/1\.1/m);
@@ -90,7 +95,7 @@ describe.skipIf(!TMUX)("tsniff --tui in tmux", () => {
 
   it("opens the help overlay with ? and closes it with any key", async () => {
     start(["-r", HTTP]);
-    await waitFor(/shown 41 \/ 41/);
+    await inkReady();
     await keys("?");
     const s = await waitFor(/tsniff TUI: keys/);
     expect(s).toContain("display filter");
@@ -101,7 +106,7 @@ describe.skipIf(!TMUX)("tsniff --tui in tmux", () => {
 
   it("follows the selected packet's TCP stream with s, both directions coloured, hex with x", async () => {
     start(["-r", HTTP]);
-    await waitFor(/shown 41 \/ 41/);
+    await inkReady();
     await keys("j", "j", "j", "s");
     const s = await waitFor(/Follow TCP 10\.202\.0\.1:50206 ⇄ 10\.202\.0\.2:80 {2}\[text\]/);
     expect(s).toContain("10.202.0.1:50206 → 10.202.0.2:80: 11 packets, 631 bytes");
@@ -119,7 +124,7 @@ describe.skipIf(!TMUX)("tsniff --tui in tmux", () => {
 
   it("shows conversations with c (as tshark -z conv,tcp) and the protocol hierarchy with H", async () => {
     start(["-r", HTTP]);
-    await waitFor(/shown 41 \/ 41/);
+    await inkReady();
     await keys("c");
     const s = await waitFor(/TCP conversations/);
     expect(s).toMatch(/10\.202\.0\.1:50206\s+10\.202\.0\.2:80\s+10\s+5614\s+11\s+1365\s+21\s+6979\s+0\.000000000\s+0\.1251/);
@@ -138,7 +143,7 @@ describe.skipIf(!TMUX)("tsniff --tui in tmux", () => {
 
   it("turns mouse reports on, scrolls with the wheel, selects with a click, and turns them off on exit", async () => {
     start(["-r", HTTP]);
-    await waitFor(/shown 41 \/ 41/);
+    await inkReady();
     expect(tmux("display", "-p", "-t", session, "#{mouse_standard_flag} #{mouse_sgr_flag}").trim()).toBe("1 1");
     // wheel down twice (SGR button 65) as raw bytes, the way a terminal sends them: 3 rows each
     const wheelDown = Buffer.from("\x1b[<65;40;10M").toString("hex").match(/../g)!;
@@ -158,7 +163,7 @@ describe.skipIf(!TMUX)("tsniff --tui in tmux", () => {
 
   it("gives the terminal back (mouse off, main screen) when killed by a signal", async () => {
     start(["-r", HTTP]);
-    await waitFor(/shown 41 \/ 41/);
+    await inkReady();
     const pane = tmux("list-panes", "-t", session, "-F", "#{pane_pid}").trim();
     const pid = spawnSync("pgrep", ["-P", pane, "-f", "tsniff"], { encoding: "utf8" }).stdout.trim().split("\n")[0];
     expect(pid).toMatch(/^\d+$/);
@@ -169,7 +174,7 @@ describe.skipIf(!TMUX)("tsniff --tui in tmux", () => {
 
   it("re-lays out when the terminal is resized", async () => {
     start(["-r", HTTP]);
-    await waitFor(/shown 41 \/ 41/);
+    await inkReady();
     tmux("resize-window", "-t", session, "-x", "100", "-y", "24");
     // the status bar moves to the last line of the 24-line screen (one is left free), the list header stays first
     // (tmux keeps the old frame's bottom lines when it shrinks the pane: wait for the new frame's cut help line)
