@@ -19,22 +19,44 @@ export interface TreeNode {
 }
 
 /**
- * Every tree node is made here, with all its properties in one order: the outputs walk thousands of nodes per
- * second, and nodes of one shape keep those property reads monomorphic (several shapes made them megamorphic,
- * the slowest kind of property read, and the JSON writer spent most of its time there).
+ * Every tree node is made here, as one class: the outputs walk thousands of nodes per second, and nodes of
+ * one shape keep those property reads monomorphic (several shapes made them megamorphic, the slowest kind of
+ * property read). A field's display text is made when first read: -T json and -Y never read most of them.
  */
+class Node implements TreeNode {
+  constructor(
+    public name: string,
+    public label: string,
+    public value: FieldValue,
+    private shown: string | undefined,
+    public offset: number,
+    public length: number,
+    public kind: TreeNode["kind"],
+    public field: FieldDef | undefined,
+    public children: TreeNode[] | undefined,
+  ) {}
+  get display(): string {
+    if (this.shown === undefined) this.shown = this.field ? formatValue(this.field, this.value) : "";
+    return this.shown;
+  }
+  set display(s: string) {
+    this.shown = s;
+  }
+}
+
+/** A tree node; `display` undefined means "the field's value, formatted" (made on first read). */
 export function treeNode(
   name: string,
   label: string,
   value: FieldValue,
-  display: string,
+  display: string | undefined,
   offset: number,
   length: number,
   kind: TreeNode["kind"],
   field: FieldDef | undefined,
   children: TreeNode[] | undefined,
 ): TreeNode {
-  return { name, label, value, display, offset, length, kind, field, children };
+  return new Node(name, label, value, display, offset, length, kind, field, children);
 }
 
 export const NULL_TREE: TreeSink = {
@@ -94,7 +116,7 @@ export class TreeBuilder implements TreeSink {
   }
 
   add(f: FieldDef, value: FieldValue, offset: number, length: number, display?: string): void {
-    const n = treeNode(f.name, f.label, value, display ?? formatValue(f, value), offset, length, "field", f, undefined);
+    const n = treeNode(f.name, f.label, value, display, offset, length, "field", f, undefined);
     this.cur.push(n);
     this.last = n;
   }

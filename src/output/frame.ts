@@ -59,7 +59,15 @@ function isLengthFrame(roots?: readonly TreeNode[]): boolean {
   return !!eth?.children?.some((c) => c.name === "eth.len");
 }
 
+/** "000".."999" */
+const D3: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
+
 function pad9(n: number): string {
+  if (n >= 0 && n < 1e9 && n === Math.floor(n)) {
+    const a = Math.floor(n / 1e6);
+    const b = Math.floor(n / 1000) - a * 1000;
+    return D3[a] + D3[b] + D3[n - a * 1e6 - b * 1000];
+  }
   const s = String(n);
   return s.length >= 9 ? s : "000000000".slice(s.length) + s;
 }
