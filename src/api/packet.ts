@@ -57,7 +57,23 @@ export interface HttpInfo {
  * sequence numbers, sees packets in the order they are dissected), one frame builder, one time formatter.
  */
 export class PacketContext {
-  readonly dissector = new Dissector();
+  /**
+   * `dissector`: share one with other users of the same packets (the CLI's printer), so each packet is
+   * dissected once; by default the context has its own.
+   */
+  constructor(
+    readonly dissector: Dissector = new Dissector(),
+    private shared = false,
+  ) {}
+  private own: Dissector | undefined;
+  /**
+   * For packets that hold their own bytes (clones, kept by asynchronous plugins): with a shared dissector they
+   * may be dissected out of the capture's order, which must not disturb the sharer's cross-packet state
+   * (relative sequence numbers), so they get a dissector of their own with the same options.
+   */
+  get bytesDissector(): Dissector {
+    return this.shared ? (this.own ??= new Dissector(this.dissector.ctx.opts)) : this.dissector;
+  }
   readonly frames = new FrameBuilder();
   readonly time = new TimeFormatter("default", false);
   /** first and previous packet times, for frame.time_relative / time_delta (packets in capture order) */
@@ -202,7 +218,7 @@ export class Packet {
     const c = ctxOrDefault(this.context);
     const ctx = this.batch
       ? c.dissector.summary(this.batch, this.index, this.frame)
-      : c.dissector.dissectBytes(this.bytes!, this.linktype, { wirelen: this.len, tsSec: this.tsSec, tsNsec: this.tsNsec, frame: this.frame }).ctx;
+      : c.bytesDissector.dissectBytes(this.bytes!, this.linktype, { wirelen: this.len, tsSec: this.tsSec, tsNsec: this.tsNsec, frame: this.frame }).ctx;
     return (this.light = copyLight(ctx));
   }
 
@@ -218,7 +234,7 @@ export class Packet {
       start = this.batch.offset[this.index];
     } else {
       data = this.bytes!;
-      r = c.dissector.dissectBytes(data, this.linktype, { wirelen: this.len, tsSec: this.tsSec, tsNsec: this.tsNsec, frame: this.frame, tree: true });
+      r = c.bytesDissector.dissectBytes(data, this.linktype, { wirelen: this.len, tsSec: this.tsSec, tsNsec: this.tsNsec, frame: this.frame, tree: true });
     }
     const { ctx, tree } = r;
     this.light ??= copyLight(ctx);

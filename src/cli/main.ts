@@ -20,7 +20,7 @@ import { compileFilter, FilterError, linktypeToDlt, PCAP_NETMASK_UNKNOWN } from 
 import { formatProgram } from "../filter/disasm.js";
 import { Session, type PacketConsumer } from "../session.js";
 import { TextOut } from "../output/text-out.js";
-import { createPrinter } from "../output/printer.js";
+import { createPrinter, printerDissector } from "../output/printer.js";
 import { compileDisplayFilter } from "../filter/display.js";
 import { checkFieldNames } from "../output/fields.js";
 import { linktypeLabel } from "../output/linktype.js";
@@ -258,7 +258,10 @@ async function run(o: CliOptions): Promise<number> {
   const printing = o.writeFile !== "-" && (!o.writeFile || o.print);
   // The printer also holds the display filter: with -Y it selects packets for every consumer (the writer
   // too), and -c counts the packets shown.
-  const printer = printing || o.displayFilter ? createPrinter({ ...o, escapedByCaller: printing }, source.info) : undefined;
+  // One dissector for the printer and the plugins' packets: a packet both read by a plugin and printed is
+  // dissected once (the Dissector remembers its last packet).
+  const dissector = printerDissector(o);
+  const printer = printing || o.displayFilter ? createPrinter({ ...o, escapedByCaller: printing }, source.info, dissector) : undefined;
   if (printing && printer) {
     out = new TextOut(1, o.lineBuffered, 1 << 16, () => session?.stop());
     const text = out;
@@ -295,6 +298,7 @@ async function run(o: CliOptions): Promise<number> {
       comments,
       noComments: o.ringSeconds || o.ringMB ? "ctx.comment: the flight recorder's files do not take plugin comments (ctx.trigger saves with a reason)" : undefined,
       trigger: writing?.trigger,
+      dissector: printer ? dissector : undefined,
     });
     runner.attach(src);
     runner.setOutput((b, i, frame) => {

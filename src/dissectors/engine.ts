@@ -32,6 +32,7 @@ class PacketCtx implements Ctx {
   dst4 = -1;
   addrPrinted = false;
   fragmented = false;
+  again = false;
   ipProto = -1;
   srcPort = -1;
   dstPort = -1;
@@ -95,23 +96,68 @@ export class Dissector {
   /** Forgets cross-packet state (a new file or capture). */
   resetState(): void {
     this.ctx.state.clear();
+    this.memoBatch = null;
+    this.lastData = null;
+  }
+
+  /**
+   * The last packet dissected from a batch, so that users of one Dissector (the printer and the plugins'
+   * packets of a CLI run) dissect each packet once: asking again for the same packet returns the same result
+   * (a summary after a detail pass included). `passes` counts the engine's runs (for tests and benchmarks).
+   */
+  private memoBatch: PacketBatch | null = null;
+  private memoIndex = -1;
+  private memoFrame = -1;
+  private memoOffset = -1;
+  private memoTree: TreeBuilder | null = null;
+  passes = 0;
+
+  /** the bytes and frame of the last run (for ctx.again) */
+  private lastData: Uint8Array | null = null;
+  private lastOffset = -1;
+  private lastFrame = -1;
+  private same(data: Uint8Array, offset: number, frame: number): boolean {
+    const again = this.lastData === data && this.lastOffset === offset && this.lastFrame === frame;
+    this.lastData = data;
+    this.lastOffset = offset;
+    this.lastFrame = frame;
+    return again;
+  }
+
+  private memo(b: PacketBatch, i: number, frame: number): boolean {
+    return this.memoBatch === b && this.memoIndex === i && this.memoFrame === frame && this.memoOffset === b.offset[i];
+  }
+  private remember(b: PacketBatch, i: number, frame: number, t: TreeBuilder | null): void {
+    this.memoBatch = b;
+    this.memoIndex = i;
+    this.memoFrame = frame;
+    this.memoOffset = b.offset[i];
+    this.memoTree = t;
   }
 
   /** Summary pass: fills ctx (info line, addresses, layers). Allocates nothing but strings. */
   summary(b: PacketBatch, i: number, frame: number): Ctx {
+    if (this.memo(b, i, frame)) return this.ctx;
+    this.ctx.again = this.same(b.data, b.offset[i], frame);
     this.run(b.data, b.offset[i], b.caplen[i], b.wirelen[i], b.linktype[i], b.tsSec[i], b.tsNsec[i], frame, NULL_TREE);
+    this.remember(b, i, frame, null);
     return this.ctx;
   }
 
-  /** Detail pass: also builds the tree (its nodes are new objects each call). */
+  /** Detail pass: also builds the tree (new nodes for each packet; the same tree when asked again for it). */
   detail(b: PacketBatch, i: number, frame: number): DissectResult {
+    if (this.memo(b, i, frame) && this.memoTree) return { ctx: this.ctx, tree: this.memoTree };
+    this.ctx.again = this.same(b.data, b.offset[i], frame);
     const t = new TreeBuilder();
     this.run(b.data, b.offset[i], b.caplen[i], b.wirelen[i], b.linktype[i], b.tsSec[i], b.tsNsec[i], frame, t);
+    this.remember(b, i, frame, t);
     return { ctx: this.ctx, tree: t };
   }
 
   /** Dissects raw bytes (library use: one packet). */
   dissectBytes(data: Uint8Array, linktype: number, opts: { wirelen?: number; tsSec?: number; tsNsec?: number; frame?: number; tree?: boolean } = {}): DissectResult {
+    this.memoBatch = null;
+    this.ctx.again = this.same(data, 0, opts.frame ?? 1);
     const t = opts.tree ? new TreeBuilder() : null;
     this.run(data, 0, data.length, opts.wirelen ?? data.length, linktype, opts.tsSec ?? 0, opts.tsNsec ?? 0, opts.frame ?? 1, t ?? NULL_TREE);
     return { ctx: this.ctx, tree: t };
@@ -119,6 +165,7 @@ export class Dissector {
 
   private run(data: Uint8Array, off: number, caplen: number, wirelen: number, linktype: number, sec: number, nsec: number, frame: number, t: TreeSink): void {
     const ctx = this.ctx;
+    this.passes++;
     ctx.resetPacket();
     ctx.frame = frame;
     ctx.linktype = linktype;

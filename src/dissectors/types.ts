@@ -95,6 +95,11 @@ export interface Ctx {
   addrPrinted: boolean;
   /** the packet is an IP fragment (more fragments follow, or a non-zero offset): no checksums over the payload */
   fragmented: boolean;
+  /**
+   * True when this packet is the one dissected just before (a detail pass after its summary pass): state that
+   * lasts across packets must then read as it did for the first pass, not be updated twice.
+   */
+  again: boolean;
   /** IP protocol number / next header, -1 when none */
   ipProto: number;
   srcPort: number;

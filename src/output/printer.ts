@@ -98,8 +98,18 @@ function needsTree(o: PrintOptions): boolean {
   return o.detail || o.format !== "text" || !!(o.displayFilter && o.displayFilter.trim()) || dumpSkipsLink(o);
 }
 
-export function createPrinter(o: PrintOptions, info: SourceInfo): PacketPrinter {
-  const dis = new Dissector({ verbose: o.verbose, quiet: o.quiet, linkHeader: o.linkHeader });
+/** The dissector a printer with these options needs (share it with plugins: see createPrinter). */
+export function printerDissector(o: Pick<PrintOptions, "verbose" | "quiet" | "linkHeader">): Dissector {
+  return new Dissector({ verbose: o.verbose, quiet: o.quiet, linkHeader: o.linkHeader });
+}
+
+/**
+ * `dissector`: one made by printerDissector(o), shared with other users of the same packets in the same order
+ * (the plugins' packets): the Dissector remembers its last packet, so a packet a plugin read is not dissected
+ * again to be printed.
+ */
+export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dissector): PacketPrinter {
+  const dis = dissector ?? printerDissector(o);
   // Like tcpdump: microseconds unless --time-stamp-precision=nano asks for nanoseconds.
   const time = new TimeFormatter(o.timeFormat, o.nano);
   const filter: DisplayFilter | null = o.displayFilter && o.displayFilter.trim() ? compileDisplayFilter(o.displayFilter) : null;

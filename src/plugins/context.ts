@@ -17,6 +17,7 @@ import type { CaptureStats, PacketSource } from "../capture/source.js";
 import { PcapWriter } from "../capture/pcap-writer.js";
 import type { PacketComments } from "../capture/comments.js";
 import { Packet, PacketContext } from "../api/packet.js";
+import type { Dissector } from "../dissectors/index.js";
 import { gateFileReads } from "../api/capture.js";
 import type { LoadedModule } from "./loader.js";
 
@@ -97,6 +98,8 @@ export interface RunnerOptions {
   noComments?: string;
   /** the flight recorder's trigger, when there is one */
   trigger?: (reason: string) => void;
+  /** the dissector the printer uses, shared so that a packet both printed and read by a plugin is dissected once */
+  dissector?: Dissector;
 }
 
 interface Slot {
@@ -118,7 +121,7 @@ function errMessage(e: unknown): string {
 
 export class PluginRunner {
   readonly slots: Slot[];
-  private pctx = new PacketContext();
+  private pctx: PacketContext;
   /** `iface`: the packet's interface (several -i), which a Packet does not carry */
   private queue: { pkt: Packet; from: number; iface: number; first?: PromiseLike<unknown> }[] = [];
   /** frame and interface of the packet being decided (ctx.write of it keeps its interface) */
@@ -141,6 +144,7 @@ export class PluginRunner {
     mods: LoadedModule[],
     private o: RunnerOptions,
   ) {
+    this.pctx = o.dissector ? new PacketContext(o.dissector, true) : new PacketContext();
     this.slots = mods.map((mod) => {
       const told = new Set<string>();
       return { mod, ctx: this.makeCtx(mod, told), errors: 0, disabled: false, told };

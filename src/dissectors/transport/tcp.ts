@@ -118,6 +118,11 @@ interface SeqBase {
   /** the line's address text for each direction ("a.1 > b.2: "), made once per connection: [key order, reversed] */
   addr0: string;
   addr1: string;
+  /**
+   * The frame that set the base numbers. Dissecting that packet again (a detail pass after the summary pass)
+   * must print what the first pass printed (absolute numbers), not numbers relative to itself.
+   */
+  frame: number;
 }
 
 type ConnTable = Map<number, Map<number, SeqBase>>;
@@ -144,7 +149,7 @@ function findConn(ctx: Ctx, rev: boolean, sport: number, dport: number): SeqBase
   return v4Table(ctx).get(a)?.get(b);
 }
 function addConn(ctx: Ctx, rev: boolean, sport: number, dport: number): SeqBase {
-  const base: SeqBase = { seq: 0, ack: 0, addr0: "", addr1: "" };
+  const base: SeqBase = { seq: 0, ack: 0, addr0: "", addr1: "", frame: ctx.frame };
   if (ctx.src4 < 0) ctx.state.set(textKey(ctx, rev, sport, dport), base);
   else {
     const [a, b] = keys(ctx, rev, sport, dport);
@@ -319,8 +324,9 @@ export const TCP: Protocol = {
     if (flags & ACK) {
       rev = isRev(ctx, sport, dport);
       let b = findConn(ctx, rev, sport, dport);
-      if (!b || flags & SYN) {
+      if (!b || flags & SYN || (ctx.again && b.frame === ctx.frame)) {
         if (!b) b = addConn(ctx, rev, sport, dport);
+        b.frame = ctx.frame;
         if (rev) {
           b.ack = seq;
           b.seq = (ack - 1) >>> 0;
