@@ -68,7 +68,8 @@ class PacketCtx implements Ctx {
     this.ipProto = -1;
     this.srcPort = -1;
     this.dstPort = -1;
-    this.layers.length = 0;
+    // pop, not length = 0: setting the length to 0 frees the array's storage, which every packet then allocates again
+    while (this.layers.length) this.layers.pop();
     this.protoName = "";
     this.truncated = false;
     this.malformed = false;

@@ -11,7 +11,18 @@ import { writeAllSync } from "../capture/fd-write.js";
 import { termSafe } from "./escape.js";
 
 /** Anything termSafe would change: one compiled search over a whole chunk instead of a test per line. */
-const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
+const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+/** Anything but printable ASCII, newline and tab: a simpler class the regular expression engine scans faster. */
+const NOT_PLAIN = /[^\x20-\x7e\n\t]/;
+
+/** Index of the first character termSafe would change, or -1. */
+function firstUnsafe(text: string): number {
+  const k = text.search(NOT_PLAIN);
+  if (k < 0) return -1;
+  UNSAFE.lastIndex = k;
+  const m = UNSAFE.exec(text);
+  return m ? m.index : -1;
+}
 
 export class TextOut {
   private parts: string[] = [];
@@ -59,7 +70,7 @@ export class TextOut {
   private encodeText(): void {
     if (this.size === 0) return;
     let text = this.parts.length === 1 ? this.parts[0] : this.parts.join("");
-    const bad = text.search(UNSAFE);
+    const bad = firstUnsafe(text);
     if (bad >= 0) text = text.slice(0, bad) + termSafe(text.slice(bad));
     this.parts.length = 0;
     this.size = 0;
