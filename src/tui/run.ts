@@ -98,7 +98,7 @@ async function show(m: Model, predrawn = false): Promise<void> {
   const trace = process.env.TSNIFF_TUI_TRACE ? fs.openSync(process.env.TSNIFF_TUI_TRACE, "w") : -1;
   const firstScreen = (globalThis as { tsniffFirstScreen?: string }).tsniffFirstScreen;
   if (trace >= 0 && firstScreen) fs.writeSync(trace, `first screen (plain ANSI) ${firstScreen}\n`);
-  if (trace >= 0) fs.writeSync(trace, `TUI modules loaded ${(loadedAt + performance.timeOrigin - processStart()).toFixed(0)} ms after the process started (CPU ${(loadedCpu / 1000).toFixed(0)} ms)\n`);
+  if (trace >= 0) fs.writeSync(trace, `TUI modules loaded ${(loadedAt + performance.timeOrigin - processStart()).toFixed(0)} ms after the process started (CPU ${(loadedCpu / 1000).toFixed(0)} ms) from ${import.meta.url.includes("/tuib/") ? "the bundle" : "dist/tui"}\n`);
   const onRender = trace < 0 ? undefined : ({ renderTime }: { renderTime: number }) => {
     const since = m.lastKeyAt ? performance.now() - m.lastKeyAt : -1;
     m.lastKeyAt = 0;

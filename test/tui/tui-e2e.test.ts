@@ -4,6 +4,8 @@
  * it pings (root only).
  */
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { has, ROOT, sh, TSNIFF } from "../helpers/run.js";
@@ -48,10 +50,10 @@ function inkReady(): Promise<string> {
   return waitFor(/q quit {2}\? help[^\n]*\n.*shown 41 \/ 41/);
 }
 
-function start(args: string[]): void {
+function start(args: string[], env = ""): void {
   session = `tsniff-tui-${process.pid}-${Date.now()}`;
   const cmd = [process.execPath, TSNIFF, "--tui", ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
-  tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "45", `TZ=UTC ${cmd}; echo "tui exited with $?"; sleep 30`);
+  tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "45", `TZ=UTC ${env} ${cmd}; echo "tui exited with $?"; sleep 30`);
 }
 
 afterEach(() => {
@@ -102,6 +104,24 @@ describe.skipIf(!TMUX)("tsniff --tui in tmux", () => {
     expect(s).toContain("save the shown packets");
     await keys("x");
     await waitFor(/▸ Frame 1:/);
+  });
+
+  it("draws the first screen before Ink, from the bundle when it is built", async () => {
+    const trace = path.join(os.tmpdir(), `tsniff-tui-trace-${process.pid}`);
+    start(["-r", HTTP], `TSNIFF_TUI_TRACE=${trace}`);
+    await inkReady();
+    await keys("q");
+    await waitFor(/tui exited with 0/);
+    const t = fs.readFileSync(trace, "utf8");
+    fs.rmSync(trace, { force: true });
+    expect(t).toMatch(/^first screen \(plain ANSI\) \d+ ms after the process started/m);
+    // npm run build makes the bundle (with esbuild installed, as after npm ci); a later tsc-only build makes it
+    // stale, and then the modules load one by one
+    const launch = path.join(ROOT, "dist", "tuib", "launch.js");
+    const fresh =
+      fs.existsSync(launch) &&
+      (JSON.parse(fs.readFileSync(path.join(ROOT, "dist", "tuib", "inputs.json"), "utf8")) as string[]).every((f) => fs.statSync(path.join(ROOT, f)).mtimeMs <= fs.statSync(launch).mtimeMs);
+    expect(t).toMatch(fresh ? /TUI modules loaded .* from the bundle$/m : /TUI modules loaded .* from dist\/tui$/m);
   });
 
   it("follows the selected packet's TCP stream with s, both directions coloured, hex with x", async () => {
