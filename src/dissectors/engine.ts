@@ -12,7 +12,7 @@ import type { PacketBatch } from "../capture/batch.js";
 import { Reader } from "./reader.js";
 import { defaultFor, heuristicsFor, lookup } from "./registry.js";
 import { NULL_TREE, TreeBuilder } from "./tree.js";
-import type { Ctx, DissectOptions, Handoff, Protocol, TreeSink } from "./types.js";
+import type { Ctx, DissectOptions, Handoff, LayerSink, Protocol, TreeSink } from "./types.js";
 import { DATA } from "./data.js";
 
 const MAX_DEPTH = 24;
@@ -155,6 +155,17 @@ export class Dissector {
     return { ctx: this.ctx, tree: t };
   }
 
+  /**
+   * Detail pass into a sink of the caller's (the -T json writer records fields without a tree). Nothing is
+   * remembered for a later pass: asking for this packet again dissects it again (with ctx.again set).
+   */
+  into(b: PacketBatch, i: number, frame: number, sink: LayerSink): Ctx {
+    this.memoBatch = null;
+    this.ctx.again = this.same(b.data, b.offset[i], frame);
+    this.run(b.data, b.offset[i], b.caplen[i], b.wirelen[i], b.linktype[i], b.tsSec[i], b.tsNsec[i], frame, sink);
+    return this.ctx;
+  }
+
   /** Dissects raw bytes (library use: one packet). */
   dissectBytes(data: Uint8Array, linktype: number, opts: { wirelen?: number; tsSec?: number; tsNsec?: number; frame?: number; tree?: boolean } = {}): DissectResult {
     this.memoBatch = null;
@@ -174,7 +185,7 @@ export class Dissector {
     ctx.wirelen = wirelen;
     ctx.tsSec = sec;
     ctx.tsNsec = nsec;
-    const tb = t.on ? (t as TreeBuilder) : null;
+    const tb = t.on ? (t as LayerSink) : null;
     let r = this.readers[0].reset(data, off, off + caplen, off + (wirelen > caplen ? wirelen : caplen));
     let p: Protocol | undefined = lookup("linktype", linktype) ?? DATA;
     for (let depth = 0; p && depth < MAX_DEPTH; depth++) {

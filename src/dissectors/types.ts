@@ -53,6 +53,12 @@ export interface TreeSink {
   pop(): void;
 }
 
+/** A tree sink the engine also opens protocol layers on (TreeBuilder; the -T json writer's JsonSink). */
+export interface LayerSink extends TreeSink {
+  /** a protocol layer starting at offset; the engine sets the returned record's length when the layer ends */
+  openProto(id: string, title: string, offset: number): { offset: number; length: number };
+}
+
 export interface DissectOptions {
   /** -v count */
   verbose: number;

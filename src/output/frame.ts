@@ -42,7 +42,7 @@ if (!getProtocol("data")) registerProtocol(DATA);
 const ETHERTYPE_PARENTS = new Set(["eth", "vlan", "sll", "sll2"]);
 
 /** frame.protocols from the dissected layers, Wireshark's way. */
-export function protocolsText(layers: readonly string[], roots?: readonly TreeNode[]): string {
+export function protocolsText(layers: readonly string[], roots?: readonly TreeNode[] | boolean): string {
   let s = "";
   for (let i = 0; i < layers.length; i++) {
     const id = layers[i];
@@ -54,7 +54,8 @@ export function protocolsText(layers: readonly string[], roots?: readonly TreeNo
 }
 
 /** An 802.3 frame (length, not type): no ethertype handoff. */
-function isLengthFrame(roots?: readonly TreeNode[]): boolean {
+function isLengthFrame(roots?: readonly TreeNode[] | boolean): boolean {
+  if (typeof roots === "boolean") return roots;
   const eth = roots?.find((n) => n.kind === "proto" && n.name === "eth");
   return !!eth?.children?.some((c) => c.name === "eth.len");
 }
@@ -98,7 +99,8 @@ export class FrameBuilder {
    * The frame node for a dissected packet. `offset` is where the packet's bytes start in the buffer the tree
    * points into; `roots` is its dissector tree (used to spell frame.protocols).
    */
-  build(ctx: Ctx, offset: number, roots: readonly TreeNode[], iface = 0): TreeNode {
+  /** `roots` may be, instead of the tree, whether the Ethernet header held a length (802.3), not a type. */
+  build(ctx: Ctx, offset: number, roots: readonly TreeNode[] | boolean, iface = 0): TreeNode {
     const F = FRAME_FIELDS;
     const sec = ctx.tsSec,
       nsec = ctx.tsNsec;

@@ -11,8 +11,8 @@
  * Fields that occur more than once in a protocol become arrays at their first place; they are found with
  * per-field stamps indexed by FieldDef.id, so grouping costs no map per packet.
  */
-import type { TreeNode } from "../dissectors/tree.js";
-import type { FieldDef } from "../dissectors/types.js";
+import { formatValue, type TreeNode } from "../dissectors/tree.js";
+import type { Ctx, FieldDef, FieldValue, LayerSink } from "../dissectors/types.js";
 import type { PacketView } from "./view.js";
 
 const HEX = "0123456789abcdef";
@@ -43,13 +43,23 @@ function byte(c: number): void {
 
 /** Raw ASCII (our own punctuation and digits only). */
 function ascii(s: string): void {
-  ensure(s.length);
-  for (let i = 0; i < s.length; i++) W.b[W.p++] = s.charCodeAt(i);
+  const n = s.length;
+  ensure(n);
+  const b = W.b;
+  let p = W.p;
+  for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+  W.p = p;
 }
 
-function copy(b: Uint8Array): void {
-  ensure(b.length);
-  for (let i = 0; i < b.length; i++) W.b[W.p++] = b[i];
+/** Pre-encoded bytes (a key), with a comma before them when `comma`. */
+function copy(k: Uint8Array, comma: boolean): void {
+  const n = k.length;
+  ensure(n + 1);
+  const b = W.b;
+  let p = W.p;
+  if (comma) b[p++] = 0x2c;
+  for (let i = 0; i < n; i++) b[p++] = k[i];
+  W.p = p;
 }
 
 /** Characters written as \u escapes besides JSON's own: C1, DEL, line/paragraph separators, bidi controls, BOM. */
@@ -71,13 +81,23 @@ function u4(c: number): void {
 function str(s: string): void {
   const n = s.length;
   ensure(n + 2);
-  W.b[W.p++] = 0x22;
   let i = 0;
-  // The common case: printable ASCII without quote or backslash, one byte each.
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) break;
-    W.b[W.p++] = c;
+  {
+    // The common case: printable ASCII without quote or backslash, one byte each.
+    const b = W.b;
+    let p = W.p;
+    b[p++] = 0x22;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) break;
+      b[p++] = c;
+    }
+    if (i === n) {
+      b[p++] = 0x22;
+      W.p = p;
+      return;
+    }
+    W.p = p;
   }
   for (; i < n; i++) {
     const c = s.charCodeAt(i);
@@ -133,6 +153,23 @@ function str(s: string): void {
 /** A number as JSON.stringify spells it. */
 function num(v: number): void {
   if (!Number.isFinite(v)) return ascii("null");
+  if (v >= 0 && v <= 0x7fffffff && (v | 0) === v) {
+    // Small integers (almost every field): int arithmetic.
+    if (v < 10) return byte(0x30 + v);
+    let digits = 1;
+    for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
+    ensure(digits);
+    const b = W.b;
+    let q = W.p + digits;
+    W.p = q;
+    while (v >= 10) {
+      const d = (v / 10) | 0;
+      b[--q] = 0x30 + (v - d * 10);
+      v = d;
+    }
+    b[--q] = 0x30 + v;
+    return;
+  }
   if (Number.isInteger(v) && v > -1e15 && v < 1e15) {
     if (v < 0) {
       byte(0x2d);
@@ -157,56 +194,117 @@ function num(v: number): void {
 
 /** Bytes of the packet as "aa:bb:cc", as jsonValue spells a bytes field. */
 function hexColon(data: Uint8Array, from: number, to: number): void {
-  byte(0x22);
-  if (to > from) {
-    ensure((to - from) * 3);
-    for (let i = from; i < to; i++) {
-      if (i > from) W.b[W.p++] = 0x3a;
-      const b = data[i];
-      W.b[W.p++] = HEXB[b >> 4];
-      W.b[W.p++] = HEXB[b & 15];
-    }
+  ensure((to > from ? (to - from) * 3 : 0) + 2);
+  const out = W.b;
+  let p = W.p;
+  out[p++] = 0x22;
+  for (let i = from; i < to; i++) {
+    if (i > from) out[p++] = 0x3a;
+    const b = data[i];
+    out[p++] = HEXB[b >> 4];
+    out[p++] = HEXB[b & 15];
   }
-  byte(0x22);
+  out[p++] = 0x22;
+  W.p = p;
+}
+
+/**
+ * One packet's fields, flat: per field its declaration, value, explicit display text, bytes; per protocol its
+ * name and its first and last field. Reused from packet to packet (entries [0, n) are this packet's).
+ * Filled from a tree (fromTree) or directly by the dissectors through JsonSink, with no tree at all.
+ */
+class Records {
+  f: (FieldDef | undefined)[] = [];
+  name: string[] = [];
+  v: FieldValue[] = [];
+  /** explicit display text (only read for fields without a declaration or a value); undefined: formatted */
+  d: (string | undefined)[] = [];
+  off: number[] = [];
+  len: number[] = [];
+  n = 0;
+  proto: string[] = [];
+  from: number[] = [];
+  to: number[] = [];
+  np = 0;
+
+  field(f: FieldDef | undefined, name: string, value: FieldValue, display: string | undefined, offset: number, length: number): void {
+    const i = this.n++;
+    this.f[i] = f;
+    this.name[i] = name;
+    this.v[i] = value;
+    this.d[i] = display;
+    this.off[i] = offset;
+    this.len[i] = length;
+  }
+  open(name: string): void {
+    if (this.np) this.to[this.np - 1] = this.n;
+    this.proto[this.np] = name;
+    this.from[this.np] = this.n;
+    this.np++;
+  }
+  close(): void {
+    if (this.np) this.to[this.np - 1] = this.n;
+  }
+}
+const R = new Records();
+
+function displayOf(i: number): string {
+  const d = R.d[i];
+  if (d !== undefined) return d;
+  const f = R.f[i];
+  return f ? formatValue(f, R.v[i]) : "";
+}
+
+const enum Kind {
+  Number = 1,
+  Bool,
+  Bytes,
+  None,
+  Text,
+}
+/** Each field's kind by FieldDef.id (a number switch, not string compares per field). */
+const kinds: Kind[] = [];
+function kindOf(f: FieldDef): Kind {
+  const t = f.type;
+  const k = t === "uint" || t === "int" || t === "float" ? Kind.Number : t === "bool" ? Kind.Bool : t === "bytes" ? Kind.Bytes : t === "none" ? Kind.None : Kind.Text;
+  kinds[f.id] = k;
+  return k;
 }
 
 /** A field's value, as jsonValue gives it to JSON.stringify. */
-function value(n: TreeNode, v: PacketView): void {
-  const f = n.field;
-  const x = n.value;
-  if (!f) return str(n.display);
-  switch (f.type) {
-    case "uint":
-    case "int":
-    case "float":
+function value(i: number, data: Uint8Array, end: number): void {
+  const f = R.f[i];
+  const x = R.v[i];
+  if (!f) return str(displayOf(i));
+  switch (kinds[f.id] ?? kindOf(f)) {
+    case Kind.Number:
       if (typeof x === "number") return num(x);
       return x === null ? ascii("null") : str(String(x));
-    case "bool":
+    case Kind.Bool:
       return ascii(x === true || x === 1 ? "true" : "false");
-    case "bytes": {
-      const a = Math.max(0, n.offset);
-      const b = Math.min(v.end, n.offset + Math.max(0, n.length));
-      return hexColon(v.data, a, b > a ? b : a);
+    case Kind.Bytes: {
+      const o = R.off[i];
+      const a = Math.max(0, o);
+      const b = Math.min(end, o + Math.max(0, R.len[i]));
+      return hexColon(data, a, b > a ? b : a);
     }
-    case "none":
+    case Kind.None:
       return ascii('""');
     default:
-      return str(x === null ? n.display : String(x));
+      return str(x === null ? displayOf(i) : typeof x === "string" ? x : String(x));
   }
 }
 
-/** `"name":` per field id, encoded once. */
+/** `"name":` per field id, encoded once; with a comma before it when it is not the object's first. */
 const keyBytes: Uint8Array[] = [];
-function key(f: FieldDef): void {
-  let k = keyBytes[f.id];
-  if (!k) {
-    const start = W.p;
-    str(f.name);
-    byte(0x3a);
-    k = keyBytes[f.id] = W.b.slice(start, W.p);
-    return;
-  }
-  copy(k);
+function key(f: FieldDef, comma: boolean): void {
+  const k = keyBytes[f.id];
+  if (k) return copy(k, comma);
+  if (comma) byte(0x2c);
+  const start = W.p;
+  str(f.name);
+  byte(0x3a);
+  keyBytes[f.id] = W.b.slice(start, W.p);
 }
 function nameKey(name: string): void {
   str(name);
@@ -217,17 +315,6 @@ let seen = new Int32Array(1024);
 let count = new Int32Array(1024);
 let done = new Int32Array(1024);
 let serial = 0;
-/** The field nodes of the protocol being written: entries [0, nflat); never shrunk (setting an array's length to 0 frees its storage, and growing it again per packet costs more than the writing). */
-const flat: TreeNode[] = [];
-let nflat = 0;
-
-function collect(nodes: readonly TreeNode[]): void {
-  for (let i = 0; i < nodes.length; i++) {
-    const n = nodes[i];
-    if (n.kind === "field" && n.name) flat[nflat++] = n;
-    if (n.children) collect(n.children);
-  }
-}
 
 function grow(id: number): void {
   let size = seen.length;
@@ -243,16 +330,13 @@ function grow(id: number): void {
   done = c;
 }
 
-/** One protocol's object: its fields by name, in tree order, flattened. */
-function protoObject(p: TreeNode, v: PacketView): void {
+/** One protocol's object: its fields [from, to) by name, in order; a field seen several times as an array at its first place. */
+function protoObject(from: number, to: number, data: Uint8Array, end: number): void {
   byte(0x7b);
-  if (!p.children || p.children.length === 0) return byte(0x7d);
-  nflat = 0;
-  collect(p.children);
   const stamp = ++serial;
   let multi = false;
-  for (let i = 0; i < nflat; i++) {
-    const f = flat[i].field;
+  for (let i = from; i < to; i++) {
+    const f = R.f[i];
     if (!f) {
       multi = true; // nothing to index by: spelled by name below (rare)
       continue;
@@ -267,37 +351,37 @@ function protoObject(p: TreeNode, v: PacketView): void {
     }
   }
   let first = true;
-  for (let i = 0; i < nflat; i++) {
-    const n = flat[i];
-    const f = n.field;
+  for (let i = from; i < to; i++) {
+    const f = R.f[i];
     if (!multi || (f && count[f.id] === 1)) {
-      if (!first) byte(0x2c);
-      key(f!);
-      value(n, v);
+      key(f!, !first);
+      value(i, data, end);
       first = false;
       continue;
     }
+    const name = R.name[i];
     if (f) {
       if (done[f.id] === stamp) continue;
       done[f.id] = stamp;
     } else {
       let earlier = false;
-      for (let j = 0; j < i && !earlier; j++) earlier = !flat[j].field && flat[j].name === n.name;
+      for (let j = from; j < i && !earlier; j++) earlier = !R.f[j] && R.name[j] === name;
       if (earlier) continue;
     }
-    // Every node of this field, in order: an array when there are several.
+    // Every record of this field, in order: an array when there are several.
     let k = 0;
-    for (let j = i; j < nflat; j++) if (f ? flat[j].field === f : !flat[j].field && flat[j].name === n.name) k++;
-    if (!first) byte(0x2c);
-    if (f) key(f);
-    else nameKey(n.name);
+    for (let j = i; j < to; j++) if (f ? R.f[j] === f : !R.f[j] && R.name[j] === name) k++;
+    if (f) key(f, !first);
+    else {
+      if (!first) byte(0x2c);
+      nameKey(name);
+    }
     if (k > 1) byte(0x5b);
     let m = 0;
-    for (let j = i; j < nflat; j++) {
-      const o = flat[j];
-      if (f ? o.field !== f : o.field || o.name !== n.name) continue;
+    for (let j = i; j < to; j++) {
+      if (f ? R.f[j] !== f : R.f[j] || R.name[j] !== name) continue;
       if (m++) byte(0x2c);
-      value(o, v);
+      value(j, data, end);
     }
     if (k > 1) byte(0x5d);
     first = false;
@@ -305,36 +389,30 @@ function protoObject(p: TreeNode, v: PacketView): void {
   byte(0x7d);
 }
 
-/**
- * The packet's NDJSON line (with its newline) as bytes. The view is into a reused buffer: valid until the next
- * call; copy it to keep it.
- */
-export function packetJsonBytes(v: PacketView): Uint8Array {
+/** The line from the records: protocols by name (several of one name as an array at the first), then the expert info. */
+function writeRecords(data: Uint8Array, end: number, ctx: Ctx): Uint8Array {
   W.p = 0;
-  const roots = v.roots;
   byte(0x7b);
   let first = true;
-  for (let i = 0; i < roots.length; i++) {
-    const p = roots[i];
-    if (p.kind !== "proto") continue;
+  for (let i = 0; i < R.np; i++) {
+    const name = R.proto[i];
     let earlier = false;
-    for (let j = 0; j < i && !earlier; j++) earlier = roots[j].kind === "proto" && roots[j].name === p.name;
+    for (let j = 0; j < i && !earlier; j++) earlier = R.proto[j] === name;
     if (earlier) continue;
     let k = 0;
-    for (let j = i + 1; j < roots.length; j++) if (roots[j].kind === "proto" && roots[j].name === p.name) k++;
+    for (let j = i + 1; j < R.np; j++) if (R.proto[j] === name) k++;
     if (!first) byte(0x2c);
-    nameKey(p.name);
+    nameKey(name);
     if (k) byte(0x5b);
-    protoObject(p, v);
-    for (let j = i + 1; k && j < roots.length; j++) {
-      if (roots[j].kind !== "proto" || roots[j].name !== p.name) continue;
+    protoObject(R.from[i], R.to[i], data, end);
+    for (let j = i + 1; k && j < R.np; j++) {
+      if (R.proto[j] !== name) continue;
       byte(0x2c);
-      protoObject(roots[j], v);
+      protoObject(R.from[j], R.to[j], data, end);
     }
     if (k) byte(0x5d);
     first = false;
   }
-  const ctx = v.ctx;
   if (ctx.truncated || ctx.malformed || ctx.bug) {
     if (!first) byte(0x2c);
     ascii('"_ws.expert":{');
@@ -360,8 +438,84 @@ export function packetJsonBytes(v: PacketView): Uint8Array {
   return W.b.subarray(0, W.p);
 }
 
+/** The field nodes under a protocol node, depth first (subtrees flattened into the protocol's object). */
+function collect(nodes: readonly TreeNode[]): void {
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    if (n.kind === "field" && n.name) R.field(n.field, n.name, n.value, n.field && n.value !== null ? undefined : n.display, n.offset, n.length);
+    if (n.children) collect(n.children);
+  }
+}
+
+/**
+ * The packet's NDJSON line (with its newline) as bytes. The view is into a reused buffer: valid until the next
+ * call; copy it to keep it.
+ */
+export function packetJsonBytes(v: PacketView): Uint8Array {
+  R.n = 0;
+  R.np = 0;
+  for (const p of v.roots) {
+    if (p.kind !== "proto") continue;
+    R.open(p.name);
+    if (p.children) collect(p.children);
+  }
+  R.close();
+  return writeRecords(v.data, v.end, v.ctx);
+}
+
 /** The same line as text. */
 export function packetJsonText(v: PacketView): string {
-  const b = packetJsonBytes(v);
-  return utf8.decode(b);
+  return utf8.decode(packetJsonBytes(v));
+}
+
+/**
+ * The dissectors' tree sink for -T json without a tree: fields go straight into the records, protocol layers
+ * open record groups. Nesting (push/pop) flattens as the JSON does; notes are not part of the JSON.
+ * Use: begin(frame node) -> Dissector.into(..., sink) -> line(ctx, data, end).
+ */
+export class JsonSink implements LayerSink {
+  readonly on = true;
+  /** what openProto returns: the engine sets its length, which the JSON does not use */
+  private layer = { offset: 0, length: 0 };
+
+  /** Starts a packet. Its frame node comes at the end (it is built from the dissection), placed first. */
+  begin(): void {
+    R.n = 0;
+    R.np = 0;
+    R.open("frame");
+  }
+  openProto(id: string, _title: string, offset: number): { offset: number; length: number } {
+    R.open(id);
+    this.layer.offset = offset;
+    this.layer.length = 0;
+    return this.layer;
+  }
+  add(f: FieldDef, value: FieldValue, offset: number, length: number, display?: string): void {
+    R.field(f, f.name, value, display, offset, length);
+  }
+  push(f: FieldDef, value: FieldValue, offset: number, length: number, display?: string): void {
+    R.field(f, f.name, value, display, offset, length);
+  }
+  note(): void {}
+  pushNote(): void {}
+  pop(): void {}
+  /** Whether the packet's first layer `proto` has a field of this name (eth.len: an 802.3 frame). */
+  has(proto: string, name: string): boolean {
+    for (let j = 0; j < R.np; j++) {
+      if (R.proto[j] !== proto) continue;
+      const to = j + 1 < R.np ? R.from[j + 1] : R.n;
+      for (let i = R.from[j]; i < to; i++) if (R.name[i] === name) return true;
+      return false;
+    }
+    return false;
+  }
+  /** The packet's line as bytes (a view of a reused buffer, valid until the next packet). */
+  line(frame: TreeNode, ctx: Ctx, data: Uint8Array, end: number): Uint8Array {
+    R.close();
+    const from = R.n;
+    if (frame.children) collect(frame.children);
+    R.from[0] = from;
+    R.to[0] = R.n;
+    return writeRecords(data, end, ctx);
+  }
 }

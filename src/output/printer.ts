@@ -19,6 +19,7 @@ import { termSafe } from "./escape.js";
 import { packetDump } from "./hexdump.js";
 import { detailText } from "./detail.js";
 import { packetJson, packetJsonBytes } from "./json.js";
+import { JsonSink } from "./json-bytes.js";
 import { checkFieldNames, fieldsLine } from "./fields.js";
 import { FrameBuilder } from "./frame.js";
 import type { PacketView } from "./view.js";
@@ -163,10 +164,22 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
   const extra: { matches?: PacketPrinter["matches"]; bytes?: PacketPrinter["bytes"] } = {};
   if (filter) extra.matches = (b, i, frame) => filter(viewOf(b, i, frame));
   if (o.format === "json" && !dumping) {
-    extra.bytes = (b, i, frame) => {
-      const view = viewOf(b, i, frame);
-      return filter && !filter(view) ? null : packetJsonBytes(view);
-    };
+    if (filter) {
+      extra.bytes = (b, i, frame) => {
+        const view = viewOf(b, i, frame);
+        return filter(view) ? packetJsonBytes(view) : null;
+      };
+    } else {
+      // No display filter: the dissectors write fields straight into the JSON writer's records, no tree.
+      const sink = new JsonSink();
+      extra.bytes = (b, i, frame) => {
+        sink.begin();
+        const ctx = dis.into(b, i, frame, sink);
+        const start = b.offset[i];
+        const fnode = frames.build(ctx, start, sink.has("eth", "eth.len"), b.iface[i]);
+        return sink.line(fnode, ctx, b.data, start + b.caplen[i]);
+      };
+    }
   }
   return Object.assign(printer, extra);
 }

@@ -17,6 +17,8 @@ import { TextOut } from "../../src/output/text-out.js";
 import { treeNode, type TreeNode } from "../../src/dissectors/tree.js";
 import { fields } from "../../src/dissectors/types.js";
 import type { PacketView } from "../../src/output/view.js";
+import { createPrinter } from "../../src/output/printer.js";
+import { BASE } from "./options.js";
 
 const ROOT = path.resolve(__dirname, "../..");
 const CORPUS = path.resolve(ROOT, "../shared/corpus/tcpdump");
@@ -84,6 +86,38 @@ describe("-T json bytes equal JSON.stringify of the packet object", () => {
       const r = await compareFile(path.join(CORPUS, f), 2000);
       expect(r.diffs, f).toEqual([]);
       total += r.packets;
+    }
+    expect(total).toBeGreaterThan(1000);
+  }, 120_000);
+
+  it("without -Y the dissectors write straight into the JSON records (no tree): the same lines as from the tree", async () => {
+    const files = [...listPcaps(path.join(ROOT, "fixtures"))];
+    if (fs.existsSync(CORPUS)) files.push(...fs.readdirSync(CORPUS).sort().filter((_, i) => i % 8 === 1).map((f) => path.join(CORPUS, f)));
+    let total = 0;
+    for (const file of files) {
+      let src: FileSource;
+      try {
+        src = await FileSource.open(file);
+      } catch {
+        continue;
+      }
+      const tree = createPrinter({ ...BASE, format: "json" }, src.info);
+      const direct = createPrinter({ ...BASE, format: "json" }, src.info);
+      let frame = 0;
+      const diffs: string[] = [];
+      await src
+        .run((b) => {
+          for (let i = 0; i < b.count; i++) {
+            frame++;
+            const want = tree(b, i, frame);
+            const got = Buffer.from(direct.bytes!(b, i, frame)!).toString("utf8");
+            total++;
+            if (got !== want && diffs.length < 2) diffs.push(`#${frame}\n${got}\n${want}`);
+          }
+          return frame >= 3000 ? 0 : 1e9;
+        })
+        .catch(() => undefined);
+      expect(diffs, file).toEqual([]);
     }
     expect(total).toBeGreaterThan(1000);
   }, 120_000);
