@@ -140,9 +140,14 @@ async function runFile(o: CliOptions, predrawn: boolean): Promise<number> {
   m.status.name = lineSafe(file);
   m.status.captureFilter = lineSafe(o.filter.trim());
   m.onSave = (p) => saveShown(m, rows, p, src.info.linktype, src.info.snaplen, src.info.nano);
+  // Ink's first frame is slow (React, Yoga and Ink's output all cold): let it have rows to show, rather than
+  // drawing an empty list first and the rows in a second slow frame.
+  let firstBatch: () => void = () => {};
+  const firstRows = new Promise<void>((resolve) => (firstBatch = resolve));
   const indexing = indexFile(src, index, program, (progress) => {
     m.status.progress = progress;
     m.grew();
+    if (index.count > 0) firstBatch();
     return !m.quit;
   })
     .then(
@@ -155,6 +160,7 @@ async function runFile(o: CliOptions, predrawn: boolean): Promise<number> {
         m.indexDone();
       },
     );
+  await Promise.race([firstRows, indexing]);
   m.moveTo(0, false);
   try {
     await show(m, predrawn);
