@@ -39,7 +39,7 @@ function streamView(m: Model, cols: number, height: number): React.ReactElement 
   const s = m.stream!;
   m.viewHeight = Math.max(1, height - 2);
   const k = s.key;
-  const side = (d: number) => `${d ? `${k.bAddr}:${k.bPort} → ${k.aAddr}:${k.aPort}` : `${k.aAddr}:${k.aPort} → ${k.bAddr}:${k.bPort}`}: ${fmtCount(s.packets[d])} packets, ${fmtCount(s.bytes[d])} bytes`;
+  const side = (d: number) => `${d ? `${k.bAddr}:${k.bPort} → ${k.aAddr}:${k.aPort}` : `${k.aAddr}:${k.aPort} → ${k.bAddr}:${k.bPort}`}: ${fmtCount(s.packets[d])} packet${s.packets[d] === 1 ? "" : "s"}, ${fmtCount(s.bytes[d])} byte${s.bytes[d] === 1 ? "" : "s"}`;
   const summary = s.packets[0] + s.packets[1] === 0 && m.scanProgress < 0 ? "no packets of this conversation | " : `${side(0)} | ${side(1)}`;
   return <StreamView title={streamTitle(k)} summary={summary} lines={m.streamLines(m.viewHeight)} height={height} width={cols} hex={m.streamHex} />;
 }

@@ -202,6 +202,7 @@ describe("follow stream", () => {
     await tick();
     const f = lastFrame()!;
     expect(f).toContain("Follow UDP 10.0.0.1:4000 ⇄ 10.0.0.2:9999");
+    expect(f).toContain("10.0.0.1:4000 → 10.0.0.2:9999: 1 packet, 63 bytes");
     expect(f).toContain("title\\x1b]0;pwned\\x07 red\\x1b[31mRED\\x1b[0m bell\\x07 nul\\x00 del\\x7f c1\\x9b2J tab    end");
     expect(f).toContain("\\x1b[2Jreply");
     expect(f).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f]/); // no raw control character reached the screen
