@@ -30,7 +30,26 @@ export function readIPv4(r: Reader): string {
   return s;
 }
 
+/**
+ * MAC text, cached like addresses: a small direct-mapped table (key: the 48 bits as two numbers), so a hit costs
+ * no allocation.
+ */
+const MAC_HI = new Int32Array(1024);
+const MAC_LO = new Int32Array(1024);
+const MAC_TEXT: string[] = new Array<string>(1024).fill("");
 export function macAt(d: Uint8Array, p: number): string {
+  const hi = (d[p] << 8) | d[p + 1];
+  const lo = (d[p + 2] << 24) | (d[p + 3] << 16) | (d[p + 4] << 8) | d[p + 5];
+  const h = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> 22;
+  if (MAC_HI[h] === hi && MAC_LO[h] === lo && MAC_TEXT[h] !== "") return MAC_TEXT[h];
+  const s = macText(d, p);
+  MAC_HI[h] = hi;
+  MAC_LO[h] = lo;
+  MAC_TEXT[h] = s;
+  return s;
+}
+
+function macText(d: Uint8Array, p: number): string {
   let s = "";
   for (let i = 0; i < 6; i++) {
     const b = d[p + i];

@@ -72,6 +72,8 @@ const HEX = "0123456789abcdef";
 
 export function formatValue(f: FieldDef, v: FieldValue): string {
   if (v === null) return "";
+  if (f.type === "time") return `${v} seconds`;
+  if (f.unit === "bytes" && typeof v === "number") return `${v} byte${v === 1 ? "" : "s"} (${v * 8} bits)`;
   if (typeof v === "number") {
     const named = f.values?.[v];
     const num = f.base === "hex" ? "0x" + (v >>> 0).toString(16).padStart(f.type === "uint" && v > 0xffff ? 8 : v > 0xff ? 4 : 2, "0") : String(v);

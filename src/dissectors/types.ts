@@ -19,6 +19,8 @@ export interface FieldDef {
   base?: "dec" | "hex";
   /** names of values, e.g. ETHERTYPE */
   values?: Readonly<Record<number, string>>;
+  /** how the display spells the value besides the number: "bytes" gives "60 bytes (480 bits)" */
+  unit?: "bytes";
 }
 
 let fieldCount = 0;
@@ -26,12 +28,12 @@ let fieldCount = 0;
 /** Declares a protocol's fields: `const F = fields("udp", { srcport: ["Source Port", "uint"], ... })`. */
 export function fields<K extends string>(
   proto: string,
-  defs: Record<K, [label: string, type: FieldType, opts?: { base?: "dec" | "hex"; values?: Readonly<Record<number, string>>; name?: string }]>,
+  defs: Record<K, [label: string, type: FieldType, opts?: { base?: "dec" | "hex"; values?: Readonly<Record<number, string>>; name?: string; unit?: "bytes" }]>,
 ): Record<K, FieldDef> {
   const out = {} as Record<K, FieldDef>;
   for (const k of Object.keys(defs) as K[]) {
     const [label, type, opts] = defs[k];
-    out[k] = { name: opts?.name ?? `${proto}.${k}`, id: fieldCount++, label, type, base: opts?.base, values: opts?.values };
+    out[k] = { name: opts?.name ?? `${proto}.${k}`, id: fieldCount++, label, type, base: opts?.base, values: opts?.values, unit: opts?.unit };
   }
   return out;
 }

@@ -16,8 +16,8 @@ export const FRAME_FIELDS = fields("frame", {
   time_delta: ["Time delta from previous captured frame", "time"],
   time_relative: ["Time since reference or first frame", "time"],
   number: ["Frame Number", "uint"],
-  len: ["Frame Length", "uint"],
-  cap_len: ["Capture Length", "uint"],
+  len: ["Frame Length", "uint", { unit: "bytes" }],
+  cap_len: ["Capture Length", "uint", { unit: "bytes" }],
   protocols: ["Protocols in frame", "string"],
   interface_id: ["Interface id", "uint"],
 });
@@ -113,19 +113,18 @@ export class FrameBuilder {
     this.prevNsec = nsec;
     const rel = timeText(sec - this.firstSec, nsec - this.firstNsec);
     const protos = protocolsText(ctx.layers, roots);
-    const field = (f: (typeof F)[keyof typeof F], value: number | string, display: string, length = 0): TreeNode =>
-      treeNode(f.name, f.label, value, display, offset, length, "field", f, undefined);
-    const bits = (n: number) => `${n} byte${n === 1 ? "" : "s"} (${n * 8} bits)`;
+    // Display texts are made when read (formatValue: "... seconds", "N bytes (M bits)"): JSON never reads them.
+    const field = (f: (typeof F)[keyof typeof F], value: number | string): TreeNode => treeNode(f.name, f.label, value, undefined, offset, 0, "field", f, undefined);
     const children: TreeNode[] = [];
-    if (iface) children.push(field(F.interface_id, iface, String(iface)));
+    if (iface) children.push(field(F.interface_id, iface));
     children.push(
-      field(F.time_epoch, sec + "." + pad9(nsec), `${sec}.${pad9(nsec)} seconds`),
-      field(F.time_delta, delta, `${delta} seconds`),
-      field(F.time_relative, rel, `${rel} seconds`),
-      field(F.number, ctx.frame, String(ctx.frame)),
-      field(F.len, ctx.wirelen, bits(ctx.wirelen)),
-      field(F.cap_len, ctx.caplen, bits(ctx.caplen)),
-      field(F.protocols, protos, protos),
+      field(F.time_epoch, sec + "." + pad9(nsec)),
+      field(F.time_delta, delta),
+      field(F.time_relative, rel),
+      field(F.number, ctx.frame),
+      field(F.len, ctx.wirelen),
+      field(F.cap_len, ctx.caplen),
+      field(F.protocols, protos),
     );
     const label = `Frame ${ctx.frame}: ${ctx.wirelen} bytes on wire (${ctx.wirelen * 8} bits), ${ctx.caplen} bytes captured (${ctx.caplen * 8} bits)`;
     return treeNode("frame", label, null, "", offset, ctx.caplen, "proto", undefined, children);
