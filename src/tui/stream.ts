@@ -186,7 +186,8 @@ export class StreamData {
   private curLen = 0;
   private curDir = -1;
 
-  constructor(readonly key: StreamKey) {}
+  /** the conversation; A is turned round when the first packet found came from B */
+  constructor(public key: StreamKey) {}
 
   /**
    * A packet of the conversation: its payload bytes `payload` (a view, not kept) at `off` in packet `pkt`.
@@ -406,8 +407,13 @@ export class StreamScan {
     this.dis.dissectBytes(bytes, this.linktype(i), { wirelen, frame: i + 1 });
     const e = endpointsOf(this.dis, bytes, this.linktype(i), wirelen);
     if (!e || e.ipProto !== k.proto) return;
-    const dir = directionOf(k, e);
+    let dir = directionOf(k, e);
     if (dir < 0) return;
+    if (dir === 1 && this.data.packets[0] + this.data.packets[1] === 0) {
+      // A is the side that sent the conversation's first packet (as tshark's Node 0), whichever was selected
+      this.data.key = { proto: k.proto, aAddr: k.bAddr, aPort: k.bPort, bAddr: k.aAddr, bPort: k.aPort };
+      dir = 0;
+    }
     if ((i & 4095) === 4095) this.dis.resetState(); // TCP state of the whole capture is not needed
     const { tree } = this.dis.dissectBytes(bytes, this.linktype(i), { wirelen, frame: i + 1, tree: true });
     const p = payloadOf(tree!.roots, k.proto, bytes.length);

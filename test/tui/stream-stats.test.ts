@@ -256,6 +256,19 @@ describe("follow stream", () => {
     expect(lastFrame()).toContain("▸ Frame 4:");
   });
 
+  it("takes the side that sent the first packet as A, whichever packet was selected", async () => {
+    const { index, pf } = await load(HTTP);
+    cleanups.push(() => pf.close());
+    const m = new Model(new CaptureRows(index, pf));
+    m.indexDone();
+    m.moveTo(5, false); // packet 6: the server's "HTTP/1.1 200 OK"
+    m.key("s", {});
+    for (let i = 0; i < 50 && m.scanProgress >= 0; i++) await tick();
+    expect(m.stream!.key).toEqual({ proto: 6, aAddr: "10.202.0.1", aPort: 50206, bAddr: "10.202.0.2", bPort: 80 });
+    expect(m.stream!.packets).toEqual([11, 10]);
+    expect(m.streamLines(1)[0]).toEqual({ text: "GET / HTTP/1.1", dir: 0 });
+  });
+
   it("says so when the selected packet is not TCP or UDP", async () => {
     const { index, pf } = await load(path.join(FIX, "arp", "arp.pcap"));
     cleanups.push(() => pf.close());
