@@ -4,6 +4,7 @@
  * it pings (root only).
  */
 import { spawnSync } from "node:child_process";
+import dgram from "node:dgram";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -218,6 +219,33 @@ describe.skipIf(!TMUX)("tsniff --tui in tmux", () => {
     expect(s).toMatch(/^\s+\d+ \d+\.\d{6}\s+127\.0\.0\.1\s+127\.0\.0\.1\s+ICMP\s+98 ICMP echo request, id \d+, seq 1/m);
     expect(s).toMatch(/^\s+\d+ \d+\.\d{6}\s+127\.0\.0\.1\s+127\.0\.0\.1\s+ICMP\s+98 ICMP echo reply, id \d+, seq 3/m);
     await keys("q");
+    await waitFor(/Discard it and quit\? \(y\/n\)/);
+    await keys("y");
+    await waitFor(/tui exited with 0/);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("follows a UDP stream and shows its conversation in a live capture (read back from the spool)", async () => {
+    const port = 20000 + (process.pid % 20000);
+    start(["-i", "lo", `udp port ${port}`]);
+    await waitFor(new RegExp(`live lo \\| capture: udp port ${port} \\| shown 0 / 0`));
+    const sock = dgram.createSocket("udp4");
+    await new Promise<void>((r) => sock.bind(0, "127.0.0.1", () => r()));
+    const from = sock.address().port;
+    for (let i = 1; i <= 3; i++) {
+      await new Promise<void>((r) => sock.send(`hello ${i}\x1b[2J\n`, port, "127.0.0.1", () => r()));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    sock.close();
+    await waitFor(/shown 3 \/ 3/);
+    await keys("g", "s");
+    const s = await waitFor(new RegExp(`Follow UDP 127\\.0\\.0\\.1:${from} ⇄ 127\\.0\\.0\\.1:${port}`));
+    await waitFor(/^hello 3\\x1b\[2J$/m);
+    expect(s).toMatch(/^hello 1\\x1b\[2J$/m);
+    expect(screen()).toContain(`127.0.0.1:${from} → 127.0.0.1:${port}: 3 packets, 36 bytes`); // "hello N" ESC "[2J" LF: 12 bytes each
+    await keys("Escape", "c", "Tab");
+    const c = await waitFor(new RegExp(`127\\.0\\.0\\.1:${from}\\s+127\\.0\\.0\\.1:${port}\\s+0\\s+0\\s+3\\s+`));
+    expect(c).toContain("UDP conversations");
+    await keys("q", "q");
     await waitFor(/Discard it and quit\? \(y\/n\)/);
     await keys("y");
     await waitFor(/tui exited with 0/);
