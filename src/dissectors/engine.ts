@@ -33,6 +33,7 @@ class PacketCtx implements Ctx {
   addrPrinted = false;
   fragmented = false;
   again = false;
+  ip6Src = -1;
   ipProto = -1;
   srcPort = -1;
   dstPort = -1;
@@ -65,6 +66,7 @@ class PacketCtx implements Ctx {
     this.dst4 = -1;
     this.addrPrinted = false;
     this.fragmented = false;
+    this.ip6Src = -1;
     this.ipProto = -1;
     this.srcPort = -1;
     this.dstPort = -1;

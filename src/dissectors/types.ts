@@ -108,6 +108,11 @@ export interface Ctx {
    * lasts across packets must then read as it did for the first pass, not be updated twice.
    */
   again: boolean;
+  /**
+   * Where the innermost IPv6 header's source address is in the packet's bytes (absolute; the destination
+   * follows it), for pseudo-header checksums; -1 without an IPv6 layer.
+   */
+  ip6Src: number;
   /** IP protocol number / next header, -1 when none */
   ipProto: number;
   srcPort: number;

@@ -14,8 +14,7 @@ import { IPPROTO } from "../constants.js";
 import { hex, ipv6At } from "../format.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
-import { foldSum, onesSum } from "./ipv4.js";
-import { ip6Pseudo } from "./ipv6.js";
+import { shouldBe, transportSum } from "./checksum.js";
 
 const TYPES: Readonly<Record<number, string>> = {
   1: "destination unreachable",
@@ -270,17 +269,9 @@ export const ICMPV6: Protocol = {
       if (r.cap >= start + 4) t.add(F.checksum, sum, start + 2, 2);
     }
     let s = "";
-    if (v > 0 && !ip6Pseudo.fragmented && r.cap - start >= length && ip6Pseudo.data === r.data && ip6Pseudo.dst + 16 <= start) {
-      const d = r.data;
-      let acc = onesSum(d, ip6Pseudo.src, 32);
-      acc += Math.floor(length / 65536) + (length & 0xffff) + IPPROTO.ICMPV6;
-      acc = onesSum(d, start, length, acc);
-      const c = foldSum(acc);
-      if (c === 0xffff) s += "[icmp6 sum ok] ";
-      else {
-        s += `[bad icmp6 cksum 0x${hex(sum, 4)} -> 0x${hex(shouldBe(sum, c), 4)}!] `;
-      }
-    }
+    const c = v > 0 && ctx.net === "IP6" ? transportSum(r.data, ctx, IPPROTO.ICMPV6, start, length, r.cap) : -1;
+    if (c === 0xffff) s += "[icmp6 sum ok] ";
+    else if (c >= 0) s += `[bad icmp6 cksum 0x${hex(sum, 4)} -> 0x${hex(shouldBe(sum, c), 4)}!] `;
     s += `ICMP6, ${TYPES[type] ?? `unknown icmp6 type (${type})`}`;
     if (v > 0 && (type === 133 || type === 134 || type === 135 || type === 136 || type === 137 || type === 145 || type === 147)) s += `, length ${length}`;
     const body = start + 8; // the quoted packet of an error, or the message body
@@ -510,9 +501,5 @@ export const ICMPV6: Protocol = {
   },
 };
 
-/** tcpdump's in_cksum_shouldbe: the checksum field value that would have made the sum come out right. */
-function shouldBe(sum: number, computed: number): number {
-  return foldSum(sum + (~computed & 0xffff));
-}
 
 bind("ip.proto", IPPROTO.ICMPV6, ICMPV6);

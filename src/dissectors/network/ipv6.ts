@@ -81,11 +81,6 @@ const F = fields("ipv6", {
   "fragment.id": ["Identification", "uint", { base: "hex" }],
 });
 
-/**
- * Where the last IPv6 header's addresses are, for the ICMPv6 (and other) pseudo-header checksums. Set per
- * packet by the IPv6 dissector before it hands off; valid while `data` is the frame being dissected.
- */
-export const ip6Pseudo = { data: null as Uint8Array | null, src: 0, dst: 0, fragmented: false };
 
 /**
  * Hop-by-hop / destination options, walked as tcpdump's ip6_opt_process: the text is printed with -v only,
@@ -201,10 +196,7 @@ export const IPV6: Protocol = {
     ctx.net = "IP6";
     ctx.src = src;
     ctx.dst = dst;
-    ip6Pseudo.data = d;
-    ip6Pseudo.src = srcOff;
-    ip6Pseudo.dst = srcOff + 16;
-    ip6Pseudo.fragmented = false;
+    ctx.ip6Src = srcOff; // pseudo-header checksums of the layers above (checksum.ts)
     // The payload's end: the payload length, or with a zero one (a jumbogram, RFC 2675), what the link says
     // until a Jumbo Payload option tells. A length beyond the frame is reported the way tcpdump does, and the
     // bytes that are missing read as cut by the capture.
@@ -371,7 +363,6 @@ export const IPV6: Protocol = {
             t.pop();
           }
           ctx.info += v > 0 ? `frag (0x${hex(ident, 8)}:${off}|${size64(flen)})` : `frag (${off}|${size64(flen)})`;
-          ip6Pseudo.fragmented = true;
           ctx.fragmented = true;
           ctx.ipProto = next;
           if (off !== 0) {

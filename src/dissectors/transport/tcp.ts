@@ -9,6 +9,8 @@ import { IPPROTO } from "../constants.js";
 import { fields, type Ctx, type Protocol } from "../types.js";
 import { DATA } from "../data.js";
 import type { Reader } from "../reader.js";
+import { hex } from "../format.js";
+import { shouldBe, transportSum } from "../network/checksum.js";
 
 const F = fields("tcp", {
   srcport: ["Source Port", "uint"],
@@ -350,6 +352,11 @@ export const TCP: Protocol = {
       } else ctx.info += addrText(ctx, sport, dport);
     }
     ctx.info += FLAG_TEXT[flags];
+    if (ctx.opts.verbose > 0) {
+      // tcpdump -v: the checksum, verified over the pseudo-header when the whole segment was captured.
+      const c = transportSum(r.data, ctx, IPPROTO.TCP, start, length, r.cap);
+      if (c >= 0) ctx.info += c === 0xffff ? `, cksum 0x${hex(sum, 4)} (correct)` : `, cksum 0x${hex(sum, 4)} (incorrect -> 0x${hex(shouldBe(sum, c), 4)})`;
+    }
     if (t.on) {
       t.add(F.hdr_len, hlen, start + 12, 1);
       t.add(F.seq, seq, start + 4, 4);

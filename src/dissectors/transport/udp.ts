@@ -4,7 +4,9 @@
  */
 import { bind, bindDefault } from "../registry.js";
 import { IPPROTO } from "../constants.js";
-import { fields, type Protocol } from "../types.js";
+import { fields, type Ctx, type Protocol } from "../types.js";
+import { hex } from "../format.js";
+import { shouldBe, transportSum } from "../network/checksum.js";
 import { DATA } from "../data.js";
 
 const F = fields("udp", {
@@ -55,6 +57,11 @@ export const UDP: Protocol = {
       return;
     }
     r.limit(ulen - 8);
+    // tcpdump: -vv checks an IPv4 UDP checksum (0 means none was sent), -v an IPv6 one (always required).
+    if (ctx.opts.verbose > 1 && ctx.net === "IP") {
+      if (sum === 0) ctx.info += "[no cksum] ";
+      else udpSum(r.data, ctx, start, ulen, r.cap, sum);
+    } else if (ctx.opts.verbose > 0 && ctx.net === "IP6") udpSum(r.data, ctx, start, ulen, r.cap, sum);
     if (ulen === 8) {
       ctx.info += "UDP, length 0";
       return;
@@ -62,6 +69,12 @@ export const UDP: Protocol = {
     return ctx.next("udp.port", Math.min(sport, dport), Math.max(sport, dport));
   },
 };
+
+function udpSum(d: Uint8Array, ctx: Ctx, start: number, ulen: number, cap: number, sum: number): void {
+  const c = transportSum(d, ctx, IPPROTO.UDP, start, ulen, cap);
+  if (c === 0xffff) ctx.info += "[udp sum ok] ";
+  else if (c >= 0) ctx.info += `[bad udp cksum 0x${hex(sum, 4)} -> 0x${hex(shouldBe(sum, c), 4)}!] `;
+}
 
 /** When no application dissector claims a UDP payload: tcpdump's "UDP, length N". */
 export const UDP_DATA: Protocol = {
