@@ -23,7 +23,23 @@ import { has, ROOT } from "../helpers/run.js";
 const FIX = path.join(ROOT, "fixtures");
 const HTTP = path.join(FIX, "http", "http.pcap");
 const TSHARK = has("tshark");
-const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
+/** Ink (and so ink-testing-library) draws at most 30 frames a second: wait longer than a frame. */
+const tick = (ms = 80) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until pred() holds (a busy machine may be slow; the test fails when it never does). */
+async function until(pred: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Waits for a stream or statistics pass to end, and for the frame after it. */
+async function scanDone(m: Model): Promise<void> {
+  await until(() => m.scanProgress < 0, "the pass ended");
+  await tick();
+}
 
 function tshark(args: string[]): string {
   const r = spawnSync("tshark", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 26 });
@@ -198,8 +214,7 @@ describe("follow stream", () => {
     cleanups.push(unmount);
     await tick();
     stdin.write("s");
-    for (let i = 0; i < 50 && m.scanProgress >= 0; i++) await tick();
-    await tick();
+    await scanDone(m);
     const f = lastFrame()!;
     expect(f).toContain("Follow UDP 10.0.0.1:4000 ⇄ 10.0.0.2:9999");
     expect(f).toContain("10.0.0.1:4000 → 10.0.0.2:9999: 1 packet, 63 bytes");
@@ -225,8 +240,7 @@ describe("follow stream", () => {
     stdin.write("j");
     await tick();
     stdin.write("s");
-    for (let i = 0; i < 50 && m.scanProgress >= 0; i++) await tick();
-    await tick();
+    await scanDone(m);
     let f = lastFrame()!;
     expect(m.view).toBe("stream");
     expect(f).toContain("Follow TCP 10.202.0.1:50206 ⇄ 10.202.0.2:80  [text]");
@@ -263,7 +277,7 @@ describe("follow stream", () => {
     m.indexDone();
     m.moveTo(5, false); // packet 6: the server's "HTTP/1.1 200 OK"
     m.key("s", {});
-    for (let i = 0; i < 50 && m.scanProgress >= 0; i++) await tick();
+    await scanDone(m);
     expect(m.stream!.key).toEqual({ proto: 6, aAddr: "10.202.0.1", aPort: 50206, bAddr: "10.202.0.2", bPort: 80 });
     expect(m.stream!.packets).toEqual([11, 10]);
     expect(m.streamLines(1)[0]).toEqual({ text: "GET / HTTP/1.1", dir: 0 });
@@ -302,16 +316,13 @@ describe("a pass over many packets shows progress and stops on Esc", () => {
     cleanups.push(unmount);
     await tick();
     stdin.write("s");
-    await tick(60);
-    expect(m.scanProgress).toBeGreaterThan(0);
+    await until(() => m.scanProgress > 0, "progress");
     expect(m.scanProgress).toBeLessThan(1);
-    expect(lastFrame()).toMatch(/following stream \d+% \(Esc stops\)/);
+    await until(() => /following stream \d+% \(Esc stops\)/.test(lastFrame()!), "progress in the status bar");
     stdin.write("\x1b");
-    await tick();
-    expect(m.scanProgress).toBe(-1);
+    await until(() => m.scanProgress === -1, "Esc stopped the pass");
     expect(m.view).toBe("stream"); // the first Esc stops the pass, what was found stays
-    await tick(100);
-    expect(lastFrame()).toMatch(/follow stream stopped at packet \d+/);
+    await until(() => /follow stream stopped at packet \d+/.test(lastFrame()!), "the message");
     const found = m.stream!.packets[0] + m.stream!.packets[1];
     expect(found).toBeGreaterThan(0);
     await tick(100);
@@ -320,10 +331,9 @@ describe("a pass over many packets shows progress and stops on Esc", () => {
     await tick();
     expect(m.view).toBe("packets");
     stdin.write("c");
-    await tick(60);
-    expect(m.scanProgress).toBeGreaterThan(0);
-    expect(lastFrame()).toMatch(/statistics \d+% \(Esc stops\)/);
-    for (let i = 0; i < 600 && m.scanProgress >= 0; i++) await tick(50);
+    await until(() => m.scanProgress > 0 || m.stats?.packets === 164_000, "the statistics pass started");
+    if (m.scanProgress >= 0) await until(() => /statistics \d+% \(Esc stops\)/.test(lastFrame()!) || m.scanProgress < 0, "progress in the status bar");
+    await scanDone(m);
     expect(m.stats!.packets).toBe(164_000);
     expect(m.stats!.phs.children.get("eth")!.frames).toBe(164_000);
   });
@@ -435,8 +445,7 @@ describe("statistics view", () => {
     cleanups.push(unmount);
     await tick();
     stdin.write("c");
-    for (let i = 0; i < 50 && m.scanProgress >= 0; i++) await tick();
-    await tick();
+    await scanDone(m);
     let f = lastFrame()!;
     expect(f).toMatch(/Address A:Port\s+Address B:Port\s+A←B Frames\s+Bytes\s+A→B Frames\s+Bytes\s+Frames\s+Bytes\s+Rel Start\s+Duration/);
     // tshark -z conv,tcp: 10.202.0.1:50206 <-> 10.202.0.2:80  10 5614 bytes  11 1365 bytes  21 6979 bytes  0.000000000  0.1251
@@ -457,8 +466,7 @@ describe("statistics view", () => {
     stdin.write("j");
     await tick();
     stdin.write("\r"); // follow the second conversation
-    for (let i = 0; i < 50 && m.scanProgress >= 0; i++) await tick();
-    await tick();
+    await scanDone(m);
     expect(m.view).toBe("stream");
     expect(lastFrame()).toContain("Follow TCP 10.202.0.1:46466 ⇄ 10.202.0.2:8080");
     stdin.write("q");
@@ -507,7 +515,7 @@ describe("mouse", () => {
     expect(m.prompt).toBeNull(); // none of the report's characters was taken as a key
     expect(m.help).toBe(false);
     stdin.write("s");
-    for (let i = 0; i < 50 && m.scanProgress >= 0; i++) await tick();
+    await scanDone(m);
     const before = m.streamTop;
     stdin.write("\x1b[<65;20;10M");
     await tick();
