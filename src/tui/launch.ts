@@ -37,7 +37,8 @@ export async function launchTui(argv: string[]): Promise<number | null> {
   } catch {
     return null;
   }
-  if (!o.tui || o.help || o.version || o.listInterfaces || o.filterFile || !bundleFresh()) return null;
+  // Several -i: the CLI says why the TUI takes one interface.
+  if (!o.tui || o.help || o.version || o.listInterfaces || o.filterFile || o.interfaces.length > 1 || !bundleFresh()) return null;
   try {
     return await runTui(o);
   } catch (e) {

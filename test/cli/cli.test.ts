@@ -37,6 +37,13 @@ describe("CLI", () => {
     expect(c.stderr.toString()).toMatch(/invalid -c value 'x'/);
   });
 
+  it("--tui with several -i is refused in one line (by the bundled TUI launcher too)", () => {
+    const r = tsniff(["--tui", "-i", "lo", "-i", "lo"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.toString()).toMatch(/^tsniff: --tui captures from one interface; several -i are for the command line/);
+    expect(r.stderr.toString()).not.toMatch(/at .*\.js/);
+  });
+
   it("a bad filter fails with libpcap's own message, as tcpdump does", () => {
     for (const bad of ["tcp prot 80", "host", "ip and", "port 99999999", "ether host 1:2:3", "src net 10.0.0.0/33"]) {
       const r = tsniff(["-r", ETH_FILE, bad]);
