@@ -8,7 +8,7 @@
  */
 import { getProtocol, registerProtocol } from "../dissectors/registry.js";
 import { DATA } from "../dissectors/data.js";
-import { fields, type Ctx, type Protocol } from "../dissectors/types.js";
+import { fields, type Ctx, type FieldDef, type Protocol } from "../dissectors/types.js";
 import { treeNode, type TreeNode } from "../dissectors/tree.js";
 
 export const FRAME_FIELDS = fields("frame", {
@@ -96,11 +96,10 @@ export class FrameBuilder {
   private prevNsec = 0;
 
   /**
-   * The frame node for a dissected packet. `offset` is where the packet's bytes start in the buffer the tree
-   * points into; `roots` is its dissector tree (used to spell frame.protocols).
+   * The frame's fields for a dissected packet, in order, to `out` (the JSON writer records them without a
+   * node). `roots` may be, instead of the tree, whether the Ethernet header held a length (802.3), not a type.
    */
-  /** `roots` may be, instead of the tree, whether the Ethernet header held a length (802.3), not a type. */
-  build(ctx: Ctx, offset: number, roots: readonly TreeNode[] | boolean, iface = 0): TreeNode {
+  fields(ctx: Ctx, roots: readonly TreeNode[] | boolean, iface: number, out: (f: FieldDef, value: number | string) => void): void {
     const F = FRAME_FIELDS;
     const sec = ctx.tsSec,
       nsec = ctx.tsNsec;
@@ -111,21 +110,24 @@ export class FrameBuilder {
     const delta = timeText(sec - this.prevSec, nsec - this.prevNsec);
     this.prevSec = sec;
     this.prevNsec = nsec;
-    const rel = timeText(sec - this.firstSec, nsec - this.firstNsec);
-    const protos = protocolsText(ctx.layers, roots);
-    // Display texts are made when read (formatValue: "... seconds", "N bytes (M bits)"): JSON never reads them.
-    const field = (f: (typeof F)[keyof typeof F], value: number | string): TreeNode => treeNode(f.name, f.label, value, undefined, offset, 0, "field", f, undefined);
+    if (iface) out(F.interface_id, iface);
+    out(F.time_epoch, sec + "." + pad9(nsec));
+    out(F.time_delta, delta);
+    out(F.time_relative, timeText(sec - this.firstSec, nsec - this.firstNsec));
+    out(F.number, ctx.frame);
+    out(F.len, ctx.wirelen);
+    out(F.cap_len, ctx.caplen);
+    out(F.protocols, protocolsText(ctx.layers, roots));
+  }
+
+  /**
+   * The frame node for a dissected packet. `offset` is where the packet's bytes start in the buffer the tree
+   * points into; `roots` is its dissector tree (used to spell frame.protocols), or whether the frame is 802.3.
+   */
+  build(ctx: Ctx, offset: number, roots: readonly TreeNode[] | boolean, iface = 0): TreeNode {
     const children: TreeNode[] = [];
-    if (iface) children.push(field(F.interface_id, iface));
-    children.push(
-      field(F.time_epoch, sec + "." + pad9(nsec)),
-      field(F.time_delta, delta),
-      field(F.time_relative, rel),
-      field(F.number, ctx.frame),
-      field(F.len, ctx.wirelen),
-      field(F.cap_len, ctx.caplen),
-      field(F.protocols, protos),
-    );
+    // Display texts are made when read (formatValue: "... seconds", "N bytes (M bits)"): JSON never reads them.
+    this.fields(ctx, roots, iface, (f, value) => children.push(treeNode(f.name, f.label, value, undefined, offset, 0, "field", f, undefined)));
     const label = `Frame ${ctx.frame}: ${ctx.wirelen} bytes on wire (${ctx.wirelen * 8} bits), ${ctx.caplen} bytes captured (${ctx.caplen * 8} bits)`;
     return treeNode("frame", label, null, "", offset, ctx.caplen, "proto", undefined, children);
   }

@@ -509,13 +509,16 @@ export class JsonSink implements LayerSink {
     }
     return false;
   }
-  /** The packet's line as bytes (a view of a reused buffer, valid until the next packet). */
-  line(frame: TreeNode, ctx: Ctx, data: Uint8Array, end: number): Uint8Array {
+  /** The packet's line as bytes (a view of a reused buffer, valid until the next packet); `frame` gives the frame's fields. */
+  line(frame: (out: (f: FieldDef, value: number | string) => void) => void, ctx: Ctx, data: Uint8Array, end: number): Uint8Array {
     R.close();
     const from = R.n;
-    if (frame.children) collect(frame.children);
+    frame(this.frameField);
     R.from[0] = from;
     R.to[0] = R.n;
     return writeRecords(data, end, ctx);
   }
+  private frameField = (f: FieldDef, value: number | string): void => R.field(f, f.name, value, undefined, this.frameOffset, 0);
+  /** where the packet starts (the frame fields' offset) */
+  frameOffset = 0;
 }

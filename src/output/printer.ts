@@ -12,7 +12,7 @@
 import type { PacketBatch, SourceInfo } from "../capture/batch.js";
 import { Dissector } from "../dissectors/index.js";
 import type { TreeNode } from "../dissectors/tree.js";
-import type { Ctx } from "../dissectors/types.js";
+import type { Ctx, FieldDef } from "../dissectors/types.js";
 import { compileDisplayFilter, type DisplayFilter } from "../filter/display.js";
 import { TimeFormatter, type TimeFormat } from "./time.js";
 import { termSafe } from "./escape.js";
@@ -172,12 +172,16 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
     } else {
       // No display filter: the dissectors write fields straight into the JSON writer's records, no tree.
       const sink = new JsonSink();
+      let ctx: Ctx = dis.ctx;
+      let iface = 0;
+      const frameFields = (out: (f: FieldDef, value: number | string) => void) => frames.fields(ctx, sink.has("eth", "eth.len"), iface, out);
       extra.bytes = (b, i, frame) => {
         sink.begin();
-        const ctx = dis.into(b, i, frame, sink);
+        ctx = dis.into(b, i, frame, sink);
+        iface = b.iface[i];
         const start = b.offset[i];
-        const fnode = frames.build(ctx, start, sink.has("eth", "eth.len"), b.iface[i]);
-        return sink.line(fnode, ctx, b.data, start + b.caplen[i]);
+        sink.frameOffset = start;
+        return sink.line(frameFields, ctx, b.data, start + b.caplen[i]);
       };
     }
   }

@@ -103,8 +103,12 @@ const FLAG_TEXT: readonly string[] = Array.from({ length: 256 }, (_, f) => `Flag
 const u16at = (d: Uint8Array, q: number) => (d[q] << 8) | d[q + 1];
 const u32at = (d: Uint8Array, q: number) => ((d[q] << 24) | (d[q + 1] << 16) | (d[q + 2] << 8) | d[q + 3]) >>> 0;
 
-/** Wireshark's tcp.flags.str: "··········S·" style with letters for set bits. */
+/** Wireshark's tcp.flags.str: "··········S·" style with letters for set bits (the 4096 made on first use). */
+const FLAG_STR: string[] = [];
 function wiresharkFlagStr(f: number): string {
+  return FLAG_STR[f] ?? (FLAG_STR[f] = makeFlagStr(f));
+}
+function makeFlagStr(f: number): string {
   const letters = "RRRNCEUAPRSF";
   let s = "";
   for (let i = 0; i < 12; i++) {
