@@ -7,7 +7,7 @@
  * and Ink) is imported. A NODE_ENV the user set is kept.
  *
  * `npm run build` also bundles this module (through ./launch.ts, bin/tsniff's short way in) with Ink, React and
- * the library into dist/tuib/ (scripts/bundle-tui.mjs): there the dynamic imports below load chunks of that
+ * the library into dist/tuib/ (scripts/bundle.mjs): there the dynamic imports below load chunks of that
  * bundle instead of ~150 modules one by one.
  */
 import type { CliOptions } from "../cli/args.js";

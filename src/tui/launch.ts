@@ -2,7 +2,7 @@
  * bin/tsniff's short way into the TUI. `tsniff --tui ...` through the CLI's main module first loads the whole
  * CLI (about a hundred modules: live capture, writers, printers, plugins) before the TUI can draw anything;
  * `npm run build` bundles this module with the TUI, Ink, React and the library parts they use into
- * dist/tuib/ (scripts/bundle-tui.mjs), which loads in a fraction of that time.
+ * dist/tuib/ (scripts/bundle.mjs), which loads in a fraction of that time.
  *
  * launchTui answers null whenever the CLI's own path should run instead: no --tui, -h/--version/-D, -F, an
  * error in the arguments (the CLI prints its usage), or a bundle older than the files it was made from (a
