@@ -1,18 +1,16 @@
 /**
- * Writing pcapng files (or stdout, "-") in big chunks, with the same interface and guarantees as PcapWriter:
- * blocks are built into one buffer (pcapng-writer-format.ts's writeEpb, no allocation per packet) and written
- * with a single syscall when it fills, at the end of a live batch, or per packet with -U. Every write leaves
- * whole blocks: after a failed write (a full disk) the file is cut back to the last whole block.
+ * Writing pcapng files (or stdout, "-") in big chunks, with the same interface and guarantees as PcapWriter
+ * (chunked-writer.ts): blocks are built into one buffer (pcapng-writer-format.ts's writeEpb, no allocation per
+ * packet); after a failed write (a full disk) the file is cut back to the last whole block.
  *
  * Interfaces: one Interface Description Block per interface the packets come from (batch.iface), written
  * the first time a packet of that interface is written (a block may appear anywhere in its section before
  * it is used). Interfaces are numbered in the order they first appear; the source's interface numbers are
  * mapped to them, so a pcapng file read with several interfaces keeps them apart (each its own link type).
  */
-import fs from "node:fs";
 import type { PacketBatch } from "./batch.js";
 import { epbSize, idb, shb, writeEpb, type IdbOptions } from "./pcapng-writer-format.js";
-import { writeAllSync } from "./fd-write.js";
+import { ChunkedWriter } from "./chunked-writer.js";
 
 /** What the writer knows about an interface before its first packet (names from a pcapng file or -i). */
 export interface WriterInterface {
@@ -45,48 +43,20 @@ export interface PcapngWriterOptions {
 
 const BT_EPB = 6;
 
-export class PcapngWriter {
-  readonly path: string;
-  private fd: number;
-  private owned: boolean;
-  private buf: Buffer;
-  private pos = 0;
-  private closed = false;
+export class PcapngWriter extends ChunkedWriter {
   private nano: boolean;
-  private packetBuffered: boolean;
   private opts: PcapngWriterOptions;
   /** source interface number -> IDB index in this file (-1: not written yet) */
   private ifMap = new Int32Array(8).fill(-1);
   /** link type each written IDB was declared with (a source interface changing link type gets a new one) */
   private idbLinktype: number[] = [];
-  /** packets and bytes written (including what is still buffered) */
-  packets = 0;
-  bytes = 0;
-  /** packets whose blocks are whole in the file (flushed) */
-  savedPackets = 0;
-  /** bytes in the file */
-  private fileBytes = 0;
-  /** packets in the buffer not yet flushed */
-  private pending = 0;
 
   /** Opens (creating or truncating) `path`, or stdout for "-", and writes the section header. */
   constructor(path: string, opts: PcapngWriterOptions) {
-    this.path = path;
+    super(path, opts, 65536 + 256);
     this.opts = opts;
     this.nano = !!opts.nano;
-    this.packetBuffered = !!opts.packetBuffered;
-    this.buf = Buffer.allocUnsafeSlow(Math.max(opts.bufferSize ?? 1 << 20, 65536 + 256));
-    if (path === "-") {
-      this.fd = 1;
-      this.owned = false;
-    } else {
-      this.fd = openForWrite(path);
-      this.owned = true;
-    }
-    const h = shb({ comment: opts.comment });
-    this.buf.set(h, 0);
-    this.pos = h.length;
-    this.bytes = h.length;
+    this.put(shb({ comment: opts.comment }));
     // Interface 0 is declared at once: an empty capture is still a file tshark opens with its link type.
     const declare = Math.max(1, opts.declare ?? 1);
     for (let k = 0; k < declare; k++) this.interfaceIndex(k, opts.describe?.(k)?.linktype ?? opts.linktype);
@@ -107,25 +77,11 @@ export class PcapngWriter {
     }
     const d = this.opts.describe?.(iface);
     const o: IdbOptions = { tsresolNano: this.nano, name: d?.name, description: d?.description };
-    const block = idb(linktype, d?.snaplen ?? this.opts.snaplen ?? 262144, o);
-    this.reserve(block.length);
-    this.buf.set(block, this.pos);
-    this.pos += block.length;
-    this.bytes += block.length;
+    this.put(idb(linktype, d?.snaplen ?? this.opts.snaplen ?? 262144, o));
     const index = this.idbLinktype.length;
     this.idbLinktype.push(linktype);
     this.ifMap[iface] = index;
     return index;
-  }
-
-  /** Makes room for `need` bytes in the buffer (flushing first when it is too full). */
-  private reserve(need: number): void {
-    if (this.pos + need <= this.buf.length) return;
-    this.flush();
-    if (need > this.buf.length) {
-      const nb = Buffer.allocUnsafeSlow(need);
-      this.buf = nb;
-    }
   }
 
   /** Appends packet i of a batch. */
@@ -150,38 +106,18 @@ export class PcapngWriter {
     off: number,
     comment?: string,
   ): void {
-    if (this.closed) throw new Error(`${this.path}: writer is closed`);
+    this.checkOpen();
     const index = this.interfaceIndex(iface, linktype);
     const need = epbSize(caplen, comment);
     this.reserve(need);
     // writeEpb takes the packet's bytes as their own array: a view of exactly caplen bytes.
     const bytes = off === 0 && data.length === caplen ? data : data.subarray(off, off + caplen);
     this.pos = writeEpb(this.buf, this.pos, index, this.nano, sec, nsec, caplen, wirelen, bytes, comment);
-    this.pending++;
-    this.packets++;
-    this.bytes += need;
-    if (this.packetBuffered) this.flush();
+    this.wrote(1, need);
   }
 
-  /** Writes what is buffered. Throws (with code ENOSPC, EPIPE, ...) if the OS refuses; the file keeps whole blocks. */
-  flush(): void {
-    if (this.pos === 0) return;
-    const n = this.pos;
-    const pending = this.pending;
-    this.pos = 0;
-    this.pending = 0;
-    try {
-      writeAllSync(this.fd, this.buf, 0, n);
-    } catch (e) {
-      this.keepWholeBlocks((e as { written?: number }).written ?? 0, pending);
-      throw e;
-    }
-    this.fileBytes += n;
-    this.savedPackets += pending;
-  }
-
-  /** After a failed write of which `written` bytes reached the file: cut it back to the last whole block. */
-  private keepWholeBlocks(written: number, pending: number): void {
+  /** The whole blocks at the start of a chunk of which `written` bytes reached the file; packets are the EPBs. */
+  protected wholePrefix(written: number): { bytes: number; packets: number } {
     let p = 0;
     let whole = 0;
     const b = this.buf;
@@ -192,44 +128,10 @@ export class PcapngWriter {
       if (type === BT_EPB) whole++;
       p += len;
     }
-    try {
-      if (this.owned && written > p) fs.ftruncateSync(this.fd, this.fileBytes + p);
-    } catch {
-      /* best effort: the write error is what gets reported */
-    }
-    this.fileBytes += p;
-    this.savedPackets += Math.min(whole, pending);
-  }
-
-  /** Flushes and closes; safe to call twice. */
-  close(): void {
-    if (this.closed) return;
-    try {
-      this.flush();
-    } finally {
-      this.closed = true;
-      if (this.owned) fs.closeSync(this.fd);
-    }
+    return { bytes: p, packets: whole };
   }
 }
 
-/** Opens a capture file for writing (0644), with the error messages tsniff prints for -w. */
-export function openForWrite(path: string): number {
-  try {
-    return fs.openSync(path, "w", 0o644);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why =
-      err.code === "ENOENT"
-        ? "No such file or directory"
-        : err.code === "EACCES"
-          ? "Permission denied"
-          : err.code === "EISDIR"
-            ? "Is a directory"
-            : err.message;
-    throw Object.assign(new Error(`${path}: ${why}`), { code: err.code, path });
-  }
-}
 
 /** True when a -w name asks for pcapng by its extension. */
 export function isPcapngName(path: string): boolean {

@@ -1,0 +1,133 @@
+/**
+ * What PcapWriter and PcapngWriter share: a capture file (or stdout, "-") written in big chunks. Records are
+ * encoded into one buffer by the format's writer and written with a single syscall when it fills, at the end
+ * of a live batch (flush), or per packet with -U. Every write leaves whole records: after a failed write (a
+ * full disk, a vanished directory) the file is cut back to the last whole record the format can find
+ * (wholePrefix), so whatever stops the program the file on disk is valid.
+ */
+import fs from "node:fs";
+import { writeAllSync } from "./fd-write.js";
+
+/** Opens a capture file for writing (0644), with the error messages tsniff prints for -w. */
+export function openForWrite(path: string): number {
+  try {
+    return fs.openSync(path, "w", 0o644);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why =
+      err.code === "ENOENT"
+        ? "No such file or directory"
+        : err.code === "EACCES"
+          ? "Permission denied"
+          : err.code === "EISDIR"
+            ? "Is a directory"
+            : err.message;
+    throw Object.assign(new Error(`${path}: ${why}`), { code: err.code, path });
+  }
+}
+
+export abstract class ChunkedWriter {
+  readonly path: string;
+  protected fd: number;
+  protected owned: boolean;
+  protected buf: Buffer;
+  protected pos = 0;
+  protected closed = false;
+  protected packetBuffered: boolean;
+  /** packets and bytes written (including what is still buffered) */
+  packets = 0;
+  bytes = 0;
+  /** packets whose records are whole in the file (flushed) */
+  savedPackets = 0;
+  /** bytes in the file */
+  protected fileBytes = 0;
+  /** packets in the buffer not yet flushed */
+  protected pending = 0;
+
+  /** Opens (creating or truncating) `path`, or stdout for "-". `minBuffer`: the least buffer the format needs. */
+  constructor(path: string, opts: { packetBuffered?: boolean; bufferSize?: number }, minBuffer: number) {
+    this.path = path;
+    this.packetBuffered = !!opts.packetBuffered;
+    this.buf = Buffer.allocUnsafeSlow(Math.max(opts.bufferSize ?? 1 << 20, minBuffer));
+    if (path === "-") {
+      this.fd = 1;
+      this.owned = false;
+    } else {
+      this.fd = openForWrite(path);
+      this.owned = true;
+    }
+  }
+
+  /**
+   * The bytes and packets of the buffer's first `written` bytes that are whole records (the file's or section's
+   * header included, counted as no packet).
+   */
+  protected abstract wholePrefix(written: number, pending: number): { bytes: number; packets: number };
+
+  /** Appends bytes that belong to no packet (a file header, an interface block). */
+  protected put(block: Uint8Array): void {
+    this.reserve(block.length);
+    this.buf.set(block, this.pos);
+    this.pos += block.length;
+    this.bytes += block.length;
+  }
+
+  /** Makes room for `need` bytes in the buffer (flushing first when it is too full). */
+  protected reserve(need: number): void {
+    if (this.pos + need <= this.buf.length) return;
+    this.flush();
+    if (need > this.buf.length) this.buf = Buffer.allocUnsafeSlow(need);
+  }
+
+  /** Counts a packet just encoded into the buffer (`size` bytes); with -U writes it at once. */
+  protected wrote(packets: number, size: number): void {
+    this.pending += packets;
+    this.packets += packets;
+    this.bytes += size;
+    if (this.packetBuffered) this.flush();
+  }
+
+  protected checkOpen(): void {
+    if (this.closed) throw new Error(`${this.path}: writer is closed`);
+  }
+
+  /** Writes what is buffered. Throws (with code ENOSPC, EPIPE, ...) if the OS refuses; the file keeps whole records. */
+  flush(): void {
+    if (this.pos === 0) return;
+    const n = this.pos;
+    const pending = this.pending;
+    this.pos = 0;
+    this.pending = 0;
+    try {
+      writeAllSync(this.fd, this.buf, 0, n);
+    } catch (e) {
+      this.keepWholeRecords((e as { written?: number }).written ?? 0, pending);
+      throw e;
+    }
+    this.fileBytes += n;
+    this.savedPackets += pending;
+  }
+
+  /** After a failed write of which `written` bytes reached the file: cut it back to the last whole record. */
+  private keepWholeRecords(written: number, pending: number): void {
+    const whole = this.wholePrefix(written, pending);
+    try {
+      if (this.owned && written > whole.bytes) fs.ftruncateSync(this.fd, this.fileBytes + whole.bytes);
+    } catch {
+      /* best effort: the write error is what gets reported */
+    }
+    this.fileBytes += whole.bytes;
+    this.savedPackets += Math.min(whole.packets, pending);
+  }
+
+  /** Flushes and closes; safe to call twice. */
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.flush();
+    } finally {
+      this.closed = true;
+      if (this.owned) fs.closeSync(this.fd);
+    }
+  }
+}
