@@ -90,6 +90,11 @@ export function timeText(sec: number, nsec: number): string {
 
 /** Builds the frame node of each packet; remembers the first and previous times for the relative ones. */
 export class FrameBuilder {
+  /**
+   * `interfaces`: the source has interface descriptions (pcapng, a live capture), so every packet names its
+   * interface, 0 included, as tshark shows frame.interface_id for them (and not for pcap files).
+   */
+  constructor(private interfaces = false) {}
   private firstSec = NaN;
   private firstNsec = 0;
   private prevSec = NaN;
@@ -110,7 +115,7 @@ export class FrameBuilder {
     const delta = timeText(sec - this.prevSec, nsec - this.prevNsec);
     this.prevSec = sec;
     this.prevNsec = nsec;
-    if (iface) out(F.interface_id, iface);
+    if (iface || this.interfaces) out(F.interface_id, iface);
     out(F.time_epoch, sec + "." + pad9(nsec));
     out(F.time_delta, delta);
     out(F.time_relative, timeText(sec - this.firstSec, nsec - this.firstNsec));

@@ -115,7 +115,7 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
   const time = new TimeFormatter(o.timeFormat, o.nano);
   const filter: DisplayFilter | null = o.displayFilter && o.displayFilter.trim() ? compileDisplayFilter(o.displayFilter) : null;
   if (o.format === "fields") checkFieldNames(o.fields);
-  const frames = new FrameBuilder();
+  const frames = new FrameBuilder(info.kind !== "pcap");
   const dumping = o.hex > 0 || o.hexAscii > 0 || o.ascii;
   const safe = o.escapedByCaller ? (s: string) => s : termSafe;
 

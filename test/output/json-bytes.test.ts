@@ -19,6 +19,7 @@ import { fields } from "../../src/dissectors/types.js";
 import type { PacketView } from "../../src/output/view.js";
 import { createPrinter } from "../../src/output/printer.js";
 import { BASE } from "./options.js";
+import { has, sh, tsniff } from "../helpers/run.js";
 
 const ROOT = path.resolve(__dirname, "../..");
 const CORPUS = path.resolve(ROOT, "../shared/corpus/tcpdump");
@@ -152,6 +153,26 @@ describe("-T json bytes equal JSON.stringify of the packet object", () => {
     expect(line).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/);
     // The bytes are that text in UTF-8.
     expect(Buffer.from(packetJsonBytes(view)).toString("utf8")).toBe(line);
+  });
+});
+
+describe.skipIf(!has("tshark") || !fs.existsSync(CORPUS))("frame.interface_id as tshark shows it", () => {
+  it("present (0 included) for a pcapng file, absent for a pcap file", () => {
+    const ng = path.join(CORPUS, fs.readdirSync(CORPUS).filter((f) => f.endsWith(".pcapng")).sort()[0]);
+    const pcap = path.join(ROOT, "fixtures/arp/arp.pcap");
+    for (const [file, present] of [
+      [ng, true],
+      [pcap, false],
+    ] as const) {
+      const theirs = JSON.parse(sh("tshark", ["-r", file, "-T", "json", "-c", "3"]).stdout.toString()) as { _source: { layers: { frame: Record<string, unknown> } } }[];
+      const ours = tsniff(["-T", "json", "-c", "3", "-r", file]).stdout.toString().trim().split("\n").map((l) => JSON.parse(l));
+      expect(ours.length).toBe(theirs.length);
+      ours.forEach((o, i) => {
+        const t = theirs[i]._source.layers.frame["frame.interface_id"];
+        expect(t !== undefined, `${file} tshark`).toBe(present);
+        expect(o.frame["frame.interface_id"], file).toBe(present ? Number(t) : undefined);
+      });
+    }
   });
 });
 
