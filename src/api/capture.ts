@@ -117,7 +117,7 @@ export function capture(o: CaptureOptions = {}): PacketStream {
   let file: FileSource | undefined;
   let wake: (() => void) | null = null;
   let stopRequested = false;
-  const ctx = new PacketContext();
+  let ctx = new PacketContext();
 
   const size = () => queue.length - head;
   const notify = () => {
@@ -129,6 +129,7 @@ export function capture(o: CaptureOptions = {}): PacketStream {
   const started = (async () => {
     const { source, program } = await openSource(o, { batchSize });
     const live = source.info.kind === "live";
+    if (source.info.kind !== "pcap") ctx = new PacketContext(undefined, false, true);
     if (source instanceof FileSource) file = source;
     session = new Session({
       source,

@@ -64,7 +64,11 @@ export class PacketContext {
   constructor(
     readonly dissector: Dissector = new Dissector(),
     private shared = false,
-  ) {}
+    /** the source describes its interfaces (pcapng, live): frame.interface_id on every packet, as -T json */
+    interfaces = false,
+  ) {
+    this.frames = new FrameBuilder(interfaces);
+  }
   private own: Dissector | undefined;
   /**
    * For packets that hold their own bytes (clones, kept by asynchronous plugins): with a shared dissector they
@@ -74,7 +78,7 @@ export class PacketContext {
   get bytesDissector(): Dissector {
     return this.shared ? (this.own ??= new Dissector(this.dissector.ctx.opts)) : this.dissector;
   }
-  readonly frames = new FrameBuilder();
+  readonly frames: FrameBuilder;
   readonly time = new TimeFormatter("default", false);
   /** first and previous packet times, for frame.time_relative / time_delta (packets in capture order) */
   firstSec = NaN;
@@ -136,6 +140,8 @@ export class Packet {
   private bytes: Uint8Array | null;
   /** captured length */
   readonly caplen: number;
+  /** the interface it was captured on: its index in a pcapng file's interfaces or among several -i (0 otherwise) */
+  iface = 0;
 
   constructor(
     /** the packet's captured bytes */
@@ -162,6 +168,7 @@ export class Packet {
     const p = new Packet(null, b.wirelen[i], b.linktype[i], b.tsSec[i], b.tsNsec[i], frame, context, b.caplen[i]);
     p.batch = b;
     p.index = i;
+    p.iface = b.iface[i];
     if (context) {
       if (Number.isNaN(context.firstSec)) {
         context.firstSec = context.prevSec = p.tsSec;
@@ -204,6 +211,7 @@ export class Packet {
   clone(): Packet {
     const p = new Packet(this.data.slice(), this.len, this.linktype, this.tsSec, this.tsNsec, this.frame, this.context);
     p.light = this.light;
+    p.iface = this.iface;
     p.firstSec = this.firstSec;
     p.firstNsec = this.firstNsec;
     p.prevSec = this.prevSec;
@@ -238,7 +246,7 @@ export class Packet {
     }
     const { ctx, tree } = r;
     this.light ??= copyLight(ctx);
-    const fnode = c.frames.build(ctx, start, tree!.roots, 0);
+    const fnode = c.frames.build(ctx, start, tree!.roots, this.iface);
     // The shared builder saw packets in the order they were dissected; the relative times are the capture's.
     const fs = Number.isNaN(this.firstSec) ? this.tsSec : this.firstSec;
     const fn = Number.isNaN(this.firstSec) ? this.tsNsec : this.firstNsec;

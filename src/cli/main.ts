@@ -299,6 +299,7 @@ async function run(o: CliOptions): Promise<number> {
       noComments: o.ringSeconds || o.ringMB ? "ctx.comment: the flight recorder's files do not take plugin comments (ctx.trigger saves with a reason)" : undefined,
       trigger: writing?.trigger,
       dissector: printer ? dissector : undefined,
+      interfaces: src.info.kind !== "pcap",
     });
     runner.attach(src);
     runner.setOutput((b, i, frame) => {

@@ -100,6 +100,8 @@ export interface RunnerOptions {
   trigger?: (reason: string) => void;
   /** the dissector the printer uses, shared so that a packet both printed and read by a plugin is dissected once */
   dissector?: Dissector;
+  /** the source describes its interfaces (pcapng, live): packets' toJSON() has frame.interface_id as -T json */
+  interfaces?: boolean;
 }
 
 interface Slot {
@@ -122,11 +124,8 @@ function errMessage(e: unknown): string {
 export class PluginRunner {
   readonly slots: Slot[];
   private pctx: PacketContext;
-  /** `iface`: the packet's interface (several -i), which a Packet does not carry */
+  /** `iface`: the packet's interface (several -i), for the output of a packet decided later */
   private queue: { pkt: Packet; from: number; iface: number; first?: PromiseLike<unknown> }[] = [];
-  /** frame and interface of the packet being decided (ctx.write of it keeps its interface) */
-  private curFrame = 0;
-  private curIface = 0;
   private worker: Promise<void> | null = null;
   private output: ((b: PacketBatch, i: number, frame: number) => void) | null = null;
   private one = createBatch(1);
@@ -144,7 +143,7 @@ export class PluginRunner {
     mods: LoadedModule[],
     private o: RunnerOptions,
   ) {
-    this.pctx = o.dissector ? new PacketContext(o.dissector, true) : new PacketContext();
+    this.pctx = o.dissector ? new PacketContext(o.dissector, true, o.interfaces) : new PacketContext(undefined, false, o.interfaces);
     this.slots = mods.map((mod) => {
       const told = new Set<string>();
       return { mod, ctx: this.makeCtx(mod, told), errors: 0, disabled: false, told };
@@ -167,8 +166,8 @@ export class PluginRunner {
         const w = runner.lastOpened;
         if (w) return w.writeRecord(pkt.tsSec, pkt.tsNsec, pkt.caplen, pkt.len, pkt.data, 0);
         if (!runner.o.writer) throw new Error("ctx.write: no -w file given and no ctx.openWriter(path) opened");
-        const iface = pkt.frame === runner.curFrame ? runner.curIface : 0;
-        if (runner.o.writer(runner.batchOf(pkt, iface), 0, pkt.frame) === false) runner.o.stop();
+        // The packet's own interface (a kept packet written later keeps it too).
+        if (runner.o.writer(runner.batchOf(pkt, pkt.iface), 0, pkt.frame) === false) runner.o.stop();
       },
       openWriter(path: string): PacketWriter {
         const w = new PcapWriter(path, { linktype: runner.o.linktype, snaplen: runner.o.snaplen, nano: runner.o.nano });
@@ -239,8 +238,6 @@ export class PluginRunner {
       return false;
     }
     const pkt = Packet.fromBatch(b, i, frame, this.pctx);
-    this.curFrame = frame;
-    this.curIface = b.iface[i];
     for (let k = 0; k < this.slots.length; k++) {
       const s = this.slots[k];
       const on = s.mod.module.onPacket;
@@ -292,8 +289,6 @@ export class PluginRunner {
   private async work(): Promise<void> {
     while (this.queue.length) {
       const item = this.queue.shift()!;
-      this.curFrame = item.pkt.frame;
-      this.curIface = item.iface;
       if (this.spaceWaiter && this.queue.length < this.bound) {
         const w = this.spaceWaiter;
         this.spaceWaiter = null;

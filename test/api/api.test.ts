@@ -3,7 +3,9 @@ import dgram from "node:dgram";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { capture, Packet, readPcap, sniff } from "../../src/index.js";
-import { ROOT, tsniff } from "../helpers/run.js";
+import { CORPUS, has, ROOT, sh, tsniff } from "../helpers/run.js";
+import fs from "node:fs";
+import os from "node:os";
 
 const fx = (f: string) => path.join(ROOT, "fixtures", f);
 const ROOTED = process.getuid?.() === 0;
@@ -33,6 +35,22 @@ describe("Packet", () => {
     const answer = pk[1];
     expect(answer.dns?.response).toBe(true);
     expect(answer.dns?.answers).toEqual(["10.202.0.10"]);
+  });
+
+  it.skipIf(!has("mergecap") || !fs.existsSync(CORPUS))("a pcapng file of several interfaces: each packet's iface, and toJSON() as -T json (frame.interface_id)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-api-ifaces-"));
+    try {
+      const file = path.join(dir, "merged.pcapng");
+      const inputs = ["tcp-handshake-nano.pcap", "isup.pcap"].map((f) => path.join(CORPUS, f));
+      expect(sh("mergecap", ["-F", "pcapng", "-w", file, ...inputs]).status).toBe(0);
+      const pk = await readPcap(file);
+      expect(new Set(pk.map((p) => p.iface))).toEqual(new Set([0, 1]));
+      const json = tsniff(["-r", file, "-T", "json"]).stdout.toString().trimEnd().split("\n").map((l) => JSON.parse(l));
+      expect(pk.map((p) => JSON.parse(JSON.stringify(p.toJSON())))).toEqual(json);
+      expect(json.map((d) => d.frame["frame.interface_id"])).toEqual(pk.map((p) => p.iface));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("summary(), toJSON() and tree() are the CLI's line, -T json document and -V tree", async () => {
