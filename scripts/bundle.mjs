@@ -65,7 +65,7 @@ console.error(`bundle: dist/tuib/ (${(size / 1024).toFixed(0)} KiB, ${inputs.len
 
 fs.rmSync(CLI_OUT, { recursive: true, force: true });
 const cli = await esbuild.build({
-  entryPoints: [path.join(ROOT, "dist", "cli", "main.js")],
+  entryPoints: [path.join(ROOT, "dist", "cli", "bundle-entry.js")], // main, and the library for plugins
   outfile: path.join(CLI_OUT, "main.js"),
   bundle: true,
   platform: "node",

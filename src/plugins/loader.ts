@@ -32,7 +32,11 @@ function tempDir(): string {
   return tmpDir;
 }
 
-const LIB_ENTRY = new URL("../index.js", import.meta.url).href;
+/**
+ * What "tsniff" means in a plugin: the library modules the running CLI uses. Run from the CLI's bundle
+ * (dist/clib/main.js, which exports the library too) that is the bundle itself; else dist/index.js.
+ */
+const LIB_ENTRY = /\/clib\/main\.js$/.test(import.meta.url) ? import.meta.url : new URL("../index.js", import.meta.url).href;
 const transpiled = new Map<string, string>();
 
 type TS = typeof import("typescript");

@@ -32,6 +32,29 @@ function listening(child: ChildProcess): Promise<void> {
 const lines = (b: Buffer | string) => b.toString().trimEnd().split("\n").filter(Boolean);
 
 describe("--script", () => {
+  it("a TypeScript plugin importing values from \"tsniff\" gets the running CLI's own modules (one Packet class)", () => {
+    const p = script(
+      "same-lib.ts",
+      `import { Packet, Dissector } from "tsniff";
+import type { PluginContext } from "tsniff";
+let same = 0;
+let other = 0;
+export function onPacket(pkt: Packet) {
+  if (pkt instanceof Packet) same++;
+  else other++;
+}
+export function onStop(ctx: PluginContext) {
+  ctx.log("instances", same, other, typeof Dissector);
+}
+`,
+    );
+    const r = tsniff(["-r", HTTP, "--script", p]);
+    expect(r.status, r.stderr.toString()).toBe(0);
+    const n = lines(r.stdout).length;
+    expect(n).toBeGreaterThan(10);
+    expect(r.stderr.toString()).toContain(`instances ${n} 0 function`);
+  });
+
   it("a TypeScript plugin loads without a build, with relative TypeScript imports and the library's types", () => {
     script("helper.ts", `export const label = (n: number): string => "seen " + n;\n`);
     const p = script(
