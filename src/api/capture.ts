@@ -10,7 +10,7 @@
  *     queue down to where a whole batch fits again. The queue never holds more than `queue` packets
  *     (`stats().queueHighWater` says how many it held at most).
  */
-import { FileSource, type Backpressure } from "../capture/file-source.js";
+import { FileSource } from "../capture/file-source.js";
 import { LiveSource } from "../capture/live-source.js";
 import { defaultDevice, resolveDevice } from "../capture/devices.js";
 import type { CaptureStats, PacketSource, SourceEnd } from "../capture/source.js";
@@ -90,14 +90,6 @@ export interface PacketStream extends AsyncIterable<Packet> {
   stop(): void;
   /** how the source ended (after the iteration ended) */
   readonly end: SourceEnd | undefined;
-}
-
-/**
- * Makes a file source wait before each batch for `wait()` (plugins' queue uses it). Live sources are never
- * held back: they drop instead, counted by the caller.
- */
-export function gateFileReads(source: PacketSource, wait: Backpressure): void {
-  if (source instanceof FileSource) source.setBackpressure(wait);
 }
 
 export function capture(o: CaptureOptions = {}): PacketStream {

@@ -18,7 +18,7 @@ import { PcapWriter } from "../capture/pcap-writer.js";
 import type { PacketComments } from "../capture/comments.js";
 import { Packet, PacketContext } from "../api/packet.js";
 import type { Dissector } from "../dissectors/index.js";
-import { gateFileReads } from "../api/capture.js";
+import { FileSource } from "../capture/file-source.js";
 import type { LoadedModule } from "./loader.js";
 
 export const MAX_ERRORS = 100;
@@ -199,7 +199,8 @@ export class PluginRunner {
 
   /** File sources wait while the queue is full (live sources drop instead). */
   attach(source: PacketSource): void {
-    if (source.info.kind !== "live") gateFileReads(source, () => this.waitSpace());
+    // A file waits (at batch boundaries) while the asynchronous queue is full: nothing is dropped from a file.
+    if (source instanceof FileSource) source.setBackpressure(() => this.waitSpace());
   }
 
   /** Where packets kept in asynchronous mode go (the printer and -w writer). */
