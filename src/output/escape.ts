@@ -6,9 +6,23 @@
  */
 const HEX = "0123456789abcdef";
 
-/** True when c may be written as is. */
-function ok(c: number): boolean {
+/** True when the UTF-16 unit c may be written as is (the one definition; UNSAFE below is the same set). */
+export function ok(c: number): boolean {
   return (c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x09 || (c >= 0xa0 && c !== 0x2028 && c !== 0x2029 && c !== 0xfeff && !(c >= 0x202a && c <= 0x202e) && !(c >= 0x2066 && c <= 0x2069));
+}
+
+/** The characters ok() refuses, as a class: one compiled search over a whole chunk of text. */
+const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+/** Anything but printable ASCII, newline and tab: a simpler class the regular expression engine scans faster. */
+const NOT_PLAIN = /[^\x20-\x7e\n\t]/;
+
+/** Index of the first character termSafe would change in s, or -1. */
+export function firstUnsafe(s: string): number {
+  const k = s.search(NOT_PLAIN);
+  if (k < 0) return -1;
+  UNSAFE.lastIndex = k;
+  const m = UNSAFE.exec(s);
+  return m ? m.index : -1;
 }
 
 /** Printable ASCII, newline and tab only: the common case, checked by one compiled regular expression. */

@@ -14,6 +14,7 @@
 import { formatValue, type TreeNode } from "../dissectors/tree.js";
 import type { Ctx, FieldDef, FieldValue, LayerSink } from "../dissectors/types.js";
 import type { PacketView } from "./view.js";
+import { ok } from "./escape.js";
 
 const HEX = "0123456789abcdef";
 const utf8 = new TextDecoder();
@@ -60,11 +61,6 @@ function copy(k: Uint8Array, comma: boolean): void {
   if (comma) b[p++] = 0x2c;
   for (let i = 0; i < n; i++) b[p++] = k[i];
   W.p = p;
-}
-
-/** Characters written as \u escapes besides JSON's own: C1, DEL, line/paragraph separators, bidi controls, BOM. */
-function uEscape(c: number): boolean {
-  return (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0xfeff;
 }
 
 function u4(c: number): void {
@@ -120,7 +116,8 @@ function str(s: string): void {
       } else u4(c);
       continue;
     }
-    if (uEscape(c)) {
+    if (!ok(c)) {
+      // what the terminal must not see raw besides JSON's own escapes: DEL, C1, separators, bidi controls, BOM
       u4(c);
       continue;
     }

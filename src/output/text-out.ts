@@ -8,21 +8,7 @@
  * by line (escaping twice changes nothing: termSafe's output has nothing left to escape).
  */
 import { writeAllSync } from "../capture/fd-write.js";
-import { termSafe } from "./escape.js";
-
-/** Anything termSafe would change: one compiled search over a whole chunk instead of a test per line. */
-const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
-/** Anything but printable ASCII, newline and tab: a simpler class the regular expression engine scans faster. */
-const NOT_PLAIN = /[^\x20-\x7e\n\t]/;
-
-/** Index of the first character termSafe would change, or -1. */
-function firstUnsafe(text: string): number {
-  const k = text.search(NOT_PLAIN);
-  if (k < 0) return -1;
-  UNSAFE.lastIndex = k;
-  const m = UNSAFE.exec(text);
-  return m ? m.index : -1;
-}
+import { firstUnsafe, termSafe } from "./escape.js";
 
 export class TextOut {
   private parts: string[] = [];
