@@ -10,6 +10,7 @@ import { getProtocol, registerProtocol } from "../dissectors/registry.js";
 import { DATA } from "../dissectors/data.js";
 import { fields, type Ctx, type FieldDef, type Protocol } from "../dissectors/types.js";
 import { treeNode, type TreeNode } from "../dissectors/tree.js";
+import { D3 } from "./time.js";
 
 export const FRAME_FIELDS = fields("frame", {
   time_epoch: ["Epoch Time", "time"],
@@ -60,8 +61,6 @@ function isLengthFrame(roots?: readonly TreeNode[] | boolean): boolean {
   return !!eth?.children?.some((c) => c.name === "eth.len");
 }
 
-/** "000".."999" */
-const D3: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
 
 function pad9(n: number): string {
   if (n >= 0 && n < 1e9 && n === Math.floor(n)) {

@@ -9,7 +9,7 @@ function pad(n: number, w: number): string {
 }
 
 /** "000".."999": fractions are built from these instead of padding a new number string per packet. */
-const D3: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
+export const D3: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
 
 export class TimeFormatter {
   private lastSec = -1;
