@@ -17,6 +17,13 @@ import { DATA } from "./data.js";
 
 const MAX_DEPTH = 24;
 
+/** What the last packet's run left: nothing to reuse, its ctx (summary), its ctx and tree (detail). */
+const enum Reuse {
+  None,
+  Summary,
+  Detail,
+}
+
 class PacketCtx implements Ctx {
   frame = 0;
   linktype = 0;
@@ -89,7 +96,6 @@ export interface DissectResult {
 export class Dissector {
   readonly ctx: PacketCtx;
   private readers: Reader[] = [];
-  private builder = new TreeBuilder();
 
   constructor(opts: Partial<DissectOptions> = {}) {
     this.ctx = new PacketCtx({ verbose: opts.verbose ?? 0, quiet: opts.quiet ?? false, linkHeader: opts.linkHeader ?? false });
@@ -99,27 +105,26 @@ export class Dissector {
   /** Forgets cross-packet state (a new file or capture). */
   resetState(): void {
     this.ctx.state.clear();
-    this.memoBatch = null;
     this.lastData = null;
+    this.reusable = Reuse.None;
   }
 
   /**
-   * The last packet dissected from a batch, so that users of one Dissector (the printer and the plugins'
-   * packets of a CLI run) dissect each packet once: asking again for the same packet returns the same result
-   * (a summary after a detail pass included). `passes` counts the engine's runs (for tests and benchmarks).
+   * The packet dissected last (its bytes, where it starts, its frame number) and what its run left to reuse, so
+   * that users of one Dissector (the printer and the plugins' packets of a CLI run) dissect each packet once:
+   * asking again for the same packet returns the same result (a summary after a detail pass included). A
+   * packet run again anyway (a detail pass after a summary, or into/dissectBytes) runs with ctx.again set.
+   * `passes` counts the engine's runs (for tests and benchmarks).
    */
-  private memoBatch: PacketBatch | null = null;
-  private memoIndex = -1;
-  private memoFrame = -1;
-  private memoOffset = -1;
-  private memoTree: TreeBuilder | null = null;
-  passes = 0;
-
-  /** the bytes and frame of the last run (for ctx.again) */
   private lastData: Uint8Array | null = null;
   private lastOffset = -1;
   private lastFrame = -1;
-  private same(data: Uint8Array, offset: number, frame: number): boolean {
+  private reusable = Reuse.None;
+  private lastTree: TreeBuilder | null = null;
+  passes = 0;
+
+  /** Whether this packet is the last one; from now on it is. */
+  private isLast(data: Uint8Array, offset: number, frame: number): boolean {
     const again = this.lastData === data && this.lastOffset === offset && this.lastFrame === frame;
     this.lastData = data;
     this.lastOffset = offset;
@@ -127,51 +132,43 @@ export class Dissector {
     return again;
   }
 
-  private memo(b: PacketBatch, i: number, frame: number): boolean {
-    return this.memoBatch === b && this.memoIndex === i && this.memoFrame === frame && this.memoOffset === b.offset[i];
-  }
-  private remember(b: PacketBatch, i: number, frame: number, t: TreeBuilder | null): void {
-    this.memoBatch = b;
-    this.memoIndex = i;
-    this.memoFrame = frame;
-    this.memoOffset = b.offset[i];
-    this.memoTree = t;
-  }
-
   /** Summary pass: fills ctx (info line, addresses, layers). Allocates nothing but strings. */
   summary(b: PacketBatch, i: number, frame: number): Ctx {
-    if (this.memo(b, i, frame)) return this.ctx;
-    this.ctx.again = this.same(b.data, b.offset[i], frame);
+    const again = this.isLast(b.data, b.offset[i], frame);
+    if (again && this.reusable !== Reuse.None) return this.ctx;
+    this.ctx.again = again;
     this.run(b.data, b.offset[i], b.caplen[i], b.wirelen[i], b.linktype[i], b.tsSec[i], b.tsNsec[i], frame, NULL_TREE);
-    this.remember(b, i, frame, null);
+    this.reusable = Reuse.Summary;
     return this.ctx;
   }
 
   /** Detail pass: also builds the tree (new nodes for each packet; the same tree when asked again for it). */
   detail(b: PacketBatch, i: number, frame: number): DissectResult {
-    if (this.memo(b, i, frame) && this.memoTree) return { ctx: this.ctx, tree: this.memoTree };
-    this.ctx.again = this.same(b.data, b.offset[i], frame);
+    const again = this.isLast(b.data, b.offset[i], frame);
+    if (again && this.reusable === Reuse.Detail) return { ctx: this.ctx, tree: this.lastTree };
+    this.ctx.again = again;
     const t = new TreeBuilder();
     this.run(b.data, b.offset[i], b.caplen[i], b.wirelen[i], b.linktype[i], b.tsSec[i], b.tsNsec[i], frame, t);
-    this.remember(b, i, frame, t);
+    this.reusable = Reuse.Detail;
+    this.lastTree = t;
     return { ctx: this.ctx, tree: t };
   }
 
   /**
    * Detail pass into a sink of the caller's (the -T json writer records fields without a tree). Nothing is
-   * remembered for a later pass: asking for this packet again dissects it again (with ctx.again set).
+   * kept for a later pass: asking for this packet again dissects it again (with ctx.again set).
    */
   into(b: PacketBatch, i: number, frame: number, sink: LayerSink): Ctx {
-    this.memoBatch = null;
-    this.ctx.again = this.same(b.data, b.offset[i], frame);
+    this.ctx.again = this.isLast(b.data, b.offset[i], frame);
+    this.reusable = Reuse.None;
     this.run(b.data, b.offset[i], b.caplen[i], b.wirelen[i], b.linktype[i], b.tsSec[i], b.tsNsec[i], frame, sink);
     return this.ctx;
   }
 
   /** Dissects raw bytes (library use: one packet). */
   dissectBytes(data: Uint8Array, linktype: number, opts: { wirelen?: number; tsSec?: number; tsNsec?: number; frame?: number; tree?: boolean } = {}): DissectResult {
-    this.memoBatch = null;
-    this.ctx.again = this.same(data, 0, opts.frame ?? 1);
+    this.ctx.again = this.isLast(data, 0, opts.frame ?? 1);
+    this.reusable = Reuse.None;
     const t = opts.tree ? new TreeBuilder() : null;
     this.run(data, 0, data.length, opts.wirelen ?? data.length, linktype, opts.tsSec ?? 0, opts.tsNsec ?? 0, opts.frame ?? 1, t ?? NULL_TREE);
     return { ctx: this.ctx, tree: t };
