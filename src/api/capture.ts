@@ -109,7 +109,7 @@ export function capture(o: CaptureOptions = {}): PacketStream {
   let file: FileSource | undefined;
   let wake: (() => void) | null = null;
   let stopRequested = false;
-  let ctx = new PacketContext();
+  let ctx = new PacketContext(); // replaced once the source is open (its kind)
 
   const size = () => queue.length - head;
   const notify = () => {
@@ -121,7 +121,7 @@ export function capture(o: CaptureOptions = {}): PacketStream {
   const started = (async () => {
     const { source, program } = await openSource(o, { batchSize });
     const live = source.info.kind === "live";
-    if (source.info.kind !== "pcap") ctx = new PacketContext(undefined, false, true);
+    if (source.info.kind !== "pcap") ctx = new PacketContext({ interfaces: true });
     if (source instanceof FileSource) file = source;
     session = new Session({
       source,

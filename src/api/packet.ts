@@ -57,19 +57,21 @@ export interface HttpInfo {
  * sequence numbers, sees packets in the order they are dissected), one frame builder, one time formatter.
  */
 export class PacketContext {
-  /**
-   * `dissector`: share one with other users of the same packets (the CLI's printer), so each packet is
-   * dissected once; by default the context has its own.
-   */
-  constructor(
-    readonly dissector: Dissector = new Dissector(),
-    private shared = false,
-    /** the source describes its interfaces (pcapng, live): frame.interface_id on every packet, as -T json */
-    interfaces = false,
-  ) {
-    this.frames = new FrameBuilder(interfaces);
-  }
+  readonly dissector: Dissector;
+  /** a dissector given to share (the CLI's printer's) */
+  private shared: boolean;
   private own: Dissector | undefined;
+
+  /**
+   * `dissector`: one shared with other users of the same packets (the CLI's printer), so each packet is
+   * dissected once; by default the context has its own. `interfaces`: the source describes its interfaces
+   * (pcapng, live), so frame.interface_id is on every packet, as -T json has it.
+   */
+  constructor(o: { dissector?: Dissector; interfaces?: boolean } = {}) {
+    this.shared = !!o.dissector;
+    this.dissector = o.dissector ?? new Dissector();
+    this.frames = new FrameBuilder(!!o.interfaces);
+  }
   /**
    * For packets that hold their own bytes (clones, kept by asynchronous plugins): with a shared dissector they
    * may be dissected out of the capture's order, which must not disturb the sharer's cross-packet state

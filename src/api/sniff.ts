@@ -27,7 +27,7 @@ export async function sniff(o: SniffOptions = {}): Promise<Packet[]> {
   const { source, program } = await openSource(o);
   const store = o.store ?? true;
   const kept: Packet[] = [];
-  const ctx = new PacketContext(undefined, false, source.info.kind !== "pcap");
+  const ctx = new PacketContext({ interfaces: source.info.kind !== "pcap" });
   const limit = o.count ?? Infinity;
   let n = 0;
   let error: unknown;

@@ -143,7 +143,7 @@ export class PluginRunner {
     mods: LoadedModule[],
     private o: RunnerOptions,
   ) {
-    this.pctx = o.dissector ? new PacketContext(o.dissector, true, o.interfaces) : new PacketContext(undefined, false, o.interfaces);
+    this.pctx = new PacketContext({ dissector: o.dissector, interfaces: o.interfaces });
     this.slots = mods.map((mod) => {
       const told = new Set<string>();
       return { mod, ctx: this.makeCtx(mod, told), errors: 0, disabled: false, told };

@@ -29,7 +29,7 @@ describe("printer and plugin packets share one dissection", () => {
 
       const dis = printerDissector(BASE);
       const printer = createPrinter({ ...BASE }, info, dis);
-      const pctx = new PacketContext(dis, true);
+      const pctx = new PacketContext({ dissector: dis });
       const got: string[] = [];
       const ports: number[] = [];
       for (let i = 0; i < b.count; i++) {
