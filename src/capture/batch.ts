@@ -43,23 +43,27 @@ export function createBatch(capacity = 4096): PacketBatch {
   };
 }
 
+type NumberArray = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array;
+
+/** A copy of a typed array with room for `size` elements (the per-packet columns grow by doubling). */
+export function grown<T extends NumberArray>(a: T, size: number): T {
+  const x = new (a.constructor as new (n: number) => T)(size);
+  x.set(a);
+  return x;
+}
+
 /** Grows the per-packet arrays (amortised: doubling) so that index `n` fits. */
 export function ensureCapacity(b: PacketBatch, n: number): void {
   if (n < b.offset.length) return;
   let cap = b.offset.length || 1;
   while (cap <= n) cap *= 2;
-  const grow = <T extends Uint32Array | Float64Array | Int32Array>(a: T, ctor: new (n: number) => T): T => {
-    const x = new ctor(cap);
-    x.set(a);
-    return x;
-  };
-  b.offset = grow(b.offset, Uint32Array);
-  b.caplen = grow(b.caplen, Uint32Array);
-  b.wirelen = grow(b.wirelen, Uint32Array);
-  b.tsSec = grow(b.tsSec, Float64Array);
-  b.tsNsec = grow(b.tsNsec, Uint32Array);
-  b.linktype = grow(b.linktype, Int32Array);
-  b.iface = grow(b.iface, Uint32Array);
+  b.offset = grown(b.offset, cap);
+  b.caplen = grown(b.caplen, cap);
+  b.wirelen = grown(b.wirelen, cap);
+  b.tsSec = grown(b.tsSec, cap);
+  b.tsNsec = grown(b.tsNsec, cap);
+  b.linktype = grown(b.linktype, cap);
+  b.iface = grown(b.iface, cap);
 }
 
 /** Information about where packets come from, known when the source opens. */

@@ -15,6 +15,7 @@ import { formatValue, type TreeNode } from "../dissectors/tree.js";
 import type { Ctx, FieldDef, FieldValue, LayerSink } from "../dissectors/types.js";
 import type { PacketView } from "./view.js";
 import { ok } from "./escape.js";
+import { grown } from "../capture/batch.js";
 
 const HEX = "0123456789abcdef";
 const utf8 = new TextDecoder();
@@ -316,15 +317,9 @@ let serial = 0;
 function grow(id: number): void {
   let size = seen.length;
   while (size <= id) size *= 2;
-  const a = new Int32Array(size),
-    b = new Int32Array(size),
-    c = new Int32Array(size);
-  a.set(seen);
-  b.set(count);
-  c.set(done);
-  seen = a;
-  count = b;
-  done = c;
+  seen = grown(seen, size);
+  count = grown(count, size);
+  done = grown(done, size);
 }
 
 /** One protocol's object: its fields [from, to) by name, in order; a field seen several times as an array at its first place. */

@@ -4,7 +4,7 @@
  * about 22 MB for a million packets. Packets are read back on demand (PacketFile).
  */
 import fs from "node:fs";
-import type { PacketBatch } from "../capture/batch.js";
+import { grown, type PacketBatch } from "../capture/batch.js";
 import type { FileSource } from "../capture/file-source.js";
 import type { SourceEnd } from "../capture/source.js";
 import { native } from "../capture/native.js";
@@ -22,17 +22,12 @@ export class PacketIndex {
 
   private grow(): void {
     const n = this.fileOff.length * 2;
-    const g = <T extends Float64Array | Uint32Array | Uint16Array>(a: T, C: new (n: number) => T): T => {
-      const x = new C(n);
-      x.set(a);
-      return x;
-    };
-    this.fileOff = g(this.fileOff, Float64Array);
-    this.caplen = g(this.caplen, Uint32Array);
-    this.wirelen = g(this.wirelen, Uint32Array);
-    this.tsSec = g(this.tsSec, Uint32Array);
-    this.tsNsec = g(this.tsNsec, Uint32Array);
-    this.linktype = g(this.linktype, Uint16Array);
+    this.fileOff = grown(this.fileOff, n);
+    this.caplen = grown(this.caplen, n);
+    this.wirelen = grown(this.wirelen, n);
+    this.tsSec = grown(this.tsSec, n);
+    this.tsNsec = grown(this.tsNsec, n);
+    this.linktype = grown(this.linktype, n);
   }
 
   append(fileOff: number, caplen: number, wirelen: number, sec: number, nsec: number, linktype: number): void {
