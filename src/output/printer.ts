@@ -147,7 +147,6 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
   const printer = withCtx((b, i, frame) => {
     const view = viewOf(b, i, frame);
     const { ctx, start, end } = view;
-    const roots = view.roots.slice(1);
     // The time formatter keeps state (-ttt deltas): it sees every packet, shown or not, as tshark's frame times do.
     const ts = o.format === "text" && !o.detail ? time.format1(b.tsSec[i], b.tsNsec[i]) : "";
     if (filter && !filter(view)) return "";
@@ -155,7 +154,7 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
     if (o.format === "fields") return fieldsLine(o.fields, view);
     let s = o.detail ? detailText(view) : ts + safe(ctx.info);
     if (dumping) {
-      const dump = packetDump(o, b.data, start, end, linkHeaderLength(roots, start, end));
+      const dump = packetDump(o, b.data, start, end, linkHeaderLength(view.roots, start, end)); // it passes over the frame node
       // After a -V tree (which ends with a blank line), the dump and another blank line, as tshark -V -x.
       s += o.detail ? dump.replace(/^\n/, "") + (dump ? "\n\n" : "") : dump;
     }
