@@ -268,18 +268,26 @@ async function run(o: CliOptions): Promise<number> {
     // Several interfaces: each line names its interface after the time, as tcpdump -i any does.
     const named = namedLines(o, source);
     const bytes = named ? undefined : printer.bytes;
+    const writeLine = named ? undefined : printer.writeLine;
     consumers.push(
-      bytes
+      writeLine
         ? (b, i, frame) => {
-            // -T json: the line is written as bytes, never built as a string.
-            const line = bytes(b, i, frame);
-            if (line) text.writeBytes(line);
+            // One-line summaries: written as bytes straight into the output buffer, never built as strings.
+            writeLine(b, i, frame, text.line);
+            text.wrote();
             if (text.broken) return false;
           }
-        : (b, i, frame) => {
-            text.write(named ? named(b.iface[i], printer(b, i, frame)) : printer(b, i, frame));
-            if (text.broken) return false;
-          },
+        : bytes
+          ? (b, i, frame) => {
+              // -T json: the line is written as bytes, never built as a string.
+              const line = bytes(b, i, frame);
+              if (line) text.writeBytes(line);
+              if (text.broken) return false;
+            }
+          : (b, i, frame) => {
+              text.write(named ? named(b.iface[i], printer(b, i, frame)) : printer(b, i, frame));
+              if (text.broken) return false;
+            },
     );
   }
 

@@ -14,6 +14,7 @@ import { defaultFor, heuristicsFor, lookup } from "./registry.js";
 import { NULL_TREE, TreeBuilder } from "./tree.js";
 import type { Ctx, DissectOptions, Handoff, LayerSink, Protocol, TreeSink } from "./types.js";
 import { DATA } from "./data.js";
+import { Line } from "./line.js";
 
 const MAX_DEPTH = 24;
 
@@ -31,7 +32,8 @@ class PacketCtx implements Ctx {
   wirelen = 0;
   tsSec = 0;
   tsNsec = 0;
-  info = "";
+  /** the one-line summary being written (ctx.info reads it as text) */
+  readonly line = new Line();
   net = "";
   src = "";
   dst = "";
@@ -60,12 +62,20 @@ class PacketCtx implements Ctx {
     this.h.key2 = key2;
     return this.h;
   }
+  get info(): string {
+    return this.line.text();
+  }
+  /** Replaces the line (`ctx.info += x` appends through text(): fine off the hot paths, which write to line). */
+  set info(v: string) {
+    this.line.reset();
+    this.line.s(v);
+  }
   markMalformed(reason: string): void {
     this.malformed = true;
     if (!this.malformedReason) this.malformedReason = reason;
   }
   resetPacket(): void {
-    this.info = "";
+    this.line.reset();
     this.net = "";
     this.src = "";
     this.dst = "";
@@ -211,7 +221,7 @@ export class Dissector {
       if (r.malformed) ctx.markMalformed(`${p.name}: a length field points past the end of the data`);
       if (r.truncated) {
         ctx.truncated = true;
-        ctx.info += ` [|${p.truncName ?? p.id}]`;
+        ctx.line.s(" [|").s(p.truncName ?? p.id).c(0x5d);
         return;
       }
       if (!h) {

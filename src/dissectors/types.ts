@@ -3,6 +3,7 @@
  * tree, JSON, -T fields and -Y alike), the tree sink, the per-packet context and the protocol record.
  */
 import type { Reader } from "./reader.js";
+import type { Line } from "./line.js";
 
 export type FieldType = "uint" | "int" | "bool" | "string" | "bytes" | "ipv4" | "ipv6" | "ether" | "float" | "time" | "none";
 export type FieldValue = number | string | boolean | null;
@@ -79,8 +80,9 @@ export interface Handoff {
 }
 
 /**
- * Per-packet state, reused from packet to packet (no allocation per packet). Dissectors append to `info`
- * in tcpdump's words, and set addresses/ports that upper layers and outputs use.
+ * Per-packet state, reused from packet to packet (no allocation per packet). Dissectors append to `line`
+ * in tcpdump's words (bytes, escaped as they are written: see line.ts), and set addresses/ports that upper
+ * layers and outputs use.
  */
 export interface Ctx {
   frame: number;
@@ -90,7 +92,9 @@ export interface Ctx {
   tsSec: number;
   tsNsec: number;
   opts: DissectOptions;
-  /** the one-line summary being built, in tcpdump's format */
+  /** the one-line summary being built, in tcpdump's format: dissectors append to it */
+  readonly line: Line;
+  /** the line as text (reading it decodes the line; assigning replaces it) */
   info: string;
   /** "IP", "IP6" or "" : the network layer that transports print their addresses after */
   net: string;

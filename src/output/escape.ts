@@ -2,14 +2,13 @@
  * The last guard between packet bytes and the terminal: whatever a dissector put in a line, nothing that
  * can move the cursor, change colours or retitle the window reaches the output. Newlines and tabs are kept
  * (multi-line -v output and the hex dump use them); every other C0 control, DEL and the C1 range
- * (U+0080..U+009F, which some terminals read as CSI) becomes a visible escape.
+ * (U+0080..U+009F, which some terminals read as CSI) becomes a visible escape. The one-line summary is escaped
+ * the same way as the dissectors write it (src/dissectors/line.ts, which holds the one definition, `ok`).
  */
-const HEX = "0123456789abcdef";
+import { ok } from "../dissectors/line.js";
 
-/** True when the UTF-16 unit c may be written as is (the one definition; UNSAFE below is the same set). */
-export function ok(c: number): boolean {
-  return (c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x09 || (c >= 0xa0 && c !== 0x2028 && c !== 0x2029 && c !== 0xfeff && !(c >= 0x202a && c <= 0x202e) && !(c >= 0x2066 && c <= 0x2069));
-}
+export { ok };
+const HEX = "0123456789abcdef";
 
 /** The characters ok() refuses, as a class: one compiled search over a whole chunk of text. */
 const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;

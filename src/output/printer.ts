@@ -22,6 +22,7 @@ import { packetJson, packetJsonBytes } from "./json.js";
 import { JsonSink } from "./json-bytes.js";
 import { checkFieldNames, fieldsLine } from "./fields.js";
 import { FrameBuilder } from "./frame.js";
+import type { Line } from "../dissectors/line.js";
 import type { PacketView } from "./view.js";
 
 export interface PrintOptions {
@@ -61,6 +62,11 @@ export type PacketPrinter = ((b: PacketBatch, i: number, frame: number) => strin
    * into a reused buffer, valid until the next call. The CLI writes these without building a string.
    */
   readonly bytes?: (b: PacketBatch, i: number, frame: number) => Uint8Array | null;
+  /**
+   * The one-line output (no -Y, no -V) appended to `out` as bytes, escaped as written: the same text as the
+   * printer's string. The CLI writes into its output buffer with it, without building a string.
+   */
+  readonly writeLine?: (b: PacketBatch, i: number, frame: number, out: Line) => void;
 };
 
 /**
@@ -121,12 +127,21 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
 
   if (!needsTree(o)) {
     // The summary pass only: the line, and (-xx, -XX) a dump of the whole packet.
-    return withCtx((b, i, frame) => {
+    const printer = withCtx((b, i, frame) => {
       const ctx = dis.summary(b, i, frame);
       let s = time.format1(b.tsSec[i], b.tsNsec[i]) + safe(ctx.info);
       if (dumping) s += packetDump(o, b.data, b.offset[i], b.offset[i] + b.caplen[i], 0);
       return s + "\n";
     }, dis.ctx);
+    // The same into a Line: the dissectors wrote the line as bytes (escaped as written), no string is built.
+    const writeLine: PacketPrinter["writeLine"] = (b, i, frame, out) => {
+      const ctx = dis.summary(b, i, frame);
+      time.write1(out, b.tsSec[i], b.tsNsec[i]);
+      out.line(ctx.line);
+      if (dumping) out.s(packetDump(o, b.data, b.offset[i], b.offset[i] + b.caplen[i], 0));
+      out.c(0x0a);
+    };
+    return Object.assign(printer, { writeLine });
   }
 
   // The last packet dissected in detail, by frame number (matches() then the print of the same frame).

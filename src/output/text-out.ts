@@ -3,20 +3,23 @@
  * chunks, at the end of each live batch, or per line with -l. A closed pipe (EPIPE) is reported to the
  * owner once, so `tsniff | head` ends cleanly with the capture summary.
  *
- * It is also the last guard before the terminal: each chunk is searched once for characters termSafe escapes
- * (control characters, escape sequences) and escaped from the first one on, so the printer need not escape line
- * by line (escaping twice changes nothing: termSafe's output has nothing left to escape).
+ * Three ways in: text (write), bytes already safe (writeBytes), and the buffer itself as a Line (`line`, then
+ * wrote()), which the printer writes one-line summaries into without building a string.
+ *
+ * It is also the last guard before the terminal for text: each chunk of text is searched once for characters
+ * termSafe escapes (control characters, escape sequences) and escaped from the first one on, so the printer
+ * need not escape line by line (escaping twice changes nothing: termSafe's output has nothing left to
+ * escape). Bytes and Line writes are escaped as they are written (src/dissectors/line.ts).
  */
 import { writeAllSync } from "../capture/fd-write.js";
+import { Line } from "../dissectors/line.js";
 import { firstUnsafe, termSafe } from "./escape.js";
 
 export class TextOut {
   private parts: string[] = [];
   private size = 0;
-  /** reused output bytes: encoding into it avoids allocating a Buffer per flush */
-  private bytes = Buffer.allocUnsafeSlow(1 << 18);
-  /** bytes of `bytes` already filled (lines given as bytes, or text encoded before them) */
-  private used = 0;
+  /** the output bytes, reused from flush to flush */
+  private out = new Line();
   /** set when the reader went away (EPIPE); later writes are dropped */
   broken = false;
 
@@ -32,7 +35,7 @@ export class TextOut {
     if (this.broken) return;
     this.parts.push(s);
     this.size += s.length;
-    if (this.lineBuffered || this.size + this.used >= this.limit) this.flush();
+    if (this.lineBuffered || this.size + this.out.n >= this.limit) this.flush();
   }
 
   /**
@@ -42,14 +45,19 @@ export class TextOut {
   writeBytes(b: Uint8Array): void {
     if (this.broken) return;
     this.encodeText();
-    if (this.used + b.length > this.bytes.length) {
-      this.flush();
-      if (this.broken) return;
-      if (b.length > this.bytes.length) this.bytes = Buffer.allocUnsafeSlow(b.length);
-    }
-    this.bytes.set(b, this.used);
-    this.used += b.length;
-    if (this.lineBuffered || this.used >= this.limit) this.flush();
+    this.out.bytes(b);
+    this.wrote();
+  }
+
+  /** The output buffer, to write into directly (a Line escapes as it writes); call wrote() after. */
+  get line(): Line {
+    if (this.size) this.encodeText();
+    return this.out;
+  }
+
+  /** Flushes when the buffer is full (or per line with -l) after writes into `line`. */
+  wrote(): void {
+    if (this.lineBuffered || this.out.n >= this.limit) this.flush();
   }
 
   /** Moves the gathered text into the byte buffer, escaped and encoded. */
@@ -60,23 +68,20 @@ export class TextOut {
     if (bad >= 0) text = text.slice(0, bad) + termSafe(text.slice(bad));
     this.parts.length = 0;
     this.size = 0;
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    if (this.used + text.length * 3 > this.bytes.length) {
-      const nb = Buffer.allocUnsafeSlow(this.used + text.length * 3);
-      this.bytes.copy(nb, 0, 0, this.used);
-      this.bytes = nb;
-    }
-    this.used += this.bytes.write(text, this.used, "utf8");
+    this.out.utf8(text);
   }
 
   flush(): void {
-    if (this.broken) return;
+    if (this.broken) {
+      this.out.reset();
+      return;
+    }
     this.encodeText();
-    if (this.used === 0) return;
-    const n = this.used;
-    this.used = 0;
+    const n = this.out.n;
+    if (n === 0) return;
+    this.out.reset();
     try {
-      writeAllSync(this.fd, this.bytes, 0, n);
+      writeAllSync(this.fd, this.out.buf, 0, n);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "EPIPE" || code === "ECONNRESET") {

@@ -2,6 +2,8 @@
  * Timestamps in tcpdump's formats (-t, -tt, -ttt, -tttt, -ttttt). Local time like tcpdump (TZ=UTC gives UTC).
  * The calendar part is cached per second, so formatting costs a few string operations per packet.
  */
+import type { Line } from "../dissectors/line.js";
+
 export type TimeFormat = "default" | "none" | "epoch" | "delta" | "date" | "since-first";
 
 function pad(n: number, w: number): string {
@@ -58,6 +60,19 @@ export class TimeFormatter {
     const m = Math.floor((ds % 3600) / 60);
     const s = ds % 60;
     return ` ${sign}${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}.${this.frac(dn)}`;
+  }
+
+  /** format1 written into a line (the default format without building a string). */
+  write1(line: Line, sec: number, nsec: number): void {
+    if (this.format !== "default" || nsec < 0 || nsec >= 1e9 || nsec !== Math.floor(nsec)) {
+      line.s(this.format1(sec, nsec));
+      return;
+    }
+    this.calendar(sec);
+    line.s(this.lastClock);
+    if (this.nano) line.z(nsec, 9);
+    else line.z((nsec / 1000) | 0, 6);
+    line.c(0x20);
   }
 
   /** The timestamp text followed by a space, or "" for -t. */

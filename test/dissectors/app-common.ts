@@ -74,8 +74,12 @@ export function tcpdumpLines(file: string): string[] {
   return l;
 }
 
-/** tcpdump's escaping of non-printable bytes (its fn_print_char), for comparing lines with raw wire text. */
-export function tcpdumpEscape(s: string): string {
+/**
+ * tcpdump's escaping of non-printable bytes (its fn_print_char), for comparing our lines with tcpdump's: our
+ * lines escape them as \xHH, \r and \uHHHH (src/dissectors/line.ts), which are decoded first.
+ */
+export function tcpdumpEscape(line: string): string {
+  const s = line.replace(/\\(?:x([0-9a-f]{2})|u([0-9a-f]{4})|r)/g, (_m, x: string | undefined, u: string | undefined) => String.fromCharCode(x ? parseInt(x, 16) : u ? parseInt(u, 16) : 0x0d));
   let o = "";
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);

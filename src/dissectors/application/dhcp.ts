@@ -216,19 +216,19 @@ export const DHCP: Protocol = {
     const p = r.pos;
     const length = r.reportedRemaining;
     const trunc = (): void => {
-      ctx.info += " [|bootp]";
+      ctx.line.s(" [|bootp]");
       ctx.truncated = true;
       r.pos = r.cap;
     };
     if (!r.has(1)) return trunc();
     const op = r.byteAt(p);
-    ctx.info += `BOOTP/DHCP, ${op === 1 ? "Request" : op === 2 ? "Reply" : `unknown (0x${op.toString(16).padStart(2, "0")})`}`;
+    ctx.line.s(`BOOTP/DHCP, ${op === 1 ? "Request" : op === 2 ? "Reply" : `unknown (0x${op.toString(16).padStart(2, "0")})`}`);
     if (!r.has(3)) return trunc();
     if (r.byteAt(p + 1) === 1 && r.byteAt(p + 2) === 6 && op === 1) {
       if (p + 34 > r.cap) return trunc();
-      ctx.info += ` from ${macAt(r.data, p + 28)}`;
+      ctx.line.s(` from ${macAt(r.data, p + 28)}`);
     }
-    ctx.info += `, length ${length}`;
+    ctx.line.s(`, length ${length}`);
     if (ctx.opts.verbose > 0) verbose(r, ctx, p);
     if (t.on) tree(r, t, p);
     r.pos = r.cap;
@@ -455,9 +455,9 @@ function verbose(r: Reader, ctx: Ctx, p: number): void {
     if (e !== CUT) throw e;
     trunc = true;
   }
-  ctx.info += out;
+  ctx.line.s(out);
   if (trunc) {
-    ctx.info += " [|bootp]";
+    ctx.line.s(" [|bootp]");
     ctx.truncated = true;
   }
 

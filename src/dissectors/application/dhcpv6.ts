@@ -98,9 +98,9 @@ export const DHCPV6: Protocol = {
   fields: F,
   dissect(r, ctx, t) {
     const p = r.pos;
-    ctx.info += "dhcp6";
+    ctx.line.s("dhcp6");
     if (!r.has(4)) {
-      ctx.info += " [|dhcp6]";
+      ctx.line.s(" [|dhcp6]");
       ctx.truncated = true;
       r.pos = r.cap;
       return;
@@ -109,9 +109,9 @@ export const DHCPV6: Protocol = {
     if (ctx.opts.verbose > 0) {
       const v = new Verbose(r);
       v.message(p, r.reportedRemaining, r.cap);
-      ctx.info += v.out.slice("dhcp6".length);
+      ctx.line.s(v.out.slice("dhcp6".length));
       if (v.trunc) ctx.truncated = true;
-    } else ctx.info += " " + (MSG[type] ?? `msgtype-${type}`);
+    } else ctx.line.s(" " + (MSG[type] ?? `msgtype-${type}`));
     if (t.on) {
       t.add(F.msgtype, type, p, 1);
       let q: number;

@@ -1202,12 +1202,12 @@ function dissectMessage(r: Reader, ctx: Ctx, t: TreeSink, length: number, mdns: 
   pr.bad = "";
   pr.vflag = ctx.opts.verbose;
   const ok = pr.message(length);
-  ctx.info += pr.out;
+  ctx.line.s(pr.out);
   pr.out = "";
   if (!ok) {
     // tcpdump's " [|domain]": the message ran off the captured bytes (or a name went wrong, which tcpdump
     // reports the same way).
-    ctx.info += " [|domain]";
+    ctx.line.s(" [|domain]");
     if (pr.bad) ctx.markMalformed(`DNS: ${pr.bad}`);
     else if (r.cap < r.rep) ctx.truncated = true;
     else ctx.markMalformed("DNS: the message ends inside a record");
@@ -1227,13 +1227,13 @@ export const DNS: Protocol = {
     if (ctx.ipProto === 6) {
       // DNS over TCP: a two-byte length before the message (tcpdump checks it equals the rest of the segment).
       if (length < 2) {
-        ctx.info += ` [DNS over TCP: length ${length} < 2] (invalid)`;
+        ctx.line.s(` [DNS over TCP: length ${length} < 2] (invalid)`);
         ctx.markMalformed("DNS over TCP: no length prefix");
         r.pos = r.cap;
         return;
       }
       if (!r.has(2)) {
-        ctx.info += " [|domain]";
+        ctx.line.s(" [|domain]");
         ctx.truncated = true;
         r.pos = r.cap;
         return;
@@ -1241,13 +1241,13 @@ export const DNS: Protocol = {
       const pfx = r.peek16();
       if (t.on) t.add(F.length, pfx, r.pos, 2);
       if (pfx !== length - 2) {
-        ctx.info += ` [prefix length(${pfx}) != length(${length - 2})] (invalid)`;
+        ctx.line.s(` [prefix length(${pfx}) != length(${length - 2})] (invalid)`);
         // Not necessarily malformed: a segment may carry part of a message or several.
         r.pos = r.cap;
         return;
       }
       r.skip(2);
-      ctx.info += " ";
+      ctx.line.s(" ");
       dissectMessage(r, ctx, t, length - 2, false, r.pos);
       return;
     }
@@ -1265,7 +1265,7 @@ export const LLMNR: Protocol = {
   name: "LLMNR",
   title: "Link-local Multicast Name Resolution",
   dissect(r, ctx, t) {
-    ctx.info += `UDP, length ${r.reportedRemaining}`;
+    ctx.line.s(`UDP, length ${r.reportedRemaining}`);
     if (t.on) tree(r, ctx, t, r.pos, false);
     r.pos = r.cap;
   },

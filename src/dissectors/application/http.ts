@@ -87,8 +87,9 @@ function isPrint(c: number): boolean {
   return c >= 0x20 && c <= 0x7e;
 }
 
-/** Position after a token and the white space following it, or 0 (tcpdump's fetch_token). */
-let token = "";
+/** Position after a token and the white space following it, or 0 (tcpdump's fetch_token); the token at tokAt. */
+let tokAt = 0;
+let tokLen = 0;
 function fetchToken(r: Reader, p0: number, idx: number, len: number): number {
   const from = idx;
   for (; idx < len; idx++) {
@@ -100,7 +101,8 @@ function fetchToken(r: Reader, p0: number, idx: number, len: number): number {
     if (idx - from + 2 > MAX_TOKEN + 1) return 0;
   }
   if (idx === from) return 0;
-  token = r.latin1At(p0 + from, idx - from);
+  tokAt = p0 + from;
+  tokLen = idx - from;
   for (; idx < len; idx++) {
     const p = p0 + idx;
     if (p >= r.cap) break;
@@ -120,8 +122,10 @@ const enum Line {
   /** ran off the captured bytes */
   Cut = -3,
 }
-let lineText = "";
-/** tcpdump's print_txt_line: the end of the line at idx (after its CR-LF/LF), or a Line code; text in lineText */
+/** the text line txtLine found: data[lineAt, lineAt + lineLen) */
+let lineAt = 0;
+let lineLen = 0;
+/** tcpdump's print_txt_line: the end of the line at idx (after its CR-LF/LF), or a Line code; text at lineAt */
 function txtLine(r: Reader, p0: number, idx: number, len: number): number {
   const start = idx;
   while (idx < len) {
@@ -129,14 +133,14 @@ function txtLine(r: Reader, p0: number, idx: number, len: number): number {
     if (p >= r.cap) return Line.Cut;
     const c = r.byteAt(p);
     if (c === 0x0a) {
-      lineText = text(r, p0 + start, idx - start);
+      found(r, p0 + start, idx - start);
       return idx + 1;
     }
     if (c === 0x0d) {
       if (idx + 1 >= len) return Line.Binary;
       if (p + 1 >= r.cap) return Line.Cut;
       if (r.byteAt(p + 1) === 0x0a) {
-        lineText = text(r, p0 + start, idx - start);
+        found(r, p0 + start, idx - start);
         return idx + 2;
       }
       return Line.Binary;
@@ -144,12 +148,40 @@ function txtLine(r: Reader, p0: number, idx: number, len: number): number {
     if (!isPrint(c) && c !== 0x09) return Line.Binary;
     idx++;
   }
-  lineText = text(r, p0 + start, idx - start);
+  found(r, p0 + start, idx - start);
   return Line.Open;
 }
 
-function text(r: Reader, p: number, n: number): string {
-  return r.latin1At(p, n);
+/** Records the line at data[p, p + n), clipped to the captured bytes. */
+function found(r: Reader, p: number, n: number): void {
+  const from = p < r.start ? r.start : p;
+  const to = p + n > r.cap ? r.cap : p + n;
+  lineAt = from;
+  lineLen = to > from ? to - from : 0;
+}
+
+/** METHODS as bytes, by length: the first token is compared without making a string of it. */
+const METHOD_BYTES: Uint8Array[][] = [];
+for (const m of METHODS) (METHOD_BYTES[m.length] ??= []).push(Uint8Array.from(m, (c) => c.charCodeAt(0)));
+
+/** Whether the token is a method (any case), as METHODS.has(token.toUpperCase()). */
+function isMethod(d: Uint8Array): boolean {
+  const cands = METHOD_BYTES[tokLen];
+  if (!cands) return false;
+  next: for (const m of cands) {
+    for (let i = 0; i < tokLen; i++) {
+      let c = d[tokAt + i];
+      if (c >= 0x61 && c <= 0x7a) c -= 0x20;
+      if (c !== m[i]) continue next;
+    }
+    return true;
+  }
+  return false;
+}
+
+/** Whether the token is three digits (a status code). */
+function isStatus(d: Uint8Array): boolean {
+  return tokLen === 3 && d[tokAt] - 48 <= 9 && d[tokAt + 1] - 48 <= 9 && d[tokAt + 2] - 48 <= 9 && d[tokAt] >= 48 && d[tokAt + 1] >= 48 && d[tokAt + 2] >= 48;
 }
 
 /** tcpdump's txtproto_print for "HTTP" (appends to ctx.info). */
@@ -157,40 +189,41 @@ function summary(r: Reader, ctx: Ctx, p0: number, len: number): void {
   let printThis = false;
   let idx = fetchToken(r, p0, 0, len);
   if (idx !== 0) {
-    if (METHODS.has(token.toUpperCase())) printThis = true;
+    if (isMethod(r.data)) printThis = true;
     idx = fetchToken(r, p0, idx, len);
-    if (idx !== 0 && /^[0-9]{3}$/.test(token)) printThis = true;
+    if (idx !== 0 && isStatus(r.data)) printThis = true;
   }
-  ctx.info += "HTTP";
+  const out = ctx.line;
+  out.s("HTTP");
   if (!printThis) return;
   if (ctx.opts.verbose) {
-    ctx.info += `, length: ${len}`;
+    out.s(", length: ").u(len);
     for (let i = 0; i < len; ) {
       const e = txtLine(r, p0, i, len);
       if (e === Line.Open) {
-        ctx.info += "\n\t" + lineText + " [|http]";
+        out.s("\n\t").latin1(r.data, lineAt, lineLen).s(" [|http]");
         ctx.truncated = true;
         return;
       }
       if (e === Line.Cut) {
-        ctx.info += " [|http]";
+        ctx.line.s(" [|http]");
         ctx.truncated = true;
         return;
       }
       if (e < 0) return;
-      ctx.info += "\n\t" + lineText;
+      out.s("\n\t").latin1(r.data, lineAt, lineLen);
       i = e;
     }
     return;
   }
   const e = txtLine(r, p0, 0, len);
   if (e === Line.Cut) {
-    ctx.info += " [|http]";
+    ctx.line.s(" [|http]");
     ctx.truncated = true;
   } else if (e === Line.Open) {
-    ctx.info += ": " + lineText + " [|http]";
+    out.s(": ").latin1(r.data, lineAt, lineLen).s(" [|http]");
     if (p0 + len > r.cap) ctx.truncated = true;
-  } else if (e > 0) ctx.info += ": " + lineText;
+  } else if (e > 0) out.s(": ").latin1(r.data, lineAt, lineLen);
 }
 
 const HEADER_FIELDS: Record<string, (typeof F)[keyof typeof F]> = {
@@ -217,7 +250,7 @@ function tree(r: Reader, t: TreeSink, p0: number, cap: number): void {
     const lineEnd = e < cap ? e + 1 : e;
     let n = e - p;
     if (n > 0 && r.byteAt(p + n - 1) === 0x0d) n--;
-    const line = text(r, p, n);
+    const line = r.latin1At(p, n);
     if (first) {
       first = false;
       const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) (HTTP\/\d\.\d)$/.exec(line);
@@ -265,7 +298,7 @@ function tree(r: Reader, t: TreeSink, p0: number, cap: number): void {
       continue;
     }
     // body
-    t.add(F.file_data, text(r, p, Math.min(cap - p, 4096)), p, cap - p, `${cap - p} bytes`);
+    t.add(F.file_data, r.latin1At(p, Math.min(cap - p, 4096)), p, cap - p, `${cap - p} bytes`);
     return;
   }
 }
@@ -289,7 +322,7 @@ function dissect(r: Reader, ctx: Ctx, t: TreeSink, printed: boolean): void {
   const p0 = r.pos;
   const len = r.reportedRemaining;
   if (printed) {
-    ctx.info += ": ";
+    ctx.line.s(": ");
     summary(r, ctx, p0, len);
   }
   if (t.on) tree(r, t, p0, r.cap);

@@ -61,7 +61,7 @@ export const NTP: Protocol = {
     const p = r.pos;
     const length = r.reportedRemaining;
     if (!r.has(1)) {
-      ctx.info += " [|ntp]";
+      ctx.line.s(" [|ntp]");
       ctx.truncated = true;
       r.pos = r.cap;
       return;
@@ -69,7 +69,7 @@ export const NTP: Protocol = {
     const status = r.byteAt(p);
     const version = (status >> 3) & 7;
     const mode = status & 7;
-    ctx.info += `NTPv${version}, ${MODE[mode]}, length ${length}`;
+    ctx.line.s(`NTPv${version}, ${MODE[mode]}, length ${length}`);
     if (ctx.opts.verbose > 0) verbose(r, ctx, p, length, status);
     if (t.on) {
       t.push(F.flags, status, p, 1);
@@ -142,9 +142,9 @@ function verbose(r: Reader, ctx: Ctx, p: number, length: number, status: number)
   let out = `\n\tLeap indicator: ${LEAP[status & 0xc0]} (${status & 0xc0})`;
   const mode = status & 7;
   const done = (trunc: boolean): void => {
-    ctx.info += out;
+    ctx.line.s(out);
     if (trunc) {
-      ctx.info += " [|ntp]";
+      ctx.line.s(" [|ntp]");
       ctx.truncated = true;
     }
   };

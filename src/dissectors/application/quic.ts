@@ -45,7 +45,7 @@ export const QUIC: Protocol = {
   title: "QUIC IETF",
   fields: F,
   dissect(r, ctx, t) {
-    ctx.info += `UDP, length ${r.reportedRemaining}`;
+    ctx.line.s(`UDP, length ${r.reportedRemaining}`);
     if (t.on) {
       const p = r.pos;
       const cap = r.cap;

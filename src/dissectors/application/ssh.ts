@@ -30,7 +30,7 @@ export const SSH: Protocol = {
     const magic = [0x53, 0x53, 0x48, 0x2d];
     for (let i = 0; i < 4; i++) {
       if (p0 + i >= cap) {
-        ctx.info += " [|ssh]";
+        ctx.line.s(" [|ssh]");
         ctx.truncated = true;
         r.pos = cap;
         return;
@@ -45,7 +45,7 @@ export const SSH: Protocol = {
     let end = -1;
     while (idx < len) {
       if (p0 + idx >= cap) {
-        ctx.info += " [|ssh]";
+        ctx.line.s(" [|ssh]");
         ctx.truncated = true;
         r.pos = cap;
         return;
@@ -58,7 +58,7 @@ export const SSH: Protocol = {
       if (c === 0x0d) {
         if (idx + 1 >= len) break;
         if (p0 + idx + 1 >= cap) {
-          ctx.info += " [|ssh]";
+          ctx.line.s(" [|ssh]");
           ctx.truncated = true;
           r.pos = cap;
           return;
@@ -72,7 +72,7 @@ export const SSH: Protocol = {
     if (end >= 0) {
       let s = "";
       for (let i = 0; i < end; i++) s += String.fromCharCode(r.byteAt(p0 + i));
-      ctx.info += ": SSH: " + s;
+      ctx.line.s(": SSH: " + s);
       if (t.on) t.add(F.protocol, s, p0, end);
     }
     r.pos = cap;

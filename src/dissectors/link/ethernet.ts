@@ -35,7 +35,7 @@ export const ETHERNET: Protocol = {
     const src = show ? readMac(r) : (r.skip(6), "");
     r.u16();
     if (r.truncated) {
-      if (ctx.opts.linkHeader) ctx.info += `${src} > ${dst}`;
+      if (ctx.opts.linkHeader) ctx.line.s(`${src} > ${dst}`);
       return;
     }
     if (t.on) {
@@ -47,13 +47,13 @@ export const ETHERNET: Protocol = {
     if (type < 1536) {
       // 802.3: a length, then LLC.
       if (t.on) t.add(F.len, type, start + 12, 2);
-      if (ctx.opts.linkHeader) ctx.info += `${src} > ${dst}, 802.3, length ${ctx.wirelen}: `;
+      if (ctx.opts.linkHeader) ctx.line.s(`${src} > ${dst}, 802.3, length ${ctx.wirelen}: `);
       if (type <= r.reportedRemaining) r.limit(type);
       return ctx.next("llc", 0);
     }
     if (t.on) t.add(F.type, type, start + 12, 2);
     // tcpdump prints the link header with -e, and for an ethertype it cannot name even without -e.
-    if (ctx.opts.linkHeader || !named) ctx.info += `${src} > ${dst}, ${ethertypeText(type)}, length ${ctx.wirelen}: `;
+    if (ctx.opts.linkHeader || !named) ctx.line.s(`${src} > ${dst}, ${ethertypeText(type)}, length ${ctx.wirelen}: `);
     return ctx.next("ethertype", type);
   },
 };

@@ -68,7 +68,7 @@ export const LLC: Protocol = {
     if (dsapField === 0xff && ssapField === 0xff) {
       // Novell "raw 802.3": IPX with no LLC header
       if (t.on) t.add(F.dsap, dsapField, start, 1);
-      ctx.info += e ? "IPX 802.3: " : "IPX ";
+      ctx.line.s(e ? "IPX 802.3: " : "IPX ");
       r.pos = start;
       return ctx.next("llc.dsap", 0xff);
     }
@@ -88,16 +88,17 @@ export const LLC: Protocol = {
       t.add(F.control, control, start + 2, hdrlen - 2);
     }
     if (e) {
-      ctx.info +=
+      ctx.line.s(
         `LLC, dsap ${SAP_NAMES[dsap] ?? "Unknown"} (0x${hex(dsapField, 2)}) ${dsapField & 1 ? "Group" : "Individual"}, ` +
         `ssap ${SAP_NAMES[ssap] ?? "Unknown"} (0x${hex(ssapField, 2)}) ${ssapField & 1 ? "Response" : "Command"}, ` +
-        `ctrl 0x${hex(control, isU ? 2 : 4)}: `;
+        `ctrl 0x${hex(control, isU ? 2 : 4)}: `,
+      );
     }
     const rest = length - hdrlen;
     if (dsap === 0xaa && ssap === 0xaa && control === 0x03) {
       if (!r.has(5)) {
         // tcpdump's marker names the SNAP header here
-        ctx.info += " [|snap]";
+        ctx.line.s(" [|snap]");
         ctx.truncated = true;
         r.pos = r.cap;
         return;
@@ -111,7 +112,7 @@ export const LLC: Protocol = {
       }
       if (e) {
         const pname = ether ? ETHERTYPE_NAMES[et] : oui === 0x0c ? CISCO_PIDS[et] : undefined;
-        ctx.info += `oui ${OUI_NAMES[oui] ?? "Unknown"} (0x${hex(oui, 6)}), ${ether ? "ethertype" : "pid"} ${pname ?? "Unknown"} (0x${hex(et, 4)}), length ${rest - 5}: `;
+        ctx.line.s(`oui ${OUI_NAMES[oui] ?? "Unknown"} (0x${hex(oui, 6)}), ${ether ? "ethertype" : "pid"} ${pname ?? "Unknown"} (0x${hex(et, 4)}), length ${rest - 5}: `);
       }
       if (ether) return ctx.next("ethertype", et);
       if (oui === 0x0080c2 && (et === 1 || et === 7)) return ctx.next("linktype", 1); // bridged Ethernet
@@ -120,36 +121,36 @@ export const LLC: Protocol = {
     if (control === 0x03 && dsap === ssap) {
       if (dsap === 0x06) return ctx.next("ethertype", ETHERTYPE.IPV4);
       if (lookup("llc.dsap", dsap)) {
-        if (dsap === 0xe0 && e) ctx.info += "IPX 802.2: ";
+        if (dsap === 0xe0 && e) ctx.line.s("IPX 802.2: ");
         return ctx.next("llc.dsap", dsap);
       }
     }
     if (!e) {
       const a = etherAddrs(r, ctx);
-      if (ssap === dsap) ctx.info += a ? `${a} ${SAP_NAMES[dsap] ?? `Unknown DSAP 0x${hex(dsap, 2)}`} ` : `${SAP_NAMES[dsap] ?? `Unknown DSAP 0x${hex(dsap, 2)}`} `;
+      if (ssap === dsap) ctx.line.s(a ? `${a} ${SAP_NAMES[dsap] ?? `Unknown DSAP 0x${hex(dsap, 2)}`} ` : `${SAP_NAMES[dsap] ?? `Unknown DSAP 0x${hex(dsap, 2)}`} `);
       else {
         const sn = SAP_NAMES[ssap] ?? `Unknown SSAP 0x${hex(ssap, 2)}`;
         const dn = SAP_NAMES[dsap] ?? `Unknown DSAP 0x${hex(dsap, 2)}`;
         if (a) {
           const [src, dst] = a.split(" > ");
-          ctx.info += `${src} ${sn} > ${dst} ${dn} `;
-        } else ctx.info += `${sn} > ${dn} `;
+          ctx.line.s(`${src} ${sn} > ${dst} ${dn} `);
+        } else ctx.line.s(`${sn} > ${dn} `);
       }
     }
     if (isU) {
       const cmd = control & 0xef;
-      ctx.info += `Unnumbered, ${U_CMDS[cmd] ?? hex(cmd, 2)}, Flags [${FLAG_NAMES[(ssapField & 1) | (control & 0x10)] ?? "?"}], length ${length}`;
+      ctx.line.s(`Unnumbered, ${U_CMDS[cmd] ?? hex(cmd, 2)}, Flags [${FLAG_NAMES[(ssapField & 1) | (control & 0x10)] ?? "?"}], length ${length}`);
       if (cmd === 0xaf && rest > 0 && r.peek() === 0x81) {
         r.u8();
         const a = r.u8();
         const b = r.u8();
         if (r.truncated) return;
-        ctx.info += `: ${hex(a, 2)} ${hex(b, 2)}`;
+        ctx.line.s(`: ${hex(a, 2)} ${hex(b, 2)}`);
       }
     } else if ((control & 3) === 1) {
-      ctx.info += `Supervisory, ${S_CMDS[(control >> 2) & 3] ?? "?"}, rcv seq ${(control >> 9) & 0x7f}, Flags [${FLAG_NAMES[(ssapField & 1) | (control & 0x100)] ?? "?"}], length ${length}`;
+      ctx.line.s(`Supervisory, ${S_CMDS[(control >> 2) & 3] ?? "?"}, rcv seq ${(control >> 9) & 0x7f}, Flags [${FLAG_NAMES[(ssapField & 1) | (control & 0x100)] ?? "?"}], length ${length}`);
     } else {
-      ctx.info += `Information, send seq ${(control >> 1) & 0x7f}, rcv seq ${(control >> 9) & 0x7f}, Flags [${FLAG_NAMES[(ssapField & 1) | (control & 0x100)] ?? "?"}], length ${length}`;
+      ctx.line.s(`Information, send seq ${(control >> 1) & 0x7f}, rcv seq ${(control >> 9) & 0x7f}, Flags [${FLAG_NAMES[(ssapField & 1) | (control & 0x100)] ?? "?"}], length ${length}`);
     }
   },
 };

@@ -34,7 +34,7 @@ export const NULL_LINK: Protocol = {
     const be = (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
     const af = ctx.linktype === LINKTYPE.LOOP ? be : (le & 0xffff0000) === 0 ? le : be;
     if (t.on) t.add(F.family, af, start, 4);
-    if (ctx.opts.linkHeader) ctx.info += `${afText(af)}, length ${ctx.wirelen}: `;
+    if (ctx.opts.linkHeader) ctx.line.s(`${afText(af)}, length ${ctx.wirelen}: `);
     if (af === 2) return ctx.next("ethertype", 0x0800);
     if (AF_INET6.has(af)) return ctx.next("ethertype", 0x86dd);
   },
@@ -50,7 +50,7 @@ export const RAW_IP: Protocol = {
     if (ctx.linktype === LINKTYPE.IPV6) return ctx.next("ethertype", 0x86dd);
     if (v === 4) return ctx.next("ethertype", 0x0800);
     if (v === 6) return ctx.next("ethertype", 0x86dd);
-    if (r.remaining > 0) ctx.info += `ip v${v}`;
+    if (r.remaining > 0) ctx.line.s(`ip v${v}`);
   },
 };
 

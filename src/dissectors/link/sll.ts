@@ -41,7 +41,7 @@ function finish(r: Reader, ctx: Ctx, t: TreeSink, pkttype: number, halen: number
   if (ctx.opts.linkHeader) {
     const dir = PKTTYPE[pkttype] ?? `pkttype ${pkttype}`;
     const ifx = ifindex >= 0 ? `ifindex ${ifindex} ` : "";
-    ctx.info += `${ifx}${dir} ${addr} ${proto >= 1536 ? ethertypeText(proto) : `802.3`}, length ${ctx.wirelen}: `;
+    ctx.line.s(`${ifx}${dir} ${addr} ${proto >= 1536 ? ethertypeText(proto) : `802.3`}, length ${ctx.wirelen}: `);
   }
   if (proto < 1536) {
     if (t.on) t.add(F.ltype, proto, protoPos, 2);

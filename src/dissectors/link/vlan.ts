@@ -64,17 +64,17 @@ function dissectTag(r: Reader, ctx: Ctx, t: TreeSink, service: boolean): Handoff
       else t.note(`Type: ${ethertypeText(type)}`, start + 2, 2);
     }
     const e = ctx.opts.linkHeader;
-    if (e) ctx.info += `vlan ${id}, p ${pcp}${dei ? ", DEI" : ""}, `;
+    if (e) ctx.line.s(`vlan ${id}, p ${pcp}${dei ? ", DEI" : ""}, `);
     if (type <= 1500) {
-      if (e) ctx.info += "802.3";
+      if (e) ctx.line.s("802.3");
       if (type <= r.reportedRemaining) r.limit(type);
       return ctx.next("llc", 0);
     }
-    if (e) ctx.info += `${ethertypeText(type)}, `;
+    if (e) ctx.line.s(`${ethertypeText(type)}, `);
     else if (!lookup("ethertype", type)) {
       // tcpdump names an ethertype it cannot decode, with the frame's addresses, even without -e.
       const a = etherAddrs(r, ctx);
-      if (a) ctx.info += `${a}, ${ethertypeText(type)}, length ${ctx.wirelen}: `;
+      if (a) ctx.line.s(`${a}, ${ethertypeText(type)}, length ${ctx.wirelen}: `);
     }
     return ctx.next("ethertype", type);
   }

@@ -152,7 +152,7 @@ export const ARP: Protocol = {
     if (!ipProto || pln !== 4 || hln === 0 || v) {
       s += `${HW_NAMES[hrd] ?? `Unknown Hardware (${hrd})`} (len ${hln}), ${ETHERTYPE_NAMES[pro] ?? EXTRA_TYPES[pro] ?? `Unknown Protocol (0x${hex(pro, 4)})`} (len ${pln})`;
       if (!v) {
-        ctx.info += `${s}, length ${length}`;
+        ctx.line.s(`${s}, length ${length}`);
         return;
       }
       s += ", ";
@@ -180,11 +180,11 @@ export const ARP: Protocol = {
         break;
       default:
         // tcpdump dumps the captured bytes in hex and ASCII after an unknown opcode
-        ctx.info += s + hexAsciiDump(r, start, r.cap - start);
+        ctx.line.s(s + hexAsciiDump(r, start, r.cap - start));
         r.pos = r.cap;
         return;
     }
-    ctx.info += `${s}, length ${length}`;
+    ctx.line.s(`${s}, length ${length}`);
   },
 };
 
@@ -227,7 +227,7 @@ function atmArp(r: Reader, ctx: Ctx, length: number): void {
   if (!ipProto || spln !== 4 || tpln !== 4 || v) {
     s += `${HW_NAMES[hrd] ?? `Unknown Hardware (${hrd})`}, ${ETHERTYPE_NAMES[pro] ?? EXTRA_TYPES[pro] ?? `Unknown Protocol (0x${hex(pro, 4)})`} (len ${spln}/${tpln})`;
     if (!v) {
-      ctx.info += `${s}, length ${length}`;
+      ctx.line.s(`${s}, length ${length}`);
       return;
     }
     s += ", ";
@@ -252,11 +252,11 @@ function atmArp(r: Reader, ctx: Ctx, length: number): void {
       s += `for ${pa(spa, spln)}`;
       break;
     default:
-      ctx.info += s + hexAsciiDump(r, start, r.cap - start);
+      ctx.line.s(s + hexAsciiDump(r, start, r.cap - start));
       r.pos = r.cap;
       return;
   }
-  ctx.info += `${s}, length ${length}`;
+  ctx.line.s(`${s}, length ${length}`);
 }
 
 bind("ethertype", [ETHERTYPE.ARP, ETHERTYPE.RARP], ARP);

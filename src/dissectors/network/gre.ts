@@ -76,13 +76,13 @@ export const GRE: Protocol = {
       t.add(F["flags.version"], vers, start, 2);
       t.pop();
     }
-    ctx.info += `GREv${vers}`;
+    ctx.line.s(`GREv${vers}`);
     if (vers > 1) {
-      ctx.info += " ERROR: unknown-version";
+      ctx.line.s(" ERROR: unknown-version");
       r.pos = r.cap;
       return;
     }
-    if (v) ctx.info += `, Flags [${flagText(flags)}]`;
+    if (v) ctx.line.s(`, Flags [${flagText(flags)}]`);
     const prot = r.u16();
     if (r.truncated) return;
     if (t.on) t.add(F.proto, prot, start + 2, 2);
@@ -91,14 +91,14 @@ export const GRE: Protocol = {
       if (flags & (CP | RP)) {
         const sum = r.u16();
         if (r.truncated) {
-          ctx.info += s;
+          ctx.line.s(s);
           return;
         }
         if (t.on) t.add(F.checksum, sum, r.pos - 2, 2);
         if (v) s += `, sum 0x${sum.toString(16)}`;
         const off = r.u16();
         if (r.truncated) {
-          ctx.info += s;
+          ctx.line.s(s);
           return;
         }
         if (t.on) t.add(F.offset, off, r.pos - 2, 2);
@@ -107,7 +107,7 @@ export const GRE: Protocol = {
       if (flags & KP) {
         const key = r.u32();
         if (r.truncated) {
-          ctx.info += s;
+          ctx.line.s(s);
           return;
         }
         if (t.on) t.add(F.key, key, r.pos - 4, 4);
@@ -116,7 +116,7 @@ export const GRE: Protocol = {
       if (flags & SP) {
         const seq = r.u32();
         if (r.truncated) {
-          ctx.info += s;
+          ctx.line.s(s);
           return;
         }
         if (t.on) t.add(F.sequence_number, seq, r.pos - 4, 4);
@@ -129,14 +129,14 @@ export const GRE: Protocol = {
           r.u8();
           const sreLen = r.u8();
           if (r.truncated) {
-            ctx.info += s;
+            ctx.line.s(s);
             return;
           }
           if (af === 0 && sreLen === 0) break;
           // tcpdump names the address family; the entries themselves are skipped here
           s += af === 0x0800 ? ", (rtaf=ip)" : af === 0xfffe ? ", (rtaf=asn)" : `, (rtaf=0x${af.toString(16)})`;
           if (!r.skip(sreLen)) {
-            ctx.info += s;
+            ctx.line.s(s);
             return;
           }
         }
@@ -148,7 +148,7 @@ export const GRE: Protocol = {
         const plen = r.u16();
         const call = r.u16();
         if (r.truncated) {
-          ctx.info += s;
+          ctx.line.s(s);
           return;
         }
         if (t.on) {
@@ -160,7 +160,7 @@ export const GRE: Protocol = {
       if (flags & SP) {
         const seq = r.u32();
         if (r.truncated) {
-          ctx.info += s;
+          ctx.line.s(s);
           return;
         }
         if (t.on) t.add(F.sequence_number, seq, r.pos - 4, 4);
@@ -169,7 +169,7 @@ export const GRE: Protocol = {
       if (flags & AP) {
         const ack = r.u32();
         if (r.truncated) {
-          ctx.info += s;
+          ctx.line.s(s);
           return;
         }
         if (t.on) t.add(F.ack_number, ack, r.pos - 4, 4);
@@ -179,17 +179,17 @@ export const GRE: Protocol = {
       if (ctx.opts.linkHeader) s += `, proto ${protoName(prot)} (0x${prot.toString(16).padStart(4, "0")})`;
       s += `, length ${length}`;
       if (!(flags & SP)) {
-        ctx.info += s;
+        ctx.line.s(s);
         r.pos = r.cap;
         return;
       }
     }
     s += v ? "\n\t" : ": ";
-    ctx.info += s;
+    ctx.line.s(s);
     ctx.addrPrinted = false; // the inner packet prints its own addresses
     if (prot === TEB) return ctx.next("linktype", LINKTYPE.EN10MB);
     if (!lookup("ethertype", prot)) {
-      ctx.info += `gre-proto-0x${prot.toString(16)}`;
+      ctx.line.s(`gre-proto-0x${prot.toString(16)}`);
       r.pos = r.cap;
       return;
     }

@@ -281,11 +281,11 @@ export const ICMP: Protocol = {
         s = SIMPLE[type] ?? `type-#${type}`;
     }
     if (r.truncated) return;
-    ctx.info += `ICMP ${s}, length ${length}`;
+    ctx.line.s(`ICMP ${s}, length ${length}`);
     // -v checks the checksum of a message captured whole, as tcpdump, unless IPv4 says it is a fragment
     if (ctx.opts.verbose > 0 && !ctx.malformed && length >= 4 && r.cap - start >= length && !ctx.fragmented && r.cap >= start + 4) {
       const c = foldSum(onesSum(d, start, length));
-      if (c !== 0xffff) ctx.info += ` (wrong icmp cksum ${sum.toString(16)} (->${foldSum(sum + (~c & 0xffff)).toString(16)})!)`;
+      if (c !== 0xffff) ctx.line.s(` (wrong icmp cksum ${sum.toString(16)} (->${foldSum(sum + (~c & 0xffff)).toString(16)})!)`);
     }
     if (ctx.opts.verbose > 0 && isError(type) && r.has(20) && (r.byteAt(inner) >> 4) === 4) {
       // The quoted packet, as tcpdump prints it with -v. Its own length field says how long it was; the
@@ -293,7 +293,7 @@ export const ICMP: Protocol = {
       const totlen = (r.byteAt(inner + 2) << 8) | r.byteAt(inner + 3);
       r.pos = inner;
       if (inner + totlen > r.rep) r.rep = inner + totlen;
-      ctx.info += "\n\t";
+      ctx.line.s("\n\t");
       ctx.addrPrinted = false;
       return ctx.next("ethertype", ETHERTYPE.IPV4);
     }

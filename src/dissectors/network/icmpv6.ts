@@ -238,7 +238,7 @@ function upperLayer(r: Reader, p: number): [number, number] | null {
 
 /** tcpdump's own marker (" [|icmp6]", not the protocol id) ends a message cut by the capture. */
 function cut6(r: Reader, ctx: Ctx, text: string): void {
-  ctx.info += text + " [|icmp6]";
+  ctx.line.s(text + " [|icmp6]");
   ctx.truncated = true;
   r.pos = r.cap;
 }
@@ -253,7 +253,7 @@ export const ICMPV6: Protocol = {
     const length = r.reportedRemaining;
     const v = ctx.opts.verbose;
     if (length === 0) {
-      ctx.info += "ICMP6, length 0 (invalid)";
+      ctx.line.s("ICMP6, length 0 (invalid)");
       ctx.markMalformed("empty ICMPv6 message");
       return;
     }
@@ -304,7 +304,7 @@ export const ICMPV6: Protocol = {
           }
           default:
             if (v <= 1) {
-              ctx.info += s + hexLines(r, start, Math.min(length, r.cap - start), "\n\t");
+              ctx.line.s(s + hexLines(r, start, Math.min(length, r.cap - start), "\n\t"));
               r.pos = r.cap;
               return;
             }
@@ -496,7 +496,7 @@ export const ICMPV6: Protocol = {
         if (v <= 1 && TYPES[type] === undefined) s += hexLines(r, start, Math.min(length, r.cap - start), "\n\t");
     }
     if (lengthAtEnd) s += `, length ${length}`;
-    ctx.info += s;
+    ctx.line.s(s);
     r.pos = r.cap;
   },
 };

@@ -78,7 +78,7 @@ export const IGMP: Protocol = {
     const start = r.pos;
     const len = r.reportedRemaining;
     if (ctx.opts.quiet) {
-      ctx.info += "igmp";
+      ctx.line.s("igmp");
       r.pos = r.cap;
       return;
     }
@@ -230,14 +230,14 @@ export const IGMP: Protocol = {
         s = `igmp-${type.toString(16)}`;
     }
     if (r.truncated) {
-      ctx.info += s;
+      ctx.line.s(s);
       return;
     }
     if (v > 0 && len >= 4 && r.cap - start >= len) {
       const c = foldSum(onesSum(d, start, len));
       if (c !== 0xffff) s += ` bad igmp cksum ${sum.toString(16)}!`;
     }
-    ctx.info += s;
+    ctx.line.s(s);
     r.pos = r.cap;
   },
 };

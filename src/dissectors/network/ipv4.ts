@@ -64,7 +64,7 @@ export const IPV4: Protocol = {
     const csum = r.u16();
     if (!r.has(8)) {
       r.skip(8);
-      ctx.info += "IP";
+      ctx.line.s("IP");
       return;
     }
     const src = ipv4At(d, r.pos);
@@ -102,19 +102,19 @@ export const IPV4: Protocol = {
       t.add(F.addr, dst, start + 16, 4);
     }
     if (version !== 4) {
-      ctx.info += `IP bad-version ${version}`;
+      ctx.line.s(`IP bad-version ${version}`);
       ctx.markMalformed(`IP version ${version} in an IPv4 header`);
       return;
     }
     if (hlen < 20) {
-      ctx.info += `IP [bad hdr length ${hlen} - too short, < 20]`;
+      ctx.line.s(`IP [bad hdr length ${hlen} - too short, < 20]`);
       ctx.markMalformed("IPv4 header length below 20");
       return;
     }
     const avail = r.rep - start; // what the layer below says we have
     if (totlen < hlen) {
       // tcpdump (built without GUESS_TSO, as Debian's is) says "bad-len", also for the 0 of TSO captures.
-      ctx.info += `IP bad-len ${totlen}`;
+      ctx.line.s(`IP bad-len ${totlen}`);
       ctx.markMalformed("IPv4 total length below the header length");
       return;
     }
@@ -130,7 +130,7 @@ export const IPV4: Protocol = {
       if (t.on) t.add(F.opt, null, optStart, hlen - 20, `${hlen - 20} bytes`);
       r.skip(hlen - 20);
       if (r.truncated) {
-        ctx.info += "IP";
+        ctx.line.s("IP");
         return;
       }
     }
@@ -152,16 +152,16 @@ export const IPV4: Protocol = {
     if (off !== 0) {
       ctx.fragmented = true;
       // A later fragment: tcpdump prints the addresses and what it can say about the fragment.
-      ctx.info += `${prefix}${src} > ${dst}: ${IPPROTO_NAMES[proto] ? ipProtoWord(proto) : `ip-proto-${proto}`}`;
+      ctx.line.s(`${prefix}${src} > ${dst}: ${IPPROTO_NAMES[proto] ? ipProtoWord(proto) : `ip-proto-${proto}`}`);
       ctx.addrPrinted = true;
       return;
     }
-    ctx.info += prefix;
+    ctx.line.s(prefix);
     if (lenLies && ctx.opts.verbose === 0) {
-      ctx.info += `truncated-ip - ${len - avail} bytes missing! `;
+      ctx.line.s(`truncated-ip - ${len - avail} bytes missing! `);
     }
     if (proto !== IPPROTO.TCP && proto !== IPPROTO.UDP) {
-      ctx.info += `${src} > ${dst}: `;
+      ctx.line.s(src).s(" > ").s(dst).s(": ");
       ctx.addrPrinted = true;
     }
     if (mf) ctx.fragmented = true;

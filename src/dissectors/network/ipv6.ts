@@ -137,7 +137,7 @@ function walkOptions(r: Reader, p: number, end: number, t: TreeSink, verbose: bo
 
 /** tcpdump's own truncation marker for IPv6 parts (" [|ip6]", " [|hbhopt]", ...): the line ends there. */
 function cut(r: Reader, ctx: Ctx, marker: string): void {
-  ctx.info += ` [|${marker}]`;
+  ctx.line.s(` [|${marker}]`);
   ctx.truncated = true;
   r.pos = r.cap;
 }
@@ -159,7 +159,7 @@ export const IPV6: Protocol = {
     if (!r.has(40)) return cut(r, ctx, "ip6");
     const prefix = ctx.opts.linkHeader ? "" : "IP6 ";
     if (length < 40) {
-      ctx.info += `${prefix}truncated-ip6 ${length}`;
+      ctx.line.s(`${prefix}truncated-ip6 ${length}`);
       ctx.markMalformed("IPv6 header longer than the data");
       r.pos = r.cap;
       return;
@@ -186,9 +186,9 @@ export const IPV6: Protocol = {
       t.add(F.dst, dst, srcOff + 16, 16);
       t.add(F.addr, dst, srcOff + 16, 16);
     }
-    ctx.info += prefix;
+    ctx.line.s(prefix);
     if (version !== 6) {
-      ctx.info += `version error: ${version} != 6`;
+      ctx.line.s(`version error: ${version} != 6`);
       ctx.markMalformed(`IP version ${version} in an IPv6 header`);
       r.pos = r.cap;
       return;
@@ -203,7 +203,7 @@ export const IPV6: Protocol = {
     let len = plen !== 0 ? plen + 40 : length;
     let jumboFound = false;
     if (plen !== 0 && len > length) {
-      ctx.info += `truncated-ip6 - ${len - length} bytes missing!`;
+      ctx.line.s(`truncated-ip6 - ${len - length} bytes missing!`);
       ctx.markMalformed(`IPv6 payload length ${plen} exceeds the ${length - 40} bytes of the frame`);
     }
     if (v > 0) {
@@ -211,11 +211,11 @@ export const IPV6: Protocol = {
       if (vfl & 0x0ff00000) s += `class 0x${hex((vfl >>> 20) & 0xff, 2)}, `;
       if (vfl & 0xfffff) s += `flowlabel 0x${hex(vfl & 0xfffff, 5)}, `;
       s += `hlim ${hlim}, next-header ${TCPDUMP_IPPROTO[nh] ?? "unknown"} (${nh}) payload length: ${plen}) `;
-      ctx.info += s;
+      ctx.line.s(s);
     }
     setEnd(r, start + len);
     if (nh !== IPPROTO.TCP && nh !== IPPROTO.UDP) {
-      ctx.info += `${src} > ${dst}: `;
+      ctx.line.s(src).s(" > ").s(dst).s(": ");
       ctx.addrPrinted = true;
     }
     let foundHbh = false;
@@ -232,7 +232,7 @@ export const IPV6: Protocol = {
         case IPPROTO.DSTOPTS: {
           const hop = nh === IPPROTO.HOPOPTS;
           if (hop && foundHbh) {
-            ctx.info += "[The Hop-by-Hop Options header was already found] (invalid)";
+            ctx.line.s("[The Hop-by-Hop Options header was already found] (invalid)");
             ctx.markMalformed("a second IPv6 Hop-by-Hop Options header");
             r.pos = r.cap;
             return;
@@ -243,7 +243,7 @@ export const IPV6: Protocol = {
           const hl = r.u8();
           const size = (hl + 1) * 8;
           if (!r.has(size - 2)) return cut(r, ctx, hop ? "hbhopt" : "dstopt");
-          ctx.info += hop ? "HBH " : "DSTOPT ";
+          ctx.line.s(hop ? "HBH " : "DSTOPT ");
           if (t.on) {
             t.pushNote(hop ? "IPv6 Hop-by-Hop Option" : "Destination Options for IPv6", hs, size);
             t.add(hop ? F["hopopts.nxt"] : F["dstopts.nxt"], next, hs, 1);
@@ -251,21 +251,21 @@ export const IPV6: Protocol = {
           }
           const [o, bad] = walkOptions(r, hs + 2, hs + size, t, v > 0);
           if (t.on) t.pop();
-          ctx.info += o;
+          ctx.line.s(o);
           if (bad) return cut(r, ctx, hop ? "hbhopt" : "dstopt");
           if (hop) {
             foundHbh = true;
             const jumbo = findJumbo(r, hs + 2, hs + size);
             if (plen === 0) {
               if (jumbo < 0) {
-                ctx.info += "[No valid Jumbo Payload Hop-by-Hop option found] (invalid)";
+                ctx.line.s("[No valid Jumbo Payload Hop-by-Hop option found] (invalid)");
                 ctx.markMalformed("IPv6 payload length 0 without a Jumbo Payload option");
                 r.pos = r.cap;
                 return;
               }
               jumboFound = true;
               len = jumbo + 40;
-              if (len > length) ctx.info += `truncated-ip6 - ${len - length} bytes missing!`;
+              if (len > length) ctx.line.s(`truncated-ip6 - ${len - length} bytes missing!`);
               setEnd(r, start + len);
             }
           }
@@ -290,7 +290,7 @@ export const IPV6: Protocol = {
           }
           const stop = (marker: string) => {
             if (t.on) t.pop();
-            ctx.info += s;
+            ctx.line.s(s);
             cut(r, ctx, marker);
           };
           if (type === 0 || type === 2) {
@@ -320,7 +320,7 @@ export const IPV6: Protocol = {
             s += `, tag=${tag.toString(16)}`;
             if (hl !== (last + 1) * 2) {
               if (t.on) t.pop();
-              ctx.info += `${s} (invalid length ${hl}) (invalid)`;
+              ctx.line.s(`${s} (invalid length ${hl}) (invalid)`);
               ctx.markMalformed("IPv6 segment routing header length does not match its last entry");
               r.pos = r.cap;
               return;
@@ -334,12 +334,12 @@ export const IPV6: Protocol = {
             }
           } else {
             if (t.on) t.pop();
-            ctx.info += `${s} (unknown type)`;
+            ctx.line.s(`${s} (unknown type)`);
             r.pos = r.cap; // tcpdump stops here
             return;
           }
           if (t.on) t.pop();
-          ctx.info += s + ") ";
+          ctx.line.s(s + ") ");
           r.pos = hs;
           if (!r.has(size)) return cut(r, ctx, "rt6");
           r.pos = hs + size;
@@ -362,7 +362,7 @@ export const IPV6: Protocol = {
             t.add(F["fragment.id"], ident, hs + 4, 4);
             t.pop();
           }
-          ctx.info += v > 0 ? `frag (0x${hex(ident, 8)}:${off}|${size64(flen)})` : `frag (${off}|${size64(flen)})`;
+          ctx.line.s(v > 0 ? `frag (0x${hex(ident, 8)}:${off}|${size64(flen)})` : `frag (${off}|${size64(flen)})`);
           ctx.fragmented = true;
           ctx.ipProto = next;
           if (off !== 0) {
@@ -370,7 +370,7 @@ export const IPV6: Protocol = {
             r.pos = r.cap;
             return;
           }
-          ctx.info += " ";
+          ctx.line.s(" ");
           r.pos = hs + 8;
           if (r.pos >= r.cap) {
             r.pos = r.cap;
@@ -381,7 +381,7 @@ export const IPV6: Protocol = {
         }
         case IPPROTO.NONE:
           ctx.ipProto = nh;
-          ctx.info += "no next header";
+          ctx.line.s("no next header");
           r.pos = r.cap;
           return;
         case 143: // Ethernet (RFC 8986 segment routing): no link header is printed, as tcpdump does
@@ -391,7 +391,7 @@ export const IPV6: Protocol = {
         default:
           if (!lookup("ip.proto", nh)) {
             ctx.ipProto = nh;
-            ctx.info += ` ip-proto-${nh} ${r.rep - r.pos}`;
+            ctx.line.s(` ip-proto-${nh} ${r.rep - r.pos}`);
             r.pos = r.cap;
             return;
           }
@@ -401,14 +401,14 @@ export const IPV6: Protocol = {
             if (nh === IPPROTO.TCP || nh === IPPROTO.UDP) {
               // tcpdump's TCP and UDP printers then find no header: addresses and a truncation marker
               ctx.ipProto = nh;
-              ctx.info += nh === IPPROTO.TCP ? `${src} > ${dst}: [|tcp]` : `${src} > ${dst}:  [|udp]`;
+              ctx.line.s(nh === IPPROTO.TCP ? `${src} > ${dst}: [|tcp]` : `${src} > ${dst}:  [|udp]`);
               ctx.truncated = true;
               r.pos = r.cap;
               return;
             }
             if (nh === IPPROTO.ICMPV6) {
               ctx.ipProto = nh;
-              ctx.info += "ICMP6, length 0 (invalid)";
+              ctx.line.s("ICMP6, length 0 (invalid)");
               ctx.markMalformed("IPv6 payload length 0");
               r.pos = r.cap;
               return;

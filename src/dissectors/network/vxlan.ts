@@ -23,9 +23,9 @@ export const VXLAN: Protocol = {
   fields: F,
   dissect(r, ctx, t) {
     const start = r.pos;
-    ctx.info += "VXLAN";
+    ctx.line.s("VXLAN");
     if (r.reportedRemaining < 8) {
-      ctx.info += " (invalid)";
+      ctx.line.s(" (invalid)");
       ctx.markMalformed("VXLAN header shorter than 8 bytes");
       r.pos = r.cap;
       return;
@@ -41,7 +41,7 @@ export const VXLAN: Protocol = {
       t.add(F.vni, vni, start + 4, 3);
       t.add(F.reserved_8, rsv, start + 7, 1);
     }
-    ctx.info += `, flags [${flags & 0x08 ? "I" : "."}] (0x${hex(flags, 2)}), vni ${vni}\n`;
+    ctx.line.s(`, flags [${flags & 0x08 ? "I" : "."}] (0x${hex(flags, 2)}), vni ${vni}\n`);
     ctx.addrPrinted = false;
     ctx.net = "";
     return ctx.next("linktype", LINKTYPE.EN10MB);
@@ -61,9 +61,9 @@ export const OTV: Protocol = {
   fields: O,
   dissect(r, ctx, t) {
     const start = r.pos;
-    ctx.info += "OTV, ";
+    ctx.line.s("OTV, ");
     if (r.reportedRemaining < 8) {
-      ctx.info += "(invalid)";
+      ctx.line.s("(invalid)");
       ctx.markMalformed("OTV header shorter than 8 bytes");
       r.pos = r.cap;
       return;
@@ -78,7 +78,7 @@ export const OTV: Protocol = {
       t.add(O.overlay, overlay, start + 1, 3);
       t.add(O.instance, instance, start + 4, 3);
     }
-    ctx.info += `flags [${flags & 0x08 ? "I" : "."}] (0x${hex(flags, 2)}), overlay ${overlay}, instance ${instance}\n`;
+    ctx.line.s(`flags [${flags & 0x08 ? "I" : "."}] (0x${hex(flags, 2)}), overlay ${overlay}, instance ${instance}\n`);
     ctx.addrPrinted = false;
     ctx.net = "";
     return ctx.next("linktype", LINKTYPE.EN10MB);

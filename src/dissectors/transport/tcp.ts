@@ -10,6 +10,7 @@ import { fields, type Ctx, type Protocol } from "../types.js";
 import { DATA } from "../data.js";
 import type { Reader } from "../reader.js";
 import { hex } from "../format.js";
+import { ascii, encode, type Line } from "../line.js";
 import { shouldBe, transportSum } from "../network/checksum.js";
 
 const F = fields("tcp", {
@@ -98,7 +99,13 @@ function makeFlagText(f: number): string {
 }
 
 /** The 256 flag strings, made once. */
-const FLAG_TEXT: readonly string[] = Array.from({ length: 256 }, (_, f) => `Flags [${makeFlagText(f)}]`);
+const FLAG_TEXT: readonly Uint8Array[] = Array.from({ length: 256 }, (_, f) => ascii(`Flags [${makeFlagText(f)}]`));
+const SEQ = ascii(", seq "),
+  ACK_ = ascii(", ack "),
+  WIN = ascii(", win "),
+  URG_ = ascii(", urg "),
+  OPTIONS = ascii(", options ["),
+  LENGTH = ascii(", length ");
 
 const u16at = (d: Uint8Array, q: number) => (d[q] << 8) | d[q + 1];
 const u32at = (d: Uint8Array, q: number) => ((d[q] << 24) | (d[q + 1] << 16) | (d[q + 2] << 8) | d[q + 3]) >>> 0;
@@ -122,8 +129,8 @@ interface SeqBase {
   seq: number;
   ack: number;
   /** the line's address text for each direction ("a.1 > b.2: "), made once per connection: [key order, reversed] */
-  addr0: string;
-  addr1: string;
+  addr0: Uint8Array | null;
+  addr1: Uint8Array | null;
   /**
    * The frame that set the base numbers. Dissecting that packet again (a detail pass after the summary pass)
    * must print what the first pass printed (absolute numbers), not numbers relative to itself.
@@ -152,10 +159,22 @@ function findConn(ctx: Ctx, rev: boolean, sport: number, dport: number): SeqBase
   if (ctx.src4 < 0) return ctx.state.get(textKey(ctx, rev, sport, dport)) as SeqBase | undefined;
   const a = rev ? ctx.dst4 * 65536 + dport : ctx.src4 * 65536 + sport;
   const b = rev ? ctx.src4 * 65536 + sport : ctx.dst4 * 65536 + dport;
-  return v4Table(ctx).get(a)?.get(b);
+  const m = v4Table(ctx);
+  // Segments come in runs of one connection: the last one found answers without the two map lookups.
+  if (m === last.table && a === last.a && b === last.b) return last.base!;
+  const base = m.get(a)?.get(b);
+  if (base) {
+    last.table = m;
+    last.a = a;
+    last.b = b;
+    last.base = base;
+  }
+  return base;
 }
+/** The IPv4 connection findConn found last (entries are never removed from a table, only whole tables dropped). */
+const last: { table: ConnTable | null; a: number; b: number; base: SeqBase | null } = { table: null, a: -1, b: -1, base: null };
 function addConn(ctx: Ctx, rev: boolean, sport: number, dport: number): SeqBase {
-  const base: SeqBase = { seq: 0, ack: 0, addr0: "", addr1: "", frame: ctx.frame };
+  const base: SeqBase = { seq: 0, ack: 0, addr0: null, addr1: null, frame: ctx.frame };
   if (ctx.src4 < 0) ctx.state.set(textKey(ctx, rev, sport, dport), base);
   else {
     const [a, b] = keys(ctx, rev, sport, dport);
@@ -173,28 +192,29 @@ function isRev(ctx: Ctx, sport: number, dport: number): boolean {
   return sport > dport || (sport === dport && ctx.src > ctx.dst);
 }
 
-/** Set by optionsText when the options ran off the captured bytes (its text then ends with "[|tcp]"). */
+/** Set by options() when the options ran off the captured bytes (the line then ends with "[|tcp]"). */
 let optionsCut = false;
 
-function optionsText(r: Reader, p: number, end: number, rev: boolean, base: SeqBase | null): string {
-  // Builds tcpdump's ", options [...]" content; stops at a bad option like tcpdump ("[bad opt]").
+/** Writes tcpdump's ", options [...]" content; stops at a bad option like tcpdump ("[bad opt]"). */
+function options(s: Line, r: Reader, p: number, end: number, rev: boolean, base: SeqBase | null): void {
   const d = r.data;
   optionsCut = false;
-  let s = "";
   let first = true;
   while (p < end) {
     if (p >= r.cap) return cut(s);
     const opt = d[p];
     let len = 1;
-    if (!first) s += ",";
+    if (!first) s.c(0x2c);
     first = false;
     if (opt > 1) {
       if (p + 1 >= r.cap) return cut(s);
       len = d[p + 1];
-      if (len < 2 || len > end - p) return s + (OPT_NAMES[opt] ?? `unknown-${opt}`) + "[bad opt]";
+      if (len < 2 || len > end - p) {
+        optName(s, opt).s("[bad opt]");
+        return;
+      }
     }
-    const name = OPT_NAMES[opt] ?? `unknown-${opt}`;
-    s += name;
+    optName(s, opt);
     const v = p + 2;
     const dl = len - 2;
     if (p + len > r.cap) return cut(s);
@@ -206,17 +226,17 @@ function optionsText(r: Reader, p: number, end: number, rev: boolean, base: SeqB
         expect = opt === 4 ? 2 : 1;
         break;
       case 2:
-        if (dl >= 2) s += ` ${u16at(d, v)}`;
+        if (dl >= 2) s.c(0x20).u(u16at(d, v));
         expect = 4;
         break;
       case 3:
-        if (dl >= 1) s += ` ${d[v]}`;
+        if (dl >= 1) s.c(0x20).u(d[v]);
         expect = 3;
         break;
       case 5:
-        if (dl % 8 !== 0) s += " invalid sack";
+        if (dl % 8 !== 0) s.s(" invalid sack");
         else {
-          s += ` ${dl / 8} `;
+          s.c(0x20).u(dl / 8).c(0x20);
           for (let i = 0; i < dl; i += 8) {
             let a = u32at(d, v + i),
               b = u32at(d, v + i + 4);
@@ -225,7 +245,7 @@ function optionsText(r: Reader, p: number, end: number, rev: boolean, base: SeqB
               a = (a - sub) >>> 0;
               b = (b - sub) >>> 0;
             }
-            s += `{${a}:${b}}`;
+            s.c(0x7b).u(a).c(0x3a).u(b).c(0x7d);
           }
         }
         break;
@@ -234,36 +254,43 @@ function optionsText(r: Reader, p: number, end: number, rev: boolean, base: SeqB
       case 11:
       case 12:
       case 13:
-        if (dl >= 4) s += ` ${u32at(d, v)}`;
+        if (dl >= 4) s.c(0x20).u(u32at(d, v));
         expect = 6;
         break;
       case 8:
-        if (dl >= 8) s += ` val ${u32at(d, v)} ecr ${u32at(d, v + 4)}`;
+        if (dl >= 8) s.k(VAL).u(u32at(d, v)).k(ECR).u(u32at(d, v + 4));
         expect = 10;
         break;
       case 28:
         if (dl >= 2) {
           const u = u16at(d, v);
-          s += ` 0x${u.toString(16)} ${u & 1 ? (u >> 1) * 60 : u >> 1}`;
+          s.s(` 0x${u.toString(16)} ${u & 1 ? (u >> 1) * 60 : u >> 1}`);
         }
         expect = 4;
         break;
       default:
         if (dl > 0) {
-          s += " 0x";
-          for (let i = 0; i < dl; i++) s += (d[v + i] < 16 ? "0" : "") + d[v + i].toString(16);
+          s.s(" 0x");
+          for (let i = 0; i < dl; i++) s.hex(d[v + i], 2);
         }
     }
-    if (expect >= 0 && expect !== len && opt > 1) s += `[len ${len}]`;
+    if (expect >= 0 && expect !== len && opt > 1) s.s("[len ").u(len).c(0x5d);
     p += len;
     if (opt === 0) break;
   }
-  return s;
 }
 
-function cut(s: string): string {
+const VAL = ascii(" val "),
+  ECR = ascii(" ecr ");
+
+function optName(s: Line, opt: number): Line {
+  const name = OPT_NAMES[opt];
+  return name !== undefined ? s.s(name) : s.s("unknown-").u(opt);
+}
+
+function cut(s: Line): void {
   optionsCut = true;
-  return s + "[|tcp]";
+  s.s("[|tcp]");
 }
 
 /** "src.sport > dst.dport: " for the line ("" when a lower layer printed the addresses). */
@@ -283,7 +310,7 @@ export const TCP: Protocol = {
     ctx.srcPort = sport;
     ctx.dstPort = dport;
     if (r.truncated) {
-      if (!ctx.addrPrinted && ctx.net) ctx.info += `${ctx.src} > ${ctx.dst}:`;
+      if (!ctx.addrPrinted && ctx.net) ctx.line.s(`${ctx.src} > ${ctx.dst}:`);
       return;
     }
     // The address text comes first on the line; for a known connection it is made once (see SeqBase).
@@ -305,18 +332,18 @@ export const TCP: Protocol = {
       t.add(F.port, dport, start + 2, 2);
     }
     if (hlen < 20 || ctx.opts.quiet || r.truncated) {
-      if (showAddr) ctx.info += addrText(ctx, sport, dport);
+      if (showAddr) ctx.line.s(addrText(ctx, sport, dport));
       if (hlen < 20) {
-        ctx.info += ` tcp ${Math.max(0, length - hlen)} [bad hdr length ${hlen} - too short, < 20]`;
+        ctx.line.s(` tcp ${Math.max(0, length - hlen)} [bad hdr length ${hlen} - too short, < 20]`);
         ctx.markMalformed(`TCP header length ${hlen} below 20`);
         return;
       }
       if (r.truncated) return;
     }
     if (ctx.opts.quiet) {
-      ctx.info += `tcp ${length - hlen}`;
+      ctx.line.s(`tcp ${length - hlen}`);
       if (hlen > length) {
-        ctx.info += ` [bad hdr length ${hlen} - too long, > ${length}]`;
+        ctx.line.s(` [bad hdr length ${hlen} - too long, > ${length}]`);
         ctx.markMalformed("TCP header longer than the segment");
       }
       r.skip(Math.min(hlen - 20, r.remaining));
@@ -351,15 +378,16 @@ export const TCP: Protocol = {
     }
     if (showAddr) {
       if (base) {
-        if (rev) ctx.info += base.addr1 || (base.addr1 = addrText(ctx, sport, dport));
-        else ctx.info += base.addr0 || (base.addr0 = addrText(ctx, sport, dport));
-      } else ctx.info += addrText(ctx, sport, dport);
+        if (rev) ctx.line.k(base.addr1 || (base.addr1 = encode(addrText(ctx, sport, dport))));
+        else ctx.line.k(base.addr0 || (base.addr0 = encode(addrText(ctx, sport, dport))));
+      } else ctx.line.s(addrText(ctx, sport, dport));
     }
-    ctx.info += FLAG_TEXT[flags];
+    const line = ctx.line;
+    line.k(FLAG_TEXT[flags]);
     if (ctx.opts.verbose > 0) {
       // tcpdump -v: the checksum, verified over the pseudo-header when the whole segment was captured.
       const c = transportSum(r.data, ctx, IPPROTO.TCP, start, length, r.cap);
-      if (c >= 0) ctx.info += c === 0xffff ? `, cksum 0x${hex(sum, 4)} (correct)` : `, cksum 0x${hex(sum, 4)} (incorrect -> 0x${hex(shouldBe(sum, c), 4)})`;
+      if (c >= 0) ctx.line.s(c === 0xffff ? `, cksum 0x${hex(sum, 4)} (correct)` : `, cksum 0x${hex(sum, 4)} (incorrect -> 0x${hex(shouldBe(sum, c), 4)})`);
     }
     if (t.on) {
       t.add(F.hdr_len, hlen, start + 12, 1);
@@ -385,22 +413,23 @@ export const TCP: Protocol = {
       t.add(F.urgent_pointer, urp, start + 18, 2);
     }
     if (hlen > length) {
-      ctx.info += ` [bad hdr length ${hlen} - too long, > ${length}]`;
+      ctx.line.s(` [bad hdr length ${hlen} - too long, > ${length}]`);
       ctx.markMalformed("TCP header longer than the segment");
       return;
     }
     const plen = length - hlen;
     if (ctx.opts.verbose > 1 || plen > 0 || flags & (SYN | FIN | RST)) {
-      ctx.info += `, seq ${seq}`;
-      if (plen > 0) ctx.info += `:${(seq + plen) >>> 0}`;
+      line.k(SEQ).u(seq);
+      if (plen > 0) line.c(0x3a).u((seq + plen) >>> 0);
     }
-    if (flags & ACK) ctx.info += `, ack ${ack}`;
-    ctx.info += `, win ${win}`;
-    if (flags & URG) ctx.info += `, urg ${urp}`;
+    if (flags & ACK) line.k(ACK_).u(ack);
+    line.k(WIN).u(win);
+    if (flags & URG) line.k(URG_).u(urp);
     if (hlen > 20) {
       const optEnd = start + hlen;
-      const txt = optionsText(r, start + 20, optEnd, rev, base);
-      ctx.info += `, options [${txt}]`;
+      line.k(OPTIONS);
+      options(line, r, start + 20, optEnd, rev, base);
+      line.c(0x5d);
       if (optionsCut) {
         ctx.truncated = true;
         r.pos = r.cap;
@@ -409,7 +438,7 @@ export const TCP: Protocol = {
       if (t.on) treeOptions(r, start + 20, optEnd, t);
       r.skip(hlen - 20);
     }
-    ctx.info += `, length ${plen}`;
+    line.k(LENGTH).u(plen);
     if (plen === 0 || r.truncated) return;
     if (t.on && r.remaining > 0) t.add(F.len, plen, start, 0);
     return ctx.next("tcp.port", Math.min(sport, dport), Math.max(sport, dport));

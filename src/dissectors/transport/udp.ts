@@ -28,14 +28,17 @@ export const UDP: Protocol = {
     const dport = r.u16();
     const ulen = r.u16();
     const sum = r.u16();
-    const addr = ctx.addrPrinted ? "" : ctx.net ? `${ctx.src}.${sport} > ${ctx.dst}.${dport}: ` : `${sport} > ${dport}: `;
     ctx.srcPort = sport;
     ctx.dstPort = dport;
     if (r.truncated) {
-      ctx.info += ctx.addrPrinted ? "" : ctx.net ? `${ctx.src} > ${ctx.dst}:` : "";
+      ctx.line.s(ctx.addrPrinted ? "" : ctx.net ? `${ctx.src} > ${ctx.dst}:` : "");
       return;
     }
-    ctx.info += addr;
+    if (!ctx.addrPrinted) {
+      const l = ctx.line;
+      if (ctx.net) l.s(ctx.src).c(0x2e).u(sport).s(" > ").s(ctx.dst).c(0x2e).u(dport).s(": ");
+      else l.u(sport).s(" > ").u(dport).s(": ");
+    }
     ctx.addrPrinted = true;
     if (t.on) {
       t.add(F.srcport, sport, start, 2);
@@ -47,23 +50,23 @@ export const UDP: Protocol = {
     }
     const avail = r.rep - start;
     if (ulen < 8) {
-      ctx.info += `bad udp length ${ulen}`;
+      ctx.line.s(`bad udp length ${ulen}`);
       ctx.markMalformed(`UDP length ${ulen} below 8`);
       return;
     }
     if (ulen > avail) {
-      ctx.info += `UDP, bad length ${ulen} > ${avail}`;
+      ctx.line.s(`UDP, bad length ${ulen} > ${avail}`);
       ctx.markMalformed(`UDP length ${ulen} exceeds the ${avail} bytes of the IP payload`);
       return;
     }
     r.limit(ulen - 8);
     // tcpdump: -vv checks an IPv4 UDP checksum (0 means none was sent), -v an IPv6 one (always required).
     if (ctx.opts.verbose > 1 && ctx.net === "IP") {
-      if (sum === 0) ctx.info += "[no cksum] ";
+      if (sum === 0) ctx.line.s("[no cksum] ");
       else udpSum(r.data, ctx, start, ulen, r.cap, sum);
     } else if (ctx.opts.verbose > 0 && ctx.net === "IP6") udpSum(r.data, ctx, start, ulen, r.cap, sum);
     if (ulen === 8) {
-      ctx.info += "UDP, length 0";
+      ctx.line.s("UDP, length 0");
       return;
     }
     return ctx.next("udp.port", Math.min(sport, dport), Math.max(sport, dport));
@@ -72,8 +75,8 @@ export const UDP: Protocol = {
 
 function udpSum(d: Uint8Array, ctx: Ctx, start: number, ulen: number, cap: number, sum: number): void {
   const c = transportSum(d, ctx, IPPROTO.UDP, start, ulen, cap);
-  if (c === 0xffff) ctx.info += "[udp sum ok] ";
-  else if (c >= 0) ctx.info += `[bad udp cksum 0x${hex(sum, 4)} -> 0x${hex(shouldBe(sum, c), 4)}!] `;
+  if (c === 0xffff) ctx.line.s("[udp sum ok] ");
+  else if (c >= 0) ctx.line.s(`[bad udp cksum 0x${hex(sum, 4)} -> 0x${hex(shouldBe(sum, c), 4)}!] `);
 }
 
 /** When no application dissector claims a UDP payload: tcpdump's "UDP, length N". */
@@ -81,7 +84,7 @@ export const UDP_DATA: Protocol = {
   id: "data",
   name: "UDP",
   dissect(r, ctx, t) {
-    ctx.info += `UDP, length ${r.reportedRemaining}`;
+    ctx.line.s("UDP, length ").u(r.reportedRemaining);
     return DATA.dissect(r, ctx, t);
   },
 };
