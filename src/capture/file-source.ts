@@ -23,6 +23,11 @@ import { PcapngParser } from "./pcapng-format.js";
 import type { BatchConsumer, CaptureStats, PacketSource, SourceEnd } from "./source.js";
 
 const CHUNK = 4 << 20;
+/**
+ * Room kept at the front of each buffer for the record cut at the end of the other one: the next chunk is read
+ * into the spare buffer from here while the current one is parsed, and the cut record is put just before it.
+ */
+const RESERVE = 1 << 20;
 const BATCH_MAX = 8192;
 
 export interface FileSourceOptions {
@@ -110,7 +115,11 @@ export class FileSource implements PacketSource {
   private input!: ByteInput;
   private parser!: RecordParser;
   // A plain Uint8Array, not a Buffer: a library user's data.slice() must copy, as it does for typed arrays.
-  private buf = new Uint8Array(CHUNK);
+  private buf = new Uint8Array(CHUNK + RESERVE);
+  /** the other buffer, which the next chunk is read into (from RESERVE on) while this one is parsed */
+  private spare: Uint8Array<ArrayBuffer> | null = null;
+  /** that read, in flight */
+  private pending: Promise<number> | null = null;
   private have = 0;
   /** file offset of buf[0] */
   private base = 0;
@@ -202,6 +211,7 @@ export class FileSource implements PacketSource {
     let pos = 0;
     let want = Infinity;
     try {
+      this.prefetch();
       for (;;) {
         // Backpressure between batches: nothing is awaited unless a consumer asked for it.
         while (this.pauseGate && !this.stopped) await this.pauseGate.promise;
@@ -240,19 +250,65 @@ export class FileSource implements PacketSource {
           }
           return { reason: "eof" };
         }
-        // Move the incomplete tail to the front and read more.
-        if (pos > 0) {
-          this.buf.copyWithin(0, pos, this.have);
-          this.have -= pos;
-          this.base += pos;
-          pos = 0;
-        }
-        // Reads at least one more byte; when the buffer holds only an incomplete record, fill() grows it.
-        await this.fill(this.have + 1);
+        pos = await this.next(pos);
       }
     } finally {
+      // A read still in flight writes into our buffer and uses the descriptor: let it finish first.
+      if (this.pending) await this.pending.catch(() => 0);
+      this.pending = null;
       this.input.close();
     }
+  }
+
+  /** Starts reading the next chunk into the spare buffer (files only: a pipe is read when it is needed). */
+  private prefetch(): void {
+    if (this.eof || this.pending || this.path === "-") return;
+    if (!this.spare) this.spare = new Uint8Array(CHUNK + RESERVE);
+    this.pending = this.input.read(this.spare, RESERVE, this.spare.length - RESERVE);
+  }
+
+  /**
+   * Moves on to more bytes: the incomplete record at buf[pos, have) followed by the next chunk (read ahead
+   * into the spare buffer, which becomes the current one). Returns the new parse position.
+   */
+  private async next(pos: number): Promise<number> {
+    const ahead = this.pending;
+    if (!ahead) {
+      // Nothing read ahead: move the incomplete tail to the front and read more.
+      if (pos > 0) {
+        this.buf.copyWithin(0, pos, this.have);
+        this.have -= pos;
+        this.base += pos;
+      }
+      // Reads at least one more byte; when the buffer holds only an incomplete record, fill() grows it.
+      await this.fill(this.have + 1);
+      this.prefetch();
+      return 0;
+    }
+    this.pending = null;
+    const n = await ahead;
+    if (n === 0) this.eof = true;
+    const spare = this.spare!;
+    const tail = this.have - pos;
+    const tailAt = this.base + pos; // file offset of the incomplete record
+    if (tail <= RESERVE) {
+      spare.set(this.buf.subarray(pos, this.have), RESERVE - tail);
+      this.spare = this.buf;
+      this.buf = spare;
+      this.have = RESERVE + n;
+      pos = RESERVE - tail;
+    } else {
+      // A record longer than the reserve: one buffer that holds it and what was read after it.
+      const nb = new Uint8Array(Math.max(CHUNK + RESERVE, tail + n + CHUNK));
+      nb.set(this.buf.subarray(pos, this.have), 0);
+      nb.set(spare.subarray(RESERVE, RESERVE + n), tail);
+      this.buf = nb;
+      this.have = tail + n;
+      pos = 0;
+    }
+    this.base = tailAt - pos;
+    this.prefetch();
+    return pos;
   }
 
   stop(): void {

@@ -32,8 +32,11 @@ class PacketCtx implements Ctx {
   wirelen = 0;
   tsSec = 0;
   tsNsec = 0;
-  /** the one-line summary being written (ctx.info reads it as text) */
-  readonly line = new Line();
+  /** the one-line summary being written (ctx.info reads it as text): `own`, or a caller's (summaryInto) */
+  line: Line;
+  /** where this packet's text starts in `line` (0 in its own line) */
+  lineStart = 0;
+  readonly own = new Line();
   net = "";
   src = "";
   dst = "";
@@ -55,7 +58,20 @@ class PacketCtx implements Ctx {
   state = new Map<string, unknown>();
   /** the one reused handoff record */
   private h: Handoff = { table: "", key: 0, key2: undefined };
-  constructor(public opts: DissectOptions) {}
+  constructor(public opts: DissectOptions) {
+    this.line = this.own;
+  }
+  /** Writes this packet's line at the end of `into` (the caller's output), or in its own line (null). */
+  lineTo(into: Line | null): void {
+    if (into) {
+      this.line = into;
+      this.lineStart = into.n;
+    } else {
+      this.line = this.own;
+      this.own.reset();
+      this.lineStart = 0;
+    }
+  }
   next(table: string, key: number | string, key2?: number): Handoff {
     this.h.table = table;
     this.h.key = key;
@@ -63,11 +79,11 @@ class PacketCtx implements Ctx {
     return this.h;
   }
   get info(): string {
-    return this.line.text();
+    return this.line.text(this.lineStart);
   }
   /** Replaces the line (`ctx.info += x` appends through text(): fine off the hot paths, which write to line). */
   set info(v: string) {
-    this.line.reset();
+    this.line.cut(this.lineStart);
     this.line.s(v);
   }
   markMalformed(reason: string): void {
@@ -75,7 +91,6 @@ class PacketCtx implements Ctx {
     if (!this.malformedReason) this.malformedReason = reason;
   }
   resetPacket(): void {
-    this.line.reset();
     this.net = "";
     this.src = "";
     this.dst = "";
@@ -147,8 +162,25 @@ export class Dissector {
     const again = this.isLast(b.data, b.offset[i], frame);
     if (again && this.reusable !== Reuse.None) return this.ctx;
     this.ctx.again = again;
-    this.run(b.data, b.offset[i], b.caplen[i], b.wirelen[i], b.linktype[i], b.tsSec[i], b.tsNsec[i], frame, NULL_TREE);
+    this.run(b.data, b.offset[i], b.caplen[i], b.wirelen[i], b.linktype[i], b.tsSec[i], b.tsNsec[i], frame, NULL_TREE, null);
     this.reusable = Reuse.Summary;
+    return this.ctx;
+  }
+
+  /**
+   * Summary pass that writes the line at the end of `out` (the printer's output buffer), saving a copy. ctx.info
+   * reads it there until `out` is written to again; asking for this packet again dissects it again. A packet
+   * already dissected (by a plugin, first) has its line copied.
+   */
+  summaryInto(b: PacketBatch, i: number, frame: number, out: Line): Ctx {
+    const again = this.isLast(b.data, b.offset[i], frame);
+    if (again && this.reusable !== Reuse.None) {
+      out.line(this.ctx.own);
+      return this.ctx;
+    }
+    this.ctx.again = again;
+    this.run(b.data, b.offset[i], b.caplen[i], b.wirelen[i], b.linktype[i], b.tsSec[i], b.tsNsec[i], frame, NULL_TREE, out);
+    this.reusable = Reuse.None;
     return this.ctx;
   }
 
@@ -184,10 +216,11 @@ export class Dissector {
     return { ctx: this.ctx, tree: t };
   }
 
-  private run(data: Uint8Array, off: number, caplen: number, wirelen: number, linktype: number, sec: number, nsec: number, frame: number, t: TreeSink): void {
+  private run(data: Uint8Array, off: number, caplen: number, wirelen: number, linktype: number, sec: number, nsec: number, frame: number, t: TreeSink, into: Line | null = null): void {
     const ctx = this.ctx;
     this.passes++;
     ctx.resetPacket();
+    ctx.lineTo(into);
     ctx.frame = frame;
     ctx.linktype = linktype;
     ctx.caplen = caplen;

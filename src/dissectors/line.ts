@@ -12,6 +12,8 @@
  * `text()` gives the line back as a string (the TUI, plugins and -Y read ctx.info through it).
  */
 const HEX = "0123456789abcdef";
+/** "00" to "99" as byte pairs: numbers are written two digits at a time */
+const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i & 1 ? (i >> 1) % 10 : Math.floor((i >> 1) / 10)));
 
 /** True when the UTF-16 unit c may be written as is (the one definition of what reaches a terminal). */
 export function ok(c: number): boolean {
@@ -169,19 +171,28 @@ export class Line {
     return this;
   }
 
-  /** Appends a number in decimal, as String(v) spells it (digit by digit for unsigned 32-bit integers). */
+  /** Appends a number in decimal, as String(v) spells it (digit pairs from a table for unsigned 32-bit integers). */
   u(v: number): this {
     if (v >>> 0 !== v) return this.s(String(v));
     const b = this.n + 10 > this.buf.length ? this.room(10) : this.buf;
-    const len = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+    if (v < 10) {
+      b[this.n++] = 48 + v;
+      return this;
+    }
+    const len = v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
     let e = this.n + len;
     this.n = e;
-    while (v >= 10) {
-      const q = (v / 10) >>> 0;
-      b[--e] = 48 + v - q * 10;
+    while (v >= 100) {
+      const q = (v / 100) >>> 0;
+      const r = (v - q * 100) << 1;
+      b[--e] = PAIRS[r + 1];
+      b[--e] = PAIRS[r];
       v = q;
     }
-    b[--e] = 48 + v;
+    if (v >= 10) {
+      b[--e] = PAIRS[(v << 1) + 1];
+      b[--e] = PAIRS[v << 1];
+    } else b[--e] = 48 + v;
     return this;
   }
 
@@ -253,9 +264,9 @@ export class Line {
     if (at < this.n) this.n = at;
   }
 
-  /** The line as a string. */
-  text(): string {
-    return this.buf.toString(this.plain ? "latin1" : "utf8", 0, this.n);
+  /** The line as a string (from byte `from` on). */
+  text(from = 0): string {
+    return this.buf.toString(this.plain ? "latin1" : "utf8", from, this.n);
   }
 
   /** A view of the bytes (valid until the next write). */

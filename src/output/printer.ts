@@ -135,9 +135,8 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
     }, dis.ctx);
     // The same into a Line: the dissectors wrote the line as bytes (escaped as written), no string is built.
     const writeLine: PacketPrinter["writeLine"] = (b, i, frame, out) => {
-      const ctx = dis.summary(b, i, frame);
       time.write1(out, b.tsSec[i], b.tsNsec[i]);
-      out.line(ctx.line);
+      dis.summaryInto(b, i, frame, out);
       if (dumping) out.s(packetDump(o, b.data, b.offset[i], b.offset[i] + b.caplen[i], 0));
       out.c(0x0a);
     };

@@ -2,7 +2,7 @@
  * Timestamps in tcpdump's formats (-t, -tt, -ttt, -tttt, -ttttt). Local time like tcpdump (TZ=UTC gives UTC).
  * The calendar part is cached per second, so formatting costs a few string operations per packet.
  */
-import type { Line } from "../dissectors/line.js";
+import { ascii, type Line } from "../dissectors/line.js";
 
 export type TimeFormat = "default" | "none" | "epoch" | "delta" | "date" | "since-first";
 
@@ -16,6 +16,7 @@ export const D3: readonly string[] = Array.from({ length: 1000 }, (_, i) => Stri
 export class TimeFormatter {
   private lastSec = -1;
   private lastClock = "";
+  private clockBytes: Uint8Array = new Uint8Array(0);
   private lastDate = "";
   private prevSec = NaN;
   private prevNsec = 0;
@@ -40,6 +41,7 @@ export class TimeFormatter {
     const d = new Date(sec * 1000);
     this.lastSec = sec;
     this.lastClock = `${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}.`;
+    this.clockBytes = ascii(this.lastClock);
     this.lastDate = `${d.getFullYear()}-${pad(d.getMonth() + 1, 2)}-${pad(d.getDate(), 2)}`;
   }
 
@@ -69,7 +71,7 @@ export class TimeFormatter {
       return;
     }
     this.calendar(sec);
-    line.s(this.lastClock);
+    line.k(this.clockBytes);
     if (this.nano) line.z(nsec, 9);
     else line.z((nsec / 1000) | 0, 6);
     line.c(0x20);

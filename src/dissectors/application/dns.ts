@@ -18,6 +18,7 @@ import { bind } from "../registry.js";
 import { ipv4At, ipv6At } from "../format.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
+import { Line } from "../line.js";
 
 /** Record types (IANA DNS parameters), as tcpdump names them. */
 export const DNS_TYPE: Readonly<Record<number, string>> = {
@@ -285,7 +286,8 @@ class Printer {
   r!: Reader;
   bp = 0;
   end = 0;
-  out = "";
+  /** the line the summary is written to (ctx.line) */
+  o: Line = new Line();
   mdns = false;
   vflag = 0;
   /** a printed name ran into a bad pointer or label */
@@ -339,7 +341,7 @@ class Printer {
       case TYPE_EDNS0: {
         const elt = i & ~TYPE_MASK;
         if (elt !== EDNS0_ELT_BITLABEL) {
-          this.out += `<ELT ${elt}>`;
+          this.o.s(`<ELT ${elt}>`);
           this.bad = "unknown extended label type";
           return -1;
         }
@@ -352,7 +354,7 @@ class Printer {
       case 0:
         return i;
       default:
-        this.out += "<BAD LABEL TYPE>";
+        this.o.s("<BAD LABEL TYPE>");
         this.bad = "reserved label type";
         return -1;
     }
@@ -360,13 +362,10 @@ class Printer {
 
   /** nd_printn: n raw bytes; false if they run past the captured end (after printing what there is) */
   printn(cp: number, n: number): boolean {
-    let s = "";
-    while (n > 0 && cp < this.end) {
-      s += String.fromCharCode(this.u8(cp++));
-      n--;
-    }
-    this.out += s;
-    return n === 0;
+    const k = Math.max(0, Math.min(n, this.end - cp));
+    if (cp >= this.r.start) this.o.latin1(this.r.data, cp, k);
+    else for (let i = 0; i < k; i++) this.o.s(String.fromCharCode(this.u8(cp + i))); // before the reader's start: zeros
+    return n === k;
   }
 
   blabel(cp: number): number {
@@ -374,21 +373,21 @@ class Printer {
     let bitlen = this.u8(cp);
     if (bitlen === 0) bitlen = 256;
     const lim = cp + 1 + ((bitlen + 3) >> 2);
-    this.out += "\\[x";
+    this.o.s("\\[x");
     let bitp = cp + 1;
     let b = bitlen;
     for (; bitp < lim && b > 7; b -= 8, bitp++) {
       if (!this.has(bitp, 1)) return -1;
-      this.out += hex2(this.u8(bitp));
+      this.o.s(hex2(this.u8(bitp)));
     }
     if (b > 4) {
       if (!this.has(bitp, 1)) return -1;
-      this.out += hex2(this.u8(bitp) & (0xff << (8 - b)));
+      this.o.s(hex2(this.u8(bitp) & (0xff << (8 - b))));
     } else if (b > 0) {
       if (!this.has(bitp, 1)) return -1;
-      this.out += ((((this.u8(bitp) >> 4) & 0x0f) & (0x0f << (4 - b))) & 15).toString(16);
+      this.o.s(((((this.u8(bitp) >> 4) & 0x0f) & (0x0f << (4 - b))) & 15).toString(16));
     }
-    this.out += `/${bitlen}]`;
+    this.o.s(`/${bitlen}]`);
     return lim;
   }
 
@@ -404,7 +403,7 @@ class Printer {
     let nameChars = 0;
     if ((i & TYPE_MASK) !== TYPE_INDIR) rp = cp + l;
     if (i === 0) {
-      this.out += ".";
+      this.o.s(".");
       return rp;
     }
     while (i && cp < this.end) {
@@ -418,7 +417,7 @@ class Printer {
           const offset = ((i << 8) | this.u8(cp)) & 0x3fff;
           // Pointers must move backwards: that is what stops loops (each hop is strictly earlier).
           if (offset >= maxOffset) {
-            this.out += "<BAD PTR>";
+            this.o.s("<BAD PTR>");
             this.bad = "compression pointer does not point backwards (loop)";
             return -1;
           }
@@ -436,13 +435,13 @@ class Printer {
           if (elt === EDNS0_ELT_BITLABEL) {
             if (this.blabel(cp) < 0) return -1;
           } else {
-            this.out += `<ELT ${elt}>`;
+            this.o.s(`<ELT ${elt}>`);
             return -1;
           }
           break;
         }
         case TYPE_RESERVED:
-          this.out += "<BAD LABEL TYPE>";
+          this.o.s("<BAD LABEL TYPE>");
           this.bad = "reserved label type";
           return -1;
         default:
@@ -454,7 +453,7 @@ class Printer {
           nameChars += l;
       }
       cp += l;
-      if (nameChars <= MAXCDNAME) this.out += ".";
+      if (nameChars <= MAXCDNAME) this.o.s(".");
       nameChars++;
       if (!this.has(cp, 1)) return -1;
       i = this.u8(cp);
@@ -463,7 +462,7 @@ class Printer {
       cp++;
       if (!compress) rp += l + 1;
     }
-    if (nameChars > MAXCDNAME) this.out += "<DOMAIN NAME TOO LONG>";
+    if (nameChars > MAXCDNAME) this.o.s("<DOMAIN NAME TOO LONG>");
     return rp;
   }
 
@@ -480,11 +479,11 @@ class Printer {
     if (cp < 0 || !this.has(cp, 4)) return -1;
     const type = this.u16(cp);
     const qc = this.u16(cp + 2);
-    this.out += " " + typeText(type);
+    this.o.s(" " + typeText(type));
     const cls = this.mdns ? qc & ~C_QU : qc;
-    if (cls !== C_IN) this.out += " " + classText(cls);
-    if (this.mdns) this.out += qc & C_QU ? " (QU)" : " (QM)";
-    this.out += "? ";
+    if (cls !== C_IN) this.o.s(" " + classText(cls));
+    if (this.mdns) this.o.s(qc & C_QU ? " (QU)" : " (QM)");
+    this.o.s("? ");
     const e = this.fqdn(np);
     return e < 0 ? -1 : e + 4;
   }
@@ -492,7 +491,7 @@ class Printer {
   /** ns_rprint: returns the position after the record, this.end to stop the caller's loop, or -1 */
   rprint(cp: number): number {
     if (this.vflag) {
-      this.out += " ";
+      this.o.s(" ");
       cp = this.fqdn(cp);
       if (cp < 0) return -1;
     } else cp = this.nskip(cp);
@@ -501,101 +500,101 @@ class Printer {
     const ci = this.u16(cp + 2);
     cp += 4;
     const cls = this.mdns ? ci & 0x7fff : ci;
-    if (cls !== C_IN && typ !== T.OPT) this.out += " " + classText(cls);
-    if (this.mdns && ci & 0x8000) this.out += " (Cache flush)";
+    if (cls !== C_IN && typ !== T.OPT) this.o.s(" " + classText(cls));
+    if (this.mdns && ci & 0x8000) this.o.s(" (Cache flush)");
     let optFlags = 0;
     if (typ === T.OPT) {
       optFlags = this.u16(cp + 2);
       cp += 4;
     } else if (this.vflag > 2) {
-      this.out += " [" + reltime(this.u32(cp)) + "]";
+      this.o.s(" [" + reltime(this.u32(cp)) + "]");
       cp += 4;
     } else cp += 4;
     const len = this.u16(cp);
     cp += 2;
     const rp = cp + len;
-    this.out += " " + typeText(typ);
+    this.o.s(" " + typeText(typ));
     if (rp > this.end) return -1;
     switch (typ) {
       case T.A:
         if (!this.has(cp, 4)) return -1;
-        this.out += " " + ipv4At(this.r.data, cp);
+        this.o.s(" " + ipv4At(this.r.data, cp));
         break;
       case T.NS:
       case T.CNAME:
       case T.PTR:
       case T.DNAME:
-        this.out += " ";
+        this.o.s(" ");
         if (this.fqdn(cp) < 0) return -1;
         break;
       case T.SOA:
         if (!this.vflag) break;
-        this.out += " ";
+        this.o.s(" ");
         if ((cp = this.fqdn(cp)) < 0) return -1;
-        this.out += " ";
+        this.o.s(" ");
         if ((cp = this.fqdn(cp)) < 0) return -1;
         if (!this.has(cp, 20)) return -1;
-        for (let k = 0; k < 5; k++) this.out += " " + this.u32(cp + 4 * k);
+        for (let k = 0; k < 5; k++) this.o.s(" " + this.u32(cp + 4 * k));
         break;
       case T.MX:
-        this.out += " ";
+        this.o.s(" ");
         if (!this.has(cp, 2)) return -1;
         if (this.fqdn(cp + 2) < 0) return -1;
-        this.out += " " + this.u16(cp);
+        this.o.s(" " + this.u16(cp));
         break;
       case T.TXT:
         while (cp < rp) {
-          this.out += ' "';
+          this.o.s(' "');
           cp = this.cprint(cp);
           if (cp < 0) return -1;
-          this.out += '"';
+          this.o.s('"');
         }
         break;
       case T.SRV:
-        this.out += " ";
+        this.o.s(" ");
         if (!this.has(cp, 6)) return -1;
         if (this.fqdn(cp + 6) < 0) return -1;
-        this.out += `:${this.u16(cp + 4)} ${this.u16(cp)} ${this.u16(cp + 2)}`;
+        this.o.s(`:${this.u16(cp + 4)} ${this.u16(cp)} ${this.u16(cp + 2)}`);
         break;
       case T.AAAA:
         if (!this.has(cp, 16)) return -1;
-        this.out += " " + ipv6At(this.r.data, cp);
+        this.o.s(" " + ipv6At(this.r.data, cp));
         break;
       case T.A6: {
         if (!this.has(cp, 1)) return -1;
         const pbit = this.u8(cp);
         const pbyte = (pbit & ~7) >> 3;
         if (pbit > 128) {
-          this.out += ` ${pbit}(bad plen)`;
+          this.o.s(` ${pbit}(bad plen)`);
           break;
         } else if (pbit < 128) {
           if (!this.has(cp + 1, 16 - pbyte)) return -1;
           const a = new Uint8Array(16);
           for (let k = 0; k < 16 - pbyte; k++) a[pbyte + k] = this.u8(cp + 1 + k);
-          this.out += ` ${pbit} ${ipv6At(a, 0)}`;
+          this.o.s(` ${pbit} ${ipv6At(a, 0)}`);
         }
         if (pbit > 0) {
-          this.out += " ";
+          this.o.s(" ");
           if (this.fqdn(cp + 1 + 16 - pbyte) < 0) return -1;
         }
         break;
       }
       case T.URI:
         if (!this.has(cp, len)) return -1;
-        this.out += ` ${this.u16(cp)} ${this.u16(cp + 2)} `;
+        this.o.s(` ${this.u16(cp)} ${this.u16(cp + 2)} `);
         if (!this.printn(cp + 4, len - 4)) return -1;
         break;
       case T.OPT:
-        this.out += ` UDPsize=${cls}`;
-        if (optFlags & 0x8000) this.out += " DO";
+        this.o.s(` UDPsize=${cls}`);
+        if (optFlags & 0x8000) this.o.s(" DO");
         if (cp < rp) {
-          this.out += " [";
+          this.o.s(" [");
           while (cp < rp) {
             cp = this.eopt(cp);
             if (cp < 0) return -1;
-            if (cp < rp) this.out += ",";
+            if (cp < rp) this.o.s(",");
           }
-          this.out += "]";
+          this.o.s("]");
         }
         break;
       case T.UNSPECA:
@@ -605,23 +604,23 @@ class Printer {
       case T.TSIG: {
         if (cp + len > this.end) return -1;
         if (!this.vflag) break;
-        this.out += " ";
+        this.o.s(" ");
         if ((cp = this.fqdn(cp)) < 0) return -1;
         cp += 6;
         if (!this.has(cp, 2)) return -1;
-        this.out += ` fudge=${this.u16(cp)}`;
+        this.o.s(` fudge=${this.u16(cp)}`);
         cp += 2;
         if (!this.has(cp, 2)) return -1;
-        this.out += ` maclen=${this.u16(cp)}`;
+        this.o.s(` maclen=${this.u16(cp)}`);
         cp += 2 + this.u16(cp);
         if (!this.has(cp, 2)) return -1;
-        this.out += ` origid=${this.u16(cp)}`;
+        this.o.s(` origid=${this.u16(cp)}`);
         cp += 2;
         if (!this.has(cp, 2)) return -1;
-        this.out += ` error=${this.u16(cp)}`;
+        this.o.s(` error=${this.u16(cp)}`);
         cp += 2;
         if (!this.has(cp, 2)) return -1;
-        this.out += ` otherlen=${this.u16(cp)}`;
+        this.o.s(` otherlen=${this.u16(cp)}`);
         break;
       }
     }
@@ -633,13 +632,13 @@ class Printer {
     if (!this.has(cp, 2)) return -1;
     const opt = this.u16(cp);
     cp += 2;
-    this.out += EDNS_OPT_NAMES[opt] ?? `Opt${opt}`;
+    this.o.s(EDNS_OPT_NAMES[opt] ?? `Opt${opt}`);
     if (!this.has(cp, 2)) return -1;
     const n = this.u16(cp);
     cp += 2;
     if (!this.has(cp, n)) return -1;
     if (n > 0) {
-      this.out += " ";
+      this.o.s(" ");
       let s = "";
       switch (opt) {
         case 8: // ECS
@@ -673,20 +672,17 @@ class Printer {
           break;
         }
         case 13: {
-          const save = this.out;
-          this.out = "";
+          // written where s would be (s stays empty)
           const saveEnd = this.end;
           this.end = Math.min(this.end, cp + n);
           this.fqdn(cp);
           this.end = saveEnd;
-          s = this.out;
-          this.out = save;
           break;
         }
         default:
           for (let k = 0; k < n; k++) s += hex2(this.u8(cp + k));
       }
-      this.out += s;
+      this.o.s(s);
     }
     return cp + n;
   }
@@ -705,11 +701,11 @@ class Printer {
     return `${family === 1 ? ipv4At(a, 0) : ipv6At(a, 0)}/${src}/${scope}`;
   }
 
-  /** domain_print: the whole summary (appended to this.out); false when it ran off the captured bytes */
+  /** domain_print: the whole summary (written to this.o); false when it ran off the captured bytes */
   message(length: number): boolean {
     const bp = this.bp;
     if (length < 12) {
-      this.out += `domain [length ${length} < 12] (invalid)`;
+      this.o.s(`domain [length ${length} < 12] (invalid)`);
       return true;
     }
     if (!this.has(bp, 12)) return false;
@@ -753,25 +749,25 @@ class Printer {
     }
     const id = this.u16(bp);
     if (flags & 0x8000) {
-      this.out += `${id}${OPCODE_TEXT[opcode]}${rcodeText(rcode)}${flags & 0x400 ? "*" : ""}${flags & 0x80 ? "" : "-"}${flags & 0x200 ? "|" : ""}${flags & 0x20 ? "$" : ""}`;
-      if (qd !== 1) this.out += ` [${qd}q]`;
+      this.o.s(`${id}${OPCODE_TEXT[opcode]}${rcodeText(rcode)}${flags & 0x400 ? "*" : ""}${flags & 0x80 ? "" : "-"}${flags & 0x200 ? "|" : ""}${flags & 0x20 ? "$" : ""}`);
+      if (qd !== 1) this.o.s(` [${qd}q]`);
       cp = bp + 12;
       for (let i = 0; i < qd; i++) {
-        if (i !== 0) this.out += ",";
+        if (i !== 0) this.o.s(",");
         if (this.vflag > 1) {
-          this.out += " q:";
+          this.o.s(" q:");
           if ((cp = this.qprint(cp)) < 0) return false;
         } else {
           if ((cp = this.nskip(cp)) < 0) return false;
           cp += 4;
         }
       }
-      this.out += ` ${an}/${ns}/${ar}`;
+      this.o.s(` ${an}/${ns}/${ar}`);
       if (an) {
         if ((cp = this.rprint(cp)) < 0) return false;
         an--;
         while (cp < this.end && an) {
-          this.out += ",";
+          this.o.s(",");
           if ((cp = this.rprint(cp)) < 0) return false;
           an--;
         }
@@ -781,17 +777,17 @@ class Printer {
         if (!this.section(cp, ns, " ns:", ar, " ar:")) return false;
       }
     } else {
-      this.out += `${id}${OPCODE_TEXT[opcode]}${flags & 0x100 ? "+" : ""}${flags & 0x10 ? "%" : ""}`;
-      if (flags & 0x6cf) this.out += ` [b2&3=0x${flags.toString(16)}]`;
+      this.o.s(`${id}${OPCODE_TEXT[opcode]}${flags & 0x100 ? "+" : ""}${flags & 0x10 ? "%" : ""}`);
+      if (flags & 0x6cf) this.o.s(` [b2&3=0x${flags.toString(16)}]`);
       if (opcode === 1) {
-        if (qd) this.out += ` [${qd}q]`;
-        if (an !== 1) this.out += ` [${an}a]`;
+        if (qd) this.o.s(` [${qd}q]`);
+        if (an !== 1) this.o.s(` [${an}a]`);
       } else {
-        if (an) this.out += ` [${an}a]`;
-        if (qd !== 1) this.out += ` [${qd}q]`;
+        if (an) this.o.s(` [${an}a]`);
+        if (qd !== 1) this.o.s(` [${qd}q]`);
       }
-      if (ns) this.out += ` [${ns}n]`;
-      if (ar) this.out += ` [${ar}au]`;
+      if (ns) this.o.s(` [${ns}n]`);
+      if (ar) this.o.s(` [${ar}au]`);
       cp = bp + 12;
       if (qd) {
         if ((cp = this.qprint(cp)) < 0) return false;
@@ -807,7 +803,7 @@ class Printer {
           if ((cp = this.rprint(cp)) < 0) return false;
           an--;
           while (cp < this.end && an) {
-            this.out += ",";
+            this.o.s(",");
             if ((cp = this.rprint(cp)) < 0) return false;
             an--;
           }
@@ -816,29 +812,29 @@ class Printer {
         if (!this.section(cp, ns, " ns:", ar, " ar:")) return false;
       }
     }
-    this.out += ` (${length})`;
+    this.o.s(` (${length})`);
     return true;
   }
 
   /** the NS and AR sections at -vv */
   private section(cp: number, ns: number, nsLabel: string, ar: number, arLabel: string): boolean {
     if (cp < this.end && ns) {
-      this.out += nsLabel;
+      this.o.s(nsLabel);
       if ((cp = this.rprint(cp)) < 0) return false;
       ns--;
       while (cp < this.end && ns) {
-        this.out += ",";
+        this.o.s(",");
         if ((cp = this.rprint(cp)) < 0) return false;
         ns--;
       }
     }
     if (ns) return false;
     if (cp < this.end && ar) {
-      this.out += arLabel;
+      this.o.s(arLabel);
       if ((cp = this.rprint(cp)) < 0) return false;
       ar--;
       while (cp < this.end && ar) {
-        this.out += ",";
+        this.o.s(",");
         if ((cp = this.rprint(cp)) < 0) return false;
         ar--;
       }
@@ -1197,13 +1193,11 @@ function dissectMessage(r: Reader, ctx: Ctx, t: TreeSink, length: number, mdns: 
   pr.r = r;
   pr.bp = bp;
   pr.end = r.cap;
-  pr.out = "";
+  pr.o = ctx.line;
   pr.mdns = mdns;
   pr.bad = "";
   pr.vflag = ctx.opts.verbose;
   const ok = pr.message(length);
-  ctx.line.s(pr.out);
-  pr.out = "";
   if (!ok) {
     // tcpdump's " [|domain]": the message ran off the captured bytes (or a name went wrong, which tcpdump
     // reports the same way).

@@ -283,9 +283,12 @@ function options(s: Line, r: Reader, p: number, end: number, rev: boolean, base:
 const VAL = ascii(" val "),
   ECR = ascii(" ecr ");
 
+/** OPT_NAMES as bytes */
+const OPT_BYTES: (Uint8Array | undefined)[] = Array.from({ length: 256 }, (_, i) => (OPT_NAMES[i] !== undefined ? ascii(OPT_NAMES[i]) : undefined));
+
 function optName(s: Line, opt: number): Line {
-  const name = OPT_NAMES[opt];
-  return name !== undefined ? s.s(name) : s.s("unknown-").u(opt);
+  const name = OPT_BYTES[opt];
+  return name !== undefined ? s.k(name) : s.s("unknown-").u(opt);
 }
 
 function cut(s: Line): void {
