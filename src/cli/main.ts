@@ -263,7 +263,7 @@ async function run(o: CliOptions): Promise<number> {
   const dissector = printerDissector(o);
   const printer = printing || o.displayFilter ? createPrinter({ ...o, escapedByCaller: printing }, source.info, dissector) : undefined;
   if (printing && printer) {
-    out = new TextOut(1, o.lineBuffered, 1 << 16, () => session?.stop());
+    out = new TextOut(1, o.lineBuffered, 1 << 18, () => session?.stop());
     const text = out;
     // Several interfaces: each line names its interface after the time, as tcpdump -i any does.
     const named = namedLines(o, source);

@@ -68,8 +68,28 @@ export function readMac(r: Reader): string {
   return s;
 }
 
+/** The last IPv6 addresses made into text (a packet has two; a conversation repeats them): bytes, then text. */
+const V6_SLOTS = 4;
+const v6Bytes = new Uint8Array(16 * V6_SLOTS);
+const v6Text: string[] = new Array<string>(V6_SLOTS).fill("");
+let v6Next = 0;
+
 /** RFC 5952 text of 16 bytes at p (longest run of two or more zero groups becomes "::"; embedded IPv4 kept in hex). */
 export function ipv6At(d: Uint8Array, p: number): string {
+  next: for (let k = 0; k < V6_SLOTS; k++) {
+    const o = k * 16;
+    for (let i = 15; i >= 0; i--) if (v6Bytes[o + i] !== d[p + i]) continue next;
+    if (v6Text[k] !== "") return v6Text[k];
+  }
+  const s = ipv6Text(d, p);
+  const k = v6Next;
+  v6Next = (v6Next + 1) % V6_SLOTS;
+  for (let i = 0; i < 16; i++) v6Bytes[k * 16 + i] = d[p + i];
+  v6Text[k] = s;
+  return s;
+}
+
+function ipv6Text(d: Uint8Array, p: number): string {
   const g = [0, 0, 0, 0, 0, 0, 0, 0];
   for (let i = 0; i < 8; i++) g[i] = (d[p + 2 * i] << 8) | d[p + 2 * i + 1];
   let bestStart = -1,

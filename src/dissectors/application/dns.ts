@@ -403,7 +403,7 @@ class Printer {
     let nameChars = 0;
     if ((i & TYPE_MASK) !== TYPE_INDIR) rp = cp + l;
     if (i === 0) {
-      this.o.s(".");
+      this.o.c(0x2e);
       return rp;
     }
     while (i && cp < this.end) {
@@ -453,7 +453,7 @@ class Printer {
           nameChars += l;
       }
       cp += l;
-      if (nameChars <= MAXCDNAME) this.o.s(".");
+      if (nameChars <= MAXCDNAME) this.o.c(0x2e);
       nameChars++;
       if (!this.has(cp, 1)) return -1;
       i = this.u8(cp);
@@ -479,9 +479,9 @@ class Printer {
     if (cp < 0 || !this.has(cp, 4)) return -1;
     const type = this.u16(cp);
     const qc = this.u16(cp + 2);
-    this.o.s(" " + typeText(type));
+    this.o.c(0x20).s(typeText(type));
     const cls = this.mdns ? qc & ~C_QU : qc;
-    if (cls !== C_IN) this.o.s(" " + classText(cls));
+    if (cls !== C_IN) this.o.c(0x20).s(classText(cls));
     if (this.mdns) this.o.s(qc & C_QU ? " (QU)" : " (QM)");
     this.o.s("? ");
     const e = this.fqdn(np);
@@ -500,7 +500,7 @@ class Printer {
     const ci = this.u16(cp + 2);
     cp += 4;
     const cls = this.mdns ? ci & 0x7fff : ci;
-    if (cls !== C_IN && typ !== T.OPT) this.o.s(" " + classText(cls));
+    if (cls !== C_IN && typ !== T.OPT) this.o.c(0x20).s(classText(cls));
     if (this.mdns && ci & 0x8000) this.o.s(" (Cache flush)");
     let optFlags = 0;
     if (typ === T.OPT) {
@@ -513,12 +513,12 @@ class Printer {
     const len = this.u16(cp);
     cp += 2;
     const rp = cp + len;
-    this.o.s(" " + typeText(typ));
+    this.o.c(0x20).s(typeText(typ));
     if (rp > this.end) return -1;
     switch (typ) {
       case T.A:
         if (!this.has(cp, 4)) return -1;
-        this.o.s(" " + ipv4At(this.r.data, cp));
+        this.o.c(0x20).s(ipv4At(this.r.data, cp));
         break;
       case T.NS:
       case T.CNAME:
@@ -534,13 +534,13 @@ class Printer {
         this.o.s(" ");
         if ((cp = this.fqdn(cp)) < 0) return -1;
         if (!this.has(cp, 20)) return -1;
-        for (let k = 0; k < 5; k++) this.o.s(" " + this.u32(cp + 4 * k));
+        for (let k = 0; k < 5; k++) this.o.c(0x20).u(this.u32(cp + 4 * k));
         break;
       case T.MX:
         this.o.s(" ");
         if (!this.has(cp, 2)) return -1;
         if (this.fqdn(cp + 2) < 0) return -1;
-        this.o.s(" " + this.u16(cp));
+        this.o.c(0x20).u(this.u16(cp));
         break;
       case T.TXT:
         while (cp < rp) {
@@ -558,7 +558,7 @@ class Printer {
         break;
       case T.AAAA:
         if (!this.has(cp, 16)) return -1;
-        this.o.s(" " + ipv6At(this.r.data, cp));
+        this.o.c(0x20).s(ipv6At(this.r.data, cp));
         break;
       case T.A6: {
         if (!this.has(cp, 1)) return -1;
@@ -749,8 +749,13 @@ class Printer {
     }
     const id = this.u16(bp);
     if (flags & 0x8000) {
-      this.o.s(`${id}${OPCODE_TEXT[opcode]}${rcodeText(rcode)}${flags & 0x400 ? "*" : ""}${flags & 0x80 ? "" : "-"}${flags & 0x200 ? "|" : ""}${flags & 0x20 ? "$" : ""}`);
-      if (qd !== 1) this.o.s(` [${qd}q]`);
+      const o = this.o;
+      o.u(id).s(OPCODE_TEXT[opcode]).s(rcodeText(rcode));
+      if (flags & 0x400) o.c(0x2a); // *
+      if (!(flags & 0x80)) o.c(0x2d); // -
+      if (flags & 0x200) o.c(0x7c); // |
+      if (flags & 0x20) o.c(0x24); // $
+      if (qd !== 1) o.s(" [").u(qd).s("q]");
       cp = bp + 12;
       for (let i = 0; i < qd; i++) {
         if (i !== 0) this.o.s(",");
@@ -762,7 +767,7 @@ class Printer {
           cp += 4;
         }
       }
-      this.o.s(` ${an}/${ns}/${ar}`);
+      this.o.c(0x20).u(an).c(0x2f).u(ns).c(0x2f).u(ar);
       if (an) {
         if ((cp = this.rprint(cp)) < 0) return false;
         an--;
@@ -777,7 +782,9 @@ class Printer {
         if (!this.section(cp, ns, " ns:", ar, " ar:")) return false;
       }
     } else {
-      this.o.s(`${id}${OPCODE_TEXT[opcode]}${flags & 0x100 ? "+" : ""}${flags & 0x10 ? "%" : ""}`);
+      this.o.u(id).s(OPCODE_TEXT[opcode]);
+      if (flags & 0x100) this.o.c(0x2b); // +
+      if (flags & 0x10) this.o.c(0x25); // %
       if (flags & 0x6cf) this.o.s(` [b2&3=0x${flags.toString(16)}]`);
       if (opcode === 1) {
         if (qd) this.o.s(` [${qd}q]`);
@@ -787,7 +794,7 @@ class Printer {
         if (qd !== 1) this.o.s(` [${qd}q]`);
       }
       if (ns) this.o.s(` [${ns}n]`);
-      if (ar) this.o.s(` [${ar}au]`);
+      if (ar) this.o.s(" [").u(ar).s("au]");
       cp = bp + 12;
       if (qd) {
         if ((cp = this.qprint(cp)) < 0) return false;
@@ -812,7 +819,7 @@ class Printer {
         if (!this.section(cp, ns, " ns:", ar, " ar:")) return false;
       }
     }
-    this.o.s(` (${length})`);
+    this.o.s(" (").u(length).c(0x29);
     return true;
   }
 

@@ -6,7 +6,7 @@
  */
 import { bind, bindDefault } from "../registry.js";
 import { IPPROTO } from "../constants.js";
-import { fields, type Ctx, type Protocol } from "../types.js";
+import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import { DATA } from "../data.js";
 import type { Reader } from "../reader.js";
 import { hex } from "../format.js";
@@ -100,11 +100,16 @@ function makeFlagText(f: number): string {
 
 /** The 256 flag strings, made once. */
 const FLAG_TEXT: readonly Uint8Array[] = Array.from({ length: 256 }, (_, f) => ascii(`Flags [${makeFlagText(f)}]`));
+/** FLAG_TEXT with what always follows it in the line without -v: ", seq ", ", ack " or ", win " */
+const FLAG_SEQ = FLAG_TEXT.map((b) => ascii(`${Buffer.from(b).toString("latin1")}, seq `));
+const FLAG_ACK = FLAG_TEXT.map((b) => ascii(`${Buffer.from(b).toString("latin1")}, ack `));
+const FLAG_WIN = FLAG_TEXT.map((b) => ascii(`${Buffer.from(b).toString("latin1")}, win `));
 const SEQ = ascii(", seq "),
   ACK_ = ascii(", ack "),
   WIN = ascii(", win "),
   URG_ = ascii(", urg "),
   OPTIONS = ascii(", options ["),
+  OPTIONS_TS = ascii(", options [nop,nop,TS val "),
   LENGTH = ascii(", length ");
 
 const u16at = (d: Uint8Array, q: number) => (d[q] << 8) | d[q + 1];
@@ -319,12 +324,26 @@ export const TCP: Protocol = {
     // The address text comes first on the line; for a known connection it is made once (see SeqBase).
     const showAddr = !ctx.addrPrinted;
     ctx.addrPrinted = true;
-    let seq = r.u32();
-    let ack = r.u32();
-    const offFlags = r.u16();
-    const win = r.u16();
-    const sum = r.u16();
-    const urp = r.u16();
+    const d = r.data;
+    const q = r.pos;
+    let seq: number, ack: number, offFlags: number, win: number, sum: number, urp: number;
+    if (q + 16 <= r.cap) {
+      // the whole header captured (nearly always): read in place
+      seq = ((d[q] << 24) | (d[q + 1] << 16) | (d[q + 2] << 8) | d[q + 3]) >>> 0;
+      ack = ((d[q + 4] << 24) | (d[q + 5] << 16) | (d[q + 6] << 8) | d[q + 7]) >>> 0;
+      offFlags = (d[q + 8] << 8) | d[q + 9];
+      win = (d[q + 10] << 8) | d[q + 11];
+      sum = (d[q + 12] << 8) | d[q + 13];
+      urp = (d[q + 14] << 8) | d[q + 15];
+      r.pos = q + 16;
+    } else {
+      seq = r.u32();
+      ack = r.u32();
+      offFlags = r.u16();
+      win = r.u16();
+      sum = r.u16();
+      urp = r.u16();
+    }
     const hlen = (offFlags >> 12) * 4;
     const flags = offFlags & 0xff;
     const length = r.rep - start; // TCP header + payload, as the IP layer reported
@@ -386,53 +405,44 @@ export const TCP: Protocol = {
       } else ctx.line.s(addrText(ctx, sport, dport));
     }
     const line = ctx.line;
-    line.k(FLAG_TEXT[flags]);
-    if (ctx.opts.verbose > 0) {
+    // Without -v the flags are written below, in one piece with the label that follows them.
+    const early = ctx.opts.verbose > 0;
+    if (early) {
+      line.k(FLAG_TEXT[flags]);
       // tcpdump -v: the checksum, verified over the pseudo-header when the whole segment was captured.
       const c = transportSum(r.data, ctx, IPPROTO.TCP, start, length, r.cap);
       if (c >= 0) ctx.line.s(c === 0xffff ? `, cksum 0x${hex(sum, 4)} (correct)` : `, cksum 0x${hex(sum, 4)} (incorrect -> 0x${hex(shouldBe(sum, c), 4)})`);
     }
-    if (t.on) {
-      t.add(F.hdr_len, hlen, start + 12, 1);
-      t.add(F.seq, seq, start + 4, 4);
-      t.add(F.seq_raw, rawSeq, start + 4, 4);
-      t.add(F.ack, ack, start + 8, 4);
-      t.add(F.ack_raw, rawAck, start + 8, 4);
-      t.push(F.flags, offFlags & 0xfff, start + 12, 2, `0x${(offFlags & 0xfff).toString(16).padStart(3, "0")}`);
-      t.add(F["flags.res"], (offFlags & 0xe00) !== 0, start + 12, 2);
-      t.add(F["flags.ae"], (offFlags & 0x100) !== 0, start + 12, 2);
-      t.add(F["flags.cwr"], (flags & CWR) !== 0, start + 12, 2);
-      t.add(F["flags.ece"], (flags & ECE) !== 0, start + 12, 2);
-      t.add(F["flags.urg"], (flags & URG) !== 0, start + 12, 2);
-      t.add(F["flags.ack"], (flags & ACK) !== 0, start + 12, 2);
-      t.add(F["flags.push"], (flags & PSH) !== 0, start + 12, 2);
-      t.add(F["flags.reset"], (flags & RST) !== 0, start + 12, 2);
-      t.add(F["flags.syn"], (flags & SYN) !== 0, start + 12, 2);
-      t.add(F["flags.fin"], (flags & FIN) !== 0, start + 12, 2);
-      t.add(F["flags.str"], wiresharkFlagStr(offFlags & 0xfff), start + 12, 2);
-      t.pop();
-      t.add(F.window_size_value, win, start + 14, 2);
-      t.add(F.checksum, sum, start + 16, 2);
-      t.add(F.urgent_pointer, urp, start + 18, 2);
-    }
+    if (t.on) treeHeader(t, start, hlen, seq, rawSeq, ack, rawAck, offFlags, win, sum, urp);
     if (hlen > length) {
+      if (!early) line.k(FLAG_TEXT[flags]);
       ctx.line.s(` [bad hdr length ${hlen} - too long, > ${length}]`);
       ctx.markMalformed("TCP header longer than the segment");
       return;
     }
     const plen = length - hlen;
     if (ctx.opts.verbose > 1 || plen > 0 || flags & (SYN | FIN | RST)) {
-      line.k(SEQ).u(seq);
+      line.k(early ? SEQ : FLAG_SEQ[flags]).u(seq);
       if (plen > 0) line.c(0x3a).u((seq + plen) >>> 0);
-    }
-    if (flags & ACK) line.k(ACK_).u(ack);
-    line.k(WIN).u(win);
+      if (flags & ACK) line.k(ACK_).u(ack);
+      line.k(WIN).u(win);
+    } else if (flags & ACK) line.k(early ? ACK_ : FLAG_ACK[flags]).u(ack).k(WIN).u(win);
+    else line.k(early ? WIN : FLAG_WIN[flags]).u(win);
     if (flags & URG) line.k(URG_).u(urp);
     if (hlen > 20) {
       const optEnd = start + hlen;
-      line.k(OPTIONS);
-      options(line, r, start + 20, optEnd, rev, base);
-      line.c(0x5d);
+      const o = start + 20;
+      if (hlen === 32 && o + 12 <= r.cap && d[o] === 1 && d[o + 1] === 1 && d[o + 2] === 8 && d[o + 3] === 10) {
+        // the options of nearly every segment of a connection: nop,nop,TS
+        const val = ((d[o + 4] << 24) | (d[o + 5] << 16) | (d[o + 6] << 8) | d[o + 7]) >>> 0;
+        const ecr = ((d[o + 8] << 24) | (d[o + 9] << 16) | (d[o + 10] << 8) | d[o + 11]) >>> 0;
+        line.k(OPTIONS_TS).u(val).k(ECR).u(ecr).c(0x5d);
+        optionsCut = false;
+      } else {
+        line.k(OPTIONS);
+        options(line, r, o, optEnd, rev, base);
+        line.c(0x5d);
+      }
       if (optionsCut) {
         ctx.truncated = true;
         r.pos = r.cap;
@@ -447,6 +457,32 @@ export const TCP: Protocol = {
     return ctx.next("tcp.port", Math.min(sport, dport), Math.max(sport, dport));
   },
 };
+
+/** The header's fields in the tree (out of dissect, which stays small enough for its readers to be inlined). */
+function treeHeader(t: TreeSink, start: number, hlen: number, seq: number, rawSeq: number, ack: number, rawAck: number, offFlags: number, win: number, sum: number, urp: number): void {
+  const flags = offFlags & 0xff;
+  t.add(F.hdr_len, hlen, start + 12, 1);
+  t.add(F.seq, seq, start + 4, 4);
+  t.add(F.seq_raw, rawSeq, start + 4, 4);
+  t.add(F.ack, ack, start + 8, 4);
+  t.add(F.ack_raw, rawAck, start + 8, 4);
+  t.push(F.flags, offFlags & 0xfff, start + 12, 2, `0x${(offFlags & 0xfff).toString(16).padStart(3, "0")}`);
+  t.add(F["flags.res"], (offFlags & 0xe00) !== 0, start + 12, 2);
+  t.add(F["flags.ae"], (offFlags & 0x100) !== 0, start + 12, 2);
+  t.add(F["flags.cwr"], (flags & CWR) !== 0, start + 12, 2);
+  t.add(F["flags.ece"], (flags & ECE) !== 0, start + 12, 2);
+  t.add(F["flags.urg"], (flags & URG) !== 0, start + 12, 2);
+  t.add(F["flags.ack"], (flags & ACK) !== 0, start + 12, 2);
+  t.add(F["flags.push"], (flags & PSH) !== 0, start + 12, 2);
+  t.add(F["flags.reset"], (flags & RST) !== 0, start + 12, 2);
+  t.add(F["flags.syn"], (flags & SYN) !== 0, start + 12, 2);
+  t.add(F["flags.fin"], (flags & FIN) !== 0, start + 12, 2);
+  t.add(F["flags.str"], wiresharkFlagStr(offFlags & 0xfff), start + 12, 2);
+  t.pop();
+  t.add(F.window_size_value, win, start + 14, 2);
+  t.add(F.checksum, sum, start + 16, 2);
+  t.add(F.urgent_pointer, urp, start + 18, 2);
+}
 
 function treeOptions(r: Reader, p: number, end: number, t: Parameters<Protocol["dissect"]>[2]): void {
   const d = r.data;
