@@ -5,7 +5,13 @@
  */
 import type { FieldDef, Protocol } from "./types.js";
 
-const tables = new Map<string, Map<number | string, Protocol>>();
+/** A table: small integer keys (ethertypes, protocol numbers, ports) index an array, others a map. */
+interface Table {
+  num: (Protocol | undefined)[];
+  other: Map<number | string, Protocol>;
+}
+const NUM_KEYS = 1 << 16;
+const tables = new Map<string, Table>();
 const heuristics = new Map<string, Protocol[]>();
 const protocols = new Map<string, Protocol>();
 const fieldIndex = new Map<string, FieldDef>();
@@ -19,8 +25,13 @@ export function registerProtocol(p: Protocol): Protocol {
 /** Hands `p` off from `table` under each key. */
 export function bind(table: string, keys: Array<number | string> | number | string, p: Protocol): void {
   let t = tables.get(table);
-  if (!t) tables.set(table, (t = new Map()));
-  for (const k of Array.isArray(keys) ? keys : [keys]) t.set(k, p);
+  if (!t) tables.set(table, (t = { num: [], other: new Map() }));
+  for (const k of Array.isArray(keys) ? keys : [keys]) {
+    if (typeof k === "number" && Number.isInteger(k) && k >= 0 && k < NUM_KEYS) {
+      while (t.num.length <= k) t.num.push(undefined);
+      t.num[k] = p;
+    } else t.other.set(k, p);
+  }
   registerProtocol(p);
 }
 
@@ -43,7 +54,10 @@ export function defaultFor(table: string): Protocol | undefined {
 }
 
 export function lookup(table: string, key: number | string): Protocol | undefined {
-  return tables.get(table)?.get(key);
+  const t = tables.get(table);
+  if (!t) return undefined;
+  if (typeof key === "number" && key >= 0 && key < t.num.length && Number.isInteger(key)) return t.num[key];
+  return t.other.get(key);
 }
 
 export function heuristicsFor(table: string): readonly Protocol[] {

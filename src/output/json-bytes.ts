@@ -60,9 +60,20 @@ function copy(k: Uint8Array, comma: boolean): void {
   const b = W.b;
   let p = W.p;
   if (comma) b[p++] = 0x2c;
+  if (n > 10) {
+    b.set(k, p); // one builtin copy costs about what 10 bytes one at a time do
+    W.p = p + n;
+    return;
+  }
   for (let i = 0; i < n; i++) b[p++] = k[i];
   W.p = p;
 }
+
+const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const TRUE = enc("true"),
+  FALSE = enc("false"),
+  NULL = enc("null"),
+  EMPTY = enc('""');
 
 function u4(c: number): void {
   ensure(6);
@@ -223,8 +234,18 @@ class Records {
   proto: string[] = [];
   from: number[] = [];
   to: number[] = [];
+  /** per protocol: a field of it occurs more than once (or has no declaration), found as fields come in */
+  multi: boolean[] = [];
   np = 0;
+  /** the protocol that fields go to, and its stamp in `seen` */
+  private cur = -1;
+  private stamp = 0;
 
+  reset(): void {
+    this.n = 0;
+    this.np = 0;
+    this.cur = -1;
+  }
   field(f: FieldDef | undefined, name: string, value: FieldValue, display: string | undefined, offset: number, length: number): void {
     const i = this.n++;
     this.f[i] = f;
@@ -233,12 +254,28 @@ class Records {
     this.d[i] = display;
     this.off[i] = offset;
     this.len[i] = length;
+    const c = this.cur;
+    if (c < 0) return;
+    if (!f) this.multi[c] = true;
+    else {
+      const id = f.id;
+      if (id >= seen.length) grow(id);
+      if (seen[id] === this.stamp) this.multi[c] = true;
+      else seen[id] = this.stamp;
+    }
   }
   open(name: string): void {
     if (this.np) this.to[this.np - 1] = this.n;
     this.proto[this.np] = name;
     this.from[this.np] = this.n;
+    this.into(this.np);
     this.np++;
+  }
+  /** Fields from here on go to protocol j (the frame's, which are added last). */
+  into(j: number): void {
+    this.cur = j;
+    this.multi[j] = false;
+    this.stamp = ++serial;
   }
   close(): void {
     if (this.np) this.to[this.np - 1] = this.n;
@@ -277,9 +314,9 @@ function value(i: number, data: Uint8Array, end: number): void {
   switch (kinds[f.id] ?? kindOf(f)) {
     case Kind.Number:
       if (typeof x === "number") return num(x);
-      return x === null ? ascii("null") : str(String(x));
+      return x === null ? copy(NULL, false) : str(String(x));
     case Kind.Bool:
-      return ascii(x === true || x === 1 ? "true" : "false");
+      return copy(x === true || x === 1 ? TRUE : FALSE, false);
     case Kind.Bytes: {
       const o = R.off[i];
       const a = Math.max(0, o);
@@ -287,7 +324,7 @@ function value(i: number, data: Uint8Array, end: number): void {
       return hexColon(data, a, b > a ? b : a);
     }
     case Kind.None:
-      return ascii('""');
+      return copy(EMPTY, false);
     default:
       return str(x === null ? displayOf(i) : typeof x === "string" ? x : String(x));
   }
@@ -303,6 +340,20 @@ function key(f: FieldDef, comma: boolean): void {
   str(f.name);
   byte(0x3a);
   keyBytes[f.id] = W.b.slice(start, W.p);
+}
+/** `"name":true` / `"name":false` per field id, encoded once */
+const boolPairs: Uint8Array[] = [];
+function boolPair(f: FieldDef, v: boolean): Uint8Array {
+  const k = f.id * 2 + (v ? 1 : 0);
+  let b = boolPairs[k];
+  if (!b) {
+    const start = W.p;
+    key(f, false);
+    copy(v ? TRUE : FALSE, false);
+    b = boolPairs[k] = W.b.slice(start, W.p);
+    W.p = start;
+  }
+  return b;
 }
 function nameKey(name: string): void {
   str(name);
@@ -323,8 +374,23 @@ function grow(id: number): void {
 }
 
 /** One protocol's object: its fields [from, to) by name, in order; a field seen several times as an array at its first place. */
-function protoObject(from: number, to: number, data: Uint8Array, end: number): void {
+function protoObject(from: number, to: number, data: Uint8Array, end: number, repeats: boolean): void {
   byte(0x7b);
+  if (!repeats) {
+    // Every field once (nearly every protocol): in order, nothing to group.
+    for (let i = from; i < to; i++) {
+      const f = R.f[i]!;
+      if ((kinds[f.id] ?? kindOf(f)) === Kind.Bool) {
+        const x = R.v[i];
+        copy(boolPair(f, x === true || x === 1), i > from); // `"name":true` or `"name":false` in one copy
+      } else {
+        key(f, i > from);
+        value(i, data, end);
+      }
+    }
+    byte(0x7d);
+    return;
+  }
   const stamp = ++serial;
   let multi = false;
   for (let i = from; i < to; i++) {
@@ -346,8 +412,14 @@ function protoObject(from: number, to: number, data: Uint8Array, end: number): v
   for (let i = from; i < to; i++) {
     const f = R.f[i];
     if (!multi || (f && count[f.id] === 1)) {
-      key(f!, !first);
-      value(i, data, end);
+      if ((kinds[f!.id] ?? kindOf(f!)) === Kind.Bool) {
+        // `"name":true` or `"name":false` in one copy
+        const x = R.v[i];
+        copy(boolPair(f!, x === true || x === 1), !first);
+      } else {
+        key(f!, !first);
+        value(i, data, end);
+      }
       first = false;
       continue;
     }
@@ -396,11 +468,11 @@ function writeRecords(data: Uint8Array, end: number, ctx: Ctx): Uint8Array {
     if (!first) byte(0x2c);
     nameKey(name);
     if (k) byte(0x5b);
-    protoObject(R.from[i], R.to[i], data, end);
+    protoObject(R.from[i], R.to[i], data, end, R.multi[i]);
     for (let j = i + 1; k && j < R.np; j++) {
       if (R.proto[j] !== name) continue;
       byte(0x2c);
-      protoObject(R.from[j], R.to[j], data, end);
+      protoObject(R.from[j], R.to[j], data, end, R.multi[j]);
     }
     if (k) byte(0x5d);
     first = false;
@@ -444,8 +516,7 @@ function collect(nodes: readonly TreeNode[]): void {
  * call; copy it to keep it.
  */
 export function packetJsonBytes(v: PacketView): Uint8Array {
-  R.n = 0;
-  R.np = 0;
+  R.reset();
   for (const p of v.roots) {
     if (p.kind !== "proto") continue;
     R.open(p.name);
@@ -472,8 +543,7 @@ export class JsonSink implements LayerSink {
 
   /** Starts a packet. Its frame node comes at the end (it is built from the dissection), placed first. */
   begin(): void {
-    R.n = 0;
-    R.np = 0;
+    R.reset();
     R.open("frame");
   }
   openProto(id: string, _title: string, offset: number): { offset: number; length: number } {
@@ -505,6 +575,7 @@ export class JsonSink implements LayerSink {
   line(frame: (out: (f: FieldDef, value: number | string) => void) => void, ctx: Ctx, data: Uint8Array, end: number): Uint8Array {
     R.close();
     const from = R.n;
+    R.into(0);
     frame(this.frameField);
     R.from[0] = from;
     R.to[0] = R.n;

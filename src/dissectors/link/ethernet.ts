@@ -19,6 +19,10 @@ export function ethertypeText(t: number): string {
   return `ethertype ${ETHERTYPE_NAMES[t] ?? "Unknown"} (0x${hex(t, 4)})`;
 }
 
+/** 1 for the ethertypes ETHERTYPE_NAMES names (an array index instead of a sparse object's lookup per frame) */
+const NAMED = new Uint8Array(65536);
+for (const k of Object.keys(ETHERTYPE_NAMES)) NAMED[Number(k)] = 1;
+
 export const ETHERNET: Protocol = {
   id: "eth",
   name: "Ethernet",
@@ -28,7 +32,7 @@ export const ETHERNET: Protocol = {
   dissect(r, ctx, t) {
     const start = r.pos;
     const type = r.peek16(12);
-    const named = ETHERTYPE_NAMES[type] !== undefined;
+    const named = NAMED[type] === 1;
     // The address strings cost more than the rest of the layer: only made when something shows them.
     const show = t.on || ctx.opts.linkHeader || (!named && type >= 1536);
     const dst = show ? readMac(r) : (r.skip(6), "");

@@ -7,7 +7,7 @@
 import { bind } from "../registry.js";
 import { ETHERTYPE, IPPROTO, IPPROTO_NAMES } from "../constants.js";
 import { hex, ipv4At } from "../format.js";
-import { fields, type Protocol } from "../types.js";
+import { fields, type Protocol, type TreeSink } from "../types.js";
 
 const F = fields("ip", {
   version: ["Version", "uint"],
@@ -46,6 +46,30 @@ export function foldSum(sum: number): number {
 
 const IP_OPT_NAMES: Record<number, string> = { 0: "EOL", 1: "NOP", 7: "RR", 68: "TS", 130: "SECURITY", 131: "LSRR", 136: "SATID", 137: "SSRR", 148: "RA" };
 
+/** The header's fields in the tree (out of dissect, which stays small enough for its readers to be inlined). */
+function treeHeader(t: TreeSink, start: number, version: number, hlen: number, tos: number, totlen: number, id: number, fragw: number, ttl: number, proto: number, csum: number, src: string, dst: string): void {
+  t.add(F.version, version, start, 1);
+  t.add(F.hdr_len, hlen, start, 1);
+  t.add(F.dsfield, tos, start + 1, 1);
+  t.add(F["dsfield.dscp"], tos >> 2, start + 1, 1);
+  t.add(F["dsfield.ecn"], tos & 3, start + 1, 1);
+  t.add(F.len, totlen, start + 2, 2);
+  t.add(F.id, id, start + 4, 2);
+  t.push(F.flags, fragw >> 13, start + 6, 1, `0x${hex(fragw >> 13, 1)}`);
+  t.add(F["flags.rb"], (fragw & 0x8000) !== 0, start + 6, 1);
+  t.add(F["flags.df"], (fragw & 0x4000) !== 0, start + 6, 1);
+  t.add(F["flags.mf"], (fragw & 0x2000) !== 0, start + 6, 1);
+  t.pop();
+  t.add(F.frag_offset, (fragw & 0x1fff) * 8, start + 6, 2);
+  t.add(F.ttl, ttl, start + 8, 1);
+  t.add(F.proto, proto, start + 9, 1);
+  t.add(F.checksum, csum, start + 10, 2);
+  t.add(F.src, src, start + 12, 4);
+  t.add(F.addr, src, start + 12, 4);
+  t.add(F.dst, dst, start + 16, 4);
+  t.add(F.addr, dst, start + 16, 4);
+}
+
 export const IPV4: Protocol = {
   id: "ip",
   name: "IPv4",
@@ -54,14 +78,29 @@ export const IPV4: Protocol = {
   dissect(r, ctx, t) {
     const start = r.pos;
     const d = r.data;
-    const vhl = r.u8();
-    const tos = r.u8();
-    const totlen = r.u16();
-    const id = r.u16();
-    const fragw = r.u16();
-    const ttl = r.u8();
-    const proto = r.u8();
-    const csum = r.u16();
+    let vhl: number, tos: number, totlen: number, id: number, fragw: number, ttl: number, proto: number, csum: number;
+    const q = start;
+    if (q + 20 <= r.cap) {
+      // the whole fixed header captured (nearly always): read in place
+      vhl = d[q];
+      tos = d[q + 1];
+      totlen = (d[q + 2] << 8) | d[q + 3];
+      id = (d[q + 4] << 8) | d[q + 5];
+      fragw = (d[q + 6] << 8) | d[q + 7];
+      ttl = d[q + 8];
+      proto = d[q + 9];
+      csum = (d[q + 10] << 8) | d[q + 11];
+      r.pos = q + 12;
+    } else {
+      vhl = r.u8();
+      tos = r.u8();
+      totlen = r.u16();
+      id = r.u16();
+      fragw = r.u16();
+      ttl = r.u8();
+      proto = r.u8();
+      csum = r.u16();
+    }
     if (!r.has(8)) {
       r.skip(8);
       ctx.line.s("IP");
@@ -79,28 +118,7 @@ export const IPV4: Protocol = {
     ctx.src = src;
     ctx.dst = dst;
     ctx.ipProto = proto;
-    if (t.on) {
-      t.add(F.version, version, start, 1);
-      t.add(F.hdr_len, hlen, start, 1);
-      t.add(F.dsfield, tos, start + 1, 1);
-      t.add(F["dsfield.dscp"], tos >> 2, start + 1, 1);
-      t.add(F["dsfield.ecn"], tos & 3, start + 1, 1);
-      t.add(F.len, totlen, start + 2, 2);
-      t.add(F.id, id, start + 4, 2);
-      t.push(F.flags, fragw >> 13, start + 6, 1, `0x${hex(fragw >> 13, 1)}`);
-      t.add(F["flags.rb"], (fragw & 0x8000) !== 0, start + 6, 1);
-      t.add(F["flags.df"], (fragw & 0x4000) !== 0, start + 6, 1);
-      t.add(F["flags.mf"], (fragw & 0x2000) !== 0, start + 6, 1);
-      t.pop();
-      t.add(F.frag_offset, (fragw & 0x1fff) * 8, start + 6, 2);
-      t.add(F.ttl, ttl, start + 8, 1);
-      t.add(F.proto, proto, start + 9, 1);
-      t.add(F.checksum, csum, start + 10, 2);
-      t.add(F.src, src, start + 12, 4);
-      t.add(F.addr, src, start + 12, 4);
-      t.add(F.dst, dst, start + 16, 4);
-      t.add(F.addr, dst, start + 16, 4);
-    }
+    if (t.on) treeHeader(t, start, version, hlen, tos, totlen, id, fragw, ttl, proto, csum, src, dst);
     if (version !== 4) {
       ctx.line.s(`IP bad-version ${version}`);
       ctx.markMalformed(`IP version ${version} in an IPv4 header`);
