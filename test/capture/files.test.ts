@@ -8,6 +8,43 @@ import os from "node:os";
 import path from "node:path";
 import { CORPUS, has, sh, tsniff } from "../helpers/run.js";
 import { FileSource } from "../../src/capture/file-source.js";
+import { makePcapHeader } from "../../src/capture/pcap-format.js";
+import { epb, idb, shb } from "../../src/capture/pcapng-writer-format.js";
+
+/** Record sizes from a seeded generator: mostly small, some up to `max`, so records straddle every chunk end. */
+function sizes(count: number, max: number, seed: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    const r = (seed >>> 0) / 2 ** 32;
+    out.push(r < 0.7 ? 60 + Math.floor(r * 1400) : Math.max(60, Math.floor(((r - 0.7) / 0.3) * max)));
+  }
+  return out;
+}
+/** Packet i's bytes: its index, then a pattern from it (any misplaced byte shows). */
+function packetBytes(i: number, n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  new DataView(b.buffer).setUint32(0, i);
+  for (let k = 4; k < n; k++) b[k] = (i * 31 + k * 7) & 0xff;
+  return b;
+}
+/** Reads a file with FileSource: per packet its bytes (copied) and where they are in the file. */
+async function readAll(file: string): Promise<{ data: Uint8Array[]; at: number[] }> {
+  const src = await FileSource.open(file);
+  const data: Uint8Array[] = [];
+  const at: number[] = [];
+  const end = await src.run((b) => {
+    for (let i = 0; i < b.count; i++) {
+      data.push(b.data.slice(b.offset[i], b.offset[i] + b.caplen[i]));
+      at.push(src.batchFileOffset + b.offset[i]);
+    }
+    return Infinity;
+  });
+  expect(end.reason).toBe("eof");
+  return { data, at };
+}
 
 let dir: string;
 beforeAll(() => {
@@ -64,6 +101,47 @@ describe("reading pcap files", () => {
     const first = (s: string) => s.split("\n").filter(Boolean).map((l) => l.split(" ")[0]);
     expect(first(ours)).toEqual(first(theirs));
     expect(first(ours)[0]).toMatch(/^\d+\.\d{9}$/);
+  });
+});
+
+describe("reading in chunks (the next chunk is read while this one is parsed)", () => {
+  it("pcap: records cut at chunk ends arrive whole, in order, at their file offsets; capinfos counts the same", async () => {
+    const lens = sizes(3000, 262144, 12345); // about 60 MB: records cross a dozen chunk ends
+    const parts: Uint8Array[] = [makePcapHeader(1, 262144, false)];
+    const offsets: number[] = [];
+    let pos = 24;
+    lens.forEach((n, i) => {
+      const h = new Uint8Array(16);
+      const dv = new DataView(h.buffer);
+      dv.setUint32(0, 1000 + i, true);
+      dv.setUint32(8, n, true);
+      dv.setUint32(12, n, true);
+      parts.push(h, packetBytes(i, n));
+      offsets.push(pos + 16);
+      pos += 16 + n;
+    });
+    const file = path.join(dir, "chunks.pcap");
+    fs.writeFileSync(file, Buffer.concat(parts));
+    const { data, at } = await readAll(file);
+    expect(data.length).toBe(lens.length);
+    const whole = fs.readFileSync(file);
+    for (let i = 0; i < lens.length; i++) {
+      expect(Buffer.from(data[i]).equals(Buffer.from(packetBytes(i, lens[i]))), `packet ${i}`).toBe(true);
+      expect(at[i], `packet ${i}`).toBe(offsets[i]);
+    }
+    expect(Buffer.from(whole.subarray(at[17], at[17] + lens[17])).equals(Buffer.from(data[17]))).toBe(true);
+    if (has("capinfos")) expect(Number(sh("capinfos", ["-M", "-c", "-T", "-r", file]).stdout.toString().trim().split("\t").pop())).toBe(lens.length);
+  });
+
+  it("pcapng: blocks bigger than the room kept for a cut record (1 MB) arrive whole", async () => {
+    const lens = [100, 3 << 20, 200, 5 << 20, 64, 1 << 20, 2500000, 70, 4 << 20, 60];
+    const parts: Uint8Array[] = [shb(), idb(1, 0)];
+    lens.forEach((n, i) => parts.push(epb(0, false, 1000 + i, 0, n, n, packetBytes(i, n))));
+    const file = path.join(dir, "big-blocks.pcapng");
+    fs.writeFileSync(file, Buffer.concat(parts));
+    const { data } = await readAll(file);
+    expect(data.map((d) => d.length)).toEqual(lens);
+    for (let i = 0; i < lens.length; i++) expect(Buffer.from(data[i]).equals(Buffer.from(packetBytes(i, lens[i]))), `packet ${i}`).toBe(true);
   });
 });
 
