@@ -147,6 +147,9 @@ export class Dissector {
   private reusable = Reuse.None;
   private lastTree: TreeBuilder | null = null;
   passes = 0;
+  /** the link type's dissector, looked up when the link type changes */
+  private lastLinktype = -1;
+  private linkProto: Protocol = DATA;
 
   /** Whether this packet is the last one; from now on it is. */
   private isLast(data: Uint8Array, offset: number, frame: number): boolean {
@@ -229,7 +232,11 @@ export class Dissector {
     ctx.tsNsec = nsec;
     const tb = t.on ? (t as LayerSink) : null;
     let r = this.readers[0].reset(data, off, off + caplen, off + (wirelen > caplen ? wirelen : caplen));
-    let p: Protocol | undefined = lookup("linktype", linktype) ?? DATA;
+    if (linktype !== this.lastLinktype) {
+      this.lastLinktype = linktype;
+      this.linkProto = lookup("linktype", linktype) ?? DATA;
+    }
+    let p: Protocol | undefined = this.linkProto;
     for (let depth = 0; p && depth < MAX_DEPTH; depth++) {
       ctx.layers.push(p.id);
       if (p !== DATA || ctx.protoName === "") ctx.protoName = p.name;
