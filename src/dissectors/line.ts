@@ -269,6 +269,13 @@ export class Line {
     return this;
   }
 
+  /** Takes `buf` (holding this line's bytes and more, up to n) as the line's buffer: another writer wrote into it. */
+  adopt(buf: Buffer, n: number): void {
+    this.buf = buf;
+    this.n = n;
+    this.plain = false;
+  }
+
   /** Drops everything from byte `at` on (a dissector taking back what it wrote). */
   cut(at: number): void {
     if (at < this.n) this.n = at;

@@ -16,6 +16,7 @@ import type { Ctx, FieldDef, FieldValue, LayerSink } from "../dissectors/types.j
 import type { PacketView } from "./view.js";
 import { ok } from "./escape.js";
 import { grown } from "../capture/batch.js";
+import type { Line as OutLine } from "../dissectors/line.js";
 
 const HEX = "0123456789abcdef";
 const utf8 = new TextDecoder();
@@ -23,17 +24,24 @@ const HEXB = new Uint8Array(16);
 for (let i = 0; i < 16; i++) HEXB[i] = HEX.charCodeAt(i);
 
 /** The line being written (grows as needed: a packet's payload hex can run to megabytes) and the write position. */
-class Line {
-  b = new Uint8Array(1 << 16);
+class Bytes {
+  b: Uint8Array = Buffer.allocUnsafeSlow(1 << 16);
   p = 0;
 }
-const W = new Line();
+const W = new Bytes();
+
+/** A copy of W.b[from, to) (W.b is a Buffer, whose slice() would be a view). */
+function bytesOf(from: number, to: number): Uint8Array {
+  const c = new Uint8Array(to - from);
+  c.set(W.b.subarray(from, to));
+  return c;
+}
 
 function ensure(n: number): void {
   if (W.p + n <= W.b.length) return;
   let size = W.b.length * 2;
   while (size < W.p + n) size *= 2;
-  const nb = new Uint8Array(size);
+  const nb = Buffer.allocUnsafeSlow(size); // a Buffer: the line may be an output Line's (writeRecordsInto)
   nb.set(W.b.subarray(0, W.p));
   W.b = nb;
 }
@@ -107,6 +115,25 @@ function str(s: string): void {
     }
     W.p = p;
   }
+  // Short strings that need the slow path below (TCP's flag string with its middle dots, names with
+  // escapes) come back often: their bytes are kept.
+  const from = W.p - i - 1; // the opening quote
+  if (n <= 64) {
+    const done = slowCache.get(s);
+    if (done) {
+      W.p = from;
+      copy(done, false);
+      return;
+    }
+  }
+  strRest(s, i);
+  if (n <= 64 && slowCache.size < 4096) slowCache.set(s, bytesOf(from, W.p));
+}
+const slowCache = new Map<string, Uint8Array>();
+
+/** str() from character i on, one character at a time, and the closing quote. */
+function strRest(s: string, i: number): void {
+  const n = s.length;
   for (; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) {
@@ -159,24 +186,31 @@ function str(s: string): void {
   byte(0x22);
 }
 
+/** "00" to "99" as byte pairs: integers are written two digits at a time */
+const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i & 1 ? (i >> 1) % 10 : Math.floor((i >> 1) / 10)));
+
 /** A number as JSON.stringify spells it. */
 function num(v: number): void {
   if (!Number.isFinite(v)) return ascii("null");
   if (v >= 0 && v <= 0x7fffffff && (v | 0) === v) {
-    // Small integers (almost every field): int arithmetic.
+    // Small integers (almost every field): int arithmetic, the length first, then pairs of digits from the end.
     if (v < 10) return byte(0x30 + v);
-    let digits = 1;
-    for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
+    const digits = v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
     ensure(digits);
     const b = W.b;
     let q = W.p + digits;
     W.p = q;
-    while (v >= 10) {
-      const d = (v / 10) | 0;
-      b[--q] = 0x30 + (v - d * 10);
+    while (v >= 100) {
+      const d = (v / 100) | 0;
+      const r = (v - d * 100) << 1;
+      b[--q] = PAIRS[r + 1];
+      b[--q] = PAIRS[r];
       v = d;
     }
-    b[--q] = 0x30 + v;
+    if (v >= 10) {
+      b[--q] = PAIRS[(v << 1) + 1];
+      b[--q] = PAIRS[v << 1];
+    } else b[--q] = 0x30 + v;
     return;
   }
   if (Number.isInteger(v) && v > -1e15 && v < 1e15) {
@@ -339,7 +373,7 @@ function key(f: FieldDef, comma: boolean): void {
   const start = W.p;
   str(f.name);
   byte(0x3a);
-  keyBytes[f.id] = W.b.slice(start, W.p);
+  keyBytes[f.id] = bytesOf(start, W.p);
 }
 /** `"name":true` / `"name":false` per field id, encoded once */
 const boolPairs: Uint8Array[] = [];
@@ -350,7 +384,7 @@ function boolPair(f: FieldDef, v: boolean): Uint8Array {
     const start = W.p;
     key(f, false);
     copy(v ? TRUE : FALSE, false);
-    b = boolPairs[k] = W.b.slice(start, W.p);
+    b = boolPairs[k] = bytesOf(start, W.p);
     W.p = start;
   }
   return b;
@@ -391,6 +425,11 @@ function protoObject(from: number, to: number, data: Uint8Array, end: number, re
     byte(0x7d);
     return;
   }
+  groupedFields(from, to, data, end); // and the closing brace
+}
+
+/** protoObject's fields when some occur more than once (kept apart: the common path stays small). */
+function groupedFields(from: number, to: number, data: Uint8Array, end: number): void {
   const stamp = ++serial;
   let multi = false;
   for (let i = from; i < to; i++) {
@@ -456,6 +495,21 @@ function protoObject(from: number, to: number, data: Uint8Array, end: number, re
 /** The line from the records: protocols by name (several of one name as an array at the first), then the expert info. */
 function writeRecords(data: Uint8Array, end: number, ctx: Ctx): Uint8Array {
   W.p = 0;
+  writeBody(data, end, ctx);
+  return W.b.subarray(0, W.p);
+}
+
+/** writeRecords at the end of an output Line (the CLI's buffer): no copy of the line. */
+function writeRecordsInto(data: Uint8Array, end: number, ctx: Ctx, out: OutLine): void {
+  const own = W.b;
+  W.b = out.buf;
+  W.p = out.n;
+  writeBody(data, end, ctx);
+  out.adopt(W.b as Buffer, W.p);
+  W.b = own;
+}
+
+function writeBody(data: Uint8Array, end: number, ctx: Ctx): void {
   byte(0x7b);
   let first = true;
   for (let i = 0; i < R.np; i++) {
@@ -499,7 +553,6 @@ function writeRecords(data: Uint8Array, end: number, ctx: Ctx): Uint8Array {
   }
   byte(0x7d);
   byte(0x0a);
-  return W.b.subarray(0, W.p);
 }
 
 /** The field nodes under a protocol node, depth first (subtrees flattened into the protocol's object). */
@@ -573,13 +626,21 @@ export class JsonSink implements LayerSink {
   }
   /** The packet's line as bytes (a view of a reused buffer, valid until the next packet); `frame` gives the frame's fields. */
   line(frame: (out: (f: FieldDef, value: number | string) => void) => void, ctx: Ctx, data: Uint8Array, end: number): Uint8Array {
+    this.frame(frame);
+    return writeRecords(data, end, ctx);
+  }
+  /** line() appended to `out` instead. */
+  lineInto(frame: (out: (f: FieldDef, value: number | string) => void) => void, ctx: Ctx, data: Uint8Array, end: number, out: OutLine): void {
+    this.frame(frame);
+    writeRecordsInto(data, end, ctx, out);
+  }
+  private frame(frame: (out: (f: FieldDef, value: number | string) => void) => void): void {
     R.close();
     const from = R.n;
     R.into(0);
     frame(this.frameField);
     R.from[0] = from;
     R.to[0] = R.n;
-    return writeRecords(data, end, ctx);
   }
   private frameField = (f: FieldDef, value: number | string): void => R.field(f, f.name, value, undefined, this.frameOffset, 0);
   /** where the packet starts (the frame fields' offset) */

@@ -63,8 +63,9 @@ export type PacketPrinter = ((b: PacketBatch, i: number, frame: number) => strin
    */
   readonly bytes?: (b: PacketBatch, i: number, frame: number) => Uint8Array | null;
   /**
-   * The one-line output (no -Y, no -V) appended to `out` as bytes, escaped as written: the same text as the
-   * printer's string. The CLI writes into its output buffer with it, without building a string.
+   * The packet's output appended to `out` as bytes, escaped as written: the one-line output (no -Y, no -V) or
+   * -T json (no -Y), the same text as the printer's string. The CLI writes into its output buffer with it,
+   * without building a string or copying a line.
    */
   readonly writeLine?: (b: PacketBatch, i: number, frame: number, out: Line) => void;
 };
@@ -174,7 +175,7 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
     }
     return o.detail ? s : s + "\n";
   }, dis.ctx);
-  const extra: { matches?: PacketPrinter["matches"]; bytes?: PacketPrinter["bytes"] } = {};
+  const extra: { matches?: PacketPrinter["matches"]; bytes?: PacketPrinter["bytes"]; writeLine?: PacketPrinter["writeLine"] } = {};
   if (filter) extra.matches = (b, i, frame) => filter(viewOf(b, i, frame));
   if (o.format === "json" && !dumping) {
     if (filter) {
@@ -195,6 +196,15 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
         const start = b.offset[i];
         sink.frameOffset = start;
         return sink.line(frameFields, ctx, b.data, start + b.caplen[i]);
+      };
+      // The same, written at the end of the caller's output buffer (no copy of the line).
+      extra.writeLine = (b, i, frame, out) => {
+        sink.begin();
+        ctx = dis.into(b, i, frame, sink);
+        iface = b.iface[i];
+        const start = b.offset[i];
+        sink.frameOffset = start;
+        sink.lineInto(frameFields, ctx, b.data, start + b.caplen[i], out);
       };
     }
   }
