@@ -258,18 +258,27 @@ function hexColon(data: Uint8Array, from: number, to: number): void {
  */
 class Records {
   f: (FieldDef | undefined)[] = [];
+  /** the name of a field without a declaration (others: f.name) */
   name: string[] = [];
   v: FieldValue[] = [];
   /** explicit display text (only read for fields without a declaration or a value); undefined: formatted */
   d: (string | undefined)[] = [];
-  off: number[] = [];
-  len: number[] = [];
+  off = new Int32Array(256);
+  len = new Int32Array(256);
   n = 0;
   proto: string[] = [];
   from: number[] = [];
   to: number[] = [];
-  /** per protocol: a field of it occurs more than once (or has no declaration), found as fields come in */
+  /** per protocol: a field of it has no declaration (grouped by name: the general path) */
   multi: boolean[] = [];
+  /**
+   * Repeated fields, linked as they come in: per record the next record of the same field in its protocol
+   * (-1: none), whether it repeats an earlier one (written with it), and at a field's first record how many
+   * there are. A protocol's object is then one pass: a repeated field as an array at its first place.
+   */
+  next = new Int32Array(256);
+  dup = new Uint8Array(256);
+  cnt = new Int32Array(256);
   np = 0;
   /** the protocol that fields go to, and its stamp in `seen` */
   private cur = -1;
@@ -283,19 +292,37 @@ class Records {
   field(f: FieldDef | undefined, name: string, value: FieldValue, display: string | undefined, offset: number, length: number): void {
     const i = this.n++;
     this.f[i] = f;
-    this.name[i] = name;
+    if (!f) this.name[i] = name; // a declared field's name is f.name
     this.v[i] = value;
     this.d[i] = display;
+    if (i >= this.next.length) {
+      this.next = grown(this.next, i * 2);
+      this.dup = grown(this.dup, i * 2);
+      this.cnt = grown(this.cnt, i * 2);
+      this.off = grown(this.off, i * 2);
+      this.len = grown(this.len, i * 2);
+    }
     this.off[i] = offset;
     this.len[i] = length;
+    this.next[i] = -1;
+    this.dup[i] = 0;
+    this.cnt[i] = 1;
     const c = this.cur;
     if (c < 0) return;
     if (!f) this.multi[c] = true;
     else {
       const id = f.id;
       if (id >= seen.length) grow(id);
-      if (seen[id] === this.stamp) this.multi[c] = true;
-      else seen[id] = this.stamp;
+      if (seen[id] === this.stamp) {
+        this.next[lastAt[id]] = i;
+        lastAt[id] = i;
+        this.dup[i] = 1;
+        this.cnt[firstAt[id]]++;
+      } else {
+        seen[id] = this.stamp;
+        firstAt[id] = i;
+        lastAt[id] = i;
+      }
     }
   }
   open(name: string): void {
@@ -397,6 +424,9 @@ function nameKey(name: string): void {
 let seen = new Int32Array(1024);
 let count = new Int32Array(1024);
 let done = new Int32Array(1024);
+/** per field id, its first and last record in the protocol being filled (valid where seen[id] is its stamp) */
+let firstAt = new Int32Array(1024);
+let lastAt = new Int32Array(1024);
 let serial = 0;
 
 function grow(id: number): void {
@@ -405,30 +435,44 @@ function grow(id: number): void {
   seen = grown(seen, size);
   count = grown(count, size);
   done = grown(done, size);
+  firstAt = grown(firstAt, size);
+  lastAt = grown(lastAt, size);
 }
 
 /** One protocol's object: its fields [from, to) by name, in order; a field seen several times as an array at its first place. */
-function protoObject(from: number, to: number, data: Uint8Array, end: number, repeats: boolean): void {
+function protoObject(from: number, to: number, data: Uint8Array, end: number, byName: boolean): void {
   byte(0x7b);
-  if (!repeats) {
-    // Every field once (nearly every protocol): in order, nothing to group.
-    for (let i = from; i < to; i++) {
-      const f = R.f[i]!;
-      if ((kinds[f.id] ?? kindOf(f)) === Kind.Bool) {
-        const x = R.v[i];
-        copy(boolPair(f, x === true || x === 1), i > from); // `"name":true` or `"name":false` in one copy
-      } else {
-        key(f, i > from);
-        value(i, data, end);
-      }
-    }
-    byte(0x7d);
+  if (byName) {
+    groupedFields(from, to, data, end); // and the closing brace
     return;
   }
-  groupedFields(from, to, data, end); // and the closing brace
+  let comma = false;
+  for (let i = from; i < to; i++) {
+    if (R.dup[i]) continue; // written with the field's first record
+    const f = R.f[i]!;
+    if (R.cnt[i] > 1) {
+      // every record of the field, in order, as an array at its first place
+      key(f, comma);
+      byte(0x5b);
+      value(i, data, end);
+      for (let j = R.next[i]; j >= 0; j = R.next[j]) {
+        byte(0x2c);
+        value(j, data, end);
+      }
+      byte(0x5d);
+    } else if ((kinds[f.id] ?? kindOf(f)) === Kind.Bool) {
+      const x = R.v[i];
+      copy(boolPair(f, x === true || x === 1), comma); // `"name":true` or `"name":false` in one copy
+    } else {
+      key(f, comma);
+      value(i, data, end);
+    }
+    comma = true;
+  }
+  byte(0x7d);
 }
 
-/** protoObject's fields when some occur more than once (kept apart: the common path stays small). */
+/** protoObject's fields when some have no declaration: grouped by name (kept apart: the common path stays small). */
 function groupedFields(from: number, to: number, data: Uint8Array, end: number): void {
   const stamp = ++serial;
   let multi = false;
@@ -619,7 +663,10 @@ export class JsonSink implements LayerSink {
     for (let j = 0; j < R.np; j++) {
       if (R.proto[j] !== proto) continue;
       const to = j + 1 < R.np ? R.from[j + 1] : R.n;
-      for (let i = R.from[j]; i < to; i++) if (R.name[i] === name) return true;
+      for (let i = R.from[j]; i < to; i++) {
+        const f = R.f[i];
+        if ((f ? f.name : R.name[i]) === name) return true;
+      }
       return false;
     }
     return false;
