@@ -159,3 +159,21 @@ export function safeText(s: string): string {
   }
   return start === 0 ? s : out + s.slice(start);
 }
+
+/** "N bytes" (a display text of payload fields), made once per N below 65536. */
+const BYTES_TEXT: string[] = [];
+export function bytesText(n: number): string {
+  if (n >= 0 && n < 65536 && (n | 0) === n) return BYTES_TEXT[n] ?? (BYTES_TEXT[n] = `${n} bytes`);
+  return `${n} bytes`;
+}
+
+/** "0x" and v in hexadecimal, zero-padded to `width` digits, made once per value below 4096. */
+const HEX_TEXT: string[][] = [];
+export function hexText(v: number, width: number): string {
+  if (v >= 0 && v < 4096 && (v | 0) === v && width < 8) {
+    const t = HEX_TEXT[width] ?? (HEX_TEXT[width] = []);
+    return t[v] ?? (t[v] = `0x${v.toString(16).padStart(width, "0")}`);
+  }
+  return `0x${v.toString(16).padStart(width, "0")}`;
+}
+

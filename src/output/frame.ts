@@ -121,7 +121,22 @@ export class FrameBuilder {
     out(F.number, ctx.frame);
     out(F.len, ctx.wirelen);
     out(F.cap_len, ctx.caplen);
-    out(F.protocols, protocolsText(ctx.layers, roots));
+    out(F.protocols, this.protocols(ctx.layers, roots));
+  }
+
+  /** protocolsText, made again only when the layers differ from the previous packet's (they rarely do). */
+  private lastLayers: string[] = [];
+  private lastLength = false;
+  private lastProtocols = "";
+  private protocols(layers: readonly string[], roots: readonly TreeNode[] | boolean): string {
+    const length = layers[0] === "eth" && isLengthFrame(roots);
+    const last = this.lastLayers;
+    let same = last.length === layers.length && length === this.lastLength;
+    for (let i = 0; same && i < layers.length; i++) same = last[i] === layers[i];
+    if (same) return this.lastProtocols;
+    this.lastLayers = layers.slice();
+    this.lastLength = length;
+    return (this.lastProtocols = protocolsText(layers, roots));
   }
 
   /**

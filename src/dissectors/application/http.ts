@@ -15,6 +15,7 @@
 import { bind, bindHeuristic } from "../registry.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
+import { bytesText } from "../format.js";
 
 const F = fields("http", {
   request: ["Request", "bool"],
@@ -298,7 +299,7 @@ function tree(r: Reader, t: TreeSink, p0: number, cap: number): void {
       continue;
     }
     // body
-    t.add(F.file_data, r.latin1At(p, Math.min(cap - p, 4096)), p, cap - p, `${cap - p} bytes`);
+    t.add(F.file_data, r.latin1At(p, Math.min(cap - p, 4096)), p, cap - p, bytesText(cap - p));
     return;
   }
 }

@@ -9,6 +9,7 @@
 import { bind, bindHeuristic } from "../registry.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
+import { bytesText } from "../format.js";
 
 const CONTENT_TYPE: Readonly<Record<number, string>> = {
   20: "Change Cipher Spec",
@@ -353,13 +354,13 @@ function dissect(r: Reader, ctx: Ctx, t: TreeSink): void {
   let tls13 = ctx.state.get(connKey(ctx)) === true;
   const cap = r.cap;
   if (!isRecordHeader(r, p)) {
-    if (p < cap) t.add(F.continuation_data, hexOf(r, p, Math.min(cap - p, 64)), p, cap - p, `${cap - p} bytes`);
+    if (p < cap) t.add(F.continuation_data, hexOf(r, p, Math.min(cap - p, 64)), p, cap - p, bytesText(cap - p));
     r.pos = cap;
     return;
   }
   for (let n = 0; p + 5 <= cap && n < 1000; n++) {
     if (!isRecordHeader(r, p)) {
-      t.add(F.continuation_data, hexOf(r, p, Math.min(cap - p, 64)), p, cap - p, `${cap - p} bytes`);
+      t.add(F.continuation_data, hexOf(r, p, Math.min(cap - p, 64)), p, cap - p, bytesText(cap - p));
       break;
     }
     const ct = r.byteAt(p);
@@ -385,7 +386,7 @@ function dissect(r: Reader, ctx: Ctx, t: TreeSink): void {
       t.add(F["alert_message.desc"], r.byteAt(body + 1), body + 1, 1);
     } else if (ct === 21) t.note("Encrypted Alert", body, have - body);
     else if (ct === 20) t.add(F.change_cipher_spec, null, body, have - body, "");
-    else if (ct === 23) t.add(F.app_data, hexOf(r, body, Math.min(have - body, 64)), body, have - body, `${len} bytes`);
+    else if (ct === 23) t.add(F.app_data, hexOf(r, body, Math.min(have - body, 64)), body, have - body, bytesText(len));
     t.pop();
     p = end;
   }

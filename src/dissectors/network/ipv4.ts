@@ -6,7 +6,7 @@
  */
 import { bind } from "../registry.js";
 import { ETHERTYPE, IPPROTO, IPPROTO_NAMES } from "../constants.js";
-import { hex, ipv4At } from "../format.js";
+import { hexText, ipv4At } from "../format.js";
 import { fields, type Protocol, type TreeSink } from "../types.js";
 
 const F = fields("ip", {
@@ -55,7 +55,7 @@ function treeHeader(t: TreeSink, start: number, version: number, hlen: number, t
   t.add(F["dsfield.ecn"], tos & 3, start + 1, 1);
   t.add(F.len, totlen, start + 2, 2);
   t.add(F.id, id, start + 4, 2);
-  t.push(F.flags, fragw >> 13, start + 6, 1, `0x${hex(fragw >> 13, 1)}`);
+  t.push(F.flags, fragw >> 13, start + 6, 1, hexText(fragw >> 13, 1));
   t.add(F["flags.rb"], (fragw & 0x8000) !== 0, start + 6, 1);
   t.add(F["flags.df"], (fragw & 0x4000) !== 0, start + 6, 1);
   t.add(F["flags.mf"], (fragw & 0x2000) !== 0, start + 6, 1);

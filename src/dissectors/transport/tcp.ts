@@ -9,7 +9,7 @@ import { IPPROTO } from "../constants.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import { DATA } from "../data.js";
 import type { Reader } from "../reader.js";
-import { hex } from "../format.js";
+import { bytesText, hex, hexText } from "../format.js";
 import { ascii, encode, type Line } from "../line.js";
 import { shouldBe, transportSum } from "../network/checksum.js";
 
@@ -466,7 +466,7 @@ function treeHeader(t: TreeSink, start: number, hlen: number, seq: number, rawSe
   t.add(F.seq_raw, rawSeq, start + 4, 4);
   t.add(F.ack, ack, start + 8, 4);
   t.add(F.ack_raw, rawAck, start + 8, 4);
-  t.push(F.flags, offFlags & 0xfff, start + 12, 2, `0x${(offFlags & 0xfff).toString(16).padStart(3, "0")}`);
+  t.push(F.flags, offFlags & 0xfff, start + 12, 2, hexText(offFlags & 0xfff, 3));
   t.add(F["flags.res"], (offFlags & 0xe00) !== 0, start + 12, 2);
   t.add(F["flags.ae"], (offFlags & 0x100) !== 0, start + 12, 2);
   t.add(F["flags.cwr"], (flags & CWR) !== 0, start + 12, 2);
@@ -518,7 +518,7 @@ export const TCP_DATA: Protocol = {
   id: "data",
   name: "TCP",
   dissect(r, ctx, t) {
-    if (t.on) t.add(F.payload, null, r.pos, r.remaining, `${r.reportedRemaining} bytes`);
+    if (t.on) t.add(F.payload, null, r.pos, r.remaining, bytesText(r.reportedRemaining));
     return DATA.dissect(r, ctx, t);
   },
 };
