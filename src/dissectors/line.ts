@@ -252,6 +252,17 @@ export class Line {
     return this;
   }
 
+  /** Appends src[at, at + len): bytes written by a Line before (kept by a dissector). */
+  bytesAt(src: Uint8Array, at: number, len: number): this {
+    const b = this.n + len > this.buf.length ? this.room(len) : this.buf;
+    let n = this.n;
+    let or = 0;
+    for (let i = at, e = at + len; i < e; i++) or |= b[n++] = src[i];
+    this.n = n;
+    if (or >= 0x80) this.plain = false;
+    return this;
+  }
+
   /** Appends bytes that are UTF-8 and terminal-safe already (another writer's output). */
   bytes(src: Uint8Array): this {
     const b = this.room(src.length);

@@ -133,9 +133,14 @@ function makeFlagStr(f: number): string {
 interface SeqBase {
   seq: number;
   ack: number;
-  /** the line's address text for each direction ("a.1 > b.2: "), made once per connection: [key order, reversed] */
-  addr0: Uint8Array | null;
-  addr1: Uint8Array | null;
+  /**
+   * The line's address text for each direction ("a.1 > b.2: "), made once per connection [key order,
+   * reversed]: where it is in the table's text arena and its length (-1: not made yet).
+   */
+  at0: number;
+  len0: number;
+  at1: number;
+  len1: number;
   /**
    * The frame that set the base numbers. Dissecting that packet again (a detail pass after the summary pass)
    * must print what the first pass printed (absolute numbers), not numbers relative to itself.
@@ -179,7 +184,7 @@ function findConn(ctx: Ctx, rev: boolean, sport: number, dport: number): SeqBase
 /** The IPv4 connection findConn found last (entries are never removed from a table, only whole tables dropped). */
 const last: { table: ConnTable | null; a: number; b: number; base: SeqBase | null } = { table: null, a: -1, b: -1, base: null };
 function addConn(ctx: Ctx, rev: boolean, sport: number, dport: number): SeqBase {
-  const base: SeqBase = { seq: 0, ack: 0, addr0: null, addr1: null, frame: ctx.frame };
+  const base: SeqBase = { seq: 0, ack: 0, at0: 0, len0: -1, at1: 0, len1: -1, frame: ctx.frame };
   if (ctx.src4 < 0) ctx.state.set(textKey(ctx, rev, sport, dport), base);
   else {
     const [a, b] = keys(ctx, rev, sport, dport);
@@ -189,6 +194,33 @@ function addConn(ctx: Ctx, rev: boolean, sport: number, dport: number): SeqBase 
     inner.set(b, base);
   }
   return base;
+}
+
+/**
+ * The connections' address texts, end to end in one growing byte array: a few dozen bytes a connection
+ * instead of a typed array (and its buffer) each. Kept in ctx.state beside the tables, dropped with them.
+ */
+class TextArena {
+  buf = new Uint8Array(1 << 16);
+  used = 0;
+  /** Stores the text as the line would write it; returns where and how long. */
+  add(s: string): [number, number] {
+    const b = encode(s);
+    if (this.used + b.length > this.buf.length) {
+      const nb = new Uint8Array(Math.max(this.buf.length * 2, this.used + b.length));
+      nb.set(this.buf.subarray(0, this.used));
+      this.buf = nb;
+    }
+    this.buf.set(b, this.used);
+    const at = this.used;
+    this.used += b.length;
+    return [at, b.length];
+  }
+}
+function arena(ctx: Ctx): TextArena {
+  let a = ctx.state.get("tcp.text") as TextArena | undefined;
+  if (!a) ctx.state.set("tcp.text", (a = new TextArena()));
+  return a;
 }
 
 /** Whether tcpdump files this segment under the reversed key: the lower port first (then the lower address). */
@@ -400,8 +432,14 @@ export const TCP: Protocol = {
     }
     if (showAddr) {
       if (base) {
-        if (rev) ctx.line.k(base.addr1 || (base.addr1 = encode(addrText(ctx, sport, dport))));
-        else ctx.line.k(base.addr0 || (base.addr0 = encode(addrText(ctx, sport, dport))));
+        const texts = arena(ctx);
+        if (rev) {
+          if (base.len1 < 0) [base.at1, base.len1] = texts.add(addrText(ctx, sport, dport));
+          ctx.line.bytesAt(texts.buf, base.at1, base.len1);
+        } else {
+          if (base.len0 < 0) [base.at0, base.len0] = texts.add(addrText(ctx, sport, dport));
+          ctx.line.bytesAt(texts.buf, base.at0, base.len0);
+        }
       } else ctx.line.s(addrText(ctx, sport, dport));
     }
     const line = ctx.line;
