@@ -28,7 +28,12 @@ export function bind(table: string, keys: Array<number | string> | number | stri
   if (!t) tables.set(table, (t = { num: [], other: new Map() }));
   for (const k of Array.isArray(keys) ? keys : [keys]) {
     if (typeof k === "number" && Number.isInteger(k) && k >= 0 && k < NUM_KEYS) {
-      while (t.num.length <= k) t.num.push(undefined);
+      if (t.num.length <= k) {
+        // grown in one allocation (a push per missing key costs milliseconds of start-up for ethertypes)
+        const num = new Array<Protocol | undefined>(k + 1).fill(undefined);
+        for (let i = 0; i < t.num.length; i++) num[i] = t.num[i];
+        t.num = num;
+      }
       t.num[k] = p;
     } else t.other.set(k, p);
   }

@@ -99,11 +99,17 @@ function makeFlagText(f: number): string {
 }
 
 /** The 256 flag strings, made once. */
-const FLAG_TEXT: readonly Uint8Array[] = Array.from({ length: 256 }, (_, f) => ascii(`Flags [${makeFlagText(f)}]`));
-/** FLAG_TEXT with what always follows it in the line without -v: ", seq ", ", ack " or ", win " */
-const FLAG_SEQ = FLAG_TEXT.map((b) => ascii(`${Buffer.from(b).toString("latin1")}, seq `));
-const FLAG_ACK = FLAG_TEXT.map((b) => ascii(`${Buffer.from(b).toString("latin1")}, ack `));
-const FLAG_WIN = FLAG_TEXT.map((b) => ascii(`${Buffer.from(b).toString("latin1")}, win `));
+/**
+ * "Flags [S.]" per flags byte, alone and with what follows it in the line without -v (", seq ", ", ack " or
+ * ", win "), as bytes; each made on first use (a few of the 256 occur).
+ */
+const FLAG_TEXT: Uint8Array[] = [];
+const FLAG_SEQ: Uint8Array[] = [];
+const FLAG_ACK: Uint8Array[] = [];
+const FLAG_WIN: Uint8Array[] = [];
+function flagPiece(table: Uint8Array[], f: number, tail: string): Uint8Array {
+  return table[f] ?? (table[f] = ascii(`Flags [${makeFlagText(f)}]${tail}`));
+}
 const SEQ = ascii(", seq "),
   ACK_ = ascii(", ack "),
   WIN = ascii(", win "),
@@ -446,26 +452,26 @@ export const TCP: Protocol = {
     // Without -v the flags are written below, in one piece with the label that follows them.
     const early = ctx.opts.verbose > 0;
     if (early) {
-      line.k(FLAG_TEXT[flags]);
+      line.k(flagPiece(FLAG_TEXT, flags, ""));
       // tcpdump -v: the checksum, verified over the pseudo-header when the whole segment was captured.
       const c = transportSum(r.data, ctx, IPPROTO.TCP, start, length, r.cap);
       if (c >= 0) ctx.line.s(c === 0xffff ? `, cksum 0x${hex(sum, 4)} (correct)` : `, cksum 0x${hex(sum, 4)} (incorrect -> 0x${hex(shouldBe(sum, c), 4)})`);
     }
     if (t.on) treeHeader(t, start, hlen, seq, rawSeq, ack, rawAck, offFlags, win, sum, urp);
     if (hlen > length) {
-      if (!early) line.k(FLAG_TEXT[flags]);
+      if (!early) line.k(flagPiece(FLAG_TEXT, flags, ""));
       ctx.line.s(` [bad hdr length ${hlen} - too long, > ${length}]`);
       ctx.markMalformed("TCP header longer than the segment");
       return;
     }
     const plen = length - hlen;
     if (ctx.opts.verbose > 1 || plen > 0 || flags & (SYN | FIN | RST)) {
-      line.k(early ? SEQ : FLAG_SEQ[flags]).u(seq);
+      line.k(early ? SEQ : flagPiece(FLAG_SEQ, flags, ", seq ")).u(seq);
       if (plen > 0) line.c(0x3a).u((seq + plen) >>> 0);
       if (flags & ACK) line.k(ACK_).u(ack);
       line.k(WIN).u(win);
-    } else if (flags & ACK) line.k(early ? ACK_ : FLAG_ACK[flags]).u(ack).k(WIN).u(win);
-    else line.k(early ? WIN : FLAG_WIN[flags]).u(win);
+    } else if (flags & ACK) line.k(early ? ACK_ : flagPiece(FLAG_ACK, flags, ", ack ")).u(ack).k(WIN).u(win);
+    else line.k(early ? WIN : flagPiece(FLAG_WIN, flags, ", win ")).u(win);
     if (flags & URG) line.k(URG_).u(urp);
     if (hlen > 20) {
       const optEnd = start + hlen;
