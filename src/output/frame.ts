@@ -62,7 +62,7 @@ function isLengthFrame(roots?: readonly TreeNode[] | boolean): boolean {
 }
 
 
-function pad9(n: number): string {
+export function pad9(n: number): string {
   if (n >= 0 && n < 1e9 && n === Math.floor(n)) {
     const a = Math.floor(n / 1e6);
     const b = Math.floor(n / 1000) - a * 1000;
@@ -72,8 +72,11 @@ function pad9(n: number): string {
   return s.length >= 9 ? s : "000000000".slice(s.length) + s;
 }
 
-/** "sec.nnnnnnnnn" of a time difference (may be negative). */
-export function timeText(sec: number, nsec: number): string {
+/** A time difference split as timeText prints it: sign, seconds, nanoseconds (set by splitTime). */
+let tNeg = false,
+  tSec = 0,
+  tNsec = 0;
+function splitTime(sec: number, nsec: number): void {
   let neg = false;
   if (sec < 0 || (sec === 0 && nsec < 0)) {
     neg = true;
@@ -84,8 +87,22 @@ export function timeText(sec: number, nsec: number): string {
     nsec += 1e9;
     sec -= 1;
   }
-  return (neg ? "-" : "") + sec + "." + pad9(nsec);
+  tNeg = neg;
+  tSec = sec;
+  tNsec = nsec;
 }
+
+/** "sec.nnnnnnnnn" of a time difference (may be negative). */
+export function timeText(sec: number, nsec: number): string {
+  splitTime(sec, nsec);
+  return (tNeg ? "-" : "") + tSec + "." + pad9(tNsec);
+}
+
+/**
+ * Where a writer takes the frame's times as numbers instead of text (the JSON writer spells them as bytes):
+ * `neg` and `sec`.`nsec` as timeText would print them.
+ */
+export type TimeOut = (f: FieldDef, neg: boolean, sec: number, nsec: number) => void;
 
 /** Builds the frame node of each packet; remembers the first and previous times for the relative ones. */
 export class FrameBuilder {
@@ -103,7 +120,7 @@ export class FrameBuilder {
    * The frame's fields for a dissected packet, in order, to `out` (the JSON writer records them without a
    * node). `roots` may be, instead of the tree, whether the Ethernet header held a length (802.3), not a type.
    */
-  fields(ctx: Ctx, roots: readonly TreeNode[] | boolean, iface: number, out: (f: FieldDef, value: number | string) => void): void {
+  fields(ctx: Ctx, roots: readonly TreeNode[] | boolean, iface: number, out: (f: FieldDef, value: number | string) => void, time?: TimeOut): void {
     const F = FRAME_FIELDS;
     const sec = ctx.tsSec,
       nsec = ctx.tsNsec;
@@ -111,13 +128,22 @@ export class FrameBuilder {
       this.firstSec = this.prevSec = sec;
       this.firstNsec = this.prevNsec = nsec;
     }
-    const delta = timeText(sec - this.prevSec, nsec - this.prevNsec);
+    const dSec = sec - this.prevSec,
+      dNsec = nsec - this.prevNsec;
     this.prevSec = sec;
     this.prevNsec = nsec;
     if (iface || this.interfaces) out(F.interface_id, iface);
-    out(F.time_epoch, sec + "." + pad9(nsec));
-    out(F.time_delta, delta);
-    out(F.time_relative, timeText(sec - this.firstSec, nsec - this.firstNsec));
+    if (time) {
+      time(F.time_epoch, false, sec, nsec);
+      splitTime(dSec, dNsec);
+      time(F.time_delta, tNeg, tSec, tNsec);
+      splitTime(sec - this.firstSec, nsec - this.firstNsec);
+      time(F.time_relative, tNeg, tSec, tNsec);
+    } else {
+      out(F.time_epoch, sec + "." + pad9(nsec));
+      out(F.time_delta, timeText(dSec, dNsec));
+      out(F.time_relative, timeText(sec - this.firstSec, nsec - this.firstNsec));
+    }
     out(F.number, ctx.frame);
     out(F.len, ctx.wirelen);
     out(F.cap_len, ctx.caplen);

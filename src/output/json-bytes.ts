@@ -14,6 +14,7 @@
 import { formatValue, type TreeNode } from "../dissectors/tree.js";
 import type { Ctx, FieldDef, FieldValue, LayerSink } from "../dissectors/types.js";
 import type { PacketView } from "./view.js";
+import { pad9, type TimeOut } from "./frame.js";
 import { ok } from "./escape.js";
 import { grown } from "../capture/batch.js";
 import type { Line as OutLine } from "../dissectors/line.js";
@@ -279,6 +280,9 @@ class Records {
   next = new Int32Array(256);
   dup = new Uint8Array(256);
   cnt = new Int32Array(256);
+  /** a time given as numbers (time()): its nanoseconds and sign; its seconds are the value */
+  ns = new Float64Array(256);
+  neg = new Uint8Array(256);
   np = 0;
   /** the protocol that fields go to, and its stamp in `seen` */
   private cur = -1;
@@ -301,6 +305,8 @@ class Records {
       this.cnt = grown(this.cnt, i * 2);
       this.off = grown(this.off, i * 2);
       this.len = grown(this.len, i * 2);
+      this.ns = grown(this.ns, i * 2);
+      this.neg = grown(this.neg, i * 2);
     }
     this.off[i] = offset;
     this.len[i] = length;
@@ -324,6 +330,13 @@ class Records {
         lastAt[id] = i;
       }
     }
+  }
+  /** A time field as numbers (the frame's times): written as timeText spells them, without the string. */
+  time(f: FieldDef, neg: boolean, sec: number, nsec: number, offset: number): void {
+    const i = this.n;
+    this.field(f, f.name, sec, undefined, offset, 0);
+    this.ns[i] = nsec;
+    this.neg[i] = neg ? 1 : 0;
   }
   open(name: string): void {
     if (this.np) this.to[this.np - 1] = this.n;
@@ -357,12 +370,13 @@ const enum Kind {
   Bytes,
   None,
   Text,
+  Time,
 }
 /** Each field's kind by FieldDef.id (a number switch, not string compares per field). */
 const kinds: Kind[] = [];
 function kindOf(f: FieldDef): Kind {
   const t = f.type;
-  const k = t === "uint" || t === "int" || t === "float" ? Kind.Number : t === "bool" ? Kind.Bool : t === "bytes" ? Kind.Bytes : t === "none" ? Kind.None : Kind.Text;
+  const k = t === "uint" || t === "int" || t === "float" ? Kind.Number : t === "bool" ? Kind.Bool : t === "bytes" ? Kind.Bytes : t === "none" ? Kind.None : t === "time" ? Kind.Time : Kind.Text;
   kinds[f.id] = k;
   return k;
 }
@@ -386,9 +400,36 @@ function value(i: number, data: Uint8Array, end: number): void {
     }
     case Kind.None:
       return copy(EMPTY, false);
+    case Kind.Time:
+      if (typeof x === "number") return timeValue(x, R.ns[i], R.neg[i] === 1);
+      return str(x === null ? displayOf(i) : String(x));
     default:
       return str(x === null ? displayOf(i) : typeof x === "string" ? x : String(x));
   }
+}
+
+/** A time given as numbers, spelled as frame.ts's timeText does ("-" when negative, "sec.nnnnnnnnn"). */
+function timeValue(sec: number, nsec: number, neg: boolean): void {
+  if (!(Number.isInteger(sec) && sec >= 0 && sec < 1e15 && Number.isInteger(nsec) && nsec >= 0 && nsec < 1e9)) {
+    return str((neg ? "-" : "") + sec + "." + pad9(nsec)); // never from a capture; the same text all the same
+  }
+  byte(0x22);
+  if (neg) byte(0x2d);
+  num(sec);
+  ensure(11);
+  const b = W.b;
+  let q = W.p + 10;
+  W.p = q;
+  for (let k = 0; k < 4; k++) {
+    const d = (nsec / 100) | 0;
+    const r = (nsec - d * 100) << 1;
+    b[--q] = PAIRS[r + 1];
+    b[--q] = PAIRS[r];
+    nsec = d;
+  }
+  b[--q] = 0x30 + nsec;
+  b[--q] = 0x2e; // the point
+  byte(0x22);
 }
 
 /** `"name":` per field id, encoded once; with a comma before it when it is not the object's first. */
@@ -690,6 +731,8 @@ export class JsonSink implements LayerSink {
     R.to[0] = R.n;
   }
   private frameField = (f: FieldDef, value: number | string): void => R.field(f, f.name, value, undefined, this.frameOffset, 0);
+  /** The frame's times as numbers (FrameBuilder.fields' `time`): no string per time. */
+  readonly timeField: TimeOut = (f, neg, sec, nsec) => R.time(f, neg, sec, nsec, this.frameOffset);
   /** where the packet starts (the frame fields' offset) */
   frameOffset = 0;
 }

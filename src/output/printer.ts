@@ -188,7 +188,7 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
       const sink = new JsonSink();
       let ctx: Ctx = dis.ctx;
       let iface = 0;
-      const frameFields = (out: (f: FieldDef, value: number | string) => void) => frames.fields(ctx, sink.has("eth", "eth.len"), iface, out);
+      const frameFields = (out: (f: FieldDef, value: number | string) => void) => frames.fields(ctx, sink.has("eth", "eth.len"), iface, out, sink.timeField);
       extra.bytes = (b, i, frame) => {
         sink.begin();
         ctx = dis.into(b, i, frame, sink);
