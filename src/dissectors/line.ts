@@ -42,6 +42,39 @@ export function encode(s: string): Uint8Array {
 }
 let scratch: Line | null = null;
 
+/** How many decimal digits an unsigned 32-bit integer has. */
+export function digitCount(v: number): number {
+  return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+}
+
+/** Writes the digits of v (an unsigned 32-bit integer) into b, ending just before index e, two at a time. */
+export function putDigits(b: Uint8Array, e: number, v: number): void {
+  while (v >= 100) {
+    const q = (v / 100) >>> 0;
+    const r = (v - q * 100) << 1;
+    b[--e] = PAIRS[r + 1];
+    b[--e] = PAIRS[r];
+    v = q;
+  }
+  if (v >= 10) {
+    b[--e] = PAIRS[(v << 1) + 1];
+    b[--e] = PAIRS[v << 1];
+  } else b[--e] = 48 + v;
+}
+
+/** Writes v (below 10^width) zero-padded to `width` digits into b, ending just before index e. */
+export function putPadded(b: Uint8Array, e: number, v: number, width: number): void {
+  const start = e - width;
+  while (e - start >= 2) {
+    const q = (v / 100) >>> 0;
+    const r = (v - q * 100) << 1;
+    b[--e] = PAIRS[r + 1];
+    b[--e] = PAIRS[r];
+    v = q;
+  }
+  if (e > start) b[--e] = 48 + (v % 10);
+}
+
 export class Line {
   /** the bytes: [0, n) is the line so far */
   buf: Buffer = Buffer.allocUnsafeSlow(1024);
@@ -186,20 +219,9 @@ export class Line {
       b[this.n++] = 48 + v;
       return this;
     }
-    const len = v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
-    let e = this.n + len;
+    const e = this.n + digitCount(v);
     this.n = e;
-    while (v >= 100) {
-      const q = (v / 100) >>> 0;
-      const r = (v - q * 100) << 1;
-      b[--e] = PAIRS[r + 1];
-      b[--e] = PAIRS[r];
-      v = q;
-    }
-    if (v >= 10) {
-      b[--e] = PAIRS[(v << 1) + 1];
-      b[--e] = PAIRS[v << 1];
-    } else b[--e] = 48 + v;
+    putDigits(b, e, v);
     return this;
   }
 
@@ -207,17 +229,8 @@ export class Line {
   z(v: number, width: number): this {
     if (v >>> 0 !== v || v >= 10 ** width) return this.s(String(v).padStart(width, "0"));
     const b = this.n + width > this.buf.length ? this.room(width) : this.buf;
-    let e = this.n + width;
-    const start = this.n;
-    this.n = e;
-    while (e - start >= 2) {
-      const q = (v / 100) >>> 0;
-      const r = (v - q * 100) << 1;
-      b[--e] = PAIRS[r + 1];
-      b[--e] = PAIRS[r];
-      v = q;
-    }
-    if (e > start) b[--e] = 48 + (v % 10);
+    this.n += width;
+    putPadded(b, this.n, v, width);
     return this;
   }
 

@@ -17,7 +17,7 @@ import type { PacketView } from "./view.js";
 import { pad9, type TimeOut } from "./frame.js";
 import { ok } from "./escape.js";
 import { grown } from "../capture/batch.js";
-import type { Line as OutLine } from "../dissectors/line.js";
+import { digitCount, putDigits, putPadded, type Line as OutLine } from "../dissectors/line.js";
 
 const HEX = "0123456789abcdef";
 const utf8 = new TextDecoder();
@@ -187,8 +187,6 @@ function strRest(s: string, i: number): void {
   byte(0x22);
 }
 
-/** "00" to "99" as byte pairs: integers are written two digits at a time */
-const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i & 1 ? (i >> 1) % 10 : Math.floor((i >> 1) / 10)));
 
 /** A number as JSON.stringify spells it. */
 function num(v: number): void {
@@ -196,22 +194,10 @@ function num(v: number): void {
   if (v >= 0 && v <= 0x7fffffff && (v | 0) === v) {
     // Small integers (almost every field): int arithmetic, the length first, then pairs of digits from the end.
     if (v < 10) return byte(0x30 + v);
-    const digits = v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+    const digits = digitCount(v);
     ensure(digits);
-    const b = W.b;
-    let q = W.p + digits;
-    W.p = q;
-    while (v >= 100) {
-      const d = (v / 100) | 0;
-      const r = (v - d * 100) << 1;
-      b[--q] = PAIRS[r + 1];
-      b[--q] = PAIRS[r];
-      v = d;
-    }
-    if (v >= 10) {
-      b[--q] = PAIRS[(v << 1) + 1];
-      b[--q] = PAIRS[v << 1];
-    } else b[--q] = 0x30 + v;
+    W.p += digits;
+    putDigits(W.b, W.p, v);
     return;
   }
   if (Number.isInteger(v) && v > -1e15 && v < 1e15) {
@@ -417,18 +403,9 @@ function timeValue(sec: number, nsec: number, neg: boolean): void {
   if (neg) byte(0x2d);
   num(sec);
   ensure(11);
-  const b = W.b;
-  let q = W.p + 10;
-  W.p = q;
-  for (let k = 0; k < 4; k++) {
-    const d = (nsec / 100) | 0;
-    const r = (nsec - d * 100) << 1;
-    b[--q] = PAIRS[r + 1];
-    b[--q] = PAIRS[r];
-    nsec = d;
-  }
-  b[--q] = 0x30 + nsec;
-  b[--q] = 0x2e; // the point
+  W.b[W.p] = 0x2e; // the point
+  W.p += 10;
+  putPadded(W.b, W.p, nsec, 9);
   byte(0x22);
 }
 
