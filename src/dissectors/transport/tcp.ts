@@ -10,7 +10,7 @@ import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import { DATA } from "../data.js";
 import type { Reader } from "../reader.js";
 import { bytesText, hex, hexText } from "../format.js";
-import { ascii, encode, type Line } from "../line.js";
+import { ascii, Line } from "../line.js";
 import { shouldBe, transportSum } from "../network/checksum.js";
 
 const F = fields("tcp", {
@@ -141,7 +141,7 @@ interface SeqBase {
   ack: number;
   /**
    * The line's address text for each direction ("a.1 > b.2: "), made once per connection [key order,
-   * reversed]: where it is in the table's text arena and its length (-1: not made yet).
+   * reversed]: where it is in the texts' Line (arena()) and its length (-1: not made yet).
    */
   at0: number;
   len0: number;
@@ -203,30 +203,31 @@ function addConn(ctx: Ctx, rev: boolean, sport: number, dport: number): SeqBase 
 }
 
 /**
- * The connections' address texts, end to end in one growing byte array: a few dozen bytes a connection
- * instead of a typed array (and its buffer) each. Kept in ctx.state beside the tables, dropped with them.
+ * The connections' address texts, end to end in one Line (escaped as the line writes them): a few dozen bytes
+ * a connection instead of an array each. Kept in ctx.state beside the tables, dropped with them.
  */
-class TextArena {
-  buf = new Uint8Array(1 << 16);
-  used = 0;
-  /** Stores the text as the line would write it; returns where and how long. */
-  add(s: string): [number, number] {
-    const b = encode(s);
-    if (this.used + b.length > this.buf.length) {
-      const nb = new Uint8Array(Math.max(this.buf.length * 2, this.used + b.length));
-      nb.set(this.buf.subarray(0, this.used));
-      this.buf = nb;
-    }
-    this.buf.set(b, this.used);
-    const at = this.used;
-    this.used += b.length;
-    return [at, b.length];
-  }
-}
-function arena(ctx: Ctx): TextArena {
-  let a = ctx.state.get("tcp.text") as TextArena | undefined;
-  if (!a) ctx.state.set("tcp.text", (a = new TextArena()));
+function arena(ctx: Ctx): Line {
+  let a = ctx.state.get("tcp.text") as Line | undefined;
+  if (!a) ctx.state.set("tcp.text", (a = new Line()));
   return a;
+}
+
+/** Writes the connection's address text for this direction, made once per connection and direction. */
+function addrOnce(ctx: Ctx, base: SeqBase, rev: boolean, sport: number, dport: number): void {
+  const texts = arena(ctx);
+  if ((rev ? base.len1 : base.len0) < 0) {
+    const at = texts.n;
+    texts.s(addrText(ctx, sport, dport));
+    if (rev) {
+      base.at1 = at;
+      base.len1 = texts.n - at;
+    } else {
+      base.at0 = at;
+      base.len0 = texts.n - at;
+    }
+  }
+  if (rev) ctx.line.bytesAt(texts.buf, base.at1, base.len1);
+  else ctx.line.bytesAt(texts.buf, base.at0, base.len0);
 }
 
 /** Whether tcpdump files this segment under the reversed key: the lower port first (then the lower address). */
@@ -437,16 +438,8 @@ export const TCP: Protocol = {
       base = b;
     }
     if (showAddr) {
-      if (base) {
-        const texts = arena(ctx);
-        if (rev) {
-          if (base.len1 < 0) [base.at1, base.len1] = texts.add(addrText(ctx, sport, dport));
-          ctx.line.bytesAt(texts.buf, base.at1, base.len1);
-        } else {
-          if (base.len0 < 0) [base.at0, base.len0] = texts.add(addrText(ctx, sport, dport));
-          ctx.line.bytesAt(texts.buf, base.at0, base.len0);
-        }
-      } else ctx.line.s(addrText(ctx, sport, dport));
+      if (base) addrOnce(ctx, base, rev, sport, dport);
+      else ctx.line.s(addrText(ctx, sport, dport));
     }
     const line = ctx.line;
     // Without -v the flags are written below, in one piece with the label that follows them.
