@@ -257,7 +257,7 @@ class Records {
   from: number[] = [];
   to: number[] = [];
   /** per protocol: a field of it has no declaration (grouped by name: the general path) */
-  multi: boolean[] = [];
+  byName: boolean[] = [];
   /**
    * Repeated fields, linked as they come in: per record the next record of the same field in its protocol
    * (-1: none), whether it repeats an earlier one (written with it), and at a field's first record how many
@@ -301,7 +301,7 @@ class Records {
     this.cnt[i] = 1;
     const c = this.cur;
     if (c < 0) return;
-    if (!f) this.multi[c] = true;
+    if (!f) this.byName[c] = true;
     else {
       const id = f.id;
       if (id >= seen.length) grow(id);
@@ -334,7 +334,7 @@ class Records {
   /** Fields from here on go to protocol j (the frame's, which are added last). */
   into(j: number): void {
     this.cur = j;
-    this.multi[j] = false;
+    this.byName[j] = false;
     this.stamp = ++serial;
   }
   close(): void {
@@ -584,11 +584,11 @@ function writeBody(data: Uint8Array, end: number, ctx: Ctx): void {
     if (!first) byte(0x2c);
     nameKey(name);
     if (k) byte(0x5b);
-    protoObject(R.from[i], R.to[i], data, end, R.multi[i]);
+    protoObject(R.from[i], R.to[i], data, end, R.byName[i]);
     for (let j = i + 1; k && j < R.np; j++) {
       if (R.proto[j] !== name) continue;
       byte(0x2c);
-      protoObject(R.from[j], R.to[j], data, end, R.multi[j]);
+      protoObject(R.from[j], R.to[j], data, end, R.byName[j]);
     }
     if (k) byte(0x5d);
     first = false;

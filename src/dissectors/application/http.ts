@@ -115,7 +115,7 @@ function fetchToken(r: Reader, p0: number, idx: number, len: number): number {
   return idx;
 }
 
-const enum Line {
+const enum TxtLine {
   /** no line end in the packet: the text ends the packet (tcpdump prints it and " [|http]") */
   Open = -1,
   /** not a text line */
@@ -126,31 +126,31 @@ const enum Line {
 /** the text line txtLine found: data[lineAt, lineAt + lineLen) */
 let lineAt = 0;
 let lineLen = 0;
-/** tcpdump's print_txt_line: the end of the line at idx (after its CR-LF/LF), or a Line code; text at lineAt */
+/** tcpdump's print_txt_line: the end of the line at idx (after its CR-LF/LF), or a TxtLine code; text at lineAt */
 function txtLine(r: Reader, p0: number, idx: number, len: number): number {
   const start = idx;
   while (idx < len) {
     const p = p0 + idx;
-    if (p >= r.cap) return Line.Cut;
+    if (p >= r.cap) return TxtLine.Cut;
     const c = r.byteAt(p);
     if (c === 0x0a) {
       found(r, p0 + start, idx - start);
       return idx + 1;
     }
     if (c === 0x0d) {
-      if (idx + 1 >= len) return Line.Binary;
-      if (p + 1 >= r.cap) return Line.Cut;
+      if (idx + 1 >= len) return TxtLine.Binary;
+      if (p + 1 >= r.cap) return TxtLine.Cut;
       if (r.byteAt(p + 1) === 0x0a) {
         found(r, p0 + start, idx - start);
         return idx + 2;
       }
-      return Line.Binary;
+      return TxtLine.Binary;
     }
-    if (!isPrint(c) && c !== 0x09) return Line.Binary;
+    if (!isPrint(c) && c !== 0x09) return TxtLine.Binary;
     idx++;
   }
   found(r, p0 + start, idx - start);
-  return Line.Open;
+  return TxtLine.Open;
 }
 
 /** Records the line at data[p, p + n), clipped to the captured bytes. */
@@ -201,12 +201,12 @@ function summary(r: Reader, ctx: Ctx, p0: number, len: number): void {
     out.s(", length: ").u(len);
     for (let i = 0; i < len; ) {
       const e = txtLine(r, p0, i, len);
-      if (e === Line.Open) {
+      if (e === TxtLine.Open) {
         out.s("\n\t").latin1(r.data, lineAt, lineLen).s(" [|http]");
         ctx.truncated = true;
         return;
       }
-      if (e === Line.Cut) {
+      if (e === TxtLine.Cut) {
         ctx.line.s(" [|http]");
         ctx.truncated = true;
         return;
@@ -218,10 +218,10 @@ function summary(r: Reader, ctx: Ctx, p0: number, len: number): void {
     return;
   }
   const e = txtLine(r, p0, 0, len);
-  if (e === Line.Cut) {
+  if (e === TxtLine.Cut) {
     ctx.line.s(" [|http]");
     ctx.truncated = true;
-  } else if (e === Line.Open) {
+  } else if (e === TxtLine.Open) {
     out.s(": ").latin1(r.data, lineAt, lineLen).s(" [|http]");
     if (p0 + len > r.cap) ctx.truncated = true;
   } else if (e > 0) out.s(": ").latin1(r.data, lineAt, lineLen);
