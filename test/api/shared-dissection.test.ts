@@ -12,6 +12,7 @@ import path from "node:path";
 import { createPrinter, printerDissector } from "../../src/output/printer.js";
 import { Packet, PacketContext } from "../../src/api/packet.js";
 import { Dissector } from "../../src/dissectors/index.js";
+import { Line } from "../../src/dissectors/line.js";
 import { readAll } from "../output/helpers.js";
 import { BASE } from "../output/options.js";
 import { tsniff } from "../helpers/run.js";
@@ -40,6 +41,35 @@ describe("printer and plugin packets share one dissection", () => {
       expect(got).toEqual(want);
       expect(ports.filter((p) => p > 0).length).toBeGreaterThan(0);
       expect(dis.passes).toBe(b.count);
+    });
+  }
+
+  for (const file of FIXTURES) {
+    it(`${path.basename(file)}: the byte path (writeLine, as the CLI prints) gives the string path's lines, one run per packet`, async () => {
+      const { batch: b, info } = await readAll(file);
+      const plain = createPrinter({ ...BASE }, info);
+      let want = "";
+      for (let i = 0; i < b.count; i++) want += plain(b, i, i + 1);
+
+      // alone: the line is dissected straight into the output
+      const dis1 = printerDissector(BASE);
+      const alone = createPrinter({ ...BASE }, info, dis1);
+      const out1 = new Line();
+      for (let i = 0; i < b.count; i++) alone.writeLine!(b, i, i + 1, out1);
+      expect(out1.text()).toBe(want);
+      expect(dis1.passes).toBe(b.count);
+
+      // after a plugin's packet read the same packet: its line is reused, not dissected again
+      const dis2 = printerDissector(BASE);
+      const shared = createPrinter({ ...BASE }, info, dis2);
+      const pctx = new PacketContext({ dissector: dis2 });
+      const out2 = new Line();
+      for (let i = 0; i < b.count; i++) {
+        Packet.fromBatch(b, i, i + 1, pctx).summary();
+        shared.writeLine!(b, i, i + 1, out2);
+      }
+      expect(out2.text()).toBe(want);
+      expect(dis2.passes).toBe(b.count);
     });
   }
 
