@@ -80,7 +80,9 @@ export function native(): NativeBinding {
   if (cached) return cached;
   const require = createRequire(import.meta.url);
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-  const candidates = [path.join(root, "build", "Release", "tsniff_pcap.node"), path.join(root, "build", "Debug", "tsniff_pcap.node")];
+  // TSNIFF_ADDON: the path of another build of the addon to load instead (scripts/asan.sh's ASan build).
+  const override = process.env.TSNIFF_ADDON;
+  const candidates = override ? [path.resolve(override)] : [path.join(root, "build", "Release", "tsniff_pcap.node"), path.join(root, "build", "Debug", "tsniff_pcap.node")];
   let lastErr: unknown;
   for (const c of candidates) {
     try {
