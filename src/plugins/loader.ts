@@ -1,7 +1,8 @@
 /**
  * Loading plugin modules given with --script: JavaScript (.js/.mjs) is imported as it is; TypeScript
- * (.ts/.mts) is transpiled with the `typescript` package's transpileModule (types are erased, nothing is
- * type-checked: no build step) into a temporary directory and imported from there.
+ * (.ts/.mts/.tsx) is transpiled with esbuild's `transform` (types are erased, nothing is type-checked: no build
+ * step; a few milliseconds where the `typescript` package took seconds to load) into a temporary directory and
+ * imported from there.
  *
  * Imports inside a transpiled script are rewritten so they resolve as they would beside the original:
  *   - relative imports point at the original directory; one naming a .ts file (or a ".js" whose file is
@@ -15,6 +16,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import type { Plugin } from "./context.js";
+import { checkPluginTrust } from "./trust.js";
 
 let tmpDir: string | undefined;
 function tempDir(): string {
@@ -39,14 +41,14 @@ function tempDir(): string {
 const LIB_ENTRY = /\/clib\/main\.js$/.test(import.meta.url) ? import.meta.url : new URL("../index.js", import.meta.url).href;
 const transpiled = new Map<string, string>();
 
-type TS = typeof import("typescript");
-let tsModule: TS | undefined;
-async function typescript(): Promise<TS> {
-  if (!tsModule) {
-    const m = (await import("typescript")) as unknown as { default?: TS } & TS;
-    tsModule = m.default ?? m;
+type Esbuild = typeof import("esbuild");
+let esbuildModule: Esbuild | undefined;
+async function esbuild(): Promise<Esbuild> {
+  if (!esbuildModule) {
+    const m = (await import("esbuild")) as unknown as { default?: Esbuild } & Esbuild;
+    esbuildModule = m.default ?? m;
   }
-  return tsModule;
+  return esbuildModule;
 }
 
 function isTs(file: string): boolean {
@@ -88,29 +90,36 @@ async function transpileFile(file: string): Promise<string> {
   if (done) return done;
   const out = path.join(tempDir(), `${transpiled.size}-${path.basename(file).replace(/\.[^.]+$/, "")}.mjs`);
   transpiled.set(file, out); // before recursing: import cycles end here
-  const ts = await typescript();
   const src = fs.readFileSync(file, "utf8");
-  const r = ts.transpileModule(src, {
-    fileName: file,
-    reportDiagnostics: true,
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: false, inlineSourceMap: true, inlineSources: true },
-  });
-  const errs = (r.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
-  if (errs.length) {
-    const d = errs[0];
-    const pos = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
-    throw new Error(`${file}${pos ? `:${pos.line + 1}:${pos.character + 1}` : ""}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+  const es = await esbuild();
+  let outputText: string;
+  try {
+    const r = await es.transform(src, {
+      loader: file.endsWith(".tsx") ? "tsx" : "ts",
+      format: "esm",
+      target: "node20",
+      platform: "node",
+      sourcefile: file,
+      sourcemap: "inline",
+      sourcesContent: true,
+      logLevel: "silent",
+    });
+    outputText = r.code;
+  } catch (e) {
+    const d = (e as { errors?: { text: string; location?: { line: number; column: number } | null }[] }).errors?.[0];
+    if (!d) throw e;
+    throw new Error(`${file}${d.location ? `:${d.location.line}:${d.location.column + 1}` : ""}: ${d.text}`);
   }
   const dir = path.dirname(file);
   // import ... from "x" / export ... from "x" / import "x" / import("x")
   const re = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(["'])([^"'\n]+)\2/g;
   let code = "";
   let last = 0;
-  for (let m = re.exec(r.outputText); m; m = re.exec(r.outputText)) {
-    code += r.outputText.slice(last, m.index) + m[1] + JSON.stringify(await rewriteSpecifier(m[3], dir));
+  for (let m = re.exec(outputText); m; m = re.exec(outputText)) {
+    code += outputText.slice(last, m.index) + m[1] + JSON.stringify(await rewriteSpecifier(m[3], dir));
     last = m.index + m[0].length;
   }
-  code += r.outputText.slice(last);
+  code += outputText.slice(last);
   fs.writeFileSync(out, code);
   return out;
 }
@@ -125,6 +134,8 @@ export interface LoadedModule {
 export async function loadPlugin(spec: string): Promise<LoadedModule> {
   const file = path.resolve(spec);
   if (!fs.existsSync(file)) throw Object.assign(new Error(`${spec}: No such file or directory`), { code: "ENOENT" });
+  // Refused unless only root or the user it runs as can change it (trust.ts); checked just before the import.
+  checkPluginTrust(spec);
   let mod: Plugin & { default?: Plugin };
   try {
     const url = isTs(file) ? pathToFileURL(await transpileFile(file)).href : pathToFileURL(file).href;
