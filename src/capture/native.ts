@@ -1,6 +1,7 @@
 /**
  * The libpcap binding (native/tsniff_pcap.c), loaded once. Everything that touches libpcap goes through here.
  */
+import fs from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -75,26 +76,50 @@ export interface NativeBinding {
 
 let cached: NativeBinding | undefined;
 
-/** Loads the addon built by node-gyp (`npm ci` runs it). A clear message if it is missing. */
+/** The package's directory: this module (dist/capture/native.js) and the bundles (dist/clib/, dist/cjs/) sit two levels below it. */
+function packageRoot(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+}
+
+/** Where the addon may be, in order: node-gyp's build (`npm run build:native`, the install script), then the prebuilt one shipped in the package. */
+export function addonCandidates(root = packageRoot()): string[] {
+  return [
+    path.join(root, "build", "Release", "tsniff_pcap.node"),
+    path.join(root, "build", "Debug", "tsniff_pcap.node"),
+    path.join(root, "prebuilds", `${process.platform}-${process.arch}`, "tsniff_pcap.node"),
+  ];
+}
+
+/**
+ * One line saying why no addon loaded, from the errors of the candidates that exist (a file that is not there
+ * says nothing): libpcap's shared library missing names the Debian package; nothing there says what builds it.
+ */
+export function addonError(found: { file: string; error: unknown }[]): string {
+  const first = (e: unknown) => String((e as Error)?.message ?? e).split("\n")[0];
+  const lib = found.find((f) => /libpcap\.so[^:]*: cannot open shared object file/.test(first(f.error)));
+  if (lib) {
+    const so = /(libpcap\.so[^:]*)/.exec(first(lib.error))![1];
+    return `the libpcap addon cannot load: libpcap's shared library ${so} is missing; install it: apt-get install libpcap0.8 (libpcap0.8t64 on Debian 13 / Ubuntu 24.04)`;
+  }
+  if (found.length) return `the libpcap addon cannot load: ${first(found[0].error)}`;
+  return `the libpcap addon is not built and no prebuilt one fits ${process.platform}-${process.arch}; build it: apt-get install libpcap-dev g++ make python3 && npm rebuild tsniff`;
+}
+
+/** Loads the addon (node-gyp's build, else the package's prebuilt one). A clear one-line message if neither loads. */
 export function native(): NativeBinding {
   if (cached) return cached;
   const require = createRequire(import.meta.url);
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-  // TSNIFF_ADDON: the path of another build of the addon to load instead (scripts/asan.sh's ASan build).
-  const override = process.env.TSNIFF_ADDON;
-  const candidates = override ? [path.resolve(override)] : [path.join(root, "build", "Release", "tsniff_pcap.node"), path.join(root, "build", "Debug", "tsniff_pcap.node")];
-  let lastErr: unknown;
-  for (const c of candidates) {
+  const found: { file: string; error: unknown }[] = [];
+  for (const c of addonCandidates()) {
+    if (!fs.existsSync(c)) continue;
     try {
       cached = require(c) as NativeBinding;
       return cached;
     } catch (e) {
-      lastErr = e;
+      found.push({ file: c, error: e });
     }
   }
-  const err = new Error(
-    `the libpcap addon is not built (${(lastErr as Error)?.message?.split("\n")[0]}); run: apt-get install libpcap-dev && npm run build:native`,
-  );
+  const err = new Error(addonError(found));
   (err as NodeJS.ErrnoException).code = "ENOADDON";
   throw err;
 }
