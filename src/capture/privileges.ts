@@ -4,6 +4,7 @@
  * handle stays usable because the kernel checked the capabilities when it was opened.
  */
 import { execFileSync } from "node:child_process";
+import fs from "node:fs";
 
 export interface UserEntry {
   name: string;
@@ -24,18 +25,45 @@ export function lookupUser(user: string): UserEntry {
   return { name: f[0], uid: Number(f[2]), gid: Number(f[3]) };
 }
 
-/** Drops to `user`; throws a clear error (code EPERM) when this process may not. */
+/** The capability sets of this process (/proc/self/status CapEff, CapPrm, CapAmb), as hex; undefined off Linux. */
+export function capabilities(): { eff: bigint; prm: bigint; amb: bigint } | undefined {
+  let status: string;
+  try {
+    status = fs.readFileSync("/proc/self/status", "utf8");
+  } catch {
+    return undefined;
+  }
+  const get = (k: string) => {
+    const m = new RegExp(`^${k}:\\s*([0-9a-f]+)`, "m").exec(status);
+    return m ? BigInt("0x" + m[1]) : 0n;
+  };
+  return { eff: get("CapEff"), prm: get("CapPrm"), amb: get("CapAmb") };
+}
+
+/**
+ * Drops to `user`: its supplementary groups (initgroups), its group, then its uid. After setuid from root
+ * the kernel clears the permitted, effective and ambient capabilities (no keepcaps is ever set); every step
+ * is checked afterwards, and a drop that left anything behind is an error (code EPERM), never a warning.
+ */
 export function dropPrivileges(user: string): UserEntry {
   const u = lookupUser(user);
+  const p = process as unknown as { initgroups?: (u: string, g: number) => void; setgroups?: (g: number[]) => void };
   try {
-    (process as unknown as { initgroups?: (u: string, g: number) => void }).initgroups?.(u.name, u.gid);
+    if (p.initgroups) p.initgroups(u.name, u.gid);
+    else p.setgroups?.([u.gid]);
     process.setgid?.(u.gid);
     process.setuid?.(u.uid);
   } catch (e) {
     throw Object.assign(new Error(`Couldn't change to user '${user}': ${(e as Error).message}`), { code: "EPERM" });
   }
-  if (process.getuid?.() !== u.uid || process.geteuid?.() !== u.uid) {
-    throw Object.assign(new Error(`Couldn't change to user '${user}'`), { code: "EPERM" });
+  const fail = (what: string) => {
+    throw Object.assign(new Error(`Couldn't change to user '${user}': ${what}`), { code: "EPERM" });
+  };
+  if (process.getuid?.() !== u.uid || process.geteuid?.() !== u.uid) fail("the user id did not change");
+  if (process.getgid?.() !== u.gid || process.getegid?.() !== u.gid) fail("the group id did not change");
+  if (u.uid !== 0) {
+    const caps = capabilities();
+    if (caps && (caps.eff || caps.prm || caps.amb)) fail("capabilities are left after the drop");
   }
   return u;
 }
