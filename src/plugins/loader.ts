@@ -17,7 +17,6 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import type { Plugin } from "./context.js";
 import { checkPluginTrust } from "./trust.js";
-import { checkPluginTrust } from "./trust.js";
 
 let tmpDir: string | undefined;
 function tempDir(): string {
@@ -135,8 +134,6 @@ export interface LoadedModule {
 export async function loadPlugin(spec: string): Promise<LoadedModule> {
   const file = path.resolve(spec);
   if (!fs.existsSync(file)) throw Object.assign(new Error(`${spec}: No such file or directory`), { code: "ENOENT" });
-  // Refused unless only root or the user it runs as can change it (trust.ts); checked just before the import.
-  checkPluginTrust(spec);
   // Refused unless only root or the user it runs as can change it (trust.ts); checked just before the import.
   checkPluginTrust(spec);
   let mod: Plugin & { default?: Plugin };
