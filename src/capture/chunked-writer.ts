@@ -8,21 +8,53 @@
 import fs from "node:fs";
 import { writeAllSync } from "./fd-write.js";
 
+/** The C library's words for the errors a capture file meets (strerror), instead of Node's "EIO: i/o error, write". */
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: "No such file or directory",
+  EACCES: "Permission denied",
+  EPERM: "Operation not permitted",
+  EISDIR: "Is a directory",
+  ENOTDIR: "Not a directory",
+  EROFS: "Read-only file system",
+  EIO: "Input/output error",
+  ENOSPC: "No space left on device",
+  EDQUOT: "Disk quota exceeded",
+  EFBIG: "File too large",
+  EINVAL: "Invalid argument",
+  ELOOP: "Too many levels of symbolic links",
+  ENAMETOOLONG: "File name too long",
+  ETXTBSY: "Text file busy",
+  ENXIO: "No such device or address",
+  ENODEV: "No such device",
+  EMFILE: "Too many open files",
+  ENFILE: "Too many open files in system",
+  EPIPE: "Broken pipe",
+  ESTALE: "Stale file handle",
+};
+
+/** One error's cause in words: strerror's text for its code, else Node's message without its code and path. */
+export function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const known = err?.code ? ERRNO_TEXT[err.code] : undefined;
+  if (known) return known;
+  const msg = err instanceof Error ? err.message : String(e);
+  // Node's "ECODE: text, syscall 'path'" -> "text"
+  const m = /^E[A-Z0-9]+: (.*?)(?:, \w+(?: '.*')?)?$/.exec(msg);
+  return m ? m[1] : msg;
+}
+
+/** An error naming the file and the cause (`while` says when, e.g. "writing"), keeping the code. */
+export function fileError(path: string, e: unknown, extra?: object): Error {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return Object.assign(new Error(`${path === "-" ? "standard output" : path}: ${errnoText(e)}`), { code, path }, extra);
+}
+
 /** Opens a capture file for writing (0644), with the error messages tsniff prints for -w. */
 export function openForWrite(path: string): number {
   try {
     return fs.openSync(path, "w", 0o644);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why =
-      err.code === "ENOENT"
-        ? "No such file or directory"
-        : err.code === "EACCES"
-          ? "Permission denied"
-          : err.code === "EISDIR"
-            ? "Is a directory"
-            : err.message;
-    throw Object.assign(new Error(`${path}: ${why}`), { code: err.code, path });
+    throw fileError(path, e);
   }
 }
 
@@ -101,8 +133,9 @@ export abstract class ChunkedWriter {
     try {
       writeAllSync(this.fd, this.buf, 0, n);
     } catch (e) {
-      this.keepWholeRecords((e as { written?: number }).written ?? 0, pending);
-      throw e;
+      const written = (e as { written?: number }).written ?? 0;
+      this.keepWholeRecords(written, pending);
+      throw fileError(this.path, e, { written });
     }
     this.fileBytes += n;
     this.savedPackets += pending;

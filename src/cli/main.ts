@@ -13,7 +13,7 @@ import { MultiLiveSource } from "../capture/multi-live-source.js";
 import { checkPcapLinktypes } from "../capture/writers.js";
 import { PacketComments } from "../capture/comments.js";
 import { startWriting, type Writing } from "./writing.js";
-import { dropPrivileges } from "../capture/privileges.js";
+import { dropPrivileges, lookupUser } from "../capture/privileges.js";
 import { describeLiveError } from "../capture/live-fault.js";
 import type { PacketSource } from "../capture/source.js";
 import { compileFilter, FilterError, linktypeToDlt, PCAP_NETMASK_UNKNOWN } from "../filter/compile.js";
@@ -26,8 +26,24 @@ import { checkFieldNames } from "../output/fields.js";
 import { linktypeLabel } from "../output/linktype.js";
 import { loadPlugin, type LoadedModule } from "../plugins/loader.js";
 import { PluginRunner } from "../plugins/context.js";
+import { checkPluginTrust } from "../plugins/trust.js";
 
 const PROG = "tsniff";
+
+/**
+ * SIGUSR1 and SIGUSR2 have listeners from the start: without one, SIGUSR1 makes Node open its inspector (a
+ * debugger port: code execution with the capture's privileges) and SIGUSR2 ends the process in the middle of
+ * a record. Until a capture runs they do nothing; then SIGUSR1 prints the counters (tcpdump's) or triggers
+ * the flight recorder (writing.ts listens for it itself), and SIGUSR2 flushes -w (tcpdump's).
+ */
+const userSignal: { usr1?: () => void; usr2?: () => void } = {};
+let userSignalsInstalled = false;
+function installUserSignals(): void {
+  if (userSignalsInstalled) return;
+  userSignalsInstalled = true;
+  process.on("SIGUSR1", () => userSignal.usr1?.());
+  process.on("SIGUSR2", () => userSignal.usr2?.());
+}
 
 function version(): string {
   const require = createRequire(import.meta.url);
@@ -145,20 +161,41 @@ async function run(o: CliOptions): Promise<number> {
       linktype = linktypeToDlt(src.info.linktype);
       snaplen = src.info.snaplen;
       src.stop();
-    } else {
-      device = resolveDevice(o.interfaces[0] ?? defaultDevice());
+    } else if (o.interfaces.length) {
+      device = resolveDevice(o.interfaces[0]);
       const live = new LiveSource(device, { snaplen: o.snaplen, promisc: false });
       linktype = live.info.linktype;
       live.close();
+    } else {
+      // No -i: the default interface's link type, or Ethernet when it can't be opened (no interface, no
+      // privileges), as tcpdump -d does.
+      linktype = 1; // DLT_EN10MB
+      try {
+        const d = resolveDevice(defaultDevice());
+        const live = new LiveSource(d, { snaplen: o.snaplen, promisc: false });
+        linktype = live.info.linktype;
+        live.close();
+        device = d;
+      } catch {
+        /* Ethernet */
+      }
     }
     const prog = compileFilter(filter, { linktype, snaplen, optimize: !o.noOptimize, netmask: netmaskOf(device) });
     process.stdout.write(formatProgram(prog, Math.min(o.dumpLevel, 3) as 1 | 2 | 3));
     return 0;
   }
 
-  // --script: plugins load (and TypeScript ones transpile) before anything is opened.
+  // --script: a plugin is code with the capture's privileges. Files that others than root or the user it
+  // runs as could change are refused before anything is opened (trust.ts). Without -Z plugins load (and
+  // TypeScript ones transpile) now; with -Z only after the drop: open capture -> drop privileges -> load
+  // plugins, so no plugin code ever runs as root (not even its top level) when -Z is given.
+  const user = o.user ? lookupUser(o.user) : undefined;
+  for (const spec of o.scripts) checkPluginTrust(spec, user);
   const plugins: LoadedModule[] = [];
-  for (const spec of o.scripts) plugins.push(await loadPlugin(spec));
+  const loadPlugins = async () => {
+    for (const spec of o.scripts) plugins.push(await loadPlugin(spec));
+  };
+  if (!o.user) await loadPlugins();
 
   // A bad display filter or field name fails before anything is opened.
   if (o.displayFilter?.trim()) compileDisplayFilter(o.displayFilter);
@@ -196,7 +233,7 @@ async function run(o: CliOptions): Promise<number> {
             direction: o.direction === "in" ? 1 : o.direction === "out" ? 2 : 0,
             datalink: o.datalink ? datalinkValue(o.datalink) : undefined,
             // libpcap stops at exactly -c packets, unless a display filter decides which ones count.
-            count: o.displayFilter || plugins.length || multi ? undefined : o.count,
+            count: o.displayFilter || o.scripts.length || multi ? undefined : o.count,
             // An interface that goes down is waited for (--stop-on-down: the capture stops, as tcpdump's).
             resume: !o.stopOnDown,
             onNotice: (line) => stderr(`${PROG}: ${line}`),
@@ -241,7 +278,10 @@ async function run(o: CliOptions): Promise<number> {
   }
 
   // -Z: the capture is open; files are created as the user from here on.
-  if (o.user) dropPrivileges(o.user);
+  if (o.user) {
+    dropPrivileges(o.user);
+    await loadPlugins();
+  }
 
   // Consumers: writer (pcap, pcapng, rotation, flight recorder: writing.ts), printer.
   const consumers: PacketConsumer[] = [];
@@ -326,13 +366,30 @@ async function run(o: CliOptions): Promise<number> {
     onBatchEnd: source.info.kind === "live" ? () => out?.flush() : undefined,
   });
   const s = session;
+  // tcpdump's signals: SIGINT, SIGTERM and SIGHUP end the capture cleanly (files whole, the summary printed);
+  // SIGUSR1 prints the counters so far (or triggers the flight recorder); SIGUSR2 flushes -w. SIGPIPE stays
+  // ignored (Node's choice): a closed standard output ends the capture through its EPIPE, and a plugin's
+  // broken socket does not.
   const onSignal = () => s.stop();
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   process.on("SIGHUP", onSignal);
+  const cap = source;
+  if (!writing?.trigger) {
+    userSignal.usr1 = () => {
+      const st = cap.info.kind === "live" ? cap.stats() : null;
+      const pl = (n: number, w: string) => `${n} packet${n === 1 ? "" : "s"} ${w}`;
+      stderr(`${PROG}: ${[pl(s.captured, "captured"), ...(st ? [pl(st.received, "received by filter"), pl(st.dropped, "dropped by kernel")] : [])].join(", ")}`);
+    };
+  }
+  const w = writing;
+  if (w) {
+    userSignal.usr2 = () => w.flush();
+  }
   let timer: NodeJS.Timeout | undefined;
   if (o.duration) timer = setTimeout(onSignal, o.duration * 1000);
   const result = await s.run();
+  userSignal.usr1 = userSignal.usr2 = undefined;
   await runner?.finish();
   if (timer) clearTimeout(timer);
   out?.flush();
@@ -361,6 +418,7 @@ async function run(o: CliOptions): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  installUserSignals();
   let o: CliOptions;
   try {
     o = parseArgs(argv);

@@ -4,6 +4,7 @@
  * finish() that closes everything and reports failures as one line each.
  */
 import fs from "node:fs";
+import path from "node:path";
 import type { CliOptions } from "./args.js";
 import type { PacketSource } from "../capture/source.js";
 import type { PacketConsumer } from "../session.js";
@@ -12,6 +13,7 @@ import { isPcapngName } from "../capture/pcapng-writer.js";
 import type { PacketComments } from "../capture/comments.js";
 import type { CaptureWriter } from "../capture/rotating-writer.js";
 import { FlightRecorder } from "../capture/ring.js";
+import { errnoText } from "../capture/chunked-writer.js";
 import { createPrinter } from "../output/printer.js";
 
 const PROG = "tsniff";
@@ -20,16 +22,14 @@ export interface Writing {
   consumer: PacketConsumer;
   /** the flight recorder's manual trigger (SIGUSR1, a plugin's ctx.trigger); absent without a recorder */
   trigger?: (reason: string) => void;
+  /** writes what is buffered (SIGUSR2, as tcpdump's); a failure is kept for finish() and stops the capture */
+  flush(): void;
   /** closes the files and reports what went wrong; returns the exit status (0 or 1) */
   finish(): number;
 }
 
 function reason(e: Error): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === "ENOSPC") return "No space left on device";
-  if (code === "ENOENT") return "No such file or directory";
-  if (code === "EACCES") return "Permission denied";
-  return e.message.replace(/^[^:]*: /, "");
+  return (e as NodeJS.ErrnoException).code ? errnoText(e) : e.message.replace(/^[^:]*: /, "");
 }
 
 /**
@@ -85,6 +85,15 @@ export function startWriting(
   };
   return {
     consumer,
+    flush() {
+      if (writeError) return;
+      try {
+        w.flush();
+      } catch (e) {
+        failed(e);
+        stop();
+      }
+    },
     finish(): number {
       try {
         w.close();
@@ -99,7 +108,7 @@ export function startWriting(
       }
       if (writeError) {
         const where = (writeError as { path?: string }).path ?? w.path;
-        stderr(`${PROG}: ${where}: ${reason(writeError)}; stopped, the ${w.savedPackets} packets before are saved`);
+        stderr(`${PROG}: ${where}: ${reason(writeError)}; stopped, ${savedText(w, where)}`);
         return 1;
       }
       // A file (or its directory) removed while it was written: the data went to an unlinked file.
@@ -110,6 +119,26 @@ export function startWriting(
       return 0;
     },
   };
+}
+
+/**
+ * What became of the packets written before a failure: "saved" only when the files that hold them are still
+ * there (a directory removed under tsniff takes them along; the writes went to unlinked files).
+ */
+function savedText(w: CaptureWriter, failed: string): string {
+  const n = w.savedPackets;
+  const pk = `${n} packet${n === 1 ? "" : "s"}`;
+  if (w.path === "-") return `the ${pk} before are written`;
+  const opened = (w as { opened?: string[] }).opened ?? [w.path];
+  // The failed file itself holds the packets before only when it is the one being written (no rotation).
+  const files = [...new Set(opened.length > 1 ? opened.filter((f) => f !== failed) : opened)];
+  const gone = files.filter((f) => !fs.existsSync(f));
+  if (n === 0) return "no packets were saved";
+  if (gone.length === 0) return `the ${pk} before are saved`;
+  const dirGone = !fs.existsSync(path.dirname(gone[0]));
+  const what = dirGone ? `${path.dirname(gone[0])} no longer exists` : `${gone[0]} was removed`;
+  if (gone.length === files.length) return `and the ${pk} before are lost: ${what}`;
+  return `and of the ${pk} before, those in ${gone.length} of ${files.length} files are lost: ${what}`;
 }
 
 function startRecorder(o: CliOptions, source: PacketSource, device: string | undefined, stop: () => void, stderr: (s: string) => void): Writing {
@@ -144,6 +173,8 @@ function startRecorder(o: CliOptions, source: PacketSource, device: string | und
   return {
     consumer,
     trigger: (reason) => rec.trigger(reason),
+    // The recorder writes its files whole when it saves: there is nothing buffered to flush.
+    flush() {},
     finish(): number {
       if (timer) clearInterval(timer);
       process.off("SIGUSR1", onUsr1);
