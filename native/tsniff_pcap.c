@@ -4,10 +4,21 @@
  * Design (see docs/ARCHITECTURE.md):
  *  - Node-API only, so one build works across Node versions.
  *  - Live capture never blocks the event loop: the handle is non-blocking and its selectable fd is
- *    watched with a uv_poll_t on Node's own loop. When the fd is readable we drain pcap_dispatch()
- *    into one batch buffer laid out as pcap file records (16-byte header + bytes) and make ONE call
- *    into JavaScript per batch, never one per packet. The record layout means `-w` can write a batch
- *    as it is.
+ *    watched with a uv_poll_t on Node's own loop. When the fd is readable, live_run() reads the kernel's
+ *    ring into one batch buffer laid out as pcap file records (16-byte header + bytes) and makes ONE call
+ *    into JavaScript per batch, never one per packet. The record layout means `-w` can write a batch as it
+ *    is.
+ *  - JavaScript never runs inside pcap_dispatch(): the per-packet callback only copies the record. Each
+ *    pcap_dispatch() is bounded (DISPATCH_MAX packets) and the buffer keeps room for DISPATCH_MAX maximal
+ *    records past BATCH_BYTES, so it never overflows and libpcap never has to be interrupted; the batch
+ *    goes to JavaScript after pcap_dispatch() has returned.
+ *  - A handle is never freed while live_run() is on the stack: close() from a batch callback only marks
+ *    the handle closed (nothing more is delivered) and live_run() releases it when it returns. drain()
+ *    from a batch callback does nothing (dispatch is never re-entered; the delivery in progress goes on).
+ *  - The work per wakeup is bounded (WAKE_BUDGET_NS, WAKE_MAX_BATCHES, counting the time JavaScript took):
+ *    under a flood the fd stays readable, but we return to the loop anyway and libuv calls again after the
+ *    signal handlers and timers ran, so Ctrl-C and --duration act at once. What the kernel drops
+ *    meanwhile is counted by libpcap (pcap_stats: "dropped by kernel").
  *  - Filters are compiled by libpcap (pcap_compile on a pcap_open_dead handle) and returned to JS as a
  *    flat Uint32Array (code, jt, jf, k) so JS can disassemble them (-d) and run them over files.
  *  - filterBatch() runs libpcap's own bpf_filter over a whole batch in one call: it is the oracle that
@@ -26,6 +37,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <netpacket/packet.h>
+
+#ifndef BPF_MAXINSNS
+#define BPF_MAXINSNS 4096 /* the kernel's limit (linux/filter.h) */
+#endif
 
 #define CHECK(call)                                                            \
   do {                                                                         \
@@ -151,10 +166,12 @@ static napi_value compile_filter(napi_env env, napi_callback_info info) {
   napi_value ab, arr; void *data; u_int i, n;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 1) { throw_code(env, "EINVAL", "compile(expr, linktype, snaplen, optimize, netmask)"); return NULL; }
-  CHECK(napi_get_value_string_utf8(env, argv[0], NULL, 0, &len));
+  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok) { throw_code(env, "EINVAL", "compile: the expression must be a string"); return NULL; }
   expr = malloc(len + 1);
   if (!expr) { throw_code(env, "ENOMEM", "out of memory"); return NULL; }
-  napi_get_value_string_utf8(env, argv[0], expr, len + 1, &len);
+  if (napi_get_value_string_utf8(env, argv[0], expr, len + 1, &len) != napi_ok) {
+    free(expr); throw_code(env, "EINVAL", "compile: the expression must be a string"); return NULL;
+  }
   linktype = (int)get_int(env, argc > 1 ? argv[1] : NULL, DLT_EN10MB);
   snaplen = (int)get_int(env, argc > 2 ? argv[2] : NULL, 262144);
   optimize = (int)get_int(env, argc > 3 ? argv[3] : NULL, 1);
@@ -170,7 +187,11 @@ static napi_value compile_filter(napi_env env, napi_callback_info info) {
   }
   free(expr);
   n = prog.bf_len;
-  CHECK(napi_create_arraybuffer(env, (size_t)n * 16, &data, &ab));
+  if (napi_create_arraybuffer(env, (size_t)n * 16, &data, &ab) != napi_ok) {
+    pcap_freecode(&prog); pcap_close(dead);
+    napi_throw_error(env, NULL, "tsniff native: N-API call failed: napi_create_arraybuffer");
+    return NULL;
+  }
   for (i = 0; i < n; i++) {
     uint32_t *w = (uint32_t *)data + i * 4;
     w[0] = prog.bf_insns[i].code; w[1] = prog.bf_insns[i].jt; w[2] = prog.bf_insns[i].jf; w[3] = prog.bf_insns[i].k;
@@ -180,39 +201,92 @@ static napi_value compile_filter(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/* A program from JS (Uint32Array of [code, jt, jf, k] words), checked by libpcap's bpf_validate so that a
+ * bad one is refused with a clear error instead of being run. Throws (and returns -1) on a bad one. */
 static int js_to_program(napi_env env, napi_value v, struct bpf_program *prog) {
-  napi_typedarray_type t; size_t n; void *data; napi_value ab; size_t off; u_int i;
-  if (napi_get_typedarray_info(env, v, &t, &n, &data, &ab, &off) != napi_ok || t != napi_uint32_array || n % 4) return -1;
+  napi_typedarray_type t; size_t n; void *data; napi_value ab; size_t off; u_int i; bool is_ta = false;
+  prog->bf_len = 0; prog->bf_insns = NULL;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, v, &t, &n, &data, &ab, &off) != napi_ok || t != napi_uint32_array) {
+    throw_code(env, "EINVAL", "a BPF program must be a Uint32Array of [code, jt, jf, k] words");
+    return -1;
+  }
+  if (n == 0 || n % 4 || n / 4 > BPF_MAXINSNS) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "invalid BPF program: %zu words (expected 4 per instruction, 1 to %d instructions)", n, BPF_MAXINSNS);
+    throw_code(env, "EFILTER", msg);
+    return -1;
+  }
   prog->bf_len = (u_int)(n / 4);
-  prog->bf_insns = calloc(prog->bf_len ? prog->bf_len : 1, sizeof(struct bpf_insn));
-  if (!prog->bf_insns) return -1;
+  prog->bf_insns = calloc(prog->bf_len, sizeof(struct bpf_insn));
+  if (!prog->bf_insns) { throw_code(env, "ENOMEM", "out of memory"); return -1; }
   for (i = 0; i < prog->bf_len; i++) {
     uint32_t *w = (uint32_t *)data + i * 4;
+    if (w[0] > 0xffff || w[1] > 0xff || w[2] > 0xff) {
+      char msg[128];
+      snprintf(msg, sizeof msg, "invalid BPF program: instruction %u has an out-of-range code or jump", i);
+      free(prog->bf_insns); prog->bf_insns = NULL;
+      throw_code(env, "EFILTER", msg);
+      return -1;
+    }
     prog->bf_insns[i].code = (u_short)w[0]; prog->bf_insns[i].jt = (u_char)w[1];
     prog->bf_insns[i].jf = (u_char)w[2]; prog->bf_insns[i].k = w[3];
+  }
+  if (!bpf_validate(prog->bf_insns, (int)prog->bf_len)) {
+    free(prog->bf_insns); prog->bf_insns = NULL;
+    throw_code(env, "EFILTER", "invalid BPF program (refused by bpf_validate: a bad opcode, jump, memory slot or no final return)");
+    return -1;
   }
   return 0;
 }
 
+/* A Uint32Array argument with at least `need` elements, or a thrown EINVAL naming it. */
+static uint32_t *u32_arg(napi_env env, napi_value v, const char *name, uint32_t need) {
+  napi_typedarray_type t; size_t n; void *data; napi_value ab; size_t off; bool is_ta = false;
+  char msg[160];
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, v, &t, &n, &data, &ab, &off) != napi_ok || t != napi_uint32_array) {
+    snprintf(msg, sizeof msg, "filterBatch: %s must be a Uint32Array", name);
+    throw_code(env, "EINVAL", msg); return NULL;
+  }
+  if (n < need) {
+    snprintf(msg, sizeof msg, "filterBatch: %s has %zu elements, fewer than count (%u)", name, n, need);
+    throw_code(env, "EINVAL", msg); return NULL;
+  }
+  return (uint32_t *)data;
+}
+
 /* filterBatch(program, buf, offsets, caplens, wirelens, count) -> Uint32Array of bpf_filter's return values.
- * One call per batch: libpcap's own verdicts, used as the oracle for the JS evaluator and by tests. */
+ * One call per batch: libpcap's own verdicts, used as the oracle for the JS evaluator and by tests. Every
+ * argument is checked (types, lengths against count, the program by bpf_validate); a record outside the
+ * buffer gets verdict 0. */
 static napi_value filter_batch(napi_env env, napi_callback_info info) {
   size_t argc = 6; napi_value argv[6];
-  struct bpf_program prog; void *buf; size_t buflen;
-  napi_typedarray_type t; size_t n; void *offs, *caps, *wires; napi_value ab, out; size_t off;
-  void *res; uint32_t count, i;
+  struct bpf_program prog; uint8_t *buf; size_t buflen;
+  napi_typedarray_type t; napi_value ab, out; size_t off; bool is_ta = false;
+  uint32_t *offs, *caps, *wires; void *res; uint32_t count, i; double dcount; napi_valuetype vt;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 6 || js_to_program(env, argv[0], &prog) != 0) { throw_code(env, "EINVAL", "filterBatch(program, buf, offs, caplens, wirelens, count)"); return NULL; }
-  CHECK(napi_get_buffer_info(env, argv[1], &buf, &buflen));
-  CHECK(napi_get_typedarray_info(env, argv[2], &t, &n, &offs, &ab, &off));
-  CHECK(napi_get_typedarray_info(env, argv[3], &t, &n, &caps, &ab, &off));
-  CHECK(napi_get_typedarray_info(env, argv[4], &t, &n, &wires, &ab, &off));
-  count = (uint32_t)get_int(env, argv[5], 0);
-  CHECK(napi_create_arraybuffer(env, (size_t)count * 4 + 4, &res, &ab));
+  if (argc < 6) { throw_code(env, "EINVAL", "filterBatch(program, buf, offs, caplens, wirelens, count)"); return NULL; }
+  if (napi_typeof(env, argv[5], &vt) != napi_ok || vt != napi_number || napi_get_value_double(env, argv[5], &dcount) != napi_ok ||
+      !(dcount >= 0) || dcount > 0xffffffffu || dcount != (double)(uint32_t)dcount) {
+    throw_code(env, "EINVAL", "filterBatch: count must be a whole number >= 0"); return NULL;
+  }
+  count = (uint32_t)dcount;
+  if (napi_is_typedarray(env, argv[1], &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, argv[1], &t, &buflen, (void **)&buf, &ab, &off) != napi_ok || t != napi_uint8_array) {
+    throw_code(env, "EINVAL", "filterBatch: buf must be a Buffer or Uint8Array"); return NULL;
+  }
+  if (!(offs = u32_arg(env, argv[2], "offs", count))) return NULL;
+  if (!(caps = u32_arg(env, argv[3], "caplens", count))) return NULL;
+  if (!(wires = u32_arg(env, argv[4], "wirelens", count))) return NULL;
+  if (js_to_program(env, argv[0], &prog) != 0) return NULL;
+  if (napi_create_arraybuffer(env, (size_t)count * 4 + 4, &res, &ab) != napi_ok) {
+    free(prog.bf_insns); napi_throw_error(env, NULL, "tsniff native: N-API call failed: napi_create_arraybuffer"); return NULL;
+  }
   for (i = 0; i < count; i++) {
-    uint32_t o = ((uint32_t *)offs)[i], c = ((uint32_t *)caps)[i], w = ((uint32_t *)wires)[i];
+    uint32_t o = offs[i], c = caps[i], w = wires[i];
     if ((size_t)o + c > buflen) { ((uint32_t *)res)[i] = 0; continue; }
-    ((uint32_t *)res)[i] = bpf_filter(prog.bf_insns, (const u_char *)buf + o, w, c);
+    ((uint32_t *)res)[i] = bpf_filter(prog.bf_insns, buf + o, w, c);
   }
   free(prog.bf_insns);
   CHECK(napi_create_typedarray(env, napi_uint32_array, count, ab, 0, &out));
@@ -253,6 +327,17 @@ static napi_value lookup_net(napi_env env, napi_callback_info info) {
 
 /* ---------------------------------------------------------------- live capture */
 
+/* A batch is handed to JavaScript once it holds BATCH_BYTES (or the ring is empty). Each pcap_dispatch()
+ * takes at most DISPATCH_MAX packets, and the buffer has room for DISPATCH_MAX maximal records past
+ * BATCH_BYTES, so the packet callback never runs out of room and never has to stop libpcap. */
+#define BATCH_BYTES (256u << 10)
+#define DISPATCH_MAX 64
+/* Work per wakeup of the fd (uv_poll callback) or per drain(): after this much time or this many
+ * batches we return to the event loop even when the kernel has more (libuv calls again, after signal
+ * handlers and timers ran). */
+#define WAKE_BUDGET_NS (15u * 1000u * 1000u)
+#define WAKE_MAX_BATCHES 8
+
 typedef struct {
   pcap_t *p;
   napi_env env;
@@ -261,50 +346,63 @@ typedef struct {
   uv_poll_t *poll;
   int fd;
   int polling;
-  int closed;
+  int closed;          /* close() was called: nothing more is delivered */
+  int depth;           /* > 0 while live_run() is on the stack (a dispatch or a JS call) */
+  int release_pending; /* close() came during live_run(): the handle is released when it returns */
   int nano;
   int64_t remaining;   /* packets still wanted; -1 = unlimited */
+  size_t rec_max;      /* 16 + snapshot length: the largest record */
   uint8_t *buf; size_t cap, used; uint32_t count;
   uint64_t delivered;
+  uint64_t oversize;   /* records that did not fit (cannot happen with caplen <= snapshot; counted, not written) */
 } Live;
 
-static void live_flush(Live *h, int done, const char *errmsg) {
+/* Hands the batch to JavaScript: one call, outside pcap_dispatch. Returns 0, or -1 if N-API failed. */
+static int live_flush(Live *h, int done, const char *errmsg) {
   napi_env env = h->env;
   napi_handle_scope scope; napi_value cb, global, argv[4], res;
-  if (!h->cb) return;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_get_reference_value(env, h->cb, &cb);
-  napi_get_global(env, &global);
-  if (errmsg) {
-    napi_value msg; napi_create_string_utf8(env, errmsg, NAPI_AUTO_LENGTH, &msg);
-    napi_create_error(env, NULL, msg, &argv[0]);
-  } else napi_get_null(env, &argv[0]);
+  char oom[96];
+  int rc = 0;
+  if (!h->cb || h->closed) { h->used = 0; h->count = 0; return 0; }
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return -1;
+  if (napi_get_reference_value(env, h->cb, &cb) != napi_ok || napi_get_global(env, &global) != napi_ok) { rc = -1; goto out; }
   if (h->used) {
-    void *d; napi_create_buffer_copy(env, h->used, h->buf, &d, &argv[1]);
-  } else napi_get_null(env, &argv[1]);
-  argv[2] = make_int(env, h->count);
-  argv[3] = make_bool(env, done);
+    void *d;
+    if (napi_create_buffer_copy(env, h->used, h->buf, &d, &argv[1]) != napi_ok) {
+      bool pending = false; napi_value e;
+      napi_is_exception_pending(env, &pending);
+      if (pending) napi_get_and_clear_last_exception(env, &e);
+      snprintf(oom, sizeof oom, "out of memory for a batch of %u packets (%zu bytes); capture stopped", h->count, h->used);
+      errmsg = oom; done = 1; h->count = 0;
+      if (h->poll && h->polling) { uv_poll_stop(h->poll); h->polling = 0; }
+      if (napi_get_null(env, &argv[1]) != napi_ok) { rc = -1; goto out; }
+    }
+  } else if (napi_get_null(env, &argv[1]) != napi_ok) { rc = -1; goto out; }
+  if (errmsg) {
+    napi_value msg;
+    if (napi_create_string_utf8(env, errmsg, NAPI_AUTO_LENGTH, &msg) != napi_ok || napi_create_error(env, NULL, msg, &argv[0]) != napi_ok) { rc = -1; goto out; }
+  } else if (napi_get_null(env, &argv[0]) != napi_ok) { rc = -1; goto out; }
+  if (napi_create_uint32(env, h->count, &argv[2]) != napi_ok || napi_get_boolean(env, done, &argv[3]) != napi_ok) { rc = -1; goto out; }
   h->delivered += h->count;
   h->used = 0; h->count = 0;
   /* JS exceptions thrown by the callback become uncaught exceptions of the process, as for any event. */
   if (napi_make_callback(env, NULL, global, cb, 4, argv, &res) != napi_ok) {
     bool pending = false;
     napi_is_exception_pending(env, &pending);
-    if (pending) { napi_value e; napi_get_and_clear_last_exception(env, &e); napi_fatal_exception(env, e); }
+    if (pending) { napi_value e; if (napi_get_and_clear_last_exception(env, &e) == napi_ok) napi_fatal_exception(env, e); }
   }
+out:
+  h->used = 0; h->count = 0;
   napi_close_handle_scope(env, scope);
+  return rc;
 }
 
+/* libpcap's per-packet callback: copies the record into the batch and nothing else (no JS, no syscall). */
 static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *bytes) {
   Live *h = (Live *)user;
-  size_t need = 16 + hdr->caplen;
+  size_t need = 16 + (size_t)hdr->caplen;
   uint32_t *w;
-  if (h->used + need > h->cap) {
-    if (need > h->cap) { /* cannot happen with snaplen <= cap, but never overflow */
-      uint8_t *nb = realloc(h->buf, need * 2); if (!nb) return; h->buf = nb; h->cap = need * 2;
-    } else live_flush(h, 0, NULL);
-    if (h->closed || !h->p) return;
-  }
+  if (need > h->cap - h->used) { h->oversize++; return; }
   w = (uint32_t *)(h->buf + h->used);
   w[0] = (uint32_t)hdr->ts.tv_sec; w[1] = (uint32_t)hdr->ts.tv_usec; w[2] = hdr->caplen; w[3] = hdr->len;
   memcpy(h->buf + h->used + 16, bytes, hdr->caplen);
@@ -312,29 +410,46 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char 
 }
 
 static void live_stop_poll(Live *h);
+static void live_release(Live *h);
 
-static void drain_live(Live *h) {
-  int rounds = 0;
-  if (!h->p || h->closed) return;
-  /* Drain what the kernel has ready (bounded so one busy interface cannot starve the loop). */
-  while (rounds++ < 64 && h->p) {
-    int cnt = h->remaining < 0 ? -1 : (int)(h->remaining > 0x7fffffff ? 0x7fffffff : h->remaining);
-    int n;
-    if (cnt == 0) break;
-    n = pcap_dispatch(h->p, cnt, on_packet, (u_char *)h);
-    if (!h->p || h->closed) return;
-    if (n < 0) {
-      char msg[PCAP_ERRBUF_SIZE + 8];
-      snprintf(msg, sizeof msg, "%s", n == PCAP_ERROR_BREAK ? "capture interrupted" : pcap_geterr(h->p));
-      live_stop_poll(h);
-      live_flush(h, 1, n == PCAP_ERROR_BREAK ? NULL : msg);
-      return;
+/* Reads what the kernel has, a batch at a time, one JS call per batch, until the ring is empty or the
+ * budget is spent. Never re-entered (drain() from a batch callback does nothing: this loop is already
+ * delivering), and close() from a batch callback is deferred to its end. */
+static void live_run(Live *h, uint64_t budget_ns, int max_batches) {
+  uint64_t t0 = uv_hrtime();
+  int batches = 0;
+  if (!h->p || h->closed || h->depth) return;
+  h->depth++;
+  for (;;) {
+    int empty = 0, failed = 0, rounds = 0;
+    char msg[PCAP_ERRBUF_SIZE + 8];
+    /* Fill one batch: bounded dispatches, each with room for all the packets it may take. */
+    while (h->used < BATCH_BYTES && h->remaining != 0 && rounds++ < (int)(BATCH_BYTES / 64)) {
+      int cnt = DISPATCH_MAX, n;
+      if (h->remaining > 0 && h->remaining < cnt) cnt = (int)h->remaining;
+      n = pcap_dispatch(h->p, cnt, on_packet, (u_char *)h);
+      if (n < 0) {
+        snprintf(msg, sizeof msg, "%s", n == PCAP_ERROR_BREAK ? "capture interrupted" : pcap_geterr(h->p));
+        failed = n == PCAP_ERROR_BREAK ? 1 : 2;
+        break;
+      }
+      if (h->remaining > 0) h->remaining -= n > h->remaining ? h->remaining : n;
+      /* fewer than asked: the ring has nothing more ready now */
+      if (n < cnt) { empty = 1; break; }
+      if (uv_hrtime() - t0 > budget_ns) break;
     }
-    if (h->remaining > 0) h->remaining -= n;
-    if (n == 0) break;
+    if (failed) {
+      live_stop_poll(h);
+      live_flush(h, 1, failed == 2 ? msg : NULL);
+      break;
+    }
+    if (h->remaining == 0) { live_stop_poll(h); live_flush(h, 1, NULL); break; }
+    if (h->count && live_flush(h, 0, NULL) != 0) break;
+    if (h->closed) break;
+    if (empty || ++batches >= max_batches || uv_hrtime() - t0 > budget_ns) break;
   }
-  if (h->remaining == 0) { live_stop_poll(h); live_flush(h, 1, NULL); return; }
-  if (h->count) live_flush(h, 0, NULL);
+  h->depth--;
+  if (h->depth == 0 && h->release_pending) live_release(h);
 }
 
 static void on_readable(uv_poll_t *poll, int status, int events) {
@@ -342,7 +457,7 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   (void)events;
   if (!h->p || h->closed) return;
   if (status < 0) { live_stop_poll(h); live_flush(h, 1, uv_strerror(status)); return; }
-  drain_live(h);
+  live_run(h, WAKE_BUDGET_NS, WAKE_MAX_BATCHES);
 }
 
 static void on_poll_closed(uv_handle_t *hd) { free(hd); }
@@ -351,17 +466,22 @@ static void live_stop_poll(Live *h) {
   if (h->poll && h->polling) { uv_poll_stop(h->poll); h->polling = 0; }
 }
 
+/* Releases the handle; while live_run() is on the stack (close() from a batch callback) only marks it
+ * closed and leaves the release to live_run's end, so libpcap never sees its handle freed under it. */
 static void live_release(Live *h) {
   live_stop_poll(h);
+  h->closed = 1;
+  if (h->depth > 0) { h->release_pending = 1; return; }
+  h->release_pending = 0;
   if (h->poll) { uv_close((uv_handle_t *)h->poll, on_poll_closed); h->poll = NULL; }
   if (h->p) { pcap_close(h->p); h->p = NULL; }
   if (h->cb) { napi_delete_reference(h->env, h->cb); h->cb = NULL; }
   if (h->self) { napi_delete_reference(h->env, h->self); h->self = NULL; }
-  h->closed = 1;
 }
 
 static void live_finalize(napi_env env, void *data, void *hint) {
   Live *h = (Live *)data; (void)env; (void)hint;
+  h->depth = 0;
   live_release(h);
   free(h->buf); free(h);
 }
@@ -388,6 +508,13 @@ static napi_value live_ctor(napi_env env, napi_callback_info info) {
   char dev[512], err[PCAP_ERRBUF_SIZE]; Live *h; int rc; int64_t v;
   CHECK(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
   if (argc < 1 || get_string(env, argv[0], dev, sizeof dev) < 0) { throw_code(env, "EINVAL", "Live(device, options)"); return NULL; }
+  if (argc > 1) {
+    v = get_int_prop(env, argv[1], "bufferSize", 0);
+    if (v < 0 || v > INT32_MAX) {
+      char msg[128]; snprintf(msg, sizeof msg, "buffer size %lld bytes is out of range (at most %d)", (long long)v, INT32_MAX);
+      throw_code(env, "EINVAL", msg); return NULL;
+    }
+  }
   h = calloc(1, sizeof *h);
   if (!h) { throw_code(env, "ENOMEM", "out of memory"); return NULL; }
   h->env = env; h->remaining = -1; h->fd = -1;
@@ -395,12 +522,13 @@ static napi_value live_ctor(napi_env env, napi_callback_info info) {
   h->p = pcap_create(dev, err);
   if (!h->p) { free(h); throw_code(env, "EPCAP", err); return NULL; }
   if (argc > 1) {
-    int snap = (int)get_int_prop(env, argv[1], "snaplen", 262144);
-    pcap_set_snaplen(h->p, snap > 0 ? snap : 262144);
+    int64_t snap = get_int_prop(env, argv[1], "snaplen", 262144);
+    pcap_set_snaplen(h->p, snap > 0 && snap <= INT32_MAX ? (int)snap : 262144);
     pcap_set_promisc(h->p, get_bool_prop(env, argv[1], "promisc", 1));
     v = get_int_prop(env, argv[1], "bufferSize", 0);
     if (v > 0) pcap_set_buffer_size(h->p, (int)v);
-    pcap_set_timeout(h->p, (int)get_int_prop(env, argv[1], "timeoutMs", 100));
+    v = get_int_prop(env, argv[1], "timeoutMs", 100);
+    pcap_set_timeout(h->p, v >= 0 && v <= INT32_MAX ? (int)v : 100);
     if (get_bool_prop(env, argv[1], "immediate", 0)) pcap_set_immediate_mode(h->p, 1);
     if (get_bool_prop(env, argv[1], "nano", 0)) {
       if (pcap_set_tstamp_precision(h->p, PCAP_TSTAMP_PRECISION_NANO) == 0) h->nano = 1;
@@ -421,8 +549,8 @@ static napi_value live_ctor(napi_env env, napi_callback_info info) {
   }
   if (argc > 1) {
     v = get_int_prop(env, argv[1], "datalink", -1);
-    if (v >= 0 && pcap_set_datalink(h->p, (int)v) != 0) {
-      char msg[PCAP_ERRBUF_SIZE]; snprintf(msg, sizeof msg, "%s", pcap_geterr(h->p));
+    if (v >= 0 && (v > INT32_MAX || pcap_set_datalink(h->p, (int)v) != 0)) {
+      char msg[PCAP_ERRBUF_SIZE]; snprintf(msg, sizeof msg, "%s", v > INT32_MAX ? "link type out of range" : pcap_geterr(h->p));
       pcap_close(h->p); free(h); throw_code(env, "EPCAP", msg); return NULL;
     }
     v = get_int_prop(env, argv[1], "direction", 0); /* 0 inout, 1 in, 2 out */
@@ -435,8 +563,9 @@ static napi_value live_ctor(napi_env env, napi_callback_info info) {
   }
   if (pcap_setnonblock(h->p, 1, err) != 0) { pcap_close(h->p); free(h); throw_code(env, "EPCAP", err); return NULL; }
   h->fd = pcap_get_selectable_fd(h->p);
-  h->cap = (size_t)pcap_snapshot(h->p) + 16;
-  if (h->cap < (1u << 20)) h->cap = 1u << 20;
+  if (h->fd < 0) { pcap_close(h->p); free(h); throw_code(env, "EPCAP", "this capture has no selectable file descriptor"); return NULL; }
+  h->rec_max = 16 + (size_t)(pcap_snapshot(h->p) > 0 ? pcap_snapshot(h->p) : 262144);
+  h->cap = BATCH_BYTES + (size_t)DISPATCH_MAX * h->rec_max;
   h->buf = malloc(h->cap);
   if (!h->buf) { pcap_close(h->p); free(h); throw_code(env, "ENOMEM", "out of memory"); return NULL; }
   if (napi_wrap(env, self, h, live_finalize, NULL, NULL) != napi_ok) {
@@ -447,22 +576,33 @@ static napi_value live_ctor(napi_env env, napi_callback_info info) {
 
 /* start(onBatch, maxCount) */
 static napi_value live_start(napi_env env, napi_callback_info info) {
-  size_t argc = 2; napi_value argv[2], self; Live *h; uv_loop_t *loop;
+  size_t argc = 2; napi_value argv[2], self; Live *h; uv_loop_t *loop; napi_valuetype t; int rc;
   CHECK(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
-  if (napi_unwrap(env, self, (void **)&h) != napi_ok || !h || !h->p) { throw_code(env, "EINVAL", "capture is closed"); return NULL; }
+  if (napi_unwrap(env, self, (void **)&h) != napi_ok || !h || !h->p || h->closed) { throw_code(env, "EINVAL", "capture is closed"); return NULL; }
   if (h->polling) { throw_code(env, "EINVAL", "capture already started"); return NULL; }
+  if (argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_function) { throw_code(env, "EINVAL", "start(onBatch: function, maxCount?)"); return NULL; }
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  if (!h->poll) {
+    uv_poll_t *poll = calloc(1, sizeof(uv_poll_t));
+    if (!poll) { throw_code(env, "ENOMEM", "out of memory"); return NULL; }
+    rc = uv_poll_init(loop, poll, h->fd);
+    if (rc != 0) {
+      char msg[160]; snprintf(msg, sizeof msg, "cannot watch the capture's descriptor: %s", uv_strerror(rc));
+      free(poll); throw_code(env, "EPCAP", msg); return NULL;
+    }
+    poll->data = h;
+    h->poll = poll;
+  }
   if (h->cb) { napi_delete_reference(env, h->cb); h->cb = NULL; }
   CHECK(napi_create_reference(env, argv[0], 1, &h->cb));
   h->remaining = argc > 1 ? get_int(env, argv[1], -1) : -1;
   if (h->remaining <= 0) h->remaining = -1;
   if (!h->self) CHECK(napi_create_reference(env, self, 1, &h->self));
-  CHECK(napi_get_uv_event_loop(env, &loop));
-  if (!h->poll) {
-    h->poll = calloc(1, sizeof(uv_poll_t));
-    if (!h->poll || uv_poll_init(loop, h->poll, h->fd) != 0) { throw_code(env, "EPCAP", "uv_poll_init failed"); return NULL; }
-    h->poll->data = h;
+  rc = uv_poll_start(h->poll, UV_READABLE, on_readable);
+  if (rc != 0) {
+    char msg[160]; snprintf(msg, sizeof msg, "cannot watch the capture's descriptor: %s", uv_strerror(rc));
+    throw_code(env, "EPCAP", msg); return NULL;
   }
-  uv_poll_start(h->poll, UV_READABLE, on_readable);
   h->polling = 1;
   return NULL;
 }
@@ -478,8 +618,8 @@ static napi_value live_pause(napi_env env, napi_callback_info info) {
 static napi_value live_set_filter(napi_env env, napi_callback_info info) {
   size_t argc = 1; napi_value argv[1]; struct bpf_program prog; Live *h = unwrap_this(env, info, &argc, argv);
   if (!h) return NULL;
-  if (!h->p) { throw_code(env, "EINVAL", "capture is closed"); return NULL; }
-  if (js_to_program(env, argv[0], &prog) != 0) { throw_code(env, "EINVAL", "setFilter(program: Uint32Array)"); return NULL; }
+  if (!h->p || h->closed) { throw_code(env, "EINVAL", "capture is closed"); return NULL; }
+  if (argc < 1 || js_to_program(env, argv[0], &prog) != 0) return NULL;
   if (pcap_setfilter(h->p, &prog) != 0) {
     char msg[PCAP_ERRBUF_SIZE]; snprintf(msg, sizeof msg, "%s", pcap_geterr(h->p));
     free(prog.bf_insns); throw_code(env, "EFILTER", msg); return NULL;
@@ -536,7 +676,8 @@ static napi_value live_inject(napi_env env, napi_callback_info info) {
   return make_int(env, rc);
 }
 
-/* close(): stops polling, delivers nothing more, releases the handle. Idempotent. */
+/* close(): stops polling, delivers nothing more, releases the handle (deferred to the end of the batch
+ * delivery when called from a batch callback). Idempotent. */
 static napi_value live_close(napi_env env, napi_callback_info info) {
   size_t argc = 0; Live *h = unwrap_this(env, info, &argc, NULL);
   if (!h) return NULL;
@@ -544,11 +685,12 @@ static napi_value live_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* drain(): deliver whatever is buffered in libpcap now (used when stopping on a signal). */
+/* drain(): deliver what libpcap holds now, within one wakeup's budget (used when stopping). From a batch
+ * callback it does nothing: the delivery in progress goes on by itself, and dispatch is never re-entered. */
 static napi_value live_drain(napi_env env, napi_callback_info info) {
   size_t argc = 0; Live *h = unwrap_this(env, info, &argc, NULL);
   if (!h) return NULL;
-  drain_live(h);
+  live_run(h, WAKE_BUDGET_NS, WAKE_MAX_BATCHES);
   return NULL;
 }
 

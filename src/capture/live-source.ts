@@ -38,7 +38,7 @@ export function liveOpenError(device: string, e: unknown): Error {
   if (m) msg = m[3] === m[2] || !m[3] ? m[1] + m[2] : `${m[1]}${m[2]} (${m[3]})`;
   if (err.code === "EPERM") {
     msg +=
-      ". Capturing needs the CAP_NET_RAW capability (and CAP_NET_ADMIN for promiscuous mode): run as root, or grant it with `sudo setcap cap_net_raw,cap_net_admin=eip \"$(readlink -f \"$(command -v node)\")\"`";
+      ". Capturing needs the CAP_NET_RAW capability (and CAP_NET_ADMIN for promiscuous mode): run it as root and let -Z drop to your user once the capture is open (sudo tsniff -Z \"$USER\" ...), or see the README (Capturing without root) for a capture group";
   } else if (err.code === "ENODEV") {
     msg += " (see `tsniff -D` for the interfaces)";
   }
