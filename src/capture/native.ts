@@ -81,8 +81,14 @@ function packageRoot(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 }
 
-/** Where the addon may be, in order: node-gyp's build (`npm run build:native`, the install script), then the prebuilt one shipped in the package. */
+/**
+ * Where the addon may be, in order: node-gyp's build (`npm run build:native`, the install script), then the
+ * prebuilt one shipped in the package; or only TSNIFF_ADDON's file when that is set.
+ */
 export function addonCandidates(root = packageRoot()): string[] {
+  // TSNIFF_ADDON: the path of another build of the addon to load instead (scripts/asan.sh's ASan build).
+  const override = process.env.TSNIFF_ADDON;
+  if (override) return [path.resolve(override)];
   return [
     path.join(root, "build", "Release", "tsniff_pcap.node"),
     path.join(root, "build", "Debug", "tsniff_pcap.node"),
@@ -111,7 +117,7 @@ export function native(): NativeBinding {
   const require = createRequire(import.meta.url);
   const found: { file: string; error: unknown }[] = [];
   for (const c of addonCandidates()) {
-    if (!fs.existsSync(c)) continue;
+    if (!process.env.TSNIFF_ADDON && !fs.existsSync(c)) continue; // TSNIFF_ADDON's file gives its own error when absent
     try {
       cached = require(c) as NativeBinding;
       return cached;
