@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compares tsniff's one-line output with `tcpdump -nn -t -r` for capture files (default: the shared corpus)
+// Compares tsniff's one-line output with `tcpdump -nn -t -r` for capture files (default: the corpus in fixtures/corpus/tcpdump)
 // and reports the share of equal lines, plus a sample of differences. A development aid, not a test:
 //   node scripts/compare-tcpdump.mjs [-v] [-e] [--show N] [--grep WORD] [files...]
 import { spawnSync } from "node:child_process";
@@ -18,7 +18,7 @@ const showN = Number(args[args.indexOf("--show") + 1] ?? 0) || (args.includes("-
 const grep = args.includes("--grep") ? args[args.indexOf("--grep") + 1] : null;
 let files = args.filter((a, i) => !a.startsWith("-") && !["--show", "--grep"].includes(args[i - 1]));
 if (files.length === 0) {
-  const dir = path.resolve(root, "..", "shared", "corpus", "tcpdump");
+  const dir = path.join(root, "fixtures", "corpus", "tcpdump");
   files = fs.readdirSync(dir).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => path.join(dir, f));
 }
 let total = 0, same = 0;

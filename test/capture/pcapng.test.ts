@@ -22,7 +22,7 @@ import { PcapngParser } from "../../src/capture/pcapng-format.js";
 import { epb, epbSize, idb, shb, utf8Length, writeEpb } from "../../src/capture/pcapng-writer-format.js";
 import type { SourceEnd } from "../../src/capture/source.js";
 
-const CORPUS = "/work/shared/corpus/tcpdump";
+import { CORPUS } from "../helpers/paths.js";
 /** Tests that run tshark and friends: generous, as other test files may be running beside them. */
 const TOOL_TIMEOUT = 180000;
 const corpusFiles = fs
@@ -782,8 +782,8 @@ describe("truncated and corrupted files", { timeout: TOOL_TIMEOUT }, () => {
       try {
         r = await readOurs(file);
       } catch (e) {
-        // Too short to be recognised as pcapng at all.
-        expect(len).toBeLessThan(4);
+        // Too short to be recognised as pcapng at all, or (as libpcap says) whole blocks but no interface.
+        if (len >= 4) expect(ends.indexOf(len), `prefix ${len}: ${(e as Error).message}`).toBe(0);
         expect((e as { code?: string }).code).toBe("EFORMAT");
         continue;
       }

@@ -1,5 +1,5 @@
 /**
- * Never crash: every file of the public tcpdump corpus (/work/shared/corpus/tcpdump, 830 captures, many of
+ * Never crash: every file of the public tcpdump corpus (fixtures/corpus/tcpdump, 830 captures, many of
  * them crafted to break dissectors), read through FileSource in this one process, every packet through every
  * output mode: the summary line, -v, -vvv -e, -q, -x, -XX, -A, -V, -T json, -T fields and a display filter.
  *
@@ -18,7 +18,7 @@ import { FileSource } from "../../src/capture/file-source.js";
 import { createPrinter, type PacketPrinter, type PrintOptions } from "../../src/output/printer.js";
 import { hasControl } from "../../src/output/escape.js";
 
-const CORPUS = "/work/shared/corpus/tcpdump";
+import { CORPUS } from "../helpers/paths.js";
 const FILE_BUDGET_MS = 20_000;
 
 const base: PrintOptions = {

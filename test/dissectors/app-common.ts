@@ -10,8 +10,9 @@ import path from "node:path";
 import { FileSource } from "../../src/capture/file-source.js";
 import { Dissector, lookup, walkFields, type TreeNode } from "../../src/dissectors/index.js";
 
-export const ROOT = path.resolve(import.meta.dirname, "../..");
-export const CORPUS = "/work/shared/corpus/tcpdump";
+import { CORPUS, ROOT } from "../helpers/paths.js";
+
+export { CORPUS, ROOT };
 
 export interface Packet {
   data: Uint8Array;

@@ -11,8 +11,9 @@ import path from "node:path";
 import { FileSource } from "../../src/capture/file-source.js";
 import { Dissector, walkFields, type TreeNode } from "../../src/dissectors/index.js";
 
-export const ROOT = path.resolve(import.meta.dirname, "../..");
-export const CORPUS = "/work/shared/corpus/tcpdump";
+import { CORPUS, ROOT } from "../helpers/paths.js";
+
+export { CORPUS, ROOT };
 
 export function fixture(rel: string): string {
   return path.join(ROOT, "fixtures", rel);

@@ -7,8 +7,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { createBatch } from "../../src/capture/batch.js";
 import { detectFormat, parsePcapHeader, parsePcapRecords, PCAP_FILE_HEADER_LEN } from "../../src/capture/pcap-format.js";
+import { CORPUS } from "../helpers/paths.js";
 
-export const CORPUS_DIR = "/work/shared/corpus/tcpdump";
+export const CORPUS_DIR = CORPUS;
 
 /** Packets of one link type. Packet i is data[offset[i], offset[i] + caplen[i]). */
 export interface PacketSet {

@@ -1,11 +1,10 @@
 /** Helpers shared by tests: running the built CLI and other programs. */
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { CORPUS, ROOT } from "./paths.js";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+export { CORPUS, ROOT };
 export const TSNIFF = path.join(ROOT, "bin", "tsniff");
-export const CORPUS = path.resolve(ROOT, "..", "shared", "corpus", "tcpdump");
 
 /** Runs tsniff to completion (optionally inside a network namespace). */
 export function tsniff(args: string[], opts: { input?: Buffer | string; ns?: string; timeout?: number; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<Buffer> {

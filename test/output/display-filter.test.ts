@@ -12,6 +12,7 @@ import type { PacketView } from "../../src/output/view.js";
 import { INFO, packet, readAll } from "./helpers.js";
 import { BASE } from "./options.js";
 import { saveTshark, tshark } from "./tshark.js";
+import { CORPUS } from "../helpers/paths.js";
 
 function view(bytes: Uint8Array): PacketView {
   const dis = new Dissector();
@@ -184,8 +185,6 @@ describe("the printer", () => {
 });
 
 // ------------------------------------------------------------------------------------------ vs tshark
-
-const CORPUS = "/work/shared/corpus/tcpdump";
 
 /** Files whose protocols (for these filters) tsniff dissects: Ethernet, IPv4, TCP, UDP. */
 const FILES = ["RADIUS.pcap", "dns_tcp.pcap", "tftp.pcap", "whois.pcap", "IGMP_V2.pcap", "ipv4_tcp_http_xml.pcap", "arp-oobr.pcap"];

@@ -9,6 +9,7 @@ import { createPrinter } from "../../src/output/printer.js";
 import { batchOf, INFO, packet, readAll } from "./helpers.js";
 import { BASE } from "./options.js";
 import { saveTshark, tshark } from "./tshark.js";
+import { CORPUS } from "../helpers/paths.js";
 
 describe("cells", () => {
   const b = batchOf([packet({ src: "10.0.0.1", dst: "10.0.0.2", sport: 1000, dport: 9999, flags: 0x18, id: 0x1c46, payload: "hi\tthere\n" }), packet({ proto: "udp", sport: 40000, dport: 9999 })]);
@@ -31,7 +32,6 @@ describe("cells", () => {
   });
 });
 
-const CORPUS = "/work/shared/corpus/tcpdump";
 const FILES = ["RADIUS.pcap", "dns_tcp.pcap", "tftp.pcap", "whois.pcap", "IGMP_V2.pcap", "tcp-handshake-nano.pcap", "ipv4_tcp_http_xml.pcap"];
 
 /**

@@ -9,8 +9,7 @@ import { asciiDump, hexAsciiDump, hexDump, packetDump } from "../../src/output/h
 import { createPrinter } from "../../src/output/printer.js";
 import { batchOf, INFO, packet, readAll } from "./helpers.js";
 import { BASE } from "./options.js";
-
-const CORPUS = "/work/shared/corpus/tcpdump";
+import { CORPUS } from "../helpers/paths.js";
 
 describe("layout", () => {
   const d = new Uint8Array([0x45, 0x00, 0x00, 0x3c, 0x1c, 0x46, 0x40, 0x00, 0x40, 0x06, 0xb1, 0xe6, 0xac, 0x10, 0x0a, 0x63, 0x20, 0x7f, 0x1b, 0x41]);

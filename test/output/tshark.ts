@@ -2,12 +2,14 @@
  * Test-only: tshark's answers, recorded. tshark takes most of a second to start, so its output for each
  * argument list is kept in golden/tshark.json (committed with the tests) and tshark is run only for argument
  * lists not recorded yet, or for all of them with TSNIFF_REGEN_GOLDEN=1. Without tshark and without a
- * recording, the answer is null and the caller skips.
+ * recording, the answer is null and the caller skips. Paths inside the repository are recorded relative to its
+ * root (fixtures/corpus/tcpdump/x.pcap), so the recording holds in any clone.
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { repoRelative } from "../helpers/paths.js";
 
 const FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), "golden", "tshark.json");
 const regen = process.env.TSNIFF_REGEN_GOLDEN === "1";
@@ -25,10 +27,10 @@ export function tsharkAvailable(): boolean {
   return have;
 }
 
-/** tshark's stdout for these arguments (file paths as given), or null when it is neither recorded nor runnable. */
+/** tshark's stdout for these arguments, or null when it is neither recorded nor runnable. */
 export function tshark(args: string[]): string | null {
   const c = load();
-  const key = args.join("\u0000");
+  const key = args.map(repoRelative).join("\u0000");
   if (key in c) return c[key];
   if (!tsharkAvailable()) return null;
   const r = spawnSync("tshark", args, { encoding: "utf8", maxBuffer: 64 << 20 });
