@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Plugin overhead (issue 5): tsniff -r over the 1M-packet capture (../shared/bench/make-bench-pcap.sh) with
+ * Plugin overhead (issue 5): tsniff -r over the 1M-packet capture (bench/make-bench-pcap.sh) with
  *   - no plugin (the plain run: one-line summaries to /dev/null),
  *   - a no-op plugin (onPacket does nothing; the lines are still printed),
  *   - a field-reading plugin (ip.src, ip.dst, tcp/udp ports, length per packet; lines still printed),
@@ -16,17 +16,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchPcap } from "./bench-pcap.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const TSNIFF = [process.execPath, path.join(ROOT, "bin", "tsniff")];
-const PCAP = process.env.BENCH_PCAP ?? "/tmp/tsniff-bench/bench-1m.pcap";
+const PCAP = benchPcap("bench/plugins");
 const SCAPY_COUNT = Number(process.env.SCAPY_COUNT ?? 100000);
 const DIR = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-bench-plugins-"));
-
-if (!fs.existsSync(PCAP)) {
-  console.error(`bench: ${PCAP} is missing (make it with ../shared/bench/make-bench-pcap.sh)`);
-  process.exit(1);
-}
 
 function write(name, text) {
   const f = path.join(DIR, name);

@@ -4,8 +4,8 @@
  *
  *   npm run bench                 all of them (as root; makes the 1M-packet capture first if missing)
  *   npm run bench -- offline      only the offline ones;  -- live  only the live flood
- *   BENCH_PCAP=/path/file.pcap    the input (default /tmp/tsniff-bench/bench-1m.pcap, made by
- *                                 ../shared/bench/make-bench-pcap.sh when missing; kept out of git)
+ *   BENCH_PCAP=/path/file.pcap    the input (default $TMPDIR/tsniff-bench/bench-1m.pcap, made by
+ *                                 bench/make-bench-pcap.sh when missing; never committed)
  *
  * Results go to stdout as a Markdown table; docs/BENCHMARKS.md records a run with the machine it ran on.
  */
@@ -14,10 +14,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchPcap, DEFAULT_BENCH_PCAP } from "./bench-pcap.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const TSNIFF = [process.execPath, path.join(ROOT, "bin", "tsniff")];
-const PCAP = process.env.BENCH_PCAP ?? "/tmp/tsniff-bench/bench-1m.pcap";
+const PCAP = process.env.BENCH_PCAP || DEFAULT_BENCH_PCAP;
 const OUT = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-bench-"));
 const which = process.argv.slice(2);
 const want = (k) => which.length === 0 || which.includes(k);
@@ -62,9 +63,7 @@ function row(name, ours, theirs, who, note = "") {
 }
 
 function ensurePcap() {
-  if (fs.existsSync(PCAP)) return;
-  console.error(`bench: making ${PCAP} with ../shared/bench/make-bench-pcap.sh (a few minutes)`);
-  execFileSync("bash", [path.resolve(ROOT, "..", "shared", "bench", "make-bench-pcap.sh")], { stdio: "inherit", env: { ...process.env, OUT: PCAP } });
+  benchPcap("bench");
 }
 
 function countPackets(file) {

@@ -15,7 +15,7 @@
  *   --rate R        target packets per second on the veth, both directions (default 3000)
  *   --tsniff PATH   the tsniff to run (default: this repository's bin/tsniff). Run a frozen copy of a built
  *                   tree when others rebuild dist/ while the soak runs.
- *   --out DIR       files, samples and the report (default /tmp/tsniff-soak-<time>)
+ *   --out DIR       files, samples and the report (default $TMPDIR/tsniff-soak-<time>)
  *   --size-mb N     -C N (default 5)
  *   --sample S      RSS sample period in seconds (default 5)
  *   --keep          keep the capture files (default: each is deleted once checked and counted)

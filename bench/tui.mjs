@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The TUI at scale: `tsniff --tui -r FILE` (default: the 1M-packet capture made by
- * ../shared/bench/make-bench-pcap.sh, at /tmp/tsniff-bench/bench-1m.pcap) in a 160x45 tmux session.
+ * The TUI at scale: `tsniff --tui -r FILE` (default: the 1M-packet capture made by bench/make-bench-pcap.sh,
+ * $BENCH_PCAP or $TMPDIR/tsniff-bench/bench-1m.pcap, made first when missing) in a 160x45 tmux session.
  *
  *   first screen   from spawning the program to the first packet row on the screen (node start included)
  *   indexed        until the status bar shows every packet (the index pass over the whole file)
@@ -13,15 +13,13 @@
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchPcap } from "./bench-pcap.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const FILE = process.argv[2] ?? "/tmp/tsniff-bench/bench-1m.pcap";
-if (!fs.existsSync(FILE)) {
-  console.error(`bench/tui: ${FILE} not found (make it with ../shared/bench/make-bench-pcap.sh)`);
-  process.exit(1);
-}
+const FILE = benchPcap("bench/tui", process.argv[2]);
 const S = `tsniff-bench-tui-${process.pid}`;
 const tmux = (...a) => spawnSync("tmux", ["-L", S, ...a], { encoding: "utf8" }).stdout;
 const screen = () => tmux("capture-pane", "-p", "-t", S);
@@ -69,7 +67,7 @@ const nodeStart = (() => {
   return Math.min(...t);
 })();
 
-const TRACE = `/tmp/tsniff-bench-tui-${process.pid}.trace`;
+const TRACE = path.join(os.tmpdir(), `tsniff-bench-tui-${process.pid}.trace`);
 const cmd = `TSNIFF_TUI_TRACE=${TRACE} ${process.execPath} ${path.join(ROOT, "bin", "tsniff")} --tui -r '${FILE}'`;
 const t0 = now();
 tmux("new-session", "-d", "-s", S, "-x", "160", "-y", "45", cmd);
