@@ -168,7 +168,7 @@ async function run(o: CliOptions): Promise<number> {
       live.close();
     } else {
       // No -i: the default interface's link type, or Ethernet when it can't be opened (no interface, no
-      // privileges), as tcpdump -d does.
+      // privileges), as tcpdump -d does (with its warning on stderr).
       linktype = 1; // DLT_EN10MB
       try {
         const d = resolveDevice(defaultDevice());
@@ -177,7 +177,7 @@ async function run(o: CliOptions): Promise<number> {
         live.close();
         device = d;
       } catch {
-        /* Ethernet */
+        process.stderr.write("Warning: assuming Ethernet\n"); // tcpdump's words
       }
     }
     const prog = compileFilter(filter, { linktype, snaplen, optimize: !o.noOptimize, netmask: netmaskOf(device) });
