@@ -15,6 +15,7 @@ import {
   detectFormat,
   FileDamage,
   parsePcapHeader,
+  effectiveSnaplen,
   parsePcapRecords,
   PCAP_FILE_HEADER_LEN,
   type PcapHeader,
@@ -98,7 +99,7 @@ class PcapParser implements RecordParser {
   private headerDone = false;
   constructor(private h: PcapHeader) {
     this.linktype = h.linktype;
-    this.snaplen = h.snaplen;
+    this.snaplen = effectiveSnaplen(h.snaplen, h.linktype);
     this.nano = h.nano;
   }
   parse(data: Uint8Array, pos: number, end: number, batch: PacketBatch, max: number, fileBase: number): number {
@@ -180,14 +181,22 @@ export class FileSource implements PacketSource {
       s.parser = new PcapParser(h);
     } else {
       await s.fill(64 * 1024);
-      s.parser = new PcapngParser();
+      const ng = new PcapngParser();
+      s.parser = ng;
+      let head: number;
       try {
-        s.parser.parse(s.buf, 0, s.have, s.batch, 0, 0, s.eof); // reads the section and first interface headers
+        head = ng.parse(s.buf, 0, s.have, s.batch, 0, 0, s.eof); // reads the section and first interface headers
       } catch (e) {
         s.input.close();
         throw Object.assign(new Error(`${name}: ${(e as Error).message}`), { code: "EFORMAT" });
       }
       s.batch.count = 0;
+      // Like libpcap: a file must declare an interface before its first packet, and must declare one at all.
+      if (ng.interfaces.length === 0 && (ng.stoppedAtPacket || (s.eof && head === s.have))) {
+        s.input.close();
+        const why = ng.stoppedAtPacket ? "has a packet block before any Interface Description Blocks" : "has no Interface Description Blocks";
+        throw Object.assign(new Error(`${name}: the capture file ${why}`), { code: "EFORMAT" });
+      }
     }
     s.info = { kind: s.parser.format, name: path, linktype: s.parser.linktype, snaplen: s.parser.snaplen, nano: s.parser.nano };
     return s;

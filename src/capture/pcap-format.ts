@@ -13,6 +13,33 @@ export const PCAP_RECORD_HEADER_LEN = 16;
 /** libpcap refuses records larger than this (its max snaplen for most link types). */
 export const MAX_RECORD = 262144;
 
+/**
+ * The largest record libpcap reads for a link type (its max_snaplen_for_dlt): 128 MiB for D-Bus (231),
+ * 8 MiB for EBHSCR (279), 1 MiB for USBPcap (249), 262144 for every other. A record header claiming more
+ * is damage, whatever snapshot length the file header declares (a header's 2^31 does not let a 2 GB
+ * record through: reading it would mean buffering it whole).
+ */
+export function maxRecordFor(linktype: number): number {
+  switch (linktype) {
+    case 231:
+      return 128 << 20;
+    case 279:
+      return 8 << 20;
+    case 249:
+      return 1 << 20;
+    default:
+      return MAX_RECORD;
+  }
+}
+
+/**
+ * The snapshot length a file header's value means, as libpcap reads it: 0 or a value that is negative as a
+ * signed 32-bit number stands for the link type's maximum (tcpdump prints that maximum).
+ */
+export function effectiveSnaplen(snaplen: number, linktype: number): number {
+  return snaplen === 0 || snaplen >= 0x80000000 ? maxRecordFor(linktype) : snaplen;
+}
+
 export interface PcapHeader {
   littleEndian: boolean;
   nano: boolean;
@@ -87,10 +114,11 @@ export function parsePcapRecords(
 ): number {
   const le = h.littleEndian;
   const mult = h.nano ? 1 : 1000;
-  const limit = Math.max(MAX_RECORD, h.snaplen);
-  // Like libpcap, a record longer than the file's snapshot length is cut to it (tcpdump and libpcap's
-  // filters see the cut record); a snapshot length of 0 or above the maximum means the maximum.
-  const snap = h.snaplen === 0 || h.snaplen > MAX_RECORD ? MAX_RECORD : h.snaplen;
+  // Like libpcap: a record above the link type's maximum is damage, whatever the header's snapshot length
+  // says; a record longer than the file's snapshot length (but within the maximum) is cut to it (tcpdump
+  // and libpcap's filters see the cut record); a snapshot length of 0 or above the maximum means the maximum.
+  const limit = maxRecordFor(h.linktype);
+  const snap = h.snaplen === 0 || h.snaplen > limit ? limit : h.snaplen;
   let n = batch.count;
   const stop = n + max;
   while (n < stop && end - pos >= PCAP_RECORD_HEADER_LEN) {

@@ -15,11 +15,15 @@
  * - A block at file offset 0 restarts the parser (FileSource parses the head once at open to learn the
  *   first interface, then parses again from offset 0), so the state is rebuilt, not duplicated.
  * - Damage (FileDamage, with the block's file offset) is: a block length < 12, not a multiple of 4, above
- *   128 MiB, below the block type's minimum, or different in the trailer; an SHB with an unknown
- *   byte-order magic or major version; a first block that is not an SHB; a packet whose captured length
- *   overruns its block; a packet on an undeclared interface; an IDB/SHB option running past its block.
- *   Wireshark refuses some blocks we accept: very large blocks and packets, and an SPB whose block is
- *   shorter than min(original length, snaplen), where we keep the bytes the block has.
+ *   the maximum block size, below the block type's minimum, or different in the trailer; an SHB with an
+ *   unknown byte-order magic or major version; a first block that is not an SHB; a packet whose captured
+ *   length overruns its block or is above its link type's maximum (libpcap's, see maxRecordFor: 262144
+ *   for most); a packet on an undeclared interface; an IDB/SHB option running past its block.
+ *   The maximum block size is libpcap's: 16 MiB, raised once an interface's link type allows larger
+ *   packets (D-Bus: 128 MiB) to such a packet's EPB with 128 KiB of options. A block's length is checked
+ *   before its bytes are waited for, so a corrupt length never makes the reader buffer it.
+ *   Wireshark refuses an SPB whose block is shorter than min(original length, snaplen), where we keep the
+ *   bytes the block has.
  * - Timestamps are exact (nanoseconds rounded down) for every if_tsresol, including resolutions finer
  *   than 1 ns where tshark 4.0's 64-bit arithmetic overflows. if_tsoffset seconds are added.
  * - An SPB has no timestamp: its packets get time 0 (as tshark shows them).
@@ -29,7 +33,7 @@
  *   NRB entries are kept on the parser (`interfaces[i].stats`, `names`) because that is cheap.
  */
 import { ensureCapacity, type PacketBatch } from "./batch.js";
-import { FileDamage, PCAPNG_SHB } from "./pcap-format.js";
+import { FileDamage, maxRecordFor, PCAPNG_SHB } from "./pcap-format.js";
 import type { RecordParser } from "./file-source.js";
 
 export const PCAPNG_BYTE_ORDER_MAGIC = 0x1a2b3c4d;
@@ -68,8 +72,12 @@ export const enum Opt {
   ISB_USRDELIV = 8,
 }
 
-/** Largest block we accept; anything bigger is taken as a corrupt length. */
-export const MAX_BLOCK = 128 << 20;
+/** Largest block accepted until an interface allows larger packets (libpcap's initial maximum, 16 MiB). */
+export const MAX_BLOCK = 16 << 20;
+/** The largest block for a link type: an EPB holding its largest packet and 128 KiB of options (as libpcap). */
+export function maxBlockFor(linktype: number): number {
+  return Math.max(MAX_BLOCK, 8 + 20 + maxRecordFor(linktype) + 131072 + 4);
+}
 const MIN_SHB = 28;
 const MIN_IDB = 20;
 const MIN_PB = 32;
@@ -315,8 +323,14 @@ export class PcapngParser implements RecordParser {
   sections: PcapngSection[] = [];
   /** Name Resolution Block entries (at most 100000 kept). */
   names: NameEntry[] = [];
+  /** The last parse() stopped at a packet block because `max` packets were taken (0 at open: the head). */
+  stoppedAtPacket = false;
 
   private conv: TsConv[] = [];
+  /** per interface (global index): the largest captured length its link type allows */
+  private capMax: number[] = [];
+  /** the largest block accepted so far (grows with the interfaces' link types, never shrinks) */
+  private maxBlock = MAX_BLOCK;
   private le = true;
   private inSection = false;
   /** global index of the current section's interface 0 */
@@ -330,6 +344,8 @@ export class PcapngParser implements RecordParser {
     this.sections = [];
     this.names = [];
     this.conv = [];
+    this.capMax = [];
+    this.maxBlock = MAX_BLOCK;
     this.le = true;
     this.inSection = false;
     this.sectionBase = 0;
@@ -338,6 +354,7 @@ export class PcapngParser implements RecordParser {
   parse(data: Uint8Array, pos: number, end: number, batch: PacketBatch, max: number, fileBase: number, _eof: boolean): number {
     let n = batch.count;
     const stop = n + max;
+    this.stoppedAtPacket = false;
     try {
       while (end - pos >= 8) {
         const at = fileBase + pos;
@@ -350,7 +367,7 @@ export class PcapngParser implements RecordParser {
           else if (magic === 0x4d3c2b1a) le = false;
           else throw badMagic(at, magic);
           const len = rd32(data, pos + 4, le);
-          checkLength(len, MIN_SHB, "section header", at);
+          checkLength(len, MIN_SHB, "section header", at, this.maxBlock);
           if (end - pos < len) break;
           checkTrailer(data, pos, len, le, "section header", at);
           this.readShb(data, pos, len, le, at);
@@ -361,9 +378,12 @@ export class PcapngParser implements RecordParser {
         const le = this.le;
         const type = rd32(data, pos, le);
         const isPacket = type === BlockType.EPB || type === BlockType.SPB || type === BlockType.PB;
-        if (isPacket && n >= stop) break; // the caller's batch is full: this packet waits for the next call
+        if (isPacket && n >= stop) {
+          this.stoppedAtPacket = true;
+          break; // the caller's batch is full: this packet waits for the next call
+        }
         const len = rd32(data, pos + 4, le);
-        checkLength(len, 12, "block", at);
+        checkLength(len, 12, "block", at, this.maxBlock);
         if (end - pos < len) break;
         checkTrailer(data, pos, len, le, "block", at);
         if (isPacket) {
@@ -394,6 +414,10 @@ export class PcapngParser implements RecordParser {
             if (cap > room) cap = room;
           } else if (cap > room) {
             throw capTooBig(at, cap, room);
+          }
+          if (cap > this.capMax[g]) {
+            if (type !== BlockType.SPB) throw capAboveMax(at, cap, this.capMax[g]);
+            cap = this.capMax[g]; // an SPB's length is the original one: keep what the link type allows
           }
           if (n >= batch.offset.length) ensureCapacity(batch, n);
           batch.offset[n] = pos + dataOff;
@@ -487,6 +511,9 @@ export class PcapngParser implements RecordParser {
     }
     this.interfaces.push(iface);
     this.conv.push(makeConv(iface.tsresol, iface.tsoffset));
+    this.capMax.push(maxRecordFor(iface.linktype));
+    const mb = maxBlockFor(iface.linktype);
+    if (mb > this.maxBlock) this.maxBlock = mb;
   }
 
   private readIsb(d: Uint8Array, pos: number, len: number, le: boolean, at: number): void {
@@ -567,13 +594,17 @@ function capTooBig(at: number, cap: number, room: number): FileDamage {
   return damage(at, `pcapng packet block at byte offset ${at}: captured length ${cap} is bigger than the block (${room} bytes of data)`);
 }
 
-function checkLength(len: number, min: number, what: string, at: number): void {
-  if (len < 12 || len % 4 !== 0 || len > MAX_BLOCK) throw badLength(len, what, at);
+function capAboveMax(at: number, cap: number, max: number): FileDamage {
+  return damage(at, `pcapng packet block at byte offset ${at}: captured length ${cap} is bigger than the maximum of ${max}`);
+}
+
+function checkLength(len: number, min: number, what: string, at: number, max: number): void {
+  if (len < 12 || len % 4 !== 0 || len > max) throw badLength(len, what, at, max);
   if (len < min) throw tooShort(what, len, min, at);
 }
 
-function badLength(len: number, what: string, at: number): FileDamage {
-  const why = len < 12 ? "is below 12" : len % 4 !== 0 ? "is not a multiple of 4" : `is above ${MAX_BLOCK}`;
+function badLength(len: number, what: string, at: number, max: number): FileDamage {
+  const why = len < 12 ? "is below 12" : len % 4 !== 0 ? "is not a multiple of 4" : `is above the maximum of ${max}`;
   return damage(at, `pcapng ${what} at byte offset ${at}: block total length ${len} ${why}`);
 }
 
