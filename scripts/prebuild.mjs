@@ -26,9 +26,10 @@ try {
   fs.cpSync(path.join(ROOT, "native"), path.join(tmp, "native"), { recursive: true });
   const gyp = process.env.npm_config_node_gyp;
   const r = gyp && fs.existsSync(gyp)
-    ? spawnSync(process.execPath, [gyp, "rebuild"], { cwd: tmp, stdio: ["ignore", "ignore", "inherit"] })
-    : spawnSync("node-gyp", ["rebuild"], { cwd: tmp, stdio: ["ignore", "ignore", "inherit"], shell: true });
+    ? spawnSync(process.execPath, [gyp, "rebuild"], { cwd: tmp, encoding: "utf8", maxBuffer: 64 << 20 })
+    : spawnSync("node-gyp", ["rebuild"], { cwd: tmp, encoding: "utf8", maxBuffer: 64 << 20, shell: true });
   if (r.status !== 0) {
+    process.stderr.write(`${r.stdout ?? ""}${r.stderr ?? ""}`);
     console.error("prebuild: node-gyp failed: the package would have no prebuilt addon");
     process.exit(1);
   }

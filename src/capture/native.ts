@@ -108,7 +108,7 @@ export function addonError(found: { file: string; error: unknown }[]): string {
     return `the libpcap addon cannot load: libpcap's shared library ${so} is missing; install it: apt-get install libpcap0.8 (libpcap0.8t64 on Debian 13 / Ubuntu 24.04)`;
   }
   if (found.length) return `the libpcap addon cannot load: ${first(found[0].error)}`;
-  return `the libpcap addon is not built and no prebuilt one fits ${process.platform}-${process.arch}; build it: apt-get install libpcap-dev g++ make python3 && npm rebuild tsniff`;
+  return `the libpcap addon is not built and no prebuilt one fits ${process.platform}-${process.arch}; build it: apt-get install libpcap-dev g++ make python3, then npm rebuild tsniff --allow-scripts=tsniff (-g for a global install)`;
 }
 
 /** Loads the addon (node-gyp's build, else the package's prebuilt one). A clear one-line message if neither loads. */

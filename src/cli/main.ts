@@ -205,6 +205,7 @@ async function run(o: CliOptions): Promise<number> {
   let source: PacketSource;
   let program: Uint32Array | undefined;
   const stderr = (s: string) => process.stderr.write(s + "\n");
+  native(); // loaded first: without the addon the error is the only line, not after "reading from file"
   if (o.readFile) {
     source = await FileSource.open(o.readFile);
     if (filter.trim()) {
