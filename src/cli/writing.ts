@@ -135,10 +135,11 @@ function savedText(w: CaptureWriter, failed: string): string {
   const gone = files.filter((f) => !fs.existsSync(f));
   if (n === 0) return "no packets were saved";
   if (gone.length === 0) return `the ${pk} before are saved`;
+  // Removed or moved away (a rename keeps them whole elsewhere): tsniff can't tell, so it says both.
   const dirGone = !fs.existsSync(path.dirname(gone[0]));
-  const what = dirGone ? `${path.dirname(gone[0])} no longer exists` : `${gone[0]} was removed`;
-  if (gone.length === files.length) return `and the ${pk} before are lost: ${what}`;
-  return `and of the ${pk} before, those in ${gone.length} of ${files.length} files are lost: ${what}`;
+  const what = `${dirGone ? path.dirname(gone[0]) : gone[0]} was removed or moved`;
+  if (gone.length === files.length) return `and the ${pk} before were written to ${files.length === 1 ? "a file that is" : "files that are"} no longer there: ${what}`;
+  return `and of the ${pk} before, those in ${gone.length} of ${files.length} files are no longer there: ${what}`;
 }
 
 function startRecorder(o: CliOptions, source: PacketSource, device: string | undefined, stop: () => void, stderr: (s: string) => void): Writing {

@@ -270,7 +270,7 @@ dd("rotation (-C, -G, -W) as tcpdump", () => {
     const r = sh(process.execPath, ["-e", script], input);
     expect(r.status).toBe(1);
     const err = r.stderr.toString();
-    expect(err).toMatch(/^tsniff: .*\/cap2: No such file or directory; stopped, the \d+ packets before are saved$/m);
+    expect(err).toMatch(/^tsniff: .*\/cap2: No such file or directory; stopped, and the \d+ packets before were written to files that are no longer there: .* was removed or moved$/m);
     for (const n of ["cap", "cap1"]) {
       const ci = sh("capinfos", ["-c", path.join(out + ".moved", n)]);
       expect(ci.status, ci.stderr.toString()).toBe(0);

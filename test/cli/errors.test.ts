@@ -56,7 +56,7 @@ describe("-w errors", () => {
     expect(count(path.join(d, "cap"))).toBe(Number(m![1]));
   });
 
-  it("the directory removed during the capture: the packets before are said to be lost, not saved", () => {
+  it("the directory removed during the capture: the packets before are not said to be saved (their files are no longer there)", () => {
     const d = path.join(dir, "rot-gone");
     fs.mkdirSync(d);
     // A plugin (a real program in the capture) removes the directory at the third packet; the next rotation fails.
@@ -66,7 +66,7 @@ describe("-w errors", () => {
     expect(r.status).toBe(1);
     const lines = oneLine(r.stderr.toString());
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^tsniff: ${d}/cap1: No such file or directory; stopped, and the \\d+ packets before are lost: ${d} no longer exists$`));
+    expect(lines[0]).toMatch(new RegExp(`^tsniff: ${d}/cap1: No such file or directory; stopped, and the \\d+ packets before were written to a file that is no longer there: ${d} was removed or moved$`));
     expect(fs.existsSync(d)).toBe(false);
   });
 });
