@@ -38,9 +38,9 @@
 #include <sys/socket.h>
 #include <netpacket/packet.h>
 
-#ifndef BPF_MAXINSNS
-#define BPF_MAXINSNS 4096 /* the kernel's limit (linux/filter.h) */
-#endif
+/* Longest program taken from JS. The kernel takes 4096 instructions; libpcap's compiler makes longer ones
+ * for big expressions, run in user space by bpf_filter (files) or by libpcap when the kernel refuses them. */
+#define PROGRAM_MAX_INSNS (1 << 20)
 
 #define CHECK(call)                                                            \
   do {                                                                         \
@@ -201,6 +201,24 @@ static napi_value compile_filter(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/* The opcodes libpcap's bpf_filter() implements: bpf_validate() lets some others through (unknown
+ * BPF_MISC or size/mode combinations), and bpf_filter() abort()s on those, so they are refused here. */
+static int known_opcode(uint32_t code) {
+  static const uint16_t ok[] = {
+    0x00, 0x20, 0x28, 0x30, 0x40, 0x48, 0x50, 0x60, 0x80,             /* ld imm, abs w/h/b, ind w/h/b, mem, len */
+    0x01, 0x61, 0x81, 0xb1,                                           /* ldx imm, mem, len, msh */
+    0x02, 0x03,                                                       /* st, stx */
+    0x04, 0x14, 0x24, 0x34, 0x44, 0x54, 0x64, 0x74, 0x94, 0xa4,       /* alu op k */
+    0x0c, 0x1c, 0x2c, 0x3c, 0x4c, 0x5c, 0x6c, 0x7c, 0x9c, 0xac, 0x84, /* alu op x, neg */
+    0x05, 0x15, 0x1d, 0x25, 0x2d, 0x35, 0x3d, 0x45, 0x4d,             /* ja, jeq, jgt, jge, jset */
+    0x06, 0x0e, 0x16,                                                 /* ret k, x, a */
+    0x07, 0x87,                                                       /* tax, txa */
+  };
+  size_t i;
+  for (i = 0; i < sizeof ok / sizeof ok[0]; i++) if (ok[i] == code) return 1;
+  return 0;
+}
+
 /* A program from JS (Uint32Array of [code, jt, jf, k] words), checked by libpcap's bpf_validate so that a
  * bad one is refused with a clear error instead of being run. Throws (and returns -1) on a bad one. */
 static int js_to_program(napi_env env, napi_value v, struct bpf_program *prog) {
@@ -211,9 +229,9 @@ static int js_to_program(napi_env env, napi_value v, struct bpf_program *prog) {
     throw_code(env, "EINVAL", "a BPF program must be a Uint32Array of [code, jt, jf, k] words");
     return -1;
   }
-  if (n == 0 || n % 4 || n / 4 > BPF_MAXINSNS) {
+  if (n == 0 || n % 4 || n / 4 > PROGRAM_MAX_INSNS) {
     char msg[128];
-    snprintf(msg, sizeof msg, "invalid BPF program: %zu words (expected 4 per instruction, 1 to %d instructions)", n, BPF_MAXINSNS);
+    snprintf(msg, sizeof msg, "invalid BPF program: %zu words (expected 4 per instruction, 1 to %d instructions)", n, PROGRAM_MAX_INSNS);
     throw_code(env, "EFILTER", msg);
     return -1;
   }
@@ -222,6 +240,13 @@ static int js_to_program(napi_env env, napi_value v, struct bpf_program *prog) {
   if (!prog->bf_insns) { throw_code(env, "ENOMEM", "out of memory"); return -1; }
   for (i = 0; i < prog->bf_len; i++) {
     uint32_t *w = (uint32_t *)data + i * 4;
+    if (w[0] <= 0xffff && w[1] <= 0xff && w[2] <= 0xff && !known_opcode(w[0])) {
+      char msg[128];
+      snprintf(msg, sizeof msg, "invalid BPF program: instruction %u has an unknown opcode 0x%x", i, w[0]);
+      free(prog->bf_insns); prog->bf_insns = NULL;
+      throw_code(env, "EFILTER", msg);
+      return -1;
+    }
     if (w[0] > 0xffff || w[1] > 0xff || w[2] > 0xff) {
       char msg[128];
       snprintf(msg, sizeof msg, "invalid BPF program: instruction %u has an out-of-range code or jump", i);

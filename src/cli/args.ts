@@ -114,6 +114,13 @@ function parseCount(flag: string, v: string, min = 1): number {
   return n;
 }
 
+/** -B in KiB: libpcap takes the size in bytes as an int, so 2 GiB and more is refused (as tcpdump does). */
+function parseBufferKiB(flag: string, v: string): number {
+  const n = parseCount(flag, v);
+  if (n * 1024 > 0x7fffffff) throw new UsageError(`invalid ${flag} value '${v}': the buffer must be smaller than 2 GiB (at most 2097151 KiB)`);
+  return n;
+}
+
 export function parseArgs(argv: string[]): CliOptions {
   const o = defaultOptions();
   const rest: string[] = [];
@@ -143,7 +150,7 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       }
       case "B":
-        o.bufferKiB = parseCount("-B", val!);
+        o.bufferKiB = parseBufferKiB("-B", val!);
         break;
       case "F":
         o.filterFile = val!;
@@ -279,7 +286,7 @@ export function parseArgs(argv: string[]): CliOptions {
           o.packetBuffered = true;
           break;
         case "buffer-size":
-          o.bufferKiB = parseCount("--buffer-size", val());
+          o.bufferKiB = parseBufferKiB("--buffer-size", val());
           break;
         case "snapshot-length":
           o.snaplen = parseCount("--snapshot-length", val(), 0) || 262144;
