@@ -51,20 +51,38 @@
     }                                                                          \
   } while (0)
 
+/* Value makers return NULL when N-API fails; set_prop/set_elem then fail too (a NULL value is an invalid
+ * argument), so a builder checks only those and throws once (napi_failed). */
 static napi_value make_string(napi_env env, const char *s) {
   napi_value v;
-  if (!s) { napi_get_null(env, &v); return v; }
-  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
-  return v;
+  if (!s) return napi_get_null(env, &v) == napi_ok ? v : NULL;
+  return napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v) == napi_ok ? v : NULL;
 }
 static napi_value make_int(napi_env env, int64_t n) {
-  napi_value v; napi_create_int64(env, n, &v); return v;
+  napi_value v; return napi_create_int64(env, n, &v) == napi_ok ? v : NULL;
 }
 static napi_value make_bool(napi_env env, int b) {
-  napi_value v; napi_get_boolean(env, b, &v); return v;
+  napi_value v; return napi_get_boolean(env, b, &v) == napi_ok ? v : NULL;
 }
-static void set_prop(napi_env env, napi_value obj, const char *k, napi_value v) {
-  napi_set_named_property(env, obj, k, v);
+/* 0 on success, 1 on failure (so failures can be or-ed together) */
+static int set_prop(napi_env env, napi_value obj, const char *k, napi_value v) {
+  return !obj || !v || napi_set_named_property(env, obj, k, v) != napi_ok;
+}
+static int set_elem(napi_env env, napi_value arr, uint32_t i, napi_value v) {
+  return !arr || !v || napi_set_element(env, arr, i, v) != napi_ok;
+}
+static napi_value new_object(napi_env env) {
+  napi_value v; return napi_create_object(env, &v) == napi_ok ? v : NULL;
+}
+static napi_value new_array(napi_env env) {
+  napi_value v; return napi_create_array(env, &v) == napi_ok ? v : NULL;
+}
+/* Throws the N-API failure (unless an exception is already pending) and returns NULL from the caller. */
+static napi_value napi_failed(napi_env env, const char *what) {
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_error(env, NULL, what);
+  return NULL;
 }
 
 static int get_string(napi_env env, napi_value v, char *out, size_t cap) {
@@ -82,7 +100,7 @@ static int get_bool_prop(napi_env env, napi_value obj, const char *k, int dflt) 
   napi_value v; napi_valuetype t; bool b;
   if (napi_get_named_property(env, obj, k, &v) != napi_ok) return dflt;
   if (napi_typeof(env, v, &t) != napi_ok || t != napi_boolean) return dflt;
-  napi_get_value_bool(env, v, &b);
+  if (napi_get_value_bool(env, v, &b) != napi_ok) return dflt;
   return b;
 }
 static int64_t get_int_prop(napi_env env, napi_value obj, const char *k, int64_t dflt) {
@@ -124,36 +142,40 @@ static napi_value find_all_devs(napi_env env, napi_callback_info info) {
   napi_value arr; uint32_t i = 0;
   (void)info;
   if (pcap_findalldevs(&devs, err) != 0) { throw_code(env, "EPCAP", err); return NULL; }
-  CHECK(napi_create_array(env, &arr));
-  for (d = devs; d; d = d->next) {
+  int bad = 0;
+  arr = new_array(env);
+  bad |= !arr;
+  for (d = devs; d && !bad; d = d->next) {
     napi_value o, addrs; pcap_addr_t *a; uint32_t j = 0;
-    napi_create_object(env, &o);
-    set_prop(env, o, "name", make_string(env, d->name));
-    set_prop(env, o, "description", make_string(env, d->description));
-    set_prop(env, o, "flags", make_int(env, d->flags));
-    set_prop(env, o, "loopback", make_bool(env, (d->flags & PCAP_IF_LOOPBACK) != 0));
-    set_prop(env, o, "up", make_bool(env, (d->flags & PCAP_IF_UP) != 0));
-    set_prop(env, o, "running", make_bool(env, (d->flags & PCAP_IF_RUNNING) != 0));
-    set_prop(env, o, "wireless", make_bool(env, (d->flags & PCAP_IF_WIRELESS) != 0));
-    set_prop(env, o, "connectionStatus", make_int(env, d->flags & PCAP_IF_CONNECTION_STATUS));
-    napi_create_array(env, &addrs);
-    for (a = d->addresses; a; a = a->next) {
+    o = new_object(env);
+    bad |= set_prop(env, o, "name", make_string(env, d->name));
+    bad |= set_prop(env, o, "description", make_string(env, d->description));
+    bad |= set_prop(env, o, "flags", make_int(env, d->flags));
+    bad |= set_prop(env, o, "loopback", make_bool(env, (d->flags & PCAP_IF_LOOPBACK) != 0));
+    bad |= set_prop(env, o, "up", make_bool(env, (d->flags & PCAP_IF_UP) != 0));
+    bad |= set_prop(env, o, "running", make_bool(env, (d->flags & PCAP_IF_RUNNING) != 0));
+    bad |= set_prop(env, o, "wireless", make_bool(env, (d->flags & PCAP_IF_WIRELESS) != 0));
+    bad |= set_prop(env, o, "connectionStatus", make_int(env, d->flags & PCAP_IF_CONNECTION_STATUS));
+    addrs = new_array(env);
+    bad |= !addrs;
+    for (a = d->addresses; a && !bad; a = a->next) {
       napi_value ao; const char *fam = "other";
       if (!a->addr) continue;
       if (a->addr->sa_family == AF_INET) fam = "inet";
       else if (a->addr->sa_family == AF_INET6) fam = "inet6";
       else if (a->addr->sa_family == AF_PACKET) fam = "link";
-      napi_create_object(env, &ao);
-      set_prop(env, ao, "family", make_string(env, fam));
-      set_prop(env, ao, "addr", sockaddr_to_js(env, a->addr));
-      set_prop(env, ao, "netmask", sockaddr_to_js(env, a->netmask));
-      set_prop(env, ao, "broadaddr", sockaddr_to_js(env, a->broadaddr));
-      napi_set_element(env, addrs, j++, ao);
+      ao = new_object(env);
+      bad |= set_prop(env, ao, "family", make_string(env, fam));
+      bad |= set_prop(env, ao, "addr", sockaddr_to_js(env, a->addr));
+      bad |= set_prop(env, ao, "netmask", sockaddr_to_js(env, a->netmask));
+      bad |= set_prop(env, ao, "broadaddr", sockaddr_to_js(env, a->broadaddr));
+      bad |= set_elem(env, addrs, j++, ao);
     }
-    set_prop(env, o, "addresses", addrs);
-    napi_set_element(env, arr, i++, o);
+    bad |= set_prop(env, o, "addresses", addrs);
+    bad |= set_elem(env, arr, i++, o);
   }
   pcap_freealldevs(devs);
+  if (bad) return napi_failed(env, "tsniff native: N-API call failed while listing interfaces");
   return arr;
 }
 
@@ -344,9 +366,9 @@ static napi_value lookup_net(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (get_string(env, argv[0], dev, sizeof dev) < 0) return make_string(env, NULL);
   if (pcap_lookupnet(dev, &net, &mask, err) != 0) return make_string(env, NULL);
-  napi_create_object(env, &o);
-  set_prop(env, o, "net", make_int(env, ntohl(net)));
-  set_prop(env, o, "mask", make_int(env, ntohl(mask)));
+  o = new_object(env);
+  if (set_prop(env, o, "net", make_int(env, ntohl(net))) | set_prop(env, o, "mask", make_int(env, ntohl(mask))))
+    return napi_failed(env, "tsniff native: N-API call failed in lookupNet");
   return o;
 }
 
@@ -656,12 +678,12 @@ static napi_value live_set_filter(napi_env env, napi_callback_info info) {
 static napi_value live_stats(napi_env env, napi_callback_info info) {
   size_t argc = 0; struct pcap_stat st; napi_value o; Live *h = unwrap_this(env, info, &argc, NULL);
   if (!h) return NULL;
-  if (!h->p) { napi_get_null(env, &o); return o; }
+  if (!h->p) return make_string(env, NULL);
   if (pcap_stats(h->p, &st) != 0) { throw_code(env, "EPCAP", pcap_geterr(h->p)); return NULL; }
-  napi_create_object(env, &o);
-  set_prop(env, o, "received", make_int(env, st.ps_recv));
-  set_prop(env, o, "dropped", make_int(env, st.ps_drop));
-  set_prop(env, o, "ifDropped", make_int(env, st.ps_ifdrop));
+  o = new_object(env);
+  if (set_prop(env, o, "received", make_int(env, st.ps_recv)) | set_prop(env, o, "dropped", make_int(env, st.ps_drop)) |
+      set_prop(env, o, "ifDropped", make_int(env, st.ps_ifdrop)))
+    return napi_failed(env, "tsniff native: N-API call failed in stats");
   return o;
 }
 
@@ -685,9 +707,10 @@ static napi_value live_datalinks(napi_env env, napi_callback_info info) {
   if (!h || !h->p) return NULL;
   n = pcap_list_datalinks(h->p, &list);
   if (n < 0) { throw_code(env, "EPCAP", pcap_geterr(h->p)); return NULL; }
-  napi_create_array(env, &arr);
-  for (i = 0; i < n; i++) napi_set_element(env, arr, (uint32_t)i, make_int(env, list[i]));
+  arr = new_array(env);
+  for (i = 0; i < n && arr; i++) if (set_elem(env, arr, (uint32_t)i, make_int(env, list[i]))) arr = NULL;
   pcap_free_datalinks(list);
+  if (!arr) return napi_failed(env, "tsniff native: N-API call failed in datalinks");
   return arr;
 }
 
@@ -746,7 +769,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value cls;
   if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok) return NULL;
   if (napi_define_class(env, "Live", NAPI_AUTO_LENGTH, live_ctor, NULL, sizeof methods / sizeof methods[0], methods, &cls) != napi_ok) return NULL;
-  napi_set_named_property(env, exports, "Live", cls);
+  if (napi_set_named_property(env, exports, "Live", cls) != napi_ok) return NULL;
   return exports;
 }
 
