@@ -10,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collect, has, sleep, TSNIFF, waitForStderr } from "../helpers/run.js";
+import { collect, has, ROOT, sleep, TSNIFF, tsniff, waitForStderr } from "../helpers/run.js";
 
 const NS = `h3s${process.pid % 100000}`;
 const canNs = process.getuid?.() === 0 && spawnSync("ip", ["netns", "list"]).status === 0;
@@ -121,5 +121,32 @@ describe.skipIf(!canNs || !has("tcpdump"))("signals while -w is written under a 
     const back = readBack(file);
     expect(back.complaint).toBe("");
     expect(back.packets).toBe(Number(/^(\d+) packets? captured$/m.exec(r.stderr)![1]));
+  });
+});
+
+describe("user signals while reading a file from a pipe", () => {
+  it("SIGUSR1 prints the counters (no inspector opens), SIGUSR2 does nothing harmful; the output is the same as without them", async () => {
+    const data = fs.readFileSync(path.join(ROOT, "fixtures", "http", "http.pcap"));
+    const plain = tsniff(["-r", "-"], { input: data });
+    expect(plain.status).toBe(0);
+    const p = spawn(process.execPath, [TSNIFF, "-r", "-"], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, TZ: "UTC" } });
+    children.push(p);
+    const done = collect(p);
+    const half = 24 + 2000;
+    p.stdin!.write(data.subarray(0, half));
+    await waitForStderr(p, "reading from file", 30_000);
+    const counters = waitForStderr(p, "packets captured", 15_000);
+    p.kill("SIGUSR1");
+    await counters;
+    p.kill("SIGUSR2");
+    await sleep(200);
+    expect(p.exitCode).toBe(null);
+    p.stdin!.end(data.subarray(half));
+    const r = await done;
+    expect(r.signal).toBe(null);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain("Debugger");
+    expect(r.stderr).toMatch(/^tsniff: \d+ packets? captured$/m);
+    expect(r.stdout.toString()).toBe(plain.stdout.toString());
   });
 });
