@@ -31,7 +31,7 @@ function trackedFiles(): string[] {
 }
 
 describe("a fresh clone passes its own tests", () => {
-  it("no tracked file outside fixtures/ names a machine path or ../shared", () => {
+  it("no tracked file outside fixtures/ names a machine path or a directory beside the checkout", () => {
     const files = trackedFiles().filter((f) => !f.startsWith("fixtures/"));
     expect(files).toContain("package.json");
     const hits: string[] = [];
