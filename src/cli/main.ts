@@ -281,6 +281,13 @@ async function run(o: CliOptions): Promise<number> {
   // -Z: the capture is open; files are created as the user from here on.
   if (o.user) {
     dropPrivileges(o.user);
+    for (const spec of o.scripts) {
+      try {
+        fs.accessSync(spec, fs.constants.R_OK);
+      } catch {
+        throw new Fatal(`${spec}: Permission denied for user ${o.user}: with -Z plugins load after the drop, so the file and every directory above it must be readable by ${o.user}`);
+      }
+    }
     await loadPlugins();
   }
 

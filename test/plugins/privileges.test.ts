@@ -157,6 +157,18 @@ export function onPacket(): void {}
     expect(r.stderr).toMatch(/^20 packets captured$/m);
   });
 
+  it("a plugin the -Z user can't read: one line saying so (not 'No such file'), exit 1", () => {
+    const d = path.join(dir, "private");
+    fs.mkdirSync(d, { mode: 0o700 });
+    fs.chmodSync(d, 0o700);
+    const p = path.join(d, "p.mjs");
+    fs.writeFileSync(p, "export function onPacket() {}\n");
+    const r = tsniff(["-r", HTTP, "-Z", "nobody", "--script", p]);
+    expect(r.status).toBe(1);
+    const err = r.stderr.toString().split("\n").filter((l) => l && !l.startsWith("reading from file"));
+    expect(err).toEqual([`tsniff: ${p}: Permission denied for user nobody: with -Z plugins load after the drop, so the file and every directory above it must be readable by nobody`]);
+  });
+
   it("a plugin owned by nobody is refused as root, accepted with -Z nobody (it runs as nobody then)", () => {
     const p = write("owned-by-nobody.mjs", PLUGIN);
     fs.chownSync(p, NOBODY_UID, NOBODY_GID);
