@@ -9,6 +9,12 @@
  * separators, bidirectional overrides, BOM) is written as a visible escape (\r, \xHH, \uHHHH), so nothing in
  * a line can move the cursor, change colours or retitle the window. Characters from U+00A0 up are UTF-8.
  *
+ * Newlines: a packet must not be able to start an output line of its own (a forged "12:34:56.000000 IP ..."
+ * line). Packet bytes (latin1()) never put a raw newline in: it is written as \n. Text (s()) keeps a newline
+ * only when a tab or a space follows it (the -v continuation lines tcpdump indents, "\n\t..."): such a line
+ * cannot pass for a packet's line; any other newline is written as \n. A line break that starts an unindented
+ * line (VXLAN's inner packet) is nl(), which only dissector code calls.
+ *
  * `text()` gives the line back as a string (the TUI, plugins and -Y read ctx.info through it).
  */
 const HEX = "0123456789abcdef";
@@ -121,7 +127,16 @@ export class Line {
     const len = str.length;
     for (; i < len; i++) {
       const c = str.charCodeAt(i);
-      if (c >= 0xd800 && c <= 0xdbff && i + 1 < len && (str.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      if (c === 0x0a) {
+        // An indented continuation line stays one; any other newline could start a forged line.
+        const next = i + 1 < len ? str.charCodeAt(i + 1) : -1;
+        const b = this.room(2);
+        if (next === 0x09 || next === 0x20) b[this.n++] = 0x0a;
+        else {
+          b[this.n++] = 0x5c; // backslash
+          b[this.n++] = 0x6e; // n
+        }
+      } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < len && (str.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
         // a surrogate pair: one 4-byte character
         const cp = 0x10000 + ((c - 0xd800) << 10) + (str.charCodeAt(++i) - 0xdc00);
         const b = this.room(4);
@@ -136,14 +151,15 @@ export class Line {
     }
   }
 
-  /** One UTF-16 unit (not half of a surrogate pair): as is, escaped, or UTF-8. */
+  /** One UTF-16 unit (not half of a surrogate pair): as is, escaped, or UTF-8. A newline becomes "\n". */
   private unit(c: number): void {
     const b = this.room(6); // at most an escape "\uHHHH"
     let n = this.n;
-    if ((c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x09) b[n++] = c;
-    else if (!ok(c)) {
+    if ((c >= 0x20 && c < 0x7f) || c === 0x09) b[n++] = c;
+    else if (!ok(c) || c === 0x0a) {
       b[n++] = 0x5c; // backslash
       if (c === 0x0d) b[n++] = 0x72; // \r
+      else if (c === 0x0a) b[n++] = 0x6e; // \n
       else if (c < 0x100) {
         b[n++] = 0x78; // \xHH
         b[n++] = HEX.charCodeAt(c >> 4);
@@ -171,7 +187,14 @@ export class Line {
     this.n = n;
   }
 
-  /** Appends data[off, off + len) read as Latin-1 text (what s() would write for that string). */
+  /** Ends the line here and starts an unindented one (dissector code only: never for packet text). */
+  nl(): this {
+    const b = this.room(1);
+    b[this.n++] = 0x0a;
+    return this;
+  }
+
+  /** Appends data[off, off + len) read as Latin-1 text (what s() would write for that string, but a newline is always \n). */
   latin1(data: Uint8Array, off: number, len: number): this {
     const b = this.n + len > this.buf.length ? this.room(len) : this.buf;
     let n = this.n;

@@ -41,7 +41,7 @@ export const VXLAN: Protocol = {
       t.add(F.vni, vni, start + 4, 3);
       t.add(F.reserved_8, rsv, start + 7, 1);
     }
-    ctx.line.s(`, flags [${flags & 0x08 ? "I" : "."}] (0x${hex(flags, 2)}), vni ${vni}\n`);
+    ctx.line.s(`, flags [${flags & 0x08 ? "I" : "."}] (0x${hex(flags, 2)}), vni ${vni}`).nl();
     ctx.addrPrinted = false;
     ctx.net = "";
     return ctx.next("linktype", LINKTYPE.EN10MB);
@@ -78,7 +78,7 @@ export const OTV: Protocol = {
       t.add(O.overlay, overlay, start + 1, 3);
       t.add(O.instance, instance, start + 4, 3);
     }
-    ctx.line.s(`flags [${flags & 0x08 ? "I" : "."}] (0x${hex(flags, 2)}), overlay ${overlay}, instance ${instance}\n`);
+    ctx.line.s(`flags [${flags & 0x08 ? "I" : "."}] (0x${hex(flags, 2)}), overlay ${overlay}, instance ${instance}`).nl();
     ctx.addrPrinted = false;
     ctx.net = "";
     return ctx.next("linktype", LINKTYPE.EN10MB);
