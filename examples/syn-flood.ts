@@ -31,8 +31,11 @@ export function onPacket(pkt: Packet, ctx: PluginContext): void {
   if (!tcp || !ip) return;
   const flags = tcp.flags;
   if (!(flags & SYN) || flags & ACK) return;
-  let w: Window | undefined = ctx.state.window;
-  if (!w || pkt.ts - w.start >= 1) w = ctx.state.window = { start: pkt.ts, syns: new Map(), ports: new Map(), alerted: new Set() };
+  let w = ctx.state.window as Window | undefined;
+  if (!w || pkt.ts - w.start >= 1) {
+    w = { start: pkt.ts, syns: new Map(), ports: new Map(), alerted: new Set() };
+    ctx.state.window = w;
+  }
 
   const dst = `${ip.dst}:${tcp.dstport}`;
   const s = w.syns.get(dst) ?? { n: 0, sources: new Set<string>() };
