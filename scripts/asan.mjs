@@ -122,6 +122,8 @@ export function asanEnv(extra = {}) {
     "detect_stack_use_after_return=0",
     "allocator_may_return_null=0",
     "print_summary=1",
+    // node installs its own SIGSEGV handler (WebAssembly traps); keep ASan's, so a crash comes with its stack.
+    "allow_user_segv_handler=0",
   ].join(":");
   env.LSAN_OPTIONS = `exitcode=${ASAN_EXIT}:report_objects=1`;
   return env;
