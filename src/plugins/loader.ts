@@ -91,6 +91,12 @@ async function transpileFile(file: string): Promise<string> {
   const out = path.join(tempDir(), `${transpiled.size}-${path.basename(file).replace(/\.[^.]+$/, "")}.mjs`);
   transpiled.set(file, out); // before recursing: import cycles end here
   const src = fs.readFileSync(file, "utf8");
+  // esbuild transpiles it without a word and the module then fails with "require is not defined": say why here.
+  const req = /^[ \t]*(?:export\s+)?import\s+[\w$]+\s*=\s*require\s*\(/m.exec(src);
+  if (req) {
+    const line = src.slice(0, req.index).split("\n").length;
+    throw new Error(`${file}:${line}:1: \`import x = require(...)\` is not supported: a plugin is an ES module; use import`);
+  }
   const es = await esbuild();
   let outputText: string;
   try {
