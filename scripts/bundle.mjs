@@ -10,7 +10,7 @@
  * Both sit two levels below the project like dist/cli/, so the addon and package.json are found from a bundle
  * as from the modules. Each has an inputs.json listing the dist/ files bundled: bin/tsniff and launch.ts use a
  * bundle only while none of them is newer (a later tsc-only build runs the modules). Without esbuild (a
- * devDependency) nothing is bundled and the modules run.
+ * dependency, also for .ts plugins) nothing is bundled and the modules run.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -24,7 +24,7 @@ let esbuild;
 try {
   esbuild = await import("esbuild");
 } catch {
-  console.error("bundle: esbuild is not installed (a devDependency): tsniff loads its modules one by one");
+  console.error("bundle: esbuild is not installed (a dependency: npm install): tsniff loads its modules one by one");
   fs.rmSync(OUT, { recursive: true, force: true });
   fs.rmSync(CLI_OUT, { recursive: true, force: true });
   process.exit(0);
