@@ -37,6 +37,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <netpacket/packet.h>
+#include <unistd.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 
 /* Longest program taken from JS. The kernel takes 4096 instructions; libpcap's compiler makes longer ones
  * for big expressions, run in user space by bpf_filter (files) or by libpcap when the kernel refuses them. */
@@ -742,6 +746,170 @@ static napi_value live_drain(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---------------------------------------------------------------- link events (netlink) */
+
+/* LinkWatch(onEvents): a NETLINK_ROUTE socket subscribed to RTMGRP_LINK, watched on the loop like a capture.
+ * Each wakeup reads what the kernel queued (bounded) and makes ONE call onEvents(events, overflow) with
+ * [{name, index, up, running, deleted}]; overflow is true when the kernel dropped events (ENOBUFS), so the
+ * listener should look at every interface again. Used by a capture waiting for its interface to come back
+ * up (src/capture/live-source.ts), which keeps polling as a fallback. */
+#define LINK_RECV_MAX 32
+#define LINK_EVENTS_MAX 256
+
+typedef struct {
+  napi_env env;
+  napi_ref cb;
+  napi_ref self;
+  uv_poll_t *poll;
+  int fd;
+  int depth;
+  int closed;
+} Links;
+
+typedef struct { char name[IF_NAMESIZE]; int index; unsigned flags; int deleted; } LinkEvent;
+
+static void links_release(Links *l) {
+  l->closed = 1;
+  if (l->poll) { uv_poll_stop(l->poll); }
+  if (l->depth > 0) return; /* from the callback: finished when it returns */
+  if (l->poll) { uv_close((uv_handle_t *)l->poll, on_poll_closed); l->poll = NULL; }
+  if (l->fd >= 0) { close(l->fd); l->fd = -1; }
+  if (l->cb) { napi_delete_reference(l->env, l->cb); l->cb = NULL; }
+  if (l->self) { napi_delete_reference(l->env, l->self); l->self = NULL; }
+}
+
+static void links_deliver(Links *l, LinkEvent *ev, int n, int overflow) {
+  napi_env env = l->env;
+  napi_handle_scope scope; napi_value cb, global, argv[2], res; int i, bad = 0;
+  if (!l->cb || l->closed) return;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  if (napi_get_reference_value(env, l->cb, &cb) != napi_ok || napi_get_global(env, &global) != napi_ok) bad = 1;
+  argv[0] = bad ? NULL : new_array(env);
+  bad |= !argv[0];
+  for (i = 0; i < n && !bad; i++) {
+    napi_value o = new_object(env);
+    bad |= set_prop(env, o, "name", make_string(env, ev[i].name));
+    bad |= set_prop(env, o, "index", make_int(env, ev[i].index));
+    bad |= set_prop(env, o, "up", make_bool(env, (ev[i].flags & IFF_UP) != 0));
+    bad |= set_prop(env, o, "running", make_bool(env, (ev[i].flags & IFF_RUNNING) != 0));
+    bad |= set_prop(env, o, "deleted", make_bool(env, ev[i].deleted));
+    bad |= set_elem(env, argv[0], (uint32_t)i, o);
+  }
+  if (!bad) { argv[1] = make_bool(env, overflow); bad |= !argv[1]; }
+  if (!bad && napi_make_callback(env, NULL, global, cb, 2, argv, &res) != napi_ok) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) { napi_value e; if (napi_get_and_clear_last_exception(env, &e) == napi_ok) napi_fatal_exception(env, e); }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void on_links_readable(uv_poll_t *poll, int status, int events) {
+  Links *l = (Links *)poll->data;
+  static LinkEvent ev[LINK_EVENTS_MAX];
+  /* aligned for struct nlmsghdr */
+  static uint32_t buf[8192];
+  int n = 0, overflow = 0, round;
+  (void)events;
+  if (l->closed) return;
+  if (status < 0) { overflow = 1; }
+  for (round = 0; round < LINK_RECV_MAX && status >= 0; round++) {
+    ssize_t len = recv(l->fd, buf, sizeof buf, MSG_DONTWAIT);
+    struct nlmsghdr *nh;
+    if (len < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ENOBUFS) { overflow = 1; continue; } /* the kernel dropped events: look at everything */
+      break;                                            /* EAGAIN: all read */
+    }
+    if (len == 0) break;
+    for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)len); nh = NLMSG_NEXT(nh, len)) {
+      struct ifinfomsg *ifi; struct rtattr *rta; int alen; LinkEvent *e;
+      if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) break;
+      if (nh->nlmsg_type != RTM_NEWLINK && nh->nlmsg_type != RTM_DELLINK) continue;
+      if (nh->nlmsg_len < NLMSG_LENGTH(sizeof *ifi)) continue;
+      if (n >= LINK_EVENTS_MAX) { overflow = 1; continue; }
+      ifi = (struct ifinfomsg *)NLMSG_DATA(nh);
+      e = &ev[n];
+      memset(e, 0, sizeof *e);
+      e->index = ifi->ifi_index; e->flags = ifi->ifi_flags; e->deleted = nh->nlmsg_type == RTM_DELLINK;
+      alen = (int)IFLA_PAYLOAD(nh);
+      for (rta = IFLA_RTA(ifi); RTA_OK(rta, alen); rta = RTA_NEXT(rta, alen)) {
+        if (rta->rta_type == IFLA_IFNAME) {
+          size_t sl = RTA_PAYLOAD(rta);
+          if (sl >= sizeof e->name) sl = sizeof e->name - 1;
+          memcpy(e->name, RTA_DATA(rta), sl);
+          e->name[sl] = 0;
+        }
+      }
+      if (!e->name[0] && !if_indextoname((unsigned)e->index, e->name)) e->name[0] = 0;
+      n++;
+    }
+  }
+  if (n == 0 && !overflow) return;
+  l->depth++;
+  links_deliver(l, ev, n, overflow);
+  l->depth--;
+  if (l->closed) links_release(l);
+}
+
+static void links_finalize(napi_env env, void *data, void *hint) {
+  Links *l = (Links *)data; (void)env; (void)hint;
+  l->depth = 0;
+  links_release(l);
+  free(l);
+}
+
+static napi_value links_ctor(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1], self; napi_valuetype t; Links *l; uv_loop_t *loop;
+  struct sockaddr_nl sa; int rc;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
+  if (argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_function) { throw_code(env, "EINVAL", "LinkWatch(onEvents: function)"); return NULL; }
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  l = calloc(1, sizeof *l);
+  if (!l) { throw_code(env, "ENOMEM", "out of memory"); return NULL; }
+  l->env = env;
+  l->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (l->fd < 0) { char msg[128]; snprintf(msg, sizeof msg, "netlink socket: %s", strerror(errno)); free(l); throw_code(env, "EPCAP", msg); return NULL; }
+  memset(&sa, 0, sizeof sa);
+  sa.nl_family = AF_NETLINK;
+  sa.nl_groups = RTMGRP_LINK;
+  if (bind(l->fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    char msg[128]; snprintf(msg, sizeof msg, "netlink bind: %s", strerror(errno));
+    close(l->fd); free(l); throw_code(env, "EPCAP", msg); return NULL;
+  }
+  l->poll = calloc(1, sizeof(uv_poll_t));
+  if (!l->poll) { close(l->fd); free(l); throw_code(env, "ENOMEM", "out of memory"); return NULL; }
+  rc = uv_poll_init(loop, l->poll, l->fd);
+  if (rc != 0) {
+    char msg[128]; snprintf(msg, sizeof msg, "cannot watch the netlink socket: %s", uv_strerror(rc));
+    free(l->poll); close(l->fd); free(l); throw_code(env, "EPCAP", msg); return NULL;
+  }
+  l->poll->data = l;
+  if (napi_create_reference(env, argv[0], 1, &l->cb) != napi_ok || napi_create_reference(env, self, 1, &l->self) != napi_ok ||
+      napi_wrap(env, self, l, links_finalize, NULL, NULL) != napi_ok) {
+    if (l->cb) napi_delete_reference(env, l->cb);
+    if (l->self) napi_delete_reference(env, l->self);
+    l->cb = l->self = NULL;
+    uv_close((uv_handle_t *)l->poll, on_poll_closed); close(l->fd); free(l);
+    return napi_failed(env, "tsniff native: N-API call failed in LinkWatch");
+  }
+  rc = uv_poll_start(l->poll, UV_READABLE, on_links_readable);
+  if (rc != 0) {
+    char msg[128]; snprintf(msg, sizeof msg, "cannot watch the netlink socket: %s", uv_strerror(rc));
+    links_release(l); throw_code(env, "EPCAP", msg); return NULL;
+  }
+  return self;
+}
+
+/* close(): stops watching and closes the socket (deferred to the end of a callback that calls it). Idempotent. */
+static napi_value links_close(napi_env env, napi_callback_info info) {
+  size_t argc = 0; napi_value self; void *p = NULL;
+  CHECK(napi_get_cb_info(env, info, &argc, NULL, &self, NULL));
+  if (napi_unwrap(env, self, &p) != napi_ok || !p) { throw_code(env, "EINVAL", "not a link watch"); return NULL; }
+  links_release((Links *)p);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor fns[] = {
     {"findAllDevs", NULL, find_all_devs, NULL, NULL, NULL, napi_default, NULL},
@@ -766,10 +934,15 @@ static napi_value init(napi_env env, napi_value exports) {
     {"inject", NULL, live_inject, NULL, NULL, NULL, napi_default, NULL},
     {"close", NULL, live_close, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_value cls;
+  napi_property_descriptor link_methods[] = {
+    {"close", NULL, links_close, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_value cls, links;
   if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok) return NULL;
   if (napi_define_class(env, "Live", NAPI_AUTO_LENGTH, live_ctor, NULL, sizeof methods / sizeof methods[0], methods, &cls) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "Live", cls) != napi_ok) return NULL;
+  if (napi_define_class(env, "LinkWatch", NAPI_AUTO_LENGTH, links_ctor, NULL, 1, link_methods, &links) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "LinkWatch", links) != napi_ok) return NULL;
   return exports;
 }
 

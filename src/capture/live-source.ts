@@ -5,12 +5,14 @@
  * with pcap_setfilter, so on Linux the kernel drops what does not match before it reaches us.
  *
  * With `resume`, an interface that goes down or disappears does not end the capture: the handle is closed,
- * `onNotice` says so, the interface is looked at every `retryMs` (sysfs), and once it is up again a new
- * handle is opened with the same options and filter and the capture goes on into the same consumer (frame
- * numbers, files and rotation continue). stop() while waiting ends the capture as usual.
+ * `onNotice` says so, and once it is up again a new handle is opened with the same options and filter and the
+ * capture goes on into the same consumer (frame numbers, files and rotation continue). The kernel's link
+ * events (netlink, in the addon) say when it comes back, so the reopen follows the `ip link set up` at once;
+ * the interface is also looked at every `retryMs` (sysfs), the fallback when netlink is not available.
+ * stop() while waiting ends the capture as usual.
  */
 import { createBatch, ensureCapacity, type SourceInfo } from "./batch.js";
-import { native, type LiveOptions, type NativeLive } from "./native.js";
+import { native, type LiveOptions, type NativeLinkWatch, type NativeLive } from "./native.js";
 import { interfaceUp, isInterfaceFault } from "./live-fault.js";
 import type { BatchConsumer, CaptureStats, PacketSource, SourceEnd } from "./source.js";
 
@@ -75,6 +77,8 @@ export class LiveSource implements PacketSource {
   private faulted: NativeLive | null = null;
   /** a handle was closed for a fault (baseStats counts) */
   private reopened = false;
+  /** the kernel's link events while waiting for the interface (null: not waiting, or netlink unavailable) */
+  private links: NativeLinkWatch | null = null;
   /** times the capture was resumed */
   resumed = 0;
 
@@ -166,6 +170,7 @@ export class LiveSource implements PacketSource {
         this.finished = true;
         if (this.retry) clearTimeout(this.retry);
         this.retry = null;
+        this.unwatchLinks();
         this.lastStats = this.safeStats();
         this.h.close();
         resolve(end);
@@ -202,7 +207,10 @@ export class LiveSource implements PacketSource {
     }, count);
   }
 
-  /** The interface went down or away: close the handle and look for it every retryMs until it can be reopened. */
+  /**
+   * The interface went down or away: close the handle and wait until it can be reopened. The kernel's link
+   * events wake us as soon as it is up again; every retryMs we also look (the fallback without netlink).
+   */
   private waitForInterface(onRaw: RawBatchConsumer, finish: (end: SourceEnd) => void): void {
     const h = this.h;
     if (this.faulted === h) return; // the grace drain below failing again
@@ -210,30 +218,19 @@ export class LiveSource implements PacketSource {
     const gone = interfaceUp(this.device) === null;
     this.opts.onNotice?.(`${this.device}: interface ${gone ? "disappeared" : "went down"}; waiting for it to come back`);
     const retryMs = this.opts.retryMs ?? 300;
-    const attempt = () => {
-      this.retry = null;
-      if (this.finished) return;
-      // Down: wait. Up, or unknown to sysfs (gone, or a sysfs of another namespace): try to open it, which
-      // fails at once (no ring is set up) while it does not exist.
-      if (interfaceUp(this.device) !== false) {
-        try {
-          this.h = this.open();
-        } catch {
-          this.retry = setTimeout(attempt, retryMs);
-          return;
-        }
-        this.resumed++;
-        this.opts.onNotice?.(`${this.device}: interface is back up; capture resumed`);
-        this.startHandle(onRaw, finish);
-        return;
-      }
-      this.retry = setTimeout(attempt, retryMs);
-    };
+    let released = false;
     // Packets the kernel still held in a ring block when the interface went are handed over when the block
     // times out (libpcap's timeout, 100 ms): one more drain after that keeps them, then the handle closes.
-    this.retry = setTimeout(() => {
-      this.retry = null;
-      if (this.finished) return;
+    // When the interface is back before that, the drain happens then.
+    let grace: NodeJS.Timeout | null = setTimeout(() => {
+      grace = null;
+      if (!this.finished) release();
+    }, GRACE_MS);
+    const release = () => {
+      if (grace) clearTimeout(grace);
+      grace = null;
+      if (released) return;
+      released = true;
       try {
         h.drain();
       } catch {
@@ -247,8 +244,61 @@ export class LiveSource implements PacketSource {
       }
       this.reopened = true;
       h.close();
-      if (!this.finished) this.retry = setTimeout(attempt, retryMs);
-    }, GRACE_MS);
+    };
+    const attempt = () => {
+      if (this.retry) clearTimeout(this.retry);
+      this.retry = null;
+      if (this.finished) return;
+      // Down: wait. Up, or unknown to sysfs (gone, or a sysfs of another namespace): try to open it, which
+      // fails at once (no ring is set up) while it does not exist.
+      if (interfaceUp(this.device) !== false) {
+        release();
+        if (this.finished) return;
+        try {
+          this.h = this.open();
+        } catch {
+          this.retry = setTimeout(attempt, retryMs);
+          return;
+        }
+        this.unwatchLinks();
+        this.resumed++;
+        this.opts.onNotice?.(`${this.device}: interface is back up; capture resumed`);
+        this.startHandle(onRaw, finish);
+        return;
+      }
+      this.retry = setTimeout(attempt, retryMs);
+    };
+    this.watchLinks((up) => {
+      if (up && !this.finished && this.faulted === h && this.h === h) attempt();
+    });
+    // Already up again (a quick down and up): as soon as the old handle's last block is in.
+    this.retry = setTimeout(attempt, interfaceUp(this.device) === true ? GRACE_MS : GRACE_MS + retryMs);
+  }
+
+  /**
+   * Listens to the kernel's link events for this interface: `onChange(true)` when it is (or may be) up, after
+   * an `ip link set up`, a re-created interface, or events the kernel dropped. Without netlink (an old
+   * kernel, a seccomp policy), nothing: the caller's polling finds the interface.
+   */
+  private watchLinks(onChange: (up: boolean) => void): void {
+    this.unwatchLinks();
+    const LinkWatch = native().LinkWatch;
+    if (!LinkWatch) return;
+    try {
+      this.links = new LinkWatch((events, overflow) => {
+        let up = overflow;
+        for (const e of events) if (e.name === this.device) up = e.up && !e.deleted;
+        if (up) onChange(true);
+      });
+    } catch {
+      this.links = null;
+    }
+  }
+
+  private unwatchLinks(): void {
+    const l = this.links;
+    this.links = null;
+    l?.close();
   }
 
   /** True while the interface is down and the capture waits for it. */

@@ -60,6 +60,18 @@ export interface NativeLive {
   close(): void;
 }
 
+/** An interface's state as a netlink RTM_NEWLINK/RTM_DELLINK message gives it. */
+export interface LinkEvent {
+  name: string;
+  index: number;
+  up: boolean;
+  running: boolean;
+  deleted: boolean;
+}
+export interface NativeLinkWatch {
+  close(): void;
+}
+
 export interface NativeBinding {
   findAllDevs(): Device[];
   /** Throws an Error with code "EFILTER" and libpcap's own message on a bad expression. */
@@ -72,6 +84,12 @@ export interface NativeBinding {
   datalinkValue(name: string): number;
   lookupNet(device: string): { net: number; mask: number } | null;
   Live: new (device: string, options: LiveOptions) => NativeLive;
+  /**
+   * Link events from the kernel (a NETLINK_ROUTE socket subscribed to RTMGRP_LINK, on the event loop): one
+   * call per wakeup with the events read; `overflow` when the kernel dropped some (look at everything
+   * again). Throws (code EPCAP) when netlink is not available; close() when done.
+   */
+  LinkWatch: new (onEvents: (events: LinkEvent[], overflow: boolean) => void) => NativeLinkWatch;
 }
 
 let cached: NativeBinding | undefined;
