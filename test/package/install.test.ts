@@ -3,7 +3,8 @@
  * tarball installed with no compiler on PATH — into an ESM project, a CommonJS project (`npm init -y`) and a
  * global prefix (`npm i -g --prefix`) — and used: the CLI over a fixture and on loopback, the library imported
  * and required (type-checked with tsc, module nodenext), a .ts plugin, and the one-line errors when libpcap's
- * shared library or any addon is missing.
+ * shared library or any addon is missing. The ESM project installs with no install script at all (tsniff must
+ * work when npm skips it), the CommonJS one with tsniff's approved in allowScripts.
  *
  * The pack runs in a copy of the working tree (dist/ of the tree other tests run is left alone). Dependencies
  * come from the npm registry: skipped when it is not reachable.
@@ -46,6 +47,7 @@ function tcpdumpCount(file: string, filter?: string): number {
 }
 
 let tarball = "";
+const installOutput: Record<string, string> = {};
 const esm = path.join(work, "esm");
 const cjs = path.join(work, "cjs");
 const glob = path.join(work, "global");
@@ -74,9 +76,15 @@ describe.skipIf(skip)(`the packed package installed without a compiler${skip ? `
     fs.writeFileSync(path.join(esm, "package.json"), JSON.stringify({ name: "esm-user", private: true, type: "module" }));
     fs.mkdirSync(cjs);
     expect(bare("npm", ["init", "-y"], cjs).status).toBe(0);
+    // The ESM project installs with --ignore-scripts: no install script runs (tsniff's nor esbuild's), as with
+    // npm 12, which skips the scripts of dependencies not in allowScripts (npm 11 only warns). The CommonJS one
+    // approves tsniff's (allowScripts, as `npm install-scripts approve` writes it for a tarball): it runs there.
+    const cjsPkg = JSON.parse(fs.readFileSync(path.join(cjs, "package.json"), "utf8"));
+    fs.writeFileSync(path.join(cjs, "package.json"), JSON.stringify({ ...cjsPkg, allowScripts: { [`file:${tarball}`]: true } }, null, 2));
     for (const dir of [esm, cjs]) {
-      const r = bare("npm", ["install", tarball, ...NPM_FLAGS], dir);
+      const r = bare("npm", ["install", tarball, "--foreground-scripts", ...(dir === esm ? ["--ignore-scripts"] : []), ...NPM_FLAGS], dir);
       expect(r.status, r.stderr).toBe(0);
+      installOutput[dir] = r.stdout + r.stderr;
     }
     const g = bare("npm", ["install", "-g", "--prefix", glob, tarball, ...NPM_FLAGS], work);
     expect(g.status, g.stderr).toBe(0);
@@ -92,6 +100,13 @@ describe.skipIf(skip)(`the packed package installed without a compiler${skip ? `
     for (const dir of [path.join(esm, "node_modules", "tsniff"), path.join(cjs, "node_modules", "tsniff"), path.join(glob, "lib", "node_modules", "tsniff")]) {
       expect(fs.existsSync(path.join(dir, "build")), dir).toBe(false); // nothing was compiled
     }
+  });
+
+  it("install scripts: with --ignore-scripts none runs; tsniff's, approved, runs and compiles nothing (the prebuilt addon loads)", () => {
+    expect(installOutput[esm]).not.toMatch(/> node scripts\/install\.mjs|> node install\.js/);
+    expect(installOutput[cjs]).toMatch(/> node scripts\/install\.mjs/); // --foreground-scripts shows it running
+    expect(installOutput[cjs]).not.toMatch(/tsniff@[\d.]+ \(install:/);
+    expect(installOutput[cjs]).not.toMatch(/gyp|tsniff: /);
   });
 
   it("tsniff -r prints the file's packets (as many as tcpdump) from the project's and the global install", () => {
@@ -165,7 +180,7 @@ describe.skipIf(skip)(`the packed package installed without a compiler${skip ? `
     expect(q.stdout).toMatch(new RegExp(`^${tcpdumpCount(FIXTURE)} \\S`));
   }, 300_000);
 
-  it("a .ts plugin runs from the installed CLI (esbuild from the dependencies, its install script never ran)", () => {
+  it("a .ts plugin runs from the installed CLI (esbuild from the dependencies; no install script ran)", () => {
     const plugin = path.join(esm, "count.ts");
     fs.writeFileSync(
       plugin,
