@@ -378,11 +378,17 @@ static napi_value lookup_net(napi_env env, napi_callback_info info) {
 
 /* ---------------------------------------------------------------- live capture */
 
-/* A batch is handed to JavaScript once it holds BATCH_BYTES (or the ring is empty). Each pcap_dispatch()
+/* A batch is handed to JavaScript once it holds BATCH_BYTES or BATCH_PACKETS (or the ring is empty). Each pcap_dispatch()
  * takes at most DISPATCH_MAX packets, and the buffer has room for DISPATCH_MAX maximal records past
  * BATCH_BYTES, so the packet callback never runs out of room and never has to stop libpcap. */
 #define BATCH_BYTES (256u << 10)
 #define DISPATCH_MAX 64
+/* ... or BATCH_PACKETS packets; fewer while JavaScript is slow: when a batch took JavaScript more than
+ * FLUSH_TARGET_NS (e.g. -V printing), the next batches are smaller (down to BATCH_PACKETS_MIN), and they grow
+ * back when it is fast, so the loop gets back to signal handlers after about that long even then. */
+#define BATCH_PACKETS 1024
+#define BATCH_PACKETS_MIN 8
+#define FLUSH_TARGET_NS (10u * 1000u * 1000u)
 /* Work per wakeup of the fd (uv_poll callback) or per drain(): after this much time or this many
  * batches we return to the event loop even when the kernel has more (libuv calls again, after signal
  * handlers and timers ran). */
@@ -406,6 +412,7 @@ typedef struct {
   uint8_t *buf; size_t cap, used; uint32_t count;
   uint64_t delivered;
   uint64_t oversize;   /* records that did not fit (cannot happen with caplen <= snapshot; counted, not written) */
+  uint32_t batch_limit; /* packets per batch now (BATCH_PACKETS_MIN..BATCH_PACKETS, adapts to JS's speed) */
 } Live;
 
 /* Hands the batch to JavaScript: one call, outside pcap_dispatch. Returns 0, or -1 if N-API failed. */
@@ -475,8 +482,9 @@ static void live_run(Live *h, uint64_t budget_ns, int max_batches) {
     int empty = 0, failed = 0, rounds = 0;
     char msg[PCAP_ERRBUF_SIZE + 8];
     /* Fill one batch: bounded dispatches, each with room for all the packets it may take. */
-    while (h->used < BATCH_BYTES && h->remaining != 0 && rounds++ < (int)(BATCH_BYTES / 64)) {
+    while (h->used < BATCH_BYTES && h->count < h->batch_limit && h->remaining != 0 && rounds++ < BATCH_PACKETS) {
       int cnt = DISPATCH_MAX, n;
+      if (h->batch_limit - h->count < (uint32_t)cnt) cnt = (int)(h->batch_limit - h->count);
       if (h->remaining > 0 && h->remaining < cnt) cnt = (int)h->remaining;
       n = pcap_dispatch(h->p, cnt, on_packet, (u_char *)h);
       if (n < 0) {
@@ -495,7 +503,19 @@ static void live_run(Live *h, uint64_t budget_ns, int max_batches) {
       break;
     }
     if (h->remaining == 0) { live_stop_poll(h); live_flush(h, 1, NULL); break; }
-    if (h->count && live_flush(h, 0, NULL) != 0) break;
+    if (h->count) {
+      uint32_t sent = h->count;
+      uint64_t f0 = uv_hrtime(), dt;
+      if (live_flush(h, 0, NULL) != 0) break;
+      dt = uv_hrtime() - f0;
+      if (dt > FLUSH_TARGET_NS) {
+        /* as many packets as JavaScript handles in FLUSH_TARGET_NS at this speed */
+        uint64_t fit = (uint64_t)sent * FLUSH_TARGET_NS / dt;
+        h->batch_limit = fit < BATCH_PACKETS_MIN ? BATCH_PACKETS_MIN : fit < h->batch_limit ? (uint32_t)fit : h->batch_limit;
+      } else if (dt < FLUSH_TARGET_NS / 4 && sent >= h->batch_limit && h->batch_limit < BATCH_PACKETS) {
+        h->batch_limit = h->batch_limit * 2 > BATCH_PACKETS ? BATCH_PACKETS : h->batch_limit * 2;
+      }
+    }
     if (h->closed) break;
     if (empty || ++batches >= max_batches || uv_hrtime() - t0 > budget_ns) break;
   }
@@ -568,7 +588,7 @@ static napi_value live_ctor(napi_env env, napi_callback_info info) {
   }
   h = calloc(1, sizeof *h);
   if (!h) { throw_code(env, "ENOMEM", "out of memory"); return NULL; }
-  h->env = env; h->remaining = -1; h->fd = -1;
+  h->env = env; h->remaining = -1; h->fd = -1; h->batch_limit = BATCH_PACKETS;
   err[0] = 0;
   h->p = pcap_create(dev, err);
   if (!h->p) { free(h); throw_code(env, "EPCAP", err); return NULL; }
