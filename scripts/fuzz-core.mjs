@@ -438,13 +438,16 @@ export function makeCase(seeds, seed, index) {
   const n = 1 + r.int(r.chance(0.2) ? 12 : 4);
   for (let k = 0; k < n; k++) {
     const what = r.next();
-    if (what < 0.55) {
+    if (what < 0.7) {
+      // payload mutations: one packet, or (a third of the time) a spray over several
       const ps = units.map((u, i) => [u, i]).filter(([u]) => u.payloadLen > 0);
       if (!ps.length) continue;
-      const [u, i] = r.pick(ps);
-      units[i] = payloadMutation(r, u, s.format, s.le, seeds);
+      for (let k = r.chance(0.33) ? 2 + r.int(8) : 1; k > 0; k--) {
+        const [, i] = r.pick(ps);
+        units[i] = payloadMutation(r, units[i], s.format, s.le, seeds);
+      }
       ops.push("payload");
-    } else if (what < 0.95) {
+    } else if (what < 0.96) {
       if (s.format === "pcap") pcapStructural(r, units, s.le);
       else pcapngStructural(r, units, s.le, seeds);
       ops.push("structure");
@@ -486,6 +489,24 @@ const BASE = { timeFormat: "default", nano: false, verbose: 0, quiet: false, lin
 const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
 /** The start of a packet's line in the default time format. */
 const TS_LINE = /^\d\d:\d\d:\d\d\.\d{6,} /;
+
+/**
+ * The index of the first line after a packet's first that starts unindented, or -1. Continuation lines
+ * (-v details, dumps) start with a tab or a space; the only dissector-made unindented line is the inner
+ * packet after a VXLAN header ("... vni N" / "... instance N", as tcpdump prints it). Anything else is text
+ * from the packet that broke the line.
+ */
+function unindented(text) {
+  const lines = text.split("\n");
+  for (let k = 1; k < lines.length; k++) {
+    const l = lines[k];
+    if (l === "" && k === lines.length - 1) break;
+    if (l[0] === "\t" || l[0] === " ") continue;
+    if (/(?:vni|instance) \d+$/.test(lines[k - 1])) continue;
+    return k;
+  }
+  return -1;
+}
 
 export class CheckFailure extends Error {
   constructor(kind, message) {
@@ -572,6 +593,8 @@ export async function checkFile(lib, file, opts = {}) {
       const body = o.ascii ? s.slice(0, s.indexOf("\n") + 1) : s;
       const starts = body.split("\n").filter((l) => TS_LINE.test(l)).length;
       if (starts !== 1) throw new CheckFailure("output", `${m.name}, frame ${frame}: ${starts} lines start like a packet's: ${JSON.stringify(s.slice(0, 300))}`);
+      const bad = unindented(body);
+      if (bad >= 0) throw new CheckFailure("output", `${m.name}, frame ${frame}: line ${bad + 1} of the packet's text starts unindented: ${JSON.stringify(s.slice(0, 300))}`);
       if (p.writeLine) {
         line.reset();
         try {

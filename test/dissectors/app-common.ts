@@ -80,10 +80,17 @@ export function tcpdumpLines(file: string): string[] {
  * lines escape them as \xHH, \r and \uHHHH (src/dissectors/line.ts), which are decoded first.
  */
 export function tcpdumpEscape(line: string): string {
-  const s = line.replace(/\\(?:x([0-9a-f]{2})|u([0-9a-f]{4})|r)/g, (_m, x: string | undefined, u: string | undefined) => String.fromCharCode(x ? parseInt(x, 16) : u ? parseInt(u, 16) : 0x0d));
+  // An escaped newline (\n) becomes U+E000 here and ^J below; a raw newline is the line's own (-v continuation).
+  const s = line.replace(/\\(?:x([0-9a-f]{2})|u([0-9a-f]{4})|r|n)/g, (m, x: string | undefined, u: string | undefined) =>
+    String.fromCharCode(x ? parseInt(x, 16) : u ? parseInt(u, 16) : m === "\\n" ? 0xe000 : 0x0d),
+  );
   let o = "";
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
+    if (c === 0xe000) {
+      o += "^J";
+      continue;
+    }
     if (c === 0x0a || c === 0x09) {
       o += s[i];
       continue;

@@ -392,7 +392,8 @@ function verbose(r: Reader, ctx: Ctx, p: number): void {
   const printn = (q: number, n: number): boolean => {
     for (let i = 0; i < n; i++) {
       if (q + i >= cap) return false;
-      out += String.fromCharCode(r.byteAt(q + i));
+      const c = r.byteAt(q + i);
+      out += c === 0x0a ? "\\n" : String.fromCharCode(c); // a newline from the wire never breaks the line
     }
     return true;
   };
@@ -402,7 +403,7 @@ function verbose(r: Reader, ctx: Ctx, p: number): void {
       if (q + i >= cap) return false;
       const c = r.byteAt(q + i);
       if (c === 0) return true;
-      out += String.fromCharCode(c);
+      out += c === 0x0a ? "\\n" : String.fromCharCode(c); // a newline from the wire never breaks the line
     }
     return true;
   };

@@ -273,7 +273,7 @@ class Verbose {
     for (let i = 0; i < n; i++) {
       const c = this.u8(q + i);
       if (stopAtNul && c === 0) break;
-      s += String.fromCharCode(c);
+      s += c === 0x0a ? "\\n" : String.fromCharCode(c); // a newline from the wire never breaks the line
     }
     return s;
   }
