@@ -527,7 +527,15 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   Live *h = (Live *)poll->data;
   (void)events;
   if (!h->p || h->closed) return;
-  if (status < 0) { live_stop_poll(h); live_flush(h, 1, uv_strerror(status)); return; }
+  if (status < 0) {
+    /* libuv stopped the handle (POLLERR: the interface went down or away); JS is told, outside any dispatch */
+    live_stop_poll(h);
+    h->depth++;
+    live_flush(h, 1, uv_strerror(status));
+    h->depth--;
+    if (h->release_pending) live_release(h);
+    return;
+  }
   live_run(h, WAKE_BUDGET_NS, WAKE_MAX_BATCHES);
 }
 
