@@ -126,8 +126,11 @@ describe("pcap: a record above libpcap's maximum is damage at its offset", { tim
   });
 
   it("over stdin, a 300 MB and a 4 GB claim followed by 300 MB of bytes: the packets before, damage, small memory", () => {
-    for (const claim of [300 << 20, 0xfffffff0]) {
-      const f = writeSparse(`stdin-${claim}.pcap`, head(2 ** 31, claim), 0);
+    for (const [snaplen, claim] of [
+      [2 ** 31, 300 << 20],
+      [0xffffffff, 0xfffffff0],
+    ]) {
+      const f = writeSparse(`stdin-${claim}.pcap`, head(snaplen, claim), 0);
       const r = compare(f, `{ cat '${f}'; head -c 314572800 /dev/zero; } 2>/dev/null`, 2);
       expect(r.stderr).toMatch(new RegExp(`byte offset ${damageAt}\\b.*${claim >>> 0}`));
       expect(r.status).toBe(1);
