@@ -15,11 +15,14 @@ const { createPrinter } = await import(new URL("output/printer.js", dist).href);
 const { Line } = await import(new URL("dissectors/line.js", dist).href);
 const lib = { FileSource, FileDamage, createPrinter, Line };
 
-const { seed, from, to, deadline, seedDirs, tmpDir, files } = workerData;
+const { seed, from, to, deadline, seedDirs, tmpDir, files, stallAt, bloatAt } = workerData;
 const tmp = path.join(tmpDir, `case-${process.pid}-${from}.bin`);
 
 async function one(index, file) {
   parentPort.postMessage({ t: "start", index });
+  // Test hooks (test/fuzz/fuzz.test.ts): a case that never returns, one that eats the heap.
+  if (index === stallAt) for (;;);
+  if (index === bloatAt) for (const keep = []; ; ) keep.push(new Array(1 << 16).fill(index));
   try {
     const r = await checkFile(lib, file);
     parentPort.postMessage({ t: "done", index, packets: r.packets });

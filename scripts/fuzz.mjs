@@ -33,7 +33,7 @@ function extOf(bytes) {
  * Runs cases [0, cases) of `seed` (or until `seconds` pass), or replays `files`. Returns the failures:
  * { index, kind, message, file? }. `save`: keep failing cases under fixtures/fuzz/.
  */
-export async function runFuzz({ seed = 1, cases = Infinity, seconds = Infinity, files = null, save = false, hangMs = 20000, memMb = 1024, log = () => {} } = {}) {
+export async function runFuzz({ seed = 1, cases = Infinity, seconds = Infinity, files = null, save = false, hangMs = 20000, memMb = 1024, log = () => {}, stallAt = -1, bloatAt = -1 } = {}) {
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-fuzz-"));
   const deadline = Number.isFinite(seconds) ? Date.now() + seconds * 1000 : Number.MAX_SAFE_INTEGER;
   const total = files ? files.length : cases;
@@ -67,7 +67,7 @@ export async function runFuzz({ seed = 1, cases = Infinity, seconds = Infinity, 
         let since = Date.now();
         let settled = false;
         const w = new Worker(new URL("./fuzz-worker.mjs", import.meta.url), {
-          workerData: { seed, from, to: total, deadline, seedDirs: seedDirs(), tmpDir, files },
+          workerData: { seed, from, to: total, deadline, seedDirs: seedDirs(), tmpDir, files, stallAt, bloatAt },
           resourceLimits: { maxOldGenerationSizeMb: memMb },
         });
         const finish = (v) => {

@@ -63,6 +63,15 @@ describe("mutation fuzzer", () => {
     }
   });
 
+  it("the runner survives a case that hangs and one that runs out of memory: both reported, the other cases run", async () => {
+    const r: { cases: number; failures: Failure[] } = await runFuzz({ seed: 3, cases: 6, hangMs: 3000, memMb: 64, stallAt: 1, bloatAt: 4 });
+    expect(r.failures.map((f) => [f.index, f.kind])).toEqual([
+      [1, "hang"],
+      [4, "memory"],
+    ]);
+    expect(r.cases).toBe(6);
+  }, 60_000);
+
   it("300 seeded cases over every output mode: no exception, hang, memory blow-up, raw control byte or forged line", async () => {
     const r: { cases: number; packets: number; failures: Failure[] } = await runFuzz({ seed: 20261207, cases: 300, seconds: 50, hangMs: 20000 });
     expect(r.failures.map((f) => `case ${f.index}: ${f.kind}: ${f.message.split("\n")[0]}`)).toEqual([]);
