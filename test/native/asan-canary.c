@@ -1,5 +1,5 @@
 /* A Node-API module with deliberate memory errors, built with scripts/asan.mjs's flags by test/native/asan.test.ts:
- * it proves that the ASan job sees an overflow and a leak in an addon (libasan preloaded, reports found). */
+ * it proves that the ASan job sees an overflow, a leak and undefined behaviour in an addon (libasan preloaded, reports found). */
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <stdlib.h>
@@ -9,8 +9,8 @@ static void *volatile sink;
 static volatile char byte;
 
 static napi_value overflow(napi_env env, napi_callback_info info) {
-  char *p = malloc(16);
-  volatile size_t i = 16;
+  volatile size_t n = 16, i = 16; /* sizes unknown to the compiler: ASan's finding, not UBSan's object-size */
+  char *p = malloc(n);
   byte = p[i]; /* one byte past the end (a read: -O1 drops a store to memory that is freed next) */
   free(p);
   return NULL;
@@ -21,6 +21,12 @@ static napi_value leak(napi_env env, napi_callback_info info) {
   memset(p, 1, 77);
   sink = p;
   sink = NULL; /* the only pointer is gone */
+  return NULL;
+}
+
+static napi_value undefined_behaviour(napi_env env, napi_callback_info info) {
+  volatile int big = 2147483647;
+  byte = (char)(big + 1); /* signed overflow: UBSan */
   return NULL;
 }
 
@@ -39,6 +45,7 @@ static void def(napi_env env, napi_value exports, const char *name, napi_callbac
 NAPI_MODULE_INIT() {
   def(env, exports, "overflow", overflow);
   def(env, exports, "leak", leak);
+  def(env, exports, "ub", undefined_behaviour);
   def(env, exports, "fine", fine);
   return exports;
 }

@@ -2,7 +2,7 @@
  * The addon under AddressSanitizer (issue #11): scripts/asan.mjs builds native/tsniff_pcap.c with
  * -fsanitize=address into build-asan/ (cached), and each test runs one of its workloads, tsniff's file and live
  * paths, with libasan preloaded into node. Any ASan/LSan report, crash or workload that did not do its job fails.
- * A canary module with a deliberate overflow and leak shows that reports are seen at all.
+ * A canary module with a deliberate overflow, leak and signed overflow shows that reports are seen at all.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
@@ -45,7 +45,7 @@ d("the addon under AddressSanitizer", () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it("the job sees an addon's heap overflow and leak, and passes a clean run", () => {
+  it("the job sees an addon's heap overflow, leak and undefined behaviour, and passes a clean run", () => {
     const mod = asan.compileAsan(path.join(asan.ROOT, "test", "native", "asan-canary.c"), path.join(dir, "canary.node"));
     const call = (fn: string): Result => {
       const r = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(mod)}).${fn}()`], { env: asan.asanEnv(), encoding: "utf8" });
@@ -60,6 +60,9 @@ d("the addon under AddressSanitizer", () => {
     expect(leak.code).toBe(asan.ASAN_EXIT);
     expect(asan.addonLeaks(leak.stderr)).toHaveLength(1);
     expect(asan.verdict(leak).why).toMatch(/Direct leak of 77 byte/);
+    const ub = call("ub");
+    expect(ub.code).toBe(asan.ASAN_EXIT);
+    expect(asan.verdict(ub).why).toMatch(/asan-canary\.c:\d+:\d+: runtime error: signed integer overflow/);
     const fine = call("fine");
     expect(fine.code).toBe(0);
     expect(asan.verdict(fine).ok).toBe(true);
