@@ -8,6 +8,7 @@ import "./link/null.js";
 import "./network/ipv4.js";
 import "./link/vlan.js";
 import "./link/llc.js";
+import "./link/stp.js";
 import "./network/arp.js";
 import "./network/ipv6.js";
 import "./network/icmp.js";
