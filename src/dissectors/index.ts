@@ -9,6 +9,7 @@ import "./network/ipv4.js";
 import "./link/vlan.js";
 import "./link/llc.js";
 import "./link/stp.js";
+import "./link/lldp.js";
 import "./network/arp.js";
 import "./network/ipv6.js";
 import "./network/icmp.js";
