@@ -154,9 +154,18 @@ function tsniffAsan(args, opts = {}) {
   return run(process.execPath, [TSNIFF, ...args], { ...opts, env: asanEnv(opts.env) });
 }
 
+/** Background tsniff processes still running; killStarted() ends them (a workload that failed half-way). */
+const started = new Set();
+export function killStarted() {
+  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+  started.clear();
+}
+
 function startAsan(args, { ns, stdio = ["ignore", "pipe", "pipe"] } = {}) {
   const argv = [TSNIFF, ...args];
   const p = spawn(ns ? "ip" : process.execPath, ns ? ["netns", "exec", ns, process.execPath, ...argv] : argv, { env: asanEnv(), stdio });
+  started.add(p);
+  p.on("close", () => started.delete(p));
   p.stderrText = "";
   p.stdoutBytes = 0;
   p.stdoutChunks = [];
@@ -244,6 +253,7 @@ export function makeNet() {
   const ip = (...args) => execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
   const procs = new Set();
   const destroy = () => {
+    killStarted();
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
     spawnSync("ip", ["netns", "del", a]);
     spawnSync("ip", ["netns", "del", b]);

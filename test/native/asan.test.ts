@@ -4,7 +4,7 @@
  * paths, with libasan preloaded into node. Any ASan/LSan report, crash or workload that did not do its job fails.
  * A canary module with a deliberate overflow, leak and signed overflow shows that reports are seen at all.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -78,6 +78,7 @@ d("the addon under AddressSanitizer", () => {
     beforeAll(() => {
       net = asan.makeNet();
     });
+    afterEach(() => asan.killStarted());
     afterAll(() => net?.destroy());
     for (const w of asan.liveWorkloads as { name: string; run(n: Net, o: object): Promise<Result> }[]) {
       it(w.name, async () => expectClean(await w.run(net, { quick: true })), 120_000);
