@@ -388,6 +388,7 @@ static napi_value lookup_net(napi_env env, napi_callback_info info) {
  * back when it is fast, so the loop gets back to signal handlers after about that long even then. */
 #define BATCH_PACKETS 1024
 #define BATCH_PACKETS_MIN 8
+#define BATCH_PACKETS_START 64 /* the first batches are small, until JavaScript's speed is known */
 #define FLUSH_TARGET_NS (10u * 1000u * 1000u)
 /* Work per wakeup of the fd (uv_poll callback) or per drain(): after this much time or this many
  * batches we return to the event loop even when the kernel has more (libuv calls again, after signal
@@ -596,7 +597,7 @@ static napi_value live_ctor(napi_env env, napi_callback_info info) {
   }
   h = calloc(1, sizeof *h);
   if (!h) { throw_code(env, "ENOMEM", "out of memory"); return NULL; }
-  h->env = env; h->remaining = -1; h->fd = -1; h->batch_limit = BATCH_PACKETS;
+  h->env = env; h->remaining = -1; h->fd = -1; h->batch_limit = BATCH_PACKETS_START;
   err[0] = 0;
   h->p = pcap_create(dev, err);
   if (!h->p) { free(h); throw_code(env, "EPCAP", err); return NULL; }
@@ -691,6 +692,20 @@ static napi_value live_pause(napi_env env, napi_callback_info info) {
   size_t argc = 0; Live *h = unwrap_this(env, info, &argc, NULL);
   if (!h) return NULL;
   live_stop_poll(h);
+  return NULL;
+}
+
+/* resume(): reading again after pause() (the batch callback and count of start() stay). */
+static napi_value live_resume(napi_env env, napi_callback_info info) {
+  size_t argc = 0; int rc; Live *h = unwrap_this(env, info, &argc, NULL);
+  if (!h) return NULL;
+  if (!h->p || h->closed || !h->poll || !h->cb || h->polling || h->remaining == 0) return NULL;
+  rc = uv_poll_start(h->poll, UV_READABLE, on_readable);
+  if (rc != 0) {
+    char msg[160]; snprintf(msg, sizeof msg, "cannot watch the capture's descriptor: %s", uv_strerror(rc));
+    throw_code(env, "EPCAP", msg); return NULL;
+  }
+  h->polling = 1;
   return NULL;
 }
 
@@ -952,6 +967,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
     {"start", NULL, live_start, NULL, NULL, NULL, napi_default, NULL},
     {"pause", NULL, live_pause, NULL, NULL, NULL, napi_default, NULL},
+    {"resume", NULL, live_resume, NULL, NULL, NULL, napi_default, NULL},
     {"drain", NULL, live_drain, NULL, NULL, NULL, napi_default, NULL},
     {"setFilter", NULL, live_set_filter, NULL, NULL, NULL, napi_default, NULL},
     {"stats", NULL, live_stats, NULL, NULL, NULL, napi_default, NULL},

@@ -301,6 +301,18 @@ export class LiveSource implements PacketSource {
     l?.close();
   }
 
+  /**
+   * Stops reading for a while (the kernel keeps filling its buffer, then drops and counts what does not fit):
+   * backpressure for a consumer that fell behind. resume() reads again.
+   */
+  pause(): void {
+    if (!this.finished) this.h.pause();
+  }
+
+  resume(): void {
+    if (!this.finished) this.h.resume();
+  }
+
   /** True while the interface is down and the capture waits for it. */
   get waiting(): boolean {
     return this.retry !== null;

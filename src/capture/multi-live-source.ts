@@ -43,8 +43,27 @@ interface Chunk {
  */
 const WORD_COPY_MAX = 4096;
 
-/** Above this many bytes held, packets are released without waiting (a flood on a slow consumer). */
+/**
+ * Above this many bytes held, packets are released without waiting (a flood on a slow consumer), and the
+ * interfaces stop being read until less than half is held: the kernel buffers meanwhile, then drops and
+ * counts ("dropped by kernel"), instead of this process growing without bound.
+ */
 const MAX_HELD = 64 << 20;
+
+/**
+ * How long one release may hand batches to the consumer before returning to the event loop (the rest goes
+ * on at the next turn of the loop), so that signals and timers run under a flood however slow the consumer
+ * (-V printing): Ctrl-C acts at once. After stop(), what is held is released within STOP_BUDGET_MS; a
+ * consumer too slow for that loses the rest (as tcpdump loses what its buffer holds at Ctrl-C).
+ */
+const RELEASE_BUDGET_MS = 15;
+const STOP_BUDGET_MS = 250;
+/** Packets per merged batch: at most EMIT_MAX, fewer while the consumer takes over EMIT_TARGET_MS a batch. */
+const EMIT_MAX = 4096;
+const EMIT_MIN = 8;
+/** the first batches are small: a consumer too slow for them is not held up by a big one before it is measured */
+const EMIT_START = 64;
+const EMIT_TARGET_MS = 10;
 
 export class MultiLiveSource implements PacketSource {
   readonly info: SourceInfo;
@@ -63,6 +82,12 @@ export class MultiLiveSource implements PacketSource {
   /** the consumer wants nothing more (count reached, or it threw) */
   private dead = false;
   private error: Error | undefined;
+  /** packets per merged batch now (adapts to the consumer's speed) */
+  private emitMax = EMIT_START;
+  /** a release cut short by its time budget goes on at the next turn of the loop */
+  private again: NodeJS.Immediate | null = null;
+  /** the interfaces are not read while too much is held */
+  private paused = false;
 
   constructor(
     readonly sources: LiveSource[],
@@ -100,6 +125,8 @@ export class MultiLiveSource implements PacketSource {
     );
     await Promise.all(ends);
     clearInterval(timer);
+    if (this.again) clearImmediate(this.again);
+    this.again = null;
     this.release(true);
     if (this.error) return { reason: "error", error: this.error };
     if (this.countReached) return { reason: "count" };
@@ -113,6 +140,10 @@ export class MultiLiveSource implements PacketSource {
     this.linktype[k] = linktype;
     this.queues[k].push({ buf, pos: 0, left: count, arrived: this.now(), dv: new DataView(buf.buffer, buf.byteOffset, buf.byteLength) });
     this.held += buf.length;
+    if (this.held > MAX_HELD && !this.paused) {
+      this.paused = true;
+      for (const s of this.sources) if (typeof s.pause === "function") s.pause();
+    }
     if (!this.stopping) this.release(false);
     return this.dead ? 0 : Infinity;
   }
@@ -123,6 +154,8 @@ export class MultiLiveSource implements PacketSource {
    */
   private release(all: boolean): void {
     if (this.dead || !this.onBatch) return;
+    const t0 = performance.now();
+    const budget = all ? (this.stopping ? STOP_BUDGET_MS : Infinity) : RELEASE_BUDGET_MS;
     const q = this.queues;
     const K = q.length;
     const outNano = this.info.nano;
@@ -174,6 +207,20 @@ export class MultiLiveSource implements PacketSource {
       if (!all && !flood && (bSec > cutSec || (bSec === cutSec && bNs > cutNs)) && c.arrived > cutoff) break;
       const cap = c.buf.readUInt32LE(c.pos + 8);
       const rec = 16 + cap;
+      if (n >= this.emitMax) {
+        flushRun();
+        if (!this.emit(n)) return;
+        n = 0;
+        pos = 0;
+        if (performance.now() - t0 > budget) {
+          if (all) this.dropHeld(); // stopping, and the consumer is too slow to take the rest in time
+          else if (!this.again) this.again = setImmediate(() => {
+            this.again = null;
+            this.release(false);
+          });
+          break;
+        }
+      }
       if (pos + rec > this.outBuf.length) {
         flushRun();
         if (n > 0) {
@@ -217,6 +264,10 @@ export class MultiLiveSource implements PacketSource {
     }
     flushRun();
     if (n > 0) this.emit(n);
+    if (this.paused && this.held < MAX_HELD / 2) {
+      this.paused = false;
+      for (const s of this.sources) if (typeof s.resume === "function") s.resume();
+    }
   }
 
   /** Hands `n` merged packets to the consumer; false once it wants no more. */
@@ -227,12 +278,17 @@ export class MultiLiveSource implements PacketSource {
     b.raw = true;
     b.rawNano = this.info.nano;
     let want: number;
+    const t0 = performance.now();
     try {
       want = this.onBatch!(b);
     } catch (e) {
       this.error ??= e as Error;
       want = 0;
     }
+    // As many packets per batch as the consumer takes in EMIT_TARGET_MS, within [EMIT_MIN, EMIT_MAX].
+    const dt = performance.now() - t0;
+    if (dt > EMIT_TARGET_MS) this.emitMax = Math.max(EMIT_MIN, Math.min(this.emitMax, Math.floor((n * EMIT_TARGET_MS) / dt)));
+    else if (dt < EMIT_TARGET_MS / 4 && n >= this.emitMax) this.emitMax = Math.min(EMIT_MAX, this.emitMax * 2);
     if (want > 0) return true;
     this.dead = true;
     this.countReached = !this.error;

@@ -49,6 +49,8 @@ export type BatchCallback = (err: Error | null, buf: Buffer | null, count: numbe
 export interface NativeLive {
   start(cb: BatchCallback, maxCount?: number): void;
   pause(): void;
+  /** reading again after pause() (same callback and count) */
+  resume(): void;
   drain(): void;
   setFilter(program: Uint32Array): void;
   stats(): LiveStats | null;

@@ -229,6 +229,8 @@ describe.skipIf(!enabled)("live captures under a flood", () => {
     // -Y selects what -w writes too: the file holds the ICMP packets only, fewer than captured.
     ["-Y icmp -w", ["-Y", "icmp", "-nn"], false],
     ["-V -w", ["-V", "-nn"], true],
+    // Two interfaces: the merge's releases are bounded too.
+    ["-i lo -V -w (two interfaces)", ["-i", "lo", "-V", "-nn"], true],
   ] as const) {
     it(`SIGINT ends ${label} within ${STOP_BOUND_MS} ms while the flood outpaces dissection`, async () => {
       for (let i = 0; i < RUNS; i++) {

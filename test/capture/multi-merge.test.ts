@@ -250,13 +250,16 @@ describe("MultiLiveSource merge", () => {
       for (let i = 0; i < batch.count; i++) order += batch.iface[i] === (seen - batch.count + i) % 2 ? 0 : 1;
       return Infinity;
     });
-    const once = () => {
+    const once = async () => {
+      const target = seen + 2 * n;
       now = 0;
       a.giveRaw(bufA, n); // held (the clock is before it)
       now = 1e15;
       b.giveRaw(bufB, n); // everything due: a, b, a, b, ...
+      // A release hands over ~15 ms of batches at a time, the rest at the next turns of the loop.
+      while (seen < target) await new Promise((r) => setImmediate(r));
     };
-    once(); // grows the merged batch's arrays
+    await once(); // grows the merged batch's arrays
     const bytes = await allocatedBy(once);
     expect(seen).toBe(4 * n);
     expect(order).toBe(0); // strictly alternating
@@ -268,13 +271,13 @@ describe("MultiLiveSource merge", () => {
 });
 
 /** Bytes allocated while fn runs (V8's sampling heap profiler, every 512 bytes, garbage included). */
-async function allocatedBy(fn: () => void): Promise<number> {
+async function allocatedBy(fn: () => void | Promise<void>): Promise<number> {
   const s = new Session();
   s.connect();
   try {
     await s.post("HeapProfiler.enable");
     await s.post("HeapProfiler.startSampling", { samplingInterval: 512, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
-    fn();
+    await fn();
     const { profile } = await s.post("HeapProfiler.stopSampling");
     let total = 0;
     const walk = (node: { selfSize: number; children: (typeof node)[] }): void => {
