@@ -59,6 +59,15 @@ class FakeLive {
     return { received: 3, dropped: 1, ifDropped: 0 };
   }
   close(): void {}
+  /** times the merge stopped / resumed reading this interface (backpressure) */
+  paused = 0;
+  resumed = 0;
+  pause(): void {
+    this.paused++;
+  }
+  resume(): void {
+    this.resumed++;
+  }
 }
 
 interface Seen {
@@ -267,6 +276,87 @@ describe("MultiLiveSource merge", () => {
     // the sampler's noise; one small object per packet would be several megabytes.
     expect(bytes).toBeLessThan(2 * n);
     m.stop();
+  });
+});
+
+describe("MultiLiveSource under a slow consumer (Ctrl-C must act at once)", () => {
+  const busy = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
+  const many = (n: number, cap = 16) => Array.from({ length: n }, (_, k) => [100 + k, 0, cap, 1] as [number, number, number, number]);
+
+  it("each release returns to the event loop after a short while; the rest follows, in order", async () => {
+    const n = 3000;
+    const a = new FakeLive("a0", 1, false);
+    let now = 0;
+    const m = new MultiLiveSource([a, new FakeLive("b0", 1, false)] as unknown as LiveSource[], { holdbackMs: 10, now: () => now });
+    let seen = 0;
+    let last = -1;
+    let inOrder = true;
+    const run = m.run((batch) => {
+      for (let i = 0; i < batch.count; i++) {
+        if (batch.tsSec[i] < last) inOrder = false;
+        last = batch.tsSec[i];
+        busy(0.2); // 3000 packets: over half a second in all
+      }
+      seen += batch.count;
+      return Infinity;
+    });
+    now = 1e15;
+    a.give(many(n));
+    // A timer set now runs while packets are still being handed over: the loop turns between releases.
+    const atTimer = await new Promise<number>((r) => setTimeout(() => r(seen), 0));
+    expect(atTimer).toBeGreaterThan(0);
+    expect(atTimer).toBeLessThan(n);
+    while (seen < n) await sleep(10);
+    expect(seen).toBe(n);
+    expect(inOrder).toBe(true);
+    m.stop();
+    expect((await run).reason).toBe("stopped");
+  });
+
+  it("after stop(), what is held goes to a slow consumer for a bounded time, the rest is dropped", async () => {
+    const n = 3000;
+    const a = new FakeLive("a0", 1, false);
+    const m = new MultiLiveSource([a, new FakeLive("b0", 1, false)] as unknown as LiveSource[], { holdbackMs: 60_000, now: () => 0 });
+    let seen = 0;
+    const run = m.run((batch) => {
+      for (let i = 0; i < batch.count; i++) busy(1); // 3 s for all of them
+      seen += batch.count;
+      return Infinity;
+    });
+    a.give(many(n));
+    expect(seen).toBe(0); // all held
+    const t0 = performance.now();
+    m.stop();
+    expect((await run).reason).toBe("stopped");
+    const took = performance.now() - t0;
+    expect(seen).toBeGreaterThan(0);
+    expect(seen).toBeLessThan(n);
+    expect(took).toBeLessThan(2000);
+  });
+
+  it("with 64 MiB held, reading stops (the kernel buffers and counts drops) until half of it is handed over", async () => {
+    const a = new FakeLive("a0", 1, false);
+    const b = new FakeLive("b0", 1, false);
+    const m = new MultiLiveSource([a, b] as unknown as LiveSource[], { holdbackMs: 60_000, now: () => 0 });
+    let seen = 0;
+    const run = m.run((batch) => {
+      seen += batch.count;
+      return Infinity;
+    });
+    a.give(many(100, 65_536)); // 6.5 MiB: held (hold-back), reading goes on
+    expect(seen).toBe(0);
+    expect(a.paused + b.paused).toBe(0);
+    a.give(many(1000, 65_536)); // 72 MiB held in all: both interfaces paused, everything released at once
+    expect(a.paused).toBe(1);
+    expect(b.paused).toBe(1);
+    while (seen < 1100) await sleep(10);
+    expect(a.resumed).toBe(1);
+    expect(b.resumed).toBe(1);
+    m.stop();
+    await run;
   });
 });
 
