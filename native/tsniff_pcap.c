@@ -1,7 +1,7 @@
 /*
  * tsniff_pcap: a small Node-API addon over libpcap.
  *
- * Design (see docs/ARCHITECTURE.md):
+ * Design (see README.md, "How it works"):
  *  - Node-API only, so one build works across Node versions.
  *  - Live capture never blocks the event loop: the handle is non-blocking and its selectable fd is
  *    watched with a uv_poll_t on Node's own loop. When the fd is readable, live_run() reads the kernel's
