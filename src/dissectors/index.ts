@@ -10,6 +10,7 @@ import "./link/vlan.js";
 import "./link/llc.js";
 import "./link/stp.js";
 import "./link/lldp.js";
+import "./link/mpls.js";
 import "./network/arp.js";
 import "./network/ipv6.js";
 import "./network/icmp.js";
