@@ -14,7 +14,7 @@ import { ROOT, has, sh, tsniff } from "../helpers/run.js";
 const KNOWN = new Set(["icmp/frag.pcap", "ipv6/exthdr.pcap", "llc/llc.pcap"]);
 const FIXTURES = fs
   .readdirSync(path.join(ROOT, "fixtures"), { withFileTypes: true })
-  .filter((d) => d.isDirectory())
+  .filter((d) => d.isDirectory() && d.name !== "fuzz") // fixtures/fuzz: the fuzzer's damaged inputs (test/fuzz)
   .flatMap((d) => fs.readdirSync(path.join(ROOT, "fixtures", d.name)).filter((f) => f.endsWith(".pcap")).map((f) => `${d.name}/${f}`))
   .filter((f) => !KNOWN.has(f));
 
