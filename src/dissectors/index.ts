@@ -11,6 +11,7 @@ import "./link/llc.js";
 import "./link/stp.js";
 import "./link/lldp.js";
 import "./link/mpls.js";
+import "./link/ppp.js";
 import "./network/arp.js";
 import "./network/ipv6.js";
 import "./network/icmp.js";
