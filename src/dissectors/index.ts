@@ -12,6 +12,8 @@ import "./link/stp.js";
 import "./link/lldp.js";
 import "./link/mpls.js";
 import "./link/ppp.js";
+import "./link/pppoe.js";
+import "./link/nflog.js";
 import "./network/arp.js";
 import "./network/ipv6.js";
 import "./network/icmp.js";
