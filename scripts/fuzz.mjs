@@ -5,8 +5,10 @@
  * Mutation fuzzing of the file readers, the dissectors and every output mode, in-process (scripts/fuzz-core.mjs
  * for what is mutated and checked). Seeded and deterministic: case i of seed s is always the same file. A
  * worker thread runs the cases; this process watches it: a case that takes longer than --hang-ms (default
- * 20000) or makes the worker run out of memory is a failure too. Every failing case is kept under
- * fixtures/fuzz/ (test/fuzz/replay.test.ts replays them all) unless --no-save. Exit status 1 when a case failed.
+ * 20000) or makes the worker run out of memory is a failure too. The first case of each distinct failure (its
+ * kind and message, numbers aside) is kept under fixtures/fuzz/ (test/fuzz/replay.test.ts replays them all)
+ * unless --no-save; the run stops after 50 failures, or at once when the library fails to set up a printer
+ * (not an input's doing). Exit status 1 when a case failed.
  * Needs the built library (npm run build).
  */
 import fs from "node:fs";
@@ -33,7 +35,7 @@ function extOf(bytes) {
  * Runs cases [0, cases) of `seed` (or until `seconds` pass), or replays `files`. Returns the failures:
  * { index, kind, message, file? }. `save`: keep failing cases under fixtures/fuzz/.
  */
-export async function runFuzz({ seed = 1, cases = Infinity, seconds = Infinity, files = null, save = false, hangMs = 20000, memMb = 1024, log = () => {}, stallAt = -1, bloatAt = -1 } = {}) {
+export async function runFuzz({ seed = 1, cases = Infinity, seconds = Infinity, files = null, save = false, hangMs = 20000, memMb = 1024, maxFailures = 50, log = () => {}, stallAt = -1, bloatAt = -1 } = {}) {
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-fuzz-"));
   const deadline = Number.isFinite(seconds) ? Date.now() + seconds * 1000 : Number.MAX_SAFE_INTEGER;
   const total = files ? files.length : cases;
@@ -44,7 +46,17 @@ export async function runFuzz({ seed = 1, cases = Infinity, seconds = Infinity, 
     seeds ??= loadSeeds(findSeedFiles(seedDirs()).filter((f) => !f.startsWith(FUZZ_DIR + path.sep)));
     return makeCase(seeds, seed, index).bytes;
   };
+  // One kept input per distinct failure (kind and first message line, numbers left out), and a limit.
+  const signatures = new Set();
+  let stopped = "";
   const keep = (f) => {
+    if (f.kind === "setup") stopped = `the library fails to set up, not an input: ${f.message.split("\n")[0]}`;
+    const sig = `${f.kind}:${f.message.split("\n")[0].replace(/\d+/g, "#")}`;
+    const fresh = !signatures.has(sig);
+    signatures.add(sig);
+    failures.push(f);
+    if (failures.length >= maxFailures) stopped ||= `${maxFailures} failures`;
+    if (!fresh || f.kind === "setup") return; // the same failure again: counted, not kept or printed again
     if (save && !files) {
       fs.mkdirSync(FUZZ_DIR, { recursive: true });
       const bytes = regenerate(f.index);
@@ -52,7 +64,6 @@ export async function runFuzz({ seed = 1, cases = Infinity, seconds = Infinity, 
       fs.writeFileSync(path.join(FUZZ_DIR, name), bytes);
       f.file = path.relative(ROOT, path.join(FUZZ_DIR, name));
     }
-    failures.push(f);
     log(`FAIL case ${f.index}${files ? ` (${files[f.index]})` : ""}: ${f.kind}: ${f.message.split("\n").slice(0, 6).join("\n  ")}${f.file ? `\n  kept as ${f.file}` : ""}`);
   };
   let next = 0;
@@ -60,7 +71,7 @@ export async function runFuzz({ seed = 1, cases = Infinity, seconds = Infinity, 
   let packets = 0;
   const started = Date.now();
   try {
-    while (next < total && Date.now() < deadline) {
+    while (next < total && Date.now() < deadline && !stopped) {
       const from = next;
       const outcome = await new Promise((resolve) => {
         let current = -1;
@@ -97,6 +108,10 @@ export async function runFuzz({ seed = 1, cases = Infinity, seconds = Infinity, 
             next = m.index + 1;
             current = -1;
             keep({ index: m.index, kind: m.kind, message: m.message });
+            if (stopped) {
+              w.terminate();
+              finish({ resumeAt: next });
+            }
           } else if (m.t === "end") finish({ resumeAt: Math.max(next, total) });
         });
         w.on("error", (e) => {
@@ -115,7 +130,8 @@ export async function runFuzz({ seed = 1, cases = Infinity, seconds = Infinity, 
   } finally {
     fs.rmSync(tmpDir, { recursive: true, force: true });
   }
-  return { cases: done, packets, failures };
+  if (stopped) log(`fuzz: stopped: ${stopped}`);
+  return { cases: done, packets, failures, stopped };
 }
 
 function parseArgs(argv) {
