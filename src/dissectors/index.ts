@@ -8,6 +8,8 @@ import "./link/null.js";
 import "./network/ipv4.js";
 import "./link/vlan.js";
 import "./link/llc.js";
+import "./link/ieee80211.js";
+import "./link/radiotap.js";
 import "./link/stp.js";
 import "./link/lldp.js";
 import "./link/mpls.js";
