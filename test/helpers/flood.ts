@@ -71,6 +71,7 @@ export function flooder(): string | null {
   const exe = path.join(dir, "flood");
   const r = spawnSync("cc", ["-O2", "-o", exe, src], { stdio: ["ignore", "ignore", "pipe"] });
   built = r.status === 0 ? exe : null;
+  process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
   return built;
 }
 
