@@ -1,10 +1,11 @@
 /**
  * A real flood for capture tests: a veth pair between two network namespaces (names start with "h5", the
- * pid in them) and a small C UDP flooder (test/helpers/flood.c, built here with the system's cc into a
+ * pid in them) and a small C UDP flooder (test/helpers/flood.c, built here with the system's cc into the
  * temporary directory) sending 1400-byte datagrams with sendmmsg from one namespace to the other's address,
  * well over 100k packets/s on this machine. Traffic never leaves the two namespaces.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -63,16 +64,22 @@ export function createFloodPair(tag: string, subnet: number): FloodPair {
 
 let built: string | null | undefined;
 
-/** Builds the flooder once per process; null when there is no C compiler. */
+/**
+ * Builds the flooder once (into the temporary directory, named by a hash of its source, so runs share it and
+ * nothing piles up); null when there is no C compiler.
+ */
 export function flooder(): string | null {
   if (built !== undefined) return built;
   const src = path.join(ROOT, "test", "helpers", "flood.c");
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-flood-"));
-  const exe = path.join(dir, "flood");
-  const r = spawnSync("cc", ["-O2", "-o", exe, src], { stdio: ["ignore", "ignore", "pipe"] });
-  built = r.status === 0 ? exe : null;
-  process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
-  return built;
+  const hash = createHash("sha256").update(fs.readFileSync(src)).digest("hex").slice(0, 16);
+  const exe = path.join(os.tmpdir(), `tsniff-flood-${hash}`);
+  if (fs.existsSync(exe)) return (built = exe);
+  // Built under a name of its own, then renamed: parallel test files never run a half-written file.
+  const tmp = `${exe}.${process.pid}`;
+  const r = spawnSync("cc", ["-O2", "-o", tmp, src], { stdio: ["ignore", "ignore", "pipe"] });
+  if (r.status !== 0) return (built = null);
+  fs.renameSync(tmp, exe);
+  return (built = exe);
 }
 
 export interface Flood {
