@@ -1,0 +1,13 @@
+/** LLDP: tcpdump's -nn line (length and system name) and -e; tcpdump's -v TLV detail is not printed yet. */
+import { defineNetSuite } from "./net-common.js";
+
+await defineNetSuite({
+  id: "lldp",
+  fixtures: ["lldp/lldp.pcap"],
+  modes: ["t", "e"],
+  truncVerbose: [0],
+  tshark: [{ pcap: "lldp/lldp.pcap", file: "lldp/lldp.tshark.txt", names: ["lldp.tlv.type", "lldp.tlv.len", "lldp.chassis.id.mac", "lldp.port.id", "lldp.time_to_live", "lldp.tlv.system.name", "lldp.port.desc", "lldp.tlv.system_cap"] }],
+  corpus: /lldp/i,
+  // every LLDP line of these files is tcpdump's; the misses are the CDP frames in LLDP_and_CDP.pcap
+  minCorpusRate: 0.75,
+});
