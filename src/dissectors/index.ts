@@ -16,6 +16,7 @@ import "./link/mpls.js";
 import "./link/ppp.js";
 import "./link/pppoe.js";
 import "./link/nflog.js";
+import "./link/cdp.js";
 import "./network/arp.js";
 import "./network/ipv6.js";
 import "./network/icmp.js";
