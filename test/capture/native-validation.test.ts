@@ -2,8 +2,10 @@
  * The addon's argument checks (issue #11): filterBatch refuses wrong array types and lengths and programs
  * that libpcap's bpf_validate rejects, with a clear error, instead of reading out of bounds or running them;
  * the live handle refuses a bad program and an out-of-range buffer size the same way; -B of 2 GiB or more
- * is a usage error (as in tcpdump), not a size wrapped when cast to int.
+ * is a usage error (as in tcpdump), not a size wrapped when cast to int. LinkWatch reports link events from
+ * netlink (a veth made and removed for it, named h5lw<pid>).
  */
+import { execFileSync, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { native } from "../../src/capture/native.js";
 import { canUseNetns } from "../helpers/netns.js";
@@ -166,5 +168,64 @@ describe("-B of 2 GiB or more is refused (an int in libpcap)", () => {
     } finally {
       h.close();
     }
+  });
+});
+
+describe.skipIf(!canUseNetns())("LinkWatch: the kernel's link events (netlink)", () => {
+  it("reports an interface going down, up and away by name, one call per wakeup; close() from its callback is safe", async () => {
+    const id = process.pid % 100000;
+    const a = `h5lw${id}a`;
+    const b = `h5lw${id}b`;
+    const ip = (...args: string[]) => execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
+    spawnSync("ip", ["link", "del", a]);
+    const seen: { name: string; up: boolean; deleted: boolean }[] = [];
+    let calls = 0;
+    let closedInside = false;
+    const w = new bpf.LinkWatch((events, overflow) => {
+      calls++;
+      expect(typeof overflow).toBe("boolean");
+      for (const e of events) {
+        expect(typeof e.index).toBe("number");
+        if (e.name === a) seen.push({ name: e.name, up: e.up, deleted: e.deleted });
+      }
+      if (seen.some((e) => e.deleted)) {
+        w.close(); // from the callback: released when it returns
+        closedInside = true;
+      }
+    });
+    const until = async (cond: () => boolean) => {
+      for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    try {
+      ip("link", "add", a, "type", "veth", "peer", "name", b);
+      await until(() => seen.length > 0);
+      expect(seen[0]).toEqual({ name: a, up: false, deleted: false });
+      ip("link", "set", a, "up");
+      await until(() => seen.some((e) => e.up));
+      ip("link", "set", a, "down");
+      await until(() => seen.length > 0 && !seen[seen.length - 1].up && seen.some((e) => e.up));
+      ip("link", "del", a);
+      await until(() => closedInside);
+    } finally {
+      spawnSync("ip", ["link", "del", a]);
+      w.close(); // idempotent
+    }
+    expect(calls).toBeGreaterThan(0);
+    const ups = seen.map((e) => e.up);
+    expect(ups.indexOf(true)).toBeGreaterThan(-1);
+    expect(ups.lastIndexOf(false)).toBeGreaterThan(ups.indexOf(true));
+    expect(seen[seen.length - 1].deleted).toBe(true);
+    expect(closedInside).toBe(true);
+    // Nothing more arrives after close().
+    const before = calls;
+    spawnSync("ip", ["link", "add", a, "type", "veth", "peer", "name", b]);
+    await new Promise((r) => setTimeout(r, 100));
+    spawnSync("ip", ["link", "del", a]);
+    expect(calls).toBe(before);
+  });
+
+  it("refuses a callback that is not a function", () => {
+    const e = errOf(() => new (bpf.LinkWatch as unknown as new (x: unknown) => unknown)(42));
+    expect(e.code).toBe("EINVAL");
   });
 });
