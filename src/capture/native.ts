@@ -106,7 +106,7 @@ function packageRoot(): string {
  * prebuilt one shipped in the package; or only TSNIFF_ADDON's file when that is set.
  */
 export function addonCandidates(root = packageRoot()): string[] {
-  // TSNIFF_ADDON: the path of another build of the addon to load instead (scripts/asan.sh's ASan build).
+  // TSNIFF_ADDON: the path of another build of the addon to load instead (scripts/asan.mjs's ASan build).
   const override = process.env.TSNIFF_ADDON;
   if (override) return [path.resolve(override)];
   return [
