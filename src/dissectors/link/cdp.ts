@@ -108,6 +108,24 @@ function addresses(line: Line, r: Reader, p: number, l: number): boolean {
   return true;
 }
 
+/** the TLVs whose value tcpdump prints as quoted text */
+const TEXT_TLVS = new Set([0x01, 0x03, 0x06, 0x09, 0x14]);
+
+/** The version string, each of its lines indented on a continuation line. */
+function versionText(line: Line, r: Reader, p: number, n: number): void {
+  line.s("\n\t  ");
+  for (let i = 0; i < n; i++) {
+    if (r.byteAt(p + i) === 0x0a) line.s("\n\t  ");
+    else line.latin1(r.data, p + i, 1);
+  }
+}
+
+function cdpCut(r: Reader, ctx: Ctx): void {
+  ctx.line.s(" [|cdp]");
+  ctx.truncated = true;
+  r.pos = r.cap;
+}
+
 function quoted(line: Line, r: Reader, p: number, n: number): void {
   line.c(0x27).latin1(r.data, p, n).c(0x27);
 }
@@ -136,12 +154,7 @@ function value(ctx: Ctx, r: Reader, type: number, p: number, n: number): boolean
       return true;
     }
     case 0x05:
-      line.s("\n\t  ");
-      for (let i = 0; i < n; i++) {
-        const c = r.byteAt(p + i);
-        if (c === 0x0a) line.s("\n\t  ");
-        else line.latin1(r.data, p + i, 1);
-      }
+      versionText(line, r, p, n);
       return true;
     case 0x08:
       return true;
@@ -202,9 +215,11 @@ export const CDP: Protocol = {
         break;
       }
       len -= 4;
-      if (!r.skip(len)) return; // " [|cdp]"
       const q = p + 4;
-      if (t.on) {
+      // tcpdump prints a text value up to the cut, then " [|cdp]"; other values are all or nothing
+      const avail = Math.min(len, Math.max(0, r.cap - q));
+      const cut = avail < len;
+      if (t.on && !cut) {
         t.add(F.tlvType, type, p, 2);
         t.add(F.tlvLen, len + 4, p + 2, 2);
         const text = () => r.latin1At(q, len);
@@ -218,16 +233,22 @@ export const CDP: Protocol = {
       }
       if (v) {
         line.s(`\n\t${name} (0x${hex(type, 2)}), value length: ${len} byte${len === 1 ? "" : "s"}: `);
-        if (!value(ctx, r, type, q, len)) {
-          line.s(" [|cdp]");
-          ctx.truncated = true;
-          r.pos = r.cap;
-          return;
+        if (cut) {
+          if (TEXT_TLVS.has(type)) line.c(0x27).latin1(r.data, q, avail);
+          else if (type === 0x05) versionText(line, r, q, avail);
+          return cdpCut(r, ctx);
         }
+        if (!value(ctx, r, type, q, len)) return cdpCut(r, ctx);
       } else if (type === 0x01) {
         line.s(", Device-ID ");
+        if (cut) {
+          line.c(0x27).latin1(r.data, q, avail);
+          return cdpCut(r, ctx);
+        }
         quoted(line, r, q, len);
-      } else hexDump(line, r, q, len);
+      } else if (cut) return cdpCut(r, ctx);
+      else hexDump(line, r, q, len);
+      r.pos = q + len;
     }
     if (!v) line.s(`, length ${length}`);
     r.pos = r.cap;
