@@ -103,12 +103,18 @@ function seconds(v: number): string {
   return `${Math.floor(i / 100)}.${String(i % 100).padStart(2, "0")}`;
 }
 
-/** Reads at offsets from the BPDU's start; `need` marks the reader truncated when bytes are missing. */
+/**
+ * Reads at offsets from the BPDU's start; `need` marks the reader truncated when bytes are missing. One
+ * instance, re-aimed per packet (no allocation per BPDU).
+ */
 class At {
-  constructor(
-    readonly r: Reader,
-    private base: number,
-  ) {}
+  r!: Reader;
+  private base = 0;
+  at(r: Reader, base: number): this {
+    this.r = r;
+    this.base = base;
+    return this;
+  }
   need(off: number, n: number): boolean {
     const r = this.r;
     if (this.base + off + n <= r.cap) return true;
@@ -150,6 +156,8 @@ class At {
   }
 }
 
+const AT = new At();
+
 function addFlags(t: TreeSink, f: number, at: number): void {
   t.push(F.flags, f, at, 1);
   t.add(F.tcack, (f & 0x80) !== 0, at, 1);
@@ -170,7 +178,7 @@ export const STP: Protocol = {
   dissect(r, ctx, t) {
     const base = r.pos;
     const length = r.reportedRemaining;
-    const a = new At(r, base);
+    const a = AT.at(r, base);
     const line = ctx.line;
     const v = ctx.opts.verbose > 0;
     if (length < 4) {
