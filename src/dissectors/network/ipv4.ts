@@ -4,7 +4,7 @@
  * "IP (tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length 60)".
  * Bad header lengths and total lengths that lie are shown as tcpdump shows them and mark the packet malformed.
  */
-import { bind } from "../registry.js";
+import { bind, lookup } from "../registry.js";
 import { ETHERTYPE, IPPROTO, IPPROTO_NAMES } from "../constants.js";
 import { hexText, ipv4At } from "../format.js";
 import { fields, type Protocol, type TreeSink } from "../types.js";
@@ -119,20 +119,21 @@ export const IPV4: Protocol = {
     ctx.dst = dst;
     ctx.ipProto = proto;
     if (t.on) treeHeader(t, start, version, hlen, tos, totlen, id, fragw, ttl, proto, csum, src, dst);
+    const ipWord = ctx.opts.linkHeader ? "" : "IP ";
     if (version !== 4) {
       ctx.line.s(`IP bad-version ${version}`);
       ctx.markMalformed(`IP version ${version} in an IPv4 header`);
       return;
     }
     if (hlen < 20) {
-      ctx.line.s(`IP [bad hdr length ${hlen} - too short, < 20]`);
+      ctx.line.s(`${ipWord}[bad hdr length ${hlen} - too short, < 20]`);
       ctx.markMalformed("IPv4 header length below 20");
       return;
     }
     const avail = r.rep - start; // what the layer below says we have
     if (totlen < hlen) {
       // tcpdump (built without GUESS_TSO, as Debian's is) says "bad-len", also for the 0 of TSO captures.
-      ctx.line.s(`IP bad-len ${totlen}`);
+      ctx.line.s(`${ipWord}bad-len ${totlen}`);
       ctx.markMalformed("IPv4 total length below the header length");
       return;
     }
@@ -143,35 +144,67 @@ export const IPV4: Protocol = {
       ctx.markMalformed(`IPv4 total length ${len} exceeds the ${avail} bytes of the frame`);
     }
     // Options
+    const off = (fragw & 0x1fff) * 8;
     const optStart = r.pos;
+    let optCut = false;
     if (hlen > 20) {
       if (t.on) t.add(F.opt, null, optStart, hlen - 20, `${hlen - 20} bytes`);
-      r.skip(hlen - 20);
-      if (r.truncated) {
-        ctx.line.s("IP");
-        return;
-      }
+      if (optStart + hlen - 20 > r.cap) {
+        // tcpdump checks only the fixed header: -v prints what options it can, a later fragment prints its line
+        optCut = true;
+        if (off === 0 && ctx.opts.verbose === 0) {
+          r.skip(hlen - 20);
+          ctx.line.s("IP");
+          return;
+        }
+        r.pos = r.cap;
+      } else r.pos += hlen - 20;
     }
-    const off = (fragw & 0x1fff) * 8;
     const mf = (fragw & 0x2000) !== 0;
     const df = (fragw & 0x4000) !== 0;
-    let prefix = "IP ";
+    let prefix = ipWord; // tcpdump prints no "IP " after a -e link header
     if (ctx.opts.verbose > 0) {
-      const fl = [df ? "DF" : "", mf ? "+" : "", fragw & 0x8000 ? "rsvd" : ""].filter(Boolean).join("");
-      let v = `IP (tos 0x${tos.toString(16)}`;
+      // tcpdump's words and order: flags as "+, DF, rsvd", no "ttl 0", a bad header checksum with the right one
+      const fl = fragw & 0xe000 ? [mf ? "+" : "", df ? "DF" : "", fragw & 0x8000 ? "rsvd" : ""].filter(Boolean).join(", ") : "none";
+      let v = lenLies ? `${ipWord}truncated-ip - ${len - avail} bytes missing! (tos 0x${tos.toString(16)}` : `${ipWord}(tos 0x${tos.toString(16)}`;
       if (tos & 3) v += `,${["", "ECT(1)", "ECT(0)", "CE"][tos & 3]}`;
-      v += `, ttl ${ttl}, id ${id}, offset ${off}, flags [${fl || "none"}], proto ${IPPROTO_NAMES[proto] ?? "unknown"} (${proto}), length ${totlen}`;
-      if (hlen > 20) v += `, options (${ipOptionsText(d, optStart, Math.min(hlen - 20, r.cap - optStart))})`;
-      if (lenLies) v += ` [total length ${totlen} > length ${avail}]`;
+      if (ttl > 0) v += `, ttl ${ttl}`;
+      v += `, id ${id}, offset ${off}, flags [${fl}], proto ${IPPROTO_NAMES[proto] ?? "unknown"} (${proto}), length ${totlen}`;
+      let optTrunc = false;
+      if (hlen > 20) {
+        const o = ipOptionsText(d, optStart, hlen - 20, r.cap);
+        optTrunc = o.endsWith(OPT_TRUNC);
+        v += `, options (${o})`;
+      }
+      if (!optCut) {
+        const c = foldSum(onesSum(d, start, hlen));
+        if (c !== 0xffff) v += `, bad cksum ${csum.toString(16)} (->${foldSum(csum + (~c & 0xffff)).toString(16)})!`;
+      }
       v += ")\n    ";
+      if (optTrunc) {
+        // tcpdump gives up on a packet whose options are cut
+        ctx.line.s(v).s(src).s(" > ").s(dst).s(":  [|ip]");
+        ctx.addrPrinted = true;
+        ctx.truncated = true;
+        r.pos = r.cap;
+        return;
+      }
       prefix = v;
     }
+    // A total length beyond the frame: tcpdump hands the upper layer that length (the missing bytes read as cut)
     if (!lenLies) r.limit(len - hlen);
+    else r.rep = start + len;
     if (off !== 0) {
       ctx.fragmented = true;
       // A later fragment: tcpdump prints the addresses and what it can say about the fragment.
       ctx.line.s(`${prefix}${src} > ${dst}: ${IPPROTO_NAMES[proto] ? ipProtoWord(proto) : `ip-proto-${proto}`}`);
       ctx.addrPrinted = true;
+      return;
+    }
+    if (optCut) {
+      ctx.line.s(prefix).s(src).s(" > ").s(dst).s(":  [|ip]");
+      ctx.addrPrinted = true;
+      ctx.truncated = true;
       return;
     }
     ctx.line.s(prefix);
@@ -183,6 +216,12 @@ export const IPV4: Protocol = {
       ctx.addrPrinted = true;
     }
     if (mf) ctx.fragmented = true;
+    if (!lookup("ip.proto", proto)) {
+      // tcpdump's words for a protocol it does not know: " ip-proto-253 20" (number and payload length)
+      ctx.line.s(` ip-proto-${proto} `).u(len - hlen);
+      r.pos = r.cap;
+      return;
+    }
     return ctx.next("ip.proto", proto);
   },
 };
@@ -192,26 +231,53 @@ function ipProtoWord(proto: number): string {
   return n ? n.toLowerCase() : `ip-proto-${proto}`;
 }
 
-function ipOptionsText(d: Uint8Array, p: number, n: number): string {
-  const parts: string[] = [];
+const OPT_TRUNC = " [truncated-option]";
+
+/**
+ * tcpdump's ip_optprint: option names, record routes' addresses (a "," after those already visited), and
+ * " [truncated-option]" at the end when an address is not captured (the caller then gives up on the packet).
+ */
+function ipOptionsText(d: Uint8Array, p: number, n: number, cap: number): string {
+  let out = "";
+  let sep = "";
   const end = p + n;
   while (p < end) {
+    if (p >= cap) return out + OPT_TRUNC;
     const type = d[p];
-    if (type === 0) {
-      parts.push("EOL");
-      break;
-    }
+    out += sep + (IP_OPT_NAMES[type] ?? `unknown ${type}`);
+    sep = ",";
+    if (type === 0) break;
     if (type === 1) {
-      parts.push("NOP");
       p++;
       continue;
     }
-    const len = p + 1 < end ? d[p + 1] : 0;
-    parts.push(IP_OPT_NAMES[type] ?? `unknown ${type}`);
-    if (len < 2) break;
+    if (p + 1 >= cap) return out + OPT_TRUNC;
+    const len = d[p + 1];
+    if (len < 2 || len > end - p) return out + ` [bad length ${len}]`;
+    if (p + len > cap) return out + OPT_TRUNC;
+    if (type === 7 || type === 131 || type === 137) {
+      if (len < 3) {
+        out += ` [bad length ${len}]`;
+      } else {
+        if ((len + 1) & 3) out += ` [bad length ${len}]`;
+        const ptr = d[p + 2] - 1;
+        if (ptr < 3 || (ptr + 1) & 3 || ptr > len + 1) out += ` [bad ptr ${d[p + 2]}]`;
+        for (let k = 3; k < len; k += 4) {
+          if (p + k + 4 > cap) return out + OPT_TRUNC;
+          out += ` ${ipv4At(d, p + k)}`;
+          if (ptr > k) out += ",";
+        }
+      }
+    } else if (type === 148) {
+      if (len < 4) out += ` [bad length ${len}]`;
+      else {
+        const val = (d[p + 2] << 8) | d[p + 3];
+        if (val !== 0) out += ` value ${val}`;
+      }
+    }
     p += len;
   }
-  return parts.join(",");
+  return out;
 }
 
 bind("ethertype", ETHERTYPE.IPV4, IPV4);
