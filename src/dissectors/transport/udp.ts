@@ -64,7 +64,7 @@ export const UDP: Protocol = {
     if (ctx.opts.verbose > 1 && ctx.net === "IP") {
       if (sum === 0) ctx.line.s("[no cksum] ");
       else udpSum(r.data, ctx, start, ulen, r.cap, sum);
-    } else if (ctx.opts.verbose > 0 && ctx.net === "IP6") udpSum(r.data, ctx, start, ulen, r.cap, sum);
+    } else if (ctx.opts.verbose > 0 && (ctx.net === "IP6" || (ctx.net === "" && ctx.ip6Src >= 0))) udpSum(r.data, ctx, start, ulen, r.cap, sum);
     if (ulen === 8) {
       ctx.line.s("UDP, length 0");
       return;
