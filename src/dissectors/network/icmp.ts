@@ -91,7 +91,7 @@ function tstampText(v: number): string {
   if (v & 0x80000000) return `${v & 0x7fffffff}`;
   const ms = v % 1000;
   const sec = Math.floor(v / 1000);
-  const h = Math.floor(sec / 3600) % 100;
+  const h = Math.floor(sec / 3600); // not cut to two digits: tcpdump prints "457:32:59.264"
   const m = Math.floor((sec % 3600) / 60);
   const s = sec % 60;
   return `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}.${String(ms).padStart(3, "0")}`;

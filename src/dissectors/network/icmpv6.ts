@@ -185,6 +185,32 @@ function optionsText(r: Reader, p: number, end: number, verbose: number, t: Tree
       case 7:
         s += ` ${u32At(r, p + 4)}ms`;
         break;
+      case 24: {
+        // route information (RFC 4191): the prefix is 0, 8 or 16 bytes long as the option is 1, 2 or 3 units
+        if (olen > 3) return [s, true];
+        const pfx = new Uint8Array(16);
+        for (let i = 0; i < (olen - 1) * 8; i++) pfx[i] = r.byteAt(p + 8 + i);
+        s += ` ${ipv6At(pfx, 0)}/${r.byteAt(p + 2)}, pref=${["medium", "high", "rsv", "low"][(r.byteAt(p + 3) >> 3) & 3]}, lifetime=${lifetime(u32At(r, p + 4))}`;
+        break;
+      }
+      case 31: {
+        // DNS search list (RFC 8106): names in DNS labels, each printed with its final dot
+        s += ` lifetime ${u32At(r, p + 4)}s, domain(s):`;
+        let q = p + 8;
+        while (q < p + n && r.byteAt(q) !== 0) {
+          let name = "";
+          while (q < p + n && r.byteAt(q) !== 0) {
+            const l = r.byteAt(q);
+            if (l > 63 || q + 1 + l > p + n) return [s, true];
+            for (let i = 1; i <= l; i++) name += String.fromCharCode(r.byteAt(q + i));
+            name += ".";
+            q += 1 + l;
+          }
+          s += ` ${name}`;
+          q++;
+        }
+        break;
+      }
       case 25: {
         s += ` lifetime ${u32At(r, p + 4)}s,`;
         for (let i = 0; i < (olen - 1) >> 1; i++) s += ` addr: ${ipv6At(r.data, p + 8 + i * 16)}`;
@@ -433,8 +459,8 @@ export const ICMPV6: Protocol = {
           }
           if (v > 0)
             s += `\n\thop limit ${hl}, Flags [${bitNames(fl, [
-              [0x40, "other stateful"],
               [0x80, "managed"],
+              [0x40, "other stateful"],
               [0x20, "home agent"],
               [0x01, "ipv6 only"],
             ])}], pref ${["medium", "high", "rsv", "low"][(fl >> 3) & 3]}, router lifetime ${life}s, reachable time ${reach}ms, retrans timer ${retrans}ms`;
