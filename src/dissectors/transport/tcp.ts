@@ -9,7 +9,7 @@ import { IPPROTO } from "../constants.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import { DATA } from "../data.js";
 import type { Reader } from "../reader.js";
-import { bytesText, hex, hexText } from "../format.js";
+import { bytesText, hex, hexText, ipv4At, ipv6At } from "../format.js";
 import { ascii, Line } from "../line.js";
 import { shouldBe, transportSum } from "../network/checksum.js";
 
@@ -238,11 +238,14 @@ function isRev(ctx: Ctx, sport: number, dport: number): boolean {
 
 /** Set by options() when the options ran off the captured bytes (the line then ends with "[|tcp]"). */
 let optionsCut = false;
+/** Set by options() after a bad option: tcpdump ends the line with the options ("...[bad opt]]"). */
+let optionsBad = false;
 
 /** Writes tcpdump's ", options [...]" content; stops at a bad option like tcpdump ("[bad opt]"). */
-function options(s: Line, r: Reader, p: number, end: number, rev: boolean, base: SeqBase | null): void {
+function options(s: Line, r: Reader, p: number, end: number, rev: boolean, base: SeqBase | null, flags: number): void {
   const d = r.data;
   optionsCut = false;
+  optionsBad = false;
   let first = true;
   while (p < end) {
     if (p >= r.cap) return cut(s);
@@ -255,6 +258,7 @@ function options(s: Line, r: Reader, p: number, end: number, rev: boolean, base:
       len = d[p + 1];
       if (len < 2 || len > end - p) {
         optName(s, opt).s("[bad opt]");
+        optionsBad = true;
         return;
       }
     }
@@ -312,6 +316,30 @@ function options(s: Line, r: Reader, p: number, end: number, rev: boolean, base:
         }
         expect = 4;
         break;
+      case 30:
+        // MPTCP (RFC 8684): tcpdump's mptcp_print; a subtype it cannot read ends the options with "[bad opt]"
+        if (!mptcpText(s, d, p, len, flags)) {
+          s.s("[bad opt]");
+          optionsBad = true;
+          return;
+        }
+        break;
+      case 34:
+        tfoText(s, d, v, dl);
+        break;
+      case 254:
+        // RFC 6994 experimental option: "-" and the experiment (TCP Fast Open's magic 0xf989 is "tfo")
+        if (dl < 2) {
+          s.s("[bad opt]");
+          optionsBad = true;
+          return;
+        }
+        s.c(0x2d);
+        if (u16at(d, v) === 0xf989) {
+          s.s("tfo");
+          tfoText(s, d, v + 2, dl - 2);
+        } else s.hex(d[v], 2).hex(d[v + 1], 2);
+        break;
       default:
         if (dl > 0) {
           s.s(" 0x");
@@ -321,6 +349,157 @@ function options(s: Line, r: Reader, p: number, end: number, rev: boolean, base:
     if (expect >= 0 && expect !== len && opt > 1) s.s("[len ").u(len).c(0x5d);
     p += len;
     if (opt === 0) break;
+  }
+}
+
+/** TCP Fast Open (RFC 7413): a cookie request or the cookie, as tcpdump prints them. */
+function tfoText(s: Line, d: Uint8Array, v: number, dl: number): void {
+  if (dl === 0) s.s(" cookiereq");
+  else if (dl % 2 !== 0 || dl < 4 || dl > 16) s.s(" (invalid)");
+  else {
+    s.s(" cookie ");
+    for (let i = 0; i < dl; i++) s.hex(d[v + i], 2);
+  }
+}
+
+const MPTCP_SUBTYPES = ["capable", "join", "dss", "add-addr", "rem-addr", "prio", "fail", "fast-close", "unknown"];
+const MPTCP_ADDR: Record<number, string> = { 6: "v0-ip6", 4: "v0-ip4", 1: "v1-echo", 0: "v1" };
+
+function u64at(d: Uint8Array, p: number): bigint {
+  return (BigInt(u32at(d, p)) << 32n) | BigInt(u32at(d, p + 4));
+}
+
+/**
+ * An MPTCP option (at p, `len` bytes, all captured) in tcpdump 4.99's words: " <len> <subtype> ...".
+ * False when tcpdump would call it a bad option (a length the subtype cannot have).
+ */
+function mptcpText(s: Line, d: Uint8Array, p: number, len: number, flags: number): boolean {
+  if (len < 3) return false;
+  const sub = Math.min(d[p + 2] >> 4, 8);
+  s.c(0x20).u(len).c(0x20).s(MPTCP_SUBTYPES[sub]);
+  switch (sub) {
+    case 0: {
+      // capable
+      if (!(((len === 12 || len === 4) && flags & SYN) || ((len === 20 || len === 22) && (flags & (SYN | ACK)) === ACK))) return false;
+      const ver = d[p + 2] & 15;
+      if (ver > 1) {
+        s.s(` Unknown Version (${ver})`);
+        return true;
+      }
+      s.s(` v${ver}`);
+      if (d[p + 3] & 0x80) s.s(" csum");
+      if (len === 12 || len >= 20) {
+        s.s(` {0x${u64at(d, p + 4).toString(16)}`);
+        if (len >= 20) s.s(`,0x${u64at(d, p + 12).toString(16)}`);
+        s.s("}");
+      }
+      return true;
+    }
+    case 1: {
+      // join
+      if (len !== 12 && len !== 16 && len !== 24) return false;
+      if (len !== 24) {
+        if (d[p + 2] & 1) s.s(" backup");
+        s.s(" id ").u(d[p + 3]);
+      }
+      if (len === 12) s.s(` token 0x${u32at(d, p + 4).toString(16)} nonce 0x${u32at(d, p + 8).toString(16)}`);
+      else if (len === 16) s.s(` hmac 0x${u64at(d, p + 4).toString(16)} nonce 0x${u32at(d, p + 12).toString(16)}`);
+      else {
+        s.s(" hmac 0x");
+        for (let i = 0; i < 20; i++) s.hex(d[p + 4 + i], 2);
+      }
+      return true;
+    }
+    case 2: {
+      // dss
+      if (len < 4 || flags & SYN) return false;
+      const f = d[p + 3];
+      let q = p + 4;
+      let n = len - 4;
+      if (f & 0x10) s.s(" fin");
+      if (f & 0x01) {
+        s.s(" ack ");
+        if (f & 0x02) {
+          if (n < 8) return false;
+          s.s(u64at(d, q).toString());
+          q += 8;
+          n -= 8;
+        } else {
+          if (n < 4) return false;
+          s.u(u32at(d, q));
+          q += 4;
+          n -= 4;
+        }
+      }
+      if (f & 0x04) {
+        s.s(" seq ");
+        if (f & 0x08) {
+          if (n < 8) return false;
+          s.s(u64at(d, q).toString());
+          q += 8;
+          n -= 8;
+        } else {
+          if (n < 4) return false;
+          s.u(u32at(d, q));
+          q += 4;
+          n -= 4;
+        }
+        if (n < 4) return false;
+        s.s(" subseq ").u(u32at(d, q));
+        q += 4;
+        n -= 4;
+        if (n < 2) return false;
+        s.s(" len ").u(u16at(d, q));
+        q += 2;
+        n -= 2;
+        if (n >= 2) {
+          s.s(` csum 0x${u16at(d, q).toString(16)}`);
+          n -= 2;
+        }
+      }
+      return n === 0;
+    }
+    case 3: {
+      // add-addr
+      if (![8, 10, 16, 18, 20, 22, 28, 30].includes(len)) return false;
+      s.s(` ${MPTCP_ADDR[d[p + 2] & 15] ?? "[bad version/echo]"} id `).u(d[p + 3]);
+      if (len <= 18) {
+        s.c(0x20).s(ipv4At(d, p + 4));
+        if (len === 10 || len === 18) s.c(0x3a).u(u16at(d, p + 8));
+        if (len === 16) s.s(` hmac 0x${u64at(d, p + 8).toString(16)}`);
+        if (len === 18) s.s(` hmac 0x${u64at(d, p + 10).toString(16)}`);
+      } else {
+        s.c(0x20).s(ipv6At(d, p + 4));
+        if (len === 22 || len === 30) s.c(0x3a).u(u16at(d, p + 20));
+        if (len === 28) s.s(` hmac 0x${u64at(d, p + 20).toString(16)}`);
+        if (len === 30) s.s(` hmac 0x${u64at(d, p + 22).toString(16)}`);
+      }
+      return true;
+    }
+    case 4:
+      // rem-addr
+      if (len < 4) return false;
+      s.s(" id");
+      for (let i = 3; i < len; i++) s.c(0x20).u(d[p + i]);
+      return true;
+    case 5:
+      // prio
+      if (len !== 3 && len !== 4) return false;
+      s.s(d[p + 2] & 1 ? " backup" : " non-backup");
+      if (len === 4) s.s(" id ").u(d[p + 3]);
+      return true;
+    case 6:
+      // fail
+      if (len !== 12) return false;
+      s.s(` seq ${u64at(d, p + 4)}`);
+      return true;
+    case 7:
+      // fast-close
+      if (len !== 12) return false;
+      s.s(` key 0x${u64at(d, p + 4).toString(16)}`);
+      return true;
+    default:
+      return true;
   }
 }
 
@@ -477,8 +656,13 @@ export const TCP: Protocol = {
         optionsCut = false;
       } else {
         line.k(OPTIONS);
-        options(line, r, o, optEnd, rev, base);
+        options(line, r, o, optEnd, rev, base, flags);
         line.c(0x5d);
+        if (optionsBad) {
+          ctx.markMalformed("a bad TCP option");
+          r.pos = r.cap;
+          return;
+        }
       }
       if (optionsCut) {
         ctx.truncated = true;
