@@ -32,7 +32,8 @@ for (const f of files) {
   try { src = await FileSource.open(f); } catch { continue; }
   const dis = new Dissector({ verbose, linkHeader });
   let frame = 0;
-  await src.run((b) => { for (let i = 0; i < b.count; i++) ours.push(...termSafe(dis.summary(b, i, ++frame).info).split("\n")); return Infinity; });
+  // -v: one entry per packet (its continuation lines included), as tcpdump's lines are joined below.
+  await src.run((b) => { for (let i = 0; i < b.count; i++) { const t = termSafe(dis.summary(b, i, ++frame).info); if (verbose) ours.push(t); else ours.push(...t.split("\n")); } return Infinity; });
   // -v output spans lines; compare whole text per packet by joining tcpdump's continuation lines.
   if (verbose) {
     const joined = [];
