@@ -97,6 +97,7 @@ export function tcpdumpLines(file: string, flags: string[]): string[] {
  *  - ethernet.ts under -e: an inner frame's length (VXLAN, GRE) is the frame's own, not the capture's, and
  *    an 802.3 frame's length is its length field.
  *  - IPX frames carried by LLC are not decoded (no dissector yet); llc.ts does not hex-dump a cut header.
+ *  - line.ts: newlines and carriage returns in packet text print as \n and \r (tcpdump ^J, ^M).
  *  - truncation markers of cut captures: ethernet.ts " [|eth]" (tcpdump " [|ether]"), ipv4.ts "IP [|ip]"
  *    ("IP  [|ip]"), udp.ts (tcpdump prints the ports before " [|udp]").
  */
@@ -116,7 +117,10 @@ export function othersOwn(t: string, o: string): boolean {
       .replace(/(: |, )IP (?=\d)/g, "$1")
       .replace(/(ethertype [^,]+ \(0x[0-9a-f]{4}\), length )\d+/g, "$1N")
       .replace(/802\.3, length \d+/g, "802.3, length N")
-      .replace(/\[\|eth\]/g, "[|ether]");
+      .replace(/\[\|eth\]/g, "[|ether]")
+      // line.ts: a newline or carriage return in packet text is "\n"/"\r" where tcpdump prints ^J/^M
+      .replace(/\^J/g, "\\n")
+      .replace(/\^M/g, "\\r");
   return norm(t) === norm(o);
 }
 

@@ -8,6 +8,7 @@
  * Fields: Wireshark's cdp.* names.
  */
 import { bind } from "../registry.js";
+import { hexPrint } from "../hexprint.js";
 import { hex, ipv4At, ipv6At } from "../format.js";
 import { fields, type Ctx, type Protocol } from "../types.js";
 import type { Reader } from "../reader.js";
@@ -61,13 +62,8 @@ const F = fields("cdp", {
   duplex: ["Duplex", "bool"],
 });
 
-/** tcpdump's hex_print: "\n\t  0x0000: " and " xxxx" per pair of bytes, 16 bytes a line (captured bytes only). */
 function hexDump(line: Line, r: Reader, p: number, n: number): void {
-  for (let i = 0; i < n; i += 2) {
-    if (i % 16 === 0) line.s(`\n\t  0x${hex(i, 4)}: `);
-    line.c(0x20).hex(r.byteAt(p + i), 2);
-    if (i + 1 < n) line.hex(r.byteAt(p + i + 1), 2);
-  }
+  hexPrint(line, r, "\n\t  ", p, n);
 }
 
 /** "IPv4 (1) 192.168.0.1" per address (cdp_print_addr); false when the value is cut short. */
