@@ -127,6 +127,8 @@ export function asanEnv(extra = {}) {
     "print_summary=1",
     // node installs its own SIGSEGV handler (WebAssembly traps); keep ASan's, so a crash comes with its stack.
     "allow_user_segv_handler=0",
+    // By hand, more (slower) checks: TSNIFF_ASAN_OPTIONS=detect_stack_use_after_return=1 npm run asan
+    ...(process.env.TSNIFF_ASAN_OPTIONS ? [process.env.TSNIFF_ASAN_OPTIONS] : []),
   ].join(":");
   env.LSAN_OPTIONS = `exitcode=${ASAN_EXIT}:report_objects=1`;
   env.UBSAN_OPTIONS = `print_stacktrace=1:halt_on_error=1:exitcode=${ASAN_EXIT}`;
