@@ -28,7 +28,8 @@
  *   than 1 ns where tshark 4.0's 64-bit arithmetic overflows. if_tsoffset seconds are added.
  * - An SPB has no timestamp: its packets get time 0 (as tshark shows them).
  * - `linktype`/`snaplen`/`nano` describe the file's first IDB, known at open only if it lies within the
- *   first 64 KiB (FileSource's look-ahead); otherwise they stay -1/0/false.
+ *   first 64 KiB (FileSource's look-ahead); otherwise they stay -1/0/false. `snaplen` is libpcap's view of
+ *   it (0 or above the link type's maximum: the maximum); `interfaces[i].snaplen` is the IDB's own value.
  * - Blocks we do not use (NRB, ISB, DSB, custom, journal, unknown types) are skipped; ISB counters and
  *   NRB entries are kept on the parser (`interfaces[i].stats`, `names`) because that is cheap.
  */
@@ -506,7 +507,8 @@ export class PcapngParser implements RecordParser {
     iface.nano = iface.unitsPerSecond > 1e6;
     if (this.interfaces.length === 0) {
       this.linktype = iface.linktype;
-      this.snaplen = iface.snaplen;
+      // As libpcap (pcap_adjust_snapshot) and so tcpdump's header line: 0 or above the maximum means the maximum.
+      this.snaplen = iface.snaplen === 0 || iface.snaplen > maxRecordFor(iface.linktype) ? maxRecordFor(iface.linktype) : iface.snaplen;
       this.nano = iface.nano;
     }
     this.interfaces.push(iface);
