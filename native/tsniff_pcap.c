@@ -414,10 +414,14 @@ typedef struct {
   uint64_t delivered;
   uint64_t oversize;   /* records that did not fit (cannot happen with caplen <= snapshot; counted, not written) */
   uint32_t batch_limit; /* packets per batch now (BATCH_PACKETS_MIN..BATCH_PACKETS, adapts to JS's speed) */
+  uint32_t err_wakeups; /* POLLERR wakeups in a row that libpcap did not fail (bounded: see on_readable) */
 } Live;
 
 /* Hands the batch to JavaScript: one call, outside pcap_dispatch. Returns 0, or -1 if N-API failed. */
-static int live_flush(Live *h, int done, const char *errmsg) {
+static int live_flush_code(Live *h, int done, const char *errmsg, const char *errcode);
+static int live_flush(Live *h, int done, const char *errmsg) { return live_flush_code(h, done, errmsg, NULL); }
+/* As live_flush, the error (if any) carrying `errcode` as its code. */
+static int live_flush_code(Live *h, int done, const char *errmsg, const char *errcode) {
   napi_env env = h->env;
   napi_handle_scope scope; napi_value cb, global, argv[4], res;
   char oom[96];
@@ -438,8 +442,9 @@ static int live_flush(Live *h, int done, const char *errmsg) {
     }
   } else if (napi_get_null(env, &argv[1]) != napi_ok) { rc = -1; goto out; }
   if (errmsg) {
-    napi_value msg;
-    if (napi_create_string_utf8(env, errmsg, NAPI_AUTO_LENGTH, &msg) != napi_ok || napi_create_error(env, NULL, msg, &argv[0]) != napi_ok) { rc = -1; goto out; }
+    napi_value msg, code = NULL;
+    if (errcode && napi_create_string_utf8(env, errcode, NAPI_AUTO_LENGTH, &code) != napi_ok) { rc = -1; goto out; }
+    if (napi_create_string_utf8(env, errmsg, NAPI_AUTO_LENGTH, &msg) != napi_ok || napi_create_error(env, code, msg, &argv[0]) != napi_ok) { rc = -1; goto out; }
   } else if (napi_get_null(env, &argv[0]) != napi_ok) { rc = -1; goto out; }
   if (napi_create_uint32(env, h->count, &argv[2]) != napi_ok || napi_get_boolean(env, done, &argv[3]) != napi_ok) { rc = -1; goto out; }
   h->delivered += h->count;
@@ -529,14 +534,31 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   (void)events;
   if (!h->p || h->closed) return;
   if (status < 0) {
-    /* libuv stopped the handle (POLLERR: the interface went down or away); JS is told, outside any dispatch */
+    /* POLLERR (libuv stopped the handle): the socket has an error, ENETDOWN when the interface went down
+     * or away. libpcap reads it in pcap_dispatch: an interface that is gone is an error; one that only went
+     * down is not (the kernel hooks the socket again when it comes back up, so the handle is kept, as
+     * tcpdump keeps it, and nothing is missed after the up). JS is told either way, outside any dispatch. */
+    int n, cnt = DISPATCH_MAX;
+    char msg[PCAP_ERRBUF_SIZE + 8];
     live_stop_poll(h);
+    if (h->depth || h->remaining == 0) return;
+    if (h->remaining > 0 && h->remaining < cnt) cnt = (int)h->remaining;
     h->depth++;
-    live_flush(h, 1, uv_strerror(status));
+    /* an error libpcap keeps ignoring would wake us forever: after many in a row it ends the capture */
+    n = ++h->err_wakeups > 10000 ? PCAP_ERROR_BREAK : pcap_dispatch(h->p, cnt, on_packet, (u_char *)h);
+    if (n < 0) {
+      snprintf(msg, sizeof msg, "%s", n == PCAP_ERROR_BREAK ? uv_strerror(status) : pcap_geterr(h->p));
+      live_flush(h, 1, msg);
+    } else {
+      if (h->remaining > 0) h->remaining -= n > h->remaining ? h->remaining : n;
+      live_flush_code(h, h->remaining == 0, "the interface went down", "ELINKDOWN");
+    }
     h->depth--;
-    if (h->release_pending) live_release(h);
+    if (h->release_pending) { live_release(h); return; }
+    if (n >= 0 && !h->closed && h->p && h->poll && h->remaining != 0 && uv_poll_start(h->poll, UV_READABLE, on_readable) == 0) h->polling = 1;
     return;
   }
+  h->err_wakeups = 0;
   live_run(h, WAKE_BUDGET_NS, WAKE_MAX_BATCHES);
 }
 

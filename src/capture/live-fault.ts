@@ -16,6 +16,15 @@ export function interfaceUp(device: string): boolean | null {
   }
 }
 
+/** The interface's index from sysfs, or null when it is gone (a re-created interface has a new one). */
+export function interfaceIndex(device: string): number | null {
+  try {
+    return Number(fs.readFileSync(`/sys/class/net/${device}/ifindex`, "utf8").trim());
+  } catch {
+    return null;
+  }
+}
+
 const FAULT_TEXT = /went down|disappeared|bad file descriptor|network is down|ENETDOWN|ENODEV|No such device|not up/i;
 
 /**

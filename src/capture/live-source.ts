@@ -4,8 +4,12 @@
  * reused PacketBatch (no per-packet objects) and hand it on. The filter is compiled by libpcap and attached
  * with pcap_setfilter, so on Linux the kernel drops what does not match before it reaches us.
  *
- * With `resume`, an interface that goes down or disappears does not end the capture: the handle is closed,
- * `onNotice` says so, and once it is up again a new handle is opened with the same options and filter and the
+ * With `resume`, an interface that goes down or disappears does not end the capture. One that goes down
+ * keeps its handle (libpcap reports the socket's ENETDOWN once and goes on; the kernel hooks the socket
+ * again when the interface is up, so nothing after the up is missed, as with tcpdump): `onNotice` says it
+ * went down and, when the kernel's link events (or polling) say it is up, that the capture goes on. One
+ * that disappears fails its handle: the handle is closed, `onNotice` says so, and once it is back a new
+ * handle is opened with the same options and filter and the
  * capture goes on into the same consumer (frame numbers, files and rotation continue). The kernel's link
  * events (netlink, in the addon) say when it comes back, so the reopen follows the `ip link set up` at once;
  * the interface is also looked at every `retryMs` (sysfs), the fallback when netlink is not available.
@@ -13,7 +17,7 @@
  */
 import { createBatch, ensureCapacity, type SourceInfo } from "./batch.js";
 import { native, type LiveOptions, type NativeLinkWatch, type NativeLive } from "./native.js";
-import { interfaceUp, isInterfaceFault } from "./live-fault.js";
+import { interfaceIndex, interfaceUp, isInterfaceFault } from "./live-fault.js";
 import type { BatchConsumer, CaptureStats, PacketSource, SourceEnd } from "./source.js";
 
 export interface LiveSourceOptions extends LiveOptions {
@@ -79,6 +83,10 @@ export class LiveSource implements PacketSource {
   private reopened = false;
   /** the kernel's link events while waiting for the interface (null: not waiting, or netlink unavailable) */
   private links: NativeLinkWatch | null = null;
+  /** the interface went down and the handle waits for it (kept: see the class comment) */
+  private linkDown = false;
+  /** polling for the interface to be up again while linkDown (the fallback without netlink) */
+  private linkPoll: NodeJS.Timeout | null = null;
   /** times the capture was resumed */
   resumed = 0;
 
@@ -170,7 +178,7 @@ export class LiveSource implements PacketSource {
         this.finished = true;
         if (this.retry) clearTimeout(this.retry);
         this.retry = null;
-        this.unwatchLinks();
+        this.endLinkDown();
         this.lastStats = this.safeStats();
         this.h.close();
         resolve(end);
@@ -198,8 +206,16 @@ export class LiveSource implements PacketSource {
         }
         if (want <= 0) return finish({ reason: "count" });
       }
+      if (err && (err as NodeJS.ErrnoException).code === "ELINKDOWN") {
+        // Went down: the handle is kept and goes on when the interface is up again.
+        if (!this.opts.resume) return finish({ reason: "error", error: Object.assign(err, { device: this.device }) });
+        this.wentDown(h, onRaw, finish);
+        if (done) return finish({ reason: "count" });
+        return;
+      }
       if (err) {
         if (this.faulted === h) return; // the last drain of a handle whose interface went: already waiting
+        this.endLinkDown();
         if (this.opts.resume && isInterfaceFault(this.device, err)) return this.waitForInterface(onRaw, finish);
         return finish({ reason: "error", error: Object.assign(err, { device: this.device }) });
       }
@@ -208,14 +224,54 @@ export class LiveSource implements PacketSource {
   }
 
   /**
-   * The interface went down or away: close the handle and wait until it can be reopened. The kernel's link
+   * The interface went down but the handle stays: say so, and say when it is up again. If it is deleted
+   * meanwhile (the kernel then unbinds the socket without an error) or comes back as another interface
+   * (a new index), the handle is dead: it is closed and a new one opened, as for one that disappeared.
+   */
+  private wentDown(h: NativeLive, onRaw: RawBatchConsumer, finish: (end: SourceEnd) => void): void {
+    if (this.linkDown) return; // libpcap may say it more than once
+    this.linkDown = true;
+    const index = interfaceIndex(this.device);
+    this.opts.onNotice?.(`${this.device}: interface went down; waiting for it to come back`);
+    const check = () => {
+      if (!this.linkDown || this.finished || this.h !== h) return;
+      const now = interfaceIndex(this.device);
+      if (now === null || now !== index) {
+        // gone, or another interface of that name: this handle will see nothing more
+        this.endLinkDown();
+        this.waitForInterface(onRaw, finish, true);
+        return;
+      }
+      if (interfaceUp(this.device) !== true) return;
+      this.endLinkDown();
+      this.resumed++;
+      this.opts.onNotice?.(`${this.device}: interface is back up; capture resumed`);
+    };
+    const poll = () => {
+      this.linkPoll = null;
+      check();
+      if (this.linkDown && !this.finished) this.linkPoll = setTimeout(poll, this.opts.retryMs ?? 300);
+    };
+    this.watchLinks(check, true);
+    this.linkPoll = setTimeout(poll, this.opts.retryMs ?? 300);
+  }
+
+  private endLinkDown(): void {
+    this.linkDown = false;
+    if (this.linkPoll) clearTimeout(this.linkPoll);
+    this.linkPoll = null;
+    this.unwatchLinks();
+  }
+
+  /**
+   * The interface went away (or its handle failed): close the handle and wait until it can be reopened. The kernel's link
    * events wake us as soon as it is up again; every retryMs we also look (the fallback without netlink).
    */
-  private waitForInterface(onRaw: RawBatchConsumer, finish: (end: SourceEnd) => void): void {
+  private waitForInterface(onRaw: RawBatchConsumer, finish: (end: SourceEnd) => void, disappeared = false): void {
     const h = this.h;
     if (this.faulted === h) return; // the grace drain below failing again
     this.faulted = h;
-    const gone = interfaceUp(this.device) === null;
+    const gone = disappeared || interfaceUp(this.device) === null;
     this.opts.onNotice?.(`${this.device}: interface ${gone ? "disappeared" : "went down"}; waiting for it to come back`);
     const retryMs = this.opts.retryMs ?? 300;
     let released = false;
@@ -268,27 +324,28 @@ export class LiveSource implements PacketSource {
       }
       this.retry = setTimeout(attempt, retryMs);
     };
-    this.watchLinks((up) => {
-      if (up && !this.finished && this.faulted === h && this.h === h) attempt();
+    this.watchLinks(() => {
+      if (!this.finished && this.faulted === h && this.h === h) attempt();
     });
     // Already up again (a quick down and up): as soon as the old handle's last block is in.
     this.retry = setTimeout(attempt, interfaceUp(this.device) === true ? GRACE_MS : GRACE_MS + retryMs);
   }
 
   /**
-   * Listens to the kernel's link events for this interface: `onChange(true)` when it is (or may be) up, after
-   * an `ip link set up`, a re-created interface, or events the kernel dropped. Without netlink (an old
-   * kernel, a seccomp policy), nothing: the caller's polling finds the interface.
+   * Listens to the kernel's link events for this interface: `onChange()` when it is (or may be) up, after an
+   * `ip link set up`, a re-created interface, or events the kernel dropped; with `anyChange`, for any event
+   * of the interface (deleted too). Without netlink (an old kernel, a seccomp policy), nothing: the caller's
+   * polling finds the interface.
    */
-  private watchLinks(onChange: (up: boolean) => void): void {
+  private watchLinks(onChange: () => void, anyChange = false): void {
     this.unwatchLinks();
     const LinkWatch = native().LinkWatch;
     if (!LinkWatch) return;
     try {
       this.links = new LinkWatch((events, overflow) => {
-        let up = overflow;
-        for (const e of events) if (e.name === this.device) up = e.up && !e.deleted;
-        if (up) onChange(true);
+        let hit = overflow;
+        for (const e of events) if (e.name === this.device) hit = anyChange || (e.up && !e.deleted);
+        if (hit) onChange();
       });
     } catch {
       this.links = null;
@@ -315,7 +372,7 @@ export class LiveSource implements PacketSource {
 
   /** True while the interface is down and the capture waits for it. */
   get waiting(): boolean {
-    return this.retry !== null;
+    return this.retry !== null || this.linkDown;
   }
 
   /** Releases the handle of a source that was opened but never run (tsniff -d, -L). */
