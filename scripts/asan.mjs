@@ -667,6 +667,78 @@ export const liveWorkloads = [
     },
   },
   {
+    name: "live: the binding's Live handles in every state (closed inside a batch, twice, used after close)",
+    run: async (net) => {
+      // The addon's own contract, below the CLI: odd options, bad programs and frames, pause/resume/drain and
+      // close() called from inside a batch callback, every method after close, handles never closed (their
+      // finalizers run at exit, where LSan looks), a count limit, a link watcher opened and closed twice.
+      const fl = net.flood(net.b, net.ipA, 9011, 60);
+      const script = `
+const { native } = await import(${JSON.stringify(distUrl("capture/native.js"))});
+const b = native();
+const dev = ${JSON.stringify(net.ifA)};
+const wrong = [];
+const check = (want, what, f) => { let got; try { f(); got = "returns"; } catch { got = "throws"; } if (want !== "either" && got !== want) wrong.push(what + " " + got); };
+const good = b.compile("udp", 1, 262144, 1, 0);
+for (let i = 0; i < 20; i++) new b.Live(dev, { snaplen: 64 + i, immediate: true });
+check("throws", "Live(no such device)", () => new b.Live("h6nosuchif", {}));
+check("throws", "Live()", () => new b.Live());
+check("either", "Live(odd options)", () => new b.Live(dev, { snaplen: -1, bufferSize: 1, timeoutMs: -5, direction: 7, datalink: 9999 }));
+const L = new b.Live(dev, { snaplen: 200, immediate: true, bufferSize: 1 << 20 });
+for (const m of ["datalink", "datalinks", "snaplen", "isNano", "stats"]) check("returns", m, () => L[m]());
+check("returns", "setFilter(udp)", () => L.setFilter(good));
+check("throws", "setFilter(a jump past the end)", () => L.setFilter(new Uint32Array([0x15, 200, 200, 0, 6, 0, 0, 1])));
+check("throws", "setFilter(a string)", () => L.setFilter("udp"));
+check("either", "inject(empty)", () => L.inject(Buffer.alloc(0)));
+check("either", "inject(70000 bytes)", () => L.inject(Buffer.alloc(70000)));
+check("throws", "inject(a string)", () => L.inject("x"));
+const frame = Buffer.alloc(60); frame.fill(0xff, 0, 6); frame.writeUInt16BE(0x88b5, 12);
+check("returns", "inject(frame)", () => L.inject(frame));
+check("throws", "start(no function)", () => L.start(1));
+let batches = 0, packets = 0;
+await new Promise((resolve, reject) => {
+  const t = setTimeout(() => reject(new Error("no batches within 20 s")), 20000);
+  L.start((err, buf, count) => {
+    if (err) { clearTimeout(t); reject(err); return; }
+    batches++; packets += count;
+    L.drain(); L.stats();
+    if (batches === 1) { L.pause(); setTimeout(() => L.resume(), 50); }
+    if (batches === 3) { L.close(); L.close(); clearTimeout(t); resolve(); }
+  }, 0);
+  check("throws", "start twice", () => L.start(() => {}, 0));
+});
+for (const m of ["datalink", "datalinks", "snaplen", "isNano", "stats", "drain", "pause", "resume", "close"]) check("either", m + " after close", () => L[m]());
+check("either", "setFilter after close", () => L.setFilter(good));
+check("either", "inject after close", () => L.inject(frame));
+check("throws", "start after close", () => L.start(() => {}, 0));
+const M = new b.Live(dev, { immediate: true });
+let mBatches = 0;
+M.start(() => { mBatches++; }, 0);
+await new Promise((r) => setTimeout(r, 500));
+M.close();
+await new Promise((r) => setTimeout(r, 200));
+const N = new b.Live(dev, { immediate: true });
+let nPackets = 0, nDone = false;
+await new Promise((resolve) => { const t = setTimeout(resolve, 10000); N.start((e, buf, count, done) => { nPackets += count; if (done) { nDone = true; clearTimeout(t); resolve(); } }, 7); });
+N.close();
+const W = new b.LinkWatch(() => {}); W.close(); W.close();
+console.log(JSON.stringify({ wrong, batches, packets, mBatches, nPackets, nDone }));
+`;
+      try {
+        const r = nodeScriptAsan(script, { ns: net.a, timeout: 90_000 });
+        const o = r.out;
+        let problem = null;
+        if (!o) problem = `no summary (exit ${r.code}${r.signal ? " " + r.signal : ""}): ${r.stderr.slice(-600)}`;
+        else if (o.wrong.length) problem = o.wrong.join("; ");
+        else if (o.batches < 3 || o.packets === 0 || o.mBatches === 0) problem = `too few batches: ${JSON.stringify(o)}`;
+        else if (!o.nDone || o.nPackets !== 7) problem = `start(cb, 7): ${o.nPackets} packets, done ${o.nDone}`;
+        return { ...result(r, problem), note: o ? JSON.stringify(o) : "" };
+      } finally {
+        fl.kill("SIGKILL");
+      }
+    },
+  },
+  {
     name: "live: interfaces going down and up, deleted and made again mid-capture (waits, resumes)",
     run: async (net) => {
       // A second veth pair (h6c<pid> in namespace a, h6e<pid> in b) beside the first; tsniff captures h6a<pid> and
