@@ -46,7 +46,7 @@ class PacketCtx implements Ctx {
   fragmented = false;
   again = false;
   ip6Src = -1;
-  ip6Dst = -1;
+  routeDst = -1;
   ipProto = -1;
   srcPort = -1;
   dstPort = -1;
@@ -100,7 +100,7 @@ class PacketCtx implements Ctx {
     this.addrPrinted = false;
     this.fragmented = false;
     this.ip6Src = -1;
-    this.ip6Dst = -1;
+    this.routeDst = -1;
     this.ipProto = -1;
     this.srcPort = -1;
     this.dstPort = -1;

@@ -118,11 +118,12 @@ export interface Ctx {
    */
   ip6Src: number;
   /**
-   * Where a routing header's final destination is in the packet's bytes (absolute; types 0 and 2: the last
-   * address, segment routing: segment 0), which pseudo-header checksums use instead of the header's
-   * destination (RFC 8200 8.1), as tcpdump does; -1 without one.
+   * Where a source route's final destination is in the packet's bytes (absolute; an IPv4 LSRR/SSRR option's
+   * last address, an IPv6 routing header's: types 0 and 2 the last address, segment routing segment 0), which
+   * pseudo-header checksums use instead of the header's destination (RFC 8200 8.1), as tcpdump does; -1
+   * without one.
    */
-  ip6Dst: number;
+  routeDst: number;
   /** IP protocol number / next header, -1 when none */
   ipProto: number;
   srcPort: number;

@@ -14,10 +14,10 @@ export function transportSum(d: Uint8Array, ctx: Ctx, proto: number, start: numb
   if (ctx.fragmented || start + len > cap) return -1;
   let acc: number;
   if (ctx.net === "IP" && ctx.src4 >= 0) {
-    acc = (ctx.src4 >>> 16) + (ctx.src4 & 0xffff) + (ctx.dst4 >>> 16) + (ctx.dst4 & 0xffff);
+    acc = (ctx.src4 >>> 16) + (ctx.src4 & 0xffff) + (ctx.routeDst >= 0 ? onesSum(d, ctx.routeDst, 4) : (ctx.dst4 >>> 16) + (ctx.dst4 & 0xffff));
   } else if ((ctx.net === "IP6" || ctx.net === "") && ctx.ip6Src >= 0 && ctx.ip6Src + 32 <= start) {
     // (net "" with an IPv6 header: TCP/UDP after extension headers, which print only the ports)
-    acc = ctx.ip6Dst >= 0 ? onesSum(d, ctx.ip6Dst, 16, onesSum(d, ctx.ip6Src, 16)) : onesSum(d, ctx.ip6Src, 32);
+    acc = ctx.routeDst >= 0 ? onesSum(d, ctx.routeDst, 16, onesSum(d, ctx.ip6Src, 16)) : onesSum(d, ctx.ip6Src, 32);
   } else return -1;
   acc += Math.floor(len / 65536) + (len & 0xffff) + proto;
   return foldSum(onesSum(d, start, len, acc));

@@ -11,7 +11,7 @@ import { ETHERTYPE, IPPROTO } from "../constants.js";
 import { hex, ipv4At } from "../format.js";
 import { fields, type Protocol } from "../types.js";
 import type { Reader } from "../reader.js";
-import { foldSum, onesSum } from "./ipv4.js";
+import { foldSum, onesSum, quotedIpTree } from "./ipv4.js";
 
 const TYPE_NAMES: Readonly<Record<number, string>> = {
   0: "Echo (ping) reply",
@@ -297,6 +297,7 @@ export const ICMP: Protocol = {
       ctx.addrPrinted = false;
       return ctx.next("ethertype", ETHERTYPE.IPV4);
     }
+    if (t.on && isError(type) && inner + 20 <= r.cap && (d[inner] >> 4) === 4) quotedIpTree(t, d, inner);
     if (t.on && r.pos < r.cap) {
       t.add(F.data, null, r.pos, r.cap - r.pos, `${r.cap - r.pos} bytes`);
     }

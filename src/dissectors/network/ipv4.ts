@@ -70,6 +70,18 @@ function treeHeader(t: TreeSink, start: number, version: number, hlen: number, t
   t.add(F.addr, dst, start + 16, 4);
 }
 
+/**
+ * The fields of an IPv4 header quoted in an ICMP error (the whole fixed header captured at q), for the tree
+ * when the summary does not dissect it (without -v): tshark lists its ip.src/ip.dst after the outer ones.
+ */
+export function quotedIpTree(t: TreeSink, d: Uint8Array, q: number): void {
+  const hlen = (d[q] & 15) * 4;
+  t.pushNote("Internet Protocol Version 4", q, hlen);
+  const u16 = (p: number) => (d[p] << 8) | d[p + 1];
+  treeHeader(t, q, d[q] >> 4, hlen, d[q + 1], u16(q + 2), u16(q + 4), u16(q + 6), d[q + 8], d[q + 9], u16(q + 10), ipv4At(d, q + 12), ipv4At(d, q + 16));
+  t.pop();
+}
+
 export const IPV4: Protocol = {
   id: "ip",
   name: "IPv4",
@@ -118,7 +130,18 @@ export const IPV4: Protocol = {
     ctx.src = src;
     ctx.dst = dst;
     ctx.ipProto = proto;
-    if (t.on) treeHeader(t, start, version, hlen, tos, totlen, id, fragw, ttl, proto, csum, src, dst);
+    ctx.routeDst = -1;
+    let treeDst = dst;
+    if (hlen > 20 && start + hlen <= r.cap && (vhl & 0xf0) === 0x40) {
+      // A source route: checksums use its last address (tcpdump), and so does Wireshark's ip.dst while the
+      // route has hops left (pointer within the option)
+      const [at, left] = sourceRoute(d, start + 20, start + hlen);
+      if (at >= 0) {
+        ctx.routeDst = at;
+        if (left) treeDst = ipv4At(d, at);
+      }
+    }
+    if (t.on) treeHeader(t, start, version, hlen, tos, totlen, id, fragw, ttl, proto, csum, src, treeDst);
     const ipWord = ctx.opts.linkHeader ? "" : "IP ";
     if (version !== 4) {
       ctx.line.s(`IP bad-version ${version}`);
@@ -232,6 +255,24 @@ function ipProtoWord(proto: number): string {
 }
 
 const OPT_TRUNC = " [truncated-option]";
+
+/** An LSRR/SSRR option's last address in options [p, end): [its offset or -1, whether hops are left]. */
+function sourceRoute(d: Uint8Array, p: number, end: number): [number, boolean] {
+  while (p < end) {
+    const type = d[p];
+    if (type === 0) break;
+    if (type === 1) {
+      p++;
+      continue;
+    }
+    if (p + 1 >= end) break;
+    const len = d[p + 1];
+    if (len < 2 || p + len > end) break;
+    if ((type === 131 || type === 137) && len >= 7) return [p + 3 + ((len - 3) & ~3) - 4, d[p + 2] <= len];
+    p += len;
+  }
+  return [-1, false];
+}
 
 /**
  * tcpdump's ip_optprint: option names, record routes' addresses (a "," after those already visited), and

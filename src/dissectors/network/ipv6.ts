@@ -198,7 +198,7 @@ export const IPV6: Protocol = {
     ctx.src = src;
     ctx.dst = dst;
     ctx.ip6Src = srcOff; // pseudo-header checksums of the layers above (checksum.ts)
-    ctx.ip6Dst = -1;
+    ctx.routeDst = -1;
     // The payload's end: the payload length, or with a zero one (a jumbogram, RFC 2675), what the link says
     // until a Jumbo Payload option tells. A length beyond the frame is reported the way tcpdump does, and the
     // bytes that are missing read as cut by the capture.
@@ -305,7 +305,7 @@ export const IPV6: Protocol = {
               const a = ipv6At(d, r.pos);
               if (t.on) t.add(F["routing.src.addr"], a, r.pos, 16);
               s += `, [${i}]${a}`;
-              ctx.ip6Dst = r.pos; // the last address is the final destination
+              ctx.routeDst = r.pos; // the last address is the final destination
               r.pos += 16;
             }
           } else if (type === 4) {
@@ -332,7 +332,7 @@ export const IPV6: Protocol = {
               if (!r.has(16)) return stop("rt6");
               const a = ipv6At(d, r.pos);
               if (t.on) t.add(F["routing.srh.addr"], a, r.pos, 16);
-              if (i === 0) ctx.ip6Dst = r.pos; // segment 0 is the final destination (RFC 8754)
+              if (i === 0) ctx.routeDst = r.pos; // segment 0 is the final destination (RFC 8754)
               s += `, [${i}]${a}`;
               r.pos += 16;
             }
