@@ -549,7 +549,8 @@ export class CheckFailure extends Error {
 
 /**
  * Reads `file` with FileSource and prints every packet in every mode through createPrinter (and the byte
- * paths the CLI uses: writeLine, json bytes). Throws CheckFailure for a broken promise; returns a summary.
+ * paths the CLI uses: writeLine, json bytes). Throws CheckFailure for a broken promise (an exception, a
+ * dissector that threw and was caught by the engine, text that breaks the rules); returns a summary.
  * `lib`: { FileSource, FileDamage, createPrinter, Line }.
  */
 export async function checkFile(lib, file, opts = {}) {
@@ -595,6 +596,8 @@ export async function checkFile(lib, file, opts = {}) {
       } catch (e) {
         throw new CheckFailure("exception", `${m.name}, frame ${frame}: ${e && e.stack ? e.stack : e}`);
       }
+      // A dissector that threw: the engine caught it and shows the rest as data, but it is a bug to report.
+      if (p.ctx && p.ctx.bug) throw new CheckFailure("dissector-bug", `${m.name}, frame ${frame}: dissector bug in '${p.ctx.bug}'`);
       if (o.format === "json") {
         if (s.includes("\n") && s.indexOf("\n") !== s.length - 1) throw new CheckFailure("output", `${m.name}, frame ${frame}: a JSON record spans lines`);
         try {
