@@ -12,6 +12,7 @@
 import { bind } from "../registry.js";
 import { ETHERTYPE } from "../constants.js";
 import { hex } from "../format.js";
+import { hexPrint } from "../hexprint.js";
 import { fields, type Ctx, type Handoff, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
 
@@ -90,6 +91,107 @@ const F = fields("ppp", {
   length: ["Length", "uint"],
 });
 
+/** LCP option names as tcpdump 4.99 spells them */
+const LCP_OPTS: readonly string[] = [
+  "Vend-Ext", "MRU", "ACCM", "Auth-Prot", "Qual-Prot", "Magic-Num", "deprecated(6)", "PFC", "ACFC", "FCS-Alt", "SDP", "Num-Mode",
+  "deprecated(12)", "Call-Back", "deprecated(14)", "deprecated(15)", "deprecated(16)", "MRRU", "12-Bit seq #", "End-Disc", "Proprietary",
+  "DCE-Id", "MP+", "Link-Disc", "LCP-Auth-Opt", "COBS", "Prefix-elision", "Multilink-header-Form", "I18N", "SDL-over-SONET/SDH", "PPP-Muxing",
+];
+const CHAP_ALGS: Readonly<Record<number, string>> = { 5: "MD5", 0x80: "MS-CHAPv1", 0x81: "MS-CHAPv2" };
+
+/**
+ * tcpdump's -v detail of a control protocol packet at p (code, id, length, data): the encoded length, then
+ * by code the magic number, rejected protocol, or (LCP) the options. False when the bytes run out.
+ */
+function controlDetail(r: Reader, ctx: Ctx, proto: number, code: number, p: number, length: number): boolean {
+  const line = ctx.line;
+  const has = (off: number, n: number) => p + off + n <= r.cap;
+  const b = (off: number) => r.byteAt(p + off);
+  const w = (off: number) => (b(off) << 8) | b(off + 1);
+  const d = (off: number) => ((w(off) << 16) | w(off + 2)) >>> 0;
+  if (!has(2, 2)) return false;
+  const len = w(2);
+  if (len < 4) {
+    line.s(`\n\tencoded length ${len} (< 4))`);
+    return true;
+  }
+  if (len > length) {
+    line.s(`\n\tencoded length ${len} (> packet length ${length}))`);
+    return true;
+  }
+  line.s(`\n\tencoded length ${len} (=Option(s) length ${len - 4})`);
+  switch (code) {
+    case 1:
+    case 2:
+    case 3:
+    case 4: {
+      if (proto !== 0xc021) return true; // other protocols' options are not decoded
+      let x = len - 4;
+      let q = 4;
+      for (let n = 0; x > 0 && n < 256; n++) {
+        if (x < 2) break;
+        if (!has(q, 2)) return false;
+        const opt = b(q);
+        const ol = b(q + 1);
+        if (x < ol) break;
+        const name = LCP_OPTS[opt];
+        if (ol < 2) {
+          line.s(name !== undefined ? `\n\t  ${name} Option (0x${hex(opt, 2)}), length ${ol} (length bogus, should be >= 2)` : `\n\tunknown LCP option 0x${hex(opt, 2)}`);
+          break;
+        }
+        if (name === undefined) line.s(`\n\tunknown LCP option 0x${hex(opt, 2)}`);
+        else {
+          line.s(`\n\t  ${name} Option (0x${hex(opt, 2)}), length ${ol}`);
+          if (!has(q, ol)) return false;
+          if (opt === 1 && ol === 4) line.s(`: ${w(q + 2)}`);
+          else if (opt === 1) line.s(" (length bogus, should be = 4)");
+          else if ((opt === 2 || opt === 5) && ol === 6) line.s(`: 0x${hex(d(q + 2), 8)}`);
+          else if (opt === 2 || opt === 5) line.s(" (length bogus, should be = 6)");
+          else if (opt === 3 && ol >= 4) {
+            const ap = w(q + 2);
+            line.s(`: ${PPP_NAMES[ap] ?? "Unknown Auth Proto (0x04x)"}`);
+            if (ap === 0xc223) line.s(`, ${CHAP_ALGS[b(q + 4)] ?? `Unknown Auth Alg ${b(q + 4)}`}`);
+            else if (ap !== 0xc023 && ap !== 0xc227 && ap !== 0xc027 && ap !== 0xc123) hexPrint(line, r, "\n\t", p + q, ol);
+          } else if (opt !== 7 && opt !== 8 && ol > 2 && ctx.opts.verbose < 2) hexPrint(line, r, "\n\t    ", p + q + 2, ol - 2);
+        }
+        if (ctx.opts.verbose > 1) hexPrint(line, r, "\n\t    ", p + q + 2, ol - 2);
+        x -= ol;
+        q += ol;
+      }
+      return true;
+    }
+    case 8:
+      if (length < 6) return true;
+      if (!has(4, 2)) return false;
+      line.s(`\n\t  Rejected ${PPP_NAMES[w(4)] ?? "unknown"} Protocol (0x${hex(w(4), 4)})`);
+      if (len > 6) {
+        line.s("\n\t  Rejected Packet");
+        hexPrint(line, r, "\n\t    ", p + 6, len - 6);
+      }
+      return true;
+    case 9:
+    case 10:
+    case 11:
+    case 12:
+    case 13:
+      if (length < 8) return true;
+      if (!has(4, 4)) return false;
+      line.s(`\n\t  Magic-Num 0x${hex(d(4), 8)}`);
+      if (code === 13) {
+        if (length >= 12 && has(8, 4)) line.s(`, Seconds-Remaining ${d(8)}s`);
+      } else if (code === 12) {
+        if (len > 8) line.s("\n\t  Message\n\t    ").latin1(r.data, p + 8, Math.min(len - 8, Math.max(0, r.cap - p - 8)));
+      } else if (len > 8) {
+        line.s("\n\t  -----trailing data-----");
+        if (!has(8, len - 8)) return false;
+        hexPrint(line, r, "\n\t  ", p + 8, len - 8);
+      }
+      return true;
+    default:
+      return true;
+  }
+}
+
 function truncated(r: Reader, ctx: Ctx): void {
   ctx.line.s(" [|ppp]");
   ctx.truncated = true;
@@ -152,6 +254,12 @@ export function handlePpp(r: Reader, ctx: Ctx, t: TreeSink, proto: number, lengt
       if (r.has(2)) t.add(F.length, r.peek16(), p + 2, 2);
     }
     line.s(`${CP_CODES[code] ?? "Unknown Opcode"} (0x${hex(code, 2)}), id ${id}, length ${length + 2}`);
+    if (ctx.opts.verbose > 0 && length > 4) {
+      if (!controlDetail(r, ctx, proto, code, p, length)) {
+        line.s(`[|${PPP_NAMES[proto]}]`); // tcpdump: no space, the name as printed
+        ctx.truncated = true;
+      }
+    }
     r.pos = r.cap;
     return;
   }
