@@ -465,10 +465,11 @@ out:
 static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *bytes) {
   Live *h = (Live *)user;
   size_t need = 16 + (size_t)hdr->caplen;
-  uint32_t *w;
+  uint32_t w[4];
   if (need > h->cap - h->used) { h->oversize++; return; }
-  w = (uint32_t *)(h->buf + h->used);
+  /* records follow each other at any offset (caplen may be odd): the header is copied, not stored as words */
   w[0] = (uint32_t)hdr->ts.tv_sec; w[1] = (uint32_t)hdr->ts.tv_usec; w[2] = hdr->caplen; w[3] = hdr->len;
+  memcpy(h->buf + h->used, w, sizeof w);
   memcpy(h->buf + h->used + 16, bytes, hdr->caplen);
   h->used += need; h->count++;
 }
