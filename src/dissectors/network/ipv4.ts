@@ -219,8 +219,8 @@ export const IPV4: Protocol = {
     else r.rep = start + len;
     if (off !== 0) {
       ctx.fragmented = true;
-      // A later fragment: tcpdump prints the addresses and what it can say about the fragment.
-      ctx.line.s(`${prefix}${src} > ${dst}: ${IPPROTO_NAMES[proto] ? ipProtoWord(proto) : `ip-proto-${proto}`}`);
+      // A later fragment: tcpdump prints the addresses and the protocol (by number: tsniff never resolves names)
+      ctx.line.s(`${prefix}${src} > ${dst}: ip-proto-${proto}`);
       ctx.addrPrinted = true;
       return;
     }
@@ -248,11 +248,6 @@ export const IPV4: Protocol = {
     return ctx.next("ip.proto", proto);
   },
 };
-
-function ipProtoWord(proto: number): string {
-  const n = IPPROTO_NAMES[proto];
-  return n ? n.toLowerCase() : `ip-proto-${proto}`;
-}
 
 const OPT_TRUNC = " [truncated-option]";
 

@@ -325,6 +325,7 @@ function options(s: Line, r: Reader, p: number, end: number, rev: boolean, base:
         }
         break;
       case 34:
+        s.c(0x20); // tcpdump's "tfo  cookie ..." (two spaces)
         tfoText(s, d, v, dl);
         break;
       case 254:
