@@ -19,11 +19,12 @@ export interface CliOptions {
   bufferKiB?: number;
   numeric: number; // -n count
   linkHeader: boolean; // -e
+  packetNumber: boolean; // -#, --number
   quiet: boolean; // -q
   timeFormat: TimeFormat;
   hex: number; // -x count
   hexAscii: number; // -X count
-  ascii: boolean; // -A
+  ascii: boolean | number; // -A (1), -AA (2)
   verbose: number; // -v count
   detail: boolean; // -V
   lineBuffered: boolean; // -l
@@ -81,6 +82,7 @@ export function defaultOptions(): CliOptions {
     promisc: true,
     numeric: 0,
     linkHeader: false,
+    packetNumber: false,
     quiet: false,
     timeFormat: "default",
     hex: 0,
@@ -209,6 +211,9 @@ export function parseArgs(argv: string[]): CliOptions {
       case "q":
         o.quiet = true;
         break;
+      case "#":
+        o.packetNumber = true;
+        break;
       case "t":
         tCount++;
         break;
@@ -219,7 +224,7 @@ export function parseArgs(argv: string[]): CliOptions {
         o.hexAscii++;
         break;
       case "A":
-        o.ascii = true;
+        o.ascii = Number(o.ascii) + 1;
         break;
       case "v":
         o.verbose++;
@@ -299,6 +304,9 @@ export function parseArgs(argv: string[]): CliOptions {
         }
         case "linktype":
           o.datalink = val();
+          break;
+        case "number":
+          o.packetNumber = true;
           break;
         case "print":
           o.print = true;
@@ -403,7 +411,8 @@ export const USAGE = `Usage: tsniff [-AdDehlLnOpqStuUvVxX] [-B size] [-c count] 
   -n         no name resolution (tsniff never resolves names; accepted for habit)
   -e         print link-level headers       -q  quiet (less protocol detail)
   -t -tt -ttt -tttt -ttttt   time formats as in tcpdump
-  -x -xx -X -XX -A           hex / hex+ASCII / ASCII of each packet
+  -x -xx -X -XX -A -AA       hex / hex+ASCII / ASCII of each packet (doubled: with the link header)
+  -#, --number               print a packet number before each line
   -v -vv -vvv  more detail     -V  full detail tree (like tshark -V)
   -T json    one JSON document per packet (NDJSON)
   -T fields -e ip.src -e tcp.dstport   tab-separated field values

@@ -27,6 +27,7 @@ import { linktypeLabel } from "../output/linktype.js";
 import { loadPlugin, type LoadedModule } from "../plugins/loader.js";
 import { PluginRunner } from "../plugins/context.js";
 import { checkPluginTrust } from "../plugins/trust.js";
+import { setInterfaceNameLookup } from "../dissectors/link/sll.js";
 
 const PROG = "tsniff";
 
@@ -98,6 +99,34 @@ function netmaskOf(device: string | undefined): number {
   }
 }
 
+/**
+ * if_indextoname for the interface names SLL2 packets print (as tcpdump, this machine's names, "?" for an
+ * index it has no interface for): the table is read from /sys/class/net once, on the first SLL2 packet.
+ */
+function interfaceNameLookup(): (index: number) => string {
+  let names: Map<number, string> | null = null;
+  return (index) => {
+    if (!names) {
+      names = new Map();
+      let dirs: string[] = [];
+      try {
+        dirs = fs.readdirSync("/sys/class/net");
+      } catch {
+        /* no sysfs: every name is "?" */
+      }
+      for (const n of dirs) {
+        try {
+          const i = Number(fs.readFileSync(`/sys/class/net/${n}/ifindex`, "utf8").trim());
+          if (Number.isInteger(i)) names.set(i, n);
+        } catch {
+          /* gone meanwhile */
+        }
+      }
+    }
+    return names.get(index) ?? "?";
+  };
+}
+
 function datalinkValue(name: string): number {
   if (/^\d+$/.test(name)) return Number(name);
   const v = native().datalinkValue(name);
@@ -119,13 +148,15 @@ function namedLines(o: CliOptions, source: PacketSource): ((iface: number, line:
   const spaces = { none: 0, default: 1, epoch: 1, date: 2, delta: 2, "since-first": 2 }[o.timeFormat];
   return (iface, line) => {
     if (!line) return line;
-    let at = 0;
+    // -# puts the packet number ("%5u  ") before the time
+    let at = o.packetNumber ? line.indexOf("  ", line.search(/\d/)) + 2 : 0;
     for (let k = 0; k < spaces; k++) at = line.indexOf(" ", at) + 1;
     return line.slice(0, at) + (names[iface] ?? "") + line.slice(at);
   };
 }
 
 async function run(o: CliOptions): Promise<number> {
+  setInterfaceNameLookup(interfaceNameLookup());
   if (o.help) {
     process.stdout.write(USAGE);
     return 0;

@@ -100,20 +100,20 @@ export interface DumpOptions {
   hex: number;
   /** -X count */
   hexAscii: number;
-  /** -A */
-  ascii: boolean;
+  /** -A (true or 1), -AA (2: with the link-layer header) */
+  ascii: boolean | number;
 }
 
 /**
  * The dump tcpdump appends for these options, given the packet's captured bytes d[start, end) and the
  * length of its link-layer header: -X wins over -x, which wins over -A (as in tcpdump's print.c); a doubled
- * flag (-xx, -XX) includes the link-layer header. "" when no dump is asked for, or when nothing follows the
+ * flag (-xx, -XX, -AA) includes the link-layer header. "" when no dump is asked for, or when nothing follows the
  * link-layer header.
  */
 export function packetDump(o: DumpOptions, d: Uint8Array, start: number, end: number, linkLen: number): string {
   const mode = o.hexAscii ? "X" : o.hex ? "x" : o.ascii ? "A" : "";
   if (!mode) return "";
-  const whole = mode === "X" ? o.hexAscii > 1 : mode === "x" ? o.hex > 1 : false;
+  const whole = mode === "X" ? o.hexAscii > 1 : mode === "x" ? o.hex > 1 : Number(o.ascii) > 1;
   let s = start;
   if (!whole) {
     if (end - start <= linkLen) return "";

@@ -31,9 +31,12 @@ export interface PrintOptions {
   verbose: number;
   quiet: boolean;
   linkHeader: boolean;
+  /** -#: tcpdump's packet number ("%5u  ") before each one-line packet */
+  packetNumber?: boolean;
   hex: number;
   hexAscii: number;
-  ascii: boolean;
+  /** -A (true or 1), -AA (2) */
+  ascii: boolean | number;
   detail: boolean;
   format: "text" | "json" | "fields";
   fields: string[];
@@ -98,7 +101,7 @@ export function linkHeaderLength(roots: readonly TreeNode[], start: number, end:
 function dumpSkipsLink(o: PrintOptions): boolean {
   if (o.hexAscii) return o.hexAscii < 2;
   if (o.hex) return o.hex < 2;
-  return o.ascii;
+  return !!o.ascii && Number(o.ascii) < 2;
 }
 
 /** The options that need the detail pass (the tree). */
@@ -123,25 +126,31 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
   const filter: DisplayFilter | null = o.displayFilter && o.displayFilter.trim() ? compileDisplayFilter(o.displayFilter) : null;
   if (o.format === "fields") checkFieldNames(o.fields);
   const frames = new FrameBuilder(info.kind !== "pcap");
-  const dumping = o.hex > 0 || o.hexAscii > 0 || o.ascii;
+  const dumping = o.hex > 0 || o.hexAscii > 0 || !!o.ascii;
   const safe = o.escapedByCaller ? (s: string) => s : termSafe;
 
+  // -#: the number tcpdump prints before the time, the frame number padded to 5 and two spaces
+  const num = o.packetNumber ? (frame: number) => String(frame).padStart(5) + "  " : (_frame: number) => "";
   if (!needsTree(o)) {
     // The summary pass only: the line, and (-xx, -XX) a dump of the whole packet.
     const printer = withCtx((b, i, frame) => {
       const ctx = dis.summary(b, i, frame);
-      let s = time.format1(b.tsSec[i], b.tsNsec[i]) + safe(ctx.info);
+      let s = num(frame) + time.format1(b.tsSec[i], b.tsNsec[i]) + safe(ctx.info);
       if (dumping) s += packetDump(o, b.data, b.offset[i], b.offset[i] + b.caplen[i], 0);
       return s + "\n";
     }, dis.ctx);
     // The same into a Line: the dissectors wrote the line as bytes (escaped as written), no string is built.
     const writeLine: PacketPrinter["writeLine"] = (b, i, frame, out) => {
+      if (o.packetNumber) out.s(num(frame));
       time.write1(out, b.tsSec[i], b.tsNsec[i]);
       dis.summaryInto(b, i, frame, out);
       if (dumping) out.s(packetDump(o, b.data, b.offset[i], b.offset[i] + b.caplen[i], 0));
       out.c(0x0a);
     };
-    return Object.assign(printer, { writeLine });
+    // -AA's dump keeps the packet's newlines (as tcpdump, and as the string path does), which a Line would
+    // escape: that mode prints through the string.
+    const asciiDump = !o.hex && !o.hexAscii && !!o.ascii;
+    return asciiDump ? printer : Object.assign(printer, { writeLine });
   }
 
   // The last packet dissected in detail, by frame number (matches() then the print of the same frame).
@@ -163,7 +172,7 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
     const view = viewOf(b, i, frame);
     const { ctx, start, end } = view;
     // The time formatter keeps state (-ttt deltas): it sees every packet, shown or not, as tshark's frame times do.
-    const ts = o.format === "text" && !o.detail ? time.format1(b.tsSec[i], b.tsNsec[i]) : "";
+    const ts = o.format === "text" && !o.detail ? num(frame) + time.format1(b.tsSec[i], b.tsNsec[i]) : "";
     if (filter && !filter(view)) return "";
     if (o.format === "json") return packetJson(view);
     if (o.format === "fields") return fieldsLine(o.fields, view);

@@ -31,6 +31,8 @@ export const ETHERNET: Protocol = {
   fields: F,
   dissect(r, ctx, t) {
     const start = r.pos;
+    // the length tcpdump prints: the frame's, or what is left of the outer packet for an inner frame (VXLAN, ...)
+    const frameLen = r.reportedRemaining;
     const type = r.peek16(12);
     const named = NAMED[type] === 1;
     // The address strings cost more than the rest of the layer: only made when something shows them.
@@ -51,13 +53,13 @@ export const ETHERNET: Protocol = {
     if (type < 1536) {
       // 802.3: a length, then LLC.
       if (t.on) t.add(F.len, type, start + 12, 2);
-      if (ctx.opts.linkHeader) ctx.line.s(`${src} > ${dst}, 802.3, length ${ctx.wirelen}: `);
+      if (ctx.opts.linkHeader) ctx.line.s(`${src} > ${dst}, 802.3, length ${type}: `); // tcpdump prints the length field
       if (type <= r.reportedRemaining) r.limit(type);
       return ctx.next("llc", 0);
     }
     if (t.on) t.add(F.type, type, start + 12, 2);
     // tcpdump prints the link header with -e, and for an ethertype it cannot name even without -e.
-    if (ctx.opts.linkHeader || !named) ctx.line.s(`${src} > ${dst}, ${ethertypeText(type)}, length ${ctx.wirelen}: `);
+    if (ctx.opts.linkHeader || !named) ctx.line.s(`${src} > ${dst}, ${ethertypeText(type)}, length ${frameLen}: `);
     return ctx.next("ethertype", type);
   },
 };

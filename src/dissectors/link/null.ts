@@ -13,8 +13,13 @@ const F = fields("null", {
 /** AF_INET is 2 everywhere; AF_INET6 differs: 10 (Linux), 24 (BSDs), 28 (FreeBSD), 30 (macOS). */
 const AF_INET6 = new Set([10, 23, 24, 26, 28, 30]);
 
-function afText(af: number): string {
-  return af === 2 ? "IPv4" : AF_INET6.has(af) ? "IPv6" : `AF ${af}`;
+/** tcpdump's names of BSD address families (print-null.c); Linux's AF_INET6 (10) is not among them. */
+const AF_NAMES: Record<number, string> = { 2: "IPv4", 7: "ISO", 16: "Appletalk", 23: "IPX", 24: "IPv6", 28: "IPv6", 30: "IPv6" };
+
+/** -e: "AF IPv4 (2)" (-q: "IPv4") */
+function afText(af: number, quiet: boolean): string {
+  const name = AF_NAMES[af] ?? "Unknown";
+  return quiet ? name : `AF ${name} (${af})`;
 }
 
 export const NULL_LINK: Protocol = {
@@ -34,7 +39,7 @@ export const NULL_LINK: Protocol = {
     const be = (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
     const af = ctx.linktype === LINKTYPE.LOOP ? be : (le & 0xffff0000) === 0 ? le : be;
     if (t.on) t.add(F.family, af, start, 4);
-    if (ctx.opts.linkHeader) ctx.line.s(`${afText(af)}, length ${ctx.wirelen}: `);
+    if (ctx.opts.linkHeader) ctx.line.s(`${afText(af, ctx.opts.quiet)}, length ${ctx.wirelen}: `);
     if (af === 2) return ctx.next("ethertype", 0x0800);
     if (AF_INET6.has(af)) return ctx.next("ethertype", 0x86dd);
   },
@@ -46,8 +51,8 @@ export const RAW_IP: Protocol = {
   title: "Raw packet data",
   dissect(r, ctx) {
     const v = r.peek() >> 4;
-    if (ctx.linktype === LINKTYPE.IPV4) return ctx.next("ethertype", 0x0800);
-    if (ctx.linktype === LINKTYPE.IPV6) return ctx.next("ethertype", 0x86dd);
+    // tcpdump -e marks raw IP with "ip: "; like tcpdump, the version nibble decides even for LINKTYPE_IPV4/IPV6
+    if (ctx.opts.linkHeader) ctx.line.s("ip: ");
     if (v === 4) return ctx.next("ethertype", 0x0800);
     if (v === 6) return ctx.next("ethertype", 0x86dd);
     if (r.remaining > 0) ctx.line.s(`ip v${v}`);

@@ -31,17 +31,37 @@ function addrText(r: Reader, p: number, halen: number): string {
   return s;
 }
 
+/**
+ * SLL2 names the interface by index; tcpdump prints the name the reading machine gives that index
+ * (if_indextoname, "?" when none). The dissectors know nothing of the system: the CLI sets the lookup.
+ */
+let ifName: (index: number) => string = () => "?";
+export function setInterfaceNameLookup(f: (index: number) => string): void {
+  ifName = f;
+}
+
+/** tcpdump's protocol text: an ethertype, or Linux's pseudo-protocols below 1536 */
+function protoText(proto: number): string {
+  if (proto >= 1536) return ethertypeText(proto);
+  return proto === 1 ? "802.3" : proto === 4 ? "802.2" : `ethertype Unknown (0x${hex(proto, 4)})`;
+}
+
 function finish(r: Reader, ctx: Ctx, t: TreeSink, pkttype: number, halen: number, addrPos: number, proto: number, protoPos: number, ifindex: number): Handoff | void {
-  const addr = addrText(r, addrPos, halen);
+  const addr = t.on || ctx.opts.linkHeader ? addrText(r, addrPos, halen) : "";
   if (t.on) {
     t.add(F.pkttype, pkttype, addrPos - 6, 2);
     t.add(F.halen, halen, addrPos - 1, 1);
     if (halen === 6) t.add(F.src_eth, addr, addrPos, 6);
   }
+  // tcpdump: SLL2 always prints the interface name and direction ("lo    In  "); -e then adds
+  // "ifindex 1 00:00:00:00:00:00 ethertype IPv4 (0x0800), length 104: ". SLL (-e only): " In 00:..:00 ethertype ...".
+  const dir = PKTTYPE[pkttype] ?? "?";
+  if (ifindex >= 0) ctx.line.s(`${ifName(ifindex).padEnd(5)} ${dir.padEnd(3)} `);
   if (ctx.opts.linkHeader) {
-    const dir = PKTTYPE[pkttype] ?? `pkttype ${pkttype}`;
-    const ifx = ifindex >= 0 ? `ifindex ${ifindex} ` : "";
-    ctx.line.s(`${ifx}${dir} ${addr} ${proto >= 1536 ? ethertypeText(proto) : `802.3`}, length ${ctx.wirelen}: `);
+    let s = ifindex >= 0 ? `ifindex ${ifindex} ` : `${dir.padStart(3)} `;
+    if (halen === 6) s += `${addr} `;
+    if (!ctx.opts.quiet) s += `${protoText(proto)}, length ${ctx.wirelen}: `;
+    ctx.line.s(s);
   }
   if (proto < 1536) {
     if (t.on) t.add(F.ltype, proto, protoPos, 2);
