@@ -6,12 +6,13 @@
  *   an unknown protocol: "unknown PPP protocol (0x1234) "
  * With -e: "MPLS (0x0281), length 48: " before the payload (address/control and the 1- or 2-byte protocol
  * field are skipped). PPP_SERIAL prints the protocol name even without -e: "IP: IP 1.2.3.4 > ...".
- * The control protocols' options (tcpdump -v), CHAP, PAP, BAP, multilink and HDLC-escaped frames are not
- * decoded: their line is the protocol's name and code only. Fields: Wireshark's ppp.* names.
+ * With -v the control protocols' encoded length, LCP's options, magic numbers and rejected protocols; CHAP and
+ * PAP print their code, id, values and names. The options of IPCP and the other NCPs, BAP and HDLC-escaped
+ * frames are not decoded: their line is the protocol's name only. Fields: Wireshark's ppp.* names.
  */
 import { bind } from "../registry.js";
 import { ETHERTYPE } from "../constants.js";
-import { hex } from "../format.js";
+import { hex, ipv4At } from "../format.js";
 import { hexPrint } from "../hexprint.js";
 import { fields, type Ctx, type Handoff, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
@@ -98,12 +99,17 @@ const LCP_OPTS: readonly string[] = [
   "DCE-Id", "MP+", "Link-Disc", "LCP-Auth-Opt", "COBS", "Prefix-elision", "Multilink-header-Form", "I18N", "SDL-over-SONET/SDH", "PPP-Muxing",
 ];
 const CHAP_ALGS: Readonly<Record<number, string>> = { 5: "MD5", 0x80: "MS-CHAPv1", 0x81: "MS-CHAPv2" };
+const CALLBACK_OPS: Readonly<Record<number, string>> = { 0: "UserAuth", 1: "DialString", 2: "LocalID", 3: "E.164", 4: "X.500", 6: "CBCP" };
+const IPCP_OPTS: Readonly<Record<number, string>> = {
+  1: "IP-Addrs", 2: "IP-Comp", 3: "IP-Addr", 4: "Home-Addr", 129: "Pri-DNS", 130: "Pri-NBNS", 131: "Sec-DNS", 132: "Sec-NBNS",
+};
 
 /**
  * tcpdump's -v detail of a control protocol packet at p (code, id, length, data): the encoded length, then
- * by code the magic number, rejected protocol, or (LCP) the options. False when the bytes run out.
+ * by code the magic number, rejected protocol, or (LCP, IPCP) the options. False when the bytes run out
+ * ("[|LCP]"), or tcpdump's marker for where they ran out: an option's header "[|lcp]", its value " [|ppp]".
  */
-function controlDetail(r: Reader, ctx: Ctx, proto: number, code: number, p: number, length: number): boolean {
+function controlDetail(r: Reader, ctx: Ctx, proto: number, code: number, p: number, length: number): boolean | string {
   const line = ctx.line;
   const has = (off: number, n: number) => p + off + n <= r.cap;
   const b = (off: number) => r.byteAt(p + off);
@@ -125,35 +131,54 @@ function controlDetail(r: Reader, ctx: Ctx, proto: number, code: number, p: numb
     case 2:
     case 3:
     case 4: {
-      if (proto !== 0xc021) return true; // other protocols' options are not decoded
+      if (proto !== 0xc021 && proto !== 0x8021) return true; // other protocols' options are not decoded
+      const lcp = proto === 0xc021;
       let x = len - 4;
       let q = 4;
       for (let n = 0; x > 0 && n < 256; n++) {
         if (x < 2) break;
-        if (!has(q, 2)) return false;
+        if (!has(q, 2)) return lcp ? "[|lcp]" : "[|ipcp]";
         const opt = b(q);
         const ol = b(q + 1);
         if (x < ol) break;
-        const name = LCP_OPTS[opt];
+        const name = lcp ? LCP_OPTS[opt] : (IPCP_OPTS[opt] ?? "unknown");
         if (ol < 2) {
           line.s(name !== undefined ? `\n\t  ${name} Option (0x${hex(opt, 2)}), length ${ol} (length bogus, should be >= 2)` : `\n\tunknown LCP option 0x${hex(opt, 2)}`);
           break;
         }
+        let stop = false;
         if (name === undefined) line.s(`\n\tunknown LCP option 0x${hex(opt, 2)}`);
         else {
           line.s(`\n\t  ${name} Option (0x${hex(opt, 2)}), length ${ol}`);
-          if (!has(q, ol)) return false;
-          if (opt === 1 && ol === 4) line.s(`: ${w(q + 2)}`);
-          else if (opt === 1) line.s(" (length bogus, should be = 4)");
+          if (!has(q, ol)) return " [|ppp]";
+          const bogus = (want: string) => line.s(` (length bogus, should be ${want})`);
+          if (!lcp) {
+            if (opt === 1) {
+              if (ol !== 10) bogus("= 10");
+              else line.s(`: src ${ipv4At(r.data, p + q + 2)}, dst ${ipv4At(r.data, p + q + 6)}`);
+            } else if (opt === 3 || opt === 4 || (opt >= 129 && opt <= 132)) {
+              if (ol !== 6) {
+                bogus("= 6");
+                stop = true;
+              } else line.s(`: ${ipv4At(r.data, p + q + 2)}`);
+            } else if (ctx.opts.verbose < 2) hexPrint(line, r, "\n\t    ", p + q + 2, ol - 2);
+          } else if (opt === 1 && ol === 4) line.s(`: ${w(q + 2)}`);
+          else if (opt === 1) bogus("= 4");
           else if ((opt === 2 || opt === 5) && ol === 6) line.s(`: 0x${hex(d(q + 2), 8)}`);
-          else if (opt === 2 || opt === 5) line.s(" (length bogus, should be = 6)");
+          else if (opt === 2 || opt === 5) bogus("= 6");
           else if (opt === 3 && ol >= 4) {
             const ap = w(q + 2);
             line.s(`: ${PPP_NAMES[ap] ?? "Unknown Auth Proto (0x04x)"}`);
             if (ap === 0xc223) line.s(`, ${CHAP_ALGS[b(q + 4)] ?? `Unknown Auth Alg ${b(q + 4)}`}`);
             else if (ap !== 0xc023 && ap !== 0xc227 && ap !== 0xc027 && ap !== 0xc123) hexPrint(line, r, "\n\t", p + q, ol);
+          } else if (opt === 13) {
+            if (ol < 3) {
+              bogus(">= 3");
+              stop = true;
+            } else line.s(`: : Callback Operation ${CALLBACK_OPS[b(q + 2)] ?? "Unknown"} (${b(q + 2)})`);
           } else if (opt !== 7 && opt !== 8 && ol > 2 && ctx.opts.verbose < 2) hexPrint(line, r, "\n\t    ", p + q + 2, ol - 2);
         }
+        if (stop) break;
         if (ctx.opts.verbose > 1) hexPrint(line, r, "\n\t    ", p + q + 2, ol - 2);
         x -= ol;
         q += ol;
@@ -189,6 +214,95 @@ function controlDetail(r: Reader, ctx: Ctx, proto: number, code: number, p: numb
       return true;
     default:
       return true;
+  }
+}
+
+const CHAP_CODES: Readonly<Record<number, string>> = { 1: "Challenge", 2: "Response", 3: "Success", 4: "Fail" };
+const PAP_CODES: Readonly<Record<number, string>> = { 1: "Auth-Req", 2: "Auth-ACK", 3: "Auth-NACK" };
+
+/**
+ * CHAP and PAP as tcpdump prints them: "CHAP, Challenge (0x01), id 1, Value 0a0b..., Name router",
+ * "PAP, Auth-Req (0x01), id 1, Peer user, Name secret", "PAP, Auth-ACK (0x02), id 1, Msg ok".
+ */
+function authLine(r: Reader, ctx: Ctx, proto: number, length: number): void {
+  const line = ctx.line;
+  const chap = proto === 0xc223;
+  const tag = chap ? "chap" : "pap";
+  const p = r.pos;
+  const cut = () => {
+    line.s(" [|ppp]");
+    ctx.truncated = true;
+    r.pos = r.cap;
+  };
+  const has = (off: number, n: number) => p + off + n <= r.cap;
+  const b = (off: number) => r.byteAt(p + off);
+  /** n characters from off, or false when they were not captured */
+  const chars = (off: number, n: number): boolean => {
+    const m = Math.max(0, Math.min(n, r.cap - p - off));
+    line.latin1(r.data, p + off, m);
+    return m === n;
+  };
+  r.pos = r.cap;
+  if (length < 1) return cut();
+  if (!has(0, 1)) return cut();
+  if (length < 4) {
+    line.s(`[|${tag} 0x${hex(b(0), 2)}]`);
+    ctx.truncated = true;
+    return;
+  }
+  const code = b(0);
+  line.s(`${chap ? "CHAP" : "PAP"}, ${(chap ? CHAP_CODES : PAP_CODES)[code] ?? "unknown"} (0x${hex(code, 2)})`);
+  if (!has(1, 1)) return cut();
+  line.s(`, id ${b(1)}`);
+  if (!has(2, 2)) return cut();
+  const len = (b(2) << 8) | b(3);
+  if (chap) {
+    if (code === 1 || code === 2) {
+      if (length - 4 < 1) return;
+      if (!has(4, 1)) return cut();
+      const vs = b(4);
+      if (length - 5 < vs) return;
+      line.s(", Value ");
+      for (let i = 0; i < vs; i++) {
+        if (!has(5 + i, 1)) return cut();
+        line.hex(b(5 + i), 2);
+      }
+      line.s(", Name ");
+      if (!chars(5 + vs, Math.max(0, len - 5 - vs))) return cut();
+    } else if (code === 3 || code === 4) {
+      line.s(", Msg ");
+      if (!chars(4, Math.max(0, len - 4))) return cut();
+    }
+    return;
+  }
+  if (len > length) {
+    line.s(`, length ${len} > packet size`);
+    return;
+  }
+  if (len < 4) {
+    line.s(`, length ${len} < PAP header length`);
+    return;
+  }
+  if (code === 1) {
+    if (len < 6) return cut();
+    if (!has(4, 1)) return cut();
+    const pl = b(4);
+    if (len - 5 < pl) return;
+    line.s(", Peer ");
+    if (!chars(5, pl)) return cut();
+    if (len - 5 - pl < 1) return;
+    if (!has(5 + pl, 1)) return cut();
+    const wl = b(5 + pl);
+    if (len - 6 - pl < wl) return;
+    line.s(", Name ");
+    if (!chars(6 + pl, wl)) return cut();
+  } else if (code === 2 || code === 3) {
+    if (len < 5) return cut();
+    if (!has(4, 1)) return cut();
+    const ml = b(4);
+    if (len - 5 < ml) return;
+    line.s(", Msg ");
+    if (!chars(5, ml)) return cut();
   }
 }
 
@@ -235,6 +349,7 @@ export function handlePpp(r: Reader, ctx: Ctx, t: TreeSink, proto: number, lengt
     r.pos = r.cap;
     return;
   }
+  if (proto === 0xc223 || proto === 0xc023) return authLine(r, ctx, proto, length);
   if ((proto & 0xff00) === 0x7e00 || proto === 0xc223 || proto === 0xc023 || proto === 0xc02d) {
     // HDLC-escaped frames, multilink, CHAP, PAP, BAP: not decoded here
     line.s(PPP_NAMES[proto] ?? `unknown PPP protocol (0x${hex(proto, 4)})`);
@@ -255,8 +370,9 @@ export function handlePpp(r: Reader, ctx: Ctx, t: TreeSink, proto: number, lengt
     }
     line.s(`${CP_CODES[code] ?? "Unknown Opcode"} (0x${hex(code, 2)}), id ${id}, length ${length + 2}`);
     if (ctx.opts.verbose > 0 && length > 4) {
-      if (!controlDetail(r, ctx, proto, code, p, length)) {
-        line.s(`[|${PPP_NAMES[proto]}]`); // tcpdump: no space, the name as printed
+      const ok = controlDetail(r, ctx, proto, code, p, length);
+      if (ok !== true) {
+        line.s(ok === false ? `[|${PPP_NAMES[proto]}]` : ok); // tcpdump: no space, the name as printed
         ctx.truncated = true;
       }
     }
