@@ -492,6 +492,8 @@ export const MODES = [
   { name: "-x", o: { hex: 1 } },
   { name: "-XX -vv", o: { hexAscii: 2, verbose: 2 } },
   { name: "-A", o: { ascii: true } },
+  { name: "-tttt -v", o: { timeFormat: "date", verbose: 1 }, ts: /^-?\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6,} / },
+  { name: "-ttt", o: { timeFormat: "delta" }, ts: /^ *-?\d+:\d\d:\d\d\.\d{6,} / },
   { name: "-V", o: { detail: true } },
   { name: "-V -X", o: { detail: true, hexAscii: 1 } },
   { name: "-T json", o: { format: "json" } },
@@ -630,7 +632,8 @@ export async function checkFile(lib, file, opts = {}) {
       }
       // One-line modes: exactly one line that starts like a packet's (the -A body is the payload's own text).
       const body = o.ascii ? s.slice(0, s.indexOf("\n") + 1) : s;
-      const starts = body.split("\n").filter((l) => TS_LINE.test(l)).length;
+      const tsLine = m.ts ?? TS_LINE;
+      const starts = body.split("\n").filter((l) => tsLine.test(l)).length;
       if (starts !== 1) throw new CheckFailure("output", `${m.name}, frame ${frame}: ${starts} lines start like a packet's: ${JSON.stringify(s.slice(0, 300))}`);
       const bad = unindented(body);
       if (bad >= 0) throw new CheckFailure("output", `${m.name}, frame ${frame}: line ${bad + 1} of the packet's text starts unindented: ${JSON.stringify(s.slice(0, 300))}`);
@@ -643,7 +646,7 @@ export async function checkFile(lib, file, opts = {}) {
         }
         const t = dec.decode(line.view());
         checkText(m, t, `writeLine frame ${frame}`);
-        if (!o.ascii && t.split("\n").filter((l) => TS_LINE.test(l)).length !== 1) throw new CheckFailure("output", `${m.name} writeLine, frame ${frame}: not one packet line`);
+        if (!o.ascii && t.split("\n").filter((l) => tsLine.test(l)).length !== 1) throw new CheckFailure("output", `${m.name} writeLine, frame ${frame}: not one packet line`);
       }
     }
   };

@@ -48,20 +48,25 @@ export class TimeFormatter {
   private delta(sec: number, nsec: number, baseSec: number, baseNsec: number): string {
     let ds = sec - baseSec;
     let dn = nsec - baseNsec;
-    let sign = "";
-    if (ds < 0 || (ds === 0 && dn < 0)) {
+    // Whole seconds carried out of the fraction: a malformed file's fraction can be a second or more
+    // (microseconds >= 1e6), which would otherwise print a negative fraction ("00:00:00.-745207").
+    const carry = Math.floor(dn / 1e9);
+    ds += carry;
+    dn -= carry * 1e9;
+    // Now 0 <= dn < 1e9; a negative delta is printed as its magnitude after a "-" in the place of the space
+    // (as tcpdump: " 00:00:01.000000", "-00:00:00.300000").
+    let sign = " ";
+    if (ds < 0) {
       sign = "-";
-      ds = -ds;
-      dn = -dn;
-    }
-    if (dn < 0) {
-      dn += 1e9;
-      ds -= 1;
+      if (dn > 0) {
+        ds = -ds - 1;
+        dn = 1e9 - dn;
+      } else ds = -ds;
     }
     const h = Math.floor(ds / 3600);
     const m = Math.floor((ds % 3600) / 60);
     const s = ds % 60;
-    return ` ${sign}${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}.${this.frac(dn)}`;
+    return `${sign}${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}.${this.frac(dn)}`;
   }
 
   /** format1 written into a line (the default format without building a string). */
