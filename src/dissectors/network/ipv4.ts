@@ -239,7 +239,7 @@ export const IPV4: Protocol = {
       ctx.addrPrinted = true;
     }
     if (mf) ctx.fragmented = true;
-    if (!lookup("ip.proto", proto)) {
+    if (proto !== IPPROTO.TCP && proto !== IPPROTO.UDP && !lookup("ip.proto", proto)) {
       // tcpdump's words for a protocol it does not know: " ip-proto-253 20" (number and payload length)
       ctx.line.s(` ip-proto-${proto} `).u(len - hlen);
       r.pos = r.cap;
