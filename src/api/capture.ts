@@ -62,7 +62,7 @@ export async function openSource(o: CaptureOptions, file: { batchSize?: number }
     let program: Uint32Array | undefined;
     if (o.filter?.trim()) {
       try {
-        program = compileFilter(o.filter, { linktype: linktypeToDlt(source.info.linktype), snaplen: source.info.snaplen || 262144 });
+        program = compileFilter(o.filter, { linktype: linktypeToDlt(source.info.linktype), snaplen: source.info.snaplen || 262144, netmask: 0, savefile: true }); // as tcpdump -r
       } catch (e) {
         source.stop();
         throw e;

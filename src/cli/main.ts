@@ -185,7 +185,6 @@ async function run(o: CliOptions): Promise<number> {
   if (o.dumpLevel > 0) {
     let linktype: number;
     let snaplen = o.snaplen;
-    let device: string | undefined;
     if (o.datalink) linktype = datalinkValue(o.datalink);
     else if (o.readFile) {
       const src = await FileSource.open(o.readFile);
@@ -193,25 +192,17 @@ async function run(o: CliOptions): Promise<number> {
       snaplen = src.info.snaplen;
       src.stop();
     } else if (o.interfaces.length) {
-      device = resolveDevice(o.interfaces[0]);
+      const device = resolveDevice(o.interfaces[0]);
       const live = new LiveSource(device, { snaplen: o.snaplen, promisc: false });
       linktype = live.info.linktype;
       live.close();
     } else {
-      // No -i: the default interface's link type, or Ethernet when it can't be opened (no interface, no
-      // privileges), as tcpdump -d does (with its warning on stderr).
+      // No -i, no -y: tcpdump -d opens no interface; it assumes Ethernet and says so on stderr.
       linktype = 1; // DLT_EN10MB
-      try {
-        const d = resolveDevice(defaultDevice());
-        const live = new LiveSource(d, { snaplen: o.snaplen, promisc: false });
-        linktype = live.info.linktype;
-        live.close();
-        device = d;
-      } catch {
-        process.stderr.write("Warning: assuming Ethernet\n"); // tcpdump's words
-      }
+      process.stderr.write("Warning: assuming Ethernet\n"); // tcpdump's words
     }
-    const prog = compileFilter(filter, { linktype, snaplen, optimize: !o.noOptimize, netmask: netmaskOf(device) });
+    // tcpdump 4.99 -d compiles with netmask 0 whatever the source ('ip broadcast': 0 or 255.255.255.255).
+    const prog = compileFilter(filter, { linktype, snaplen, optimize: !o.noOptimize, netmask: 0 });
     process.stdout.write(formatProgram(prog, Math.min(o.dumpLevel, 3) as 1 | 2 | 3));
     return 0;
   }
@@ -240,7 +231,8 @@ async function run(o: CliOptions): Promise<number> {
   if (o.readFile) {
     source = await FileSource.open(o.readFile);
     if (filter.trim()) {
-      program = compileFilter(filter, { linktype: linktypeToDlt(source.info.linktype), snaplen: source.info.snaplen || 262144, optimize: !o.noOptimize });
+      // As tcpdump -r: netmask 0 ('ip broadcast' works), and no inbound/outbound/ifindex on most link types.
+      program = compileFilter(filter, { linktype: linktypeToDlt(source.info.linktype), snaplen: source.info.snaplen || 262144, optimize: !o.noOptimize, netmask: 0, savefile: true });
     }
     const lt = linktypeLabel(linktypeToDlt(source.info.linktype));
     stderr(`reading from file ${o.readFile}, link-type ${lt}, snapshot length ${source.info.snaplen}`);

@@ -158,6 +158,46 @@ describe.skipIf(!ok)("tcpdump fidelity, part A (against the installed tcpdump)",
     });
   });
 
+  describe("filters on files, and -d, as tcpdump", () => {
+    const stamps = (s: string) => s.split("\n").filter((l) => /^\d/.test(l)).map((l) => l.split(" ")[0]);
+    it("inbound/outbound/ifindex on an Ethernet file: refused with libpcap's message, exit 1", () => {
+      for (const e of ["inbound", "outbound", "ifindex 1", "tcp or inbound"]) {
+        const theirs = tcpdump(["-nn", "-r", corpus("vxlan.pcap"), e]);
+        const ours = tsniff(["-nn", "-r", corpus("vxlan.pcap"), e]);
+        expect(theirs.status).not.toBe(0);
+        expect(ours.status).toBe(theirs.status);
+        expect(ours.out).toBe("");
+        const last = (t: string) => t.trim().split("\n").pop()!.replace(/^(tcpdump|tsniff): /, "");
+        expect(last(ours.err)).toBe(last(theirs.err));
+        expect(ours.err.trim().split("\n")).toHaveLength(1);
+      }
+    });
+    it("inbound/outbound on an SLL file select by the recorded direction, as tcpdump", () => {
+      for (const e of ["inbound", "outbound"]) {
+        const { ours, theirs } = both(["-nn"], corpus("babel.pcap"), [e]);
+        expect(stamps(ours)).toEqual(stamps(theirs));
+      }
+    });
+    it("'ip broadcast' on a file uses netmask 0", () => {
+      for (const f of ["dhcp-rfc3004.pcap", "vxlan.pcap"]) {
+        const theirs = tcpdump(["-nn", "-r", corpus(f), "ip broadcast"]);
+        const ours = tsniff(["-nn", "-r", corpus(f), "ip broadcast"]);
+        expect(ours.status, ours.err).toBe(0);
+        expect(stamps(ours.out)).toEqual(stamps(theirs.out));
+      }
+      expect(stamps(tsniff(["-nn", "-r", corpus("dhcp-rfc3004.pcap"), "ip broadcast"]).out).length).toBeGreaterThan(0);
+    });
+    it("-d 'ip broadcast': the program tcpdump prints, with or without -i/-y/-r", () => {
+      for (const extra of [[], ["-y", "LINUX_SLL"], ["-i", "lo"], ["-r", corpus("vxlan.pcap")]]) {
+        const theirs = tcpdump(["-d", ...extra, "ip broadcast"]);
+        const ours = tsniff(["-d", ...extra, "ip broadcast"]);
+        expect(theirs.status).toBe(0);
+        expect(ours.status, ours.err).toBe(0);
+        expect(ours.out).toBe(theirs.out);
+      }
+    });
+  });
+
   describe("-AA keeps the link-layer header, -A leaves it out", () => {
     for (const f of ["dns-badcookie.pcap", "vxlan.pcap", "3560_CDP.pcap"]) {
       for (const m of [["-AA"], ["-A"], ["-AA", "-e", "-tt"]]) {
