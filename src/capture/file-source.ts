@@ -30,6 +30,8 @@ const CHUNK = 4 << 20;
  */
 const RESERVE = 1 << 20;
 const BATCH_MAX = 8192;
+/** How far open() reads a pcapng file for its first interface. */
+const HEAD_MAX = 16 << 20;
 
 export interface FileSourceOptions {
   /** the most packets in one batch (default and maximum 8192); a queueing consumer's overshoot */
@@ -191,6 +193,18 @@ export class FileSource implements PacketSource {
         throw Object.assign(new Error(`${name}: ${(e as Error).message}`), { code: "EFORMAT" });
       }
       s.batch.count = 0;
+      // The first interface after more than the look-ahead of other blocks (big comments, name tables): read
+      // on, up to 16 MiB, so the header line names its link type (the parse starts over from offset 0).
+      try {
+        while (ng.interfaces.length === 0 && !ng.stoppedAtPacket && !s.eof && s.have < HEAD_MAX) {
+          await s.fill(Math.min(HEAD_MAX, s.have * 2));
+          head = ng.parse(s.buf, 0, s.have, s.batch, 0, 0, s.eof);
+          s.batch.count = 0;
+        }
+      } catch (e) {
+        s.input.close();
+        throw Object.assign(new Error(`${name}: ${(e as Error).message}`), { code: "EFORMAT" });
+      }
       // Like libpcap: a file must declare an interface before its first packet, and must declare one at all.
       if (ng.interfaces.length === 0 && (ng.stoppedAtPacket || (s.eof && head === s.have))) {
         s.input.close();

@@ -27,8 +27,8 @@
  * - Timestamps are exact (nanoseconds rounded down) for every if_tsresol, including resolutions finer
  *   than 1 ns where tshark 4.0's 64-bit arithmetic overflows. if_tsoffset seconds are added.
  * - An SPB has no timestamp: its packets get time 0 (as tshark shows them).
- * - `linktype`/`snaplen`/`nano` describe the file's first IDB, known at open only if it lies within the
- *   first 64 KiB (FileSource's look-ahead); otherwise they stay -1/0/false. `snaplen` is libpcap's view of
+ * - `linktype`/`snaplen`/`nano` describe the file's first IDB, known at open when it lies within the
+ *   first 16 MiB (FileSource reads that far for it); otherwise they stay -1/0/false. `snaplen` is libpcap's view of
  *   it (0 or above the link type's maximum: the maximum); `interfaces[i].snaplen` is the IDB's own value.
  * - Blocks we do not use (NRB, ISB, DSB, custom, journal, unknown types) are skipped; ISB counters and
  *   NRB entries are kept on the parser (`interfaces[i].stats`, `names`) because that is cheap.

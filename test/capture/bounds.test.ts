@@ -213,6 +213,35 @@ describe("pcapng: blocks above 16 MiB and packets above the link type's maximum"
     }
   });
 
+  it("the first interface after 200 KB of other blocks: found at open (the header line's link type), or its absence reported", () => {
+    const filler = () => {
+      // a custom block (0xbad: private enterprise number, then data) of 100 KB
+      const body = new Uint8Array(100_004).fill(0x78);
+      const len = 12 + body.length;
+      const b = new Uint8Array(len);
+      const dv = new DataView(b.buffer);
+      dv.setUint32(0, 0xbad, true);
+      dv.setUint32(4, len, true);
+      b.set(body, 8);
+      dv.setUint32(len - 4, len, true);
+      return b;
+    };
+    const late = path.join(dir, "late-idb.pcapng");
+    fs.writeFileSync(late, Buffer.concat([shb(), filler(), filler(), blocks[1], blocks[2]]));
+    for (const feed of [null, `cat '${late}'`]) {
+      const a = run(ours(feed ? "-" : late), feed);
+      expect(a.stderr).toMatch(/link-type EN10MB \(Ethernet\)/);
+      expect(packetLines(a.stdout)).toHaveLength(1);
+      expect(a.status).toBe(0);
+    }
+    const none = path.join(dir, "no-idb-big.pcapng");
+    fs.writeFileSync(none, Buffer.concat([shb(), filler(), filler()]));
+    const b = run(ours(none), null);
+    expect(b.stderr).toMatch(/has no Interface Description Blocks/);
+    expect(b.status).toBe(1);
+    if (has("tcpdump")) expect(run(theirs(none), null).status).toBe(1);
+  });
+
   it("a packet block before any interface: libpcap's message at open, exit 1", () => {
     const f = path.join(dir, "packet-first.pcapng");
     fs.writeFileSync(f, Buffer.concat([shb(), blocks[2], blocks[1]]));
