@@ -13,8 +13,11 @@ export interface PacketBatch {
   wirelen: Uint32Array;
   /** whole seconds since the epoch (may exceed 2^32 in pcapng) */
   tsSec: Float64Array;
-  /** nanoseconds within the second */
-  tsNsec: Uint32Array;
+  /**
+   * nanoseconds within the second; a malformed microsecond file's fraction can be a second or more, shown as
+   * it is by tcpdump (".1159821166"), so this holds up to 2^32 microseconds: not a Uint32Array
+   */
+  tsNsec: Float64Array;
   /** link type of each packet (a pcapng file may mix interfaces) */
   linktype: Int32Array;
   /** interface index (pcapng IDB number; 0 for pcap and a single live interface; SourceInfo.interfaces[i] live) */
@@ -35,7 +38,7 @@ export function createBatch(capacity = 4096): PacketBatch {
     caplen: new Uint32Array(capacity),
     wirelen: new Uint32Array(capacity),
     tsSec: new Float64Array(capacity),
-    tsNsec: new Uint32Array(capacity),
+    tsNsec: new Float64Array(capacity),
     linktype: new Int32Array(capacity),
     iface: new Uint32Array(capacity),
     raw: false,

@@ -144,7 +144,7 @@ export class FlightRecorder {
     const buf = c.buf;
     const p = c.used;
     buf.writeDoubleLE(b.tsSec[i], p);
-    buf.writeUInt32LE(b.tsNsec[i], p + 8);
+    buf.writeUInt32LE(b.tsNsec[i] >>> 0, p + 8); // (a malformed file's fraction beyond 32 bits wraps here)
     buf.writeUInt32LE(cap, p + 12);
     buf.writeUInt32LE(b.wirelen[i], p + 16);
     buf.writeUInt32LE(b.iface[i], p + 20);

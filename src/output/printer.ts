@@ -122,7 +122,7 @@ export function printerDissector(o: Pick<PrintOptions, "verbose" | "quiet" | "li
 export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dissector): PacketPrinter {
   const dis = dissector ?? printerDissector(o);
   // Like tcpdump: microseconds unless --time-stamp-precision=nano asks for nanoseconds.
-  const time = new TimeFormatter(o.timeFormat, o.nano);
+  const time = new TimeFormatter(o.timeFormat, o.nano, info.nano);
   const filter: DisplayFilter | null = o.displayFilter && o.displayFilter.trim() ? compileDisplayFilter(o.displayFilter) : null;
   if (o.format === "fields") checkFieldNames(o.fields);
   const frames = new FrameBuilder(info.kind !== "pcap");

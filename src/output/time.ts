@@ -27,10 +27,20 @@ export class TimeFormatter {
     readonly format: TimeFormat,
     /** print nanoseconds (9 digits) instead of microseconds (6) */
     readonly nano: boolean,
+    /**
+     * the source records nanoseconds: a fraction of a second or more is then shown as tcpdump's libpcap makes
+     * it (the file's 32 bits read as signed, divided by 1000, printed unsigned: 2147483648 ns ".4292819813")
+     */
+    readonly fromNano = false,
   ) {}
 
   private frac(nsec: number): string {
-    if (nsec < 0 || nsec >= 1e9 || nsec !== Math.floor(nsec)) return this.nano ? pad(nsec, 9) : pad(Math.floor(nsec / 1000), 6);
+    if (nsec < 0 || nsec >= 1e9 || nsec !== Math.floor(nsec)) {
+      // A malformed record (a fraction of a second or more): the raw value, as tcpdump prints it.
+      // (--nano on a microsecond file: the signed field times 1000, printed as 32 bits unsigned)
+      if (this.nano) return pad(this.fromNano ? nsec : (((nsec / 1000) | 0) * 1000) >>> 0, 9);
+      return pad(this.fromNano ? ((nsec | 0) / 1000) >>> 0 : Math.floor(nsec / 1000), 6);
+    }
     const us = (nsec / 1000) | 0;
     const hi = (us / 1000) | 0;
     return this.nano ? D3[hi] + D3[us - hi * 1000] + D3[nsec - us * 1000] : D3[hi] + D3[us - hi * 1000];
@@ -45,28 +55,41 @@ export class TimeFormatter {
     this.lastDate = `${d.getFullYear()}-${pad(d.getMonth() + 1, 2)}-${pad(d.getDate(), 2)}`;
   }
 
+  /**
+   * A fraction as tcpdump holds it: in the printed unit (micro- or nanoseconds), truncated per packet (tcpdump
+   * opens files at microsecond precision), and signed 32-bit as libpcap reads a record's fraction.
+   */
+  private tdFrac(nsec: number): number {
+    if (this.nano) return this.fromNano ? nsec | 0 : ((nsec / 1000) | 0) * 1000;
+    return this.fromNano ? Math.trunc((nsec | 0) / 1000) : (nsec / 1000) | 0;
+  }
+
+  /**
+   * -ttt/-ttttt: tcpdump's arithmetic (netdissect_timevalsub): the earlier time taken from the later one, one
+   * borrow when the fraction goes negative, "-" in place of the leading space when the packet is the earlier
+   * one. For well-formed times that is the plain difference; a malformed fraction (a second or more) prints
+   * what tcpdump prints (" 00:00:00.2147483649").
+   */
   private delta(sec: number, nsec: number, baseSec: number, baseNsec: number): string {
-    let ds = sec - baseSec;
-    let dn = nsec - baseNsec;
-    // Whole seconds carried out of the fraction: a malformed file's fraction can be a second or more
-    // (microseconds >= 1e6), which would otherwise print a negative fraction ("00:00:00.-745207").
-    const carry = Math.floor(dn / 1e9);
-    ds += carry;
-    dn -= carry * 1e9;
-    // Now 0 <= dn < 1e9; a negative delta is printed as its magnitude after a "-" in the place of the space
-    // (as tcpdump: " 00:00:01.000000", "-00:00:00.300000").
-    let sign = " ";
-    if (ds < 0) {
-      sign = "-";
-      if (dn > 0) {
-        ds = -ds - 1;
-        dn = 1e9 - dn;
-      } else ds = -ds;
+    const unit = this.nano ? 1e9 : 1e6;
+    let s1 = sec,
+      f1 = this.tdFrac(nsec),
+      s0 = baseSec,
+      f0 = this.tdFrac(baseNsec);
+    const neg = s1 === s0 ? f1 < f0 : s1 < s0;
+    if (neg) [s1, f1, s0, f0] = [s0, f0, s1, f1];
+    let ds = s1 - s0;
+    let df = f1 - f0;
+    if (df < 0) {
+      ds -= 1;
+      df += unit;
     }
     const h = Math.floor(ds / 3600);
     const m = Math.floor((ds % 3600) / 60);
     const s = ds % 60;
-    return `${sign}${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}.${this.frac(dn)}`;
+    // tcpdump prints the fraction with %06u (%09u): its low 32 bits, unsigned
+    const fr = df >= 0 && df < unit ? df : df % 4294967296 >>> 0;
+    return `${neg ? "-" : " "}${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}.${pad(fr, this.nano ? 9 : 6)}`;
   }
 
   /** format1 written into a line (the default format without building a string). */

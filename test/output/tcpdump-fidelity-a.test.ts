@@ -198,6 +198,31 @@ describe.skipIf(!ok)("tcpdump fidelity, part A (against the installed tcpdump)",
     });
   });
 
+  describe("timestamps whose fraction is a second or more, in every -t mode", () => {
+    const modes = [[], ["-tt"], ["-ttt"], ["-tttt"], ["-ttttt"], ["--nano"], ["-tt", "--nano"], ["-ttt", "--nano"], ["-ttttt", "--nano"]];
+    // the time text: up to the packet's first word after it ("IP", ...)
+    const times = (s: string) => s.split("\n").filter(Boolean).map((l) => /^[ -]?[\d:.-]+( [\d:.]+)?/.exec(l)?.[0] ?? l);
+    it("microsecond and nanosecond files with out-of-range fractions (corpus and made here)", () => {
+      const ip = icmpEcho(1);
+      const eth = [0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00, ...ip];
+      const made = writePcap("usec.pcap", 1, [
+        [100, 999999, new Uint8Array(eth)],
+        [100, 5000000, new Uint8Array(eth)],
+        [101, 1010580, new Uint8Array(eth)],
+        [99, 4294967295, new Uint8Array(eth)],
+        [102, 0, new Uint8Array(eth)],
+      ]);
+      for (const f of [corpus("timestamp_invalid_micro.pcap"), corpus("timestamp_invalid_nano.pcap"), corpus("heapoverflow-tcp_print.pcap"), corpus("atm-oam-loopback-print-overrun.pcap"), made]) {
+        for (const m of modes) {
+          const { ours, theirs } = both(["-nn", ...m], f);
+          expect(times(ours), `${m.join(" ")} ${f}`).toEqual(times(theirs));
+        }
+      }
+      // the made file: a fraction of 5 s prints as tcpdump's 7 digits, not a wrapped 32-bit value
+      expect(tsniff(["-nn", "-tt", "-r", made]).out).toContain("100.5000000 ");
+    });
+  });
+
   describe("-AA keeps the link-layer header, -A leaves it out", () => {
     for (const f of ["dns-badcookie.pcap", "vxlan.pcap", "3560_CDP.pcap"]) {
       for (const m of [["-AA"], ["-A"], ["-AA", "-e", "-tt"]]) {
