@@ -46,6 +46,7 @@ const PORT_KEYS = {
 };
 const NETWORK = new Set(["ip", "ipv6"]);
 const TRANSPORT = new Set(["tcp", "udp"]);
+const LINK = new Set(["eth", "sll", "null", "raw", "llc", "vlan", "ieee8021ad", "ppp", "ppp_hdlc", "pppoe", "mpls", "radiotap"]);
 
 /** The group of a dissected packet (see the header). */
 function keyOf(ctx) {
@@ -58,8 +59,10 @@ function keyOf(ctx) {
   if (NETWORK.has(top) && ctx.ipProto >= 0) return IPPROTO_KEYS[ctx.ipProto] ?? (data ? `ip proto ${ctx.ipProto}` : top);
   if (TRANSPORT.has(top) && data) {
     const lo = Math.min(ctx.srcPort, ctx.dstPort), hi = Math.max(ctx.srcPort, ctx.dstPort);
-    return PORT_KEYS[lo] ?? PORT_KEYS[hi] ?? top;
+    return PORT_KEYS[lo] ?? PORT_KEYS[hi] ?? `${top} (payload not decoded)`;
   }
+  // a link layer on top: tsniff decoded no network layer (an ethertype, SAP or protocol it has no dissector for)
+  if (LINK.has(top)) return `${top} (payload not decoded)`;
   return top;
 }
 
@@ -99,8 +102,8 @@ const usedBy = new Map(), namedBy = new Map();
 const mark = (m, k, f) => { if (!m.has(k)) m.set(k, new Set()); m.get(k).add(f); };
 /** tcpdump's words for the routing and operations protocols, in its -nn output. */
 const TCPDUMP_WORDS = {
-  ospf: /\bOSPFv[23]\b/, bgp: /: BGP\b/, snmp: /\b(GetRequest|GetNextRequest|GetResponse|SetRequest|GetBulk|V2Trap|Trap|Inform|Report)\(\d+\)|\bSNMPv3\b|\{ SNMPv/,
-  sip: /: SIP\b/, syslog: /\bSYSLOG\b/, radius: /\bRADIUS\b/, rip: /\bRIPv[12]\b|\bRIPng\b/, isis: /\bIS-IS\b/, ldp: /\bLDP\b/,
+  ospf: /\bOSPFv[23]\b/, bgp: /: BGP\b/, snmp: /\b(GetRequest|GetNextRequest|GetResponse|SetRequest|GetBulk|V2Trap|Trap|Inform|Report)\(\d+\)|\bSNMPv3\b|\{ SNMPv|\[!init SEQ\]/,
+  sip: /: SIP\b|\bSIP\/2\.0\b/, syslog: /\bSYSLOG\b/, radius: /\bRADIUS\b/, rip: /\bRIPv[12]\b|\bRIPng\b/, isis: /\bIS-IS\b/, ldp: /\bLDP\b/,
   pim: /\bPIMv[12]\b/, vrrp: /\bVRRPv[23]\b/, eigrp: /\bEIGRP\b/, bfd: /\bBFDv1\b/, hsrp: /\bHSRPv[01]\b/, netflow: /\bNetFlow\b/,
   lldp: /\bLLDP\b/, cdp: /\bCDPv[12]\b/, stp: /\bSTP\b/, ntp: /\bNTPv[1-4]\b/, tacacs: /\bTACACS\+/, ldap: /\bLDAP\b/, babel: /\bbabel\b/,
 };
@@ -180,7 +183,7 @@ out.push(`Made by \`npm run fidelity\` (scripts/fidelity.mjs) on ${new Date().to
 out.push("");
 out.push("A line counts as identical when tsniff's text for the packet equals tcpdump's (`tcpdump -t` plus the mode's flags), byte for byte after tsniff's terminal escaping; with `-v` a packet's continuation lines are part of its text. Packet *i* of one output is compared with packet *i* of the other.");
 out.push("");
-out.push("**Grouping**: by the packet's protocol as tsniff dissects it: the top-most layer it decoded (the layer ids: `tcp`, `dns`, `arp`, ...). Where tsniff decodes no further than IP, TCP or UDP and a payload remains, the IP protocol number or the well-known port (the lower one first) names the protocol tcpdump decodes there (`ospf`, `bgp`, `snmp`, ...), so protocols without a tsniff dissector get their own row instead of swelling `udp`; a TCP segment with no payload stays `tcp`. `linktype N` is a link type tsniff has no dissector for; `(extra)` counts lines of one side beyond the other's last packet.");
+out.push("**Grouping**: by the packet's protocol as tsniff dissects it: the top-most layer it decoded (the layer ids: `tcp`, `dns`, `arp`, ...). Where tsniff decodes no further than IP, TCP or UDP and a payload remains, the IP protocol number or the well-known port (the lower one first) names the protocol tcpdump decodes there (`ospf`, `bgp`, `snmp`, ...), so protocols without a tsniff dissector get their own row instead of swelling `udp`; a TCP segment with no payload stays `tcp`, and a TCP or UDP payload on no well-known port that tsniff does not decode is `tcp (payload not decoded)` / `udp (payload not decoded)`. A link layer on top (`eth (payload not decoded)`, `llc (payload not decoded)`, ...) means tsniff decoded no network layer: an ethertype, SAP or protocol it has no dissector for (IS-IS, IPX, ...). `linktype N` is a link type tsniff has no dissector for; `(extra)` counts lines of one side beyond the other's last packet.");
 out.push("");
 out.push(`**Total**: -nn ${tot.same[0]}/${tot.lines[0]} (${pct(tot.same[0], tot.lines[0])}), -nn -v ${tot.same[1]}/${tot.lines[1]} (${pct(tot.same[1], tot.lines[1])}), -nn -e ${tot.same[2]}/${tot.lines[2]} (${pct(tot.same[2], tot.lines[2])}).`);
 out.push("");
