@@ -126,6 +126,8 @@ function controlDetail(r: Reader, ctx: Ctx, proto: number, code: number, p: numb
     return true;
   }
   line.s(`\n\tencoded length ${len} (=Option(s) length ${len - 4})`);
+  // -vv: tcpdump dumps the protocol field and the control header (6 bytes from the protocol)
+  if (ctx.opts.verbose > 1) hexPrint(line, r, "\n\t", p - 2, 6);
   switch (code) {
     case 1:
     case 2:
