@@ -23,9 +23,11 @@ function lines(out: Buffer): string[] {
   return out.toString("utf8").split("\n").filter(Boolean);
 }
 
+/** tcpdump's lines, with its ^J/^M for a newline or carriage return in packet text written as tsniff's \n/\r
+ *  (a documented difference: docs/DIFFERENCES.md). */
 function tcpdump(file: string, flag: string): string[] {
   const r = sh("tcpdump", ["-nn", flag, "-r", file]);
-  return lines(r.stdout);
+  return lines(r.stdout).map((l) => l.replace(/\^J/g, "\\n").replace(/\^M/g, "\\r"));
 }
 
 /** A copy of the file with the last byte of the first frame that carries a transport payload flipped. */
