@@ -677,6 +677,16 @@ static napi_value live_ctor(napi_env env, napi_callback_info info) {
   return self;
 }
 
+/* Watches the capture's descriptor on the loop (start, resume); throws EPCAP when libuv can't. */
+static void live_watch(napi_env env, Live *h) {
+  int rc = uv_poll_start(h->poll, UV_READABLE, on_readable);
+  if (rc != 0) {
+    char msg[160]; snprintf(msg, sizeof msg, "cannot watch the capture's descriptor: %s", uv_strerror(rc));
+    throw_code(env, "EPCAP", msg); return;
+  }
+  h->polling = 1;
+}
+
 /* start(onBatch, maxCount) */
 static napi_value live_start(napi_env env, napi_callback_info info) {
   size_t argc = 2; napi_value argv[2], self; Live *h; uv_loop_t *loop; napi_valuetype t; int rc;
@@ -701,12 +711,7 @@ static napi_value live_start(napi_env env, napi_callback_info info) {
   h->remaining = argc > 1 ? get_int(env, argv[1], -1) : -1;
   if (h->remaining <= 0) h->remaining = -1;
   if (!h->self) CHECK(napi_create_reference(env, self, 1, &h->self));
-  rc = uv_poll_start(h->poll, UV_READABLE, on_readable);
-  if (rc != 0) {
-    char msg[160]; snprintf(msg, sizeof msg, "cannot watch the capture's descriptor: %s", uv_strerror(rc));
-    throw_code(env, "EPCAP", msg); return NULL;
-  }
-  h->polling = 1;
+  live_watch(env, h);
   return NULL;
 }
 
@@ -720,15 +725,10 @@ static napi_value live_pause(napi_env env, napi_callback_info info) {
 
 /* resume(): reading again after pause() (the batch callback and count of start() stay). */
 static napi_value live_resume(napi_env env, napi_callback_info info) {
-  size_t argc = 0; int rc; Live *h = unwrap_this(env, info, &argc, NULL);
+  size_t argc = 0; Live *h = unwrap_this(env, info, &argc, NULL);
   if (!h) return NULL;
   if (!h->p || h->closed || !h->poll || !h->cb || h->polling || h->remaining == 0) return NULL;
-  rc = uv_poll_start(h->poll, UV_READABLE, on_readable);
-  if (rc != 0) {
-    char msg[160]; snprintf(msg, sizeof msg, "cannot watch the capture's descriptor: %s", uv_strerror(rc));
-    throw_code(env, "EPCAP", msg); return NULL;
-  }
-  h->polling = 1;
+  live_watch(env, h);
   return NULL;
 }
 

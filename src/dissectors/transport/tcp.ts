@@ -374,6 +374,16 @@ function u64at(d: Uint8Array, p: number): bigint {
  * An MPTCP option (at p, `len` bytes, all captured) in tcpdump 4.99's words: " <len> <subtype> ...".
  * False when tcpdump would call it a bad option (a length the subtype cannot have).
  */
+/** A DSS data ack or sequence number after its label: 8 bytes when `long`, else 4. The bytes it took, or -1
+ *  when fewer remain. */
+function dssNumber(s: Line, d: Uint8Array, q: number, n: number, label: string, long: boolean): number {
+  s.s(label);
+  if (n < (long ? 8 : 4)) return -1;
+  if (long) s.s(u64at(d, q).toString());
+  else s.u(u32at(d, q));
+  return long ? 8 : 4;
+}
+
 function mptcpText(s: Line, d: Uint8Array, p: number, len: number, flags: number): boolean {
   if (len < 3) return false;
   const sub = Math.min(d[p + 2] >> 4, 8);
@@ -419,32 +429,16 @@ function mptcpText(s: Line, d: Uint8Array, p: number, len: number, flags: number
       let n = len - 4;
       if (f & 0x10) s.s(" fin");
       if (f & 0x01) {
-        s.s(" ack ");
-        if (f & 0x02) {
-          if (n < 8) return false;
-          s.s(u64at(d, q).toString());
-          q += 8;
-          n -= 8;
-        } else {
-          if (n < 4) return false;
-          s.u(u32at(d, q));
-          q += 4;
-          n -= 4;
-        }
+        const k = dssNumber(s, d, q, n, " ack ", (f & 0x02) !== 0);
+        if (k < 0) return false;
+        q += k;
+        n -= k;
       }
       if (f & 0x04) {
-        s.s(" seq ");
-        if (f & 0x08) {
-          if (n < 8) return false;
-          s.s(u64at(d, q).toString());
-          q += 8;
-          n -= 8;
-        } else {
-          if (n < 4) return false;
-          s.u(u32at(d, q));
-          q += 4;
-          n -= 4;
-        }
+        const k = dssNumber(s, d, q, n, " seq ", (f & 0x08) !== 0);
+        if (k < 0) return false;
+        q += k;
+        n -= k;
         if (n < 4) return false;
         s.s(" subseq ").u(u32at(d, q));
         q += 4;
