@@ -37,6 +37,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <netpacket/packet.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -976,6 +977,17 @@ static napi_value links_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* noNewPrivs(): prctl(PR_SET_NO_NEW_PRIVS) after -Z's drop, so nothing this process runs afterwards (a plugin's
+ * child process, a set-user-ID program) can gain privileges again. Irreversible; inherited by children. */
+static napi_value no_new_privs(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    char msg[128]; snprintf(msg, sizeof msg, "prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
+    throw_code(env, "EPERM", msg);
+  }
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor fns[] = {
     {"findAllDevs", NULL, find_all_devs, NULL, NULL, NULL, napi_default, NULL},
@@ -986,6 +998,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"datalinkDescription", NULL, dlt_description, NULL, NULL, NULL, napi_default, NULL},
     {"datalinkValue", NULL, dlt_value, NULL, NULL, NULL, napi_default, NULL},
     {"lookupNet", NULL, lookup_net, NULL, NULL, NULL, napi_default, NULL},
+    {"noNewPrivs", NULL, no_new_privs, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_property_descriptor methods[] = {
     {"start", NULL, live_start, NULL, NULL, NULL, napi_default, NULL},

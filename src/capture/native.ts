@@ -85,6 +85,8 @@ export interface NativeBinding {
   datalinkDescription(dlt: number): string | null;
   datalinkValue(name: string): number;
   lookupNet(device: string): { net: number; mask: number } | null;
+  /** prctl(PR_SET_NO_NEW_PRIVS): nothing run afterwards gains privileges (set-user-ID bits, file capabilities) */
+  noNewPrivs(): void;
   Live: new (device: string, options: LiveOptions) => NativeLive;
   /**
    * Link events from the kernel (a NETLINK_ROUTE socket subscribed to RTMGRP_LINK, on the event loop): one

@@ -5,6 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import { native } from "./native.js";
 
 export interface UserEntry {
   name: string;
@@ -44,6 +45,8 @@ export function capabilities(): { eff: bigint; prm: bigint; amb: bigint } | unde
  * Drops to `user`: its supplementary groups (initgroups), its group, then its uid. After setuid from root
  * the kernel clears the permitted, effective and ambient capabilities (no keepcaps is ever set); every step
  * is checked afterwards, and a drop that left anything behind is an error (code EPERM), never a warning.
+ * Then no_new_privs is set, so nothing the process runs afterwards can regain privileges through set-user-ID
+ * programs or file capabilities.
  */
 export function dropPrivileges(user: string): UserEntry {
   const u = lookupUser(user);
@@ -64,6 +67,12 @@ export function dropPrivileges(user: string): UserEntry {
   if (u.uid !== 0) {
     const caps = capabilities();
     if (caps && (caps.eff || caps.prm || caps.amb)) fail("capabilities are left after the drop");
+  }
+  // No way back up for anything started afterwards (a plugin's child process running a set-user-ID program).
+  try {
+    native().noNewPrivs();
+  } catch (e) {
+    fail((e as Error).message);
   }
   return u;
 }

@@ -38,7 +38,7 @@ const probe = (tag: string) => `(() => {
   try { fs.readFileSync("/etc/shadow"); } catch (e) { shadow = e.code; }
   const st = fs.readFileSync("/proc/self/status", "utf8");
   const f = (k) => (new RegExp("^" + k + ":\\\\s*(.*)$", "m").exec(st) || [])[1];
-  process.stderr.write(${JSON.stringify(tag)} + " " + JSON.stringify({ shadow, uid: f("Uid"), gid: f("Gid"), groups: f("Groups"), capEff: f("CapEff"), capPrm: f("CapPrm"), capAmb: f("CapAmb") }) + "\\n");
+  process.stderr.write(${JSON.stringify(tag)} + " " + JSON.stringify({ shadow, uid: f("Uid"), gid: f("Gid"), groups: f("Groups"), capEff: f("CapEff"), capPrm: f("CapPrm"), capAmb: f("CapAmb"), noNewPrivs: f("NoNewPrivs") }) + "\\n");
 })()`;
 
 const PLUGIN = `import { createRequire } from "node:module";
@@ -81,6 +81,7 @@ describe.skipIf(!ROOTED || !NOBODY)("--script with -Z: plugins load after the pr
     const top = report(r.stderr.toString(), "H3TOP");
     expect(top.shadow).toBe("read");
     expect(top.uid.split(/\s+/)[0]).toBe("0");
+    expect(top.noNewPrivs).toBe("0"); // the probe can tell: no_new_privs comes with -Z
   });
 
   it("-r with -Z nobody: top level and onStart run as nobody (EACCES on /etc/shadow, no capabilities, nobody's groups)", () => {
@@ -97,6 +98,7 @@ describe.skipIf(!ROOTED || !NOBODY)("--script with -Z: plugins load after the pr
       expect(BigInt("0x" + s.capEff)).toBe(0n);
       expect(BigInt("0x" + s.capPrm)).toBe(0n);
       expect(BigInt("0x" + s.capAmb)).toBe(0n);
+      expect(s.noNewPrivs).toBe("1"); // no set-user-ID way back for what the plugin starts
     }
     const stop = report(err, "H3STOP");
     expect(stop.leaked).toBe("no descriptor"); // the open at import failed: nothing opened as root to keep
