@@ -37,7 +37,7 @@ for (const f of files) {
   // -v output spans lines; compare whole text per packet by joining tcpdump's continuation lines.
   if (verbose) {
     const joined = [];
-    for (const l of theirs) { if (/^\s/.test(l) && joined.length) joined[joined.length - 1] += "\n" + l; else joined.push(l); }
+    for (const l of theirs) { if (/^(\t| {2})/.test(l) && joined.length) joined[joined.length - 1] += "\n" + l; else joined.push(l); }
     theirs = joined;
   }
   for (let i = 0; i < Math.max(ours.length, theirs.length); i++) {

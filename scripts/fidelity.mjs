@@ -11,7 +11,7 @@
 // the well-known port names the protocol that tcpdump would decode (ospf, bgp, snmp, ...), so protocols tsniff
 // has no dissector for yet show up under their own name, not as "udp". A link type with no dissector is
 // "linktype N". One tcpdump process per file and mode; tsniff runs in-process through the library.
-// With -v, tcpdump's continuation lines (starting with white space) are joined to their packet's line, and so
+// With -v, tcpdump's continuation lines (starting with a tab or two spaces; a line of tcpdump's starting with one space, " [|arp]" under -t, is a packet of its own) are joined to their packet's line, and so
 // are tsniff's: the unit is the packet's text.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -121,7 +121,7 @@ for (const f of files) {
     const lines = td.stdout.toString().split("\n");
     if (lines[lines.length - 1] === "") lines.pop();
     const theirs = [];
-    for (const l of lines) { if (/^\s/.test(l) && theirs.length) theirs[theirs.length - 1] += "\n" + l; else theirs.push(l); }
+    for (const l of lines) { if (/^(\t| {2})/.test(l) && theirs.length) theirs[theirs.length - 1] += "\n" + l; else theirs.push(l); }
     if (m === 0) for (const [k, re] of Object.entries(TCPDUMP_WORDS)) if (lines.some((l) => re.test(l))) mark(namedBy, k, base);
     const ours = [];
     const pktKeys = [];
