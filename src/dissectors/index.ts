@@ -31,6 +31,7 @@ import "./application/http.js";
 import "./application/tls.js";
 import "./application/ssh.js";
 import "./application/ntp.js";
+import "./application/bgp.js";
 import "./application/dhcp.js";
 import "./application/dhcpv6.js";
 import "./application/quic.js";

@@ -11,7 +11,7 @@
  */
 import { bind } from "../registry.js";
 import { IPPROTO } from "../constants.js";
-import { hex, ipv6At } from "../format.js";
+import { hex, ipv4At, ipv6At } from "../format.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
 import { shouldBe, transportSum } from "./checksum.js";
@@ -269,6 +269,61 @@ function cut6(r: Reader, ctx: Ctx, text: string): void {
   r.pos = r.cap;
 }
 
+/** tcpdump's flags of a node-addresses query or reply ("[A]", "[GSL]", ...; T only in a reply). */
+function niAddrFlags(f: number, reply: boolean): string {
+  return (
+    (f & 0x40 ? "a" : "") + (f & 0x20 ? "G" : "") + (f & 0x10 ? "S" : "") + (f & 0x08 ? "L" : "") +
+    (f & 0x04 ? "C" : "") + (f & 0x02 ? "A" : "") + (reply && f & 0x01 ? "T" : "")
+  );
+}
+
+/**
+ * A node information query (139) or reply (140), RFC 4620, in tcpdump's words (icmp6_nodeinfo_print):
+ * " node information query (node addresses [A], subject=fe80::1)". null where the message is cut short, or
+ * names a DNS name (not decoded here: the line keeps only the type's name).
+ */
+function nodeInfoText(r: Reader, start: number, type: number, code: number, v: number): string | null {
+  const siz = r.cap - start;
+  if (type === 139 && siz === 12) return " who-are-you request";
+  if (siz < 16) return null;
+  const qtype = u16At(r, start + 4);
+  const flags = u16At(r, start + 6);
+  if (type === 139) {
+    let s = " node information query (";
+    if (qtype === 0) s += "noop";
+    else if (qtype === 1) s += "supported qtypes" + (flags ? ` [${flags & 1 ? "C" : ""}]` : "");
+    else if (qtype === 2) s += "DNS name";
+    else if (qtype === 3) s += "node addresses" + (flags ? ` [${niAddrFlags(flags, false)}]` : "");
+    else s += "unknown";
+    if (qtype === 0 || qtype === 1) return s + (siz !== 16 && v > 0 ? ", invalid len" : "") + ")";
+    if (siz === 16) return s + ", 03 draft)";
+    const want = code === 0 ? 16 : code === 2 ? 4 : -1;
+    if (want < 0) return code === 1 ? null : s + ", unknown subject)";
+    if (siz < 16 + want) return s + ")";
+    if (siz !== 16 + want) return s + (v > 0 ? ", invalid subject len" : "") + ")";
+    return s + `, subject=${want === 16 ? ipv6At(r.data, start + 16) : ipv4At(r.data, start + 16)})`;
+  }
+  let s = " node information reply (";
+  let comma = false;
+  if (code === 0) {
+    if (v > 0) (s += "success"), (comma = true);
+  } else if (code === 1 || code === 2) {
+    s += code === 1 ? "refused" : "unknown";
+    if (siz !== 16 && v > 0) s += ", invalid length";
+  }
+  if (code !== 0) return s + ")";
+  if (comma) s += ", ";
+  if (qtype === 0) s += "noop" + (siz !== 16 && v > 0 ? ", invalid length" : "");
+  else if (qtype === 1) s += "supported qtypes" + (flags ? ` [${flags & 1 ? "C" : ""}]` : "");
+  else if (qtype === 2) return null;
+  else if (qtype === 3) {
+    s += "node addresses";
+    for (let i = 16; i + 20 <= siz; i += 20) s += ` ${ipv6At(r.data, start + i + 4)}(${u32At(r, start + i)})`;
+    if (flags) s += ` [${niAddrFlags(flags, true)}]`;
+  } else s += "unknown";
+  return s + ")";
+}
+
 export const ICMPV6: Protocol = {
   id: "icmpv6",
   name: "ICMPv6",
@@ -504,6 +559,17 @@ export const ICMPV6: Protocol = {
             s += "]";
           }
         }
+        break;
+      }
+      case 139:
+      case 140: {
+        const ni = nodeInfoText(r, start, type, code, v);
+        if (ni !== null) {
+          s += ni;
+          break;
+        }
+        s += `, length ${length}`;
+        lengthAtEnd = false;
         break;
       }
       case 141:

@@ -1,0 +1,44 @@
+/**
+ * Issue #13, part C: ICMP, ICMPv6 and plain UDP lines identical to tcpdump's. tcpdump runs here on the corpus
+ * captures behind the icmp, icmpv6 and udp rows of docs/FIDELITY.md, and tsniff's output must equal its output.
+ */
+import { describe, expect, it } from "vitest";
+import fs from "node:fs";
+import path from "node:path";
+import { CORPUS, has, sh, tsniff } from "../helpers/run.js";
+
+const TCPDUMP = has("tcpdump") && fs.existsSync(CORPUS);
+
+function lines(b: Buffer): string[] {
+  const s = b.toString("utf8");
+  return s === "" ? [] : s.replace(/\n$/, "").split("\n");
+}
+
+/** tsniff's stdout lines, which must equal tcpdump's for the same file and flags. */
+function same(file: string, flags: string[]): string[] {
+  const t = sh("tcpdump", [...flags, "-r", file]);
+  const o = tsniff([...flags, "-r", file]);
+  expect(o.status, o.stderr.toString()).toBe(0);
+  const theirs = lines(t.stdout);
+  expect(theirs.length).toBeGreaterThan(0);
+  expect(lines(o.stdout)).toEqual(theirs);
+  return theirs;
+}
+
+const corpus = (f: string) => path.join(CORPUS, f);
+
+describe.skipIf(!TCPDUMP)("ICMPv6 node information (RFC 4620) as tcpdump prints it", () => {
+  const files = [
+    "icmpv6-ni-flags.pcap",
+    "icmpv6_nodeinfo_queryipv4.pcap",
+    "icmpv6_nodeinfo_queryipv6.pcap",
+    "icmpv6_nodeinfo_replyipv4.pcap",
+    "icmpv6_nodeinfo_replyipv6.pcap",
+  ];
+  it.each(files)("%s: queries (qtype, flags, IPv6/IPv4 subject) and replies (addresses, TTLs, flags), -nn and -v", (f) => {
+    const plain = same(corpus(f), ["-nn", "-t"]);
+    expect(plain.some((l) => / node information (query|reply) \(/.test(l))).toBe(true);
+    const v = same(corpus(f), ["-nn", "-t", "-v"]);
+    expect(v.some((l) => / node information (query|reply) \(/.test(l))).toBe(true);
+  });
+});
