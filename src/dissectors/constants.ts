@@ -71,6 +71,7 @@ export const IPPROTO = {
   ICMPV6: 58,
   NONE: 59,
   DSTOPTS: 60,
+  OSPF: 89,
   SCTP: 132,
 } as const;
 

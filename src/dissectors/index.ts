@@ -23,6 +23,7 @@ import "./network/icmp.js";
 import "./network/icmpv6.js";
 import "./network/igmp.js";
 import "./network/gre.js";
+import "./network/ospf.js";
 import "./network/vxlan.js";
 import "./transport/tcp.js";
 import "./transport/udp.js";
