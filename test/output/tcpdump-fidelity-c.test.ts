@@ -42,3 +42,15 @@ describe.skipIf(!TCPDUMP)("ICMPv6 node information (RFC 4620) as tcpdump prints 
     expect(v.some((l) => / node information (query|reply) \(/.test(l))).toBe(true);
   });
 });
+
+describe.skipIf(!TCPDUMP)("ICMPv6 router renumbering (RFC 2894) as tcpdump prints it", () => {
+  it("commands with their match and use parts, at -nn, -v and -vv (one line per part)", () => {
+    const f = corpus("icmpv6-RFC2894-RR.pcap");
+    const plain = same(f, ["-nn", "-t"]);
+    expect(plain.every((l) => / router renumbering, command, seq=\d+ match\(/.test(l))).toBe(true);
+    const v = same(f, ["-nn", "-t", "-v"]);
+    expect(v.some((l) => /maxdelay=\d+\] match\(\w+,ord=/.test(l))).toBe(true);
+    const vv = same(f, ["-nn", "-t", "-vv"]);
+    expect(vv.some((l) => /^\tuse\(mask=/.test(l))).toBe(true);
+  });
+});

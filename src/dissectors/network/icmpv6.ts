@@ -269,6 +269,50 @@ function cut6(r: Reader, ctx: Ctx, text: string): void {
   r.pos = r.cap;
 }
 
+/**
+ * A router renumbering message (138), RFC 2894, in tcpdump's words (icmp6_rrenum_print):
+ * ", command, seq=0 match(add,fec0::/48) use(3ffe:501:fffe::/48/16)"; -v adds the flags, segment and delay
+ * and each part's details, -vv puts the match and each use on a line of its own. null where cut short.
+ */
+function rrenumText(r: Reader, start: number, code: number, v: number): string | null {
+  if (start + 16 > r.cap) return null;
+  let s = code === 0 ? ", command" : code === 1 ? ", result" : code === 255 ? ", sequence number reset" : `, code-#${code}`;
+  s += `, seq=${u32At(r, start + 4)}`;
+  if (v > 0) {
+    const f = r.byteAt(start + 9);
+    s += "[";
+    if (f) s += (f & 0x80 ? "T" : "") + (f & 0x40 ? "R" : "") + (f & 0x20 ? "A" : "") + (f & 0x10 ? "S" : "") + (f & 0x08 ? "P" : "") + ",";
+    s += `seg=${r.byteAt(start + 8)},maxdelay=${u16At(r, start + 10)}`;
+    const rsvd = u32At(r, start + 12);
+    if (rsvd) s += `rsvd=0x${rsvd.toString(16)}`;
+    s += "]";
+  }
+  if (code !== 0) return s;
+  const m = start + 16;
+  if (m + 24 > r.cap) return null;
+  const sep = v > 1 ? "\n\t" : " ";
+  const mc = r.byteAt(m);
+  s += `${sep}match(${mc === 1 ? "add" : mc === 2 ? "change" : mc === 3 ? "setglobal" : `#${mc}`}`;
+  if (v > 0) s += `,ord=${r.byteAt(m + 2)},min=${r.byteAt(m + 4)},max=${r.byteAt(m + 5)}`;
+  s += `,${ipv6At(r.data, m + 8)}/${r.byteAt(m + 3)})`;
+  let n = r.byteAt(m + 1) - 3;
+  if (n % 4) return null;
+  n /= 4;
+  for (let u = m + 24; n-- > 0; u += 32) {
+    if (u + 32 > r.cap) return null;
+    s += `${sep}use(`;
+    const uf = r.byteAt(u + 12);
+    if (uf) s += (uf & 0x80 ? "V" : "") + (uf & 0x40 ? "P" : "") + ",";
+    if (v > 0) {
+      const vl = u32At(r, u + 4), pl = u32At(r, u + 8);
+      s += `mask=0x${r.byteAt(u + 2).toString(16)},raflags=0x${r.byteAt(u + 3).toString(16)},`;
+      s += `vltime=${vl === 0xffffffff ? "infty" : vl},pltime=${pl === 0xffffffff ? "infty" : pl},`;
+    }
+    s += `${ipv6At(r.data, u + 16)}/${r.byteAt(u)}/${r.byteAt(u + 1)})`;
+  }
+  return s;
+}
+
 /** tcpdump's flags of a node-addresses query or reply ("[A]", "[GSL]", ...; T only in a reply). */
 function niAddrFlags(f: number, reply: boolean): string {
   return (
@@ -559,6 +603,12 @@ export const ICMPV6: Protocol = {
             s += "]";
           }
         }
+        break;
+      }
+      case 138: {
+        const rr = rrenumText(r, start, code, v);
+        if (rr === null) return cut6(r, ctx, s);
+        s += rr;
         break;
       }
       case 139:
