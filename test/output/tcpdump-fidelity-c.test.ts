@@ -54,3 +54,13 @@ describe.skipIf(!TCPDUMP)("ICMPv6 router renumbering (RFC 2894) as tcpdump print
     expect(vv.some((l) => /^\tuse\(mask=/.test(l))).toBe(true);
   });
 });
+
+describe.skipIf(!TCPDUMP)("ICMPv6 neighbour discovery options as tcpdump prints them", () => {
+  it("a router advertisement with prefix, RDNSS, DNSSL, MTU, interval and home agent information options (-v, -vv)", () => {
+    const f = corpus("icmpv6.pcap");
+    same(f, ["-nn", "-t"]);
+    const v = same(f, ["-nn", "-t", "-v"]);
+    expect(v.some((l) => /^\t  homeagent information option \(8\), length 8 \(1\):  preference \d+, lifetime \d+$/.test(l))).toBe(true);
+    same(f, ["-nn", "-t", "-vv"]);
+  });
+});

@@ -185,6 +185,10 @@ function optionsText(r: Reader, p: number, end: number, verbose: number, t: Tree
       case 7:
         s += ` ${u32At(r, p + 4)}ms`;
         break;
+      case 8:
+        // home agent information (RFC 6275 7.4): a 16-bit preference and lifetime after two reserved bytes
+        s += ` preference ${u16At(r, p + 4)}, lifetime ${u16At(r, p + 6)}`;
+        break;
       case 24: {
         // route information (RFC 4191): the prefix is 0, 8 or 16 bytes long as the option is 1, 2 or 3 units
         if (olen > 3) return [s, true];
