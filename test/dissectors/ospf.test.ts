@@ -1,6 +1,6 @@
 /**
  * OSPF (IP protocol 89): OSPFv2 over IPv4 and OSPFv3 over IPv6, from tcpdump's corpus captures, against a live
- * tcpdump (-nn lines, and captures cut by editcap), a live tshark (the common header's fields), every truncation
+ * tcpdump (-nn lines, OSPFv3's -v lines, and captures cut by editcap), a live tshark (the common header's fields), every truncation
  * and seeded byte flips.
  */
 import { execFileSync } from "node:child_process";
@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareTshark, corpusFiles, corpusRun, hasEditcap, hasTcpdump, readCapture, robustness, truncatedDifferential } from "./net-common.js";
+import { compareTshark, corpusFiles, corpusRun, diffLines, hasEditcap, hasTcpdump, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
 
 const FILES = corpusFiles(/ospf/i);
 const pick = (name: string) => FILES.find((f) => path.basename(f) === name);
@@ -37,11 +37,28 @@ describe("ospf dissector", () => {
     expect(r.equal).toBeGreaterThan(0);
   }, 300_000);
 
+  it.skipIf(!V3 || !hasTcpdump())("prints OSPFv3's -v detail as tcpdump -v does (Hello, Database Description, the others' header)", async () => {
+    const diffs: string[] = [];
+    let packets = 0;
+    for (const f of [V3!, pick("ospf6_print_lshdr-oobr.pcap"), pick("ospf6_decode_v3_asan.pcap")]) {
+      if (!f) continue;
+      const { infos, bugs } = await readCapture(f, { verbose: 1 });
+      diffs.push(...bugs);
+      packets += infos.length;
+      for (const d of diffLines(infos, tcpdumpLines(f, ["-v"]))) diffs.push(`${path.basename(f)} #${d.packet}\n  tcpdump: ${JSON.stringify(d.tcpdump)}\n  tsniff:  ${JSON.stringify(d.ours)}`);
+    }
+    expect(diffs).toEqual([]);
+    expect(packets).toBeGreaterThan(40);
+  }, 120_000);
+
   it.skipIf(!V2 || !V3 || !hasTcpdump() || !hasEditcap())("prints cut captures (snapshot lengths 20..80, around the MD5 trailer and the OSPFv3 header) as tcpdump does", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-ospf-"));
     try {
       const diffs: string[] = [];
-      for (const f of [V2!, V3!]) diffs.push(...(await truncatedDifferential(f, [20, 30, 40, 49, 50, 51, 52, 54, 55, 56, 60, 62, 70, 80], dir, [0])));
+      const snaps = [20, 30, 40, 49, 50, 51, 52, 54, 55, 56, 60, 62, 66, 70, 74, 78, 80, 82, 86];
+      diffs.push(...(await truncatedDifferential(V2!, snaps, dir, [0])));
+      // OSPFv3 also at -v: each part of the detail prints once its bytes are captured
+      diffs.push(...(await truncatedDifferential(V3!, snaps, dir, [0, 1])));
       expect(diffs).toEqual([]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -7,15 +7,16 @@
  * As tcpdump, the IP version chooses the printer (not the packet's version byte), and OSPFv2's printer reads the
  * authentication type (offset 14) before it prints anything: a capture cut before it prints only " [|ospf2]";
  * OSPFv3's marker is " [|ospf3]" (printed even when nothing of the packet was captured).
- * Not yet: tcpdump's -v detail (Router-ID, area, options and the LSAs of each packet type); with -v the line is
- * the same as without. The tree has the common header's fields under Wireshark's names (ospf.version,
+ * With -v, OSPFv3's Router-ID/area lines and Hello's and Database Description's lines (see v3Detail). Not yet:
+ * OSPFv2's -v detail, the LSAs and LSA headers (-vv) and the LLS / authentication trailers. The tree has the common header's fields under Wireshark's names (ospf.version,
  * ospf.msg, ospf.packet_length, ospf.srcrouter, ospf.area_id, ospf.checksum, ospf.auth.type,
  * ospf.instance_id).
  */
 import { bind } from "../registry.js";
 import { IPPROTO } from "../constants.js";
 import { ipv4At } from "../format.js";
-import { fields, type Protocol } from "../types.js";
+import { fields, type Ctx, type Protocol } from "../types.js";
+import type { Reader } from "../reader.js";
 
 const TYPE: Readonly<Record<number, string>> = {
   1: "Hello",
@@ -100,9 +101,90 @@ export const OSPF: Protocol = {
         if (r.has(15)) t.add(F.instance_id, r.peek(14), start + 14, 1);
       } else t.add(F["auth.type"], r.peek16(14), start + 14, 2);
     }
-    // the packet body is not decoded yet (tcpdump prints it only with -v)
+    if (v6 && name && ctx.opts.verbose > 0) v3Detail(r, ctx, start, length, type);
+    // OSPFv2's -v detail is not decoded yet
     r.pos = r.cap;
   },
 };
+
+/** tcpdump's OSPFv3 option names (print-ospf6.c), in its order */
+const V3_OPTIONS: Array<[number, string]> = [
+  [0x01, "V6"],
+  [0x02, "External"],
+  [0x04, "Deprecated"],
+  [0x08, "NSSA"],
+  [0x10, "Router"],
+  [0x20, "Demand Circuit"],
+  [0x100, "AFs Support"],
+  [0x200, "LLS"],
+  [0x400, "Authentication Trailer"],
+];
+const V3_DD_FLAGS: Array<[number, string]> = [
+  [0x04, "Init"],
+  [0x02, "More"],
+  [0x01, "Master"],
+  [0x10, "IPv6 MTU"],
+];
+const V3_TRAILER = 0x200 | 0x400;
+
+function bits(v: number, names: Array<[number, string]>): string {
+  let s = "";
+  for (const [b, n] of names) if (v & b) s += s ? `, ${n}` : n;
+  return s || "none";
+}
+
+/**
+ * OSPFv3's -v lines as tcpdump 4.99's ospf6_print: the router and area, then Hello's and Database
+ * Description's own lines (the other types, DD's LSA headers and Hello's neighbours print only with -vv; the
+ * neighbours are printed here, the LSA headers and the LLS / authentication trailer are not yet). Each part
+ * prints once all of its bytes are captured, " [|ospf3]" where they are not, as tcpdump.
+ */
+function v3Detail(r: Reader, ctx: Ctx, start: number, length: number, type: number): void {
+  const cut = () => {
+    ctx.line.s(" [|ospf3]");
+    ctx.truncated = true;
+  };
+  const at = (off: number) => ipv4At(r.data, start + off);
+  if (!r.has(4)) return cut();
+  const datalen = r.peek16(2);
+  if (datalen > length) {
+    ctx.line.s(` [len ${datalen}]`);
+    return;
+  }
+  if (!r.has(8)) return cut();
+  ctx.line.s(`\n\tRouter-ID ${at(4)}`);
+  if (!r.has(12)) return cut();
+  ctx.line.s(r.peek32(8) !== 0 ? `, Area ${at(8)}` : ", Backbone Area");
+  if (!r.has(15)) return cut();
+  if (r.peek(14)) ctx.line.s(`, Instance ${r.peek(14)}`);
+  const dataend = datalen; // offsets from start
+  if (type === 1) {
+    if (!r.has(24)) return cut();
+    const opts = r.peek32(20);
+    ctx.line.s(`\n\tOptions [${bits(opts, V3_OPTIONS)}]`);
+    if (!r.has(28)) return cut();
+    ctx.line.s(`\n\t  Hello Timer ${r.peek16(24)}s, Dead Timer ${r.peek16(26)}s, Interface-ID ${at(16)}, Priority ${r.peek(20)}`);
+    if (!r.has(32)) return cut();
+    if (r.peek32(28) !== 0) ctx.line.s(`\n\t  Designated Router ${at(28)}`);
+    if (!r.has(36)) return cut();
+    if (r.peek32(32) !== 0) ctx.line.s(`, Backup Designated Router ${at(32)}`);
+    if (ctx.opts.verbose > 1) {
+      ctx.line.s("\n\t  Neighbor List:");
+      for (let off = 36; off < dataend; off += 4) {
+        if (!r.has(off + 4)) return cut();
+        ctx.line.s(`\n\t    ${at(off)}`);
+      }
+    }
+    if (opts & V3_TRAILER) return; // LLS / authentication trailer: not decoded yet
+  } else if (type === 2) {
+    if (!r.has(20)) return cut();
+    const opts = r.peek32(16);
+    ctx.line.s(`\n\tOptions [${bits(opts, V3_OPTIONS)}]`);
+    if (!r.has(24)) return cut();
+    ctx.line.s(`, DD Flags [${bits(r.peek(23), V3_DD_FLAGS)}]`);
+    if (!r.has(28)) return cut();
+    ctx.line.s(`, MTU ${r.peek16(20)}, DD-Sequence 0x${r.peek32(24).toString(16).padStart(8, "0")}`);
+  }
+}
 
 bind("ip.proto", IPPROTO.OSPF, OSPF);
