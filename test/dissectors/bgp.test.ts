@@ -37,6 +37,13 @@ const keepalive = (): Buffer => msg(4);
 /** OPEN: version 4, AS, hold time, identifier, no optional parameters. */
 const open = (as: number, hold: number, id: number[]): Buffer => msg(1, [4, as >> 8, as & 255, hold >> 8, hold & 255, ...id, 0]);
 
+/** OPEN with optional parameters: each [type, bytes] (type 2 holds capabilities built by caps()). */
+const openOpts = (opts: [number, number[]][]): Buffer => {
+  const body = opts.flatMap(([t, b]) => [t, b.length, ...b]);
+  return msg(1, [4, 0xfd, 0xe9, 0, 180, 10, 0, 0, 1, body.length, ...body]);
+};
+const caps = (c: [number, number[]][]): number[] => c.flatMap(([t, b]) => [t, b.length, ...b]);
+
 /** The crafted segments: one message, several, junk before a marker, cut messages, lying lengths. */
 function cases(): Buffer[] {
   return [
@@ -52,6 +59,12 @@ function cases(): Buffer[] {
     Buffer.concat([keepalive(), msg(1, [4, 0, 1], 60)]),
     open(1, 2, [3, 4, 5, 6]).subarray(0, 25),
     msg(1, [4, 0, 1]),
+    openOpts([[2, caps([[1, [0, 1, 0, 1]], [2, []], [64, [0x80, 0x78, 0, 1, 1, 0x80, 0, 2, 1, 0]], [65, [0xa4, 0xc4, 0x51, 0x52]], [69, [0, 1, 1, 1, 0, 2, 4, 3]]])]]),
+    openOpts([[2, caps([[8, [0, 1, 4, 7]], [128, []], [71, []], [7, [1, 2, 3]], [1, [0, 2, 0, 128]], [69, [0, 1, 1, 9]]])], [1, [1, 2]]]),
+    openOpts([[2, caps([[1, [0, 1]], [2, []]])], [2, caps([[64, [1]]])], [2, caps([[65, [0, 1]]])], [2, caps([[69, []]])], [2, caps([[69, [0, 1, 1, 1, 0]]])]]),
+    openOpts([[2, caps([[0, Array.from({ length: 20 }, (_, k) => k)]])], [9, []]]),
+    msg(1, [4, 0, 1, 0, 90, 1, 1, 1, 1, 8, 2, 2, 0x40, 9, 1, 2]),
+    msg(1, [4, 0, 1, 0, 90, 1, 1, 1, 1, 6, 2, 2, 0x41, 9]),
     Buffer.from("not bgp at all"),
     Buffer.from([0xff]),
   ];

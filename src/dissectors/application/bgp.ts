@@ -3,9 +3,9 @@
  * tcpdump's summary (print-bgp.c, without -v) is ": BGP" for every segment with a payload, whatever its bytes.
  * With -v tcpdump walks the segment for 16-byte all-ones markers and prints each message's header line
  * ("\n\tKeepalive Message (4), length: 19"); tsniff prints those header lines, the framing errors tcpdump
- * prints (" [|bgp]", "[|BGP Open]" for a cut message, "message length 5 < 19 (invalid)"), and the OPEN message's first line
- * and optional-parameters length; the bodies of OPEN parameters, UPDATE, NOTIFICATION and ROUTE-REFRESH
- * messages are not decoded in the line yet (tcpdump's -v text for them differs).
+ * prints (" [|bgp]", "[|BGP Open]" for a cut message, "message length 5 < 19 (invalid)"), and OPEN messages
+ * whole (optional parameters and capabilities); the bodies of UPDATE, NOTIFICATION and ROUTE-REFRESH messages
+ * are not decoded in the line yet (tcpdump's -v text for them differs).
  * The tree has Wireshark's fields: bgp.marker, bgp.length, bgp.type and, for OPEN, bgp.open.version,
  * bgp.open.myas, bgp.open.holdtime, bgp.open.identifier, bgp.open.opt.len.
  */
@@ -115,8 +115,9 @@ function walk(r: Reader, ctx: Ctx, t: TreeSink): void {
     }
     out += `\n\t${MSG[type] ?? "Unknown"} Message (${type}), length: ${hlen}`;
     if (type === 1) {
-      const o = open(r, p, hlen, t);
+      const o = open(r, p, t);
       out += o.text;
+      if (o.cut) ctx.truncated = true;
       if (o.trunc) {
         if (t.on) t.pop();
         trunc = true;
@@ -135,13 +136,32 @@ function walk(r: Reader, ctx: Ctx, t: TreeSink): void {
   if (trunc) ctx.truncated = true;
 }
 
-/** An OPEN message's fixed part (tcpdump's bgp_open_print, up to the optional parameters' length). */
-function open(r: Reader, p: number, hlen: number, t: TreeSink): { text: string; trunc: boolean } {
+/** tcpdump's names (af_values, bgp_safi_values, bgp_capcode_values, bgp_opt_values), the ones BGP OPENs use. */
+const AFI: Readonly<Record<number, string>> = { 1: "IPv4", 2: "IPv6", 25: "VPLS" };
+const SAFI: Readonly<Record<number, string>> = { 1: "Unicast", 2: "Multicast", 3: "Unicast+Multicast", 4: "labeled Unicast", 70: "EVPN", 128: "labeled VPN Unicast", 129: "labeled VPN Multicast" };
+const CAP: Readonly<Record<number, string>> = {
+  1: "Multiprotocol Extensions",
+  2: "Route Refresh",
+  4: "Multiple Routes to a Destination",
+  8: "Multiple Labels",
+  64: "Graceful Restart",
+  65: "32-Bit AS Number",
+  69: "Multiple Paths",
+  70: "Enhanced Route Refresh",
+  71: "Long-lived Graceful Restart",
+  128: "Route Refresh (Cisco)",
+};
+const OPT: Readonly<Record<number, string>> = { 1: "Authentication Information", 2: "Capabilities Advertisement" };
+const ADD_PATH: Readonly<Record<number, string>> = { 1: "Receive", 2: "Send", 3: "Both" };
+
+/** An OPEN message (tcpdump's bgp_open_print): the fixed part, then the optional parameters and capabilities. */
+function open(r: Reader, p: number, t: TreeSink): { text: string; trunc: boolean; cut: boolean } {
+  const cap = r.cap;
   const u8 = (o: number): number => r.byteAt(o);
   const u16 = (o: number): number => (u8(o) << 8) | u8(o + 1);
-  // the whole message is captured (checked by the caller); a length too short for the fixed part is cut
-  if (hlen < HEADER + 10) return { text: "", trunc: true };
+  // tcpdump reads the fixed part from the captured bytes, whatever the message's length says
   const q = p + HEADER;
+  if (q + 10 > cap) return { text: "", trunc: true, cut: true };
   const version = u8(q);
   const myas = u16(q + 1);
   const hold = u16(q + 3);
@@ -154,8 +174,102 @@ function open(r: Reader, p: number, hlen: number, t: TreeSink): { text: string; 
     t.add(F["open.identifier"], id, q + 5, 4);
     t.add(F["open.opt.len"], optlen, q + 9, 1);
   }
-  return {
-    text: `\n\t  Version ${version}, my AS ${myas}, Holdtime ${hold}s, ID ${id}\n\t  Optional parameters, length: ${optlen}`,
-    trunc: false,
-  };
+  let text = `\n\t  Version ${version}, my AS ${myas}, Holdtime ${hold}s, ID ${id}\n\t  Optional parameters, length: ${optlen}`;
+  const opt = q + 10;
+  let cut = false;
+  let i = 0;
+  // i grows by at least 2 a pass, bounded by optlen (at most 255)
+  while (i < optlen) {
+    if (opt + i + 2 > cap) return { text, trunc: true, cut: true };
+    const type = u8(opt + i);
+    const len = u8(opt + i + 1);
+    if (2 + i + len > optlen) {
+      text += `\n\t     Option ${type}, length: ${len}, goes past the end of the options`;
+      break;
+    }
+    text += `\n\t    Option ${OPT[type] ?? "Unknown"} (${type}), length: ${len}`;
+    if (type === 2) {
+      const c = capabilities(r, opt + i + 2, len);
+      text += c.text;
+      // tcpdump's capability printer ends at its own truncation mark, and the option walk goes on
+      if (c.trunc) {
+        text += " [|bgp]";
+        cut = true;
+      }
+    } else text += `\n\t      no decoder for option ${type}`;
+    i += 2 + len;
+  }
+  return { text, trunc: false, cut };
+}
+
+/** tcpdump's bgp_capabilities_print (-v): each capability's name, length and what tcpdump decodes of it. */
+function capabilities(r: Reader, o: number, capsLen: number): { text: string; trunc: boolean } {
+  const cap = r.cap;
+  const u8 = (x: number): number => r.byteAt(x);
+  const u16 = (x: number): number => (u8(x) << 8) | u8(x + 1);
+  const afiSafi = (x: number): string => `AFI ${AFI[u16(x)] ?? "Unknown"} (${u16(x)}), SAFI ${SAFI[u8(x + 2)] ?? "Unknown"} (${u8(x + 2)})`;
+  let text = "";
+  let i = 0;
+  while (i < capsLen) {
+    if (o + i + 2 > cap) return { text, trunc: true };
+    const type = u8(o + i);
+    const len = u8(o + i + 1);
+    text += `\n\t      ${CAP[type] ?? "Unknown"} (${type}), length: ${len}`;
+    if (o + i + 2 + len > cap) return { text, trunc: true };
+    const v = o + i + 2;
+    switch (type) {
+      case 1:
+        if (len < 4) return { text: text + " (too short, < 4)", trunc: false };
+        text += `\n\t\tAFI ${AFI[u16(v)] ?? "Unknown"} (${u16(v)}), SAFI ${SAFI[u8(v + 3)] ?? "Unknown"} (${u8(v + 3)})`;
+        break;
+      case 8:
+        for (let k = 0; k + 4 <= len; k += 4) text += `\n\t\t${afiSafi(v + k)}, Count: ${u8(v + k + 3)}`;
+        break;
+      case 64: {
+        if (len < 2) return { text: text + " (too short, < 2)", trunc: false };
+        text += `\n\t\tRestart Flags: [${u8(v) & 0x80 ? "R" : "none"}], Restart Time ${u16(v) & 0xfff}s`;
+        for (let k = 2; k + 4 <= len; k += 4) text += `\n\t\t  ${afiSafi(v + k)}, Forwarding state preserved: ${u8(v + k + 3) & 0x80 ? "yes" : "no"}`;
+        break;
+      }
+      case 2:
+      case 71:
+      case 128:
+        break;
+      case 65:
+        if (len < 4) return { text: text + " (too short, < 4)", trunc: false };
+        text += `\n\t\t 4 Byte AS ${u16(v) * 65536 + u16(v + 2)}`;
+        break;
+      case 69: {
+        if (len === 0) {
+          text += " (bogus)";
+          break;
+        }
+        for (let k = 0; k < len; k += 4) {
+          if (len - k < 4) {
+            text += " (invalid)";
+            break;
+          }
+          const sr = u8(v + k + 3);
+          text += `\n\t\t${afiSafi(v + k)}, Send/Receive: ${ADD_PATH[sr] ?? `Bogus (0x${sr.toString(16).padStart(2, "0")})`}`;
+        }
+        break;
+      }
+      default:
+        text += `\n\t\tno decoder for Capability ${type}`;
+        text += hexText(r, v, len, "\n\t\t");
+    }
+    i += 2 + len;
+  }
+  return { text, trunc: false };
+}
+
+/** tcpdump's hex_print (print_unknown_data at -v): "0x0000:  0800 02" lines, 16 bytes each. */
+function hexText(r: Reader, p: number, n: number, indent: string): string {
+  let s = "";
+  for (let i = 0; i < n; i++) {
+    if (i % 16 === 0) s += `${indent}0x${i.toString(16).padStart(4, "0")}: `;
+    if (i % 2 === 0) s += " ";
+    s += r.byteAt(p + i).toString(16).padStart(2, "0");
+  }
+  return s;
 }
