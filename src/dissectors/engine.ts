@@ -50,6 +50,7 @@ class PacketCtx implements Ctx {
   ipProto = -1;
   srcPort = -1;
   dstPort = -1;
+  tail = "";
   layers: string[] = [];
   protoName = "";
   truncated = false;
@@ -104,6 +105,7 @@ class PacketCtx implements Ctx {
     this.ipProto = -1;
     this.srcPort = -1;
     this.dstPort = -1;
+    this.tail = "";
     // pop, not length = 0: setting the length to 0 frees the array's storage, which every packet then allocates again
     while (this.layers.length) this.layers.pop();
     this.protoName = "";
@@ -222,6 +224,11 @@ export class Dissector {
   }
 
   private run(data: Uint8Array, off: number, caplen: number, wirelen: number, linktype: number, sec: number, nsec: number, frame: number, t: TreeSink, into: Line | null = null): void {
+    this.walk(data, off, caplen, wirelen, linktype, sec, nsec, frame, t, into);
+    if (this.ctx.tail !== "") this.ctx.line.s(this.ctx.tail);
+  }
+
+  private walk(data: Uint8Array, off: number, caplen: number, wirelen: number, linktype: number, sec: number, nsec: number, frame: number, t: TreeSink, into: Line | null): void {
     const ctx = this.ctx;
     this.passes++;
     ctx.resetPacket();

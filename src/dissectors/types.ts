@@ -128,6 +128,11 @@ export interface Ctx {
   ipProto: number;
   srcPort: number;
   dstPort: number;
+  /**
+   * Text a layer asks to end the line with, after what the layers it hands on print (ICMP's multi-part
+   * extension comes after the quoted packet, as tcpdump prints it); "" for none.
+   */
+  tail: string;
   /** protocol ids of the layers, in order */
   layers: string[];
   /** top-most protocol's display name (the list's Protocol column) */

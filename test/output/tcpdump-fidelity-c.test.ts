@@ -64,3 +64,24 @@ describe.skipIf(!TCPDUMP)("ICMPv6 neighbour discovery options as tcpdump prints 
     same(f, ["-nn", "-t", "-vv"]);
   });
 });
+
+describe.skipIf(!TCPDUMP)("ICMP multi-part extensions (RFC 4884, 4950) as tcpdump prints them", () => {
+  const files = [
+    "mpls-traceroute.pcap",
+    "icmp-rfc5837.pcap",
+    "icmp-cksum-oobr-1.pcap",
+    "icmp-cksum-oobr-2.pcap",
+    "icmp-cksum-oobr-4.pcapng",
+    "icmp_inft_name_length_zero.pcap",
+  ];
+  it.each(files)("%s: after the quoted packet, at -nn, -v and -vv", (f) => {
+    same(corpus(f), ["-nn", "-t"]);
+    const v = same(corpus(f), ["-nn", "-t", "-v"]);
+    expect(v.some((l) => /^\tICMP Multi-Part extension v\d/.test(l))).toBe(true);
+    same(corpus(f), ["-nn", "-t", "-vv"]);
+  });
+  it("an MPLS label stack entry is decoded (label, tc, bottom of stack, ttl)", () => {
+    const v = same(corpus("mpls-traceroute.pcap"), ["-nn", "-t", "-v"]);
+    expect(v.some((l) => /^\t    label \d+, tc \d, \[S\], ttl \d+$/.test(l))).toBe(true);
+  });
+});

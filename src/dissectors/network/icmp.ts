@@ -12,6 +12,7 @@ import { hex, ipv4At } from "../format.js";
 import { fields, type Protocol } from "../types.js";
 import type { Reader } from "../reader.js";
 import { foldSum, onesSum, quotedIpTree } from "./ipv4.js";
+import { hexLines } from "./icmpv6.js";
 
 const TYPE_NAMES: Readonly<Record<number, string>> = {
   0: "Echo (ping) reply",
@@ -100,6 +101,49 @@ function tstampText(v: number): string {
 /** True for the error types that quote a packet. */
 function isError(type: number): boolean {
   return type === 3 || type === 4 || type === 5 || type === 11 || type === 12;
+}
+
+/**
+ * tcpdump's -v text for an ICMP multi-part extension (RFC 4884) after the 128-byte original datagram of an
+ * unreachable, time exceeded or parameter problem message: the version, checksum and length, then each object
+ * (MPLS label stack entries, RFC 4950, decoded; others in hex). "" when there is none: a zero length field
+ * and a wrong checksum say the bytes are no extension.
+ */
+function multipartText(r: Reader, start: number, plen: number): string {
+  const d = r.data;
+  const cap = r.cap;
+  if (start + 141 > cap) return " [|icmp]";
+  const e = start + 136;
+  const all = plen - 136;
+  const whole = e + all <= cap;
+  const ok = whole && foldSum(onesSum(d, e, all)) === 0xffff;
+  if (d[start + 5] === 0 && whole && !ok) return "";
+  const ver = d[e] >> 4;
+  let s = `\n\tICMP Multi-Part extension v${ver}`;
+  if (ver !== 2) return s + " packet not supported";
+  if (whole) s += `, checksum 0x${hex((d[e + 2] << 8) | d[e + 3], 4)} (${ok ? "" : "in"}correct), length ${all}`;
+  let left = all - 4;
+  let p = e + 4;
+  while (left > 4) {
+    if (p + 4 > cap) return s + " [|icmp]";
+    const olen = (d[p] << 8) | d[p + 1];
+    const cls = d[p + 2];
+    const ct = d[p + 3];
+    p += 4;
+    left -= 4;
+    s += `\n\t  ${cls === 1 ? "MPLS Stack Entry" : cls === 2 ? "Interface Identification" : "unknown"} Object (${cls}), Class-Type: ${ct}, length ${olen}`;
+    if (cls === 0 || olen < 4) return s;
+    const n = olen - 4;
+    if (cls === 1 && ct === 1) {
+      if (p + 4 > cap) return s + " [|icmp]";
+      const raw = ((d[p] << 24) | (d[p + 1] << 16) | (d[p + 2] << 8) | d[p + 3]) >>> 0;
+      s += `\n\t    label ${raw >>> 12}, tc ${(raw >> 9) & 7}${raw & 0x100 ? ", [S]" : ""}, ttl ${raw & 0xff}`;
+    } else s += hexLines(r, p, Math.max(0, Math.min(n, cap - p)), "\n\t    ");
+    if (left < n) break;
+    left -= n;
+    p += n;
+  }
+  return s;
 }
 
 export const ICMP: Protocol = {
@@ -287,7 +331,9 @@ export const ICMP: Protocol = {
       const c = foldSum(onesSum(d, start, length));
       if (c !== 0xffff) ctx.line.s(` (wrong icmp cksum ${sum.toString(16)} (->${foldSum(sum + (~c & 0xffff)).toString(16)})!)`);
     }
+    const ext = ctx.opts.verbose > 0 && length > 136 && (type === 3 || type === 11 || type === 12) ? multipartText(r, start, length) : "";
     if (ctx.opts.verbose > 0 && isError(type) && r.has(20) && (r.byteAt(inner) >> 4) === 4) {
+      ctx.tail = ext;
       // The quoted packet, as tcpdump prints it with -v. Its own length field says how long it was; the
       // error carries only its start, which reads as a packet cut by the capture, not as a lie.
       const totlen = (r.byteAt(inner + 2) << 8) | r.byteAt(inner + 3);
@@ -297,6 +343,7 @@ export const ICMP: Protocol = {
       ctx.addrPrinted = false;
       return ctx.next("ethertype", ETHERTYPE.IPV4);
     }
+    ctx.line.s(ext);
     if (t.on && isError(type) && inner + 20 <= r.cap && (d[inner] >> 4) === 4) quotedIpTree(t, d, inner);
     if (t.on && r.pos < r.cap) {
       t.add(F.data, null, r.pos, r.cap - r.pos, `${r.cap - r.pos} bytes`);

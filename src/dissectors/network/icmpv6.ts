@@ -119,7 +119,7 @@ function bitNames(v: number, names: Array<[number, string]>): string {
 }
 
 /** tcpdump's hex_print: "\n\t  0x0000:  aabb ccdd ..." lines of 16 bytes after `indent`. */
-function hexLines(r: Reader, p: number, n: number, indent: string): string {
+export function hexLines(r: Reader, p: number, n: number, indent: string): string {
   let s = "";
   for (let i = 0; i < n; i++) {
     if (i % 16 === 0) s += `${indent}0x${hex(i, 4)}: `;
