@@ -85,3 +85,17 @@ describe.skipIf(!TCPDUMP)("ICMP multi-part extensions (RFC 4884, 4950) as tcpdum
     expect(v.some((l) => /^\t    label \d+, tc \d, \[S\], ttl \d+$/.test(l))).toBe(true);
   });
 });
+
+describe.skipIf(!TCPDUMP)("ICMP messages cut short, -v, as tcpdump prints them", () => {
+  it("an error whose quoted packet is missing: the line for it ends at once in [|icmp]", () => {
+    const f = corpus("extract_read2_asan.pcap");
+    same(f, ["-nn", "-t"]);
+    const v = same(f, ["-nn", "-t", "-v"]);
+    expect(v).toContain("\t [|icmp]");
+  });
+  it("a message shorter than its checksum field: [|icmp] where tcpdump reads the checksum", () => {
+    const f = corpus("icmp-icmp_print-oobr-1.pcap");
+    for (const flags of [["-nn", "-t", "-c", "1"], ["-nn", "-t", "-v", "-c", "1"]]) same(f, flags);
+    expect(same(f, ["-nn", "-t", "-v", "-c", "1"]).some((l) => / length 3 \[\|icmp\]$/.test(l))).toBe(true);
+  });
+});

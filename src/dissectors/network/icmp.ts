@@ -9,7 +9,7 @@
 import { bind } from "../registry.js";
 import { ETHERTYPE, IPPROTO } from "../constants.js";
 import { hex, ipv4At } from "../format.js";
-import { fields, type Protocol } from "../types.js";
+import { fields, type Ctx, type Protocol } from "../types.js";
 import type { Reader } from "../reader.js";
 import { foldSum, onesSum, quotedIpTree } from "./ipv4.js";
 import { hexLines } from "./icmpv6.js";
@@ -96,6 +96,13 @@ function tstampText(v: number): string {
   const m = Math.floor((sec % 3600) / 60);
   const s = sec % 60;
   return `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}.${String(ms).padStart(3, "0")}`;
+}
+
+/** Ends the line with tcpdump's " [|icmp]". */
+function cut(r: Reader, ctx: Ctx): void {
+  ctx.line.s(" [|icmp]");
+  ctx.truncated = true;
+  r.pos = r.cap;
 }
 
 /** True for the error types that quote a packet. */
@@ -330,6 +337,14 @@ export const ICMP: Protocol = {
     if (ctx.opts.verbose > 0 && !ctx.malformed && length >= 4 && r.cap - start >= length && !ctx.fragmented && r.cap >= start + 4) {
       const c = foldSum(onesSum(d, start, length));
       if (c !== 0xffff) ctx.line.s(` (wrong icmp cksum ${sum.toString(16)} (->${foldSum(sum + (~c & 0xffff)).toString(16)})!)`);
+    } else if (ctx.opts.verbose > 0 && !ctx.malformed && length < 4 && r.cap - start >= length && !ctx.fragmented) {
+      // a message too short to hold its checksum: tcpdump's read of it for the "wrong cksum" text is cut short
+      if (foldSum(onesSum(d, start, length)) !== 0xffff) return cut(r, ctx);
+    }
+    // -v: tcpdump starts the quoted packet's line, then needs its total length
+    if (ctx.opts.verbose > 0 && isError(type) && inner + 4 > r.cap) {
+      ctx.line.s("\n\t");
+      return cut(r, ctx);
     }
     const ext = ctx.opts.verbose > 0 && length > 136 && (type === 3 || type === 11 || type === 12) ? multipartText(r, start, length) : "";
     if (ctx.opts.verbose > 0 && isError(type) && r.has(20) && (r.byteAt(inner) >> 4) === 4) {
