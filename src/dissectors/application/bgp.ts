@@ -3,9 +3,9 @@
  * tcpdump's summary (print-bgp.c, without -v) is ": BGP" for every segment with a payload, whatever its bytes.
  * With -v tcpdump walks the segment for 16-byte all-ones markers and prints each message's header line
  * ("\n\tKeepalive Message (4), length: 19"); tsniff prints those header lines, the framing errors tcpdump
- * prints (" [|bgp]", "[|BGP Open]" for a cut message, "message length 5 < 19 (invalid)"), and OPEN messages
- * whole (optional parameters and capabilities); the bodies of UPDATE, NOTIFICATION and ROUTE-REFRESH messages
- * are not decoded in the line yet (tcpdump's -v text for them differs).
+ * prints (" [|bgp]", "[|BGP Open]" for a cut message, "message length 5 < 19 (invalid)"), OPEN messages whole
+ * (optional parameters and capabilities), NOTIFICATION (error, subcode, RFC 8203 shutdown communication) and
+ * ROUTE-REFRESH (AFI/SAFI). UPDATE's body is not decoded in the line yet, nor tcpdump's -vv hex dumps.
  * The tree has Wireshark's fields: bgp.marker, bgp.length, bgp.type and, for OPEN, bgp.open.version,
  * bgp.open.myas, bgp.open.holdtime, bgp.open.identifier, bgp.open.opt.len.
  */
@@ -123,6 +123,17 @@ function walk(r: Reader, ctx: Ctx, t: TreeSink): void {
         trunc = true;
         break;
       }
+    }
+    else if ((type === 3 && p + 21 > ep) || (type === 5 && p + 23 > ep)) {
+      // tcpdump reads the fixed part from the captured bytes, whatever the length says: past them is a cut
+      if (t.on) t.pop();
+      trunc = true;
+      break;
+    } else if (type === 3) out += notification(r, p, hlen);
+    else if (type === 5) {
+      const afi = u16(p + 19);
+      const safi = u8(p + 22);
+      out += `\n\t  AFI ${AFI[afi] ?? "Unknown"} (${afi}), SAFI ${SAFI[safi] ?? "Unknown"} (${safi})`;
     }
     if (t.on) t.pop();
     p += hlen;
@@ -261,6 +272,87 @@ function capabilities(r: Reader, o: number, capsLen: number): { text: string; tr
     i += 2 + len;
   }
   return { text, trunc: false };
+}
+
+/** tcpdump's error codes and subcodes (bgp_notify_major_values, bgp_notify_minor_*_values). */
+const ERR: Readonly<Record<number, string>> = {
+  1: "Message Header Error",
+  2: "OPEN Message Error",
+  3: "UPDATE Message Error",
+  4: "Hold Timer Expired",
+  5: "Finite State Machine Error",
+  6: "Cease",
+  7: "Capability Message Error",
+};
+const SUB: Readonly<Record<number, Readonly<Record<number, string>>>> = {
+  1: { 1: "Connection Not Synchronized", 2: "Bad Message Length", 3: "Bad Message Type" },
+  2: { 1: "Unsupported Version Number", 2: "Bad Peer AS", 3: "Bad BGP Identifier", 4: "Unsupported Optional Parameter", 5: "Authentication Failure", 6: "Unacceptable Hold Time", 7: "Capability Message Error" },
+  3: {
+    1: "Malformed Attribute List",
+    2: "Unrecognized Well-known Attribute",
+    3: "Missing Well-known Attribute",
+    4: "Attribute Flags Error",
+    5: "Attribute Length Error",
+    6: "Invalid ORIGIN Attribute",
+    7: "AS Routing Loop",
+    8: "Invalid NEXT_HOP Attribute",
+    9: "Optional Attribute Error",
+    10: "Invalid Network Field",
+    11: "Malformed AS_PATH",
+  },
+  5: { 0: "Unspecified Error", 1: "In OpenSent State", 2: "In OpenConfirm State", 3: "In Established State" },
+  6: {
+    1: "Maximum Number of Prefixes Reached",
+    2: "Administrative Shutdown",
+    3: "Peer Unconfigured",
+    4: "Administrative Reset",
+    5: "Connection Rejected",
+    6: "Other Configuration Change",
+    7: "Connection Collision Resolution",
+    8: "Out of Resources",
+  },
+  7: { 1: "Invalid Action Value", 2: "Invalid Capability Length", 3: "Malformed Capability Value", 4: "Unsupported Capability Code" },
+};
+
+/** A NOTIFICATION (tcpdump's bgp_notification_print): error, subcode, RFC 8203 shutdown communication. */
+function notification(r: Reader, p: number, hlen: number): string {
+  const u8 = (o: number): number => r.byteAt(o);
+  const major = u8(p + 19);
+  const minor = u8(p + 20);
+  let s = `, ${ERR[major] ?? "Unknown Error"} (${major})`;
+  const sub = SUB[major];
+  if (sub === undefined) return s;
+  s += `${major === 5 || major === 7 ? "" : ","} subcode ${sub[minor] ?? "Unknown"} (${minor})`;
+  if (major === 6 && (minor === 2 || minor === 4) && hlen >= 22) {
+    let q = p + 21;
+    let rest = hlen - 21;
+    const n = u8(q);
+    if (n > 128 || (n > 0 && n + 1 > rest)) s += ", invalid Shutdown Communication length";
+    else if (n === 0) {
+      s += ", empty Shutdown Communication";
+      rest--;
+      q++;
+    } else {
+      let text = "";
+      for (let i = 0; i < n; i++) text += printChar(u8(q + 1 + i));
+      s += `, Shutdown Communication (length: ${n}): "${text}"`;
+      rest -= n + 1;
+      q += n + 1;
+    }
+    if (rest > 0) s += `, Data: (length: ${rest})` + hexText(r, q, rest, "\n\t\t");
+  }
+  return s;
+}
+
+/** tcpdump's fn_print_char: "M-" for non-ASCII, "^X" for control characters, so no packet byte reaches the terminal raw. */
+function printChar(c: number): string {
+  let pre = "";
+  if (c > 0x7f) {
+    c &= 0x7f;
+    pre = "M-";
+  }
+  if (c < 0x20 || c === 0x7f) return `${pre}^${String.fromCharCode(c ^ 0x40)}`;
+  return pre + String.fromCharCode(c);
 }
 
 /** tcpdump's hex_print (print_unknown_data at -v): "0x0000:  0800 02" lines, 16 bytes each. */
