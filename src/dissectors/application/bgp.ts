@@ -5,7 +5,8 @@
  * ("\n\tKeepalive Message (4), length: 19"); tsniff prints those header lines, the framing errors tcpdump
  * prints (" [|bgp]", "[|BGP Open]" for a cut message, "message length 5 < 19 (invalid)"), OPEN messages whole
  * (optional parameters and capabilities), NOTIFICATION (error, subcode, RFC 8203 shutdown communication) and
- * ROUTE-REFRESH (AFI/SAFI). UPDATE's body is not decoded in the line yet, nor tcpdump's -vv hex dumps.
+ * ROUTE-REFRESH (AFI/SAFI), UPDATE's IPv4 routes and its ORIGIN, AS_PATH, NEXT_HOP, MED and LOCAL_PREF. Other
+ * path attributes (communities, MP_REACH/UNREACH, ...) stop UPDATE's text short of tcpdump's; -vv hex dumps are not printed.
  * The tree has Wireshark's fields: bgp.marker, bgp.length, bgp.type and, for OPEN, bgp.open.version,
  * bgp.open.myas, bgp.open.holdtime, bgp.open.identifier, bgp.open.opt.len.
  */
@@ -129,6 +130,14 @@ function walk(r: Reader, ctx: Ctx, t: TreeSink): void {
       if (t.on) t.pop();
       trunc = true;
       break;
+    } else if (type === 2) {
+      const u = update(r, p, hlen, ep);
+      out += u.text;
+      if (u.trunc) {
+        if (t.on) t.pop();
+        trunc = true;
+        break;
+      }
     } else if (type === 3) out += notification(r, p, hlen);
     else if (type === 5) {
       const afi = u16(p + 19);
@@ -342,6 +351,151 @@ function notification(r: Reader, p: number, hlen: number): string {
     if (rest > 0) s += `, Data: (length: ${rest})` + hexText(r, q, rest, "\n\t\t");
   }
   return s;
+}
+
+/** tcpdump's path attribute names (bgp_attr_values), the ones whose values tsniff prints. */
+const ATTR: Readonly<Record<number, string>> = { 1: "Origin", 2: "AS Path", 3: "Next Hop", 4: "Multi Exit Discriminator", 5: "Local Preference" };
+const ORIGIN: Readonly<Record<number, string>> = { 0: "IGP", 1: "EGP", 2: "Incomplete" };
+const SEG_OPEN: Readonly<Record<number, string>> = { 1: "{ ", 2: "", 3: "( ", 4: "({ " };
+const SEG_CLOSE: Readonly<Record<number, string>> = { 1: "}", 2: "", 3: ")", 4: "})" };
+
+/**
+ * An UPDATE (tcpdump's bgp_update_print) as far as tsniff decodes it: withdrawn and updated IPv4 prefixes
+ * (with tcpdump's guess at ADD-PATH identifiers), ORIGIN, AS_PATH, NEXT_HOP, MED and LOCAL_PREF. Any other
+ * attribute stops the decoding (unsupported: the text is then shorter than tcpdump's).
+ */
+function update(r: Reader, p: number, hlen: number, ep: number): { text: string; trunc: boolean } {
+  const u8 = (o: number): number => r.byteAt(o);
+  const u16 = (o: number): number => (u8(o) << 8) | u8(o + 1);
+  const u32 = (o: number): number => u16(o) * 65536 + u16(o + 2);
+  const end = p + hlen;
+  let q = p + HEADER;
+  let text = "";
+  const cut = (): { text: string; trunc: boolean } => ({ text, trunc: true });
+  /** IPv4 prefixes in [from, stop): the end, -1 for an illegal length (printed), -2 for a cut. */
+  const prefixes = (from: number, stop: number, ap: boolean): number => {
+    let o = from;
+    while (o < stop) {
+      let id = -1;
+      if (ap) {
+        if (o + 4 > ep) return -2;
+        id = u32(o);
+        o += 4;
+      }
+      if (o + 1 > ep) return -2;
+      const plen = u8(o);
+      if (plen > 32) {
+        text += "\n\t    (illegal prefix length)";
+        return -1;
+      }
+      const n = (plen + 7) >> 3;
+      if (o + 1 + n > stop) return -2;
+      if (o + 1 + n > ep) return -2;
+      const a = [0, 0, 0, 0];
+      for (let k = 0; k < n; k++) a[k] = u8(o + 1 + k);
+      if (plen % 8 && n > 0) a[n - 1] &= (0xff00 >> plen % 8) & 0xff;
+      text += `\n\t    ${a.join(".")}/${plen}`;
+      if (id >= 0) text += `   Path Id: ${id}`;
+      o += 1 + n;
+    }
+    return o;
+  };
+  if (q + 2 > ep) return cut();
+  const wlen = u16(q);
+  q += 2;
+  if (wlen) {
+    text += "\n\t  Withdrawn routes:";
+    const o = prefixes(q, q + wlen, addPath(r, q, wlen, ep));
+    if (o < 0) return cut();
+  }
+  q += wlen;
+  if (q + 2 > ep) return cut();
+  const alen = u16(q);
+  q += 2;
+  if (alen === 0 && q === end) return { text: text + "\n\t  End-of-Rib Marker (empty NLRI)", trunc: false };
+  let a = q;
+  const aend = q + alen;
+  while (a < aend) {
+    if (a + 2 > ep) return cut();
+    const flags = u8(a);
+    const type = u8(a + 1);
+    const ext = (flags & 0x10) !== 0;
+    if (a + (ext ? 4 : 3) > ep) return cut();
+    const len = ext ? u16(a + 2) : u8(a + 2);
+    const v = a + (ext ? 4 : 3);
+    const name = ATTR[type];
+    if (name === undefined) return { text, trunc: false };
+    text += `\n\t  ${name} (${type}), length: ${len}`;
+    if (flags) {
+      text += `, Flags [${flags & 0x80 ? "O" : ""}${flags & 0x40 ? "T" : ""}${flags & 0x20 ? "P" : ""}${flags & 0x10 ? "E" : ""}`;
+      if (flags & 0xf) text += `+${(flags & 0xf).toString(16)}`;
+      text += "]: ";
+    }
+    if (v + len > aend) {
+      text += " [path attrs too short]";
+      break;
+    }
+    if (v + len > ep) return cut();
+    if (type === 1) {
+      text += len !== 1 ? "invalid len" : (ORIGIN[u8(v)] ?? "Unknown Origin Typecode");
+    } else if (type === 2) {
+      if (len % 2) text += "invalid len";
+      else if (len === 0) text += "empty";
+      else {
+        // tcpdump's bgp_attr_get_as_size: 2-byte ASes when the segments tile the attribute with them
+        let o = v;
+        while (o < v + len) {
+          const st = u8(o);
+          if (st < 1 || st > 4) break;
+          o += 2 + u8(o + 1) * 2;
+        }
+        const size = o === v + len ? 2 : 4;
+        for (o = v; o < v + len; ) {
+          const st = u8(o);
+          const cnt = u8(o + 1);
+          // tcpdump reads the ASes from the captured bytes: past them is a cut
+          if (o + 2 + cnt * size > ep) return cut();
+          text += SEG_OPEN[st] ?? "?";
+          for (let k = 0; k < cnt; k++) text += `${size === 2 ? u16(o + 2 + 2 * k) : u32(o + 2 + 4 * k)} `;
+          text += SEG_CLOSE[st] ?? "?";
+          o += 2 + cnt * size;
+        }
+      }
+    } else if (type === 3) {
+      text += len !== 4 ? "invalid len" : ipv4At(r.data, v);
+    } else {
+      text += len !== 4 ? "invalid len" : String(u32(v));
+    }
+    a = v + len;
+  }
+  if (end > aend) {
+    text += "\n\t  Updated routes:";
+    const o = prefixes(aend, end, addPath(r, aend, end - aend, ep));
+    if (o === -2) return cut();
+  }
+  return { text, trunc: false };
+}
+
+/** tcpdump's check_add_path for IPv4: whether the prefixes look like they carry 4-byte path identifiers. */
+function addPath(r: Reader, p: number, length: number, ep: number): boolean {
+  if (length < 5) return false;
+  let o = 0;
+  while (o < length) {
+    o += 4;
+    if (p + o >= ep) break;
+    const pl = r.byteAt(p + o);
+    if (pl > 32) return false;
+    o += 1 + ((pl + 7) >> 3);
+  }
+  if (o > length) return false;
+  // not standard BGP: a zero or too long prefix length, or prefixes that overrun the section
+  for (o = 0; o < length; ) {
+    if (p + o >= ep) break;
+    const pl = r.byteAt(p + o);
+    if (pl < 1 || pl > 32) return true;
+    o += 1 + ((pl + 7) >> 3);
+  }
+  return o > length;
 }
 
 /** tcpdump's fn_print_char: "M-" for non-ASCII, "^X" for control characters, so no packet byte reaches the terminal raw. */
