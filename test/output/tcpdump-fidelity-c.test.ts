@@ -99,3 +99,21 @@ describe.skipIf(!TCPDUMP)("ICMP messages cut short, -v, as tcpdump prints them",
     expect(same(f, ["-nn", "-t", "-v", "-c", "1"]).some((l) => / length 3 \[\|icmp\]$/.test(l))).toBe(true);
   });
 });
+
+describe.skipIf(!TCPDUMP)("UDP whose length field exceeds the IP payload, as tcpdump prints it", () => {
+  it("the IP payload still goes to the port's decoder (DHCPv6 here), -nn and -v", () => {
+    const f = corpus("dhcp6_reconf_asan.pcap");
+    expect(same(f, ["-nn", "-t"]).some((l) => /: dhcp6 /.test(l))).toBe(true);
+    same(f, ["-nn", "-t", "-v"]);
+  });
+  it("no decoder for the port: \"UDP, bad length\" with both lengths net of the UDP header", () => {
+    const f = corpus("l2tp-avp-overflow.pcap");
+    const theirs = lines(sh("tcpdump", ["-nn", "-t", "-r", f]).stdout);
+    const o = tsniff(["-nn", "-t", "-r", f]);
+    expect(o.status, o.stderr.toString()).toBe(0);
+    const ours = lines(o.stdout);
+    const bad = theirs.map((l, i) => [l, i] as const).filter(([l]) => l.includes("UDP, bad length"));
+    expect(bad.length).toBeGreaterThan(0);
+    for (const [l, i] of bad) expect(ours[i]).toBe(l);
+  });
+});

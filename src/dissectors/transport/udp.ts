@@ -17,6 +17,10 @@ const F = fields("udp", {
   checksum: ["Checksum", "uint", { base: "hex" }],
 });
 
+/** The UDP length of the datagram being dissected when it exceeds the IP payload (-1 when not), and that payload's length: for UDP_DATA's "bad length". */
+let badLen = -1;
+let badAvail = 0;
+
 export const UDP: Protocol = {
   id: "udp",
   name: "UDP",
@@ -54,10 +58,17 @@ export const UDP: Protocol = {
       ctx.markMalformed(`UDP length ${ulen} below 8`);
       return;
     }
+    badLen = -1;
     if (ulen > avail) {
-      ctx.line.s(`UDP, bad length ${ulen} > ${avail}`);
+      // tcpdump still hands the IP payload to the port's printer; only its plain line says "bad length"
       ctx.markMalformed(`UDP length ${ulen} exceeds the ${avail} bytes of the IP payload`);
-      return;
+      if (avail === 8) {
+        ctx.line.s(`UDP, bad length ${ulen - 8} > 0`);
+        return;
+      }
+      badLen = ulen - 8;
+      badAvail = avail - 8;
+      return ctx.next("udp.port", Math.min(sport, dport), Math.max(sport, dport));
     }
     r.limit(ulen - 8);
     // tcpdump: -vv checks an IPv4 UDP checksum (0 means none was sent), -v an IPv6 one (always required).
@@ -84,7 +95,8 @@ export const UDP_DATA: Protocol = {
   id: "data",
   name: "UDP",
   dissect(r, ctx, t) {
-    ctx.line.s("UDP, length ").u(r.reportedRemaining);
+    if (badLen >= 0) ctx.line.s("UDP, bad length ").u(badLen).s(" > ").u(badAvail);
+    else ctx.line.s("UDP, length ").u(r.reportedRemaining);
     return DATA.dissect(r, ctx, t);
   },
 };
