@@ -354,14 +354,26 @@ function notification(r: Reader, p: number, hlen: number): string {
 }
 
 /** tcpdump's path attribute names (bgp_attr_values), the ones whose values tsniff prints. */
-const ATTR: Readonly<Record<number, string>> = { 1: "Origin", 2: "AS Path", 3: "Next Hop", 4: "Multi Exit Discriminator", 5: "Local Preference" };
+const ATTR: Readonly<Record<number, string>> = {
+  1: "Origin",
+  2: "AS Path",
+  3: "Next Hop",
+  4: "Multi Exit Discriminator",
+  5: "Local Preference",
+  6: "Atomic Aggregate",
+  7: "Aggregator",
+  8: "Community",
+  9: "Originator ID",
+  10: "Cluster List",
+};
 const ORIGIN: Readonly<Record<number, string>> = { 0: "IGP", 1: "EGP", 2: "Incomplete" };
 const SEG_OPEN: Readonly<Record<number, string>> = { 1: "{ ", 2: "", 3: "( ", 4: "({ " };
 const SEG_CLOSE: Readonly<Record<number, string>> = { 1: "}", 2: "", 3: ")", 4: "})" };
 
 /**
  * An UPDATE (tcpdump's bgp_update_print) as far as tsniff decodes it: withdrawn and updated IPv4 prefixes
- * (with tcpdump's guess at ADD-PATH identifiers), ORIGIN, AS_PATH, NEXT_HOP, MED and LOCAL_PREF. Any other
+ * (with tcpdump's guess at ADD-PATH identifiers), ORIGIN, AS_PATH, NEXT_HOP, MED, LOCAL_PREF, ATOMIC_AGGREGATE,
+ * AGGREGATOR, COMMUNITIES, ORIGINATOR_ID and CLUSTER_LIST. Any other
  * attribute stops the decoding (unsupported: the text is then shorter than tcpdump's).
  */
 function update(r: Reader, p: number, hlen: number, ep: number): { text: string; trunc: boolean } {
@@ -420,6 +432,10 @@ function update(r: Reader, p: number, hlen: number, ep: number): { text: string;
     const flags = u8(a);
     const type = u8(a + 1);
     const ext = (flags & 0x10) !== 0;
+    if (a + (ext ? 4 : 3) > aend) {
+      text += "\n\t  [path attrs too short]";
+      break;
+    }
     if (a + (ext ? 4 : 3) > ep) return cut();
     const len = ext ? u16(a + 2) : u8(a + 2);
     const v = a + (ext ? 4 : 3);
@@ -461,8 +477,26 @@ function update(r: Reader, p: number, hlen: number, ep: number): { text: string;
           o += 2 + cnt * size;
         }
       }
-    } else if (type === 3) {
+    } else if (type === 3 || type === 9) {
       text += len !== 4 ? "invalid len" : ipv4At(r.data, v);
+    } else if (type === 6) {
+      if (len !== 0) text += "invalid len";
+    } else if (type === 7) {
+      if (len !== 6 && len !== 8) text += "invalid len";
+      else text += len === 6 ? ` AS #${u16(v)}, origin ${ipv4At(r.data, v + 2)}` : ` AS #${u32(v)}, origin ${ipv4At(r.data, v + 4)}`;
+    } else if (type === 8) {
+      if (len % 4) text += "invalid len";
+      else
+        for (let k = 0; k < len; k += 4) {
+          const c = u32(v + k);
+          if (c === 0xffffff01) text += " NO_EXPORT";
+          else if (c === 0xffffff02) text += " NO_ADVERTISE";
+          else if (c === 0xffffff03) text += " NO_EXPORT_SUBCONFED";
+          else text += `${u16(v + k)}:${u16(v + k + 2)}${len - k > 4 ? ", " : ""}`;
+        }
+    } else if (type === 10) {
+      if (len % 4) text += "invalid len";
+      else for (let k = 0; k < len; k += 4) text += `${ipv4At(r.data, v + k)}${len - k > 4 ? ", " : ""}`;
     } else {
       text += len !== 4 ? "invalid len" : String(u32(v));
     }
