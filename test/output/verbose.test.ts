@@ -11,8 +11,7 @@ import path from "node:path";
 import { ROOT, has, sh, tsniff } from "../helpers/run.js";
 
 /** Fixtures whose -v lines tcpdump prints otherwise for reasons documented in docs/DIFFERENCES.md. */
-// ppp/ppp.pcap: an ICMP error with an RFC 4884 multi-part extension (MPLS label stack object), not printed yet.
-const KNOWN = new Set(["llc/llc.pcap", "ppp/ppp.pcap"]);
+const KNOWN = new Set(["llc/llc.pcap"]);
 const FIXTURES = fs
   .readdirSync(path.join(ROOT, "fixtures"), { withFileTypes: true })
   .filter((d) => d.isDirectory() && d.name !== "fuzz") // fixtures/fuzz: the fuzzer's damaged inputs (test/fuzz)
