@@ -1,65 +1,23 @@
 /**
- * A real flood for capture tests: a veth pair between two network namespaces (names start with "h5", the
- * pid in them) and a small C UDP flooder (test/helpers/flood.c, built here with the system's cc into the
+ * A real flood for capture tests: a veth pair between two network namespaces (netns.ts's, the
+ * pid in their names) and a small C UDP flooder (test/helpers/flood.c, built here with the system's cc into the
  * temporary directory) sending 1400-byte datagrams with sendmmsg from one namespace to the other's address,
  * well over 100k packets/s on this machine. Traffic never leaves the two namespaces.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { createNsPair, type NsPair } from "./netns.js";
 import { ROOT } from "./paths.js";
 
-export interface FloodPair {
-  a: string;
-  b: string;
-  ifA: string;
-  ifB: string;
-  ipA: string;
-  ipB: string;
-  destroy(): void;
-}
+/** The namespaces and veth pair a flood runs over: netns.ts's pair (IPv4 10.203.<subnet>.1/.2, offloads off). */
+export type FloodPair = NsPair;
 
-function ip(...args: string[]): void {
-  execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
-}
-
-/** Two namespaces h5<tag><pid>a/b joined by a veth pair, addresses 10.203.<subnet>.1 and .2. */
+/** Two namespaces joined by a veth pair for a flood (netns.ts's, its names tagged "f<tag>" and the pid). */
 export function createFloodPair(tag: string, subnet: number): FloodPair {
-  const id = `${tag}${process.pid % 100000}`;
-  const a = `h5${id}a`,
-    b = `h5${id}b`;
-  const ifA = `h5a${id}`.slice(0, 15),
-    ifB = `h5b${id}`.slice(0, 15);
-  const ipA = `10.203.${subnet}.1`,
-    ipB = `10.203.${subnet}.2`;
-  const destroy = () => {
-    spawnSync("ip", ["netns", "del", a]);
-    spawnSync("ip", ["netns", "del", b]);
-    spawnSync("ip", ["link", "del", ifA]);
-  };
-  destroy();
-  try {
-    ip("netns", "add", a);
-    ip("netns", "add", b);
-    ip("link", "add", ifA, "type", "veth", "peer", "name", ifB);
-    ip("link", "set", ifA, "netns", a);
-    ip("link", "set", ifB, "netns", b);
-    ip("-n", a, "addr", "add", `${ipA}/24`, "dev", ifA);
-    ip("-n", b, "addr", "add", `${ipB}/24`, "dev", ifB);
-    for (const [ns, dev] of [
-      [a, ifA],
-      [b, ifB],
-    ]) {
-      ip("-n", ns, "link", "set", "lo", "up");
-      ip("-n", ns, "link", "set", dev, "up");
-    }
-  } catch (e) {
-    destroy();
-    throw e;
-  }
-  return { a, b, ifA, ifB, ipA, ipB, destroy };
+  return createNsPair(`f${tag}`, subnet);
 }
 
 let built: string | null | undefined;
