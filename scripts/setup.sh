@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what tsniff needs and is missing, then builds it. Idempotent: a second run does nothing slow.
 #   Debian packages: libpcap-dev (to build the addon), tcpdump and tshark (differential tests, benchmarks),
-#   iproute2/ethtool (namespaced capture tests), util-linux (setpriv), procps.
+#   iproute2/ethtool (namespaced capture tests), util-linux (setpriv), procps; clang/libbpf/bpftool, openssh,
+#   nghttp2 and curl (see below).
 #   npm: `npm ci` (also builds the native addon with node-gyp), then `npm run build` (TypeScript -> dist/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,17 @@ command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# Process attribution (eBPF program built with clang against libbpf), remote capture tests (a real sshd and
+# ssh client), HTTP/2 tests (nghttp2's client and server).
+command -v clang >/dev/null 2>&1 || need+=(clang llvm)
+[ -f /usr/include/bpf/libbpf.h ] || need+=(libbpf-dev)
+command -v bpftool >/dev/null 2>&1 || need+=(bpftool)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+command -v nghttp >/dev/null 2>&1 || need+=(nghttp2-client)
+command -v nghttpd >/dev/null 2>&1 || need+=(nghttp2-server)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing Debian packages: ${need[*]} (run as root, or: sudo apt-get install ${need[*]})" >&2
