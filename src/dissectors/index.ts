@@ -36,6 +36,7 @@ import "./application/bgp.js";
 import "./application/dhcp.js";
 import "./application/dhcpv6.js";
 import "./application/quic.js";
+import "./application/radius.js";
 
 export { Dissector, type DissectResult } from "./engine.js";
 export { Reader } from "./reader.js";
