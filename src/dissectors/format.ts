@@ -177,3 +177,24 @@ export function hexText(v: number, width: number): string {
   return `0x${v.toString(16).padStart(width, "0")}`;
 }
 
+
+/** tcpdump's unsigned_relts_print: seconds as "1y2w3d4h5m6s" (units that are zero left out), "0s" for 0. */
+const RELTS_UNITS: ReadonlyArray<readonly [number, string]> = [
+  [31536000, "y"],
+  [604800, "w"],
+  [86400, "d"],
+  [3600, "h"],
+  [60, "m"],
+  [1, "s"],
+];
+export function relts(secs: number): string {
+  if (secs === 0) return "0s";
+  let s = "";
+  for (const [n, u] of RELTS_UNITS) {
+    if (secs >= n) {
+      s += `${Math.floor(secs / n)}${u}`;
+      secs %= n;
+    }
+  }
+  return s;
+}

@@ -24,6 +24,7 @@ import "./network/icmpv6.js";
 import "./network/igmp.js";
 import "./network/gre.js";
 import "./network/ospf.js";
+import "./network/pim.js";
 import "./network/vxlan.js";
 import "./transport/tcp.js";
 import "./transport/udp.js";

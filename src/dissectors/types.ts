@@ -166,6 +166,8 @@ export interface Protocol {
    * dissector. The payload is what remains in r (r.pos to r.rep, captured to r.cap): narrow it with r.limit().
    */
   dissect(r: Reader, ctx: Ctx, t: TreeSink): Handoff | void;
+  /** Called even when its parent hands on no bytes at all (tcpdump's printer then prints its cut marker). */
+  onEmpty?: boolean;
   /** For heuristic registration: a cheap look at the payload; must not throw. */
   heuristic?(r: Reader, ctx: Ctx): boolean;
 }

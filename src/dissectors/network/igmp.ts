@@ -5,7 +5,8 @@
  */
 import { bind } from "../registry.js";
 import { IPPROTO } from "../constants.js";
-import { ipv4At } from "../format.js";
+import { ipv4At, relts } from "../format.js";
+import { pimv1Text } from "./pim.js";
 import { fields, type Protocol } from "../types.js";
 import { foldSum, onesSum } from "./ipv4.js";
 import type { Reader } from "../reader.js";
@@ -36,27 +37,6 @@ const F = fields("igmp", {
   qrv: ["QRV", "uint"],
   qqic: ["QQIC", "uint"],
 });
-
-/** tcpdump's unsigned_relts_print */
-function relts(secs: number): string {
-  if (secs === 0) return "0s";
-  const units: Array<[number, string]> = [
-    [31536000, "y"],
-    [604800, "w"],
-    [86400, "d"],
-    [3600, "h"],
-    [60, "m"],
-    [1, "s"],
-  ];
-  let s = "";
-  for (const [n, u] of units) {
-    if (secs >= n) {
-      s += `${Math.floor(secs / n)}${u}`;
-      secs %= n;
-    }
-  }
-  return s;
-}
 
 /** The next 4 bytes as an IPv4 address, or "" (and the reader marked truncated) when they are not there. */
 function readGroup(r: Reader): string {
@@ -205,9 +185,17 @@ export const IGMP: Protocol = {
       case 0x13:
         s = len < 8 ? `igmp dvmrp [len ${len}]` : "igmp dvmrp";
         break;
-      case 0x14:
-        s = "igmp pimv1";
+      case 0x14: {
+        // PIMv1 (pim.ts); tcpdump stops at its cut with its own marker and no checksum verdict
+        s = "igmp pimv1" + pimv1Text(r, start, len, v);
+        if (s.endsWith("[|pimv1]")) {
+          ctx.line.s(s);
+          ctx.truncated = true;
+          r.pos = r.cap;
+          return;
+        }
         break;
+      }
       case 0x1e:
       case 0x1f: {
         const name = type === 0x1f ? "mtrace" : "mtrace-resp";

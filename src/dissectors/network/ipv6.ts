@@ -223,8 +223,8 @@ export const IPV6: Protocol = {
     let foundHbh = false;
     // Extension headers, each in tcpdump's words.
     for (let n = 0; n < 64; n++) {
-      if (r.pos >= r.cap && nh !== IPPROTO.OSPF) {
-        // nothing captured beyond a complete header: tcpdump stops without a marker (OSPF's printer prints one)
+      if (r.pos >= r.cap && nh !== IPPROTO.OSPF && !lookup("ip.proto", nh)?.onEmpty) {
+        // nothing captured beyond a complete header: tcpdump stops without a marker (OSPF's and PIM's printers print one)
         ctx.ipProto = nh;
         return;
       }
