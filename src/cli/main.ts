@@ -364,6 +364,8 @@ async function run(o: CliOptions): Promise<number> {
 
   // Plugins decide after -Y which packets reach the printer and -w; those they answer asynchronously come later.
   let runner: PluginRunner | undefined;
+  let uncontain = () => {};
+  let unblamed = 0;
   if (plugins.length) {
     const src = source;
     runner = new PluginRunner(plugins, {
@@ -384,7 +386,22 @@ async function run(o: CliOptions): Promise<number> {
     runner.setOutput((b, i, frame) => {
       for (const c of consumers) if (c(b, i, frame) === false) session?.stop();
     });
-    await runner.start();
+    // A throw in a plugin's timer or an unhandled rejection is the plugin's error, not the end of tsniff:
+    // the capture goes on, -w is flushed and the summary printed (plugins/context.ts, contain()).
+    uncontain = runner.contain((e) => {
+      unblamed++;
+      if (unblamed === 1) stderr(`${PROG}: uncaught error in plugin code (no plugin's file on its stack): ${errText(e)}`);
+    });
+    try {
+      await runner.start();
+    } catch (e) {
+      // onStart failed: nothing runs; the source is released and the -w file closed.
+      if (source instanceof LiveSource || source instanceof MultiLiveSource) source.close();
+      else source.stop();
+      writing?.finish();
+      uncontain();
+      throw e;
+    }
   }
   const sel = printer?.matches;
   const rsel = runner?.select;
@@ -401,7 +418,17 @@ async function run(o: CliOptions): Promise<number> {
   // SIGUSR1 prints the counters so far (or triggers the flight recorder); SIGUSR2 flushes -w. SIGPIPE stays
   // ignored (Node's choice): a closed standard output ends the capture through its EPIPE, and a plugin's
   // broken socket does not.
-  const onSignal = () => s.stop();
+  // A second signal while plugins still work through their queue quits at once: the queue is abandoned
+  // (counted), -w flushed and the summary printed (runner.abandon()).
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    s.stop();
+    if (signals === 2 && runner) {
+      const left = runner.abandon();
+      if (left) stderr(`${PROG}: second interrupt: ${left} packet${left === 1 ? "" : "s"} queued for plugins abandoned`);
+    }
+  };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   process.on("SIGHUP", onSignal);
@@ -444,6 +471,22 @@ async function run(o: CliOptions): Promise<number> {
     if (runner) {
       stderr(pl(runner.droppedByTsniff, "dropped by tsniff"));
     }
+  }
+  if (runner) {
+    // The plugins' error totals; a run where a plugin failed exits 1.
+    for (const line of runner.errorTotals()) stderr(line);
+    if (unblamed) stderr(`${PROG}: ${unblamed} uncaught error${unblamed === 1 ? "" : "s"} in plugin code`);
+    if (runner.errors || unblamed) status = status || 1;
+    // Plugin code may still hold the event loop (timers, sockets, a promise that never settles): once the
+    // run is over tsniff quits anyway (at once after a second interrupt). Output is written synchronously.
+    // Errors plugin code throws meanwhile stay contained (not reported: the summary is out).
+    uncontain();
+    const quiet = () => {};
+    process.on("uncaughtException", quiet);
+    process.on("unhandledRejection", quiet);
+    const code = status;
+    if (runner.abandoned) process.exit(code);
+    setTimeout(() => process.exit(process.exitCode ?? code), 200).unref();
   }
   return status;
 }

@@ -9,9 +9,14 @@
  * are handed to the output afterwards (still in order). Capture never waits for a plugin: a live packet that
  * finds the queue full is dropped and counted ("N packets dropped by tsniff"); reading a file waits instead.
  *
- * A plugin that throws or rejects is reported once (plugin name and packet number), counted, and keeps
- * receiving packets; after MAX_ERRORS errors it is disabled, with a message saying so.
+ * A plugin that throws or rejects is reported once (plugin name, packet number, the file:line:column of the
+ * plugin's frame), counted, and keeps receiving packets; after MAX_ERRORS errors it is disabled, with a message
+ * saying so. Errors nobody catches (a throw in a plugin's timer, an unhandled rejection) are caught by
+ * contain() and charged the same way to the plugin whose file is on the stack; after MAX_UNCAUGHT of those
+ * the plugin is disabled. An onStart that throws aborts the run (PluginStartError). errorTotals() is the end
+ * summary; a run where a plugin failed exits non-zero (the CLI).
  */
+import path from "node:path";
 import { createBatch, type PacketBatch } from "../capture/batch.js";
 import type { CaptureStats, PacketSource } from "../capture/source.js";
 import { PcapWriter } from "../capture/pcap-writer.js";
@@ -22,6 +27,13 @@ import { FileSource } from "../capture/file-source.js";
 import type { LoadedModule } from "./loader.js";
 
 export const MAX_ERRORS = 100;
+/** uncaught errors (timers, callbacks, unhandled rejections) after which a plugin is disabled */
+export const MAX_UNCAUGHT = 10;
+
+/** onStart threw: the run is aborted before any packet reaches a plugin. */
+export class PluginStartError extends Error {
+  readonly code = "EPLUGIN";
+}
 
 export interface PluginStats {
   /** packets given to the plugins so far */
@@ -108,6 +120,7 @@ interface Slot {
   mod: LoadedModule;
   ctx: PluginContext;
   errors: number;
+  uncaught: number;
   disabled: boolean;
   /** said once: ctx.comment with no pcapng file, ctx.trigger with no recorder */
   told: Set<string>;
@@ -146,7 +159,7 @@ export class PluginRunner {
     this.pctx = new PacketContext({ dissector: o.dissector, interfaces: o.interfaces });
     this.slots = mods.map((mod) => {
       const told = new Set<string>();
-      return { mod, ctx: this.makeCtx(mod, told), errors: 0, disabled: false, told };
+      return { mod, ctx: this.makeCtx(mod, told), errors: 0, uncaught: 0, disabled: false, told };
     });
     // TSNIFF_PLUGIN_QUEUE sets the bound from the environment (there is no flag for it).
     this.bound = Math.max(1, o.queue ?? (Number(process.env.TSNIFF_PLUGIN_QUEUE) || 10000));
@@ -214,20 +227,71 @@ export class PluginRunner {
       try {
         await s.mod.module.onStart(s.ctx);
       } catch (e) {
-        this.fail(s, e, "onStart");
+        s.errors++;
+        this.errors++;
+        // Nothing runs after a failed onStart: its state is not what onPacket expects.
+        throw new PluginStartError(`plugin ${s.mod.name}: onStart failed: ${errMessage(e)}${where(e, s.mod)}; the capture is not started`);
       }
     }
   }
 
-  private fail(s: Slot, e: unknown, where: string | number): void {
+  private fail(s: Slot, e: unknown, at: string | number): void {
     s.errors++;
     this.errors++;
-    const at = typeof where === "number" ? `packet ${where}` : where;
-    if (s.errors === 1) this.o.err(`tsniff: plugin ${s.mod.name}: error at ${at}: ${errMessage(e)} (further errors of this plugin are counted, not shown)`);
+    const what = typeof at === "number" ? `packet ${at}` : at;
+    if (s.errors === 1) this.o.err(`tsniff: plugin ${s.mod.name}: error at ${what}: ${errMessage(e)}${where(e, s.mod)} (further errors of this plugin are counted, not shown)`);
     if (s.errors >= MAX_ERRORS && !s.disabled) {
       s.disabled = true;
-      this.o.err(`tsniff: plugin ${s.mod.name} disabled after ${MAX_ERRORS} errors (last at ${at}: ${errMessage(e)})`);
+      this.o.err(`tsniff: plugin ${s.mod.name} disabled after ${MAX_ERRORS} errors (last at ${what}: ${errMessage(e)})`);
     }
+  }
+
+  /**
+   * An error nobody caught (process 'uncaughtException' / 'unhandledRejection'): charged to the plugin whose
+   * file is on its stack (or the only plugin); reported once per plugin, disabled after MAX_UNCAUGHT. Returns
+   * false when no plugin can be blamed (several plugins, none on the stack): the caller decides.
+   */
+  uncaught(e: unknown, kind: "exception" | "rejection"): boolean {
+    let s = this.slots.find((x) => where(e, x.mod) !== "");
+    if (!s && this.slots.length === 1) s = this.slots[0];
+    if (!s) return false;
+    s.errors++;
+    s.uncaught++;
+    this.errors++;
+    const what = kind === "exception" ? "uncaught error (a timer or callback)" : "unhandled promise rejection";
+    if (s.uncaught === 1) this.o.err(`tsniff: plugin ${s.mod.name}: ${what}: ${errMessage(e)}${where(e, s.mod)} (capture goes on; further ones are counted, not shown)`);
+    if (s.uncaught >= MAX_UNCAUGHT && !s.disabled) {
+      s.disabled = true;
+      this.o.err(`tsniff: plugin ${s.mod.name} disabled after ${MAX_UNCAUGHT} uncaught errors (its onPacket is no longer called; its timers are not stopped)`);
+    }
+    return true;
+  }
+
+  /**
+   * Catches what plugin code throws outside any call tsniff makes (timers, event handlers, promises nobody
+   * awaits), so that it cannot end the process before -w is flushed and the summary printed. `unknown` gets
+   * the errors no plugin can be blamed for. Returns the function that removes the handlers.
+   */
+  contain(unknown: (e: unknown) => void): () => void {
+    const onException = (e: unknown) => {
+      if (!this.uncaught(e, "exception")) unknown(e);
+    };
+    const onRejection = (e: unknown) => {
+      if (!this.uncaught(e, "rejection")) unknown(e);
+    };
+    process.on("uncaughtException", onException);
+    process.on("unhandledRejection", onRejection);
+    return () => {
+      process.off("uncaughtException", onException);
+      process.off("unhandledRejection", onRejection);
+    };
+  }
+
+  /** The end-of-run lines: one per plugin that failed ("plugin bad: 41 errors (disabled)"); [] when none. */
+  errorTotals(): string[] {
+    return this.slots
+      .filter((s) => s.errors > 0)
+      .map((s) => `tsniff: plugin ${s.mod.name}: ${s.errors} error${s.errors === 1 ? "" : "s"}${s.uncaught ? ` (${s.uncaught} uncaught)` : ""}${s.disabled ? ", disabled" : ""}`);
   }
 
   /** The pipeline's select step: true to pass the packet on now; false when dropped or deferred. */
@@ -287,8 +351,31 @@ export class PluginRunner {
     return new Promise((r) => (this.spaceWaiter = r));
   }
 
+  /** set by abandon(): the run is being cut short (a second Ctrl-C) */
+  abandoned = false;
+  private onAbandon: (() => void) | null = null;
+  private abandonedP = new Promise<void>((r) => (this.onAbandon = r));
+
+  /**
+   * Gives up the packets still queued for the plugins (a second interrupt): nothing more reaches a plugin or
+   * the output, and finish() returns without waiting for the plugin call in progress. Returns how many
+   * packets were abandoned (the one being worked on included).
+   */
+  abandon(): number {
+    if (this.abandoned) return 0;
+    this.abandoned = true;
+    this.stopped = true;
+    const n = this.queue.length + (this.worker ? 1 : 0);
+    this.queue.length = 0;
+    this.onAbandon?.();
+    const w = this.spaceWaiter;
+    this.spaceWaiter = null;
+    w?.();
+    return n;
+  }
+
   private async work(): Promise<void> {
-    while (this.queue.length) {
+    while (this.queue.length && !this.abandoned) {
       const item = this.queue.shift()!;
       if (this.spaceWaiter && this.queue.length < this.bound) {
         const w = this.spaceWaiter;
@@ -339,10 +426,11 @@ export class PluginRunner {
 
   /** Waits for the queued packets, then calls every onStop and closes the writers plugins opened. */
   async finish(): Promise<void> {
-    while (this.worker) await this.worker;
+    while (this.worker && !this.abandoned) await Promise.race([this.worker, this.abandonedP]);
     this.stopped = true;
     for (const s of this.slots) {
-      if (!s.mod.module.onStop) continue;
+      // Cut short: onStop is not awaited for either (it may be what is slow).
+      if (!s.mod.module.onStop || this.abandoned) continue;
       try {
         await s.mod.module.onStop(s.ctx);
       } catch (e) {
@@ -357,6 +445,34 @@ export class PluginRunner {
       }
     }
   }
+}
+
+/**
+ * " (file:line:column)" of the first stack frame in the plugin's file (its .ts source, with source maps on,
+ * or the transpiled module), "" when the error has no such frame.
+ */
+export function where(e: unknown, mod: { file: string; runFile?: string }): string {
+  const stack = e instanceof Error ? e.stack : undefined;
+  if (!stack) return "";
+  const files = [mod.file, mod.runFile].filter((f): f is string => !!f);
+  for (const line of stack.split("\n")) {
+    if (!/^\s*at /.test(line)) continue;
+    for (const f of files) {
+      const m = new RegExp(`(?:file://)?${escapeRe(f)}:(\\d+):(\\d+)`).exec(line);
+      if (m) return ` (${displayPath(mod.file)}:${m[1]}:${m[2]})`;
+    }
+  }
+  return "";
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** The path relative to the working directory when it is below it, else as it is. */
+function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
 }
 
 function inspectShort(a: unknown): string {

@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import type { Plugin } from "./context.js";
+import { where, type Plugin } from "./context.js";
 import { checkPluginTrust } from "./trust.js";
 
 let tmpDir: string | undefined;
@@ -132,8 +132,37 @@ async function transpileFile(file: string): Promise<string> {
 
 export interface LoadedModule {
   name: string;
+  /** the plugin's file (absolute) */
   file: string;
+  /** the module Node runs: the transpiled .mjs of a TypeScript plugin (stack frames without source maps) */
+  runFile?: string;
   module: Plugin;
+}
+
+/**
+ * Where a JavaScript syntax error is: Node's own message has no position ("Unexpected token '{'"), so the
+ * file is parsed again by esbuild for its line and column; failing that, the line from Node's stack.
+ */
+async function syntaxWhere(file: string, e: Error): Promise<string> {
+  try {
+    const es = await esbuild();
+    await es.transform(fs.readFileSync(file, "utf8"), { loader: "js", format: "esm", logLevel: "silent" });
+  } catch (x) {
+    const d = (x as { errors?: { text: string; location?: { line: number; column: number } | null }[] }).errors?.[0];
+    if (d?.location) return `${file}:${d.location.line}:${d.location.column + 1}: ${d.text}`;
+  }
+  const m = /^(?:file:\/\/)?(\/[^\n]*?):(\d+)\n/.exec(e.stack ?? "");
+  return m ? `${file}:${m[2]}: ${e.message}` : `${file}: ${e.message}`;
+}
+
+/** The names a module exports, for the "found none" message ("default" shows its own keys). */
+function exportList(mod: Record<string, unknown>): string {
+  const names = Object.keys(mod).map((k) => {
+    const v = mod[k];
+    if (k === "default" && v && typeof v === "object") return `default { ${Object.keys(v).join(", ")} }`;
+    return k;
+  });
+  return names.length ? `it exports: ${names.join(", ")}` : "it exports nothing";
 }
 
 /** Loads a plugin module from a path (relative to the working directory). */
@@ -143,18 +172,26 @@ export async function loadPlugin(spec: string): Promise<LoadedModule> {
   // Refused unless only root or the user it runs as can change it (trust.ts); checked just before the import.
   checkPluginTrust(spec);
   let mod: Plugin & { default?: Plugin };
+  let runFile: string | undefined;
+  // Stack frames of a TypeScript plugin point at its .ts lines (esbuild's inline source maps).
+  process.setSourceMapsEnabled(true);
   try {
-    const url = isTs(file) ? pathToFileURL(await transpileFile(file)).href : pathToFileURL(file).href;
-    mod = (await import(url)) as Plugin & { default?: Plugin };
+    if (isTs(file)) runFile = await transpileFile(file);
+    mod = (await import(pathToFileURL(runFile ?? file).href)) as Plugin & { default?: Plugin };
   } catch (e) {
     // One line for the user (main prints errors that carry a code that way).
-    const msg = e instanceof Error ? e.message : String(e);
+    let msg = e instanceof Error ? e.message : String(e);
+    if (e instanceof SyntaxError && !runFile) msg = await syntaxWhere(file, e);
+    else if (e instanceof Error && !msg.startsWith(file)) msg += where(e, { file, runFile });
     throw Object.assign(new Error(`${spec}: cannot load plugin: ${msg}`), { code: "EPLUGIN" });
   }
   const m: Plugin = mod.onPacket || mod.onStart || mod.onStop ? mod : (mod.default ?? mod);
   if (!m.onPacket && !m.onStart && !m.onStop) {
-    throw Object.assign(new Error(`${spec}: a plugin exports onStart, onPacket or onStop (found none)`), { code: "EPLUGIN" });
+    throw Object.assign(new Error(`${spec}: a plugin exports onStart, onPacket or onStop (found none; ${exportList(mod as Record<string, unknown>)})`), { code: "EPLUGIN" });
+  }
+  for (const k of ["onStart", "onPacket", "onStop"] as const) {
+    if (m[k] !== undefined && typeof m[k] !== "function") throw Object.assign(new Error(`${spec}: ${k} is exported but is not a function`), { code: "EPLUGIN" });
   }
   const name = m.name && typeof m.name === "string" ? m.name : path.basename(file).replace(/\.[^.]+$/, "");
-  return { name, file, module: m };
+  return { name, file, runFile, module: m };
 }
