@@ -38,6 +38,7 @@ import "./application/dhcp.js";
 import "./application/dhcpv6.js";
 import "./application/quic.js";
 import "./application/radius.js";
+import "./application/snmp.js";
 
 export { Dissector, type DissectResult } from "./engine.js";
 export { Reader } from "./reader.js";
