@@ -988,6 +988,9 @@ static napi_value no_new_privs(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* native/tsniff_craft.c: Sender and routeSource (sending crafted packets) */
+napi_value tsniff_craft_init(napi_env env, napi_value exports);
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor fns[] = {
     {"findAllDevs", NULL, find_all_devs, NULL, NULL, NULL, napi_default, NULL},
@@ -1023,6 +1026,7 @@ static napi_value init(napi_env env, napi_value exports) {
   if (napi_set_named_property(env, exports, "Live", cls) != napi_ok) return NULL;
   if (napi_define_class(env, "LinkWatch", NAPI_AUTO_LENGTH, links_ctor, NULL, 1, link_methods, &links) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "LinkWatch", links) != napi_ok) return NULL;
+  if (!tsniff_craft_init(env, exports)) return NULL;
   return exports;
 }
 

@@ -18,3 +18,4 @@ export { Packet, PacketContext, type IpInfo, type TcpInfo, type PortsInfo, type 
 export { sniff, readPcap, type SniffOptions } from "./api/sniff.js";
 export { capture, type CaptureOptions, type PacketStream, type ApiStats } from "./api/capture.js";
 export type { Plugin, PluginContext, PluginStats, PacketWriter } from "./plugins/context.js";
+export * from "./craft/index.js";

@@ -94,6 +94,16 @@ export interface NativeBinding {
    * again). Throws (code EPCAP) when netlink is not available; close() when done.
    */
   LinkWatch: new (onEvents: (events: LinkEvent[], overflow: boolean) => void) => NativeLinkWatch;
+  /** native/tsniff_craft.c: sending crafted frames ("link": pcap_inject on a device; "ip4"/"ip6": a raw IPPROTO_RAW socket) */
+  Sender: new (kind: "link" | "ip4" | "ip6", device?: string) => NativeSender;
+  /** the source address the kernel would use towards `dst` (nothing is sent), or null without a route */
+  routeSource(dst: string): string | null;
+}
+
+/** Sends `count` frames laid end to end in `buf` (lens[i] bytes each) in one call; returns how many went. */
+export interface NativeSender {
+  send(buf: Uint8Array, lens: Uint32Array, count: number): number;
+  close(): void;
 }
 
 let cached: NativeBinding | undefined;
