@@ -141,7 +141,7 @@ describe.skipIf(!ROOTED)("sending built packets to real stacks", () => {
 
   it("sendp sends count frames `inter` apart on the veth; B's tcpdump and tshark read them intact", async () => {
     const file = path.join(dir, "sendp.pcap");
-    const td = inB("tcpdump", ["-i", IFB, "-U", "-n", "-w", file, "udp port 7002"]);
+    const td = inB("tcpdump", ["-i", IFB, "--immediate-mode", "-U", "-n", "-w", file, "udp port 7002"]);
     await new Promise<void>((r) => td.stderr!.on("data", (d: Buffer) => d.toString().includes("listening") && r()));
     const out = runInA(`
       const p = t.Ether().over(t.IP({ dst: "${IPB}", ttl: 17 })).over(t.UDP({ sport: 41200, dport: 7002 })).over(t.Raw("via-sendp"));
