@@ -39,6 +39,7 @@ import "./application/dhcpv6.js";
 import "./application/quic.js";
 import "./application/radius.js";
 import "./application/snmp.js";
+import "./application/syslog.js";
 
 export { Dissector, type DissectResult } from "./engine.js";
 export { Reader } from "./reader.js";
