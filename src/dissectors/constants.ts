@@ -53,6 +53,8 @@ export const ETHERTYPE_NAMES: Readonly<Record<number, string>> = {
   0x6003: "DECNET",
   0x8137: "IPX",
   0x22f0: "AVTP",
+  0xfefe: "OSI",
+  0x00fe: "GRE-OSI",
 };
 
 export const IPPROTO = {
