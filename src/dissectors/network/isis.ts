@@ -276,12 +276,12 @@ function idAt(r: Reader, p: number, n: number): string {
   return r.has(p - r.pos + n) ? isisId(r, p, n) : "";
 }
 
-/** tcpdump's fn_print_char over nd_printjnp: up to n bytes or a NUL, "M-" and "^" escapes. */
-function printjnp(r: Reader, p: number, n: number): string {
-  let s = "";
+/** tcpdump's fn_print_char over nd_printjnp: up to n bytes or a NUL, "M-" and "^" escapes, written as read. */
+function printjnp(line: Line, r: Reader, p: number, n: number): void {
   for (let i = 0; i < n; i++) {
     let c = u8(r, p + i);
     if (c === 0) break;
+    let s = "";
     if (c >= 0x80) {
       c &= 0x7f;
       s += "M-";
@@ -290,9 +290,8 @@ function printjnp(r: Reader, p: number, n: number): string {
       c ^= 0x40;
       s += "^";
     }
-    s += String.fromCharCode(c);
+    line.s(s + String.fromCharCode(c));
   }
-  return s;
 }
 
 /** tcpdump's print_unknown_data: a hex dump clipped to the captured bytes. */
@@ -625,7 +624,7 @@ function mcid(pr: Pr, p: number): void {
     return;
   }
   line.s(`ID: ${u8(r, p)}, Name: `);
-  line.s(printjnp(r, p + 1, 32));
+  printjnp(line, r, p + 1, 32);
   line.s(`\n\t              Lvl: ${u16(r, p + 33)}`);
   line.s(", Digest: ");
   for (let i = 0; i < 16; i++) line.s(`${x(r.byteAt(p + 35 + i), 2)} `);
@@ -929,7 +928,7 @@ function tlvs(pr: Pr, p: number, packetLen: number, length: number): void {
         q++;
         tlen--;
         line.s(`${I}${AUTH[at] ?? `unknown Authentication type 0x${x(at, 2)}`}: `);
-        if (at === 1) line.s(printjnp(r, q, tlen));
+        if (at === 1) printjnp(line, r, q, tlen);
         else if (at === 54) {
           for (let i = 0; i < tlen; i++) line.s(x(u8(r, q + i), 2));
           if (tlen !== 16) line.s(", (invalid subTLV) ");
@@ -1001,7 +1000,7 @@ function tlvs(pr: Pr, p: number, packetLen: number, length: number): void {
         break;
       case 137:
         line.s(`${I}Hostname: `);
-        line.s(printjnp(r, q, tlen));
+        printjnp(line, r, q, tlen);
         break;
       case 138:
         if (tlen < 7) break;

@@ -63,7 +63,7 @@ export const OSI: Protocol = {
     const length = r.reportedRemaining;
     const e = ctx.opts.linkHeader;
     if (!r.has(1)) {
-      ctx.line.s("|OSI");
+      ctx.line.s(" [|isoclns]");
       ctx.truncated = true;
       return;
     }
