@@ -4,10 +4,12 @@
  * options is the filter expression, joined with spaces.
  */
 
+import { isCommand, parseProcOption, type ProcCliOptions } from "./proc-options.js";
+
 export type TimeFormat = "default" | "none" | "epoch" | "delta" | "date" | "since-first";
 export type OutputFormat = "text" | "json" | "fields";
 
-export interface CliOptions {
+export interface CliOptions extends ProcCliOptions {
   interfaces: string[];
   listInterfaces: boolean;
   listDatalinks: boolean;
@@ -254,7 +256,9 @@ export function parseArgs(argv: string[]): CliOptions {
   for (; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--") {
-      rest.push(...argv.slice(i + 1));
+      // `-- cmd args` runs a command and captures its traffic; otherwise the rest is the filter (tcpdump's `--`)
+      if (isCommand(argv.slice(i + 1))) o.command = argv.slice(i + 1);
+      else rest.push(...argv.slice(i + 1));
       break;
     }
     if (a.startsWith("--")) {
@@ -352,6 +356,7 @@ export function parseArgs(argv: string[]): CliOptions {
           o.help = true;
           break;
         default:
+          if (parseProcOption(o, name, val, UsageError)) break;
           throw new UsageError(`unknown option --${name}`);
       }
       continue;
@@ -393,6 +398,8 @@ export const USAGE = `Usage: tsniff [-AdDehlLnOpqStuUvVxX] [-B size] [-c count] 
               [-C size] [-G seconds] [-W files] [-Z user] [--pcapng] [--stop-on-down]
               [--ring-seconds N] [--ring-mb N] [--trigger filter] [--after N]
               [--tui] [--script module] [--version] [ expression ]
+              [--proc] [--pid N[,N]] [--follow-forks] [--pname NAME] [--uid UID]
+              [--container ID] [--proc-engine ebpf|proc] [--proc-window MS] [-- cmd args]
 
   -i IF      capture on interface IF (default: the first up, non-loopback one; "any" for all);
              several -i: all of them, merged in time order (pcapng -w: one interface block each)
@@ -425,4 +432,13 @@ export const USAGE = `Usage: tsniff [-AdDehlLnOpqStuUvVxX] [-B size] [-c count] 
   --tui      full-screen packet browser
   --script M load a plugin module (onStart/onPacket/onStop)
   expression a libpcap filter, e.g. "src host 10.0.0.1 && dst port 80"
+Processes (docs/PROCESS.md; needs root):
+  --proc     show each packet's process after its line (curl.4127; -v: its arguments and container)
+             and the proc.* fields (-T json/fields, -Y 'proc.comm == "curl"', pcapng packet comments)
+  --pid N[,N]  only these processes' packets   --follow-forks  and their children's
+  --pname NAME  only processes named NAME      --uid UID  only processes of this user (id or name)
+  --container ID  only this container's packets (docker/containerd/cri-o/podman id or prefix, or a pod uid)
+  --proc-engine ebpf|proc  force an attribution engine (default: eBPF, /proc when eBPF cannot load)
+  --proc-window MS  wait before asking again about a flow no process owns (default 100)
+  -- cmd args  run cmd once the capture is ready, capture only its traffic, exit with its status
 `;

@@ -16,6 +16,7 @@ import { startWriting, type Writing } from "./writing.js";
 import { dropPrivileges, lookupUser } from "../capture/privileges.js";
 import { describeLiveError } from "../capture/live-fault.js";
 import type { PacketSource } from "../capture/source.js";
+import type { PacketBatch } from "../capture/batch.js";
 import { compileFilter, FilterError, linktypeToDlt, PCAP_NETMASK_UNKNOWN } from "../filter/compile.js";
 import { formatProgram } from "../filter/disasm.js";
 import { Session, type PacketConsumer } from "../session.js";
@@ -28,6 +29,8 @@ import { loadPlugin, type LoadedModule } from "../plugins/loader.js";
 import { PluginRunner } from "../plugins/context.js";
 import { checkPluginTrust } from "../plugins/trust.js";
 import { setInterfaceNameLookup } from "../dissectors/link/sll.js";
+import { checkProcOptions, fileProc, liveProc, procComments, ProcError, type ProcPlumbing } from "./proc.js";
+import { startCommand, type Command } from "./command.js";
 
 const PROG = "tsniff";
 
@@ -223,6 +226,10 @@ async function run(o: CliOptions): Promise<number> {
   if (o.displayFilter?.trim()) compileDisplayFilter(o.displayFilter);
   if (o.format === "fields") checkFieldNames(o.fields);
 
+  // Process options are checked before anything opens (a pid that does not exist, an unknown container).
+  const procSel = checkProcOptions(o);
+  if (o.command && procSel) procSel.followForks = true;
+
   // Open the source.
   let source: PacketSource;
   let program: Uint32Array | undefined;
@@ -240,7 +247,8 @@ async function run(o: CliOptions): Promise<number> {
     const devices = o.interfaces.length ? o.interfaces.map(resolveDevice) : [defaultDevice()];
     const dup = devices.find((d, k) => devices.indexOf(d) !== k);
     if (dup) throw new Fatal(`-i ${dup} is given twice`);
-    const immediate = o.immediate || o.packetBuffered || o.lineBuffered;
+    // Process attribution wants packets while their sockets still exist: no buffering delay.
+    const immediate = o.immediate || o.packetBuffered || o.lineBuffered || !!procSel;
     // Several -i: one handle per interface, merged in time order; -c is then counted after the merge.
     const multi = devices.length > 1;
     const lives: LiveSource[] = [];
@@ -314,12 +322,25 @@ async function run(o: CliOptions): Promise<number> {
     await loadPlugins();
   }
 
+  // Process attribution (src/proc): live, an engine; reading pcapng, the packets' comments.
+  let proc: ProcPlumbing | undefined;
+  if (procSel && source.info.kind === "live") proc = await liveProc(o, procSel, stderr);
+  // (a file's proc.* fields cost the fast -T json path, so they are restored when asked for: --proc, a process
+  // selection, or proc.* in -Y or -e)
+  else if (source.info.kind === "pcapng" && (procSel || /\bproc\b/.test(o.displayFilter ?? "") || o.fields.some((f) => f.startsWith("proc")))) proc = fileProc(o, procSel);
+  const procPcapng = !!o.writeFile && (o.pcapng || /\.pcapng$/i.test(o.writeFile)) && !o.ringSeconds && !o.ringMB;
+  if (procSel && o.writeFile && !procPcapng) stderr(`${PROG}: process information needs pcapng output (--pcapng or a .pcapng name); ${o.writeFile} gets the packets without it`);
+
   // Consumers: writer (pcap, pcapng, rotation, flight recorder: writing.ts), printer.
   const consumers: PacketConsumer[] = [];
   let session: Session | undefined;
   let writing: Writing | undefined;
   // Plugins' packet comments (ctx.comment) go to a -w file; the flight recorder does not take them.
-  const comments = plugins.length && o.writeFile && !o.ringSeconds && !o.ringMB ? new PacketComments() : undefined;
+  const comments = (plugins.length || (proc && procSel && procPcapng)) && o.writeFile && !o.ringSeconds && !o.ringMB ? new PacketComments() : undefined;
+  if (proc && procSel && procPcapng && comments) {
+    const addComment = procComments(proc, comments);
+    consumers.push((_b, _i, frame) => addComment(frame));
+  }
   if (o.writeFile) {
     const single = source.info.kind === "live" && (source.info.interfaces?.length ?? 1) === 1;
     writing = startWriting(o, source, single ? source.info.name : undefined, () => session?.stop(), stderr, comments);
@@ -332,8 +353,24 @@ async function run(o: CliOptions): Promise<number> {
   // One dissector for the printer and the plugins' packets: a packet both read by a plugin and printed is
   // dissected once (the Dissector remembers its last packet).
   const dissector = printerDissector(o);
-  const printer = printing || o.displayFilter ? createPrinter({ ...o, escapedByCaller: printing }, source.info, dissector) : undefined;
-  if (printing && printer) {
+  const printer = printing || o.displayFilter ? createPrinter({ ...o, escapedByCaller: printing, procOf: proc?.procOf }, source.info, dissector) : undefined;
+  // The one-line output with the process after each line (curl.4127): through the printer's string.
+  const procLines = proc && o.format === "text" && !o.detail ? proc : undefined;
+  if (printing && printer && procLines) {
+    const text = (out = new TextOut(1, o.lineBuffered, 1 << 18, () => session?.stop()));
+    const named = namedLines(o, source);
+    consumers.push((b, i, frame) => {
+      let s = printer(b, i, frame);
+      if (named) s = named(b.iface[i], s);
+      const tail = procLines.suffix(frame);
+      if (tail && s) {
+        const nl = s.indexOf("\n");
+        s = nl < 0 ? s + tail : s.slice(0, nl) + tail + s.slice(nl);
+      }
+      text.write(s);
+      if (text.broken) return false;
+    });
+  } else if (printing && printer) {
     out = new TextOut(1, o.lineBuffered, 1 << 18, () => session?.stop());
     const text = out;
     // Several interfaces: each line names its interface after the time, as tcpdump -i any does.
@@ -403,7 +440,10 @@ async function run(o: CliOptions): Promise<number> {
       throw e;
     }
   }
-  const sel = printer?.matches;
+  const psel = proc && !(proc.keepsAll && !printer && !comments) ? proc.select : undefined;
+  const dsel = printer?.matches;
+  // The process is found first: -Y and plugins may look at proc.* fields.
+  const sel = psel ? (dsel ? (b: PacketBatch, i: number, f: number) => psel(b, i, f) && dsel(b, i, f) : psel) : dsel;
   const rsel = runner?.select;
   session = new Session({
     source,
@@ -446,7 +486,19 @@ async function run(o: CliOptions): Promise<number> {
   }
   let timer: NodeJS.Timeout | undefined;
   if (o.duration) timer = setTimeout(onSignal, o.duration * 1000);
+  // `-- cmd`: started now that the capture is ready, so its first packet is caught; its end ends the capture.
+  let command: Command | undefined;
+  if (o.command) {
+    try {
+      command = startCommand(o.command, (pid) => proc?.addPid(pid), onSignal, (o.procWindow ?? 100) + 200);
+    } catch (e) {
+      s.stop();
+      proc?.close();
+      throw new Fatal(errText(e));
+    }
+  }
   const result = await s.run();
+  proc?.close();
   userSignal.usr1 = userSignal.usr2 = undefined;
   await runner?.finish();
   if (timer) clearTimeout(timer);
@@ -471,6 +523,11 @@ async function run(o: CliOptions): Promise<number> {
     if (runner) {
       stderr(pl(runner.droppedByTsniff, "dropped by tsniff"));
     }
+  }
+  if (proc) for (const line of proc.summary()) stderr(line);
+  if (command) {
+    const code = await command.exited;
+    if (status === 0) status = code;
   }
   if (runner) {
     // The plugins' error totals; a run where a plugin failed exits 1.
@@ -506,7 +563,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await run(o);
   } catch (e) {
-    if (e instanceof FilterError) {
+    if (e instanceof FilterError || e instanceof ProcError) {
       process.stderr.write(`${PROG}: ${e.message}\n`);
       return 1;
     }

@@ -11,6 +11,8 @@ import { DATA } from "../dissectors/data.js";
 import { fields, type Ctx, type FieldDef, type Protocol } from "../dissectors/types.js";
 import { treeNode, type TreeNode } from "../dissectors/tree.js";
 import { D3 } from "./time.js";
+// The "proc" pseudo-protocol (src/proc: the process behind a packet) is known to every filter and field list.
+import "../proc/fields.js";
 
 export const FRAME_FIELDS = fields("frame", {
   time_epoch: ["Epoch Time", "time"],

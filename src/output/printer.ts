@@ -24,6 +24,8 @@ import { checkFieldNames, fieldsLine } from "./fields.js";
 import { FrameBuilder } from "./frame.js";
 import type { Line } from "../dissectors/line.js";
 import type { PacketView } from "./view.js";
+import { procNode } from "../proc/fields.js";
+import type { ProcInfo } from "../proc/types.js";
 
 export interface PrintOptions {
   timeFormat: TimeFormat;
@@ -47,6 +49,11 @@ export interface PrintOptions {
    * unescaped, which saves a pass per packet. Without it every line is escaped here.
    */
   escapedByCaller?: boolean;
+  /**
+   * The process of a frame (process-aware capture, src/proc): its "proc" node joins the tree, so -V, -T json,
+   * -T fields and -Y show and filter proc.* fields.
+   */
+  procOf?: (frame: number) => ProcInfo | undefined;
 }
 
 /**
@@ -165,7 +172,8 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
     const fnode = frames.build(ctx, start, roots, b.iface[i]);
     lastFrame = frame;
     lastBatch = b;
-    lastView = { roots: [fnode, ...roots], data: b.data, start, end: start + b.caplen[i], ctx };
+    const proc = o.procOf?.(frame);
+    lastView = { roots: proc ? [fnode, ...roots, procNode(proc)] : [fnode, ...roots], data: b.data, start, end: start + b.caplen[i], ctx };
     return lastView;
   };
   const printer = withCtx((b, i, frame) => {
@@ -187,10 +195,10 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
   const extra: { matches?: PacketPrinter["matches"]; bytes?: PacketPrinter["bytes"]; writeLine?: PacketPrinter["writeLine"] } = {};
   if (filter) extra.matches = (b, i, frame) => filter(viewOf(b, i, frame));
   if (o.format === "json" && !dumping) {
-    if (filter) {
+    if (filter || o.procOf) {
       extra.bytes = (b, i, frame) => {
         const view = viewOf(b, i, frame);
-        return filter(view) ? packetJsonBytes(view) : null;
+        return !filter || filter(view) ? packetJsonBytes(view) : null;
       };
     } else {
       // No display filter: the dissectors write fields straight into the JSON writer's records, no tree.

@@ -1,0 +1,14 @@
+/** An attribution engine: finds the process that owns a packet's socket. */
+import type { ProcInfo, Tuple } from "./types.js";
+
+export type EngineName = "ebpf" | "proc";
+
+export interface Engine {
+  readonly name: EngineName;
+  /** The owner of the packet's flow, or undefined. May refresh its tables (rate-limited, never per packet). */
+  lookup(t: Tuple): ProcInfo | undefined;
+  /** Whether the last lookup's answer is final (false: a guess from a listening port, asked again later). */
+  readonly sure: boolean;
+  /** Detaches and frees what the engine holds. */
+  close(): void;
+}

@@ -1,0 +1,104 @@
+/**
+ * A packet's flow (protocol, addresses, ports; an ICMP echo's identifier as both ports, as the kernel's ping
+ * sockets use it) read straight from the captured bytes for the link types live captures give (Ethernet with
+ * VLAN tags, Linux cooked v1/v2, raw IP, BSD loopback). Bounds-checked; anything else is no tuple. This is
+ * not a dissector: it runs once per packet before any dissection, to find the packet's process.
+ */
+import { canonical6, v4text } from "./procfs.js";
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type Tuple } from "./types.js";
+
+const HEX: string[] = [];
+for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, "0"));
+
+/** The offset of the IP header and its version (4 or 6), or -1. */
+function ipStart(d: Uint8Array, off: number, end: number, linktype: number): number {
+  let et = 0;
+  let at = off;
+  switch (linktype) {
+    case 1: // Ethernet
+      if (end - off < 14) return -1;
+      et = (d[off + 12] << 8) | d[off + 13];
+      at = off + 14;
+      while ((et === 0x8100 || et === 0x88a8) && end - at >= 4) {
+        et = (d[at + 2] << 8) | d[at + 3];
+        at += 4;
+      }
+      break;
+    case 113: // Linux cooked v1
+      if (end - off < 16) return -1;
+      et = (d[off + 14] << 8) | d[off + 15];
+      at = off + 16;
+      break;
+    case 276: // Linux cooked v2
+      if (end - off < 20) return -1;
+      et = (d[off] << 8) | d[off + 1];
+      at = off + 20;
+      break;
+    case 0: // BSD loopback: family in host order
+    case 108:
+      if (end - off < 4) return -1;
+      at = off + 4;
+      return at;
+    case 12: // raw IP
+    case 14:
+    case 101:
+    case 228:
+    case 229:
+      return off;
+    default:
+      return -1;
+  }
+  return et === 0x0800 || et === 0x86dd ? at : -1;
+}
+
+/** Fills `t` with the packet's flow and returns true, or returns false when it has none (not IP, cut short). */
+export function readTuple(d: Uint8Array, off: number, caplen: number, linktype: number, t: Tuple): boolean {
+  const end = off + caplen;
+  const ip = ipStart(d, off, end, linktype);
+  if (ip < 0 || ip >= end) return false;
+  const v = d[ip] >> 4;
+  let l4: number;
+  let proto: number;
+  if (v === 4) {
+    if (end - ip < 20) return false;
+    const ihl = (d[ip] & 15) * 4;
+    // a later fragment has no ports
+    if (((d[ip + 6] & 0x1f) | d[ip + 7]) !== 0) return false;
+    proto = d[ip + 9];
+    t.src = v4text(d[ip + 12], d[ip + 13], d[ip + 14], d[ip + 15]);
+    t.dst = v4text(d[ip + 16], d[ip + 17], d[ip + 18], d[ip + 19]);
+    l4 = ip + ihl;
+  } else if (v === 6) {
+    if (end - ip < 40) return false;
+    proto = d[ip + 6];
+    let s = "";
+    for (let i = 8; i < 24; i++) s += HEX[d[ip + i]];
+    t.src = canonical6(s);
+    s = "";
+    for (let i = 24; i < 40; i++) s += HEX[d[ip + i]];
+    t.dst = canonical6(s);
+    l4 = ip + 40;
+    // hop-by-hop, routing, destination options: skip to the transport header
+    for (let k = 0; k < 4 && (proto === 0 || proto === 43 || proto === 60) && end - l4 >= 2; k++) {
+      proto = d[l4];
+      l4 += (d[l4 + 1] + 1) * 8;
+    }
+  } else return false;
+  t.proto = proto;
+  if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) {
+    if (end - l4 < 4) return false;
+    t.sport = (d[l4] << 8) | d[l4 + 1];
+    t.dport = (d[l4 + 2] << 8) | d[l4 + 3];
+    return true;
+  }
+  if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
+    if (end - l4 < 6) return false;
+    const type = d[l4];
+    // echo request/reply: the identifier is the ping socket's "port" on both sides
+    const echo = proto === IPPROTO_ICMP ? type === 8 || type === 0 : type === 128 || type === 129;
+    if (!echo) return false;
+    t.sport = t.dport = (d[l4 + 4] << 8) | d[l4 + 5];
+    return true;
+  }
+  return false;
+}
