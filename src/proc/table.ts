@@ -52,28 +52,26 @@ export class SocketIndex<T> {
    */
   sure = false;
 
-  /** The owner of a packet's socket, sender first, or undefined. */
+  /**
+   * The owner of a packet's socket, or undefined. A packet from one of this machine's addresses was sent by a
+   * local socket (on loopback and between namespaces both ends are local, and the sender is the packet's
+   * process): only the sender's side is looked at. Otherwise the packet came in: its receiver's socket.
+   */
   find(t: Tuple): T | undefined {
     const { proto, src, sport, dst, dport } = t;
     this.sure = true;
-    const sent = this.exact.get(exactKey(proto, src, sport, dst, dport));
-    if (sent !== undefined) return sent;
-    const recv = this.exact.get(exactKey(proto, dst, dport, src, sport));
-    // both ends local (loopback): the sender's unconnected socket before the receiver's connected one
-    const srcLocal = this.isLocal(src);
-    if (srcLocal) {
-      const v = this.local.get(localKey(proto, src, sport)) ?? this.local.get(anyKey(proto, sport));
-      if (v !== undefined) {
-        // an unconnected datagram socket is as sure as it gets; a TCP listener sends only its own handshakes
-        this.sure = proto !== 6;
-        return v;
-      }
+    if (this.isLocal(src)) {
+      const sent = this.exact.get(exactKey(proto, src, sport, dst, dport));
+      if (sent !== undefined) return sent;
+      // an unconnected datagram socket is as sure as it gets; a TCP listener sends only its handshakes'
+      // answers, and a new connection's socket may not be in the tables yet
+      this.sure = proto !== 6;
+      return this.local.get(localKey(proto, src, sport)) ?? this.local.get(anyKey(proto, sport));
     }
+    const recv = this.exact.get(exactKey(proto, dst, dport, src, sport));
     if (recv !== undefined) return recv;
     this.sure = proto !== 6;
-    // A TCP packet from this machine whose own socket is not known: the listener at its destination is the
-    // receiver, not the sender; say nothing rather than the wrong process.
-    if (srcLocal && proto === 6) return undefined;
     return this.local.get(localKey(proto, dst, dport)) ?? this.local.get(anyKey(proto, dport));
   }
+
 }
