@@ -40,6 +40,7 @@ import "./application/bgp.js";
 import "./application/dhcp.js";
 import "./application/dhcpv6.js";
 import "./application/quic.js";
+import "./application/babel.js";
 import "./application/radius.js";
 import "./application/snmp.js";
 import "./application/syslog.js";
