@@ -31,6 +31,9 @@ command -v nghttp >/dev/null 2>&1 || need+=(nghttp2-client)
 command -v nghttpd >/dev/null 2>&1 || need+=(nghttp2-server)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# Real DNS peers for the process-attribution, crafting and stream tests (dnsmasq answers, dig asks).
+[ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
+command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing Debian packages: ${need[*]} (run as root, or: sudo apt-get install ${need[*]})" >&2
