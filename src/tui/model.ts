@@ -78,6 +78,8 @@ interface FilterJob {
   matches: Uint32Array;
   count: number;
   cancelled: boolean;
+  /** the pass's own dissector: it sees the packets in order from the first, so tcp.stream / udp.stream number as tshark's */
+  dis: Dissector;
 }
 
 /** A running pass over the packets for the stream or the statistics (run in slices like the display filter). */
@@ -156,9 +158,9 @@ export class CaptureRows implements RowSource {
     return { roots: this.tree(bytes, i), bytes };
   }
   /** Detail tree (frame node first) of packet i whose bytes are given. */
-  tree(bytes: Uint8Array, i: number): TreeNode[] {
+  tree(bytes: Uint8Array, i: number, dis = this.dis): TreeNode[] {
     const ix = this.index;
-    const { ctx, tree } = this.dis.dissectBytes(bytes, ix.linktype[i], { wirelen: ix.wirelen[i], tsSec: ix.tsSec[i], tsNsec: ix.tsNsec[i], frame: i + 1, tree: true });
+    const { ctx, tree } = dis.dissectBytes(bytes, ix.linktype[i], { wirelen: ix.wirelen[i], tsSec: ix.tsSec[i], tsNsec: ix.tsNsec[i], frame: i + 1, tree: true });
     const fb = new FrameBuilder();
     if (ix.count) fb.build({ ...ctx, tsSec: ix.tsSec[0], tsNsec: ix.tsNsec[0] }, 0, []); // times relative to the first packet
     const frame = fb.build(ctx, 0, tree!.roots);
@@ -412,7 +414,7 @@ export class Model {
     this.matchCount = 0;
     this.selected = 0;
     this.top = 0;
-    this.job = { filter, text, next: 0, matches: this.matches, count: 0, cancelled: false };
+    this.job = { filter, text, next: 0, matches: this.matches, count: 0, cancelled: false, dis: new Dissector() };
     this.filterProgress = 0;
     if (!this.pumpPending) this.pumpFilter(); // else the slice already scheduled takes up the new job
     return "";
@@ -445,7 +447,7 @@ export class Model {
     const rows = this.rows;
     const total = rows.count();
     job.next = this.slice(job.next, total, (i, bytes) => {
-      const roots = rows.tree(bytes, i);
+      const roots = rows.tree(bytes, i, job.dis);
       if (job.filter({ roots, data: bytes, end: bytes.length })) {
         if (job.count >= job.matches.length) {
           const m = new Uint32Array(job.matches.length * 2);
@@ -677,15 +679,22 @@ export class Model {
     this.changed(true);
   }
 
+  /** Back to the packets; leaving a followed stream filters them on it (`tcp.stream eq N`), as Wireshark does. */
+  private leaveView(): void {
+    const s = this.view === "stream" ? this.stream : null;
+    this.view = "packets";
+    if (s && s.streamIndex >= 0) this.applyFilter(`${s.key.proto === 6 ? "tcp" : "udp"}.stream eq ${s.streamIndex}`);
+  }
+
   /** Keys in the stream and statistics views: scroll, switch (x: hex/text, Tab: tab), Esc/q back. */
   private viewKey(input: string, k: KeyFlags): void {
     if (k.escape) {
-      if (!this.cancelScan()) this.view = "packets";
+      if (!this.cancelScan()) this.leaveView();
       return;
     }
     if (input === "q" || (this.view === "stream" && input === "s") || (this.view === "stats" && input === "c")) {
       this.cancelScan();
-      this.view = "packets";
+      this.leaveView();
       return;
     }
     if (input === "?") {

@@ -119,6 +119,17 @@ function grow<T extends Uint32Array | Float64Array | Uint8Array>(a: T, n: number
   return b;
 }
 
+/** The packet's tcp.stream / udp.stream (-1 when it has none). */
+export function streamIndexOf(roots: TreeNode[], proto: 6 | 17): number {
+  const id = proto === 6 ? "tcp" : "udp";
+  for (let i = roots.length - 1; i >= 0; i--)
+    if (roots[i].name === id) {
+      for (const f of roots[i].children ?? []) if (f.name === `${id}.stream` && typeof f.value === "number") return f.value;
+      return -1;
+    }
+  return -1;
+}
+
 /** Where the transport payload of a dissected packet is: [start, start+length) of its captured bytes, TCP seq. */
 export function payloadOf(roots: TreeNode[], proto: 6 | 17, caplen: number): { start: number; length: number; seq: number; syn: boolean } | null {
   const id = proto === 6 ? "tcp" : "udp";
@@ -186,6 +197,8 @@ export class StreamData {
   private curLen = 0;
   private curDir = -1;
 
+  /** tcp.stream / udp.stream of the conversation's first packet (-1 until found): the filter set when the view ends */
+  streamIndex = -1;
   /** the conversation; A is turned round when the first packet found came from B */
   constructor(public key: StreamKey) {}
 
@@ -414,8 +427,9 @@ export class StreamScan {
       this.data.key = { proto: k.proto, aAddr: k.bAddr, aPort: k.bPort, bAddr: k.aAddr, bPort: k.aPort };
       dir = 0;
     }
-    if ((i & 4095) === 4095) this.dis.resetState(); // TCP state of the whole capture is not needed
+    // (no resetState: the dissector's conversation table numbers tcp.stream / udp.stream over the whole capture)
     const { tree } = this.dis.dissectBytes(bytes, this.linktype(i), { wirelen, frame: i + 1, tree: true });
+    if (this.data.streamIndex < 0) this.data.streamIndex = streamIndexOf(tree!.roots, k.proto);
     const p = payloadOf(tree!.roots, k.proto, bytes.length);
     if (!p) return;
     this.data.add(i, dir, bytes.subarray(p.start, p.start + p.length), p.start, p.seq, p.syn);

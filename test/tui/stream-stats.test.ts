@@ -167,6 +167,8 @@ describe.skipIf(!TSHARK)("follow stream against tshark -z follow,raw", { timeout
         }
         const { data, reader } = await follow(file, key);
         expect(runsOf(data, reader), `${rel} stream ${n}`).toEqual(theirs);
+        // the filter the view sets when it ends: tshark's number for this conversation
+        expect(data.streamIndex, `${rel} stream ${n}`).toBe(n);
         streams++;
       }
       expect(streams).toBeGreaterThan(0);

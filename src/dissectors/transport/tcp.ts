@@ -12,6 +12,7 @@ import type { Reader } from "../reader.js";
 import { bytesText, hex, hexText, ipv4At, ipv6At } from "../format.js";
 import { ascii, Line } from "../line.js";
 import { shouldBe, transportSum } from "../network/checksum.js";
+import { conversationsOf } from "../../stream/conversations.js";
 
 const F = fields("tcp", {
   srcport: ["Source Port", "uint"],
@@ -560,11 +561,14 @@ export const TCP: Protocol = {
     const hlen = (offFlags >> 12) * 4;
     const flags = offFlags & 0xff;
     const length = r.rep - start; // TCP header + payload, as the IP layer reported
+    // tcp.stream, numbered as Wireshark numbers conversations (every segment, whatever the output)
+    const conv = hlen >= 20 ? conversationsOf(ctx.state).tcpOf(ctx, sport, dport, seq, (flags & (SYN | ACK)) === SYN, ctx.frame) : null;
     if (t.on) {
       t.add(F.srcport, sport, start, 2);
       t.add(F.dstport, dport, start + 2, 2);
       t.add(F.port, sport, start, 2);
       t.add(F.port, dport, start + 2, 2);
+      if (conv) t.add(F.stream, conv.stream, start, 0);
     }
     if (hlen < 20 || ctx.opts.quiet || r.truncated) {
       if (showAddr) ctx.line.s(addrText(ctx, sport, dport));

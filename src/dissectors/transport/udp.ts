@@ -8,6 +8,7 @@ import { fields, type Ctx, type Protocol } from "../types.js";
 import { hex } from "../format.js";
 import { shouldBe, transportSum } from "../network/checksum.js";
 import { DATA } from "../data.js";
+import { conversationsOf } from "../../stream/conversations.js";
 
 const F = fields("udp", {
   srcport: ["Source Port", "uint"],
@@ -15,6 +16,7 @@ const F = fields("udp", {
   port: ["Source or Destination Port", "uint"],
   length: ["Length", "uint"],
   checksum: ["Checksum", "uint", { base: "hex" }],
+  stream: ["Stream index", "uint"],
 });
 
 /** The UDP length of the datagram being dissected when it exceeds the IP payload (-1 when not), and that payload's length: for UDP_DATA's "bad length". */
@@ -51,7 +53,11 @@ export const UDP: Protocol = {
       t.add(F.port, dport, start + 2, 2);
       t.add(F.length, ulen, start + 4, 2);
       t.add(F.checksum, sum, start + 6, 2);
-    }
+      // udp.stream, numbered as Wireshark numbers conversations (not on an IP fragment: Wireshark dissects
+      // UDP on the reassembled datagram, which tsniff does not make)
+      const stream = conversationsOf(ctx.state).udpOf(ctx, sport, dport, ctx.frame).stream;
+      if (!ctx.fragmented) t.add(F.stream, stream, start, 0);
+    } else conversationsOf(ctx.state).udpOf(ctx, sport, dport, ctx.frame);
     const avail = r.rep - start;
     if (ulen < 8) {
       ctx.line.s(`bad udp length ${ulen}`);
