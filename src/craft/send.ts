@@ -44,9 +44,10 @@ export interface SrOptions extends SendOptions {
   /** keep matching after a packet has its answer (several answers per packet) */
   multi?: boolean;
 }
-export interface SrResult {
-  answered: { sent: Stack; received: Packet }[];
-  unanswered: Stack[];
+/** What sr()/srp() found: each answered packet (as given) with its reply, and those left unanswered. */
+export interface SrResult<S extends Crafted = Crafted> {
+  answered: { sent: S; received: Packet }[];
+  unanswered: S[];
 }
 
 const CHUNK = 1024;
@@ -312,14 +313,14 @@ function replyFilter(views: View[]): string {
   return [...parts].join(" or ");
 }
 
-async function exchange(sent: { bytes: Uint8Array; pkt: Stack | null }[], linktype: number, capIface: string, o: SrOptions, sendAll: () => Promise<number>): Promise<SrResult> {
+async function exchange<S extends Crafted>(sent: { bytes: Uint8Array; pkt: S }[], linktype: number, capIface: string, o: SrOptions, sendAll: () => Promise<number>): Promise<SrResult<S>> {
   const timeoutMs = (o.timeout ?? 2) * 1000;
   if (!(timeoutMs >= 0)) throw new CraftError(`timeout must be a number of seconds (got ${o.timeout})`);
   const views = sent.map((s) => parse(s.bytes, 0, s.bytes.length, linktype));
   const usable = views.filter((v): v is View => !!v);
   const source = new LiveSource(capIface, { immediate: true, direction: 1, snaplen: 65535, timeoutMs: 10, bufferSize: 4 << 20 });
-  const got: ({ sent: Stack; received: Packet } | undefined)[] = new Array(sent.length);
-  const answered: { sent: Stack; received: Packet }[] = [];
+  const got: ({ sent: S; received: Packet } | undefined)[] = new Array(sent.length);
+  const answered: { sent: S; received: Packet }[] = [];
   let open = usable.length;
   try {
     source.setFilter(compileFilter(o.filter ?? replyFilter(usable), { linktype: source.info.linktype, snaplen: 65535 }));
@@ -337,7 +338,7 @@ async function exchange(sent: { bytes: Uint8Array; pkt: Stack | null }[], linkty
         const s = views[k];
         if (!s || (got[k] && !o.multi) || !answers(s, r)) continue;
         const pkt = Packet.fromBytes(b.data.slice(off, off + b.caplen[i]), { linktype: b.linktype[i], len: b.wirelen[i], tsSec: b.tsSec[i], tsNsec: b.tsNsec[i] });
-        const pair = { sent: sent[k].pkt!, received: pkt };
+        const pair = { sent: sent[k].pkt, received: pkt };
         if (!got[k]) open--;
         got[k] = pair;
         answered.push(pair);
@@ -358,14 +359,14 @@ async function exchange(sent: { bytes: Uint8Array; pkt: Stack | null }[], linkty
   else source.stop();
   await running;
   if (timer) clearTimeout(timer);
-  return { answered, unanswered: sent.filter((_, k) => !got[k] && sent[k].pkt).map((s) => s.pkt!) };
+  return { answered, unanswered: sent.filter((_, k) => !got[k]).map((s) => s.pkt) };
 }
 
 /** Sends at layer 3 and collects the answers (scapy's sr). */
-export async function sr(pkts: Crafted | Crafted[], o: SrOptions = {}): Promise<SrResult> {
+export async function sr<S extends Crafted>(pkts: S | S[], o: SrOptions = {}): Promise<SrResult<S>> {
   const { count, interMs } = checkOpts(o);
-  const all = repeat(list(pkts) as Crafted[], count).map((p) => asStack(p));
-  const sent = all.map((s) => ({ bytes: s.bytes() as Uint8Array, pkt: s, fam: l3Family(s) }));
+  const all = repeat(Array.isArray(pkts) ? pkts : [pkts], count);
+  const sent = all.map((p) => ({ bytes: asStack(p).bytes() as Uint8Array, pkt: p, fam: l3Family(p) }));
   return exchange(sent, 101, o.iface ?? "any", o, async () => {
     const senders = new Map<string, PacketSender>();
     try {
@@ -384,15 +385,20 @@ export async function sr(pkts: Crafted | Crafted[], o: SrOptions = {}): Promise<
 }
 
 /** Sends at layer 3 and resolves to the first answer (undefined after `timeout` seconds without one). */
-export async function sr1(pkts: Crafted | Crafted[], o: SrOptions = {}): Promise<Packet | undefined> {
+export async function sr1<S extends Crafted>(pkts: S | S[], o: SrOptions = {}): Promise<Packet | undefined> {
   return (await sr(pkts, o)).answered[0]?.received;
 }
 
 /** Sends at layer 2 on `iface` and collects the answers captured there (scapy's srp). */
-export async function srp(pkts: Crafted | Crafted[], o: SrOptions = {}): Promise<SrResult> {
+export async function srp<S extends Crafted>(pkts: S | S[], o: SrOptions = {}): Promise<SrResult<S>> {
   const { count, interMs } = checkOpts(o);
   const iface = o.iface ?? defaultDevice();
-  const frames = repeat(await l2Frames(list(pkts) as Crafted[], iface), count);
+  const given = Array.isArray(pkts) ? pkts : [pkts];
+  const built = await l2Frames(given, iface);
+  const frames = repeat(
+    built.map((f, k) => ({ bytes: f.bytes, pkt: given[k] })),
+    count,
+  );
   return exchange(frames, 1, iface, o, async () => {
     const sender = new PacketSender("link", iface);
     try {
@@ -408,7 +414,7 @@ export async function srp(pkts: Crafted | Crafted[], o: SrOptions = {}): Promise
 }
 
 /** Sends at layer 2 and resolves to the first answer. */
-export async function srp1(pkts: Crafted | Crafted[], o: SrOptions = {}): Promise<Packet | undefined> {
+export async function srp1<S extends Crafted>(pkts: S | S[], o: SrOptions = {}): Promise<Packet | undefined> {
   return (await srp(pkts, o)).answered[0]?.received;
 }
 
