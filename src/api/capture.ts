@@ -12,6 +12,7 @@
  */
 import { FileSource } from "../capture/file-source.js";
 import { LiveSource } from "../capture/live-source.js";
+import { MultiLiveSource } from "../capture/multi-live-source.js";
 import { defaultDevice, resolveDevice } from "../capture/devices.js";
 import type { CaptureStats, PacketSource, SourceEnd } from "../capture/source.js";
 import { compileFilter, linktypeToDlt } from "../filter/compile.js";
@@ -19,8 +20,12 @@ import { Session } from "../session.js";
 import { Packet, PacketContext } from "./packet.js";
 
 export interface CaptureOptions {
-  /** interface to capture on (default: tcpdump's default interface); ignored with `offline` */
-  iface?: string;
+  /**
+   * interface to capture on (default: tcpdump's default interface); several (`["lo", "veth0"]`) are captured
+   * at once and merged in time order, as the CLI's repeated -i (Packet.iface is the index in this list);
+   * ignored with `offline`
+   */
+  iface?: string | string[];
   /** read this pcap/pcapng file instead of capturing */
   offline?: string;
   /** capture filter (tcpdump/libpcap syntax) */
@@ -47,7 +52,13 @@ export interface ApiStats {
   captured: number;
   /** live only: the kernel's numbers (null for files) */
   kernel: CaptureStats | null;
-  /** packets tsniff dropped because the consumer was too slow (live only) */
+  /**
+   * capture(), live only: packets tsniff dropped because its queue (`queue` packets) was full, the consumer
+   * being slower than the packets arrived and the queue not yet drained. It counts only that queue: while the
+   * consumer holds the event loop (CPU-bound work between two awaits), tsniff cannot read the kernel's ring
+   * at all, so the losses are the kernel's (`kernel.dropped`). sniff() has no queue (its callbacks run inline):
+   * always 0 there, its losses are all kernel drops. See docs/LIBRARY.md, "Which queue lost packets".
+   */
   droppedByTsniff: number;
   /** capture(): the most packets its queue held at once (at most `queue`); 0 for sniff() */
   queueHighWater: number;
@@ -70,18 +81,29 @@ export async function openSource(o: CaptureOptions, file: { batchSize?: number }
     }
     return { source, program };
   }
-  const device = resolveDevice(o.iface ?? defaultDevice());
-  const live = new LiveSource(device, { snaplen: o.snaplen, promisc: o.promisc ?? true, immediate: o.immediate ?? false, nano: o.nano });
-  if (o.filter?.trim()) {
-    try {
-      live.setFilter(compileFilter(o.filter, { linktype: live.info.linktype, snaplen: live.info.snaplen }));
-    } catch (e) {
-      live.stop();
-      void live.run(() => 0).catch(() => {});
-      throw e;
+  const names = Array.isArray(o.iface) ? o.iface : [o.iface ?? defaultDevice()];
+  if (names.length === 0) throw new Error("iface: an empty list of interfaces");
+  const devices = names.map((n) => resolveDevice(n));
+  const dup = devices.find((d, k) => devices.indexOf(d) !== k);
+  if (dup) throw new Error(`iface: ${dup} is given twice`);
+  const lives: LiveSource[] = [];
+  const release = () => {
+    for (const l of lives) {
+      l.stop();
+      void l.run(() => 0).catch(() => {});
     }
+  };
+  try {
+    for (const [k, device] of devices.entries()) {
+      const live = new LiveSource(device, { snaplen: o.snaplen, promisc: o.promisc ?? true, immediate: o.immediate ?? false, nano: o.nano, ifaceIndex: k });
+      lives.push(live);
+      if (o.filter?.trim()) live.setFilter(compileFilter(o.filter, { linktype: live.info.linktype, snaplen: live.info.snaplen }));
+    }
+  } catch (e) {
+    release();
+    throw e;
   }
-  return { source: live };
+  return { source: lives.length > 1 ? new MultiLiveSource(lives, { immediate: o.immediate }) : lives[0] };
 }
 
 export interface PacketStream extends AsyncIterable<Packet> {

@@ -4,12 +4,21 @@
  *
  * Cost model (the reason for the two levels): the constructor only records where the packet is. The first
  * address/port getter (`ip`, `tcp`, `udp`, `ipv6`, `layers`, `summary()`) runs the engine's cheap summary
- * pass (no tree); `get()`, `getAll()`, `has()` on a field, `dns`, `http`, `tcp.flags`, `tree()` and
- * `toJSON()` run the detail pass once and index its tree. Both results are cached on the packet.
+ * pass (no tree; `tcp.flags` too); `get()`, `getAll()`, `has()` on a field, `dns`, `http`, `layer()`, `payload`, `tree()` and
+ * `toJSON()` run the detail pass once and index its tree (cached while borrowed; see "Stored packets" below).
  *
- * Borrowed bytes: a packet handed to a callback (`prn`, `onPacket`) is a view of the capture's reused batch
- * buffer (live or file). It is valid during the callback only; `clone()` copies it (bytes and whatever was
- * already dissected) to keep it. Packets from `capture()`, and those `sniff()` stores, are clones already.
+ * Borrowed bytes: a packet handed to a callback (`prn`, `onPacket`) starts as a view of the capture's reused
+ * batch buffer (live or file), with no copy. Such packets are leased (BatchLease): when the batch ends, before
+ * its buffer is reused, the packets handed out of it are detached onto one copy of the part of the buffer
+ * they use (one allocation per batch, not per packet), so a packet kept past its callback
+ * (`prn: p => kept.push(p)`) stays valid and reads the same data. `clone()` still makes a packet of its own
+ * bytes (cheapest to keep when only a few packets of each batch are kept). Packets from `capture()` and
+ * those `sniff()` stores are clones.
+ *
+ * Stored packets and memory: a packet keeps its summary-pass result (addresses, ports, TCP flags, layers,
+ * line: a few small strings) but never its detail tree: the detail tree of the packet asked last is cached
+ * by its PacketContext (one per capture), so repeated get()s on one packet dissect it once and a million
+ * stored packets hold no trees. `dns` and `http` are small objects cached on the packet once made.
  */
 import type { PacketBatch } from "../capture/batch.js";
 import { Dissector } from "../dissectors/index.js";
@@ -21,6 +30,9 @@ import { detailText } from "../output/detail.js";
 import { indexTree, type PacketView } from "../output/view.js";
 import { TimeFormatter } from "../output/time.js";
 import { termSafe } from "../output/escape.js";
+import type { FieldName, FieldTypes, LayerName } from "./fields.generated.js";
+
+export type { FieldName, FieldTypes, LayerName };
 
 export interface IpInfo {
   src: string;
@@ -82,11 +94,72 @@ export class PacketContext {
   }
   readonly frames: FrameBuilder;
   readonly time = new TimeFormatter("default", false);
+  /** the detail tree of the packet asked last (packets do not keep theirs: see Packet) */
+  lastDetailOf: Packet | null = null;
+  lastDetail: unknown = null;
   /** first and previous packet times, for frame.time_relative / time_delta (packets in capture order) */
   firstSec = NaN;
   firstNsec = 0;
   prevSec = NaN;
   prevNsec = 0;
+}
+
+/**
+ * The packets handed out of one batch (sniff's callbacks, plugins): detach() at the end of the batch gives
+ * them their bytes before the batch buffer is reused. Few packets of a batch: a copy each; many: one copy of
+ * the span they cover, which they share (a kept packet then keeps that span alive: clone() keeps only its own).
+ */
+export class BatchLease {
+  private list: Packet[] = [];
+  /** packets detached so far and bytes copied (for tests and benchmarks) */
+  detached = 0;
+  copiedBytes = 0;
+  add(p: Packet): Packet {
+    this.list.push(p);
+    return p;
+  }
+  /** Call at the end of the batch `b` (before its buffer is reused). */
+  detach(b: PacketBatch): void {
+    const l = this.list;
+    if (l.length === 0) return;
+    let lo = Infinity;
+    let hi = 0;
+    let sum = 0;
+    for (const p of l) {
+      const r = p.borrowedRange(b);
+      if (!r) continue;
+      if (r[0] < lo) lo = r[0];
+      if (r[1] > hi) hi = r[1];
+      sum += r[1] - r[0];
+    }
+    if (sum === 0 && hi === 0) {
+      for (const p of l) p.borrowedRange(b) && p.detachOnto(new Uint8Array(0), 0);
+    } else if (sum * 2 < hi - lo) {
+      // sparse: each packet its own bytes
+      for (const p of l) {
+        const r = p.borrowedRange(b);
+        if (!r) continue;
+        p.detachOnto(copyBytes(b.data, r[0], r[1]), r[0]);
+        this.copiedBytes += r[1] - r[0];
+      }
+    } else {
+      const copy = copyBytes(b.data, lo, hi);
+      this.copiedBytes += hi - lo;
+      for (const p of l) if (p.borrowedRange(b)) p.detachOnto(copy, lo);
+    }
+    this.detached += l.length;
+    l.length = 0;
+  }
+}
+
+/**
+ * A copy of bytes [from, to): never Buffer's slice(), which is a view of the same memory (live and merged
+ * batches are Buffers), so a "copy" made with it changes when the capture reuses its buffer.
+ */
+function copyBytes(data: Uint8Array, from: number, to: number): Uint8Array {
+  const out = new Uint8Array(to - from);
+  out.set(data.subarray(from, to));
+  return out;
 }
 
 let defaultContext: PacketContext | undefined;
@@ -106,6 +179,8 @@ interface Light {
   layers: string[];
   tcp: boolean;
   udp: boolean;
+  /** tcp.flags (12 bits) from the summary pass; -1 without TCP */
+  tcpFlags: number;
 }
 
 interface Detail {
@@ -114,20 +189,26 @@ interface Detail {
   view: PacketView;
 }
 
-class TcpView implements TcpInfo {
-  constructor(
-    private p: Packet,
-    readonly srcport: number,
-    readonly dstport: number,
-  ) {}
-  get flags(): number {
-    return Number(this.p.get("tcp.flags") ?? 0);
-  }
+/** One layer of a packet: where its header is, and its payload (what follows the header), as bytes. */
+export interface LayerView {
+  /** protocol id ("tcp") */
+  readonly id: string;
+  /** offset of the layer's header in the packet's bytes */
+  readonly offset: number;
+  /** length of the header as dissected (the protocol node's length) */
+  readonly length: number;
+  /** the header's bytes (a view of the packet's bytes) */
+  readonly header: Uint8Array;
+  /** the bytes after the header to the end of the captured packet (a view of the packet's bytes) */
+  readonly payload: Uint8Array;
 }
 
 export class Packet {
   private light: Light | null = null;
+  /** the detail of a borrowed packet (the batch path); owned-bytes packets use the context's one-slot cache */
   private detailed: Detail | null = null;
+  private dnsInfo: DnsInfo | null | undefined;
+  private httpInfo: HttpInfo | null | undefined;
   /** times of the capture's first packet and of the previous one (set by fromBatch) */
   private firstSec = NaN;
   private firstNsec = 0;
@@ -191,9 +272,34 @@ export class Packet {
     return new Packet(data, o.len ?? data.length, o.linktype ?? 1, o.tsSec ?? 0, o.tsNsec ?? 0, o.frame ?? 0);
   }
 
+  /** [start, end) of this packet's bytes in `b`'s buffer when it is borrowed from `b`, else null. */
+  borrowedRange(b: PacketBatch): [number, number] | null {
+    if (this.batch !== b) return null;
+    const off = b.offset[this.index];
+    return [off, off + this.caplen];
+  }
+
   /**
-   * The captured bytes. For a packet handed to a callback this is a view of the capture's buffer, valid during
-   * the callback only: clone() the packet to keep it.
+   * Stops borrowing: the packet's bytes are now `copy`, which holds the batch buffer's bytes from `base` on
+   * (BatchLease). A tree made over the batch is dropped (dissected again when asked).
+   */
+  detachOnto(copy: Uint8Array, base: number): void {
+    const b = this.batch;
+    if (!b) return;
+    const off = b.offset[this.index] - base;
+    this.bytes = copy.subarray(off, off + this.caplen);
+    this.batch = null;
+    this.detailed = null;
+  }
+
+  /** True while the packet is a view of a batch buffer the capture will reuse. */
+  get borrowed(): boolean {
+    return this.batch !== null;
+  }
+
+  /**
+   * The captured bytes. For a packet handed to a callback this is at first a view of the capture's buffer;
+   * once the batch ends it is a copy (see BatchLease).
    */
   get data(): Uint8Array {
     if (!this.bytes) {
@@ -211,15 +317,15 @@ export class Packet {
 
   /** A copy that owns its bytes and can be kept after the callback. */
   clone(): Packet {
-    const p = new Packet(this.data.slice(), this.len, this.linktype, this.tsSec, this.tsNsec, this.frame, this.context);
+    const p = new Packet(copyBytes(this.data, 0, this.caplen), this.len, this.linktype, this.tsSec, this.tsNsec, this.frame, this.context);
     p.light = this.light;
     p.iface = this.iface;
     p.firstSec = this.firstSec;
     p.firstNsec = this.firstNsec;
     p.prevSec = this.prevSec;
     p.prevNsec = this.prevNsec;
-    // A tree made over the batch points at batch offsets: the clone dissects again when asked.
-    if (this.detailed && !this.batch) p.detailed = { ...this.detailed, view: { ...this.detailed.view, data: p.data } };
+    p.dnsInfo = this.dnsInfo;
+    p.httpInfo = this.httpInfo;
     return p;
   }
 
@@ -235,6 +341,7 @@ export class Packet {
   private detail(): Detail {
     if (this.detailed) return this.detailed;
     const c = ctxOrDefault(this.context);
+    if (!this.batch && c.lastDetailOf === this) return c.lastDetail as Detail;
     let data: Uint8Array;
     let start = 0;
     let r;
@@ -264,26 +371,43 @@ export class Packet {
     // The view's ctx is a snapshot: the engine's Ctx is reused by the next packet.
     const snap = { ...ctx, layers: ctx.layers.slice() } as Ctx;
     const view: PacketView = { roots, data, start, end: start + this.caplen, ctx: snap };
-    return (this.detailed = { roots, index: indexTree(roots), view });
+    const d = { roots, index: indexTree(roots), view };
+    if (this.batch) return (this.detailed = d);
+    // Owned bytes (stored, cloned, detached): the context keeps the last tree, the packet none.
+    c.lastDetailOf = this;
+    c.lastDetail = d;
+    return d;
   }
 
   /** protocol ids of the layers, e.g. ["eth", "ip", "udp", "dns"] */
-  get layers(): readonly string[] {
-    return this.summaryPass().layers;
+  get layers(): readonly LayerName[] {
+    return this.summaryPass().layers as LayerName[];
   }
 
-  /** First value of a field ("dns.qry.name", "ip.ttl"), or undefined. */
-  get(name: string): FieldValue | undefined {
+  /**
+   * First value of a field ("dns.qry.name", "ip.ttl"), or undefined. The name is a FieldName (generated from
+   * the dissectors: a misspelled name does not compile) and the result has the field's value type.
+   * tcp.flags, the ports and addresses come from the cheap pass when read through `tcp`, `udp`, `ip`.
+   */
+  get<N extends FieldName>(name: N): FieldTypes[N] | undefined {
+    return this.getDynamic(name) as FieldTypes[N] | undefined;
+  }
+  /** Every value of a field, in tree order ([] when absent). */
+  getAll<N extends FieldName>(name: N): FieldTypes[N][] {
+    return this.getAllDynamic(name) as FieldTypes[N][];
+  }
+  /** get() for a field name known only at run time (a string from the user): untyped. */
+  getDynamic(name: string): FieldValue | undefined {
     const n = this.detail().index.get(name);
     return n ? n[0].value : undefined;
   }
-  /** Every value of a field, in tree order ([] when absent). */
-  getAll(name: string): FieldValue[] {
+  /** getAll() for a field name known only at run time. */
+  getAllDynamic(name: string): FieldValue[] {
     const n = this.detail().index.get(name);
     return n ? n.map((x) => x.value) : [];
   }
   /** True when a protocol ("dns") is among the layers or a field ("tcp.flags.syn") is present. */
-  has(name: string): boolean {
+  has(name: FieldName | LayerName | (string & {})): boolean {
     if (!name.includes(".")) return this.summaryPass().layers.includes(name);
     return this.detail().index.has(name);
   }
@@ -298,22 +422,28 @@ export class Packet {
   }
   get tcp(): TcpInfo | undefined {
     const l = this.summaryPass();
-    return l.tcp ? new TcpView(this, l.srcPort, l.dstPort) : undefined;
+    return l.tcp ? { srcport: l.srcPort, dstport: l.dstPort, flags: l.tcpFlags < 0 ? 0 : l.tcpFlags } : undefined;
   }
   get udp(): PortsInfo | undefined {
     const l = this.summaryPass();
     return l.udp ? { srcport: l.srcPort, dstport: l.dstPort } : undefined;
   }
   get dns(): DnsInfo | undefined {
-    if (!this.summaryPass().layers.includes("dns")) return undefined;
+    if (this.dnsInfo !== undefined) return this.dnsInfo ?? undefined;
+    if (!this.summaryPass().layers.includes("dns")) return (this.dnsInfo = null) ?? undefined;
     const q = this.get("dns.qry.name");
     const answers = [...this.getAll("dns.a"), ...this.getAll("dns.aaaa"), ...this.getAll("dns.cname")].map(String);
-    return { qryName: q === undefined ? undefined : String(q), response: this.get("dns.flags.response") === true || this.get("dns.flags.response") === 1, answers };
+    const r: unknown = this.get("dns.flags.response");
+    return (this.dnsInfo = { qryName: q === undefined ? undefined : String(q), response: r === true || r === 1, answers });
   }
   get http(): HttpInfo | undefined {
+    if (this.httpInfo !== undefined) return this.httpInfo ?? undefined;
+    return (this.httpInfo = this.makeHttp() ?? null) ?? undefined;
+  }
+  private makeHttp(): HttpInfo | undefined {
     if (!this.summaryPass().layers.includes("http")) return undefined;
-    const s = (n: string) => {
-      const v = this.get(n);
+    const s = (n: FieldName) => {
+      const v = this.getDynamic(n);
       return v === undefined || v === null ? undefined : String(v);
     };
     const code = this.get("http.response.code");
@@ -337,6 +467,35 @@ export class Packet {
   nodes(): readonly TreeNode[] {
     return this.detail().roots;
   }
+  /**
+   * A layer's header and payload as bytes (views of the packet's bytes): `p.layer("tcp")?.payload` is the TCP
+   * segment's data. The `nth` occurrence (0 first) for a protocol that appears more than once (tunnels).
+   * undefined when the packet has no such layer.
+   */
+  layer(id: LayerName, nth = 0): LayerView | undefined {
+    if (!this.summaryPass().layers.includes(id)) return undefined;
+    const d = this.detail();
+    const nodes = d.index.get(id)?.filter((n) => n.kind === "proto");
+    const n = nodes?.[nth];
+    if (!n) return undefined;
+    const data = this.data;
+    const off = Math.max(0, n.offset - d.view.start);
+    const end = Math.min(data.length, off + n.length);
+    return { id, offset: off, length: end - off, header: data.subarray(off, end), payload: data.subarray(end) };
+  }
+
+  /**
+   * The payload of the innermost transport layer (TCP, UDP, ICMP, ICMPv6 data), else of the network layer,
+   * as bytes (a view of the packet's bytes); an empty array when there is none.
+   */
+  get payload(): Uint8Array {
+    const ls = this.summaryPass().layers;
+    for (const id of ["tcp", "udp", "icmp", "icmpv6", "ip", "ipv6"] as const) {
+      if (ls.includes(id)) return this.layer(id, ls.filter((x) => x === id).length - 1)?.payload ?? new Uint8Array(0);
+    }
+    return new Uint8Array(0);
+  }
+
   /** The document `tsniff -T json` prints for this packet. */
   toJSON(): Record<string, unknown> {
     return packetObject(this.detail().view);
@@ -355,5 +514,6 @@ function copyLight(ctx: Ctx): Light {
     layers: ctx.layers.slice(),
     tcp: ctx.layers.includes("tcp"),
     udp: ctx.layers.includes("udp"),
+    tcpFlags: ctx.tcpFlags,
   };
 }

@@ -1,17 +1,23 @@
 /**
- * `sniff(options)`: scapy's sniff() for TypeScript. Resolves with the packets kept (clones) when the capture
- * ends: `count` packets, `timeout` seconds, `stopFilter` true, the end of the `offline` file, or `stop()`.
+ * `sniff(options)`: scapy's sniff() for TypeScript. Resolves with the packets kept when the capture ends:
+ * `count` packets, `timeout` seconds, `stopFilter` true, the end of the `offline` file, or `stop()`.
  *
- * `prn`, `lfilter` and `stopFilter` are called synchronously for every packet, in order, with a borrowed
- * packet (see Packet: clone() it to keep it). Nothing is queued, so nothing is dropped by tsniff; a `prn`
- * slower than the packet rate makes the kernel drop instead (reported in the kernel counters).
+ * `prn`, `lfilter` and `stopFilter` are called synchronously for every packet, in order. The packet they get
+ * may be kept (`prn: p => kept.push(p)`): it is a view of the capture's buffer during the batch and gets its
+ * own copy of the bytes when the batch ends (BatchLease in packet.ts), so it stays valid. A string `prn`
+ * returns is printed on standard output, one line (control characters and newlines escaped), as scapy does.
+ *
+ * Nothing is queued, so nothing is dropped by tsniff; a `prn` slower than the packet rate makes the kernel
+ * drop instead (reported in the kernel counters: ApiStats.kernel.dropped).
  */
 import { Session } from "../session.js";
+import type { PacketBatch } from "../capture/batch.js";
+import { lineSafe } from "../output/escape.js";
 import { openSource, type CaptureOptions, type ApiStats } from "./capture.js";
-import { Packet, PacketContext } from "./packet.js";
+import { BatchLease, Packet, PacketContext } from "./packet.js";
 
 export interface SniffOptions extends CaptureOptions {
-  /** called for every packet that passes lfilter; its return value is ignored */
+  /** called for every packet that passes lfilter; a string it returns is printed (one line, escaped) */
   prn?: (pkt: Packet) => unknown;
   /** packets for which this returns false are skipped (not counted, not stored, not given to prn) */
   lfilter?: (pkt: Packet) => boolean;
@@ -21,6 +27,8 @@ export interface SniffOptions extends CaptureOptions {
   store?: boolean;
   /** receives the statistics when the capture ends */
   onStats?: (s: ApiStats) => void;
+  /** where the strings prn returns go (default: standard output, each followed by a newline) */
+  print?: (line: string) => void;
 }
 
 export async function sniff(o: SniffOptions = {}): Promise<Packet[]> {
@@ -28,20 +36,35 @@ export async function sniff(o: SniffOptions = {}): Promise<Packet[]> {
   const store = o.store ?? true;
   const kept: Packet[] = [];
   const ctx = new PacketContext({ interfaces: source.info.kind !== "pcap" });
+  const lease = new BatchLease();
   const limit = o.count ?? Infinity;
   let n = 0;
   let error: unknown;
+  let batch: PacketBatch | null = null;
+  // prn's lines are written once per batch (one write, not one per packet), in order.
+  let printed = "";
+  const print = o.print ?? ((line: string) => (printed += line + "\n"));
+  const flush = () => {
+    if (printed) {
+      process.stdout.write(printed);
+      printed = "";
+    }
+  };
   const session: Session = new Session({
     source,
     program,
     consumers: [
       (b, i, frame) => {
-        const p = Packet.fromBatch(b, i, frame, ctx);
+        batch = b;
+        const p = lease.add(Packet.fromBatch(b, i, frame, ctx));
         try {
           if (o.lfilter && !o.lfilter(p)) return;
           n++;
-          if (store) kept.push(p.clone());
-          o.prn?.(p);
+          if (store) kept.push(p);
+          if (o.prn) {
+            const r = o.prn(p);
+            if (typeof r === "string") print(lineSafe(r));
+          }
           if ((o.stopFilter && o.stopFilter(p)) || n >= limit) return false;
         } catch (e) {
           error = e;
@@ -49,12 +72,18 @@ export async function sniff(o: SniffOptions = {}): Promise<Packet[]> {
         }
       },
     ],
+    onBatchEnd: () => {
+      // The batch's buffer is reused after this: the packets handed out get their own bytes.
+      if (batch) lease.detach(batch);
+      flush();
+    },
   });
   const timer = o.timeout ? setTimeout(() => session.stop(), o.timeout * 1000) : undefined;
   const onAbort = () => session.stop();
   o.signal?.addEventListener("abort", onAbort);
   try {
     const r = await session.run();
+    flush();
     o.onStats?.({ captured: r.captured, kernel: r.stats, droppedByTsniff: 0, queueHighWater: 0, readPauses: 0 });
     if (error) throw error;
     if (r.end.reason === "error" && r.end.error) throw r.end.error;
@@ -65,7 +94,12 @@ export async function sniff(o: SniffOptions = {}): Promise<Packet[]> {
   return kept;
 }
 
-/** Every packet of a pcap or pcapng file (clones), optionally filtered: `readPcap("x.pcap", "tcp port 80")`. */
+/** Every packet of a pcap or pcapng file, optionally filtered: `readPcap("x.pcap", "tcp port 80")`. */
 export function readPcap(path: string, filter?: string): Promise<Packet[]> {
   return sniff({ offline: path, filter });
+}
+
+/** scapy's rdpcap(): every packet of a pcap or pcapng file, read eagerly (readPcap without a filter). */
+export function rdpcap(path: string): Promise<Packet[]> {
+  return sniff({ offline: path });
 }

@@ -451,7 +451,15 @@ async function run(o: CliOptions): Promise<number> {
     count: o.count,
     select: rsel ? (sel ? (b, i, f) => sel(b, i, f) && rsel(b, i, f) : rsel) : sel,
     consumers,
-    onBatchEnd: source.info.kind === "live" ? () => out?.flush() : undefined,
+    onBatchEnd:
+      source.info.kind === "live"
+        ? () => {
+            runner?.batchEnd();
+            out?.flush();
+          }
+        : runner
+          ? () => runner?.batchEnd()
+          : undefined,
   });
   const s = session;
   // tcpdump's signals: SIGINT, SIGTERM and SIGHUP end the capture cleanly (files whole, the summary printed);

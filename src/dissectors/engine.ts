@@ -50,6 +50,7 @@ class PacketCtx implements Ctx {
   ipProto = -1;
   srcPort = -1;
   dstPort = -1;
+  tcpFlags = -1;
   tail = "";
   layers: string[] = [];
   protoName = "";
@@ -105,6 +106,7 @@ class PacketCtx implements Ctx {
     this.ipProto = -1;
     this.srcPort = -1;
     this.dstPort = -1;
+    this.tcpFlags = -1;
     this.tail = "";
     // pop, not length = 0: setting the length to 0 frees the array's storage, which every packet then allocates again
     while (this.layers.length) this.layers.pop();

@@ -128,6 +128,8 @@ export interface Ctx {
   ipProto: number;
   srcPort: number;
   dstPort: number;
+  /** the TCP flags (tcp.flags, 12 bits) of the outermost TCP header, -1 without one: the library's cheap tcp.flags */
+  tcpFlags: number;
   /**
    * Text a layer asks to end the line with, after what the layers it hands on print (ICMP's multi-part
    * extension comes after the quoted packet, as tcpdump prints it); "" for none.

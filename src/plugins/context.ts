@@ -21,7 +21,7 @@ import { createBatch, type PacketBatch } from "../capture/batch.js";
 import type { CaptureStats, PacketSource } from "../capture/source.js";
 import { PcapWriter } from "../capture/pcap-writer.js";
 import type { PacketComments } from "../capture/comments.js";
-import { Packet, PacketContext } from "../api/packet.js";
+import { BatchLease, Packet, PacketContext } from "../api/packet.js";
 import type { Dissector } from "../dissectors/index.js";
 import { FileSource } from "../capture/file-source.js";
 import type { LoadedModule } from "./loader.js";
@@ -302,7 +302,9 @@ export class PluginRunner {
       this.enqueue(Packet.fromBatch(b, i, frame, this.pctx).clone(), 0, b.iface[i]);
       return false;
     }
-    const pkt = Packet.fromBatch(b, i, frame, this.pctx);
+    // Leased: a packet a plugin keeps (in ctx.state, say) gets its own bytes when the batch ends (batchEnd()).
+    this.leasedFrom = b;
+    const pkt = this.lease.add(Packet.fromBatch(b, i, frame, this.pctx));
     for (let k = 0; k < this.slots.length; k++) {
       const s = this.slots[k];
       const on = s.mod.module.onPacket;
@@ -349,6 +351,14 @@ export class PluginRunner {
   private waitSpace(): Promise<void> {
     if (!this.worker || this.queue.length < this.bound) return Promise.resolve();
     return new Promise((r) => (this.spaceWaiter = r));
+  }
+
+  private lease = new BatchLease();
+  private leasedFrom: PacketBatch | null = null;
+  /** Call at the end of every batch (before the source reuses its buffer): kept packets get their own bytes. */
+  batchEnd(): void {
+    if (this.leasedFrom) this.lease.detach(this.leasedFrom);
+    this.leasedFrom = null;
   }
 
   /** set by abandon(): the run is being cut short (a second Ctrl-C) */

@@ -560,6 +560,7 @@ export const TCP: Protocol = {
     }
     const hlen = (offFlags >> 12) * 4;
     const flags = offFlags & 0xff;
+    if (ctx.tcpFlags < 0) ctx.tcpFlags = offFlags & 0xfff;
     const length = r.rep - start; // TCP header + payload, as the IP layer reported
     // tcp.stream, numbered as Wireshark numbers conversations (every segment, whatever the output)
     const conv = hlen >= 20 ? conversationsOf(ctx.state).tcpOf(ctx, sport, dport, seq, (flags & (SYN | ACK)) === SYN, ctx.frame) : null;
