@@ -75,7 +75,7 @@ export const CHDLC: Protocol = {
         return ctx.next("ethertype", ISO);
       }
       default:
-        if (!ctx.opts.quiet) ctx.line.s(`unknown CHDLC protocol (0x${proto.toString(16).padStart(4, "0")})`);
+        if (!ctx.opts.linkHeader) ctx.line.s(`unknown CHDLC protocol (0x${proto.toString(16).padStart(4, "0")})`);
         r.pos = r.cap;
     }
   },
