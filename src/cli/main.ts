@@ -235,6 +235,10 @@ async function run(o: CliOptions): Promise<number> {
   let program: Uint32Array | undefined;
   const stderr = (s: string) => process.stderr.write(s + "\n");
   native(); // loaded first: without the addon the error is the only line, not after "reading from file"
+  // The process engine is ready before "listening on" is printed: whoever waits for that line gets its packets
+  // attributed.
+  let proc: ProcPlumbing | undefined;
+  if (procSel && !o.readFile) proc = await liveProc(o, procSel, stderr);
   if (o.readFile) {
     source = await FileSource.open(o.readFile);
     if (filter.trim()) {
@@ -323,11 +327,9 @@ async function run(o: CliOptions): Promise<number> {
   }
 
   // Process attribution (src/proc): live, an engine; reading pcapng, the packets' comments.
-  let proc: ProcPlumbing | undefined;
-  if (procSel && source.info.kind === "live") proc = await liveProc(o, procSel, stderr);
   // (a file's proc.* fields cost the fast -T json path, so they are restored when asked for: --proc, a process
   // selection, or proc.* in -Y or -e)
-  else if (source.info.kind === "pcapng" && (procSel || /\bproc\b/.test(o.displayFilter ?? "") || o.fields.some((f) => f.startsWith("proc")))) proc = fileProc(o, procSel);
+  if (!proc && source.info.kind === "pcapng" && (procSel || /\bproc\b/.test(o.displayFilter ?? "") || o.fields.some((f) => f.startsWith("proc")))) proc = fileProc(o, procSel);
   const procPcapng = !!o.writeFile && (o.pcapng || /\.pcapng$/i.test(o.writeFile)) && !o.ringSeconds && !o.ringMB;
   if (procSel && o.writeFile && !procPcapng) stderr(`${PROG}: process information needs pcapng output (--pcapng or a .pcapng name); ${o.writeFile} gets the packets without it`);
 
