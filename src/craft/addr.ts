@@ -6,10 +6,30 @@ export class CraftError extends Error {
 
 const MAC_RE = /^([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})$/i;
 
+/**
+ * Addresses already parsed (text -> bytes), so that building many packets with the same addresses parses each
+ * once. Bounded: cleared when full.
+ */
+const macs = new Map<string, Uint8Array>(),
+  ip4s = new Map<string, Uint8Array>(),
+  ip6s = new Map<string, Uint8Array>();
+function remember(m: Map<string, Uint8Array>, key: string, bytes: Uint8Array): void {
+  if (m.size >= 4096) m.clear();
+  m.set(key, bytes);
+}
+function recall(m: Map<string, Uint8Array>, key: string, out: Uint8Array, off: number): boolean {
+  const b = m.get(key);
+  if (!b) return false;
+  for (let i = 0; i < b.length; i++) out[off + i] = b[i];
+  return true;
+}
+
 export function macBytes(s: string, out: Uint8Array, off: number, what = "MAC address"): void {
+  if (recall(macs, s, out, off)) return;
   const m = MAC_RE.exec(s);
   if (!m) throw new CraftError(`${what} ${JSON.stringify(s)} is not a MAC address (like 02:00:00:00:00:01)`);
   for (let i = 0; i < 6; i++) out[off + i] = parseInt(m[i + 1], 16);
+  remember(macs, s, out.slice(off, off + 6));
 }
 
 export function macText(b: Uint8Array, off: number): string {
@@ -19,6 +39,7 @@ export function macText(b: Uint8Array, off: number): string {
 }
 
 export function ip4Bytes(s: string, out: Uint8Array, off: number, what = "IPv4 address"): void {
+  if (recall(ip4s, s, out, off)) return;
   const p = s.split(".");
   if (p.length === 4) {
     let ok = true;
@@ -27,7 +48,7 @@ export function ip4Bytes(s: string, out: Uint8Array, off: number, what = "IPv4 a
       if (!(v >= 0 && v <= 255)) ok = false;
       out[off + i] = v;
     }
-    if (ok) return;
+    if (ok) return remember(ip4s, s, out.slice(off, off + 4));
   }
   throw new CraftError(`${what} ${JSON.stringify(s)} is not an IPv4 address`);
 }
@@ -41,6 +62,7 @@ export function ip4Text(b: Uint8Array, off: number): string {
 }
 
 export function ip6Bytes(s: string, out: Uint8Array, off: number, what = "IPv6 address"): void {
+  if (recall(ip6s, s, out, off)) return;
   const bad = () => new CraftError(`${what} ${JSON.stringify(s)} is not an IPv6 address`);
   let text = s;
   const words: number[] = [];
@@ -66,6 +88,7 @@ export function ip6Bytes(s: string, out: Uint8Array, off: number, what = "IPv6 a
     out[off + 2 * i] = words[i] >> 8;
     out[off + 2 * i + 1] = words[i] & 0xff;
   }
+  remember(ip6s, s, out.slice(off, off + 16));
 }
 
 export function ip6Text(b: Uint8Array, off: number): string {
@@ -127,8 +150,11 @@ export function get32(b: Uint8Array, off: number): number {
 }
 
 /** A number field checked against its width: a clear error instead of silent wrapping. */
+const MAX: number[] = [];
+for (let b = 0; b <= 32; b++) MAX.push(2 ** b - 1);
+
 export function uint(v: number | undefined, dflt: number, bits: number, what: string): number {
   const x = v ?? dflt;
-  if (!Number.isInteger(x) || x < 0 || x > 2 ** bits - 1) throw new CraftError(`${what} ${x} is out of range (0-${2 ** bits - 1})`);
+  if (!(x >= 0 && x <= MAX[bits] && Math.floor(x) === x)) throw new CraftError(`${what} ${x} is out of range (0-${2 ** bits - 1})`);
   return x;
 }

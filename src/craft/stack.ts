@@ -87,7 +87,7 @@ export class Stack<L extends readonly Layer[] = readonly Layer[]> {
       total += env.sizes[i] = this.layers[i].size(env, i);
     }
     env.total = total;
-    const b = Buffer.alloc(total);
+    const b = Buffer.allocUnsafe(total).fill(0); // from the pool: cheaper than alloc() for small packets
     for (let i = 0; i < n; i++) this.layers[i].write(b, env, i);
     for (let i = n - 1; i >= 0; i--) this.layers[i].finish(b, env, i);
     return b;
