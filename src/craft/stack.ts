@@ -11,6 +11,8 @@
  */
 import { Packet } from "../api/packet.js";
 import { CraftError } from "./addr.js";
+import type { ArpLayer, Dot1QLayer, EtherLayer, ICMPLayer, ICMPv6Layer, IPLayer, IPv6Layer, RawLayer, TCPLayer, UDPLayer } from "./layers.js";
+import type { DNSLayer } from "./dns.js";
 
 /** What a layer sees while its stack is built. */
 export interface BuildEnv {
@@ -45,8 +47,14 @@ export abstract class Layer<K extends string = string> {
   }
 }
 
-/** A layer kind -> its layer type, for the layers of a stack. */
-export type LayerOf<L extends readonly Layer[], K extends string> = Extract<L[number], { kind: K }>;
+/** Every layer tsniff builds. */
+export type KnownLayer = EtherLayer | Dot1QLayer | ArpLayer | IPLayer | IPv6Layer | ICMPLayer | ICMPv6Layer | UDPLayer | TCPLayer | DNSLayer | RawLayer;
+
+/**
+ * A layer kind -> its layer type: from the stack's own layers when it is typed (a tuple), else (a Stack of any
+ * layers, as sr() gives back for untyped input) the known layer of that kind.
+ */
+export type LayerOf<L extends readonly Layer[], K extends string> = [Extract<L[number], { kind: K }>] extends [never] ? Extract<KnownLayer, { kind: K }> : Extract<L[number], { kind: K }>;
 
 export class Stack<L extends readonly Layer[] = readonly Layer[]> {
   constructor(readonly layers: L) {
