@@ -144,6 +144,12 @@ const cases: Case[] = [
     layers: ["eth", "ipv6", "udp", "dns"],
   },
   {
+    name: "DNS over TCP (length prefix)",
+    pkt: stack(Ether({ src: MAC_A, dst: MAC_B }), IP({ src: "10.1.0.1", dst: "10.1.0.2" }), TCP({ sport: 40005, flags: "PA", seq: 1, ack: 1 }), DNS({ id: 0x2020, qd: [{ name: "tcp.a.test", type: "TXT" }] })),
+    want: { "tcp.dstport": 53, "tcp.len": 2 + 12 + 16, "dns.id": 0x2020, "dns.qry.name": "tcp.a.test", "dns.qry.type": 16 },
+    layers: ["eth", "ip", "tcp", "dns"],
+  },
+  {
     name: "IPv6/TCP with payload",
     pkt: stack(Ether({ src: MAC_A, dst: MAC_B }), IPv6({ src: "fd00::1", dst: "fd00::2" }), TCP({ sport: 40004, dport: 9999, flags: "PA", seq: 1, ack: 1 }), Raw("data over v6")),
     want: { "ipv6.nxt": 6, "tcp.flags": 0x018, "tcp.len": 12 },
