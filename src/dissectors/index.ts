@@ -26,6 +26,7 @@ import "./network/igmp.js";
 import "./network/gre.js";
 import "./network/ospf.js";
 import "./network/pim.js";
+import "./network/eigrp.js";
 import "./network/osi.js";
 import "./network/isis.js";
 import "./network/vxlan.js";
