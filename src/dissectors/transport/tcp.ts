@@ -629,7 +629,12 @@ export const TCP: Protocol = {
       const c = transportSum(r.data, ctx, IPPROTO.TCP, start, length, r.cap);
       if (c >= 0) ctx.line.s(c === 0xffff ? `, cksum 0x${hex(sum, 4)} (correct)` : `, cksum 0x${hex(sum, 4)} (incorrect -> 0x${hex(shouldBe(sum, c), 4)})`);
     }
-    if (t.on) treeHeader(t, start, hlen, seq, rawSeq, ack, rawAck, offFlags, win, sum, urp);
+    if (t.on) {
+      const ws = wiresharkNumbers(ctx, sport, dport, rawSeq, rawAck, flags);
+      t.add(F.stream, ws.stream, start, 0);
+      if (hlen <= length) t.add(F.len, length - hlen, start, 0);
+      treeHeader(t, start, hlen, ws.seq, rawSeq, ws.ack, rawAck, offFlags, win, sum, urp);
+    }
     if (hlen > length) {
       if (!early) line.k(flagPiece(FLAG_TEXT, flags, ""));
       ctx.line.s(` [bad hdr length ${hlen} - too long, > ${length}]`);
@@ -674,10 +679,55 @@ export const TCP: Protocol = {
     }
     line.k(LENGTH).u(plen);
     if (plen === 0 || r.truncated) return;
-    if (t.on && r.remaining > 0) t.add(F.len, plen, start, 0);
     return ctx.next("tcp.port", Math.min(sport, dport), Math.max(sport, dport));
   },
 };
+
+/**
+ * Wireshark's numbers for the tree (tcp.stream, and tcp.seq / tcp.ack relative to each direction's base), which
+ * differ from tcpdump's on the line: streams are numbered in order of first appearance; a direction's base is
+ * the sequence number of its SYN, or one less than the first sequence number seen from it, or one less than the
+ * first acknowledgment number seen towards it; a SYN (without ACK) with another sequence number than its
+ * direction's base starts a new stream (a reused port pair). Made only for the tree, and once per frame (the
+ * same frame dissected again reads the same numbers).
+ */
+interface WsConv {
+  stream: number;
+  base: [number, number];
+  set: [boolean, boolean];
+  frame: number;
+  out: { stream: number; seq: number; ack: number };
+}
+interface WsState {
+  convs: Map<string, WsConv>;
+  next: number;
+}
+function wiresharkNumbers(ctx: Ctx, sport: number, dport: number, seq: number, ack: number, flags: number): WsConv["out"] {
+  let st = ctx.state.get("tcp.ws") as WsState | undefined;
+  if (!st) ctx.state.set("tcp.ws", (st = { convs: new Map(), next: 0 }));
+  const a = `${ctx.src} ${sport}`,
+    b = `${ctx.dst} ${dport}`;
+  const dir = a < b || (a === b && sport <= dport) ? 0 : 1;
+  const key = dir === 0 ? `${a} ${b}` : `${b} ${a}`;
+  let c = st.convs.get(key);
+  if (c && c.frame === ctx.frame) return c.out;
+  if (!c || ((flags & (SYN | ACK)) === SYN && c.set[dir] && c.base[dir] !== seq)) {
+    c = { stream: st.next++, base: [0, 0], set: [false, false], frame: -1, out: { stream: 0, seq: 0, ack: 0 } };
+    st.convs.set(key, c);
+  }
+  const rev = 1 - dir;
+  if (!c.set[dir]) {
+    c.base[dir] = flags & SYN ? seq : (seq - 1) >>> 0;
+    c.set[dir] = true;
+  }
+  if (!c.set[rev] && flags & ACK) {
+    c.base[rev] = (ack - 1) >>> 0;
+    c.set[rev] = true;
+  }
+  c.frame = ctx.frame;
+  c.out = { stream: c.stream, seq: (seq - c.base[dir]) >>> 0, ack: flags & ACK ? (ack - c.base[rev]) >>> 0 : ack };
+  return c.out;
+}
 
 /** The header's fields in the tree (out of dissect, which stays small enough for its readers to be inlined). */
 function treeHeader(t: TreeSink, start: number, hlen: number, seq: number, rawSeq: number, ack: number, rawAck: number, offFlags: number, win: number, sum: number, urp: number): void {
