@@ -18,7 +18,8 @@ const fieldIndex = new Map<string, FieldDef>();
 
 export function registerProtocol(p: Protocol): Protocol {
   protocols.set(p.id, p);
-  if (p.fields) for (const f of Object.values(p.fields)) fieldIndex.set(f.name, f);
+  // a hidden alias (ip.version in IPv6) does not stand for the field it repeats
+  if (p.fields) for (const f of Object.values(p.fields)) if (!f.hidden || !fieldIndex.has(f.name)) fieldIndex.set(f.name, f);
   return p;
 }
 

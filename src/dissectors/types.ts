@@ -22,6 +22,10 @@ export interface FieldDef {
   values?: Readonly<Record<number, string>>;
   /** how the display spells the value besides the number: "bytes" gives "60 bytes (480 bits)" */
   unit?: "bytes";
+  /** hex digits tshark prints for a hex field (its FT_UINTn width) when that is not the bytes it covers */
+  digits?: number;
+  /** Wireshark's hidden fields (e.g. ip.version in IPv6): in -T fields, JSON and filters, not in -V's tree */
+  hidden?: boolean;
 }
 
 let fieldCount = 0;
@@ -29,12 +33,14 @@ let fieldCount = 0;
 /** Declares a protocol's fields: `const F = fields("udp", { srcport: ["Source Port", "uint"], ... })`. */
 export function fields<K extends string>(
   proto: string,
-  defs: Record<K, [label: string, type: FieldType, opts?: { base?: "dec" | "hex"; values?: Readonly<Record<number, string>>; name?: string; unit?: "bytes" }]>,
+  defs: Record<K, [label: string, type: FieldType, opts?: { base?: "dec" | "hex"; values?: Readonly<Record<number, string>>; name?: string; unit?: "bytes"; digits?: number; hidden?: boolean }]>,
 ): Record<K, FieldDef> {
   const out = {} as Record<K, FieldDef>;
   for (const k of Object.keys(defs) as K[]) {
     const [label, type, opts] = defs[k];
     out[k] = { name: opts?.name ?? `${proto}.${k}`, id: fieldCount++, label, type, base: opts?.base, values: opts?.values, unit: opts?.unit };
+    if (opts?.digits) out[k].digits = opts.digits;
+    if (opts?.hidden) out[k].hidden = true;
   }
   return out;
 }

@@ -26,6 +26,7 @@ function nodeLine(n: TreeNode): string {
  * just before (same bytes, same value). They exist for filters and JSON; the tree shows them once.
  */
 function isAlias(n: TreeNode, siblings: readonly TreeNode[], i: number): boolean {
+  if (n.field?.hidden) return true;
   if (n.kind !== "field" || !/\.(addr|port)$/.test(n.name)) return false;
   for (let j = 0; j < i; j++) {
     const s = siblings[j];

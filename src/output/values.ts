@@ -67,7 +67,7 @@ export function fieldText(n: TreeNode, data: Uint8Array, end: number): string {
     case "uint":
     case "int":
       if (typeof v !== "number") return v === null ? "" : lineSafe(String(v));
-      return f.base === "hex" ? hexNumber(v, n.length) : String(v);
+      return f.base === "hex" ? (f.digits ? hexNumber(v, f.digits / 2) : hexNumber(v, n.length)) : String(v);
     case "float":
       return typeof v === "number" ? String(v) : v === null ? "" : lineSafe(String(v));
     case "bool":

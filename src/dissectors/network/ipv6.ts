@@ -50,7 +50,8 @@ export const TCPDUMP_IPPROTO: Readonly<Record<number, string>> = {
 
 const F = fields("ipv6", {
   version: ["Version", "uint"],
-  tclass: ["Traffic Class", "uint", { base: "hex" }],
+  tclass: ["Traffic Class", "uint", { base: "hex", digits: 8 }],
+  ipversion: ["Version", "uint", { name: "ip.version", hidden: true }],
   flow: ["Flow Label", "uint", { base: "hex" }],
   plen: ["Payload Length", "uint"],
   nxt: ["Next Header", "uint", { values: TCPDUMP_IPPROTO }],
@@ -176,6 +177,7 @@ export const IPV6: Protocol = {
     const version = vfl >>> 28;
     if (t.on) {
       t.add(F.version, version, start, 1);
+      t.add(F.ipversion, version, start, 1);
       t.add(F.tclass, (vfl >>> 20) & 0xff, start, 2);
       t.add(F.flow, vfl & 0xfffff, start + 1, 3);
       t.add(F.plen, plen, start + 4, 2);
