@@ -9,7 +9,8 @@
 import { bind } from "../registry.js";
 import { ETHERTYPE, IPPROTO } from "../constants.js";
 import { hex, ipv4At } from "../format.js";
-import { fields, type Ctx, type Protocol } from "../types.js";
+import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
+import { udpTree } from "../transport/udp.js";
 import type { Reader } from "../reader.js";
 import { foldSum, onesSum, quotedIpTree } from "./ipv4.js";
 import { hexLines } from "./icmpv6.js";
@@ -39,7 +40,7 @@ const F = fields("icmp", {
   "checksum.status": ["Checksum Status", "string"],
   ident: ["Identifier (BE)", "uint"],
   seq: ["Sequence Number (BE)", "uint"],
-  gateway: ["Gateway Address", "ipv4"],
+  gateway: ["Gateway Address", "ipv4", { name: "icmp.redir_gw" }],
   mtu: ["MTU of next hop", "uint"],
   pointer: ["Pointer", "uint"],
   address_mask: ["Address Mask", "ipv4"],
@@ -359,12 +360,37 @@ export const ICMP: Protocol = {
       return ctx.next("ethertype", ETHERTYPE.IPV4);
     }
     ctx.line.s(ext);
-    if (t.on && isError(type) && inner + 20 <= r.cap && (d[inner] >> 4) === 4) quotedIpTree(t, d, inner);
+    if (t.on && isError(type) && inner + 20 <= r.cap && (d[inner] >> 4) === 4) {
+      quotedIpTree(t, d, inner);
+      quotedTransportTree(t, d, inner, r.cap);
+    }
     if (t.on && r.pos < r.cap) {
       t.add(F.data, null, r.pos, r.cap - r.pos, `${r.cap - r.pos} bytes`);
     }
     r.pos = r.cap;
   },
 };
+
+/**
+ * The transport header after the IPv4 header quoted in an error, as tshark shows it (its fields join the outer
+ * packet's: "3,8" for icmp.type): UDP's and ICMP's, as far as captured, when the quoted packet is a first fragment.
+ */
+function quotedTransportTree(t: TreeSink, d: Uint8Array, q: number, cap: number): void {
+  const hl = (d[q] & 15) * 4;
+  if (hl < 20 || ((d[q + 6] << 8) | d[q + 7]) & 0x1fff) return;
+  const p = q + hl;
+  const proto = d[q + 9];
+  if (proto === IPPROTO.UDP) udpTree(t, d, p, cap);
+  else if (proto === IPPROTO.ICMP && p + 4 <= cap) {
+    const type = d[p];
+    t.add(F.type, type, p, 1);
+    t.add(F.code, d[p + 1], p + 1, 1);
+    t.add(F.checksum, (d[p + 2] << 8) | d[p + 3], p + 2, 2);
+    if ((type === 0 || type === 8) && p + 8 <= cap) {
+      t.add(F.ident, (d[p + 4] << 8) | d[p + 5], p + 4, 2);
+      t.add(F.seq, (d[p + 6] << 8) | d[p + 7], p + 6, 2);
+    }
+  }
+}
 
 bind("ip.proto", IPPROTO.ICMP, ICMP);

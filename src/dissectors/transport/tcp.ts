@@ -12,7 +12,7 @@ import type { Reader } from "../reader.js";
 import { bytesText, hex, hexText, ipv4At, ipv6At } from "../format.js";
 import { ascii, Line } from "../line.js";
 import { shouldBe, transportSum } from "../network/checksum.js";
-import { conversationsOf } from "../../stream/conversations.js";
+import { conversationsOf, type Conversation } from "../../stream/conversations.js";
 
 const F = fields("tcp", {
   srcport: ["Source Port", "uint"],
@@ -563,7 +563,9 @@ export const TCP: Protocol = {
     if (ctx.tcpFlags < 0) ctx.tcpFlags = offFlags & 0xfff;
     const length = r.rep - start; // TCP header + payload, as the IP layer reported
     // tcp.stream, numbered as Wireshark numbers conversations (every segment, whatever the output)
-    const conv = hlen >= 20 ? conversationsOf(ctx.state).tcpOf(ctx, sport, dport, seq, (flags & (SYN | ACK)) === SYN, ctx.frame) : null;
+    const convs = conversationsOf(ctx.state);
+    const conv = hlen >= 20 ? convs.tcpOf(ctx, sport, dport, seq, (flags & (SYN | ACK)) === SYN, ctx.frame) : null;
+    const convDir = convs.dir;
     if (t.on) {
       t.add(F.srcport, sport, start, 2);
       t.add(F.dstport, dport, start + 2, 2);
@@ -630,8 +632,7 @@ export const TCP: Protocol = {
       if (c >= 0) ctx.line.s(c === 0xffff ? `, cksum 0x${hex(sum, 4)} (correct)` : `, cksum 0x${hex(sum, 4)} (incorrect -> 0x${hex(shouldBe(sum, c), 4)})`);
     }
     if (t.on) {
-      const ws = wiresharkNumbers(ctx, sport, dport, rawSeq, rawAck, flags);
-      t.add(F.stream, ws.stream, start, 0);
+      const ws = conv ? relativeNumbers(conv, convDir, ctx.frame, rawSeq, rawAck, flags) : { seq: rawSeq, ack: rawAck };
       if (hlen <= length) t.add(F.len, length - hlen, start, 0);
       treeHeader(t, start, hlen, ws.seq, rawSeq, ws.ack, rawAck, offFlags, win, sum, urp);
     }
@@ -684,37 +685,24 @@ export const TCP: Protocol = {
 };
 
 /**
- * Wireshark's numbers for the tree (tcp.stream, and tcp.seq / tcp.ack relative to each direction's base), which
- * differ from tcpdump's on the line: streams are numbered in order of first appearance; a direction's base is
- * the sequence number of its SYN, or one less than the first sequence number seen from it, or one less than the
- * first acknowledgment number seen towards it; a SYN (without ACK) with another sequence number than its
- * direction's base starts a new stream (a reused port pair). Made only for the tree, and once per frame (the
- * same frame dissected again reads the same numbers).
+ * Wireshark's tcp.seq and tcp.ack for the tree, relative to each direction's base (they differ from tcpdump's
+ * on the line): a direction's base is the sequence number of its SYN, or one less than the first sequence
+ * number seen from it, or one less than the first acknowledgment number seen towards it. Kept per conversation
+ * (src/stream/conversations.ts numbers them), made once per frame: the same frame dissected again reads the
+ * same numbers.
  */
-interface WsConv {
-  stream: number;
+interface RelNumbers {
   base: [number, number];
   set: [boolean, boolean];
   frame: number;
-  out: { stream: number; seq: number; ack: number };
+  seq: number;
+  ack: number;
 }
-interface WsState {
-  convs: Map<string, WsConv>;
-  next: number;
-}
-function wiresharkNumbers(ctx: Ctx, sport: number, dport: number, seq: number, ack: number, flags: number): WsConv["out"] {
-  let st = ctx.state.get("tcp.ws") as WsState | undefined;
-  if (!st) ctx.state.set("tcp.ws", (st = { convs: new Map(), next: 0 }));
-  const a = `${ctx.src} ${sport}`,
-    b = `${ctx.dst} ${dport}`;
-  const dir = a < b || (a === b && sport <= dport) ? 0 : 1;
-  const key = dir === 0 ? `${a} ${b}` : `${b} ${a}`;
-  let c = st.convs.get(key);
-  if (c && c.frame === ctx.frame) return c.out;
-  if (!c || ((flags & (SYN | ACK)) === SYN && c.set[dir] && c.base[dir] !== seq)) {
-    c = { stream: st.next++, base: [0, 0], set: [false, false], frame: -1, out: { stream: 0, seq: 0, ack: 0 } };
-    st.convs.set(key, c);
-  }
+const REL = new WeakMap<Conversation, RelNumbers>();
+function relativeNumbers(conv: Conversation, dir: number, frame: number, seq: number, ack: number, flags: number): RelNumbers {
+  let c = REL.get(conv);
+  if (!c) REL.set(conv, (c = { base: [0, 0], set: [false, false], frame: -1, seq: 0, ack: 0 }));
+  if (c.frame === frame) return c;
   const rev = 1 - dir;
   if (!c.set[dir]) {
     c.base[dir] = flags & SYN ? seq : (seq - 1) >>> 0;
@@ -724,9 +712,10 @@ function wiresharkNumbers(ctx: Ctx, sport: number, dport: number, seq: number, a
     c.base[rev] = (ack - 1) >>> 0;
     c.set[rev] = true;
   }
-  c.frame = ctx.frame;
-  c.out = { stream: c.stream, seq: (seq - c.base[dir]) >>> 0, ack: flags & ACK ? (ack - c.base[rev]) >>> 0 : ack };
-  return c.out;
+  c.frame = frame;
+  c.seq = (seq - c.base[dir]) >>> 0;
+  c.ack = flags & ACK ? (ack - c.base[rev]) >>> 0 : ack;
+  return c;
 }
 
 /** The header's fields in the tree (out of dissect, which stays small enough for its readers to be inlined). */

@@ -4,7 +4,7 @@
  */
 import { bind, bindDefault } from "../registry.js";
 import { IPPROTO } from "../constants.js";
-import { fields, type Ctx, type Protocol } from "../types.js";
+import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import { hex } from "../format.js";
 import { shouldBe, transportSum } from "../network/checksum.js";
 import { DATA } from "../data.js";
@@ -23,6 +23,22 @@ const F = fields("udp", {
 let badLen = -1;
 let badAvail = 0;
 
+/**
+ * The header's fields in the tree, as far as they are captured (tshark keeps the ports of a header cut short);
+ * also for the header quoted in an ICMP error.
+ */
+export function udpTree(t: TreeSink, d: Uint8Array, p: number, cap: number): void {
+  if (p + 4 > cap) return;
+  const sport = (d[p] << 8) | d[p + 1],
+    dport = (d[p + 2] << 8) | d[p + 3];
+  t.add(F.srcport, sport, p, 2);
+  t.add(F.dstport, dport, p + 2, 2);
+  t.add(F.port, sport, p, 2);
+  t.add(F.port, dport, p + 2, 2);
+  if (p + 6 <= cap) t.add(F.length, (d[p + 4] << 8) | d[p + 5], p + 4, 2);
+  if (p + 8 <= cap) t.add(F.checksum, (d[p + 6] << 8) | d[p + 7], p + 6, 2);
+}
+
 export const UDP: Protocol = {
   id: "udp",
   name: "UDP",
@@ -37,6 +53,7 @@ export const UDP: Protocol = {
     ctx.srcPort = sport;
     ctx.dstPort = dport;
     if (r.truncated) {
+      if (t.on) udpTree(t, r.data, start, r.cap);
       ctx.line.s(ctx.addrPrinted ? "" : ctx.net ? `${ctx.src} > ${ctx.dst}:` : "");
       return;
     }
@@ -47,12 +64,7 @@ export const UDP: Protocol = {
     }
     ctx.addrPrinted = true;
     if (t.on) {
-      t.add(F.srcport, sport, start, 2);
-      t.add(F.dstport, dport, start + 2, 2);
-      t.add(F.port, sport, start, 2);
-      t.add(F.port, dport, start + 2, 2);
-      t.add(F.length, ulen, start + 4, 2);
-      t.add(F.checksum, sum, start + 6, 2);
+      udpTree(t, r.data, start, r.cap);
       // udp.stream, numbered as Wireshark numbers conversations (not on an IP fragment: Wireshark dissects
       // UDP on the reassembled datagram, which tsniff does not make)
       const stream = conversationsOf(ctx.state).udpOf(ctx, sport, dport, ctx.frame).stream;
