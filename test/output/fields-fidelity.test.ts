@@ -1,0 +1,95 @@
+/**
+ * -T fields against live tshark, cell by cell, over corpus captures chosen for what they exercise, with the
+ * field set of scripts/fields-fidelity.mjs (the report over the whole everyday corpus, docs/FIDELITY-FIELDS.md):
+ *   - Wireshark's TCP numbers: tcp.stream, tcp.seq / tcp.ack relative to each direction's base (SYN seen or
+ *     not), tcp.len on every segment
+ *   - IPv6: the hidden ip.version, ipv6.tclass's eight hex digits
+ *   - the headers quoted in an ICMP error (IPv4, UDP, ICMP echo): tshark lists them after the outer ones
+ *   - a UDP header cut short: its ports all the same
+ * tshark runs once per file (it is the oracle; nothing of tsniff's output is recorded); tsniff in-process.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createPrinter } from "../../src/output/printer.js";
+import { readAll } from "./helpers.js";
+import { BASE } from "./options.js";
+import { tsharkAvailable } from "./tshark.js";
+import { CORPUS } from "../helpers/paths.js";
+import { getField, getProtocol } from "../../src/dissectors/registry.js";
+// @ts-ignore: a plain module shared with the script
+import { FAMILIES } from "../../scripts/fields-set.mjs";
+
+const FIELDS = Object.values(FAMILIES as Record<string, string[]>).flat();
+
+const FILES = [
+  // TCP: handshakes seen, connections joined midway, several streams, port reuse
+  "dns_tcp.pcap",
+  "tcp-handshake-nano.pcap",
+  "whois.pcap",
+  "ipv4_tcp_http_xml.pcap",
+  "tcp_header_heapoverflow.pcap",
+  // IPv6
+  "dhcpv6-ia-na.pcap",
+  "icmpv6.pcap",
+  // ICMP errors quoting IPv4 + UDP / ICMP
+  "icmp-cksum-oobr-1.pcap",
+  "mpls-traceroute.pcap",
+  "dhcp-rfc4388.pcap",
+  "icmp-rfc5837.pcap",
+  // UDP cut short
+  "udp-length-heapoverflow.pcap",
+  // DNS, DHCP, NTP, ARP
+  "dhcp-mud.pcap",
+  "ntp.pcap",
+];
+
+/** tshark's lines for a file, split into cells (null when it fails). */
+function tsharkCells(file: string): Promise<string[][] | null> {
+  const args = ["-r", file, "-T", "fields", "-E", "separator=/t"];
+  for (const n of FIELDS) args.push("-e", n);
+  return new Promise((resolve) => {
+    const p = spawn("tshark", args, { stdio: ["ignore", "pipe", "ignore"] });
+    const out: Buffer[] = [];
+    p.stdout.on("data", (c: Buffer) => out.push(c));
+    p.on("close", (code) => resolve(code === 0 ? Buffer.concat(out).toString("utf8").split("\n").filter((l) => l !== "").map((l) => l.split("\t")) : null));
+  });
+}
+
+describe.skipIf(!fs.existsSync(CORPUS) || !tsharkAvailable())("-T fields: the same cells as tshark", () => {
+  // tshark takes most of a second to start: all files' runs at once, three at a time, before the comparisons
+  const answers = new Map<string, string[][] | null>();
+  beforeAll(async () => {
+    let next = 0;
+    const worker = async () => {
+      while (next < FILES.length) {
+        const f = FILES[next++];
+        answers.set(f, await tsharkCells(`${CORPUS}/${f}`));
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
+  }, 120_000);
+  for (const f of FILES) {
+    it(f, async () => {
+      const file = `${CORPUS}/${f}`;
+      expect(fs.existsSync(file)).toBe(true);
+      const want = answers.get(f);
+      expect(want).not.toBeNull();
+      const known = FIELDS.filter((n) => getField(n) || getProtocol(n));
+      const { batch, info } = await readAll(file);
+      const p = createPrinter({ ...BASE, format: "fields", fields: known }, info);
+      const diffs: string[] = [];
+      expect(batch.count).toBe(want!.length);
+      for (let i = 0; i < batch.count; i++) {
+        const cells = p(batch, i, i + 1).replace(/\n$/, "").split("\t");
+        for (let k = 0; k < FIELDS.length; k++) {
+          const j = known.indexOf(FIELDS[k]);
+          const got = j < 0 ? "" : (cells[j] ?? ""),
+            t = want![i][k] ?? "";
+          if (got !== t) diffs.push(`frame ${i + 1} ${FIELDS[k]}: tsniff '${got.slice(0, 80)}' tshark '${t.slice(0, 80)}'`);
+        }
+      }
+      expect(diffs.slice(0, 20)).toEqual([]);
+    });
+  }
+});
