@@ -41,6 +41,7 @@ import "./application/bgp.js";
 import "./application/dhcp.js";
 import "./application/dhcpv6.js";
 import "./application/quic.js";
+import "./application/ptp.js";
 import "./application/babel.js";
 import "./application/bfd.js";
 import "./application/radius.js";

@@ -1,0 +1,87 @@
+/**
+ * PTP (IEEE 1588) over Ethernet (0x88f7) and UDP 319/320, from tcpdump's corpus captures, against a live
+ * tcpdump (-nn, -v and -e lines, and captures cut by editcap), a live tshark (the header fields), every
+ * truncation and seeded byte flips.
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { compareTshark, corpusFiles, diffLines, hasEditcap, hasTcpdump, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
+
+const FILES = corpusFiles(/^ptp/);
+const pick = (name: string) => FILES.find((f) => path.basename(f) === name);
+const ETH = pick("ptp_ethernet.pcap");
+const UDP = pick("ptp.pcap");
+const MGMT = pick("ptp_management.pcap");
+
+function hasTshark(): boolean {
+  try {
+    execFileSync("sh", ["-c", "command -v tshark"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("ptp dissector", () => {
+  it.skipIf(FILES.length === 0 || !hasTcpdump())(`prints the corpus's PTP captures (${FILES.length} files) as tcpdump -nn, -v and -e do`, async () => {
+    const diffs: string[] = [];
+    let packets = 0;
+    for (const f of FILES) {
+      for (const flags of [[], ["-v"], ["-e"]]) {
+        const { infos, bugs } = await readCapture(f, { verbose: flags.includes("-v") ? 1 : 0, linkHeader: flags.includes("-e") });
+        diffs.push(...bugs);
+        packets += infos.length;
+        for (const d of diffLines(infos, tcpdumpLines(f, flags))) diffs.push(`${path.basename(f)} ${flags.join(" ")} #${d.packet}\n  tcpdump: ${JSON.stringify(d.tcpdump)}\n  tsniff:  ${JSON.stringify(d.ours)}`);
+      }
+    }
+    expect(diffs).toEqual([]);
+    console.log(`ptp: ${packets / 3} packets, every line equal at -nn, -v and -e`);
+    expect(packets).toBeGreaterThan(600);
+  }, 120_000);
+
+  it.skipIf(!ETH || !UDP || !MGMT || !hasTcpdump() || !hasEditcap())("prints cut captures as tcpdump does", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-ptp-"));
+    try {
+      const diffs: string[] = [];
+      const snaps = [14, 20, 30, 48, 50, 60, 66, 78, 88];
+      for (const f of [ETH!, UDP!, MGMT!]) diffs.push(...(await truncatedDifferential(f, snaps, dir, [0])));
+      expect(diffs).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it.skipIf(!ETH || !UDP || !hasTshark())("has tshark's header field values", async () => {
+    const names = ["ptp.v2.messagetype", "ptp.v2.messagelength", "ptp.v2.domainnumber", "ptp.v2.flags", "ptp.v2.correction.ns", "ptp.v2.sourceportid", "ptp.v2.sequenceid", "ptp.v2.controlfield", "ptp.v2.logmessageperiod"];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-ptp-"));
+    try {
+      let compared = 0;
+      const diffs: string[] = [];
+      for (const f of [ETH!, UDP!]) {
+        const out = execFileSync("tshark", ["-n", "-r", f, "-T", "fields", "-E", "separator=|", ...names.flatMap((n) => ["-e", n])], { stdio: ["ignore", "pipe", "ignore"] }).toString("latin1");
+        const file = path.join(dir, path.basename(f) + ".txt");
+        fs.writeFileSync(file, out);
+        const { packets } = await readCapture(f);
+        const c = compareTshark(packets, file, names);
+        compared += c.compared;
+        diffs.push(...c.diffs);
+      }
+      expect(diffs).toEqual([]);
+      expect(compared).toBeGreaterThan(1000);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it.skipIf(!ETH || !UDP || !MGMT)("survives every truncation and seeded byte flips", async () => {
+    const problems: string[] = [];
+    for (const f of [ETH!, UDP!, MGMT!]) {
+      const { packets } = await readCapture(f);
+      problems.push(...robustness(packets.slice(0, 8), { seed: 0x1588 }).map((p) => `${path.basename(f)}: ${p}`));
+    }
+    expect(problems.slice(0, 20)).toEqual([]);
+  }, 300_000);
+});
