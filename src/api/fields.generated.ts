@@ -16,6 +16,26 @@ export interface FieldTypes {
   "arp.src.hw_mac": string;
   "arp.src.proto": string | null;
   "arp.src.proto_ipv4": string;
+  "babel.bodylen": number;
+  "babel.magic": number;
+  "babel.message.length": number;
+  "babel.message.type": number;
+  "babel.version": number;
+  "bfd.auth.key": number;
+  "bfd.auth.len": number;
+  "bfd.auth.seq_num": number;
+  "bfd.auth.type": number;
+  "bfd.desired_min_tx_interval": number;
+  "bfd.detect_time_multiplier": number;
+  "bfd.diag": number;
+  "bfd.flags": number;
+  "bfd.message_length": number;
+  "bfd.my_discriminator": number;
+  "bfd.required_min_echo_interval": number;
+  "bfd.required_min_rx_interval": number;
+  "bfd.sta": number;
+  "bfd.version": number;
+  "bfd.your_discriminator": number;
   "bgp.length": number;
   "bgp.marker": string | null;
   "bgp.open.holdtime": number;
@@ -36,6 +56,9 @@ export interface FieldTypes {
   "cdp.ttl": number;
   "cdp.version": number;
   "cdp.vtp_management_domain": string;
+  "chdlc.address": number;
+  "chdlc.control": number;
+  "chdlc.protocol": number;
   "data.data": string | null;
   "data.len": number;
   "dhcp.cookie": string;
@@ -313,6 +336,36 @@ export interface FieldTypes {
   "ipv6.src": string;
   "ipv6.tclass": number;
   "ipv6.version": number;
+  "isis.csnp.end_lsp_id": string;
+  "isis.csnp.pdu_length": number;
+  "isis.csnp.source_id": string;
+  "isis.csnp.start_lsp_id": string;
+  "isis.hello.circuit_type": number;
+  "isis.hello.holding_timer": number;
+  "isis.hello.lan_id": string;
+  "isis.hello.local_circuit_id": number;
+  "isis.hello.pdu_length": number;
+  "isis.hello.priority": number;
+  "isis.hello.source_id": string;
+  "isis.irpd": number;
+  "isis.len": number;
+  "isis.lsp.checksum": number;
+  "isis.lsp.hostname": string;
+  "isis.lsp.is_type": number;
+  "isis.lsp.lsp_id": string;
+  "isis.lsp.pdu_length": number;
+  "isis.lsp.remaining_life": number;
+  "isis.lsp.sequence_number": number;
+  "isis.max_area_adr": number;
+  "isis.psnp.pdu_length": number;
+  "isis.psnp.source_id": string;
+  "isis.reserved": number;
+  "isis.sysid_len": number;
+  "isis.tlv.length": number;
+  "isis.tlv.type": number;
+  "isis.type": number;
+  "isis.version": number;
+  "isis.version2": number;
   "llc.control": number;
   "llc.dsap": number;
   "llc.oui": number;
@@ -377,6 +430,7 @@ export interface FieldTypes {
   "ntp.stratum": number;
   "ntp.xmt": string;
   "null.family": number;
+  "osi.nlpid": number;
   "ospf.area_id": string;
   "ospf.auth.type": number;
   "ospf.checksum": number;
@@ -432,6 +486,27 @@ export interface FieldTypes {
   "pppoe.version": number;
   "pppoed.tag": number;
   "pppoed.tag_length": number;
+  "proc.args": string;
+  "proc.cgroup": string;
+  "proc.comm": string;
+  "proc.container_id": string;
+  "proc.exe": string;
+  "proc.pid": number;
+  "proc.pod_uid": string;
+  "proc.tid": number;
+  "proc.uid": number;
+  "ptp.v2.clockidentity": string;
+  "ptp.v2.controlfield": number;
+  "ptp.v2.correction.ns": number;
+  "ptp.v2.domainnumber": number;
+  "ptp.v2.flags": number;
+  "ptp.v2.logmessageperiod": number;
+  "ptp.v2.messagelength": number;
+  "ptp.v2.messagetype": number;
+  "ptp.v2.sequenceid": number;
+  "ptp.v2.sourceportid": number;
+  "ptp.v2.transportspecific": number;
+  "ptp.v2.versionptp": number;
   "quic.dcid": string | null;
   "quic.dcil": number;
   "quic.fixed_bit": boolean;
@@ -615,6 +690,46 @@ export interface FieldTypes {
   "sll.reserved": number;
   "sll.src.eth": string;
   "sll.unused": string | null;
+  "snmp.agent_addr": string;
+  "snmp.community": string;
+  "snmp.contextEngineID": string | null;
+  "snmp.contextName": string;
+  "snmp.data": number;
+  "snmp.endOfMibView": null;
+  "snmp.enterprise": string;
+  "snmp.error_index": number;
+  "snmp.error_status": number;
+  "snmp.generic_trap": number;
+  "snmp.max_repetitions": number;
+  "snmp.msgAuthenticationParameters": string | null;
+  "snmp.msgAuthoritativeEngineBoots": number;
+  "snmp.msgAuthoritativeEngineID": string | null;
+  "snmp.msgAuthoritativeEngineTime": number;
+  "snmp.msgFlags": string | null;
+  "snmp.msgID": number;
+  "snmp.msgMaxSize": number;
+  "snmp.msgPrivacyParameters": string | null;
+  "snmp.msgSecurityModel": number;
+  "snmp.msgUserName": string;
+  "snmp.msgVersion": number;
+  "snmp.name": string;
+  "snmp.noSuchInstance": null;
+  "snmp.noSuchObject": null;
+  "snmp.non_repeaters": number;
+  "snmp.request_id": number;
+  "snmp.specific_trap": number;
+  "snmp.time_stamp": number;
+  "snmp.value.counter": number;
+  "snmp.value.counter64": string;
+  "snmp.value.g32": number;
+  "snmp.value.int": number;
+  "snmp.value.ipv4": string;
+  "snmp.value.null": null;
+  "snmp.value.octets": string | null;
+  "snmp.value.oid": string;
+  "snmp.value.opaque": string | null;
+  "snmp.value.timeticks": number;
+  "snmp.version": number;
   "ssh.encrypted_packet": string | null;
   "ssh.message_code": number;
   "ssh.packet_length": number;
@@ -644,6 +759,9 @@ export interface FieldTypes {
   "stp.type": number;
   "stp.version": number;
   "stp.version_1_length": number;
+  "syslog.facility": number;
+  "syslog.level": number;
+  "syslog.msg": string;
   "tcp.ack": number;
   "tcp.ack_raw": number;
   "tcp.checksum": number;
@@ -715,6 +833,7 @@ export interface FieldTypes {
   "udp.length": number;
   "udp.port": number;
   "udp.srcport": number;
+  "udp.stream": number;
   "vlan.dei": number;
   "vlan.etype": number;
   "vlan.id": number;
@@ -779,8 +898,11 @@ export type FieldName = keyof FieldTypes;
 /** A protocol id as it appears in Packet.layers. */
 export type LayerName =
   | "arp"
+  | "babel"
+  | "bfd"
   | "bgp"
   | "cdp"
+  | "chdlc"
   | "data"
   | "dhcp"
   | "dhcpv6"
@@ -795,6 +917,7 @@ export type LayerName =
   | "igmp"
   | "ip"
   | "ipv6"
+  | "isis"
   | "llc"
   | "lldp"
   | "llmnr"
@@ -803,20 +926,25 @@ export type LayerName =
   | "nflog"
   | "ntp"
   | "null"
+  | "osi"
   | "ospf"
   | "otv"
   | "pim"
   | "ppp"
   | "ppp_hdlc"
   | "pppoe"
+  | "proc"
+  | "ptp"
   | "quic"
   | "radiotap"
   | "radius"
   | "raw"
   | "sll"
   | "sll2"
+  | "snmp"
   | "ssh"
   | "stp"
+  | "syslog"
   | "tcp"
   | "tls"
   | "udp"
@@ -824,5 +952,5 @@ export type LayerName =
   | "vxlan"
   | "wlan";
 
-/** 768 field names, 45 protocols. */
-export const FIELD_COUNT = 768;
+/** 887 field names, 54 protocols. */
+export const FIELD_COUNT = 887;
