@@ -174,6 +174,16 @@ export interface FieldTypes {
   "dns.uri.priority": number;
   "dns.uri.target": string;
   "dns.uri.weight": number;
+  "eigrp.ack": number;
+  "eigrp.as": number;
+  "eigrp.checksum": number;
+  "eigrp.flags": number;
+  "eigrp.opcode": number;
+  "eigrp.seq": number;
+  "eigrp.tlv_len": number;
+  "eigrp.tlv_type": number;
+  "eigrp.version": number;
+  "eigrp.vrid": number;
   "eth.addr": string;
   "eth.dst": string;
   "eth.len": number;
@@ -229,7 +239,6 @@ export interface FieldTypes {
   "icmp.checksum.status": string;
   "icmp.code": number;
   "icmp.data": string | null;
-  "icmp.gateway": string;
   "icmp.ident": number;
   "icmp.lifetime": number;
   "icmp.mtu": number;
@@ -238,6 +247,7 @@ export interface FieldTypes {
   "icmp.pointer": number;
   "icmp.preference_level": number;
   "icmp.receive_timestamp": number;
+  "icmp.redir_gw": string;
   "icmp.router_address": string;
   "icmp.seq": number;
   "icmp.transmit_timestamp": number;
@@ -907,6 +917,7 @@ export type LayerName =
   | "dhcp"
   | "dhcpv6"
   | "dns"
+  | "eigrp"
   | "eth"
   | "frame"
   | "gre"
@@ -952,5 +963,5 @@ export type LayerName =
   | "vxlan"
   | "wlan";
 
-/** 887 field names, 54 protocols. */
-export const FIELD_COUNT = 887;
+/** 897 field names, 55 protocols. */
+export const FIELD_COUNT = 897;
