@@ -43,6 +43,11 @@ export interface CaptureOptions {
   nano?: boolean;
   /** bound of the queue between capture and consumer (default 10000) */
   queue?: number;
+  /**
+   * the kernel's capture buffer in bytes (libpcap's, tcpdump -B; default libpcap's 2 MB): a larger one rides
+   * out longer stalls of the consumer before the kernel drops
+   */
+  bufferSize?: number;
   /** abort the capture */
   signal?: AbortSignal;
 }
@@ -64,6 +69,30 @@ export interface ApiStats {
   queueHighWater: number;
   /** capture() over a file: how many times reading paused for a slow consumer; 0 otherwise */
   readPauses: number;
+  /**
+   * Which queue lost packets and what to do about it, in words ("" when nothing was lost): the kernel's ring
+   * (kernel.dropped: the event loop was held, tsniff could not read) or tsniff's queue (droppedByTsniff).
+   */
+  lossNote: string;
+}
+
+/** ApiStats.lossNote: which queue lost packets, and how to avoid it. */
+export function lossNote(kernel: CaptureStats | null, droppedByTsniff: number, queue: number | null): string {
+  const parts: string[] = [];
+  const k = kernel?.dropped ?? 0;
+  if (k > 0) {
+    parts.push(
+      `${k} packets dropped by the kernel: its capture buffer filled because tsniff could not read it, the consumer holding the event loop ` +
+        `(CPU-bound work in the callback or between two awaits); do less per packet, hand heavy work to a worker thread, narrow the capture filter, or raise bufferSize`,
+    );
+  }
+  if (droppedByTsniff > 0) {
+    parts.push(
+      `${droppedByTsniff} packets dropped by tsniff: its queue (${queue ?? "?"} packets) was full, the consumer taking packets more slowly than they arrived; ` +
+        `raise queue to absorb bursts, or make the consumer faster`,
+    );
+  }
+  return parts.join("; ");
 }
 
 /** Opens the source for the options and attaches the filter (in the kernel for live captures). */
@@ -95,7 +124,7 @@ export async function openSource(o: CaptureOptions, file: { batchSize?: number }
   };
   try {
     for (const [k, device] of devices.entries()) {
-      const live = new LiveSource(device, { snaplen: o.snaplen, promisc: o.promisc ?? true, immediate: o.immediate ?? false, nano: o.nano, ifaceIndex: k });
+      const live = new LiveSource(device, { snaplen: o.snaplen, promisc: o.promisc ?? true, immediate: o.immediate ?? false, nano: o.nano, ifaceIndex: k, bufferSize: o.bufferSize });
       lives.push(live);
       if (o.filter?.trim()) live.setFilter(compileFilter(o.filter, { linktype: live.info.linktype, snaplen: live.info.snaplen }));
     }
@@ -193,13 +222,17 @@ export function capture(o: CaptureOptions = {}): PacketStream {
     get end() {
       return end;
     },
-    stats: () => ({
-      captured: session?.captured ?? 0,
-      kernel: session?.source.stats() ?? null,
-      droppedByTsniff: dropped,
-      queueHighWater: highWater,
-      readPauses: pauses,
-    }),
+    stats: () => {
+      const kernel = session?.source.stats() ?? null;
+      return {
+        captured: session?.captured ?? 0,
+        kernel,
+        droppedByTsniff: dropped,
+        queueHighWater: highWater,
+        readPauses: pauses,
+        lossNote: lossNote(kernel, dropped, bound),
+      };
+    },
     stop: () => {
       stopRequested = true;
       // Stopping a paused file source releases it: run() ends at once.

@@ -13,7 +13,7 @@
 import { Session } from "../session.js";
 import type { PacketBatch } from "../capture/batch.js";
 import { lineSafe } from "../output/escape.js";
-import { openSource, type CaptureOptions, type ApiStats } from "./capture.js";
+import { lossNote, openSource, type CaptureOptions, type ApiStats } from "./capture.js";
 import { BatchLease, Packet, PacketContext } from "./packet.js";
 
 export interface SniffOptions extends CaptureOptions {
@@ -84,7 +84,7 @@ export async function sniff(o: SniffOptions = {}): Promise<Packet[]> {
   try {
     const r = await session.run();
     flush();
-    o.onStats?.({ captured: r.captured, kernel: r.stats, droppedByTsniff: 0, queueHighWater: 0, readPauses: 0 });
+    o.onStats?.({ captured: r.captured, kernel: r.stats, droppedByTsniff: 0, queueHighWater: 0, readPauses: 0, lossNote: lossNote(r.stats, 0, null) });
     if (error) throw error;
     if (r.end.reason === "error" && r.end.error) throw r.end.error;
   } finally {

@@ -26,27 +26,26 @@ it("src/api/fields.generated.ts is what the registry gives (run node scripts/gen
 });
 
 it("get() is typed by FieldName: a misspelled field fails to compile", () => {
-  const config = path.join(dir, "tsconfig.json");
-  fs.writeFileSync(
-    config,
-    JSON.stringify({
-      compilerOptions: { module: "nodenext", moduleResolution: "nodenext", target: "es2022", strict: true, noEmit: true, types: ["node"], typeRoots: [path.join(ROOT, "node_modules", "@types")] },
-      files: [path.join(ROOT, "test", "api", "types", "fields.ts")],
-    }),
-  );
-  const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", config], { encoding: "utf8", timeout: 120_000 });
-  expect(r.stdout + r.stderr).toBe("");
-  expect(r.status).toBe(0);
-  // without the expect-error comments, exactly those lines fail
+  // One tsc run over the file as committed and a copy without its @ts-expect-error lines: the first is clean,
+  // the copy fails on exactly those lines.
+  const typed = path.join(ROOT, "test", "api", "types", "fields.ts");
   const bare = path.join(ROOT, "test", "api", "types", `.bare-${process.pid}.ts`);
-  fs.writeFileSync(bare, fs.readFileSync(path.join(ROOT, "test", "api", "types", "fields.ts"), "utf8").replace(/\/\/ @ts-expect-error.*\n/g, ""));
+  fs.writeFileSync(bare, fs.readFileSync(typed, "utf8").replace(/\/\/ @ts-expect-error.*\n/g, ""));
   try {
-    fs.writeFileSync(config, JSON.stringify({ ...JSON.parse(fs.readFileSync(config, "utf8")), files: [bare] }));
-    const b = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", config], { encoding: "utf8", timeout: 120_000 });
-    const errs = (b.stdout.match(/error TS\d+/g) ?? []).length;
-    expect(errs, b.stdout).toBe(4);
-    expect(b.stdout).toMatch(/"dns\.qry\.nmae"/);
+    const config = path.join(dir, "tsconfig.json");
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        compilerOptions: { module: "nodenext", moduleResolution: "nodenext", target: "es2022", strict: true, noEmit: true, skipLibCheck: true, types: ["node"], typeRoots: [path.join(ROOT, "node_modules", "@types")] },
+        files: [typed, bare],
+      }),
+    );
+    const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", config], { encoding: "utf8", timeout: 240_000 });
+    const errors = r.stdout.split("\n").filter((l) => /error TS\d+/.test(l));
+    expect(errors.filter((l) => !l.includes(".bare-")), r.stdout).toEqual([]);
+    expect(errors, r.stdout).toHaveLength(4);
+    expect(r.stdout).toMatch(/"dns\.qry\.nmae"/);
   } finally {
     fs.rmSync(bare, { force: true });
   }
-}, 120_000);
+}, 240_000);

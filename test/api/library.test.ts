@@ -4,14 +4,15 @@
  * 6), rdpcap/wrpcap/openWriter (pcap and pcapng, read back by tcpdump and tshark), payload bytes (tshark's
  * tcp.payload), sniff() on several interfaces.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { capture, openWriter, Packet, rdpcap, readPcap, sniff, wrpcap } from "../../src/index.js";
-import { has, ROOT, TSNIFF } from "../helpers/run.js";
+import { collect, has, ROOT, TSNIFF, waitForStderr } from "../helpers/run.js";
 import { canUseNetns, createNsPair } from "../helpers/netns.js";
+import { createFloodPair, flooder, startFlood } from "../helpers/flood.js";
 
 const fx = (f: string) => path.join(ROOT, "fixtures", f);
 const ROOTED = process.getuid?.() === 0;
@@ -210,4 +211,33 @@ console.log(JSON.stringify(pk.map((p) => [p.iface, p.ip?.dst, p.get("icmp.type")
 
 it("capture() still hands out clones", async () => {
   for await (const p of capture({ offline: fx("http/http.pcap"), count: 2 })) expect(p.borrowed).toBe(false);
+});
+
+describe("which queue lost packets (a CPU-bound capture() consumer)", () => {
+  it.skipIf(!ROOTED || !canUseNetns() || !flooder())("a flood and a busy consumer: the kernel's drops, named as such, with what to do", async () => {
+    const pair = createFloodPair("libq", 143);
+    try {
+      const lib = path.join(ROOT, "dist", "index.js");
+      const code = `
+const { capture } = await import(${JSON.stringify(lib)});
+const s = capture({ iface: ${JSON.stringify(pair.ifB)}, filter: "udp", timeout: 4 });
+await new Promise((r) => setTimeout(r, 200));
+process.stderr.write("ready\\n");
+for await (const p of s) { const t = Date.now(); while (Date.now() - t < 2) {} }
+console.log(JSON.stringify(s.stats()));`;
+      const child = spawn("ip", ["netns", "exec", pair.b, process.execPath, "--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "pipe"] });
+      const done = collect(child);
+      await waitForStderr(child, "ready", 20_000);
+      const flood = startFlood(pair.a, pair.ipB, { seconds: 2, size: 200 });
+      await flood.done;
+      const r = await done;
+      expect(r.code, r.stderr).toBe(0);
+      const st = JSON.parse(r.stdout.toString()) as { kernel: { dropped: number }; droppedByTsniff: number; lossNote: string };
+      expect(st.kernel.dropped, r.stdout.toString()).toBeGreaterThan(0);
+      expect(st.lossNote).toMatch(new RegExp(`^${st.kernel.dropped} packets dropped by the kernel: .*event loop.*bufferSize`));
+      if (st.droppedByTsniff) expect(st.lossNote).toMatch(/packets dropped by tsniff: its queue \(10000 packets\) was full/);
+    } finally {
+      pair.destroy();
+    }
+  }, 30_000);
 });
