@@ -15,6 +15,8 @@ import { NULL_TREE, TreeBuilder } from "./tree.js";
 import type { Ctx, DissectOptions, Handoff, LayerSink, Protocol, TreeSink } from "./types.js";
 import { DATA } from "./data.js";
 import { Line } from "./line.js";
+import type { Pdu } from "../stream/reassembly.js";
+import { PduSink } from "./pdu-sink.js";
 
 const MAX_DEPTH = 24;
 
@@ -58,6 +60,8 @@ class PacketCtx implements Ctx {
   malformed = false;
   malformedReason = "";
   bug: string | null = null;
+  pdus: Pdu[] | null = null;
+  pduProto: Protocol | null = null;
   state = new Map<string, unknown>();
   /** the one reused handoff record */
   private h: Handoff = { table: "", key: 0, key2: undefined };
@@ -115,6 +119,8 @@ class PacketCtx implements Ctx {
     this.malformed = false;
     this.malformedReason = "";
     this.bug = null;
+    this.pdus = null;
+    this.pduProto = null;
   }
 }
 
@@ -129,7 +135,7 @@ export class Dissector {
   private readers: Reader[] = [];
 
   constructor(opts: Partial<DissectOptions> = {}) {
-    this.ctx = new PacketCtx({ verbose: opts.verbose ?? 0, quiet: opts.quiet ?? false, linkHeader: opts.linkHeader ?? false });
+    this.ctx = new PacketCtx({ verbose: opts.verbose ?? 0, quiet: opts.quiet ?? false, linkHeader: opts.linkHeader ?? false, reassembly: opts.reassembly ?? {} });
     for (let i = 0; i <= MAX_DEPTH; i++) this.readers.push(new Reader());
   }
 
@@ -228,7 +234,39 @@ export class Dissector {
   private run(data: Uint8Array, off: number, caplen: number, wirelen: number, linktype: number, sec: number, nsec: number, frame: number, t: TreeSink, into: Line | null = null): void {
     this.walk(data, off, caplen, wirelen, linktype, sec, nsec, frame, t, into);
     if (this.ctx.tail !== "") this.ctx.line.s(this.ctx.tail);
+    if (this.ctx.pdus && t.on) this.dissectPdus(t as LayerSink);
   }
+
+  /** A scratch line for the PDUs' dissection: the frame's line stays tcpdump's, segment by segment. */
+  private pduLine = new Line();
+  private pduSink = new PduSink();
+
+  /** The PDUs TCP reassembly completed in this frame, each dissected into the tree over its own bytes. */
+  private dissectPdus(t: LayerSink): void {
+    const ctx = this.ctx;
+    const pdus = ctx.pdus!;
+    const proto = ctx.pduProto!;
+    ctx.pdus = null;
+    const line = ctx.line;
+    const start = ctx.lineStart;
+    const tail = ctx.tail;
+    ctx.line = this.pduLine;
+    ctx.lineStart = 0;
+    const sink = this.pduSink.over(t, this.pduBase);
+    try {
+      for (const pdu of pdus) {
+        this.pduLine.reset();
+        const r = this.readers[0].reset(pdu.data, 0, pdu.data.length, pdu.data.length);
+        this.layers(proto, r, pdu.data, 0, sink, sink);
+      }
+    } finally {
+      ctx.line = line;
+      ctx.lineStart = start;
+      ctx.tail = tail;
+    }
+  }
+  /** where the TCP payload starts in the frame: the PDUs' tree nodes point there */
+  pduBase = 0;
 
   private walk(data: Uint8Array, off: number, caplen: number, wirelen: number, linktype: number, sec: number, nsec: number, frame: number, t: TreeSink, into: Line | null): void {
     const ctx = this.ctx;
@@ -242,13 +280,19 @@ export class Dissector {
     ctx.tsSec = sec;
     ctx.tsNsec = nsec;
     const tb = t.on ? (t as LayerSink) : null;
-    let r = this.readers[0].reset(data, off, off + caplen, off + (wirelen > caplen ? wirelen : caplen));
+    const r = this.readers[0].reset(data, off, off + caplen, off + (wirelen > caplen ? wirelen : caplen));
     if (linktype !== this.lastLinktype) {
       this.lastLinktype = linktype;
       this.linkProto = lookup("linktype", linktype) ?? DATA;
     }
-    let p: Protocol | undefined = this.linkProto;
-    for (let depth = 0; p && depth < MAX_DEPTH; depth++) {
+    this.layers(this.linkProto, r, data, 0, t, tb);
+  }
+
+  /** The loop over layers from protocol `p` at reader `r` (over `data`). */
+  private layers(first: Protocol, r: Reader, data: Uint8Array, depth0: number, t: TreeSink, tb: LayerSink | null): void {
+    const ctx = this.ctx;
+    let p: Protocol | undefined = first;
+    for (let depth = depth0; p && depth < MAX_DEPTH; depth++) {
       ctx.layers.push(p.id);
       if (p !== DATA || ctx.protoName === "") ctx.protoName = p.name;
       const node = tb ? tb.openProto(p.id, p.title ?? p.name, r.pos) : null;
@@ -269,6 +313,12 @@ export class Dissector {
         continue;
       }
       if (node) node.length = Math.max(0, Math.min(r.pos, r.cap) - node.offset);
+      if (ctx.pdus && tb) {
+        // TCP reassembly took the payload: the segment's next layers write the line only
+        this.pduBase = r.pos;
+        t = NULL_TREE;
+        tb = null;
+      }
       if (r.malformed) ctx.markMalformed(`${p.name}: a length field points past the end of the data`);
       if (r.truncated) {
         ctx.truncated = true;

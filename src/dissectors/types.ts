@@ -4,6 +4,7 @@
  */
 import type { Reader } from "./reader.js";
 import type { Line } from "./line.js";
+import type { Pdu, PduLength, ReassemblyOptions } from "../stream/reassembly.js";
 
 export type FieldType = "uint" | "int" | "bool" | "string" | "bytes" | "ipv4" | "ipv6" | "ether" | "float" | "time" | "none";
 export type FieldValue = number | string | boolean | null;
@@ -75,6 +76,12 @@ export interface DissectOptions {
   quiet: boolean;
   /** -e: the link layer prints its header */
   linkHeader: boolean;
+  /**
+   * TCP reassembly in the detail pass (the tree: -V, -T json/fields, -Y, the library's fields): PDUs that span
+   * segments are dissected on the frame that completes them (src/stream/). The one-line summary never
+   * reassembles (tcpdump's lines). false turns it off; an object sets its memory caps.
+   */
+  reassembly?: ReassemblyOptions | false;
 }
 
 /** Values a dissector hands to the next layer's lookup. */
@@ -151,6 +158,13 @@ export interface Ctx {
   bug: string | null;
   /** state that lasts across packets (TCP relative sequence numbers, flows), owned by the Dissector */
   state: Map<string, unknown>;
+  /**
+   * Set by TCP when reassembly took the segment's payload: the rest of this segment's layers write the line
+   * only (tcpdump's words, segment by segment), and the PDUs completed here (none when the segment only adds
+   * to an unfinished one) are dissected into the tree by `pduProto`, each over its own bytes.
+   */
+  pdus: Pdu[] | null;
+  pduProto: Protocol | null;
   /** hand off to a table; returned from dissect() */
   next(table: string, key: number | string, key2?: number): Handoff;
   /** marks the packet malformed with a reason (shown in the tree) */
@@ -176,6 +190,11 @@ export interface Protocol {
   dissect(r: Reader, ctx: Ctx, t: TreeSink): Handoff | void;
   /** Called even when its parent hands on no bytes at all (tcpdump's printer then prints its cut marker). */
   onEmpty?: boolean;
+  /**
+   * For TCP reassembly: the length of the PDU starting at d[off] (see src/stream/reassembly.ts PduLength).
+   * Protocols without it are dissected segment by segment.
+   */
+  pduLength?: PduLength;
   /** For heuristic registration: a cheap look at the payload; must not throw. */
   heuristic?(r: Reader, ctx: Ctx): boolean;
 }

@@ -21,7 +21,7 @@ export interface Conversation {
   base1: number;
   /** the last frame that used this conversation (idle eviction of reassembly state uses frame times elsewhere) */
   lastFrame: number;
-  /** reassembly state attached by src/stream/reassembly.ts (null until a payload needs it) */
+  /** what TCP reassembly learnt of the conversation (its protocol found by heuristics; null: not looked yet) */
   reasm: unknown;
 }
 

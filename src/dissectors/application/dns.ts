@@ -14,6 +14,7 @@
  *
  * All reads go through the Reader (byteAt is bounds-checked: nothing outside the captured bytes is read).
  */
+import { dnsTcpLength } from "../../stream/framers.js";
 import { bind } from "../registry.js";
 import { ipv4At, ipv6At } from "../format.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
@@ -1222,6 +1223,7 @@ export const DNS: Protocol = {
   name: "DNS",
   title: "Domain Name System",
   fields: F,
+  pduLength: dnsTcpLength,
   dissect(r, ctx, t) {
     const length = r.reportedRemaining;
     const mdns = ctx.srcPort === 5353 || ctx.dstPort === 5353;

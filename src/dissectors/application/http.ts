@@ -12,6 +12,7 @@
  * The tree has Wireshark's fields: http.request.method, http.request.uri, http.request.version, http.host,
  * http.user_agent, http.response.code, http.response.phrase, http.content_type, http.content_length_header...
  */
+import { httpMessageLength } from "../../stream/framers.js";
 import { bind, bindHeuristic } from "../registry.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
@@ -37,6 +38,7 @@ const F = fields("http", {
   location: ["Location", "string"],
   content_type: ["Content-Type", "string"],
   content_length_header: ["Content length", "uint"],
+  content_length: ["Content length", "uint"],
   transfer_encoding: ["Transfer-Encoding", "string"],
   "unknown_header": ["Unknown header", "string"],
   file_data: ["File Data", "string"],
@@ -244,6 +246,7 @@ function tree(r: Reader, t: TreeSink, p0: number, cap: number): void {
   let p = p0;
   let first = true;
   let inHeaders = false;
+  let chunked = false;
   while (p < cap) {
     // one line
     let e = p;
@@ -292,16 +295,49 @@ function tree(r: Reader, t: TreeSink, p0: number, cap: number): void {
         const value = line.slice(colon + 1).trim();
         const f = HEADER_FIELDS[name];
         if (f) t.add(f, value, p, n, `${line.slice(0, colon)}: ${value}`);
-        else if (name === "content-length" && /^\d+$/.test(value)) t.add(F.content_length_header, Number(value), p, n);
+        if (f === F.transfer_encoding && /chunked/i.test(value)) chunked = true;
+        else if (name === "content-length" && /^\d+$/.test(value)) {
+          t.add(F.content_length_header, Number(value), p, n);
+          t.add(F.content_length, Number(value), p, n);
+        }
         else t.add(F.unknown_header, line, p, n);
       } else t.note(line, p, n);
       p = lineEnd;
       continue;
     }
     // body
-    t.add(F.file_data, r.latin1At(p, Math.min(cap - p, 4096)), p, cap - p, bytesText(cap - p));
+    if (chunked) {
+      // the de-chunked body, as Wireshark's file_data (the chunks that are there)
+      const body = dechunk(r, p, cap);
+      if (body) t.add(F.file_data, body, p, cap - p, bytesText(body.length));
+      return;
+    }
+    t.add(F.file_data, r.latin1At(p, Math.min(cap - p, MAX_BODY)), p, cap - p, bytesText(cap - p));
     return;
   }
+}
+
+/** The most of a body the tree shows as text (a reassembled body is whole up to this). */
+const MAX_BODY = 16 << 20;
+
+/** The data of the chunks in [p, cap) as text (stops at the last chunk or where a chunk is cut). */
+function dechunk(r: Reader, p: number, cap: number): string {
+  let out = "";
+  while (p < cap) {
+    let e = p;
+    while (e < cap && r.byteAt(e) !== 0x0a) e++;
+    if (e >= cap) break;
+    const size = parseInt(r.latin1At(p, e - p).trim().split(";")[0], 16);
+    if (!Number.isFinite(size) || size <= 0) break;
+    p = e + 1;
+    const n = Math.min(size, cap - p);
+    if (out.length + n > MAX_BODY) break;
+    out += r.latin1At(p, n);
+    p += size;
+    if (p < cap && r.byteAt(p) === 0x0d) p++;
+    if (p < cap && r.byteAt(p) === 0x0a) p++;
+  }
+  return out;
 }
 
 function looksLikeHttp(r: Reader): boolean {
@@ -336,6 +372,7 @@ export const HTTP: Protocol = {
   name: "HTTP",
   title: "Hypertext Transfer Protocol",
   fields: F,
+  pduLength: httpMessageLength,
   dissect(r, ctx, t) {
     dissect(r, ctx, t, true);
   },

@@ -6,6 +6,7 @@
  * ALPN protocols and supported versions, and alerts. Each record in the segment is shown; a segment that does
  * not start with a record header (the rest of a record begun earlier) is "continuation data" (no reassembly).
  */
+import { tlsRecordLength } from "../../stream/framers.js";
 import { bind, bindHeuristic } from "../registry.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
@@ -398,6 +399,7 @@ export const TLS: Protocol = {
   name: "TLS",
   title: "Transport Layer Security",
   fields: F,
+  pduLength: tlsRecordLength,
   dissect,
   heuristic(r) {
     return isRecordHeader(r, r.pos);

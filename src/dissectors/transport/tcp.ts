@@ -4,7 +4,7 @@
  * Relative sequence numbers follow tcpdump's rule: for segments with ACK set, the first segment seen of a
  * connection (or any SYN) records the base numbers and prints absolute ones; later segments print relative.
  */
-import { bind, bindDefault } from "../registry.js";
+import { bind, bindDefault, heuristicsFor, lookup } from "../registry.js";
 import { IPPROTO } from "../constants.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import { DATA } from "../data.js";
@@ -13,6 +13,7 @@ import { bytesText, hex, hexText, ipv4At, ipv6At } from "../format.js";
 import { ascii, Line } from "../line.js";
 import { shouldBe, transportSum } from "../network/checksum.js";
 import { conversationsOf, type Conversation } from "../../stream/conversations.js";
+import { Reassembly, type SegmentResult } from "../../stream/reassembly.js";
 
 const F = fields("tcp", {
   srcport: ["Source Port", "uint"],
@@ -48,6 +49,11 @@ const F = fields("tcp", {
   "options.timestamp.tsval": ["Timestamp value", "uint"],
   "options.timestamp.tsecr": ["Timestamp echo reply", "uint"],
   payload: ["TCP payload", "bytes"],
+  segment_data: ["TCP segment data", "bytes"],
+  segments: ["Reassembled TCP Segments", "none"],
+  segment: ["TCP Segment", "uint"],
+  "segment.count": ["Segment count", "uint"],
+  "reassembled.length": ["Reassembled TCP length", "uint"],
 });
 
 const FIN = 0x01,
@@ -679,6 +685,7 @@ export const TCP: Protocol = {
       r.skip(hlen - 20);
     }
     line.k(LENGTH).u(plen);
+    if (t.on && conv && ctx.opts.reassembly !== false && !r.truncated) reassemble(r, ctx, t, conv, sport, dport, rawSeq, flags, plen);
     if (plen === 0 || r.truncated) return;
     return ctx.next("tcp.port", Math.min(sport, dport), Math.max(sport, dport));
   },
@@ -716,6 +723,73 @@ function relativeNumbers(conv: Conversation, dir: number, frame: number, seq: nu
   c.seq = (seq - c.base[dir]) >>> 0;
   c.ack = flags & ACK ? (ack - c.base[rev]) >>> 0 : ack;
   return c;
+}
+
+/** The capture's reassembly state (made on first use, with the dissector's options). */
+export function reassemblyOf(ctx: Ctx): Reassembly {
+  let ra = ctx.state.get("stream.reassembly") as Reassembly | undefined;
+  if (!ra) ctx.state.set("stream.reassembly", (ra = new Reassembly(ctx.opts.reassembly || {})));
+  return ra;
+}
+
+/** A heuristic protocol of TCP's table that cuts PDUs and claims the payload at r.pos (r left as it was). */
+function heuristicPdu(r: Reader, ctx: Ctx): Protocol | undefined {
+  const start = r.pos;
+  for (const h of heuristicsFor("tcp.port")) {
+    if (!h.pduLength) continue;
+    let ok = false;
+    try {
+      ok = h.heuristic!(r, ctx);
+    } catch {
+      ok = false;
+    }
+    r.pos = start;
+    r.truncated = false;
+    r.malformed = false;
+    if (ok) return h;
+  }
+  return undefined;
+}
+
+/** The frame fed last, and what it gave: a frame dissected again (ctx.again) is not fed twice. */
+let lastFed: { state: Map<string, unknown> | null; frame: number; res: SegmentResult | null } = { state: null, frame: -1, res: null };
+
+/**
+ * TCP reassembly (detail pass): a segment of a connection whose application cuts its bytes into PDUs
+ * (Protocol.pduLength) goes into the connection's byte stream. When the segment is not one whole PDU on its
+ * own, ctx.pdus tells the engine to dissect the PDUs it completed (none when it only adds to an unfinished
+ * one) over their own bytes, and the tree says where they came from as Wireshark's does.
+ */
+function reassemble(r: Reader, ctx: Ctx, t: TreeSink, conv: Conversation, sport: number, dport: number, seq: number, flags: number, plen: number): void {
+  let app = lookup("tcp.port", Math.min(sport, dport)) ?? lookup("tcp.port", Math.max(sport, dport));
+  if (!app) {
+    // on other ports, a heuristic protocol that cuts PDUs (TLS) found on the conversation's first payload
+    if (conv.reasm === null && plen > 0) conv.reasm = heuristicPdu(r, ctx) ?? false;
+    if (conv.reasm) app = conv.reasm as Protocol;
+  }
+  const framer = app?.pduLength;
+  if (!framer || plen > r.remaining) return; // segment by segment, or a payload not all captured
+  let res: SegmentResult;
+  if (ctx.again && lastFed.state === ctx.state && lastFed.frame === ctx.frame && lastFed.res) res = lastFed.res;
+  else {
+    const ra = reassemblyOf(ctx);
+    const dir = conversationsOf(ctx.state).dir;
+    res = ra.segment(conv, dir, seq, r.data.subarray(r.pos, r.pos + plen), ctx.frame, flags, ctx.tsSec + ctx.tsNsec / 1e9, framer);
+    lastFed = { state: ctx.state, frame: ctx.frame, res };
+  }
+  if (plen === 0 || res.own) return;
+  ctx.pdus = res.pdus;
+  ctx.pduProto = app!;
+  if (res.pdus.length === 0) t.add(F.segment_data, null, r.pos, plen, `TCP segment data (${plen} bytes)`);
+  for (const p of res.pdus) {
+    if (p.frames.length < 2) continue;
+    const parts = p.frames.map((f, i) => `#${f}(${p.lens[i]})`).join(", ");
+    t.push(F.segments, null, r.pos, 0, `[${p.frames.length} Reassembled TCP Segments (${p.data.length} bytes): ${parts}]`);
+    for (let i = 0; i < p.frames.length; i++) t.add(F.segment, p.frames[i], r.pos, 0, `Frame: ${p.frames[i]}, payload: ${p.lens[i]} bytes`);
+    t.add(F["segment.count"], p.frames.length, r.pos, 0);
+    t.add(F["reassembled.length"], p.data.length, r.pos, 0);
+    t.pop();
+  }
 }
 
 /** The header's fields in the tree (out of dissect, which stays small enough for its readers to be inlined). */

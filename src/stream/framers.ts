@@ -1,0 +1,114 @@
+/**
+ * How the reassembled protocols cut their byte streams into PDUs (see PduLength in reassembly.ts): the
+ * dissectors of DNS over TCP, TLS and HTTP/1.x attach these as Protocol.pduLength.
+ */
+import type { PduLength } from "./reassembly.js";
+
+/** DNS over TCP (RFC 1035 4.2.2): a two-byte length, then the message. */
+export const dnsTcpLength: PduLength = (d, off, len) => (len < 2 ? 0 : 2 + ((d[off] << 8) | d[off + 1]));
+
+/** A TLS record: type (20..24), version 3.x, a two-byte length, then the fragment. */
+export const tlsRecordLength: PduLength = (d, off, len) => {
+  if (len < 5) return len >= 1 && (d[off] < 20 || d[off] > 24) ? -1 : 0;
+  if (d[off] < 20 || d[off] > 24 || d[off + 1] !== 3) return -1;
+  return 5 + ((d[off + 3] << 8) | d[off + 4]);
+};
+
+const MAX_HEADERS = 64 << 10;
+
+/** Where the header block ends (after CRLF CRLF, or LF LF), -1 when not within len. */
+function headerEnd(d: Uint8Array, off: number, len: number): number {
+  const end = off + len;
+  for (let i = off; i < end; i++) {
+    if (d[i] !== 0x0a) continue;
+    if (i + 1 < end && d[i + 1] === 0x0a) return i + 2 - off;
+    if (i + 2 < end && d[i + 1] === 0x0d && d[i + 2] === 0x0a) return i + 3 - off;
+  }
+  return -1;
+}
+
+function latin1(d: Uint8Array, a: number, b: number): string {
+  let s = "";
+  for (let i = a; i < b; i++) s += String.fromCharCode(d[i]);
+  return s;
+}
+
+/** The length of a chunked body starting at d[off] (chunks, last chunk, trailers), 0 when not all there. */
+function chunkedLength(d: Uint8Array, off: number, len: number): number {
+  let p = off;
+  const end = off + len;
+  for (;;) {
+    let e = p;
+    while (e < end && d[e] !== 0x0a) e++;
+    if (e >= end) return 0;
+    const size = parseInt(latin1(d, p, e).trim().split(";")[0], 16);
+    if (!Number.isFinite(size) || size < 0) return -1;
+    p = e + 1;
+    if (size === 0) {
+      // trailers up to an empty line
+      for (;;) {
+        let t = p;
+        while (t < end && d[t] !== 0x0a) t++;
+        if (t >= end) return 0;
+        const empty = t === p || (t === p + 1 && d[p] === 0x0d);
+        p = t + 1;
+        if (empty) return p - off;
+      }
+    }
+    p += size;
+    // CRLF after the data
+    if (p < end && d[p] === 0x0d) p++;
+    if (p >= end) return 0;
+    if (d[p] === 0x0a) p++;
+  }
+}
+
+const METHOD = /^[A-Z][A-Z-]{1,16} \S/;
+
+/**
+ * An HTTP/1.x message: the header block, then a body of Content-Length bytes or chunks. A response to HEAD,
+ * 1xx, 204 and 304 has no body; a response with neither is read to the end of what is there (it ends at
+ * close). The methods of requests are remembered per connection to pair HEAD with its response.
+ */
+export const httpMessageLength: PduLength = (d, off, len, dir, st) => {
+  const first = latin1(d, off, off + Math.min(len, 16));
+  const isResp = first.startsWith("HTTP/1.");
+  const isReq = !isResp && METHOD.test(first);
+  if (!isResp && !isReq) return len >= 16 || (len > 0 && !/^[A-Z]/.test(first)) ? -1 : 0;
+  const h = headerEnd(d, off, Math.min(len, MAX_HEADERS));
+  if (h < 0) return len >= MAX_HEADERS ? -1 : 0;
+  const head = latin1(d, off, off + h);
+  const lines = head.split(/\r?\n/);
+  let cl = -1;
+  let chunked = false;
+  for (let i = 1; i < lines.length; i++) {
+    const c = lines[i].indexOf(":");
+    if (c <= 0) continue;
+    const name = lines[i].slice(0, c).trim().toLowerCase();
+    const value = lines[i].slice(c + 1).trim();
+    if (name === "content-length" && /^\d+$/.test(value)) cl = Number(value);
+    else if (name === "transfer-encoding" && /chunked/i.test(value)) chunked = true;
+  }
+  const heads = ((st.heads as string[][] | undefined) ?? (st.heads = [[], []] as string[][])) as string[][];
+  let body: number;
+  if (isReq) {
+    const method = first.slice(0, first.indexOf(" "));
+    if (chunked) body = chunkedLength(d, off + h, len - h);
+    else body = cl > 0 ? cl : 0;
+    if (chunked && body <= 0) return body < 0 ? -1 : 0;
+    heads[dir].push(method);
+  } else {
+    const code = Number(lines[0].split(" ")[1]);
+    const method = code >= 200 ? heads[1 - dir].shift() : undefined;
+    if (method === "HEAD" || (code >= 100 && code < 200) || code === 204 || code === 304) body = 0;
+    else if (chunked) {
+      body = chunkedLength(d, off + h, len - h);
+      if (body <= 0) {
+        if (method !== undefined) heads[1 - dir].unshift(method); // asked again when more bytes come
+        return body < 0 ? -1 : 0;
+      }
+    } else if (cl >= 0) body = cl;
+    else body = len - h; // to the close: what is here
+  }
+  return h + body;
+};

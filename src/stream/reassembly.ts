@@ -1,0 +1,333 @@
+/**
+ * TCP reassembly for the dissectors: each direction's byte stream (bytestream.ts) cut into the application's
+ * PDUs (protocol data units: a DNS message with its length prefix, a TLS record, an HTTP message with its
+ * body), as Wireshark's tcp_dissect_pdus does. A PDU is reported on the frame that completes it, with the
+ * frames of its segments (tcp.segment, tcp.segment.count, tcp.reassembled.length).
+ *
+ * Memory is bounded: per connection (held out-of-order bytes and unfinished PDUs) and in total; past the total
+ * the connection idle longest is evicted (counted). A connection's state goes at RST, at FIN both ways, and
+ * after `idleSec` seconds of capture time without a segment.
+ *
+ * This module knows nothing of dissectors: the application's framing comes in as a `PduLength` function.
+ */
+import { ByteStream, type ByteSink } from "./bytestream.js";
+
+/**
+ * An application's framing: the length of the PDU starting at d[off] (len bytes available), which may be
+ * more than len (more segments needed); 0 when more bytes are needed to know; -1 when no PDU starts here
+ * (the bytes are passed over). `st` is per connection, for framers that need history (HTTP: HEAD requests).
+ */
+export type PduLength = (d: Uint8Array, off: number, len: number, dir: number, st: Record<string, unknown>) => number;
+
+/** A whole PDU: its bytes, and the frames (with the byte count each gave) it was made from. */
+export interface Pdu {
+  data: Uint8Array;
+  frames: number[];
+  lens: number[];
+}
+
+/** What a segment gave: the PDUs it completed, and whether its bytes are exactly one PDU (nothing to reassemble). */
+export interface SegmentResult {
+  pdus: Pdu[];
+  /** the segment's payload is one whole PDU on its own: dissect it as it is */
+  own: boolean;
+  /** the segment's bytes went (at least partly) into a PDU not finished yet */
+  pending: boolean;
+  /** bytes of this segment already seen (a retransmission or an overlap), dropped */
+  repeated: boolean;
+}
+
+export interface ReassemblyOptions {
+  /** bytes held in total (out-of-order segments and unfinished PDUs) before the oldest idle connection goes */
+  maxBytes?: number;
+  /** bytes held by one connection before it gives up waiting (gaps reported, unfinished PDUs dropped) */
+  maxPerConnection?: number;
+  /** seconds of capture time without a segment after which a connection's state is released */
+  idleSec?: number;
+}
+
+export interface ReassemblyStats {
+  /** PDUs completed over more than one segment */
+  reassembled: number;
+  /** connections evicted to stay under maxBytes */
+  evicted: number;
+  /** bytes reported missing (gaps) */
+  gapBytes: number;
+  /** unfinished PDUs given up (connection cap, gap, eviction, close) */
+  dropped: number;
+  /** bytes held now, and the most ever held */
+  held: number;
+  peak: number;
+}
+
+const MAX_PDU = 64 << 20;
+
+/** One direction's PDU cutter: receives the direction's bytes in order. */
+class Cutter implements ByteSink {
+  buf: Uint8Array | null = null;
+  have = 0;
+  need = 0; // total PDU length, 0 when not known yet
+  frames: number[] = [];
+  lens: number[] = [];
+  /** the PDUs completed during the current segment */
+  out: Pdu[] = [];
+  /** set when the current segment's bytes went into an unfinished PDU */
+  pendingHit = false;
+  dropped = 0;
+  constructor(
+    private framer: PduLength,
+    private dir: number,
+    private st: Record<string, unknown>,
+    private max: number,
+  ) {}
+
+  get held(): number {
+    return this.buf ? this.buf.length : 0;
+  }
+
+  data(d: Uint8Array, frame: number): void {
+    let pos = 0;
+    const len = d.length;
+    while (pos < len) {
+      if (this.buf) {
+        // continue the unfinished PDU
+        let take = len - pos;
+        if (this.need > 0) take = Math.min(take, this.need - this.have);
+        this.append(d.subarray(pos, pos + take), frame);
+        pos += take;
+        if (this.need === 0) {
+          const n = this.frame(this.buf, 0, this.have);
+          if (n < 0) {
+            this.give(); // never a PDU: dropped
+            continue;
+          }
+          if (n === 0) continue;
+          this.need = n;
+          if (this.have > n) {
+            // the bytes past the PDU go back to the loop
+            const extra = this.have - n;
+            pos -= extra;
+            this.have = n;
+            this.lens[this.lens.length - 1] -= extra;
+          }
+        }
+        if (this.need > 0 && this.have >= this.need) this.complete();
+        else this.pendingHit = true;
+        continue;
+      }
+      const n = this.frame(d, pos, len - pos);
+      if (n < 0) return; // not a PDU start: the rest of these bytes are passed over
+      if (n > 0 && n <= len - pos) {
+        this.out.push({ data: d.subarray(pos, pos + n), frames: [frame], lens: [n] });
+        pos += n;
+        continue;
+      }
+      // starts a PDU that needs more bytes
+      this.need = n;
+      this.buf = new Uint8Array(n > 0 ? n : Math.max(1024, (len - pos) * 2));
+      this.have = 0;
+      this.frames = [];
+      this.lens = [];
+      this.append(d.subarray(pos), frame);
+      this.pendingHit = true;
+      return;
+    }
+  }
+
+  private frame(d: Uint8Array, off: number, len: number): number {
+    let n: number;
+    try {
+      n = this.framer(d, off, len, this.dir, this.st);
+    } catch {
+      n = -1;
+    }
+    if (n > this.max || n > MAX_PDU) return -1;
+    return n;
+  }
+
+  private append(d: Uint8Array, frame: number): void {
+    let b = this.buf!;
+    if (this.have + d.length > b.length) {
+      const nb = new Uint8Array(Math.max(this.have + d.length, b.length * 2));
+      nb.set(b.subarray(0, this.have));
+      this.buf = b = nb;
+    }
+    b.set(d, this.have);
+    this.have += d.length;
+    if (this.frames[this.frames.length - 1] === frame) this.lens[this.lens.length - 1] += d.length;
+    else {
+      this.frames.push(frame);
+      this.lens.push(d.length);
+    }
+  }
+
+  private complete(): void {
+    this.out.push({ data: this.buf!.subarray(0, this.need), frames: this.frames, lens: this.lens });
+    this.buf = null;
+    this.have = 0;
+    this.need = 0;
+  }
+
+  /** Drops the unfinished PDU. */
+  give(): void {
+    if (this.buf) this.dropped++;
+    this.buf = null;
+    this.have = 0;
+    this.need = 0;
+  }
+
+  /** A repeated segment inside the unfinished PDU is one of its segments too (Wireshark lists it). */
+  repeat(back: number, length: number, frame: number): void {
+    if (!this.buf || back > this.have) return;
+    const at = this.have - back;
+    let off = 0;
+    let i = 0;
+    while (i < this.frames.length && off + this.lens[i] <= at) off += this.lens[i++];
+    this.frames.splice(i, 0, frame);
+    this.lens.splice(i, 0, 0);
+    void length;
+    this.pendingHit = true;
+  }
+
+  gap(_length: number): void {
+    this.give(); // a PDU with a hole is not made up
+  }
+}
+
+class Conn {
+  dirs = [new ByteStream(), new ByteStream()];
+  cut: [Cutter, Cutter];
+  st: Record<string, unknown> = {};
+  last = 0;
+  bytes = 0;
+  fin = 0;
+  constructor(framer: PduLength, max: number) {
+    this.cut = [new Cutter(framer, 0, this.st, max), new Cutter(framer, 1, this.st, max)];
+  }
+  held(): number {
+    return this.dirs[0].heldBytes + this.dirs[1].heldBytes + this.cut[0].held + this.cut[1].held;
+  }
+}
+
+const FIN = 0x01,
+  SYN = 0x02,
+  RST = 0x04;
+
+export class Reassembly {
+  readonly maxBytes: number;
+  readonly maxPerConnection: number;
+  readonly idleSec: number;
+  readonly stats: ReassemblyStats = { reassembled: 0, evicted: 0, gapBytes: 0, dropped: 0, held: 0, peak: 0 };
+  /** live connections, the one used longest ago first */
+  private conns = new Map<object, Conn>();
+  private segments = 0;
+  private result: SegmentResult = { pdus: [], own: false, pending: false, repeated: false };
+
+  constructor(o: ReassemblyOptions = {}) {
+    this.maxBytes = o.maxBytes ?? 256 << 20;
+    this.maxPerConnection = Math.min(o.maxPerConnection ?? 32 << 20, this.maxBytes);
+    this.idleSec = o.idleSec ?? 300;
+  }
+
+  /**
+   * A segment of the connection `key` (any object that stays the same for the connection, e.g. its
+   * conversation) in direction `dir`: `seq` raw, `payload` a view of its bytes, `flags` TCP's, `time` capture
+   * seconds. The result object is reused by the next call.
+   */
+  segment(key: object, dir: number, seq: number, payload: Uint8Array, frame: number, flags: number, time: number, framer: PduLength): SegmentResult {
+    const res = this.result;
+    res.pdus = [];
+    res.own = false;
+    res.pending = false;
+    res.repeated = false;
+    let c = this.conns.get(key);
+    if (c) this.conns.delete(key); // moved to the end: used last
+    else c = new Conn(framer, this.maxPerConnection);
+    this.conns.set(key, c);
+    c.last = time;
+    const s = c.dirs[dir];
+    const cut = c.cut[dir];
+    cut.out = res.pdus;
+    cut.pendingHit = false;
+    const before = s.delivered;
+    s.push(seq, payload, frame, (flags & SYN) !== 0, cut);
+    if (payload.length > 0 && s.delivered - before < payload.length && s.heldBytes === 0) res.repeated = true;
+    if (c.dirs[dir].heldBytes + cut.held > this.maxPerConnection) {
+      // the connection holds too much: stop waiting for missing bytes, then drop an unfinished PDU
+      this.gaps(s, cut);
+      if (cut.held > this.maxPerConnection) cut.give();
+    }
+    res.pending = cut.pendingHit;
+    if (res.pdus.length === 1 && res.pdus[0].frames.length === 1 && !res.pending) {
+      const p = res.pdus[0];
+      res.own = p.data.buffer === payload.buffer && p.data.byteOffset === payload.byteOffset && p.data.length === payload.length;
+    }
+    for (const p of res.pdus) if (p.frames.length > 1) this.stats.reassembled++;
+    if (flags & RST) this.close(key, c);
+    else if (flags & FIN) {
+      c.fin |= 1 << dir;
+      if (c.fin === 3) this.close(key, c);
+    }
+    this.account(c);
+    if (this.stats.held > this.maxBytes) this.evict(key);
+    if ((++this.segments & 4095) === 0) this.expire(time);
+    return res;
+  }
+
+  private gaps(s: ByteStream, cut: Cutter): void {
+    const m = s.missing;
+    s.flush(cut);
+    this.stats.gapBytes += s.missing - m;
+  }
+
+  private account(c: Conn): void {
+    const now = c.held();
+    this.stats.held += now - c.bytes;
+    c.bytes = now;
+    if (this.stats.held > this.stats.peak) this.stats.peak = this.stats.held;
+  }
+
+  /** Releases a connection: what it held is dropped (unfinished PDUs counted). */
+  private close(key: object, c: Conn): void {
+    for (const cut of c.cut) {
+      cut.give();
+      this.stats.dropped += cut.dropped;
+      cut.dropped = 0;
+    }
+    c.dirs[0].drop();
+    c.dirs[1].drop();
+    this.conns.delete(key);
+    this.stats.held -= c.bytes;
+    c.bytes = 0;
+  }
+
+  /** Evicts the connections used longest ago (not `keep`) until under the total cap. */
+  private evict(keep: object): void {
+    for (const [k, c] of this.conns) {
+      if (this.stats.held <= this.maxBytes) return;
+      if (k === keep) continue;
+      this.close(k, c);
+      this.stats.evicted++;
+    }
+  }
+
+  /** Releases connections idle for idleSec (the map is in order of last use). */
+  private expire(now: number): void {
+    for (const [k, c] of this.conns) {
+      if (now - c.last < this.idleSec) return;
+      this.close(k, c);
+    }
+  }
+
+  /** Unfinished PDUs given up so far, those of live connections included. */
+  get dropped(): number {
+    let n = this.stats.dropped;
+    for (const c of this.conns.values()) n += c.cut[0].dropped + c.cut[1].dropped;
+    return n;
+  }
+
+  /** Connections with state now. */
+  get connections(): number {
+    return this.conns.size;
+  }
+}
