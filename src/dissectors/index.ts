@@ -44,6 +44,7 @@ import "./application/quic.js";
 import "./application/ptp.js";
 import "./application/babel.js";
 import "./application/bfd.js";
+import "./application/rip.js";
 import "./application/radius.js";
 import "./application/snmp.js";
 import "./application/syslog.js";
