@@ -213,6 +213,7 @@ export interface FieldTypes {
   "gre.sequence_number": number;
   "http.accept": string;
   "http.connection": string;
+  "http.content_length": number;
   "http.content_length_header": number;
   "http.content_type": string;
   "http.date": string;
@@ -799,6 +800,11 @@ export interface FieldTypes {
   "tcp.options.wscale.shift": number;
   "tcp.payload": string | null;
   "tcp.port": number;
+  "tcp.reassembled.length": number;
+  "tcp.segment": number;
+  "tcp.segment.count": number;
+  "tcp.segment_data": string | null;
+  "tcp.segments": null;
   "tcp.seq": number;
   "tcp.seq_raw": number;
   "tcp.srcport": number;
@@ -963,5 +969,5 @@ export type LayerName =
   | "vxlan"
   | "wlan";
 
-/** 897 field names, 55 protocols. */
-export const FIELD_COUNT = 897;
+/** 903 field names, 55 protocols. */
+export const FIELD_COUNT = 903;
