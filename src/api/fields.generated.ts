@@ -692,6 +692,16 @@ export interface FieldTypes {
   "radius.code": number;
   "radius.id": number;
   "radius.length": number;
+  "rip.command": number;
+  "rip.family": number;
+  "rip.ip": string;
+  "rip.metric": number;
+  "rip.netmask": string;
+  "rip.next_hop": string;
+  "rip.route_tag": number;
+  "rip.version": number;
+  "ripng.cmd": number;
+  "ripng.version": number;
   "sll.etype": number;
   "sll.halen": number;
   "sll.hatype": number;
@@ -956,6 +966,8 @@ export type LayerName =
   | "radiotap"
   | "radius"
   | "raw"
+  | "rip"
+  | "ripng"
   | "sll"
   | "sll2"
   | "snmp"
@@ -969,5 +981,5 @@ export type LayerName =
   | "vxlan"
   | "wlan";
 
-/** 903 field names, 55 protocols. */
-export const FIELD_COUNT = 903;
+/** 913 field names, 57 protocols. */
+export const FIELD_COUNT = 913;
