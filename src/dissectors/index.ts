@@ -48,6 +48,7 @@ import "./application/rip.js";
 import "./application/radius.js";
 import "./application/snmp.js";
 import "./application/syslog.js";
+import "./application/sip.js";
 
 export { Dissector, type DissectResult } from "./engine.js";
 export { Reader } from "./reader.js";
