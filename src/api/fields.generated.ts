@@ -702,6 +702,32 @@ export interface FieldTypes {
   "rip.version": number;
   "ripng.cmd": number;
   "ripng.version": number;
+  "sip.Allow": string;
+  "sip.CSeq": string;
+  "sip.CSeq.method": string;
+  "sip.CSeq.seq": number;
+  "sip.Call-ID": string;
+  "sip.Contact": string;
+  "sip.Content-Length": number;
+  "sip.Content-Type": string;
+  "sip.Expires": number;
+  "sip.From": string;
+  "sip.Max-Forwards": number;
+  "sip.Method": string;
+  "sip.Reason-Phrase": string;
+  "sip.Request-Line": string;
+  "sip.Status-Code": number;
+  "sip.Status-Line": string;
+  "sip.Subject": string;
+  "sip.To": string;
+  "sip.User-Agent": string;
+  "sip.Via": string;
+  "sip.from.addr": string;
+  "sip.from.tag": string;
+  "sip.msg_hdr": string;
+  "sip.r-uri": string;
+  "sip.to.addr": string;
+  "sip.to.tag": string;
   "sll.etype": number;
   "sll.halen": number;
   "sll.hatype": number;
@@ -968,6 +994,7 @@ export type LayerName =
   | "raw"
   | "rip"
   | "ripng"
+  | "sip"
   | "sll"
   | "sll2"
   | "snmp"
@@ -981,5 +1008,5 @@ export type LayerName =
   | "vxlan"
   | "wlan";
 
-/** 913 field names, 57 protocols. */
-export const FIELD_COUNT = 913;
+/** 939 field names, 58 protocols. */
+export const FIELD_COUNT = 939;
