@@ -3,6 +3,14 @@
 
 /** Every field Packet.get() knows, with the type of its value. */
 export interface FieldTypes {
+  "aoe.cmd": number;
+  "aoe.error": number;
+  "aoe.flags_error": boolean;
+  "aoe.major": number;
+  "aoe.minor": number;
+  "aoe.response": boolean;
+  "aoe.tag": number;
+  "aoe.version": number;
   "arp.dst.hw": string | null;
   "arp.dst.hw_mac": string;
   "arp.dst.proto": string | null;
@@ -949,6 +957,7 @@ export type FieldName = keyof FieldTypes;
 
 /** A protocol id as it appears in Packet.layers. */
 export type LayerName =
+  | "aoe"
   | "arp"
   | "babel"
   | "bfd"
@@ -1008,5 +1017,5 @@ export type LayerName =
   | "vxlan"
   | "wlan";
 
-/** 939 field names, 58 protocols. */
-export const FIELD_COUNT = 939;
+/** 947 field names, 59 protocols. */
+export const FIELD_COUNT = 947;

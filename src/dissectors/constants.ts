@@ -55,6 +55,7 @@ export const ETHERTYPE_NAMES: Readonly<Record<number, string>> = {
   0x22f0: "AVTP",
   0xfefe: "OSI",
   0x00fe: "GRE-OSI",
+  0x88a2: "AoE",
 };
 
 export const IPPROTO = {

@@ -18,6 +18,7 @@ import "./link/pppoe.js";
 import "./link/nflog.js";
 import "./link/cdp.js";
 import "./link/chdlc.js";
+import "./link/aoe.js";
 import "./network/arp.js";
 import "./network/ipv6.js";
 import "./network/icmp.js";
