@@ -96,13 +96,14 @@ static napi_value sender_ctor(napi_env env, napi_callback_info info) {
     if (rc < 0) {
       char msg[PCAP_ERRBUF_SIZE + 1200];
       const char *perr = pcap_geterr(s->p);
+      if (perr && strcmp(perr, pcap_statustostr(rc)) == 0) perr = NULL; /* said once */
       const char *code = rc == PCAP_ERROR_NO_SUCH_DEVICE ? "ENODEV" : rc == PCAP_ERROR_PERM_DENIED ? "EPERM" : rc == PCAP_ERROR_IFACE_NOT_UP ? "ENETDOWN" : "EPCAP";
       snprintf(msg, sizeof msg, "%s: %s%s%s%s", dev, pcap_statustostr(rc), perr && *perr ? " (" : "", perr && *perr ? perr : "", perr && *perr ? ")" : "");
       pcap_close(s->p); free(s);
       napi_throw_error(env, code, msg); return NULL;
     }
     if (pcap_setfilter(s->p, &prog) != 0) {
-      char msg[PCAP_ERRBUF_SIZE + 64]; snprintf(msg, sizeof msg, "%s: %s", dev, pcap_geterr(s->p));
+      char msg[PCAP_ERRBUF_SIZE + 600]; snprintf(msg, sizeof msg, "%s: %s", dev, pcap_geterr(s->p));
       pcap_close(s->p); free(s); napi_throw_error(env, "EPCAP", msg); return NULL;
     }
   } else if (strcmp(kind, "ip4") == 0 || strcmp(kind, "ip6") == 0) {

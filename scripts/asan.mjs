@@ -24,6 +24,8 @@ export const ASAN_DIR = path.join(ROOT, "build-asan");
 /** TSNIFF_ASAN_ADDON: an ASan build made elsewhere to run the workloads on instead (no build then). */
 export const ASAN_ADDON = process.env.TSNIFF_ASAN_ADDON ? path.resolve(process.env.TSNIFF_ASAN_ADDON) : path.join(ASAN_DIR, "tsniff_pcap.node");
 const SOURCE = path.join(ROOT, "native", "tsniff_pcap.c");
+/** every C file of the addon (binding.gyp's sources): tsniff_pcap.c's init registers tsniff_craft.c's functions */
+const SOURCES = [SOURCE, path.join(ROOT, "native", "tsniff_craft.c")];
 const TSNIFF = path.join(ROOT, "bin", "tsniff");
 const CORPUS = path.join(ROOT, "fixtures", "corpus", "tcpdump");
 /** ASan exits with this code after a report (LSan too), so a report is told apart from tsniff's own 1 and 2. */
@@ -85,18 +87,18 @@ export function compileAsan(source, out) {
 export function buildAsan({ force = false, log = () => {} } = {}) {
   if (process.env.TSNIFF_ASAN_ADDON) return ASAN_ADDON;
   const inc = nodeIncludeDir();
-  const args = [...CFLAGS, `-I${inc}`, SOURCE, "-lpcap", "-o"];
+  const args = [...CFLAGS, `-I${inc}`, ...SOURCES, "-lpcap", "-o"];
   const gccVersion = execFileSync("gcc", ["-dumpfullversion"], { encoding: "utf8" }).trim();
   const key = crypto
     .createHash("sha256")
-    .update(fs.readFileSync(SOURCE))
+    .update(Buffer.concat(SOURCES.map((f) => fs.readFileSync(f))))
     .update(JSON.stringify([args, gccVersion, process.versions.node, process.versions.napi]))
     .digest("hex");
   const stamp = path.join(ASAN_DIR, "stamp");
   if (!force && fs.existsSync(ASAN_ADDON) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === key) return ASAN_ADDON;
   fs.mkdirSync(ASAN_DIR, { recursive: true });
   const tmp = `${ASAN_ADDON}.${process.pid}.tmp`;
-  log(`asan: gcc ${CFLAGS.join(" ")} -I${inc} native/tsniff_pcap.c -lpcap`);
+  log(`asan: gcc ${CFLAGS.join(" ")} -I${inc} ${SOURCES.map((f) => path.relative(ROOT, f)).join(" ")} -lpcap`);
   const r = spawnSync("gcc", [...args, tmp], { encoding: "utf8" });
   if (r.status !== 0) {
     fs.rmSync(tmp, { force: true });
