@@ -48,6 +48,7 @@ class PacketCtx implements Ctx {
   fragmented = false;
   again = false;
   ip6Src = -1;
+  ttl = -1;
   routeDst = -1;
   ipProto = -1;
   srcPort = -1;
@@ -106,6 +107,7 @@ class PacketCtx implements Ctx {
     this.addrPrinted = false;
     this.fragmented = false;
     this.ip6Src = -1;
+    this.ttl = -1;
     this.routeDst = -1;
     this.ipProto = -1;
     this.srcPort = -1;

@@ -28,6 +28,7 @@ import "./network/gre.js";
 import "./network/ospf.js";
 import "./network/pim.js";
 import "./network/eigrp.js";
+import "./network/vrrp.js";
 import "./network/osi.js";
 import "./network/isis.js";
 import "./network/vxlan.js";

@@ -130,6 +130,8 @@ export interface Ctx {
    * follows it), for pseudo-header checksums; -1 without an IPv6 layer.
    */
   ip6Src: number;
+  /** the innermost IP header's TTL / hop limit (-1 without one): VRRP prints it when it is not 255 */
+  ttl: number;
   /**
    * Where a source route's final destination is in the packet's bytes (absolute; an IPv4 LSRR/SSRR option's
    * last address, an IPv6 routing header's: types 0 and 2 the last address, segment routing segment 0), which

@@ -130,6 +130,7 @@ export const IPV4: Protocol = {
     ctx.src = src;
     ctx.dst = dst;
     ctx.ipProto = proto;
+    ctx.ttl = ttl;
     ctx.routeDst = -1;
     let treeDst = dst;
     if (hlen > 20 && start + hlen <= r.cap && (vhl & 0xf0) === 0x40) {

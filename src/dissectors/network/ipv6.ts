@@ -200,6 +200,7 @@ export const IPV6: Protocol = {
     ctx.src = src;
     ctx.dst = dst;
     ctx.ip6Src = srcOff; // pseudo-header checksums of the layers above (checksum.ts)
+    ctx.ttl = hlim;
     ctx.routeDst = -1;
     // The payload's end: the payload length, or with a zero one (a jumbogram, RFC 2675), what the link says
     // until a Jumbo Payload option tells. A length beyond the frame is reported the way tcpdump does, and the
