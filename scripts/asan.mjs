@@ -741,6 +741,53 @@ console.log(JSON.stringify({ wrong, batches, packets, mBatches, nPackets, nDone 
     },
   },
   {
+    name: "live: the binding's Sender (link and raw IPv4/IPv6) given bad arguments, used after close, never closed",
+    run: async (net) => {
+      // native/tsniff_craft.c: frames laid end to end with lengths that lie (past the buffer, a count longer than
+      // the lengths), wrong array types, sends after close, senders left to their finalizers; routeSource given
+      // odd text. Each call must throw or return, never touch memory it does not own.
+      const script = `
+const { native } = await import(${JSON.stringify(distUrl("capture/native.js"))});
+const b = native();
+const dev = ${JSON.stringify(net.ifA)};
+const wrong = [];
+const check = (want, what, f) => { let got; try { f(); got = "returns"; } catch { got = "throws"; } if (want !== "either" && got !== want) wrong.push(what + " " + got); };
+const frame = Buffer.alloc(600); frame.fill(0xff, 0, 6); frame.writeUInt16BE(0x88b5, 12);
+const ip4 = Buffer.alloc(300); ip4[0] = 0x45; ip4.writeUInt16BE(300, 2); ip4[8] = 1; ip4[9] = 253; Buffer.from(${JSON.stringify(net.ipB.split(".").map(Number))}).copy(ip4, 16);
+const ip6 = Buffer.alloc(300); ip6[0] = 0x60; ip6.writeUInt16BE(260, 4); ip6[6] = 253; ip6[7] = 1; ip6[39] = 1;
+const lens = (...v) => { const a = new Uint32Array(32); a.set(v); return a; };
+for (let i = 0; i < 10; i++) new b.Sender("link", dev);
+check("throws", "Sender()", () => new b.Sender());
+check("throws", "Sender(odd kind)", () => new b.Sender("ip5"));
+check("throws", "Sender(link, no device)", () => new b.Sender("link"));
+check("throws", "Sender(link, missing device)", () => new b.Sender("link", "h6nosuchif"));
+check("throws", "Sender(link, long name)", () => new b.Sender("link", "d".repeat(5000)));
+const L = new b.Sender("link", dev), S4 = new b.Sender("ip4"), S6 = new b.Sender("ip6");
+check("returns", "send(3 frames)", () => L.send(frame, lens(200, 200, 200), 3));
+check("returns", "send(0 frames)", () => L.send(frame, lens(), 0));
+check("throws", "send(lengths past the buffer)", () => L.send(frame, lens(400, 400), 2));
+check("throws", "send(count past the lengths)", () => L.send(frame, lens(60), 33));
+check("throws", "send(negative count)", () => L.send(frame, lens(60), -1));
+check("throws", "send(a string)", () => L.send("x", lens(1), 1));
+check("throws", "send(lengths as bytes)", () => L.send(frame, new Uint8Array(128), 1));
+check("throws", "send(no arguments)", () => L.send());
+check("either", "send(a huge frame)", () => L.send(Buffer.alloc(70000), lens(70000), 1));
+check("returns", "ip4 send", () => S4.send(ip4, lens(300), 1));
+check("throws", "ip4 send(shorter than a header)", () => S4.send(ip4, lens(10), 1));
+check("either", "ip6 send", () => S6.send(ip6, lens(300), 1));
+check("throws", "ip6 send(shorter than a header)", () => S6.send(ip6, lens(30), 1));
+for (const x of [L, S4, S6]) { x.close(); x.close(); check("throws", "send after close", () => x.send(frame, lens(60), 1)); }
+for (const a of ["127.0.0.1", "::1", ${JSON.stringify(net.ipB)}, "", "x".repeat(3000), "1.2.3.4.5", "fe80::1%999"]) check("either", "routeSource " + a.slice(0, 20), () => b.routeSource(a));
+check("throws", "routeSource()", () => b.routeSource());
+new b.Sender("ip4"); new b.Sender("ip6");
+console.log(JSON.stringify({ wrong }));
+`;
+      const r = nodeScriptAsan(script, { ns: net.a, timeout: 60_000 });
+      const problem = !r.out ? `no summary (exit ${r.code}${r.signal ? " " + r.signal : ""}): ${r.stderr.slice(-600)}` : r.out.wrong.length ? r.out.wrong.join("; ") : null;
+      return { ...result(r, problem), note: r.out ? JSON.stringify(r.out) : "" };
+    },
+  },
+  {
     name: "live: interfaces going down and up, deleted and made again mid-capture (waits, resumes)",
     run: async (net) => {
       // A second veth pair (h6c<pid> in namespace a, h6e<pid> in b) beside the first; tsniff captures h6a<pid> and
