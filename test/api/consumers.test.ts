@@ -18,12 +18,12 @@ const body = (out: string) => `
 (async () => {
   const pk = await t.rdpcap(${JSON.stringify(FILE)});
   const kept = [];
-  await t.sniff({ offline: ${JSON.stringify(FILE)}, store: false, prn: (p) => { kept.push(p); return p.frame === 4 ? "frame " + p.frame + " " + p.layer("tcp").payload.length : undefined; } });
+  await t.sniff({ offline: ${JSON.stringify(FILE)}, store: false, prn: (p) => { kept.push(p); return p.frame === 4 ? "frame " + p.frame + " " + p.layer("tcp").payload.length + " " + p.get("http.request.method") : undefined; } });
   const n = await t.wrpcap(${JSON.stringify(out + ".pcap")}, kept);
   const w = t.openWriter(${JSON.stringify(out + ".pcapng")});
   for (const p of pk) w.write(p);
   w.close();
-  console.log(JSON.stringify([pk.length, n, w.count, kept[40].borrowed, kept[3].get("http.request.method"), Buffer.from(kept[3].payload).subarray(0, 8).toString()]));
+  console.log(JSON.stringify([pk.length, n, w.count, kept[40].borrowed, kept[3].tcp.srcport, Buffer.from(kept[3].payload).subarray(0, 8).toString()]));
 })();
 `;
 
@@ -40,7 +40,7 @@ it("CommonJS require() and ESM import: rdpcap, sniff keeping packets, wrpcap, op
     expect(r.stderr, f).toBe("");
     expect(r.status).toBe(0);
     outs.push(r.stdout);
-    expect(r.stdout.split("\n").slice(0, 2)).toEqual(["frame 4 105", JSON.stringify([41, 41, 41, false, "GET", "GET / HT"])]);
+    expect(r.stdout.split("\n").slice(0, 2)).toEqual(["frame 4 105 GET", JSON.stringify([41, 41, 41, false, 50206, "GET / HT"])]);
     for (const ext of [".pcap", ".pcapng"]) expect(spawnSync("tcpdump", ["-nn", "-tt", "-r", out + ext], { encoding: "utf8" }).stdout).toBe(want);
   }
   expect(outs[0]).toBe(outs[1]);
