@@ -899,6 +899,15 @@ export interface FieldTypes {
   "vlan.id": number;
   "vlan.len": number;
   "vlan.priority": number;
+  "vrrp.addr_count": number;
+  "vrrp.adver_int": number;
+  "vrrp.auth_type": number;
+  "vrrp.checksum": number;
+  "vrrp.ip_addr": string;
+  "vrrp.prio": number;
+  "vrrp.type": number;
+  "vrrp.version": number;
+  "vrrp.virt_rtr_id": number;
   "vxlan.flags": number;
   "vxlan.flags.i": boolean;
   "vxlan.reserved_8": number;
@@ -1014,8 +1023,9 @@ export type LayerName =
   | "tls"
   | "udp"
   | "vlan"
+  | "vrrp"
   | "vxlan"
   | "wlan";
 
-/** 947 field names, 59 protocols. */
-export const FIELD_COUNT = 947;
+/** 956 field names, 60 protocols. */
+export const FIELD_COUNT = 956;
