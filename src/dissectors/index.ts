@@ -47,6 +47,7 @@ import "./application/ptp.js";
 import "./application/babel.js";
 import "./application/bfd.js";
 import "./application/rip.js";
+import "./application/hsrp.js";
 import "./application/radius.js";
 import "./application/snmp.js";
 import "./application/syslog.js";
