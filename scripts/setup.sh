@@ -51,3 +51,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 [ -f build/Release/tsniff_pcap.node ] || npm run build:native
 npm run build --silent
+# eBPF process attribution (docs/PROCESS.md), where clang, bpftool, libbpf-dev and kernel BTF are there
+node scripts/build-bpf.mjs

@@ -1,0 +1,240 @@
+/**
+ * The eBPF engine: native/bpf/proc.bpf.c in the kernel (cgroup socket hooks on the cgroup v2 root, BTF
+ * tracepoints) tells which process owns each socket and tuple; its events come through a BPF ring buffer,
+ * read by the tsniff_bpf addon (native/tsniff_bpf.c, loaded only here) from the event loop: on a timer and
+ * whenever a packet's flow is not known yet (so a connection's first SYN finds the event its connect made).
+ * exe, args and the cgroup path are read from /proc while the process lives.
+ */
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { containerIdOf, podUidOf } from "./container.js";
+import type { Engine } from "./engine.js";
+import { canonical6, parentOf, processInfo, v4text } from "./procfs.js";
+import { ProcEngine } from "./proc-engine.js";
+import { SocketIndex } from "./table.js";
+import type { ProcInfo, Tuple } from "./types.js";
+
+interface BpfAddon {
+  open(object: string, cgroup: string): object;
+  consume(h: object): Buffer;
+  ringFd(h: object): number;
+  close(h: object): void;
+}
+
+const EVENT = 88;
+const EV_FLOW = 1,
+  EV_LOCAL = 2,
+  EV_EXEC = 3,
+  EV_FORK = 4,
+  EV_EXIT = 5;
+
+/** The package's root: the nearest directory above this module with tsniff's package.json. */
+function packageRoot(): string {
+  let d = path.dirname(fileURLToPath(import.meta.url));
+  for (let k = 0; k < 6; k++) {
+    try {
+      if ((JSON.parse(fs.readFileSync(path.join(d, "package.json"), "utf8")) as { name?: string }).name === "tsniff") return d;
+    } catch {
+      /* not here */
+    }
+    d = path.dirname(d);
+  }
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+}
+
+/**
+ * The cgroup v2 mount point, from /proc/mounts (unified hierarchy, or hybrid's "unified"); when this mount
+ * namespace has none (`ip netns exec` mounts a /sys of its own), init's, through /proc/1/root.
+ */
+export function cgroup2Root(): string | undefined {
+  // this process's mounts, then its ancestors' and init's (their root is reachable where ours lacks the mount)
+  const places: [string, string][] = [["/proc/self/mounts", ""]];
+  for (let pid: number | undefined = process.ppid, k = 0; pid && pid > 1 && k < 8; k++) {
+    places.push([`/proc/${pid}/mounts`, `/proc/${pid}/root`]);
+    pid = parentOf(pid);
+  }
+  places.push(["/proc/1/mounts", "/proc/1/root"]);
+  for (const [mounts, prefix] of places) {
+    try {
+      for (const l of fs.readFileSync(mounts, "utf8").split("\n")) {
+        const f = l.split(" ");
+        if (f[2] === "cgroup2" && fs.existsSync(prefix + f[1])) return prefix + f[1];
+      }
+    } catch {
+      /* no /proc, or init's not ours to see */
+    }
+  }
+  return undefined;
+}
+
+/** The eBPF engine, or the one-line reason it cannot run here. */
+export function openEbpfEngine(): Engine | string {
+  const btf = process.env.TSNIFF_BTF ?? "/sys/kernel/btf/vmlinux";
+  if (!fs.existsSync(btf)) return `no BTF (${btf} is missing)`;
+  const cg = cgroup2Root();
+  if (!cg) return "no cgroup v2 file system mounted";
+  const root = packageRoot();
+  const object = process.env.TSNIFF_BPF_OBJ ?? path.join(root, "build", "bpf", "proc.bpf.o");
+  const addonPath = path.join(root, "build", "Release", "tsniff_bpf.node");
+  if (!fs.existsSync(addonPath) || !fs.existsSync(object)) return "not built (node scripts/build-bpf.mjs builds it where clang and libbpf-dev are installed)";
+  let addon: BpfAddon;
+  try {
+    addon = createRequire(import.meta.url)(addonPath) as BpfAddon;
+  } catch (e) {
+    return `its addon does not load (${(e as Error).message.split("\n")[0]})`;
+  }
+  try {
+    return new EbpfEngine(addon, addon.open(object, cg));
+  } catch (e) {
+    const msg = (e as Error).message.split("\n")[0];
+    if (/Operation not permitted|Permission denied/.test(msg) && process.geteuid?.() !== 0) return `${msg}: needs root (CAP_BPF and CAP_SYS_ADMIN)`;
+    return msg;
+  }
+}
+
+interface Owner {
+  pid: number;
+  tid: number;
+  uid: number;
+  comm: string;
+  cgroupId: bigint;
+}
+
+export class EbpfEngine implements Engine {
+  readonly name = "ebpf" as const;
+  sure = false;
+  private index = new SocketIndex<Owner>();
+  private infos = new Map<number, ProcInfo>();
+  /** pid -> parent, from fork events (children of --follow-forks that came and went) */
+  readonly parents = new Map<number, number>();
+  private timer: NodeJS.Timeout;
+  private closed = false;
+  events = 0;
+
+  private before: ProcEngine;
+
+  constructor(
+    private addon: BpfAddon,
+    private h: object,
+  ) {
+    this.before = new ProcEngine(100);
+    this.before.refresh();
+    this.drain();
+    this.timer = setInterval(() => this.drain(), 25);
+    this.timer.unref();
+  }
+
+  /** Reads the ring buffer's waiting events into the tables. */
+  drain(): void {
+    if (this.closed) return;
+    const b = this.addon.consume(this.h);
+    for (let o = 0; o + EVENT <= b.length; o += EVENT) this.event(b, o);
+  }
+
+  private event(b: Buffer, o: number): void {
+    this.events++;
+    const type = b.readUInt32LE(o);
+    const pid = b.readUInt32LE(o + 4);
+    if (type === EV_EXEC || type === EV_EXIT) {
+      if (type === EV_EXEC) this.infos.delete(pid);
+      return;
+    }
+    if (type === EV_FORK) {
+      this.parents.set(pid, b.readUInt32LE(o + 80));
+      if (this.parents.size > 65536) this.parents.clear();
+      return;
+    }
+    if (type !== EV_FLOW && type !== EV_LOCAL) return;
+    let comm = b.toString("latin1", o + 24, o + 40);
+    const z = comm.indexOf("\0");
+    if (z >= 0) comm = comm.slice(0, z);
+    const owner: Owner = { pid, tid: b.readUInt32LE(o + 8), uid: b.readUInt32LE(o + 12), comm, cgroupId: b.readBigUInt64LE(o + 16) };
+    const family = b[o + 40];
+    const proto = b[o + 41];
+    const lport = b.readUInt16LE(o + 42);
+    const rport = b.readUInt16LE(o + 44);
+    const addr = (at: number) => (family === 2 ? v4text(b[at], b[at + 1], b[at + 2], b[at + 3]) : canonical6(b.toString("hex", at, at + 16)));
+    this.index.add(proto, addr(o + 48), lport, type === EV_FLOW ? addr(o + 64) : family === 2 ? "0.0.0.0" : "0".repeat(32), type === EV_FLOW ? rport : 0, owner);
+    // exe, args and cgroup while the process is (most likely) still there
+    if (!this.infos.has(pid)) this.info(owner);
+  }
+
+  private info(o: Owner): ProcInfo {
+    let i = this.infos.get(o.pid);
+    if (!i) {
+      i = processInfo(o.pid) ?? { pid: o.pid, comm: o.comm, uid: o.uid };
+      if (i.cgroup === undefined) {
+        const cg = cgroupPath(o.cgroupId);
+        if (cg !== undefined) {
+          i.cgroup = cg;
+          const id = containerIdOf(cg);
+          if (id) i.containerId = id;
+          const pod = podUidOf(cg);
+          if (pod) i.podUid = pod;
+        }
+      }
+      if (this.infos.size > 65536) this.infos.clear();
+      this.infos.set(o.pid, i);
+    }
+    if (i.tid === o.tid) return i;
+    return { ...i, tid: o.tid };
+  }
+
+  lookup(t: Tuple): ProcInfo | undefined {
+    let o = this.index.find(t);
+    if (!o || !this.index.sure) {
+      this.drain();
+      o = this.index.find(t);
+    }
+    this.sure = !!o && this.index.sure;
+    if (o) return this.info(o);
+    // Sockets made before the program was attached (a server started earlier) are in no event: the kernel's
+    // socket tables know them (the /proc engine's rate-limited refresh).
+    const p = this.before.lookup(t);
+    this.sure = this.before.sure;
+    return p;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    this.addon.close(this.h);
+  }
+}
+
+const cgroupPaths = new Map<bigint, string | undefined>();
+/** A cgroup v2 id (its directory's inode) -> its path, for processes gone before /proc was read. */
+function cgroupPath(id: bigint): string | undefined {
+  if (cgroupPaths.has(id)) return cgroupPaths.get(id);
+  const root = cgroup2Root();
+  let found: string | undefined;
+  if (root) {
+    const walk = (dir: string, rel: string, depth: number): boolean => {
+      let st: fs.BigIntStats;
+      try {
+        st = fs.statSync(dir, { bigint: true });
+      } catch {
+        return false;
+      }
+      if (st.ino === id) {
+        found = rel || "/";
+        return true;
+      }
+      if (depth > 8) return false;
+      let kids: fs.Dirent[] = [];
+      try {
+        kids = fs.readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return false;
+      }
+      for (const k of kids) if (k.isDirectory() && walk(path.join(dir, k.name), `${rel}/${k.name}`, depth + 1)) return true;
+      return false;
+    };
+    walk(root, "", 0);
+  }
+  cgroupPaths.set(id, found);
+  return found;
+}
