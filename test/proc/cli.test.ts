@@ -63,7 +63,7 @@ describe.skipIf(!!skip)("-- cmd", () => {
     const client = `import socket, sys, time
 c = socket.create_connection(("127.0.0.1", 18080)); c.sendall(b"x\\n"); n = 0
 while n < 2000: n += len(c.recv(4000))
-time.sleep(0.2); c.close(); sys.exit(3)`;
+time.sleep(1); c.close(); time.sleep(0.5); sys.exit(3)`;
     const r = ns.runSync(process.execPath, [TSNIFF, "-i", "lo", "-n", "--proc-engine", "proc", "-T", "fields", "-e", "tcp.srcport", "-e", "tcp.flags.syn", "-e", "proc.pid", "-e", "proc.comm", "--", PY, "-c", client]);
     expect(r.status).toBe(3);
     const got = rows(r.stdout);

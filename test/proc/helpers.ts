@@ -84,10 +84,10 @@ while True:
 export const TCP_CLIENT = `
 import socket, sys, time
 sys.stdin.readline()
-c = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); time.sleep(0.3)
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); time.sleep(0.5)
 c.sendall(b"GET\\n"); n = 0
 while n < 2000: n += len(c.recv(4000))
-time.sleep(0.3); c.close(); print("done", flush=True)
+time.sleep(1); c.close(); time.sleep(0.5); print("done", flush=True)
 `;
 
 /** A UDP echo server (python3) on 127.0.0.1:port. */
@@ -104,8 +104,8 @@ import socket, sys, time
 sys.stdin.readline()
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(3):
-    s.sendto(b"hello %d" % i, ("127.0.0.1", int(sys.argv[1]))); s.recvfrom(2000); time.sleep(0.1)
-time.sleep(0.2); print("done", flush=True)
+    s.sendto(b"hello %d" % i, ("127.0.0.1", int(sys.argv[1]))); s.recvfrom(2000); time.sleep(0.3)
+time.sleep(1); print("done", flush=True)
 `;
 
 /** The tab-separated rows of -T fields output. */
