@@ -182,6 +182,9 @@ export interface FieldTypes {
   "dns.uri.priority": number;
   "dns.uri.target": string;
   "dns.uri.weight": number;
+  "eapol.len": number;
+  "eapol.type": number;
+  "eapol.version": number;
   "eigrp.ack": number;
   "eigrp.as": number;
   "eigrp.checksum": number;
@@ -219,6 +222,15 @@ export interface FieldTypes {
   "gre.offset": number;
   "gre.proto": number;
   "gre.sequence_number": number;
+  "hsrp.group": number;
+  "hsrp.hellotime": number;
+  "hsrp.holdtime": number;
+  "hsrp.opcode": number;
+  "hsrp.priority": number;
+  "hsrp.reserved": number;
+  "hsrp.state": number;
+  "hsrp.version": number;
+  "hsrp.virt_ip": string;
   "http.accept": string;
   "http.connection": string;
   "http.content_length": number;
@@ -977,10 +989,12 @@ export type LayerName =
   | "dhcp"
   | "dhcpv6"
   | "dns"
+  | "eapol"
   | "eigrp"
   | "eth"
   | "frame"
   | "gre"
+  | "hsrp"
   | "http"
   | "icmp"
   | "icmpv6"
@@ -1027,5 +1041,5 @@ export type LayerName =
   | "vxlan"
   | "wlan";
 
-/** 956 field names, 60 protocols. */
-export const FIELD_COUNT = 956;
+/** 968 field names, 62 protocols. */
+export const FIELD_COUNT = 968;

@@ -19,6 +19,7 @@ import "./link/nflog.js";
 import "./link/cdp.js";
 import "./link/chdlc.js";
 import "./link/aoe.js";
+import "./link/eapol.js";
 import "./network/arp.js";
 import "./network/ipv6.js";
 import "./network/icmp.js";
