@@ -16,7 +16,7 @@ import { defaultDevice } from "../capture/devices.js";
 import { LiveSource } from "../capture/live-source.js";
 import { native, type NativeSender } from "../capture/native.js";
 import { compileFilter } from "../filter/compile.js";
-import { CraftError, ip4Bytes } from "./addr.js";
+import { CraftError, ip4Bytes, ip4Text, ip6Text } from "./addr.js";
 import { ARP, Ether, EtherLayer, ICMPv6, IPLayer, IPv6, IPv6Layer } from "./layers.js";
 import { answers, parse, type View } from "./match.js";
 import { asStack, Stack, type Crafted } from "./stack.js";
@@ -301,14 +301,31 @@ export async function send(pkts: Sendable | Sendable[], o: SendOptions = {}): Pr
   }
 }
 
-/** The default capture filter for replies to these packets. */
+/**
+ * The default capture filter for replies to these packets: ARP, and for IP the replies' source (the address a
+ * packet went to) or any ICMP/ICMPv6 (errors come from routers); by protocol only for multicast destinations or
+ * more than 16 of them, so the program stays small.
+ */
 function replyFilter(views: View[]): string {
   const parts = new Set<string>();
+  const hosts = { ip4: new Set<string>(), ip6: new Set<string>() };
+  let any4 = false,
+    any6 = false;
   for (const v of views) {
     if (v.net === "arp") parts.add("arp");
-    else if (v.net === "ip4") parts.add("ip");
-    else if (v.net === "ip6") parts.add("ip6");
+    else if (v.net === "ip4") {
+      const d = ip4Text(v.b, v.n + 16);
+      if (v.b[v.n + 16] >= 224) any4 = true;
+      else hosts.ip4.add(d);
+    } else if (v.net === "ip6") {
+      if (v.b[v.n + 24] === 0xff) any6 = true;
+      else hosts.ip6.add(ip6Text(v.b, v.n + 24));
+    }
   }
+  if (any4 || hosts.ip4.size > 16) parts.add("ip");
+  else if (hosts.ip4.size) parts.add(`(ip and (icmp or ${[...hosts.ip4].map((h) => `src host ${h}`).join(" or ")}))`);
+  if (any6 || hosts.ip6.size > 16) parts.add("ip6");
+  else if (hosts.ip6.size) parts.add(`(ip6 and (icmp6 or ${[...hosts.ip6].map((h) => `src host ${h}`).join(" or ")}))`);
   if (!parts.size) throw new CraftError("nothing to match replies against: sr() takes ARP, IPv4 or IPv6 packets");
   return [...parts].join(" or ");
 }
