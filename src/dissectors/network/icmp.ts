@@ -171,6 +171,8 @@ export const ICMP: Protocol = {
       t.add(F.type, type, start, 1);
       t.add(F.code, code, start + 1, 1);
       if (r.pos - start >= 4) t.add(F.checksum, sum, start + 2, 2);
+      // extended echo (RFC 8335): its identifier, as tshark shows it
+      if ((type === 42 || type === 43) && start + 6 <= r.cap) t.add(F.ident, (r.data[start + 4] << 8) | r.data[start + 5], start + 4, 2);
     }
     const d = r.data;
     const inner = start + 8; // the quoted IP header of an error

@@ -396,6 +396,8 @@ export const ICMPV6: Protocol = {
       t.add(F.type, type, start, 1);
       if (r.cap > start + 1) t.add(F.code, code, start + 1, 1);
       if (r.cap >= start + 4) t.add(F.checksum, sum, start + 2, 2);
+      // extended echo (RFC 8335): its identifier, as tshark shows it
+      if ((type === 160 || type === 161) && start + 6 <= r.cap) t.add(F.echo_identifier, (r.data[start + 4] << 8) | r.data[start + 5], start + 4, 2);
     }
     let s = "";
     const c = v > 0 && ctx.net === "IP6" ? transportSum(r.data, ctx, IPPROTO.ICMPV6, start, length, r.cap) : -1;

@@ -134,7 +134,7 @@ function wiresharkFlagStr(f: number): string {
   return FLAG_STR[f] ?? (FLAG_STR[f] = makeFlagStr(f));
 }
 function makeFlagStr(f: number): string {
-  const letters = "RRRNCEUAPRSF";
+  const letters = "RRRACEUAPRSF"; // tshark 4.0 names bit 8 A (AccECN), not N
   let s = "";
   for (let i = 0; i < 12; i++) {
     const bit = 11 - i;
