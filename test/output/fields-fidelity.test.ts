@@ -39,6 +39,14 @@ const FILES = [
   "icmp-rfc5837.pcap",
   // UDP cut short
   "udp-length-heapoverflow.pcap",
+  // extended echo (RFC 8335), a flags word with bit 8 set, DHCPv6 relay messages, IPv4 headers Wireshark stops in
+  "icmp-rfc8335.pcap",
+  "icmp6-rfc8335.pcap",
+  "heapoverflow-tcp_print.pcap",
+  "dhcpv6-mud.pcap",
+  "ipv4_invalid_hdr_length.pcap",
+  "ipv4_invalid_length.pcap",
+  "ipv4_invalid_total_length_2.pcap",
   // DNS, DHCP, NTP, ARP
   "dhcp-mud.pcap",
   "ntp.pcap",

@@ -112,27 +112,29 @@ export const DHCPV6: Protocol = {
       ctx.line.s(v.out.slice("dhcp6".length));
       if (v.trunc) ctx.truncated = true;
     } else ctx.line.s(" " + (MSG[type] ?? `msgtype-${type}`));
-    if (t.on) {
-      t.add(F.msgtype, type, p, 1);
-      let q: number;
-      if (type === 12 || type === 13) {
-        if (p + 34 > r.cap) {
-          r.pos = r.cap;
-          return;
-        }
-        t.add(F.hopcount, r.byteAt(p + 1), p + 1, 1);
-        t.add(F.linkaddr, ipv6At(r.data, p + 2), p + 2, 16);
-        t.add(F.peeraddr, ipv6At(r.data, p + 18), p + 18, 16);
-        q = p + 34;
-      } else {
-        t.add(F.xid, (r.byteAt(p + 1) << 16) | u16(r, p + 2), p + 1, 3);
-        q = p + 4;
-      }
-      options(r, t, q, r.cap, 0);
-    }
+    if (t.on) messageTree(r, t, p, r.cap, 0);
     r.pos = r.cap;
   },
 };
+
+/** A message's fields; a relay's relay-message option holds another message, dissected the same way. */
+function messageTree(r: Reader, t: Parameters<Protocol["dissect"]>[2], p: number, end: number, depth: number): void {
+  const type = r.byteAt(p);
+  t.add(F.msgtype, type, p, 1);
+  let q: number;
+  if (type === 12 || type === 13) {
+    if (p + 34 > end) return;
+    t.add(F.hopcount, r.byteAt(p + 1), p + 1, 1);
+    t.add(F.linkaddr, ipv6At(r.data, p + 2), p + 2, 16);
+    t.add(F.peeraddr, ipv6At(r.data, p + 18), p + 18, 16);
+    q = p + 34;
+  } else {
+    if (p + 4 > end) return;
+    t.add(F.xid, (r.byteAt(p + 1) << 16) | u16(r, p + 2), p + 1, 3);
+    q = p + 4;
+  }
+  options(r, t, q, end, depth);
+}
 
 function options(r: Reader, t: Parameters<Protocol["dissect"]>[2], q: number, end: number, depth: number): void {
   while (q + 4 <= end) {
@@ -143,7 +145,8 @@ function options(r: Reader, t: Parameters<Protocol["dissect"]>[2], q: number, en
     t.push(F.option, null, q, 4 + len, OPT[code] ?? `Unknown (${code})`);
     t.add(F["option.type"], code, q, 2);
     t.add(F["option.length"], len, q + 2, 2);
-    if (code === 8 && len === 2) t.add(F.elapsed_time, u16(r, v), v, 2);
+    if (code === 9 && len >= 1 && depth < 8) messageTree(r, t, v, v + len, depth + 1);
+    else if (code === 8 && len === 2) t.add(F.elapsed_time, u16(r, v), v, 2);
     else if ((code === 1 || code === 2) && len >= 2) t.add(F["duid.type"], u16(r, v), v, 2);
     else if ((code === 3 || code === 4 || code === 25) && len >= 4) {
       let iaid = "";

@@ -71,6 +71,47 @@ function treeHeader(t: TreeSink, start: number, version: number, hlen: number, t
 }
 
 /**
+ * The fields of a header Wireshark stops inside (cut short in the capture, or a total length below the header
+ * length): those whose bytes lie before `limit`, read from the packet.
+ */
+function partialTree(t: TreeSink, d: Uint8Array, start: number, limit: number): void {
+  const u16 = (p: number) => (d[p] << 8) | d[p + 1];
+  const has = (o: number, n: number) => start + o + n <= limit;
+  if (!has(0, 1)) return;
+  t.add(F.version, d[start] >> 4, start, 1);
+  t.add(F.hdr_len, (d[start] & 15) * 4, start, 1);
+  if (!has(1, 1)) return;
+  const tos = d[start + 1];
+  t.add(F.dsfield, tos, start + 1, 1);
+  t.add(F["dsfield.dscp"], tos >> 2, start + 1, 1);
+  t.add(F["dsfield.ecn"], tos & 3, start + 1, 1);
+  if (!has(2, 2)) return;
+  t.add(F.len, u16(start + 2), start + 2, 2);
+  if (!has(4, 2)) return;
+  t.add(F.id, u16(start + 4), start + 4, 2);
+  if (!has(6, 2)) return;
+  const fragw = u16(start + 6);
+  t.push(F.flags, fragw >> 13, start + 6, 1, hexText(fragw >> 13, 1));
+  t.add(F["flags.rb"], (fragw & 0x8000) !== 0, start + 6, 1);
+  t.add(F["flags.df"], (fragw & 0x4000) !== 0, start + 6, 1);
+  t.add(F["flags.mf"], (fragw & 0x2000) !== 0, start + 6, 1);
+  t.pop();
+  t.add(F.frag_offset, (fragw & 0x1fff) * 8, start + 6, 2);
+  if (!has(8, 1)) return;
+  t.add(F.ttl, d[start + 8], start + 8, 1);
+  if (!has(9, 1)) return;
+  t.add(F.proto, d[start + 9], start + 9, 1);
+  if (!has(10, 2)) return;
+  t.add(F.checksum, u16(start + 10), start + 10, 2);
+  if (!has(12, 4)) return;
+  t.add(F.src, ipv4At(d, start + 12), start + 12, 4);
+  t.add(F.addr, ipv4At(d, start + 12), start + 12, 4);
+  if (!has(16, 4)) return;
+  t.add(F.dst, ipv4At(d, start + 16), start + 16, 4);
+  t.add(F.addr, ipv4At(d, start + 16), start + 16, 4);
+}
+
+/**
  * The fields of an IPv4 header quoted in an ICMP error (the whole fixed header captured at q), for the tree
  * when the summary does not dissect it (without -v): tshark lists its ip.src/ip.dst after the outer ones.
  */
@@ -114,6 +155,7 @@ export const IPV4: Protocol = {
       csum = r.u16();
     }
     if (!r.has(8)) {
+      if (t.on && (d[start] >> 4) === 4) partialTree(t, d, start, r.cap);
       r.skip(8);
       ctx.line.s("IP");
       return;
@@ -142,7 +184,15 @@ export const IPV4: Protocol = {
         if (left) treeDst = ipv4At(d, at);
       }
     }
-    if (t.on) treeHeader(t, start, version, hlen, tos, totlen, id, fragw, ttl, proto, csum, src, treeDst);
+    if (t.on) {
+      // as Wireshark: a bogus version shows only the version; a header length below 20 only it and the version
+      if (version !== 4) t.add(F.version, version, start, 1);
+      else if (hlen < 20) {
+        t.add(F.version, version, start, 1);
+        t.add(F.hdr_len, hlen, start, 1);
+      } else if (totlen < hlen && totlen !== 0) partialTree(t, d, start, start + 4);
+      else treeHeader(t, start, version, hlen, tos, totlen, id, fragw, ttl, proto, csum, src, treeDst);
+    }
     const ipWord = ctx.opts.linkHeader ? "" : "IP ";
     if (version !== 4) {
       ctx.line.s(`IP bad-version ${version}`);
