@@ -258,18 +258,26 @@ export const RIPNG: Protocol = {
     }
     const left = len - 4;
     const n = Math.floor(Math.max(0, left) / 20);
+    const count = n * 20 !== left ? `${n}[${len}]` : `${n}`;
     if (cmd === 1) {
-      // a request for the whole table: one entry, prefix ::/0, metric 16
-      let dump = left === 20 && r.has(24);
-      if (dump) for (let i = 0; i < 18 && dump; i++) if (r.peek(4 + i) !== 0) dump = false;
-      if (dump && r.peek(23) !== 16) dump = false;
-      if (dump) line.s(" ripng-req dump");
-      else {
-        line.s(` ripng-req ${n}:`);
-        entries(r, line, start + 4, n, false, ctx.opts.verbose > 1);
+      // one entry: tcpdump reads it first, to tell a request for the whole table (::/0, metric 16)
+      if (n === 1) {
+        if (!r.has(24)) {
+          r.pos = r.cap;
+          return void r.skip(1); // " [|ripng]"
+        }
+        let dump = true;
+        for (let i = 0; i < 18 && dump; i++) if (r.peek(4 + i) !== 0) dump = false;
+        if (dump && r.peek(23) === 16) {
+          line.s(" ripng-req dump");
+          r.pos = r.cap;
+          return;
+        }
       }
+      line.s(` ripng-req ${count}:`);
+      entries(r, line, start + 4, n, false, ctx.opts.verbose > 1);
     } else if (cmd === 2) {
-      line.s(` ripng-resp ${n}:`);
+      line.s(` ripng-resp ${count}:`);
       entries(r, line, start + 4, n, true, ctx.opts.verbose > 1);
     } else {
       line.s(` ripng-${cmd} ?? ${len} (invalid)`);
@@ -282,11 +290,13 @@ export const RIPNG: Protocol = {
 /** RIPng's route entries as tcpdump prints them: " prefix/len", " [tag]", " (metric)" for responses */
 function entries(r: Reader, line: Line, p: number, n: number, metric: boolean, vv: boolean): void {
   for (let i = 0; i < n; i++, p += 20) {
+    // a response's separator comes before the entry is checked, a request's after (tcpdump's order)
+    if (metric) line.s(vv ? "\n\t" : " ");
     if (p + 20 > r.cap) {
       line.s(" [|ripng]");
       return;
     }
-    line.s(vv ? "\n\t" : " ");
+    if (!metric) line.s(vv ? "\n\t" : " ");
     line.s(`${ipv6At(r.data, p)}/${r.byteAt(p + 18)}`);
     const tag = u16(r, p + 16);
     if (tag) line.s(` [${tag}]`);
