@@ -23,3 +23,5 @@ export { PcapngWriter, type PcapngWriterOptions } from "./capture/pcapng-writer.
 export { capture, type CaptureOptions, type PacketStream, type ApiStats } from "./api/capture.js";
 export type { Plugin, PluginContext, PluginStats, PacketWriter } from "./plugins/context.js";
 export * from "./craft/index.js";
+export { TcpTracker, tcpStreams, type TcpStreamInfo, type TcpTrackerOptions, type StreamDataCallback, type StreamChunk } from "./api/streams.js";
+export { Reassembly, type ReassemblyOptions, type ReassemblyStats, type Pdu, type PduLength } from "./stream/reassembly.js";

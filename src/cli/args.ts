@@ -68,6 +68,9 @@ export interface CliOptions extends ProcCliOptions {
   after?: number;
   /** --stop-on-down: an interface going down ends the capture (by default tsniff waits for it to come back) */
   stopOnDown: boolean;
+  /** --no-reassembly: no TCP reassembly in the detail outputs; --reassembly-mem MB: its memory cap */
+  noReassembly?: boolean;
+  reassemblyMB?: number;
 }
 
 export class UsageError extends Error {}
@@ -330,6 +333,15 @@ export function parseArgs(argv: string[]): CliOptions {
         case "stop-on-down":
           o.stopOnDown = true;
           break;
+        case "no-reassembly":
+          o.noReassembly = true;
+          break;
+        case "reassembly-mem": {
+          const v = Number(val());
+          if (!(v > 0) || !Number.isFinite(v)) throw new UsageError("--reassembly-mem takes a positive number of megabytes");
+          o.reassemblyMB = v;
+          break;
+        }
         case "relinquish-privileges":
           o.user = val();
           break;
@@ -404,6 +416,9 @@ export const USAGE = `Usage: tsniff [-AdDehlLnOpqStuUvVxX] [-B size] [-c count] 
   -i IF      capture on interface IF (default: the first up, non-loopback one; "any" for all);
              several -i: all of them, merged in time order (pcapng -w: one interface block each)
   --stop-on-down  stop when an interface goes down (default: wait for it to come back, then go on)
+  --reassembly-mem MB  memory for TCP reassembly (default 256; the connection idle longest is evicted
+             past it, counted in the summary)   --no-reassembly  dissect TCP segment by segment in -V,
+             -T json/fields and -Y too (the one-line output never reassembles: tcpdump's lines)
   -D         list interfaces                -L  list data link types of the interface
   -r FILE    read a pcap or pcapng file ("-" for stdin)
   -w FILE    write packets to a pcap file ("-" for stdout; FILE.pcapng or --pcapng: pcapng)

@@ -535,6 +535,8 @@ async function run(o: CliOptions): Promise<number> {
     }
   }
   if (proc) for (const line of proc.summary()) stderr(line);
+  const ra = dissector.reassembly;
+  if (ra && ra.stats.evicted > 0) stderr(`${PROG}: TCP reassembly: ${ra.stats.evicted} connection${ra.stats.evicted === 1 ? "" : "s"} evicted at the memory cap (--reassembly-mem ${Number((ra.maxBytes / 1048576).toPrecision(3))} MB), ${ra.dropped} unfinished PDU${ra.dropped === 1 ? "" : "s"} dropped`);
   if (command) {
     const code = await command.exited;
     if (status === 0) status = code;

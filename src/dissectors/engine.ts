@@ -15,7 +15,7 @@ import { NULL_TREE, TreeBuilder } from "./tree.js";
 import type { Ctx, DissectOptions, Handoff, LayerSink, Protocol, TreeSink } from "./types.js";
 import { DATA } from "./data.js";
 import { Line } from "./line.js";
-import type { Pdu } from "../stream/reassembly.js";
+import type { Pdu, Reassembly } from "../stream/reassembly.js";
 import { PduSink } from "./pdu-sink.js";
 
 const MAX_DEPTH = 24;
@@ -139,6 +139,11 @@ export class Dissector {
   constructor(opts: Partial<DissectOptions> = {}) {
     this.ctx = new PacketCtx({ verbose: opts.verbose ?? 0, quiet: opts.quiet ?? false, linkHeader: opts.linkHeader ?? false, reassembly: opts.reassembly ?? {} });
     for (let i = 0; i <= MAX_DEPTH; i++) this.readers.push(new Reader());
+  }
+
+  /** The TCP reassembly state (src/stream/reassembly.ts) when a payload needed it: its counters and caps. */
+  get reassembly(): Reassembly | undefined {
+    return this.ctx.state.get("stream.reassembly") as Reassembly | undefined;
   }
 
   /** Forgets cross-packet state (a new file or capture). */

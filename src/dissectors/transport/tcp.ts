@@ -686,6 +686,11 @@ export const TCP: Protocol = {
     }
     line.k(LENGTH).u(plen);
     if (t.on && conv && ctx.opts.reassembly !== false && !r.truncated) reassemble(r, ctx, t, conv, sport, dport, rawSeq, flags, plen);
+    if (conv && !ctx.again) {
+      // a library stream tracker (src/api/streams.ts) sees every segment, in any pass
+      const l = ctx.state.get("stream.listener") as SegmentListener | undefined;
+      if (l) l(conv, conversationsOf(ctx.state).dir, rawSeq, r.data.subarray(r.pos, Math.min(r.pos + plen, r.cap)), plen, flags, ctx);
+    }
     if (plen === 0 || r.truncated) return;
     return ctx.next("tcp.port", Math.min(sport, dport), Math.max(sport, dport));
   },
@@ -724,6 +729,12 @@ function relativeNumbers(conv: Conversation, dir: number, frame: number, seq: nu
   c.ack = flags & ACK ? (ack - c.base[rev]) >>> 0 : ack;
   return c;
 }
+
+/**
+ * What a stream tracker gets for each TCP segment: its conversation, direction (0 from the lower endpoint),
+ * raw sequence number, captured payload (a view; `len` is its length on the wire), flags, and the packet's ctx.
+ */
+export type SegmentListener = (conv: Conversation, dir: number, seq: number, payload: Uint8Array, len: number, flags: number, ctx: Ctx) => void;
 
 /** The capture's reassembly state (made on first use, with the dissector's options). */
 export function reassemblyOf(ctx: Ctx): Reassembly {
