@@ -25,3 +25,4 @@ export type { Plugin, PluginContext, PluginStats, PacketWriter } from "./plugins
 export * from "./craft/index.js";
 export { TcpTracker, tcpStreams, type TcpStreamInfo, type TcpTrackerOptions, type StreamDataCallback, type StreamChunk } from "./api/streams.js";
 export { Reassembly, type ReassemblyOptions, type ReassemblyStats, type Pdu, type PduLength } from "./stream/reassembly.js";
+export type { ProcInfo } from "./proc/types.js";

@@ -30,6 +30,7 @@ import { detailText } from "../output/detail.js";
 import { indexTree, type PacketView } from "../output/view.js";
 import { TimeFormatter } from "../output/time.js";
 import { termSafe } from "../output/escape.js";
+import type { ProcInfo } from "../proc/types.js";
 import type { FieldName, FieldTypes, LayerName } from "./fields.generated.js";
 
 export type { FieldName, FieldTypes, LayerName };
@@ -225,6 +226,11 @@ export class Packet {
   readonly caplen: number;
   /** the interface it was captured on: its index in a pcapng file's interfaces or among several -i (0 otherwise) */
   iface = 0;
+  /**
+   * The process that sent or received it (process-aware capture: --proc, --pid, ...; a pcapng file's process
+   * comments), undefined when unknown or not asked for. docs/PROCESS.md.
+   */
+  proc?: ProcInfo;
 
   constructor(
     /** the packet's captured bytes */
@@ -320,6 +326,7 @@ export class Packet {
     const p = new Packet(copyBytes(this.data, 0, this.caplen), this.len, this.linktype, this.tsSec, this.tsNsec, this.frame, this.context);
     p.light = this.light;
     p.iface = this.iface;
+    p.proc = this.proc;
     p.firstSec = this.firstSec;
     p.firstNsec = this.firstNsec;
     p.prevSec = this.prevSec;

@@ -420,6 +420,7 @@ async function run(o: CliOptions): Promise<number> {
       trigger: writing?.trigger,
       dissector: printer ? dissector : undefined,
       interfaces: src.info.kind !== "pcap",
+      procOf: proc?.procOf,
     });
     runner.attach(src);
     runner.setOutput((b, i, frame) => {
@@ -442,7 +443,7 @@ async function run(o: CliOptions): Promise<number> {
       throw e;
     }
   }
-  const psel = proc && !(proc.keepsAll && !printer && !comments) ? proc.select : undefined;
+  const psel = proc && !(proc.keepsAll && !printer && !comments && !runner) ? proc.select : undefined;
   const dsel = printer?.matches;
   // The process is found first: -Y and plugins may look at proc.* fields.
   const sel = psel ? (dsel ? (b: PacketBatch, i: number, f: number) => psel(b, i, f) && dsel(b, i, f) : psel) : dsel;

@@ -16,6 +16,7 @@
  * the plugin is disabled. An onStart that throws aborts the run (PluginStartError). errorTotals() is the end
  * summary; a run where a plugin failed exits non-zero (the CLI).
  */
+import type { ProcInfo } from "../proc/types.js";
 import path from "node:path";
 import { createBatch, type PacketBatch } from "../capture/batch.js";
 import type { CaptureStats, PacketSource } from "../capture/source.js";
@@ -89,6 +90,8 @@ export interface Plugin {
 }
 
 export interface RunnerOptions {
+  /** the process of a frame (process-aware capture): becomes packet.proc */
+  procOf?: (frame: number) => ProcInfo | undefined;
   linktype: number;
   snaplen: number;
   nano: boolean;
@@ -299,12 +302,15 @@ export class PluginRunner {
     if (this.stopped) return false;
     this.packets++;
     if (this.worker) {
-      this.enqueue(Packet.fromBatch(b, i, frame, this.pctx).clone(), 0, b.iface[i]);
+      const p = Packet.fromBatch(b, i, frame, this.pctx);
+      p.proc = this.o.procOf?.(frame);
+      this.enqueue(p.clone(), 0, b.iface[i]);
       return false;
     }
     // Leased: a packet a plugin keeps (in ctx.state, say) gets its own bytes when the batch ends (batchEnd()).
     this.leasedFrom = b;
     const pkt = this.lease.add(Packet.fromBatch(b, i, frame, this.pctx));
+    pkt.proc = this.o.procOf?.(frame);
     for (let k = 0; k < this.slots.length; k++) {
       const s = this.slots[k];
       const on = s.mod.module.onPacket;

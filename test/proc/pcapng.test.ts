@@ -59,6 +59,12 @@ describe.skipIf(!!skip)("pcapng packet comments", () => {
     // -Y on a restored field, and --pid on a file
     const sel = tsniff(["-r", file, "--pid", String(srv.pid), "-T", "fields", "-e", "tcp.srcport"]);
     expect(new Set(rows(sel.stdout).map((f) => f[0]))).toEqual(new Set(["18080"]));
+    // plugins get packet.proc
+    const plugin = path.join(dir, "pids.mjs");
+    fs.writeFileSync(plugin, "export function onPacket(p) { process.stdout.write(`${p.proc?.pid ?? '-'}\\n`); }\n");
+    const viaPlugin = tsniff(["-r", file, "--proc", "-w", path.join(dir, "copy.pcapng"), "--script", plugin]);
+    expect(viaPlugin.status).toBe(0);
+    expect(viaPlugin.stdout.toString().split("\n").filter(Boolean)).toEqual(got.map((f) => f[1]));
     // the line shows the process with --proc
     const line = tsniff(["-r", file, "-n", "--proc", "-c", "1"]);
     expect(line.stdout.toString()).toMatch(new RegExp(` python3\\.${cli.pid}\n$`));
