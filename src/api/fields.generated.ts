@@ -757,6 +757,7 @@ export interface FieldTypes {
   "sll.reserved": number;
   "sll.src.eth": string;
   "sll.unused": string | null;
+  "slow.subtype": number;
   "snmp.agent_addr": string;
   "snmp.community": string;
   "snmp.contextEngineID": string | null;
@@ -1029,6 +1030,7 @@ export type LayerName =
   | "sip"
   | "sll"
   | "sll2"
+  | "slow"
   | "snmp"
   | "ssh"
   | "stp"
@@ -1041,5 +1043,5 @@ export type LayerName =
   | "vxlan"
   | "wlan";
 
-/** 968 field names, 62 protocols. */
-export const FIELD_COUNT = 968;
+/** 969 field names, 63 protocols. */
+export const FIELD_COUNT = 969;

@@ -20,6 +20,7 @@ import "./link/cdp.js";
 import "./link/chdlc.js";
 import "./link/aoe.js";
 import "./link/eapol.js";
+import "./link/slow.js";
 import "./network/arp.js";
 import "./network/ipv6.js";
 import "./network/icmp.js";
