@@ -340,7 +340,8 @@ export class Dissector {
         return;
       }
       // nothing left to hand on, unless the next protocol prints its cut marker even then (tcpdump's PIM)
-      if (r.pos >= r.rep && r.remaining === 0 && !lookup(h.table, h.key)?.onEmpty) return;
+      // (only IP protocols ask for it: TCP's and UDP's empty payloads cost no lookup)
+      if (r.pos >= r.rep && r.remaining === 0 && (h.table !== "ip.proto" || !lookup(h.table, h.key)?.onEmpty)) return;
       const nr = this.readers[depth + 1].reset(data, r.pos, r.cap, r.rep);
       p = this.pick(h, nr);
       r = nr;
