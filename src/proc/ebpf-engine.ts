@@ -107,6 +107,8 @@ export class EbpfEngine implements Engine {
   sure = false;
   private index = new SocketIndex<Owner>();
   private infos = new Map<number, ProcInfo>();
+  /** pid -> the name it exec'd under (exec events), for processes gone before /proc was read */
+  private execComm = new Map<number, string>();
   /** pid -> parent, from fork events (children of --follow-forks that came and went) */
   readonly parents = new Map<number, number>();
   private timer: NodeJS.Timeout;
@@ -138,7 +140,12 @@ export class EbpfEngine implements Engine {
     const type = b.readUInt32LE(o);
     const pid = b.readUInt32LE(o + 4);
     if (type === EV_EXEC || type === EV_EXIT) {
-      if (type === EV_EXEC) this.infos.delete(pid);
+      if (type === EV_EXEC) {
+        this.infos.delete(pid);
+        // the process's own name (a socket's event carries its thread's, "isc-net-0000" for dig's worker)
+        this.execComm.set(pid, cstr(b, o + 24));
+        if (this.execComm.size > 65536) this.execComm.clear();
+      }
       return;
     }
     if (type === EV_FORK) {
@@ -147,9 +154,7 @@ export class EbpfEngine implements Engine {
       return;
     }
     if (type !== EV_FLOW && type !== EV_LOCAL) return;
-    let comm = b.toString("latin1", o + 24, o + 40);
-    const z = comm.indexOf("\0");
-    if (z >= 0) comm = comm.slice(0, z);
+    const comm = cstr(b, o + 24);
     const owner: Owner = { pid, tid: b.readUInt32LE(o + 8), uid: b.readUInt32LE(o + 12), comm, cgroupId: b.readBigUInt64LE(o + 16) };
     const family = b[o + 40];
     const proto = b[o + 41];
@@ -164,7 +169,7 @@ export class EbpfEngine implements Engine {
   private info(o: Owner): ProcInfo {
     let i = this.infos.get(o.pid);
     if (!i) {
-      i = processInfo(o.pid) ?? { pid: o.pid, comm: o.comm, uid: o.uid };
+      i = processInfo(o.pid) ?? { pid: o.pid, comm: this.execComm.get(o.pid) ?? o.comm, uid: o.uid };
       if (i.cgroup === undefined) {
         const cg = cgroupPath(o.cgroupId);
         if (cg !== undefined) {
@@ -203,6 +208,12 @@ export class EbpfEngine implements Engine {
     clearInterval(this.timer);
     this.addon.close(this.h);
   }
+}
+
+function cstr(b: Buffer, at: number): string {
+  const s = b.toString("latin1", at, at + 16);
+  const z = s.indexOf("\0");
+  return z >= 0 ? s.slice(0, z) : s;
 }
 
 const cgroupPaths = new Map<bigint, string | undefined>();
