@@ -54,6 +54,7 @@ import "./application/radius.js";
 import "./application/snmp.js";
 import "./application/syslog.js";
 import "./application/sip.js";
+import "./application/ldp.js";
 
 export { Dissector, type DissectResult } from "./engine.js";
 export { Reader } from "./reader.js";
