@@ -397,6 +397,30 @@ export interface FieldTypes {
   "isis.type": number;
   "isis.version": number;
   "isis.version2": number;
+  "ldp.hdr.ldpid.lsid": number;
+  "ldp.hdr.ldpid.lsr": string;
+  "ldp.hdr.pdu_len": number;
+  "ldp.hdr.version": number;
+  "ldp.msg.id": number;
+  "ldp.msg.len": number;
+  "ldp.msg.tlv.addrl.addr": string;
+  "ldp.msg.tlv.addrl.addr_family": number;
+  "ldp.msg.tlv.fec.type": number;
+  "ldp.msg.tlv.generic.label": number;
+  "ldp.msg.tlv.hello.hold": number;
+  "ldp.msg.tlv.hello.targeted": boolean;
+  "ldp.msg.tlv.ipv4.taddr": string;
+  "ldp.msg.tlv.ipv6.taddr": string;
+  "ldp.msg.tlv.len": number;
+  "ldp.msg.tlv.sess.ka": number;
+  "ldp.msg.tlv.sess.mxpdu": number;
+  "ldp.msg.tlv.sess.pvlim": number;
+  "ldp.msg.tlv.sess.rxls": number;
+  "ldp.msg.tlv.sess.rxlsr": string;
+  "ldp.msg.tlv.sess.ver": number;
+  "ldp.msg.tlv.type": number;
+  "ldp.msg.type": number;
+  "ldp.msg.ubit": boolean;
   "llc.control": number;
   "llc.dsap": number;
   "llc.oui": number;
@@ -1004,6 +1028,7 @@ export type LayerName =
   | "ip"
   | "ipv6"
   | "isis"
+  | "ldp"
   | "llc"
   | "lldp"
   | "llmnr"
@@ -1043,5 +1068,5 @@ export type LayerName =
   | "vxlan"
   | "wlan";
 
-/** 969 field names, 63 protocols. */
-export const FIELD_COUNT = 969;
+/** 993 field names, 64 protocols. */
+export const FIELD_COUNT = 993;
