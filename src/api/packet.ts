@@ -292,6 +292,9 @@ export class Packet {
   detachOnto(copy: Uint8Array, base: number): void {
     const b = this.batch;
     if (!b) return;
+    // Handed out in capture order: the summary pass runs now, in that order, so the state it keeps across
+    // packets (conversations, relative numbers) reads as it does in a capture, whenever the packet is asked later.
+    if (!this.light) this.summaryPass();
     const off = b.offset[this.index] - base;
     this.bytes = copy.subarray(off, off + this.caplen);
     this.batch = null;
@@ -323,6 +326,8 @@ export class Packet {
 
   /** A copy that owns its bytes and can be kept after the callback. */
   clone(): Packet {
+    // A borrowed packet is cloned in capture order (in its callback): its summary pass runs now (see detachOnto).
+    if (!this.light && this.batch) this.summaryPass();
     const p = new Packet(copyBytes(this.data, 0, this.caplen), this.len, this.linktype, this.tsSec, this.tsNsec, this.frame, this.context);
     p.light = this.light;
     p.iface = this.iface;

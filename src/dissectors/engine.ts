@@ -47,6 +47,7 @@ class PacketCtx implements Ctx {
   addrPrinted = false;
   fragmented = false;
   again = false;
+  late = false;
   ip6Src = -1;
   ttl = -1;
   routeDst = -1;
@@ -238,7 +239,14 @@ export class Dissector {
     return { ctx: this.ctx, tree: t };
   }
 
+  /** the highest frame dissected with a tree (ctx.late) */
+  private treeHigh = -1;
+
   private run(data: Uint8Array, off: number, caplen: number, wirelen: number, linktype: number, sec: number, nsec: number, frame: number, t: TreeSink, into: Line | null = null): void {
+    if (t.on) {
+      this.ctx.late = frame < this.treeHigh;
+      if (frame > this.treeHigh) this.treeHigh = frame;
+    } else this.ctx.late = false;
     this.walk(data, off, caplen, wirelen, linktype, sec, nsec, frame, t, into);
     if (this.ctx.tail !== "") this.ctx.line.s(this.ctx.tail);
     if (this.ctx.pdus && t.on) this.dissectPdus(t as LayerSink);

@@ -126,6 +126,12 @@ export interface Ctx {
    */
   again: boolean;
   /**
+   * True when a tree is asked for a frame earlier than the last one dissected with a tree (the library's stored
+   * packets, asked out of capture order): stream state (TCP reassembly) has moved past it, so the frame is
+   * dissected on its own, segment by segment, rather than fed again (which would report PDUs on wrong frames).
+   */
+  late: boolean;
+  /**
    * Where the innermost IPv6 header's source address is in the packet's bytes (absolute; the destination
    * follows it), for pseudo-header checksums; -1 without an IPv6 layer.
    */

@@ -23,6 +23,8 @@ export interface Conversation {
   lastFrame: number;
   /** what TCP reassembly learnt of the conversation (its protocol found by heuristics; null: not looked yet) */
   reasm: unknown;
+  /** what TCP keeps for Wireshark's relative sequence numbers (set in capture order, whatever the pass) */
+  rel: unknown;
 }
 
 interface Table {
@@ -125,7 +127,7 @@ export class Conversations {
 
   /** A new conversation replacing any with the same endpoints (find() set this.dir). */
   private add(t: Table, e: Endpoints, sport: number, dport: number, _reused: boolean): Conversation {
-    const c: Conversation = { stream: t.next++, base0: -1, base1: -1, lastFrame: 0, reasm: null };
+    const c: Conversation = { stream: t.next++, base0: -1, base1: -1, lastFrame: 0, reasm: null, rel: null };
     if (e.src4 >= 0 && e.dst4 >= 0) {
       const s = e.src4 * 65536 + sport;
       const d = e.dst4 * 65536 + dport;

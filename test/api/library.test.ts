@@ -88,7 +88,8 @@ describe("stored packets", () => {
       expect(p.tcp!.flags).toBe(Number(want[i][0]));
       expect(p.tcp!.srcport).toBe(Number(want[i][1]));
     });
-    expect(passes() - before).toBe(pk.length); // one summary pass each, no detail pass
+    // the summary passes ran while the file was read (in capture order); reading flags and ports runs none
+    expect(passes() - before).toBe(0);
     // and the tree's value agrees
     expect(pk.map((p) => p.get("tcp.flags"))).toEqual(pk.map((p) => p.tcp!.flags));
   });

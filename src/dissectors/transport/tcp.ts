@@ -572,6 +572,13 @@ export const TCP: Protocol = {
     const convs = conversationsOf(ctx.state);
     const conv = hlen >= 20 ? convs.tcpOf(ctx, sport, dport, seq, (flags & (SYN | ACK)) === SYN, ctx.frame) : null;
     const convDir = convs.dir;
+    // Wireshark's relative numbers take their bases from a conversation's first segments in capture order: set
+    // them on every pass, so a detail pass asked later, or out of order (the library's stored packets), reads
+    // the same numbers as one made in order.
+    if (conv && !t.on) {
+      const rel = conv.rel as RelNumbers | null;
+      if (rel === null || !rel.set[convDir] || (!rel.set[1 - convDir] && flags & ACK)) relativeNumbers(conv, convDir, ctx.frame, seq, ack, flags);
+    }
     if (t.on) {
       t.add(F.srcport, sport, start, 2);
       t.add(F.dstport, dport, start + 2, 2);
@@ -685,7 +692,7 @@ export const TCP: Protocol = {
       r.skip(hlen - 20);
     }
     line.k(LENGTH).u(plen);
-    if (t.on && conv && ctx.opts.reassembly !== false && !r.truncated) reassemble(r, ctx, t, conv, sport, dport, rawSeq, flags, plen);
+    if (t.on && conv && ctx.opts.reassembly !== false && !r.truncated && !ctx.late) reassemble(r, ctx, t, conv, sport, dport, rawSeq, flags, plen);
     if (conv && !ctx.again) {
       // a library stream tracker (src/api/streams.ts) sees every segment, in any pass
       const l = ctx.state.get("stream.listener") as SegmentListener | undefined;
@@ -701,7 +708,8 @@ export const TCP: Protocol = {
  * on the line): a direction's base is the sequence number of its SYN, or one less than the first sequence
  * number seen from it, or one less than the first acknowledgment number seen towards it. Kept per conversation
  * (src/stream/conversations.ts numbers them), made once per frame: the same frame dissected again reads the
- * same numbers.
+ * same numbers. The bases are set by whichever pass sees a conversation's first segments first (the summary
+ * pass runs in capture order), so a tree made later or out of order uses the bases of capture order.
  */
 interface RelNumbers {
   base: [number, number];
@@ -710,10 +718,9 @@ interface RelNumbers {
   seq: number;
   ack: number;
 }
-const REL = new WeakMap<Conversation, RelNumbers>();
 function relativeNumbers(conv: Conversation, dir: number, frame: number, seq: number, ack: number, flags: number): RelNumbers {
-  let c = REL.get(conv);
-  if (!c) REL.set(conv, (c = { base: [0, 0], set: [false, false], frame: -1, seq: 0, ack: 0 }));
+  let c = conv.rel as RelNumbers | null;
+  if (!c) conv.rel = c = { base: [0, 0], set: [false, false], frame: -1, seq: 0, ack: 0 };
   if (c.frame === frame) return c;
   const rev = 1 - dir;
   if (!c.set[dir]) {
