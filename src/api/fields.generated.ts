@@ -925,6 +925,12 @@ export interface FieldTypes {
   "tls.record.length": number;
   "tls.record.opaque_type": number;
   "tls.record.version": number;
+  "udld.checksum": number;
+  "udld.flags": number;
+  "udld.opcode": number;
+  "udld.tlv.len": number;
+  "udld.tlv.type": number;
+  "udld.version": number;
   "udp.checksum": number;
   "udp.dstport": number;
   "udp.length": number;
@@ -1062,11 +1068,12 @@ export type LayerName =
   | "syslog"
   | "tcp"
   | "tls"
+  | "udld"
   | "udp"
   | "vlan"
   | "vrrp"
   | "vxlan"
   | "wlan";
 
-/** 993 field names, 64 protocols. */
-export const FIELD_COUNT = 993;
+/** 999 field names, 65 protocols. */
+export const FIELD_COUNT = 999;

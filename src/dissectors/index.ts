@@ -21,6 +21,7 @@ import "./link/chdlc.js";
 import "./link/aoe.js";
 import "./link/eapol.js";
 import "./link/slow.js";
+import "./link/udld.js";
 import "./network/arp.js";
 import "./network/ipv6.js";
 import "./network/icmp.js";
