@@ -633,6 +633,8 @@ export class Model {
       this.help = false;
       return this.changed(true);
     }
+    // Ctrl (or Alt) with a letter is not the letter: only the keys meant to use it react (Ctrl-F, Ctrl-B)
+    if ((k.ctrl || k.meta) && input && !(k.ctrl && (input === "f" || input === "b"))) return this.changed(true);
     if (this.view !== "packets") return this.viewKey(input, k), this.changed(true);
     const page = Math.max(1, this.listHeight - 1);
     switch (true) {
