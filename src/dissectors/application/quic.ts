@@ -49,7 +49,9 @@ export const QUIC: Protocol = {
     if (t.on) {
       const p = r.pos;
       const cap = r.cap;
-      if (p < cap) {
+      // Google QUIC (versions "Q0xx") is another protocol to Wireshark (gquic.*): no quic.* fields for it
+      const gquic = p + 2 <= cap && r.byteAt(p) & 0x80 && r.byteAt(p + 1) === 0x51;
+      if (p < cap && !gquic) {
         const b = r.byteAt(p);
         t.add(F.header_form, b >> 7, p, 1);
         t.add(F.fixed_bit, (b & 0x40) !== 0, p, 1);
