@@ -26,6 +26,7 @@ const FILES = [
   // TCP: handshakes seen, connections joined midway, several streams, port reuse
   "dns_tcp.pcap",
   "tcp-handshake-nano.pcap",
+  "gquic.pcap", // Google QUIC: no quic.* fields
   "whois.pcap",
   "ipv4_tcp_http_xml.pcap",
   "tcp_header_heapoverflow.pcap",
@@ -47,6 +48,7 @@ const FILES = [
   "ipv4_invalid_hdr_length.pcap",
   "ipv4_invalid_length.pcap",
   "ipv4_invalid_total_length_2.pcap",
+  "isakmp-various-oobr.pcap", // a fragment offset: tshark prints it in 8-byte units
   // DNS, DHCP, NTP, ARP
   "dhcp-mud.pcap",
   "ntp.pcap",

@@ -60,7 +60,7 @@ function treeHeader(t: TreeSink, start: number, version: number, hlen: number, t
   t.add(F["flags.df"], (fragw & 0x4000) !== 0, start + 6, 1);
   t.add(F["flags.mf"], (fragw & 0x2000) !== 0, start + 6, 1);
   t.pop();
-  t.add(F.frag_offset, (fragw & 0x1fff) * 8, start + 6, 2);
+  t.add(F.frag_offset, fragw & 0x1fff, start + 6, 2, String((fragw & 0x1fff) * 8)); // tshark: the value in 8-byte units, the tree text in bytes
   t.add(F.ttl, ttl, start + 8, 1);
   t.add(F.proto, proto, start + 9, 1);
   t.add(F.checksum, csum, start + 10, 2);
@@ -96,7 +96,7 @@ function partialTree(t: TreeSink, d: Uint8Array, start: number, limit: number): 
   t.add(F["flags.df"], (fragw & 0x4000) !== 0, start + 6, 1);
   t.add(F["flags.mf"], (fragw & 0x2000) !== 0, start + 6, 1);
   t.pop();
-  t.add(F.frag_offset, (fragw & 0x1fff) * 8, start + 6, 2);
+  t.add(F.frag_offset, fragw & 0x1fff, start + 6, 2, String((fragw & 0x1fff) * 8)); // tshark: the value in 8-byte units, the tree text in bytes
   if (!has(8, 1)) return;
   t.add(F.ttl, d[start + 8], start + 8, 1);
   if (!has(9, 1)) return;
