@@ -143,6 +143,8 @@ for (const [, g] of rows) for (let m = 0; m < 3; m++) { tot.lines[m] += g.lines[
 const out = [];
 out.push("# Fidelity: tsniff's one-line output against tcpdump's, per protocol");
 out.push("");
+out.push("`-T fields` against tshark's, per capture and per field: [FIDELITY-FIELDS.md](FIDELITY-FIELDS.md) (`npm run fidelity:fields`).");
+out.push("");
 out.push(`Made by \`npm run fidelity\` (scripts/fidelity.mjs) on ${new Date().toISOString().slice(0, 10)}, against ${tdVersion}, over ${files.length} captures of tcpdump's test corpus (fixtures/corpus/tcpdump)${unreadable ? `, ${unreadable} of which tsniff cannot open` : ""}; the run took ${secs} s. A report, not a test: it is made again by hand.`);
 out.push("");
 out.push("A line counts as identical when tsniff's text for the packet equals tcpdump's (`tcpdump -t` plus the mode's flags), byte for byte after tsniff's terminal escaping; with `-v` a packet's continuation lines are part of its text. Packet *i* of one output is compared with packet *i* of the other.");
