@@ -68,7 +68,8 @@ export interface CliOptions extends ProcCliOptions {
   after?: number;
   /** --stop-on-down: an interface going down ends the capture (by default tsniff waits for it to come back) */
   stopOnDown: boolean;
-  /** --no-reassembly: no TCP reassembly in the detail outputs; --reassembly-mem MB: its memory cap */
+  /** --reassembly: TCP reassembly in the detail outputs; --reassembly-mem MB: on, with this memory cap; --no-reassembly: off (the default) */
+  reassembly?: boolean;
   noReassembly?: boolean;
   reassemblyMB?: number;
 }
@@ -336,6 +337,9 @@ export function parseArgs(argv: string[]): CliOptions {
         case "no-reassembly":
           o.noReassembly = true;
           break;
+        case "reassembly":
+          o.reassembly = true;
+          break;
         case "reassembly-mem": {
           const v = Number(val());
           if (!(v > 0) || !Number.isFinite(v)) throw new UsageError("--reassembly-mem takes a positive number of megabytes");
@@ -416,9 +420,11 @@ export const USAGE = `Usage: tsniff [-AdDehlLnOpqStuUvVxX] [-B size] [-c count] 
   -i IF      capture on interface IF (default: the first up, non-loopback one; "any" for all);
              several -i: all of them, merged in time order (pcapng -w: one interface block each)
   --stop-on-down  stop when an interface goes down (default: wait for it to come back, then go on)
-  --reassembly-mem MB  memory for TCP reassembly (default 256; the connection idle longest is evicted
-             past it, counted in the summary)   --no-reassembly  dissect TCP segment by segment in -V,
-             -T json/fields and -Y too (the one-line output never reassembles: tcpdump's lines)
+  --reassembly  TCP reassembly in -V, -T json/fields and -Y: DNS over TCP, TLS records and HTTP bodies
+             across segments dissected on the frame that completes them (off by default: it costs time;
+             the one-line output never reassembles: tcpdump's lines)
+  --reassembly-mem MB  the same with MB of memory (default 256; the connection idle longest is evicted
+             past it, counted in the summary)
   -D         list interfaces                -L  list data link types of the interface
   -r FILE    read a pcap or pcapng file ("-" for stdin)
   -w FILE    write packets to a pcap file ("-" for stdout; FILE.pcapng or --pcapng: pcapng)

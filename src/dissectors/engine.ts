@@ -138,7 +138,7 @@ export class Dissector {
   private readers: Reader[] = [];
 
   constructor(opts: Partial<DissectOptions> = {}) {
-    this.ctx = new PacketCtx({ verbose: opts.verbose ?? 0, quiet: opts.quiet ?? false, linkHeader: opts.linkHeader ?? false, reassembly: opts.reassembly ?? {} });
+    this.ctx = new PacketCtx({ verbose: opts.verbose ?? 0, quiet: opts.quiet ?? false, linkHeader: opts.linkHeader ?? false, reassembly: opts.reassembly ?? false });
     for (let i = 0; i <= MAX_DEPTH; i++) this.readers.push(new Reader());
   }
 
@@ -307,8 +307,11 @@ export class Dissector {
   private layers(first: Protocol, r: Reader, data: Uint8Array, depth0: number, t: TreeSink, tb: LayerSink | null): void {
     const ctx = this.ctx;
     let p: Protocol | undefined = first;
+    // after TCP reassembly took the payload, the segment's layers write the line only: the PDUs' layers
+    // (dissected after) are the frame's protocols
+    let segmentOnly = false;
     for (let depth = depth0; p && depth < MAX_DEPTH; depth++) {
-      ctx.layers.push(p.id);
+      if (!segmentOnly) ctx.layers.push(p.id);
       if (p !== DATA || ctx.protoName === "") ctx.protoName = p.name;
       const node = tb ? tb.openProto(p.id, p.title ?? p.name, r.pos) : null;
       let h: Handoff | void;
@@ -333,6 +336,7 @@ export class Dissector {
         this.pduBase = r.pos;
         t = NULL_TREE;
         tb = null;
+        segmentOnly = true;
       }
       if (r.malformed) ctx.markMalformed(`${p.name}: a length field points past the end of the data`);
       if (r.truncated) {

@@ -79,7 +79,8 @@ export interface DissectOptions {
   /**
    * TCP reassembly in the detail pass (the tree: -V, -T json/fields, -Y, the library's fields): PDUs that span
    * segments are dissected on the frame that completes them (src/stream/). The one-line summary never
-   * reassembles (tcpdump's lines). false turns it off; an object sets its memory caps.
+   * reassembles (tcpdump's lines). Off by default (false): an object turns it on with its memory caps ({}:
+   * the defaults); it costs about 2x on -T json of the benchmark capture (docs/BENCHMARKS.md).
    */
   reassembly?: ReassemblyOptions | false;
 }

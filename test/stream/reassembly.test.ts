@@ -30,7 +30,7 @@ export function tsharkRows(file: string, names: string[], prefs: string[] = []):
 const shorten = (v: string) => (v.length > 64 ? `len:${v.length}` : v);
 
 export async function ourRows(file: string, names: string[]): Promise<string[][]> {
-  const rows = await fieldsOf(file, names);
+  const rows = await fieldsOf(file, names, { reassembly: {} });
   // tshark -T fields writes a newline, tab or carriage return in a value as \n, \t, \r
   const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t");
   return rows.map((m) => names.map((n) => shorten((m.get(n) ?? []).map(esc).join(","))));
@@ -110,7 +110,7 @@ describe("reassembly never crashes the corpus", () => {
   it.skipIf(!fs.existsSync(CORPUS))("every TCP capture of the corpus through the detail pass with reassembly on", { timeout: 300_000 }, async () => {
     let files = 0;
     for (const f of fs.readdirSync(CORPUS)) {
-      const rows = await fieldsOf(path.join(CORPUS, f), ["tcp.segment.count"]);
+      const rows = await fieldsOf(path.join(CORPUS, f), ["tcp.segment.count"], { reassembly: {} });
       if (rows.length) files++;
     }
     expect(files).toBeGreaterThan(100);
