@@ -49,7 +49,8 @@ export class ProcEngine implements Engine {
     return i ?? undefined;
   }
 
-  private find(t: Tuple): ProcInfo | undefined {
+  /** The owner from the tables as last read (no refresh). */
+  find(t: Tuple): ProcInfo | undefined {
     const inode = this.index.find(t);
     if (inode === undefined) return undefined;
     const pid = this.owners.get(inode);
