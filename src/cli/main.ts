@@ -251,8 +251,8 @@ async function run(o: CliOptions): Promise<number> {
     const devices = o.interfaces.length ? o.interfaces.map(resolveDevice) : [defaultDevice()];
     const dup = devices.find((d, k) => devices.indexOf(d) !== k);
     if (dup) throw new Fatal(`-i ${dup} is given twice`);
-    // The /proc engine wants packets while their sockets still exist: no buffering delay (eBPF's events wait).
-    const immediate = o.immediate || o.packetBuffered || o.lineBuffered || proc?.engine === "proc";
+    // Process attribution wants packets while their sockets still exist: no buffering delay.
+    const immediate = o.immediate || o.packetBuffered || o.lineBuffered || !!procSel;
     // Several -i: one handle per interface, merged in time order; -c is then counted after the merge.
     const multi = devices.length > 1;
     const lives: LiveSource[] = [];
@@ -443,7 +443,7 @@ async function run(o: CliOptions): Promise<number> {
       throw e;
     }
   }
-  const psel = proc && !(proc.keepsAll && !printer && !comments && !runner && !o.command) ? proc.select : undefined;
+  const psel = proc && !(proc.keepsAll && !printer && !comments && !runner) ? proc.select : undefined;
   const dsel = printer?.matches;
   // The process is found first: -Y and plugins may look at proc.* fields.
   const sel = psel ? (dsel ? (b: PacketBatch, i: number, f: number) => psel(b, i, f) && dsel(b, i, f) : psel) : dsel;

@@ -28,8 +28,6 @@ export interface ProcPlumbing {
   procOf(frame: number): ProcInfo | undefined;
   /** the one-line output's tail for `frame` ("" when no process is known or lines do not show it) */
   suffix(frame: number): string;
-  /** the engine attributing a live capture's packets */
-  readonly engine?: "ebpf" | "proc";
   /** whether select() keeps every packet (no process selection) */
   readonly keepsAll: boolean;
   /** follow the command started by `-- cmd` (and its children) */
@@ -88,7 +86,7 @@ export async function liveProc(o: ProcCliOptions & { verbose: number }, sel: Pro
   const { engine, reason } = await openEngine(o.procEngine, window);
   if (reason && !o.procEngine) note(`tsniff: ${reason}`);
   const attr = new Attributor(engine, reason, window);
-  return Object.assign(plumbing(sel, o.verbose, (b, i) => attr.attribute(b, i), () => attr.summary(), () => attr.close()), { engine: engine.name });
+  return plumbing(sel, o.verbose, (b, i) => attr.attribute(b, i), () => attr.summary(), () => attr.close());
 }
 
 /** The pipeline's process step for a pcapng file: the packets' comments. */

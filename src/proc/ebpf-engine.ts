@@ -197,9 +197,9 @@ export class EbpfEngine implements Engine {
     if (o) return this.info(o);
     // Sockets made before the program was attached (a server started earlier) are in no event: the kernel's
     // socket tables know them (the /proc engine's rate-limited refresh).
-    // (as read at start: later sockets are the program's to see, and a refresh per unknown flow would cost
-    // a flood of foreign traffic its capture)
-    return this.before.find(t);
+    const p = this.before.lookup(t);
+    this.sure = this.before.sure;
+    return p;
   }
 
   close(): void {

@@ -49,8 +49,7 @@ export class ProcEngine implements Engine {
     return i ?? undefined;
   }
 
-  /** The owner from the tables as last read (no refresh). */
-  find(t: Tuple): ProcInfo | undefined {
+  private find(t: Tuple): ProcInfo | undefined {
     const inode = this.index.find(t);
     if (inode === undefined) return undefined;
     const pid = this.owners.get(inode);
