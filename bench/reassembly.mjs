@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * TCP reassembly's cost: tsniff with reassembly on (--reassembly) and off (the default) on the benchmark
+ * TCP reassembly's cost: tsniff with reassembly on (the default) and off (--no-reassembly) on the benchmark
  * capture (bench/make-bench-pcap.sh), for -T json (the detail pass reassembles) and the one-line output (never
  * reassembles: only tcp.stream numbering runs), alternating on/off then off/on each round, output to
  * /dev/null. Prints each run's wall time and the on/off ratio (the issue's bound: at most 1.25).
@@ -40,11 +40,11 @@ for (const [name, args] of modes) {
   const off = [];
   for (let i = 0; i < rounds; i++) {
     if (i % 2 === 0) {
-      on.push(run([...args, "--reassembly"]));
-      off.push(run(args));
+      on.push(run(args));
+      off.push(run([...args, "--no-reassembly"]));
     } else {
-      off.push(run(args));
-      on.push(run([...args, "--reassembly"]));
+      off.push(run([...args, "--no-reassembly"]));
+      on.push(run(args));
     }
   }
   const best = (a) => Math.min(...a);

@@ -420,11 +420,11 @@ export const USAGE = `Usage: tsniff [-AdDehlLnOpqStuUvVxX] [-B size] [-c count] 
   -i IF      capture on interface IF (default: the first up, non-loopback one; "any" for all);
              several -i: all of them, merged in time order (pcapng -w: one interface block each)
   --stop-on-down  stop when an interface goes down (default: wait for it to come back, then go on)
-  --reassembly  TCP reassembly in -V, -T json/fields and -Y: DNS over TCP, TLS records and HTTP bodies
-             across segments dissected on the frame that completes them (off by default: it costs time;
-             the one-line output never reassembles: tcpdump's lines)
-  --reassembly-mem MB  the same with MB of memory (default 256; the connection idle longest is evicted
-             past it, counted in the summary)
+  --no-reassembly  no TCP reassembly in -V, -T json/fields and -Y (on by default: DNS over TCP, TLS
+             records and HTTP bodies across segments dissected on the frame that completes them; the
+             one-line output never reassembles: tcpdump's lines)
+  --reassembly-mem MB  its memory (default 256; the connection idle longest is evicted past it, counted
+             in the summary)
   -D         list interfaces                -L  list data link types of the interface
   -r FILE    read a pcap or pcapng file ("-" for stdin)
   -w FILE    write packets to a pcap file ("-" for stdout; FILE.pcapng or --pcapng: pcapng)

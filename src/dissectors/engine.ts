@@ -138,7 +138,7 @@ export class Dissector {
   private readers: Reader[] = [];
 
   constructor(opts: Partial<DissectOptions> = {}) {
-    this.ctx = new PacketCtx({ verbose: opts.verbose ?? 0, quiet: opts.quiet ?? false, linkHeader: opts.linkHeader ?? false, reassembly: opts.reassembly ?? false });
+    this.ctx = new PacketCtx({ verbose: opts.verbose ?? 0, quiet: opts.quiet ?? false, linkHeader: opts.linkHeader ?? false, reassembly: opts.reassembly ?? {} });
     for (let i = 0; i <= MAX_DEPTH; i++) this.readers.push(new Reader());
   }
 

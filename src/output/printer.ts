@@ -118,8 +118,8 @@ function needsTree(o: PrintOptions): boolean {
 
 /** The dissector a printer with these options needs (share it with plugins: see createPrinter). */
 export function printerDissector(o: Pick<PrintOptions, "verbose" | "quiet" | "linkHeader"> & { reassembly?: boolean; noReassembly?: boolean; reassemblyMB?: number }): Dissector {
-  // TCP reassembly is asked for (--reassembly, --reassembly-mem): off by default for its cost (docs/STREAMS.md)
-  const reassembly = o.noReassembly || !(o.reassembly || o.reassemblyMB) ? false : o.reassemblyMB ? { maxBytes: Math.round(o.reassemblyMB * 1048576) } : {};
+  // TCP reassembly is on unless --no-reassembly (docs/STREAMS.md: its cost on -T json)
+  const reassembly = o.noReassembly ? false : o.reassemblyMB ? { maxBytes: Math.round(o.reassemblyMB * 1048576) } : {};
   return new Dissector({ verbose: o.verbose, quiet: o.quiet, linkHeader: o.linkHeader, reassembly });
 }
 

@@ -174,10 +174,10 @@ describe("reassembly memory cap", () => {
     const r = tsniff(["-r", file, "-T", "fields", "-e", "dns.length", "--reassembly-mem", "0.01"]);
     expect(r.status).toBe(0);
     expect(r.stderr.toString()).toMatch(/TCP reassembly: \d+ connections evicted at the memory cap \(--reassembly-mem 0\.01 MB\)/);
-    // --reassembly turns it on (off by default); the one-line output is the same either way
+    // on by default, --no-reassembly turns it off; the one-line output is the same either way
     const http = path.join(FIXTURES, "http/http.pcap");
     const on = tsniff(["-r", http, "-T", "fields", "-e", "tcp.segment.count", "--reassembly"]).stdout.toString().split("\n");
-    const off = tsniff(["-r", http, "-T", "fields", "-e", "tcp.segment.count"]).stdout.toString().split("\n");
+    const off = tsniff(["-r", http, "-T", "fields", "-e", "tcp.segment.count", "--no-reassembly"]).stdout.toString().split("\n");
     expect(on[11]).toBe("3");
     expect(off[11]).toBe("");
     expect(tsniff(["-nn", "-r", http, "--reassembly", "-Y", "tcp"]).stdout.toString()).toBe(tsniff(["-nn", "-r", http, "-Y", "tcp"]).stdout.toString());
