@@ -212,6 +212,8 @@ export class Model {
   /** the stream view shows hex (else text) */
   streamHex = false;
   streamTop = 0;
+  /** the view the followed stream was opened from: Esc goes back to it */
+  streamFrom: View = "packets";
   /** lines the stream and statistics views show (set by the layout) */
   viewHeight = 20;
   stats: CaptureStats | null = null;
@@ -564,6 +566,7 @@ export class Model {
     this.stream = data;
     this.streamReader = new StreamReader(data, (pkt) => rows.file.read(pkt));
     this.streamTop = 0;
+    this.streamFrom = this.view === "stats" ? "stats" : "packets";
     this.view = "stream";
     this.startScan(
       "stream",
@@ -684,7 +687,7 @@ export class Model {
   /** Back to the packets; leaving a followed stream filters them on it (`tcp.stream eq N`), as Wireshark does. */
   private leaveView(): void {
     const s = this.view === "stream" ? this.stream : null;
-    this.view = "packets";
+    this.view = s ? this.streamFrom : "packets";
     if (s && s.streamIndex >= 0) this.applyFilter(`${s.key.proto === 6 ? "tcp" : "udp"}.stream eq ${s.streamIndex}`);
   }
 

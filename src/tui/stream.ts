@@ -381,11 +381,44 @@ const utf8 = new TextDecoder("utf-8", { fatal: false });
  * control character or escape sequence shown escaped (termSafe: \x1b, \r, \u0085 ...): nothing from the
  * wire reaches the terminal as a control.
  */
+/** Length of the well-formed UTF-8 sequence at b[i], or 0 when the byte there starts none. */
+function utf8Len(b: Uint8Array, i: number): number {
+  const c = b[i];
+  if (c < 0x80) return 1;
+  const cont = (j: number, lo = 0x80, hi = 0xbf) => i + j < b.length && b[i + j] >= lo && b[i + j] <= hi;
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) return cont(1, c === 0xe0 ? 0xa0 : 0x80, c === 0xed ? 0x9f : 0xbf) && cont(2) ? 3 : 0;
+  if (c >= 0xf0 && c <= 0xf4) return cont(1, c === 0xf0 ? 0x90 : 0x80, c === 0xf4 ? 0x8f : 0xbf) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
+/**
+ * Bytes as text: well-formed UTF-8 decoded (then escaped by termSafe), every other byte as `\xNN`, so no
+ * byte's value is lost to U+FFFD.
+ */
+export function utf8Escaped(b: Uint8Array): string {
+  let out = "";
+  let run = 0;
+  let i = 0;
+  while (i < b.length) {
+    const l = utf8Len(b, i);
+    if (l) {
+      i += l;
+      continue;
+    }
+    if (run < i) out += termSafe(utf8.decode(b.subarray(run, i)));
+    out += "\\x" + HEX[b[i] >> 4] + HEX[b[i] & 15];
+    run = ++i;
+  }
+  if (run < b.length) out += termSafe(utf8.decode(b.subarray(run)));
+  return out;
+}
+
 export function textLineText(b: Uint8Array): string {
   let n = b.length;
   if (n && b[n - 1] === 0x0a) n--;
   if (n && b[n - 1] === 0x0d) n--;
-  const s = termSafe(utf8.decode(b.subarray(0, n)));
+  const s = utf8Escaped(b.subarray(0, n));
   return s.replace(/\t/g, "    ").replace(/\n/g, "\\n");
 }
 

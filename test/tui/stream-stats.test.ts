@@ -471,6 +471,9 @@ describe("statistics view", () => {
     await scanDone(m);
     expect(m.view).toBe("stream");
     expect(lastFrame()).toContain("Follow TCP 10.202.0.1:46466 ⇄ 10.202.0.2:8080");
+    stdin.write("q"); // back to the table it was opened from
+    await tick();
+    expect(m.view).toBe("stats");
     stdin.write("q");
     await tick();
     expect(m.view).toBe("packets");

@@ -4,6 +4,8 @@
  * and kills it.
  */
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { has, ROOT, TSNIFF } from "../helpers/run.js";
@@ -12,6 +14,32 @@ const HTTP = path.join(ROOT, "fixtures", "http", "http.pcap");
 const TMUX = has("tmux");
 
 let session = "";
+
+/** A pcap of Ethernet/IPv4/UDP packets 10.1.0.1:4000 -> 10.1.0.2:5000 with these payloads (UDP checksum 0: none). */
+function udpPcap(name: string, payloads: Buffer[]): string {
+  const parts = [Buffer.from("d4c3b2a1020004000000000000000000ffff000001000000", "hex")];
+  payloads.forEach((p, n) => {
+    const ip = Buffer.from("450000000001000040110000" + "0a010001" + "0a010002", "hex");
+    ip.writeUInt16BE(28 + p.length, 2);
+    let sum = 0;
+    for (let i = 0; i < 20; i += 2) sum += ip.readUInt16BE(i);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+    ip.writeUInt16BE(~sum & 0xffff, 10);
+    const udp = Buffer.alloc(8);
+    udp.writeUInt16BE(4000, 0);
+    udp.writeUInt16BE(5000, 2);
+    udp.writeUInt16BE(8 + p.length, 4);
+    const frame = Buffer.concat([Buffer.from("020000000002020000000001" + "0800", "hex"), ip, udp, p]);
+    const rec = Buffer.alloc(16);
+    rec.writeUInt32LE(1_700_000_000 + n, 0);
+    rec.writeUInt32LE(frame.length, 8);
+    rec.writeUInt32LE(frame.length, 12);
+    parts.push(rec, frame);
+  });
+  const f = path.join(os.tmpdir(), `tsniff-tuid-${process.pid}-${name}.pcap`);
+  fs.writeFileSync(f, Buffer.concat(parts));
+  return f;
+}
 
 function tmux(...args: string[]): string {
   return spawnSync("tmux", ["-L", session, ...args], { encoding: "utf8" }).stdout;
@@ -67,5 +95,40 @@ describe.skipIf(!TMUX)("tsniff --tui defects (issue 17)", () => {
     await waitFor(/^save shown packets to: tsniff-saved\.pcap/m);
     await keys("Escape", "q");
     await waitFor(/tui exited with 0/);
+  });
+
+  it("shows the follow view's bytes >= 0x80 that are not UTF-8 as \\xNN, keeping UTF-8 characters", async () => {
+    const f = udpPcap("high", [Buffer.from([0x61, 0x62, 0x9b, 0xff, 0xc3, 0xa9, 0x7a, 0x1b, 0x0a]), Buffer.from("plain\n")]);
+    try {
+      start(["-r", f]);
+      await waitFor(/shown 2 \/ 2/);
+      await keys("s");
+      const s = await waitFor(/^plain$/m);
+      expect(s).toContain("Follow UDP 10.1.0.1:4000 ⇄ 10.1.0.2:5000");
+      expect(s).toMatch(/^ab\\x9b\\xfféz\\x1b$/m);
+      expect(s).not.toContain("\ufffd");
+    } finally {
+      fs.rmSync(f, { force: true });
+    }
+  });
+
+  it("goes back to the conversations table with Esc from a stream opened there", async () => {
+    start(["-r", HTTP]);
+    await waitFor(/q quit {2}\? help[^\n]*\n.*shown 41 \/ 41/);
+    await keys("c");
+    await waitFor(/TCP conversations/);
+    await keys("Enter");
+    const f = await waitFor(/Follow TCP (\S+) ⇄ (\S+) .*\n.*: \d+ packets?, \d+ bytes?/);
+    const [, a, b] = /Follow TCP (\S+) ⇄ (\S+) /.exec(f)!;
+    expect(f).not.toContain("TCP conversations");
+    await keys("Escape");
+    const t = await waitFor(/TCP conversations/);
+    expect(t).toMatch(/10\.202\.0\.1:50206\s+10\.202\.0\.2:80\s+10\s+5614\s+11\s+1365/);
+    expect(t).toContain(a);
+    expect(t).toContain(b);
+    expect(t).not.toContain("Follow TCP");
+    // and from the table, q goes back to the packets
+    await keys("q");
+    await waitFor(/▸ Frame \d+: /);
   });
 });
