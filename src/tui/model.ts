@@ -80,6 +80,10 @@ interface FilterJob {
   cancelled: boolean;
   /** the pass's own dissector: it sees the packets in order from the first, so tcp.stream / udp.stream number as tshark's */
   dis: Dissector;
+  /** the packet selected when the filter was applied (-1: none, or the user has moved since): it stays selected if it matches, as in Wireshark */
+  keep: number;
+  /** its row among the matches, once the pass has found it (-1 until then) */
+  keepRow: number;
 }
 
 /** A running pass over the packets for the stream or the statistics (run in slices like the display filter). */
@@ -322,6 +326,7 @@ export class Model {
     this.selected = Math.max(0, Math.min(n - 1, r));
     if (n === 0) this.selected = 0;
     if (byUser && this.status.mode === "live") this.follow = this.selected >= n - 1;
+    if (byUser && this.job) this.job.keep = -1; // the user's choice wins over the packet kept from before the filter
     this.clampTop();
     this.loadDetail();
   }
@@ -416,7 +421,7 @@ export class Model {
     this.matchCount = 0;
     this.selected = 0;
     this.top = 0;
-    this.job = { filter, text, next: 0, matches: this.matches, count: 0, cancelled: false, dis: new Dissector() };
+    this.job = { filter, text, next: 0, matches: this.matches, count: 0, cancelled: false, dis: new Dissector(), keep, keepRow: -1 };
     this.filterProgress = 0;
     if (!this.pumpPending) this.pumpFilter(); // else the slice already scheduled takes up the new job
     return "";
@@ -451,6 +456,7 @@ export class Model {
     job.next = this.slice(job.next, total, (i, bytes) => {
       const roots = rows.tree(bytes, i, job.dis);
       if (job.filter({ roots, data: bytes, end: bytes.length })) {
+        if (i === job.keep) job.keepRow = job.count;
         if (job.count >= job.matches.length) {
           const m = new Uint32Array(job.matches.length * 2);
           m.set(job.matches);
@@ -462,7 +468,10 @@ export class Model {
     const hadNone = this.matchCount === 0;
     this.matches = job.matches;
     this.matchCount = job.count;
-    if (hadNone && job.count > 0) this.moveTo(0, false);
+    if (job.keep >= 0 && job.keepRow >= 0 && !this.follow) {
+      this.moveTo(job.keepRow, false); // the packet selected before stays selected (it matches)
+      job.keep = -1;
+    } else if (hadNone && job.count > 0) this.moveTo(0, false);
     else if (this.follow && this.pausedAt < 0) this.moveTo(this.shownCount() - 1, false);
     if (job.next < total) {
       this.filterProgress = total ? job.next / total : 0;
