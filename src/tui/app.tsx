@@ -8,7 +8,7 @@ import { Box, Text, useInput, useStdout } from "ink";
 import type { Model } from "./model.js";
 export { layout, statusText } from "./text.js";
 import { parseMouse, WHEEL_LINES } from "./mouse.js";
-import { fmtCount, layout, statusText } from "./text.js";
+import { fmtCount, layout, MIN_COLS, MIN_ROWS, statusText } from "./text.js";
 import { convCells } from "./stats.js";
 import { streamTitle } from "./stream.js";
 import { DetailPane, HELP_LINE, HelpOverlay, HexPane, PacketList, STATS_HELP_LINE, StatsView, STREAM_HELP_LINE, StreamView } from "./views.js";
@@ -23,7 +23,7 @@ function promptLine(m: Model): React.ReactElement {
       </Text>
     );
   }
-  if (p.kind === "quit") return <Text color="yellow">The live capture is not saved. Discard it and quit? (y/n)</Text>;
+  if (p.kind === "quit") return <Text wrap="truncate" color="yellow">The live capture is not saved. Discard it and quit? (y/n)</Text>;
   const label = p.kind === "filter" ? "display filter: " : p.kind === "save" ? "save shown packets to: " : "capture filter: ";
   return (
     <Text wrap="truncate">
@@ -84,6 +84,17 @@ export function App({ model: m, width, height }: AppProps): React.ReactElement {
 
   const cols = width ?? stdout.columns ?? 120;
   const rows = height ?? stdout.rows ?? 40;
+  if (cols < MIN_COLS || rows < MIN_ROWS) {
+    return (
+      <Box flexDirection="column" width={cols} height={Math.max(1, rows - 1)}>
+        {["terminal too small", `${cols}x${rows}, needs ${MIN_COLS}x${MIN_ROWS}`, "q quits"].map((t, i) => (
+          <Text key={i} wrap="truncate">
+            {t.padEnd(cols, " ")}
+          </Text>
+        ))}
+      </Box>
+    );
+  }
   const L = layout(rows);
   if (m.listHeight !== L.list || m.detailHeight !== L.detail || m.hexHeight !== L.hex) {
     m.listHeight = L.list;

@@ -17,7 +17,7 @@ import { FileSource } from "../capture/file-source.js";
 import { lineSafe } from "../output/escape.js";
 import { CaptureRows, Model } from "./model.js";
 import { indexFile, PacketFile, PacketIndex } from "./packet-index.js";
-import { columns, layout, listHeader, protoColour, rowText, statusText } from "./text.js";
+import { columns, layout, listHeader, MIN_COLS, MIN_ROWS, protoColour, rowText, statusText } from "./text.js";
 
 const SGR: Record<string, number> = {
   black: 30,
@@ -44,7 +44,8 @@ export function firstScreenLines(m: Model, cols: number, rows: number): string[]
   m.listHeight = L.list;
   const c = columns(cols);
   const out: string[] = [];
-  out.push(`\x1b[1;4m${listHeader(c)}\x1b[0m`);
+  const head = listHeader(c);
+  out.push(`\x1b[1;4m${head.length > cols ? head.slice(0, cols - 1) + "…" : head}\x1b[0m`); // cut as Ink cuts it
   const n = Math.min(m.shownCount(), L.list);
   for (let r = 0; r < L.list; r++) {
     if (r >= n) {
@@ -71,6 +72,7 @@ let restoreInstalled = false;
 export async function drawFirstScreen(file: string): Promise<boolean> {
   const out = process.stdout;
   if (!out.isTTY || !process.stdin.isTTY) return false;
+  if ((out.rows || 40) < MIN_ROWS || (out.columns || 120) < MIN_COLS) return false; // Ink says "terminal too small"
   let src: FileSource;
   try {
     src = await FileSource.open(file);

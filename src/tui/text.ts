@@ -17,9 +17,13 @@ export interface Row {
   info: string;
 }
 
+/** The smallest terminal the TUI draws in; below it, it says "terminal too small". */
+export const MIN_COLS = 40;
+export const MIN_ROWS = 10;
+
 /** Pane heights for a terminal of `rows` lines (one line is left free so Ink never scrolls the screen). */
 export function layout(rows: number): { list: number; detail: number; hex: number } {
-  const avail = Math.max(6, rows - 1 - 5); // status, prompt/help line, list header, two separators
+  const avail = Math.max(MIN_ROWS - 6, rows - 1 - 5); // status, prompt/help line, list header, two separators
   const list = Math.max(2, Math.floor(avail * 0.45));
   const hex = Math.max(1, Math.floor(avail * 0.22));
   const detail = Math.max(1, avail - list - hex);

@@ -71,7 +71,7 @@ async function keys(...ks: string[]): Promise<void> {
 function start(args: string[], cols = 160, rows = 45): void {
   session = `tsniff-tuid-${process.pid}-${Date.now()}`;
   const cmd = [process.execPath, TSNIFF, "--tui", ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
-  tmux("new-session", "-d", "-s", session, "-x", String(cols), "-y", String(rows), `TZ=UTC ${cmd}; echo "tui exited with $?"; sleep 30`);
+  tmux("new-session", "-d", "-s", session, "-c", ROOT, "-x", String(cols), "-y", String(rows), `TZ=UTC ${cmd}; echo "tui exited with $?"; sleep 30`);
 }
 
 afterEach(() => {
@@ -130,5 +130,42 @@ describe.skipIf(!TMUX)("tsniff --tui defects (issue 17)", () => {
     // and from the table, q goes back to the packets
     await keys("q");
     await waitFor(/▸ Frame \d+: /);
+  });
+
+  it("draws every pane at 40x10 and 80x11, says \"terminal too small\" below 40x10, and recovers when enlarged", async () => {
+    const rel = path.join("fixtures", "http", "http.pcap");
+    for (const [cols, rows] of [
+      [40, 10],
+      [80, 11],
+    ]) {
+      start(["-r", rel], cols, rows);
+      const s = await waitFor(/\nq quit {2}\? help[^\n]*\nfixtures\/http\/http\.pcap \| shown 41 \/ 41 *\n/);
+      const l = s.split("\n");
+      expect(l[0]).toMatch(/^ +No\. Time +Source/);
+      expect(l[1]).toMatch(/^ +1 0\.000000 +10\.202\.0\.1/);
+      expect(l[2]).toMatch(/^ +2 0\.000046 +10\.202\.0\.2/);
+      expect(l[3]).toMatch(/^── Detail ─+$/);
+      expect(l[4]).toMatch(/^▸ Frame 1: 74 bytes on wire/);
+      const hexAt = rows === 10 ? 6 : 7;
+      expect(l[hexAt - 1]).toMatch(/^── Bytes ─+$/);
+      expect(l[hexAt]).toMatch(/^0000  02 00 0a ca 00 02 02 00 /);
+      expect(l[hexAt + 1]).toMatch(/^q quit {2}\? help/);
+      expect(l[hexAt + 2]).toMatch(/^fixtures\/http\/http\.pcap \| shown 41 \/ 41/);
+      for (const x of l) expect(x.length).toBeLessThanOrEqual(cols);
+      // nothing drawn twice
+      expect(s.match(/── Bytes/g)!.length).toBe(1);
+      expect(s.match(/shown 41/g)!.length).toBe(1);
+      tmux("kill-server");
+    }
+    start(["-r", rel], 39, 10);
+    const small = await waitFor(/terminal too small/);
+    expect(small.split("\n").slice(0, 3)).toEqual(["terminal too small", "39x10, needs 40x10", "q quits"]);
+    expect(small).not.toMatch(/No\.|shown 41/);
+    tmux("resize-window", "-t", session, "-x", "80", "-y", "24");
+    const big = await waitFor(/\nfixtures\/http\/http\.pcap \| shown 41 \/ 41/);
+    expect(big).not.toContain("terminal too small");
+    expect(big).toMatch(/^ +No\. Time +Source/);
+    await keys("q");
+    await waitFor(/tui exited with 0/);
   });
 });
