@@ -47,6 +47,8 @@ export interface CliOptions extends ProcCliOptions {
   version: boolean;
   help: boolean;
   filter: string;
+  /** TLS key log files (--keylog FILE, -o tls.keylog_file:FILE) */
+  keylogs?: string[];
   /** seconds to capture, then stop (--duration) */
   duration?: number;
   /** write pcapng (--pcapng; also a -w name ending in .pcapng) */
@@ -76,7 +78,7 @@ export interface CliOptions extends ProcCliOptions {
 
 export class UsageError extends Error {}
 
-const WITH_ARG = new Set(["i", "c", "w", "r", "s", "B", "F", "Q", "y", "T", "Y", "E", "C", "G", "W", "Z"]);
+const WITH_ARG = new Set(["i", "c", "w", "r", "s", "B", "F", "Q", "y", "T", "Y", "E", "C", "G", "W", "Z", "o"]);
 // -e is a flag (link header) except after -T fields, where tshark uses it for field names: see below.
 
 export function defaultOptions(): CliOptions {
@@ -140,6 +142,13 @@ export function parseArgs(argv: string[]): CliOptions {
   };
   const applyShort = (c: string, val: string | undefined) => {
     switch (c) {
+      case "o": {
+        // tshark's preference option: only the TLS key log is known
+        const m = /^(?:tls|ssl)\.keylog_file:(.+)$/.exec(val!);
+        if (!m) throw new UsageError(`unknown preference '${val}' (-o takes tls.keylog_file:FILE)`);
+        (o.keylogs ??= []).push(m[1]);
+        break;
+      }
       case "i":
         o.interfaces.push(val!);
         break;
@@ -365,6 +374,9 @@ export function parseArgs(argv: string[]): CliOptions {
         case "script":
           o.scripts.push(val());
           break;
+        case "keylog":
+          (o.keylogs ??= []).push(val());
+          break;
         case "version":
           o.version = true;
           break;
@@ -452,6 +464,8 @@ export const USAGE = `Usage: tsniff [-AdDehlLnOpqStuUvVxX] [-B size] [-c count] 
   -O         do not optimise the BPF program
   --tui      full-screen packet browser
   --script M load a plugin module (onStart/onPacket/onStop)
+  --keylog FILE  decrypt TLS with an SSLKEYLOGFILE key log (also -o tls.keylog_file:FILE): decrypted
+             HTTP and HTTP/2 in -V, -T json/fields and -Y (docs/TLS.md)
   expression a libpcap filter, e.g. "src host 10.0.0.1 && dst port 80"
 Processes (docs/PROCESS.md; needs root):
   --proc     show each packet's process after its line (curl.4127; -v: its arguments and container)

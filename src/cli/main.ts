@@ -31,6 +31,7 @@ import { checkPluginTrust } from "../plugins/trust.js";
 import { setInterfaceNameLookup } from "../dissectors/link/sll.js";
 import { checkProcOptions, fileProc, liveProc, procComments, ProcError, type ProcPlumbing } from "./proc.js";
 import { startCommand, type Command } from "./command.js";
+import { loadKeyLogFile } from "../tls/keylog.js";
 
 const PROG = "tsniff";
 
@@ -225,6 +226,13 @@ async function run(o: CliOptions): Promise<number> {
   // A bad display filter or field name fails before anything is opened.
   if (o.displayFilter?.trim()) compileDisplayFilter(o.displayFilter);
   if (o.format === "fields") checkFieldNames(o.fields);
+  for (const k of o.keylogs ?? []) {
+    try {
+      loadKeyLogFile(k);
+    } catch (e) {
+      throw new Fatal((e as Error).message);
+    }
+  }
 
   // Process options are checked before anything opens (a pid that does not exist, an unknown container).
   const procSel = checkProcOptions(o);

@@ -64,6 +64,7 @@ class PacketCtx implements Ctx {
   bug: string | null = null;
   pdus: Pdu[] | null = null;
   pduProto: Protocol | null = null;
+  decrypted: { data: Uint8Array; proto: Protocol }[] | null = null;
   state = new Map<string, unknown>();
   /** the one reused handoff record */
   private h: Handoff = { table: "", key: 0, key2: undefined };
@@ -124,6 +125,7 @@ class PacketCtx implements Ctx {
     this.bug = null;
     this.pdus = null;
     this.pduProto = null;
+    this.decrypted = null;
   }
 }
 
@@ -250,6 +252,7 @@ export class Dissector {
     this.walk(data, off, caplen, wirelen, linktype, sec, nsec, frame, t, into);
     if (this.ctx.tail !== "") this.ctx.line.s(this.ctx.tail);
     if (this.ctx.pdus && t.on) this.dissectPdus(t as LayerSink);
+    if (this.ctx.decrypted && t.on) this.dissectDecrypted(t as LayerSink);
   }
 
   /** A scratch line for the PDUs' dissection: the frame's line stays tcpdump's, segment by segment. */
@@ -280,12 +283,36 @@ export class Dissector {
       ctx.tail = tail;
     }
   }
+  /** Plaintext decrypted in this frame (TLS), each dissected into the tree over its own bytes. */
+  private dissectDecrypted(t: LayerSink): void {
+    const ctx = this.ctx;
+    const line = ctx.line;
+    const start = ctx.lineStart;
+    const tail = ctx.tail;
+    ctx.line = this.pduLine;
+    ctx.lineStart = 0;
+    const sink = this.pduSink.over(t, this.pduBase);
+    try {
+      for (let i = 0; i < ctx.decrypted!.length && i < 4096; i++) {
+        const d = ctx.decrypted![i];
+        this.pduLine.reset();
+        const r = this.readers[0].reset(d.data, 0, d.data.length, d.data.length);
+        this.layers(d.proto, r, d.data, 0, sink, sink);
+      }
+    } finally {
+      ctx.decrypted = null;
+      ctx.line = line;
+      ctx.lineStart = start;
+      ctx.tail = tail;
+    }
+  }
   /** where the TCP payload starts in the frame: the PDUs' tree nodes point there */
   pduBase = 0;
 
   private walk(data: Uint8Array, off: number, caplen: number, wirelen: number, linktype: number, sec: number, nsec: number, frame: number, t: TreeSink, into: Line | null): void {
     const ctx = this.ctx;
     this.passes++;
+    this.pduBase = 0;
     ctx.resetPacket();
     ctx.lineTo(into);
     ctx.frame = frame;

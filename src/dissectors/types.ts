@@ -174,6 +174,11 @@ export interface Ctx {
    */
   pdus: Pdu[] | null;
   pduProto: Protocol | null;
+  /**
+   * Plaintext that a layer decrypted in this frame (TLS with a key log: src/tls/), each dissected into the tree
+   * by its protocol over its own bytes after the frame's other layers (detail pass only).
+   */
+  decrypted: { data: Uint8Array; proto: Protocol }[] | null;
   /** hand off to a table; returned from dissect() */
   next(table: string, key: number | string, key2?: number): Handoff;
   /** marks the packet malformed with a reason (shown in the tree) */

@@ -11,6 +11,10 @@ import { bind, bindHeuristic } from "../registry.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
 import { bytesText } from "../format.js";
+import { keyLog } from "../../tls/keylog.js";
+import { TlsSession } from "../../tls/session.js";
+import { HTTP_HEUR } from "./http.js";
+import { lookup } from "../registry.js";
 
 const CONTENT_TYPE: Readonly<Record<number, string>> = {
   20: "Change Cipher Spec",
@@ -149,6 +153,10 @@ const F = fields("tls", {
   "alert_message.desc": ["Description", "uint", { values: ALERT_DESC }],
   change_cipher_spec: ["Change Cipher Spec Message", "none"],
   app_data: ["Encrypted Application Data", "bytes"],
+  app_data_proto: ["Application Data Protocol", "string"],
+  "decrypted.type": ["Decrypted Content Type", "uint", { values: CONTENT_TYPE }],
+  "decrypted.length": ["Decrypted Length", "uint"],
+  "decryption_failed": ["Decryption failed", "string"],
   "continuation_data": ["Continuation Data", "bytes"],
 });
 
@@ -340,6 +348,49 @@ function serverHelloTls13(r: Reader, body: number, end: number): boolean {
   return false;
 }
 
+/**
+ * The connection's decryption state (with a key log only), and the direction of this packet (0 from the
+ * client: the sender of the ClientHello). A ClientHello starts a new session on the same addresses and ports.
+ */
+function sessionOf(ctx: Ctx, clientHello: boolean): { s: TlsSession; dir: number } | null {
+  const log = keyLog();
+  if (!log) return null;
+  const k = "tlsdec:" + connKey(ctx);
+  const me = `${ctx.src}|${ctx.srcPort}`;
+  let e = ctx.state.get(k) as { s: TlsSession; client: string } | undefined;
+  if (clientHello && (!e || e.client !== me || e.s.serverRandom)) ctx.state.set(k, (e = { s: new TlsSession(log), client: me }));
+  if (!e) return null;
+  return { s: e.s, dir: e.client === me ? 0 : 1 };
+}
+
+/** What the plaintext of application data is: HTTP/2 when ALPN chose h2 (or the client's preface), else HTTP. */
+function plainProto(s: TlsSession, d: Uint8Array): Protocol {
+  const h2 = lookup("tls.alpn", "h2");
+  if (h2 && (s.alpn === "h2" || (d.length >= 3 && d[0] === 0x50 && d[1] === 0x52 && d[2] === 0x49))) return h2;
+  return HTTP_HEUR;
+}
+
+/** A protected record with a key log: decrypted, its plaintext queued for its protocol's dissector. */
+function decryptRecord(r: Reader, ctx: Ctx, t: TreeSink, sess: { s: TlsSession; dir: number }, p: number, end: number): void {
+  const d = r.data;
+  const res = sess.s.open(sess.dir, d.subarray(p, p + 5), d.subarray(p + 5, end), String(ctx.frame));
+  if ("error" in res) {
+    t.add(F.decryption_failed, res.error, p, end - p);
+    return;
+  }
+  t.add(F["decrypted.type"], res.type, p, end - p);
+  t.add(F["decrypted.length"], res.data.length, p, end - p);
+  if (res.type === 21 && res.data.length === 2) {
+    t.add(F["alert_message.level"], res.data[0], p, end - p);
+    t.add(F["alert_message.desc"], res.data[1], p, end - p);
+  }
+  if (res.type === 23 && res.data.length) {
+    const proto = plainProto(sess.s, res.data);
+    t.add(F.app_data_proto, proto.id === "http" ? "http-over-tls" : proto.id, p, end - p);
+    (ctx.decrypted ??= []).push({ data: res.data, proto });
+  }
+}
+
 function dissect(r: Reader, ctx: Ctx, t: TreeSink): void {
   let p = r.pos;
   if (!t.on) {
@@ -371,6 +422,21 @@ function dissect(r: Reader, ctx: Ctx, t: TreeSink): void {
     const end = body + len;
     const have = end <= cap ? end : cap;
     const opaque = tls13 && ct === 23;
+    // with a key log: the record's plaintext (whole records only: reassembly gives them)
+    const sess = end <= cap ? sessionOf(ctx, ct === 22 && r.byteAt(body) === 1) : null;
+    if (sess && sess.s.encrypted(sess.dir, ct)) {
+      t.push(F.record, null, p, 5 + len, `${VERSIONS[ver] ?? "TLS"} Record Layer: ${opaque ? "Encrypted Record" : CONTENT_TYPE[ct]}`);
+      t.add(opaque ? F["record.opaque_type"] : F["record.content_type"], ct, p, 1);
+      t.add(F["record.version"], ver, p + 1, 2);
+      t.add(F["record.length"], len, p + 3, 2);
+      if (ct === 23) t.add(F.app_data, hexOf(r, body, Math.min(len, 64)), body, len, bytesText(len));
+      decryptRecord(r, ctx, t, sess, p, end);
+      t.pop();
+      p = end;
+      continue;
+    }
+    if (sess && ct === 22) sess.s.handshake(sess.dir, r.data.subarray(body, end));
+    else if (sess && ct === 20) sess.s.changeCipherSpec(sess.dir);
     t.push(F.record, null, p, Math.min(5 + len, cap - p), `${VERSIONS[ver] ?? "TLS"} Record Layer: ${opaque ? "Encrypted Record" : CONTENT_TYPE[ct]}`);
     t.add(opaque ? F["record.opaque_type"] : F["record.content_type"], ct, p, 1);
     t.add(F["record.version"], ver, p + 1, 2);

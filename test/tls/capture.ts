@@ -1,0 +1,83 @@
+/**
+ * Real TLS traffic for the decryption tests: a server (openssl s_server, or Node's https/http2 servers in a
+ * child process) on 127.0.0.1, clients (curl, nghttp) with SSLKEYLOGFILE, captured by tcpdump on loopback.
+ */
+import { spawn, spawnSync, execFile, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+export function makeCert(dir: string): { cert: string; key: string } {
+  const cert = path.join(dir, "cert.pem");
+  const key = path.join(dir, "key.pem");
+  if (!fs.existsSync(cert)) {
+    const r = spawnSyncQuiet("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost"]);
+    if (r !== 0) throw new Error("openssl req failed");
+  }
+  return { cert, key };
+}
+
+function spawnSyncQuiet(cmd: string, args: string[]): number {
+  return spawnSync(cmd, args, { stdio: "ignore" }).status ?? 1;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let nextPort = 40000 + Math.floor(Math.random() * 15000);
+export const freePort = () => nextPort++;
+
+/** Waits until something listens on 127.0.0.1:port (or the time is up). */
+async function listening(port: number, ms = 8000): Promise<void> {
+  const net = await import("node:net");
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const ok = await new Promise<boolean>((res) => {
+      const s = net.connect(port, "127.0.0.1", () => {
+        s.destroy();
+        res(true);
+      });
+      s.on("error", () => res(false));
+    });
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing listens on port ${port}`);
+}
+
+function stop(p: ChildProcess, sig: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  return new Promise((res) => {
+    if (p.exitCode !== null || p.signalCode !== null) return res();
+    p.once("exit", () => res());
+    p.kill(sig);
+  });
+}
+
+/**
+ * Starts `server` (argv), captures port `port` on lo into `pcap` while `clients` run one after the other
+ * (each argv run with SSLKEYLOGFILE=keylog), then stops both.
+ */
+export async function captureTls(pcap: string, keylog: string, port: number, server: string[], clients: string[][]): Promise<void> {
+  const srv = spawn(server[0], server.slice(1), { stdio: ["pipe", "ignore", "ignore"] });
+  const td = spawn("tcpdump", ["-i", "lo", "--immediate-mode", "-U", "-w", pcap, "tcp", "port", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
+  try {
+    await new Promise<void>((res, rej) => {
+      let err = "";
+      const t = setTimeout(() => rej(new Error("tcpdump did not start: " + err)), 10000);
+      td.stderr!.on("data", (d: Buffer) => {
+        err += d.toString();
+        if (err.includes("listening on")) {
+          clearTimeout(t);
+          res();
+        }
+      });
+    });
+    await listening(port);
+    for (const c of clients) await run(c[0], c.slice(1), { env: { ...process.env, SSLKEYLOGFILE: keylog }, timeout: 20000 }).catch(() => undefined);
+    await sleep(800);
+  } finally {
+    await stop(td, "SIGINT");
+    await stop(srv);
+  }
+}
