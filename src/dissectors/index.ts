@@ -40,6 +40,7 @@ import "./transport/udp.js";
 import "./application/dns.js";
 import "./application/http.js";
 import "./application/tls.js";
+import "./application/http2.js";
 import "./application/ssh.js";
 import "./application/ntp.js";
 import "./application/bgp.js";

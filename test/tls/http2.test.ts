@@ -1,0 +1,45 @@
+/**
+ * HTTP/2 over decrypted TLS against tshark: curl --http2 (two requests on one connection, a 200 and a 404)
+ * against Node's http2 secure server, captured by tcpdump on loopback; each frame's http2.type,
+ * http2.streamid, http2.headers.method/path/authority/status equal tshark's with the same key log, and a
+ * HEADERS frame's http2.header.name list too (HPACK with its dynamic table).
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { has, tsniff } from "../helpers/run.js";
+import { captureTls, freePort, makeCert } from "./capture.js";
+
+const OK = has("tshark") && has("tcpdump") && has("curl") && has("openssl") && process.getuid?.() === 0;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ts-tls-h2-"));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const SERVER = path.join(path.dirname(fileURLToPath(import.meta.url)), "servers", "h2-server.mjs");
+
+const FIELDS = ["http2.type", "http2.streamid", "http2.headers.method", "http2.headers.path", "http2.headers.authority", "http2.headers.status", "http2.header.name"];
+
+describe.skipIf(!OK)("HTTP/2 over TLS with a key log, against tshark", () => {
+  it("curl --http2 against Node's http2 server: frames, streams and headers equal tshark's", async () => {
+    const { cert, key } = makeCert(tmp);
+    const port = freePort();
+    const pcap = path.join(tmp, "h2.pcap");
+    const keys = path.join(tmp, "h2.keys");
+    await captureTls(pcap, keys, port, [process.execPath, SERVER, cert, key, String(port)], [
+      ["curl", "-sk", "--http2", `https://127.0.0.1:${port}/a?q=1`, `https://127.0.0.1:${port}/missing`, "-o", "/dev/null", "-o", "/dev/null"],
+    ]);
+    const fieldArgs = ["-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.number", ...FIELDS.flatMap((f) => ["-e", f])];
+    const theirs = execFileSync("tshark", ["-r", pcap, "-o", `tls.keylog_file:${keys}`, "-d", `tcp.port==${port},tls`, "-Y", "http2", ...fieldArgs], { stdio: ["ignore", "pipe", "ignore"] }).toString();
+    const ours = tsniff(["-r", pcap, "--keylog", keys, "-Y", "http2", ...fieldArgs]);
+    expect(ours.status).toBe(0);
+    expect(theirs).toContain("/missing");
+    expect(theirs).toContain("404");
+    expect(ours.stdout.toString()).toBe(theirs);
+    // -Y on a decrypted header
+    const n = (args: string[]) => tsniff(["-r", pcap, "--keylog", keys, ...args]).stdout.toString().trim().split("\n").filter(Boolean).length;
+    expect(n(["-Y", 'http2.headers.status == "404"', "-T", "fields", "-e", "frame.number"])).toBe(1);
+    // without the key log: no http2 at all
+    expect(tsniff(["-r", pcap, "-Y", "http2", "-T", "fields", "-e", "frame.number"]).stdout.toString()).toBe("");
+  }, 90_000);
+});
