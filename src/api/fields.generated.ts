@@ -254,6 +254,34 @@ export interface FieldTypes {
   "http.transfer_encoding": string;
   "http.unknown_header": string;
   "http.user_agent": string;
+  "http2.data.data": string | null;
+  "http2.exclusive": boolean;
+  "http2.flags": number;
+  "http2.goaway.error": number;
+  "http2.goaway.last_stream_id": number;
+  "http2.header.length": number;
+  "http2.header.name": string;
+  "http2.header.repr": string;
+  "http2.header.value": string;
+  "http2.headers.authority": string;
+  "http2.headers.method": string;
+  "http2.headers.path": string;
+  "http2.headers.scheme": string;
+  "http2.headers.status": string;
+  "http2.length": number;
+  "http2.magic": string;
+  "http2.pad_length": number;
+  "http2.ping": string | null;
+  "http2.push_promise.promised_stream_id": number;
+  "http2.rst_stream.error": number;
+  "http2.settings.id": number;
+  "http2.settings.value": number;
+  "http2.stream": null;
+  "http2.stream_dependency": number;
+  "http2.streamid": number;
+  "http2.type": number;
+  "http2.weight": number;
+  "http2.window_update.window_size_increment": number;
   "icmp.addr_entry_size": number;
   "icmp.address_mask": string;
   "icmp.checksum": number;
@@ -895,8 +923,12 @@ export interface FieldTypes {
   "tls.alert_message.desc": number;
   "tls.alert_message.level": number;
   "tls.app_data": string | null;
+  "tls.app_data_proto": string;
   "tls.change_cipher_spec": null;
   "tls.continuation_data": string | null;
+  "tls.decrypted.length": number;
+  "tls.decrypted.type": number;
+  "tls.decryption_failed": string;
   "tls.handshake.certificate_length": number;
   "tls.handshake.certificates_length": number;
   "tls.handshake.cipher_suites_length": number;
@@ -1027,6 +1059,7 @@ export type LayerName =
   | "gre"
   | "hsrp"
   | "http"
+  | "http2"
   | "icmp"
   | "icmpv6"
   | "ieee8021ad"
@@ -1075,5 +1108,5 @@ export type LayerName =
   | "vxlan"
   | "wlan";
 
-/** 999 field names, 65 protocols. */
-export const FIELD_COUNT = 999;
+/** 1031 field names, 66 protocols. */
+export const FIELD_COUNT = 1031;
