@@ -32,6 +32,7 @@ import { setInterfaceNameLookup } from "../dissectors/link/sll.js";
 import { checkProcOptions, fileProc, liveProc, procComments, ProcError, type ProcPlumbing } from "./proc.js";
 import { startCommand, type Command } from "./command.js";
 import { loadKeyLogFile } from "../tls/keylog.js";
+import { tlsCounts } from "../tls/session.js";
 
 const PROG = "tsniff";
 
@@ -544,6 +545,7 @@ async function run(o: CliOptions): Promise<number> {
     }
   }
   if (proc) for (const line of proc.summary()) stderr(line);
+  if (o.keylogs?.length && tlsCounts.decrypted + tlsCounts.undecryptable > 0) stderr(`${PROG}: TLS: ${tlsCounts.decrypted} record${tlsCounts.decrypted === 1 ? "" : "s"} decrypted, ${tlsCounts.undecryptable} not decryptable`);
   const ra = dissector.reassembly;
   if (ra && ra.stats.evicted > 0) stderr(`${PROG}: TCP reassembly: ${ra.stats.evicted} connection${ra.stats.evicted === 1 ? "" : "s"} evicted at the memory cap (--reassembly-mem ${Number((ra.maxBytes / 1048576).toPrecision(3))} MB), ${ra.dropped} unfinished PDU${ra.dropped === 1 ? "" : "s"} dropped`);
   if (command) {
