@@ -36,7 +36,7 @@ function tsharkRows(file: string, keylog: string, port: number, names: string[])
 async function ourRows(file: string, keylog: string | null, names: string[]): Promise<string[][]> {
   clearKeyLog();
   if (keylog) addKeyLogText(fs.readFileSync(keylog, "latin1"));
-  const rows = await fieldsOf(file, names);
+  const rows = await fieldsOf(file, names, { reassembly: {} });
   clearKeyLog();
   return rows.map((m) => names.map((n) => (m.get(n) ?? []).join(",")));
 }
