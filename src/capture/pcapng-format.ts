@@ -38,6 +38,8 @@ import { FileDamage, maxRecordFor, PCAPNG_SHB } from "./pcap-format.js";
 import type { RecordParser } from "./file-source.js";
 
 export const PCAPNG_BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+import { addKeyLogText } from "../tls/keylog.js";
+
 export const enum BlockType {
   SHB = 0x0a0d0d0a,
   IDB = 1,
@@ -440,8 +442,12 @@ export class PcapngParser implements RecordParser {
           if (len >= MIN_ISB) this.readIsb(data, pos, len, le, at);
         } else if (type === BlockType.NRB) {
           if (len >= MIN_NRB) this.readNrb(data, pos, len, le);
+        } else if (type === BlockType.DSB && len >= 20) {
+          // Decryption Secrets Block: a TLS key log (secrets type "TLSK") goes to the key log store
+          const slen = rd32(data, pos + 12, le);
+          if (rd32(data, pos + 8, le) === 0x544c534b && 16 + slen <= len - 4) addKeyLogText(Buffer.from(data.buffer, data.byteOffset + pos + 16, slen).toString("latin1"));
         }
-        // Everything else (DSB, custom, journal, unknown types) is skipped whole.
+        // Everything else ( custom, journal, unknown types) is skipped whole.
         pos += len;
       }
     } finally {

@@ -39,6 +39,13 @@ describe.skipIf(!OK)("HTTP/2 over TLS with a key log, against tshark", () => {
     // -Y on a decrypted header
     const n = (args: string[]) => tsniff(["-r", pcap, "--keylog", keys, ...args]).stdout.toString().trim().split("\n").filter(Boolean).length;
     expect(n(["-Y", 'http2.headers.status == "404"', "-T", "fields", "-e", "frame.number"])).toBe(1);
+    // the key log in a pcapng Decryption Secrets Block (editcap --inject-secrets), no --keylog
+    if (has("editcap")) {
+      const dsb = path.join(tmp, "h2-dsb.pcapng");
+      execFileSync("editcap", ["--inject-secrets", `tls,${keys}`, pcap, dsb], { stdio: "ignore" });
+      const viaDsb = tsniff(["-r", dsb, "--reassembly", "-Y", "http2", ...fieldArgs]);
+      expect(viaDsb.stdout.toString()).toBe(theirs);
+    }
     // without the key log: no http2 at all
     expect(tsniff(["-r", pcap, "-Y", "http2", "-T", "fields", "-e", "frame.number"]).stdout.toString()).toBe("");
   }, 90_000);
