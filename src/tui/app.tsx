@@ -8,7 +8,7 @@ import { Box, Text, useInput, useStdout } from "ink";
 import type { Model } from "./model.js";
 export { layout, statusText } from "./text.js";
 import { parseMouse, WHEEL_LINES } from "./mouse.js";
-import { fmtCount, layout, MIN_COLS, MIN_ROWS, statusText } from "./text.js";
+import { fmtCount, layout, MIN_COLS, MIN_ROWS, paneLabel, splitPanes, statusText } from "./text.js";
 import { convCells } from "./stats.js";
 import { streamTitle } from "./stream.js";
 import { DetailPane, HELP_LINE, HelpOverlay, HexPane, PacketList, STATS_HELP_LINE, StatsView, STREAM_HELP_LINE, StreamView } from "./views.js";
@@ -108,6 +108,15 @@ export function App({ model: m, width, height }: AppProps): React.ReactElement {
     </Text>
   );
   const lines = m.treeLines();
+  // the tree's blank lines go to the hex rows, as many as the packet has; the separators say when more rows
+  // exist than are shown
+  const hexRows = Math.ceil(m.bytes.length / 16);
+  const P = splitPanes(L, lines.length, hexRows);
+  if (m.hexHeight !== P.hex) {
+    m.hexHeight = P.hex;
+    m.detailHeight = P.detail;
+    m.hexTop = Math.max(0, Math.min(m.hexTop, hexRows - P.hex));
+  }
   return (
     <Box flexDirection="column" width={cols} height={rows - 1}>
       {m.help ? (
@@ -119,10 +128,10 @@ export function App({ model: m, width, height }: AppProps): React.ReactElement {
       ) : (
         <>
           <PacketList count={m.shownCount()} rowAt={(r) => m.rows.row(m.packetAt(r))} top={m.top} height={L.list} selected={m.selected} width={cols} focused={m.focus === "list"} />
-          {sep("Detail", m.focus === "detail")}
-          <DetailPane lines={lines} top={m.treeTop} height={L.detail} cursor={m.treeCursor} width={cols} focused={m.focus === "detail"} />
-          {sep("Bytes", m.focus === "hex")}
-          <HexPane bytes={m.bytes} top={m.hexTop} height={L.hex} highlight={m.highlight()} focused={m.focus === "hex"} />
+          {sep(paneLabel("Detail", m.treeTop, m.detailHeight, lines.length), m.focus === "detail")}
+          <DetailPane lines={lines} top={m.treeTop} height={m.detailHeight} cursor={m.treeCursor} width={cols} focused={m.focus === "detail"} />
+          {sep(paneLabel("Bytes", m.hexTop, m.hexHeight, hexRows), m.focus === "hex")}
+          <HexPane bytes={m.bytes} top={m.hexTop} height={m.hexHeight} highlight={m.highlight()} focused={m.focus === "hex"} />
         </>
       )}
       {promptLine(m)}

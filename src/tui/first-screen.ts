@@ -17,7 +17,7 @@ import { FileSource } from "../capture/file-source.js";
 import { lineSafe } from "../output/escape.js";
 import { CaptureRows, Model } from "./model.js";
 import { indexFile, PacketFile, PacketIndex } from "./packet-index.js";
-import { columns, layout, listHeader, MIN_COLS, MIN_ROWS, protoColour, rowText, statusText } from "./text.js";
+import { columns, layout, listHeader, MIN_COLS, MIN_ROWS, paneLabel, splitPanes, protoColour, rowText, statusText } from "./text.js";
 
 const SGR: Record<string, number> = {
   black: 30,
@@ -57,10 +57,14 @@ export function firstScreenLines(m: Model, cols: number, rows: number): string[]
     out.push(r === m.selected ? `\x1b[1;7m${text}\x1b[0m` : `\x1b[${SGR[protoColour(row.proto)] ?? 37}m${text}\x1b[0m`);
   }
   const sep = (label: string, colour: number) => `\x1b[${colour}m${("── " + label + " ").padEnd(cols, "─").slice(0, cols)}\x1b[0m`;
-  out.push(sep("Detail", SGR.gray));
-  for (let i = 0; i < L.detail; i++) out.push("");
-  out.push(sep("Bytes", SGR.gray));
-  for (let i = 0; i < L.hex; i++) out.push("");
+  // the same split and labels as Ink's screen (app.tsx), from the tree and bytes the model has
+  const tl = m.treeLines().length;
+  const hexRows = Math.ceil(m.bytes.length / 16);
+  const P = splitPanes(L, tl, hexRows);
+  out.push(sep(paneLabel("Detail", 0, P.detail, tl), SGR.gray));
+  for (let i = 0; i < P.detail; i++) out.push("");
+  out.push(sep(paneLabel("Bytes", 0, P.hex, hexRows), SGR.gray));
+  for (let i = 0; i < P.hex; i++) out.push("");
   out.push(""); // prompt / help line
   out.push(`\x1b[7m${statusText(m).padEnd(cols, " ").slice(0, cols)}\x1b[0m`);
   return out;

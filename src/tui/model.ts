@@ -392,6 +392,14 @@ export class Model {
     const want = open ?? !l.open;
     if (want) this.expanded.add(l.key);
     else this.expanded.delete(l.key);
+    if (want && !l.open) {
+      // the children just shown come into view (as many as fit, the node itself staying on screen)
+      const lines = this.treeLines();
+      let last = this.treeCursor;
+      while (last + 1 < lines.length && lines[last + 1].depth > l.depth) last++;
+      const bottom = Math.min(last, this.treeCursor + this.detailHeight - 1);
+      if (bottom >= this.treeTop + this.detailHeight) this.treeTop = bottom - this.detailHeight + 1;
+    }
   }
 
   // ------------------------------------------------------------------ display filter

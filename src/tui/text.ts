@@ -30,6 +30,21 @@ export function layout(rows: number): { list: number; detail: number; hex: numbe
   return { list, detail, hex };
 }
 
+/**
+ * The detail and hex panes share their lines: the tree's blank lines go to the hex rows, as many as the
+ * packet has (never fewer than the layout's).
+ */
+export function splitPanes(L: { detail: number; hex: number }, treeLines: number, hexRows: number): { detail: number; hex: number } {
+  const pool = L.detail + L.hex;
+  const hex = Math.max(L.hex, Math.min(hexRows, pool - Math.max(1, treeLines)));
+  return { detail: pool - hex, hex };
+}
+
+/** A pane separator's label: which of `n` lines are shown from `top`, and ↓ when more follow. */
+export function paneLabel(label: string, top: number, h: number, n: number): string {
+  return n > h ? `${label} ${top + 1}-${Math.min(n, top + h)} of ${n}${top + h < n ? " ↓" : ""}` : label;
+}
+
 const PROTO_COLOURS: Record<string, string> = {
   TCP: "cyan",
   UDP: "blue",

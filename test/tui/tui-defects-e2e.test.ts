@@ -144,10 +144,10 @@ describe.skipIf(!TMUX)("tsniff --tui defects (issue 17)", () => {
       expect(l[0]).toMatch(/^ +No\. Time +Source/);
       expect(l[1]).toMatch(/^ +1 0\.000000 +10\.202\.0\.1/);
       expect(l[2]).toMatch(/^ +2 0\.000046 +10\.202\.0\.2/);
-      expect(l[3]).toMatch(/^── Detail ─+$/);
+      expect(l[3]).toMatch(/^── Detail (?:1-\d+ of \d+ ↓ )?─+$/);
       expect(l[4]).toMatch(/^▸ Frame 1: 74 bytes on wire/);
       const hexAt = rows === 10 ? 6 : 7;
-      expect(l[hexAt - 1]).toMatch(/^── Bytes ─+$/);
+      expect(l[hexAt - 1]).toMatch(/^── Bytes (?:1-1 of 5 ↓ )?─+$/);
       expect(l[hexAt]).toMatch(/^0000  02 00 0a ca 00 02 02 00 /);
       expect(l[hexAt + 1]).toMatch(/^q quit {2}\? help/);
       expect(l[hexAt + 2]).toMatch(/^fixtures\/http\/http\.pcap \| shown 41 \/ 41/);
@@ -165,6 +165,35 @@ describe.skipIf(!TMUX)("tsniff --tui defects (issue 17)", () => {
     const big = await waitFor(/\nfixtures\/http\/http\.pcap \| shown 41 \/ 41/);
     expect(big).not.toContain("terminal too small");
     expect(big).toMatch(/^ +No\. Time +Source/);
+    await keys("q");
+    await waitFor(/tui exited with 0/);
+  });
+
+  it("gives the tree's blank lines to the hex rows, says when more rows exist, and scrolls a last node's children into view", async () => {
+    start(["-r", path.join("fixtures", "http", "http.pcap")], 80, 24);
+    await waitFor(/\nq quit {2}\? help[^\n]*\nfixtures\/http\/http\.pcap \| shown 41 \/ 41/);
+    await keys(..."jjjjjjjj".split(""));
+    const s = await waitFor(/▸ Frame 9: 1514 bytes/);
+    const l = s.split("\n");
+    const d = l.findIndex((x) => x.startsWith("── Detail"));
+    const b = l.findIndex((x) => x.startsWith("── Bytes"));
+    // no blank line in the tree pane: every line between the separators is a tree line
+    for (let i = d + 1; i < b; i++) expect(l[i]).toMatch(/^▸ /);
+    // 1514 bytes are 95 hex rows: the separator says which are shown and that more follow
+    const m = /^── Bytes 1-(\d+) of 95 ↓ ─+$/.exec(l[b])!;
+    expect(m).not.toBeNull();
+    const shown = Number(m[1]);
+    expect(shown).toBeGreaterThan(3); // more than the fixed 3 rows of an 80x24 screen
+    expect(l[b + shown]).toMatch(/^0[0-9a-f]{3}  /);
+    expect(l[b + shown + 1]).toMatch(/^q quit/);
+    // the last tree node expanded: its children come into view
+    await keys("Tab", "G", "Enter");
+    const t = await waitFor(/^▾ /m);
+    const tl = t.split("\n");
+    const d2 = tl.findIndex((x) => x.startsWith("── Detail"));
+    const b2 = tl.findIndex((x) => x.startsWith("── Bytes"));
+    expect(tl[b2 - 1]).toMatch(/^ {4}\S/); // the pane's last line is a child of the node
+    expect(tl.slice(d2 + 1, b2).some((x) => /^▾ /.test(x))).toBe(true); // and the node itself is still shown
     await keys("q");
     await waitFor(/tui exited with 0/);
   });
