@@ -661,8 +661,9 @@ interface Index {
 
 /**
  * Every node by name. A protocol's bytes, for `contains` and `matches`, run as in Wireshark from its header to
- * the end of its payload (the end of the layers after it), except the link layer's, which is its header: so
- * `tcp contains "GET"` looks at the segment, `eth contains ...` at the Ethernet header.
+ * the end of its payload (the end of the layers after it, or of its own fields such as tcp.segment_data when
+ * reassembly holds the payload), except the link layer's, which is its header: so `tcp contains "GET"` looks at
+ * the segment, `eth contains ...` at the Ethernet header.
  */
 function buildIndex(roots: readonly TreeNode[]): Index {
   const m = new Map<string, TreeNode[]>() as Map<string, TreeNode[]> & { ext: Map<TreeNode, number> };
@@ -672,7 +673,11 @@ function buildIndex(roots: readonly TreeNode[]): Index {
     const r = roots[i];
     if (r.kind !== "proto" || r.name === "frame") continue;
     let end = r.offset + r.length;
-    if (!firstLayer) for (let j = i + 1; j < roots.length; j++) end = Math.max(end, roots[j].offset + roots[j].length);
+    if (!firstLayer) {
+      for (let j = i + 1; j < roots.length; j++) end = Math.max(end, roots[j].offset + roots[j].length);
+      // a payload the protocol keeps as a field of its own (TCP's segment data, waiting for reassembly)
+      if (r.children) for (const c of r.children) end = Math.max(end, c.offset + c.length);
+    }
     firstLayer = false;
     m.ext.set(r, end);
   }
