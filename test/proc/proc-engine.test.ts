@@ -22,7 +22,7 @@ afterAll(() => made.forEach((n) => n.destroy()));
 describe.skipIf(!!skip)("/proc engine", () => {
   it("attributes each packet of long-lived TCP and UDP flows to the process that sent it", async () => {
     const s = await runScenario(ns("a"), ["--proc-engine", "proc"]);
-    expectLongLivedRight(s);
+    expectLongLivedRight(s, { firstMayMiss: true });
     expect(s.stderr).toContain("process attribution: /proc engine (forced by --proc-engine proc)");
     expect(s.stderr).toMatch(/\d+ packets? attributed to a process, \d+ not/);
     if (has("dnsmasq")) {

@@ -80,13 +80,30 @@ export function expectedPid(s: Scenario, k: Pkt): number | undefined {
 }
 
 /** Every packet of the long-lived flows attributed to the right pid; the short-lived dig never to a wrong one. */
-export function expectLongLivedRight(s: Scenario): void {
+/**
+ * `firstMayMiss`: the /proc engine learns a flow from the socket tables, read again at most once per window
+ * after an unknown flow appears: a flow's first packets (the SYN, the first datagram) may go unattributed,
+ * never to a wrong process; from the flow's first attributed packet in each direction on, every packet is.
+ */
+export function expectLongLivedRight(s: Scenario, o: { firstMayMiss?: boolean } = {}): void {
   expect(s.code).toBe(0);
   const long = s.pkts.filter((k) => (k.proto === "tcp" && (k.sport === TCP_PORT || k.dport === TCP_PORT)) || (k.proto === "udp" && (k.sport === UDP_PORT || k.dport === UDP_PORT)));
   // 3 handshake + request/answer + 4 teardown at least, both directions; 3 datagrams each way
   expect(long.filter((k) => k.proto === "tcp").length).toBeGreaterThanOrEqual(8);
   expect(long.filter((k) => k.proto === "udp").length).toBe(6);
-  for (const k of long) expect({ ...k, pid: k.pid }).toEqual({ ...k, pid: expectedPid(s, k) });
+  const seen = new Set<string>();
+  let missed = 0;
+  for (const k of long) {
+    const dirKey = `${k.proto}:${k.sport}>${k.dport}`;
+    if (o.firstMayMiss && k.pid === undefined && !seen.has(dirKey)) {
+      missed++;
+      continue;
+    }
+    seen.add(dirKey);
+    expect({ ...k, pid: k.pid }).toEqual({ ...k, pid: expectedPid(s, k) });
+  }
+  // at most the first packets of each direction missed: most of the flows' packets are attributed
+  if (o.firstMayMiss) expect(missed).toBeLessThanOrEqual(long.length / 2);
   for (const k of s.pkts.filter((x) => x.sport === DNS_PORT || x.dport === DNS_PORT)) {
     if (k.pid !== undefined) expect(k.pid).toBe(expectedPid(s, k));
   }
