@@ -8,21 +8,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareTshark, corpusFiles, diffLines, hasEditcap, hasTcpdump, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
+import { compareTshark, corpusFiles, diffLines, hasEditcap, hasTcpdump, hasTshark, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
 
 const FILES = corpusFiles(/^aoe|^AoE/i);
 const pick = (name: string) => FILES.find((f) => path.basename(f) === name);
 const ETH = pick("AoE_Linux.pcap");
 const OOBR = pick("aoe-oobr-1.pcap");
-
-function hasTshark(): boolean {
-  try {
-    execFileSync("sh", ["-c", "command -v tshark"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("aoe dissector", () => {
   it.skipIf(FILES.length === 0 || !hasTcpdump())(`prints the corpus's AoE captures (${FILES.length} files) as tcpdump -nn, -v, -vv and -e do`, async () => {

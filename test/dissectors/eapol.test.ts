@@ -8,21 +8,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareTshark, corpusFiles, diffLines, hasEditcap, hasTcpdump, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
+import { compareTshark, corpusFiles, diffLines, hasEditcap, hasTcpdump, hasTshark, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
 
 const FILES = corpusFiles(/^eap/);
 const pick = (name: string) => FILES.find((f) => path.basename(f) === name);
 const ETH = pick("eapon1.pcap");
 const OOBR = pick("eap_extract_read2_asan.pcap");
-
-function hasTshark(): boolean {
-  try {
-    execFileSync("sh", ["-c", "command -v tshark"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("eapol dissector", () => {
   it.skipIf(FILES.length === 0 || !hasTcpdump())(`prints the corpus's EAPOL captures (${FILES.length} files) as tcpdump -nn, -v, -vv and -e do`, async () => {

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CORPUS, groupLines, hasTcpdump, ourFields, readCapture, robustness, tcpdumpLines, type Packet } from "./net-common.js";
+import { CORPUS, groupLines, hasTcpdump, hasTshark, ourFields, readCapture, robustness, tcpdumpLines, type Packet } from "./net-common.js";
 
 /** The link type in a classic pcap file's header (-1 for pcapng or anything else). */
 function pcapLinktype(file: string): number {
@@ -33,15 +33,6 @@ const files = fs.existsSync(CORPUS)
       .map((f) => path.join(CORPUS, f))
       .filter((f) => [105, 127].includes(pcapLinktype(f)))
   : [];
-
-function hasTshark(): boolean {
-  try {
-    execFileSync("sh", ["-c", "command -v tshark"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * IPX inside LLC is not decoded by tsniff (no IPX dissector): tcpdump's line for such a frame goes on past

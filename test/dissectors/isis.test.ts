@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CORPUS, compareTshark, diffLines, groupLines, hasEditcap, hasTcpdump, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
+import { compareTshark, CORPUS, diffLines, groupLines, hasEditcap, hasTcpdump, hasTshark, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
 
 /** The corpus captures tcpdump prints IS-IS in whose link layer tsniff decodes (Ethernet, Linux cooked, Cisco HDLC). */
 const NAMES = [
@@ -36,15 +36,6 @@ const pick = (name: string) => FILES.find((f) => path.basename(f) === name);
 const LAN = pick("ISIS_level2_adjacency.pcap");
 const P2P = pick("ISIS_p2p_adjacency.pcap");
 const SPB = pick("spb.pcap");
-
-function hasTshark(): boolean {
-  try {
-    execFileSync("sh", ["-c", "command -v tshark"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Packets whose tcpdump line names IS-IS, and how many of them are equal in a mode. */
 async function compare(files: string[], flags: string[]): Promise<{ isis: number; equal: number; diffs: string[]; bugs: string[] }> {

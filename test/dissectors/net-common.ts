@@ -160,6 +160,15 @@ export async function differential(pcap: string, modes: Array<"t" | "v" | "e"> =
   return out;
 }
 
+export function hasTshark(): boolean {
+  try {
+    execFileSync("sh", ["-c", "command -v tshark"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function hasEditcap(): boolean {
   try {
     execFileSync("sh", ["-c", "command -v editcap"], { stdio: "ignore" });

@@ -8,22 +8,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareTshark, corpusFiles, corpusRun, diffLines, hasEditcap, hasTcpdump, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
+import { compareTshark, corpusFiles, corpusRun, diffLines, hasEditcap, hasTcpdump, hasTshark, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
 
 const FILES = corpusFiles(/ospf/i);
 const pick = (name: string) => FILES.find((f) => path.basename(f) === name);
 // Ethernet/IPv4 OSPFv2 (Hello, DD, LS-Request, LS-Update, LS-Ack, MD5 authentication) and Ethernet/IPv6 OSPFv3
 const V2 = pick("OSPFv2_Capture_FINAL.pcapng");
 const V3 = pick("OSPFv3_broadcast_adjacency.pcap");
-
-function hasTshark(): boolean {
-  try {
-    execFileSync("sh", ["-c", "command -v tshark"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("ospf dissector", () => {
   it.skipIf(FILES.length === 0 || !hasTcpdump())(`prints the corpus's OSPF captures (${FILES.length} files) as tcpdump -nn does`, async () => {

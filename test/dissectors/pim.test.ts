@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareTshark, corpusFiles, corpusRun, diffLines, hasEditcap, hasTcpdump, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
+import { compareTshark, corpusFiles, corpusRun, diffLines, hasEditcap, hasTcpdump, hasTshark, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
 
 // every corpus capture whose tcpdump output has PIM (heapoverflow-in_checksum.pcap is a PIM Hello)
 const FILES = corpusFiles(/pim|heapoverflow-in_checksum/i);
@@ -19,15 +19,6 @@ const SM = pick("PIM-SM_join_prune.pcap"); // PIMv2 Hello, Join/Prune and PIMv1 
 const REGISTER = pick("PIM_register_register-stop.pcap");
 /** a packet line of ours or tcpdump's that PIM printed (not the link layer's hex dumps of other frames) */
 const isPim = (d: string) => /PIMv\d|pimv1/.test(d);
-
-function hasTshark(): boolean {
-  try {
-    execFileSync("sh", ["-c", "command -v tshark"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function verboseDiffs(files: string[], verbose: number): Promise<{ diffs: string[]; packets: number; equal: number }> {
   const diffs: string[] = [];

@@ -8,22 +8,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareTshark, corpusFiles, diffLines, hasEditcap, hasTcpdump, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
+import { compareTshark, corpusFiles, diffLines, hasEditcap, hasTcpdump, hasTshark, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
 
 const FILES = corpusFiles(/^ptp/);
 const pick = (name: string) => FILES.find((f) => path.basename(f) === name);
 const ETH = pick("ptp_ethernet.pcap");
 const UDP = pick("ptp.pcap");
 const MGMT = pick("ptp_management.pcap");
-
-function hasTshark(): boolean {
-  try {
-    execFileSync("sh", ["-c", "command -v tshark"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("ptp dissector", () => {
   it.skipIf(FILES.length === 0 || !hasTcpdump())(`prints the corpus's PTP captures (${FILES.length} files) as tcpdump -nn, -v and -e do`, async () => {

@@ -9,16 +9,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareTshark, corpusFiles, diffLines, hasEditcap, hasTcpdump, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
+import { compareTshark, corpusFiles, diffLines, hasEditcap, hasTcpdump, hasTshark, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
 
-export function hasTshark(): boolean {
-  try {
-    execFileSync("sh", ["-c", "command -v tshark"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { hasTshark };
 
 /** Packets (tcpdump's and ours, grouped with their -v lines) where either side shows the protocol: their count, equal ones and differences. */
 export async function protoDiffs(files: string[], verbose: number, shows: RegExp): Promise<{ diffs: string[]; packets: number; equal: number }> {
