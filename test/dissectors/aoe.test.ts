@@ -3,12 +3,11 @@
  * tcpdump (-nn, -v and -e lines, and captures cut by editcap), a live tshark (the header fields), every
  * truncation and seeded byte flips.
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareTshark, corpusFiles, diffLines, hasEditcap, hasTcpdump, hasTshark, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
+import { corpusFiles, hasEditcap, hasTcpdump, hasTshark, liveTsharkFields, readCapture, robustness, tcpdumpFlagDiffs, truncatedDifferential } from "./net-common.js";
 
 const FILES = corpusFiles(/^aoe|^AoE/i);
 const pick = (name: string) => FILES.find((f) => path.basename(f) === name);
@@ -17,16 +16,7 @@ const OOBR = pick("aoe-oobr-1.pcap");
 
 describe("aoe dissector", () => {
   it.skipIf(FILES.length === 0 || !hasTcpdump())(`prints the corpus's AoE captures (${FILES.length} files) as tcpdump -nn, -v, -vv and -e do`, async () => {
-    const diffs: string[] = [];
-    let packets = 0;
-    for (const f of FILES) {
-      for (const flags of [[], ["-v"], ["-e"], ["-vv"]]) {
-        const { infos, bugs } = await readCapture(f, { verbose: flags.includes("-vv") ? 2 : flags.includes("-v") ? 1 : 0, linkHeader: flags.includes("-e") });
-        diffs.push(...bugs);
-        packets += infos.length;
-        for (const d of diffLines(infos, tcpdumpLines(f, flags))) diffs.push(`${path.basename(f)} ${flags.join(" ")} #${d.packet}\n  tcpdump: ${JSON.stringify(d.tcpdump)}\n  tsniff:  ${JSON.stringify(d.ours)}`);
-      }
-    }
+    const { diffs, packets } = await tcpdumpFlagDiffs(FILES, [[], ["-v"], ["-e"], ["-vv"]]);
     expect(diffs).toEqual([]);
     console.log(`aoe: ${packets / 4} packets, every line equal at -nn, -v, -vv and -e`);
     expect(packets).toBeGreaterThan(700);
@@ -46,24 +36,9 @@ describe("aoe dissector", () => {
 
   it.skipIf(!ETH || !hasTshark())("has tshark's header field values", async () => {
     const names = ["aoe.version", "aoe.response", "aoe.flags_error", "aoe.major", "aoe.minor", "aoe.cmd", "aoe.tag"];
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-aoe-"));
-    try {
-      let compared = 0;
-      const diffs: string[] = [];
-      for (const f of [ETH!]) {
-        const out = execFileSync("tshark", ["-n", "-r", f, "-T", "fields", "-E", "separator=|", ...names.flatMap((n) => ["-e", n])], { stdio: ["ignore", "pipe", "ignore"] }).toString("latin1");
-        const file = path.join(dir, path.basename(f) + ".txt");
-        fs.writeFileSync(file, out);
-        const { packets } = await readCapture(f);
-        const c = compareTshark(packets, file, names);
-        compared += c.compared;
-        diffs.push(...c.diffs);
-      }
-      expect(diffs).toEqual([]);
-      expect(compared).toBeGreaterThan(1000);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const { diffs, compared } = await liveTsharkFields([ETH!], names);
+    expect(diffs).toEqual([]);
+    expect(compared).toBeGreaterThan(1000);
   }, 120_000);
 
   it.skipIf(!ETH)("survives every truncation and seeded byte flips", async () => {

@@ -3,12 +3,11 @@
  * against a live tcpdump (-nn, -e and -v lines of every capture tcpdump names IS-IS in, and captures cut by
  * editcap), a live tshark (the header fields), every truncation and seeded byte flips.
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareTshark, CORPUS, diffLines, groupLines, hasEditcap, hasTcpdump, hasTshark, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
+import { CORPUS, diffLines, groupLines, hasEditcap, hasTcpdump, hasTshark, liveTsharkFields, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
 
 /** The corpus captures tcpdump prints IS-IS in whose link layer tsniff decodes (Ethernet, Linux cooked, Cisco HDLC). */
 const NAMES = [
@@ -91,24 +90,9 @@ describe("isis dissector", () => {
 
   it.skipIf(!LAN || !SPB || !hasTshark())("has tshark's header field values", async () => {
     const names = ["isis.irpd", "isis.len", "isis.version", "isis.sysid_len", "isis.type", "isis.max_area_adr", "isis.hello.circuit_type", "isis.hello.source_id", "isis.hello.holding_timer", "isis.hello.pdu_length", "isis.hello.priority", "isis.hello.lan_id", "isis.lsp.pdu_length", "isis.lsp.remaining_life", "isis.lsp.lsp_id", "isis.lsp.sequence_number", "isis.lsp.checksum", "isis.lsp.hostname", "isis.csnp.pdu_length", "isis.psnp.pdu_length"];
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-isis-"));
-    try {
-      let compared = 0;
-      const diffs: string[] = [];
-      for (const f of [LAN!, SPB!, pick("ISIS_external_lsp.pcap")!]) {
-        const out = execFileSync("tshark", ["-n", "-r", f, "-T", "fields", "-E", "separator=|", ...names.flatMap((n) => ["-e", n])], { stdio: ["ignore", "pipe", "ignore"] }).toString("latin1");
-        const file = path.join(dir, path.basename(f) + ".txt");
-        fs.writeFileSync(file, out);
-        const { packets } = await readCapture(f);
-        const c = compareTshark(packets, file, names);
-        compared += c.compared;
-        diffs.push(...c.diffs);
-      }
-      expect(diffs).toEqual([]);
-      expect(compared).toBeGreaterThan(500);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const { diffs, compared } = await liveTsharkFields([LAN!, SPB!, pick("ISIS_external_lsp.pcap")!], names);
+    expect(diffs).toEqual([]);
+    expect(compared).toBeGreaterThan(500);
   }, 120_000);
 
   it.skipIf(FILES.length === 0)("survives every truncation and seeded byte flips", async () => {

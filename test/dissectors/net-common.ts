@@ -399,3 +399,43 @@ export async function defineNetSuite(spec: SuiteSpec): Promise<void> {
     }, 300_000);
   });
 }
+
+/**
+ * Our lines against a live tcpdump's, for every file and every set of flags ([] for -nn, ["-v"], ["-vv"],
+ * ["-e"]): the differences (and any dissector bug) and how many packets were compared.
+ */
+export async function tcpdumpFlagDiffs(files: string[], flagSets: string[][]): Promise<{ diffs: string[]; packets: number }> {
+  const diffs: string[] = [];
+  let packets = 0;
+  for (const f of files) {
+    for (const flags of flagSets) {
+      const verbose = flags.includes("-vv") ? 2 : flags.includes("-v") ? 1 : 0;
+      const { infos, bugs } = await readCapture(f, { verbose, linkHeader: flags.includes("-e") });
+      diffs.push(...bugs);
+      packets += infos.length;
+      for (const d of diffLines(infos, tcpdumpLines(f, flags))) diffs.push(`${path.basename(f)} ${flags.join(" ")} #${d.packet}\n  tcpdump: ${JSON.stringify(d.tcpdump)}\n  tsniff:  ${JSON.stringify(d.ours)}`);
+    }
+  }
+  return { diffs, packets };
+}
+
+/** Our field values against a live tshark's (`tshark -n -T fields`) on each file, as compareTshark compares them. */
+export async function liveTsharkFields(files: string[], names: string[]): Promise<{ diffs: string[]; compared: number }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-tshark-fields-"));
+  try {
+    let compared = 0;
+    const diffs: string[] = [];
+    for (const f of files) {
+      const out = execFileSync("tshark", ["-n", "-r", f, "-T", "fields", "-E", "separator=|", ...names.flatMap((n) => ["-e", n])], { stdio: ["ignore", "pipe", "ignore"] }).toString("latin1");
+      const file = path.join(dir, path.basename(f) + ".txt");
+      fs.writeFileSync(file, out);
+      const { packets } = await readCapture(f);
+      const c = compareTshark(packets, file, names);
+      compared += c.compared;
+      diffs.push(...c.diffs);
+    }
+    return { diffs, compared };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

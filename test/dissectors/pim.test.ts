@@ -2,12 +2,11 @@
  * PIM (IP protocol 103, and PIMv1 in IGMP): tcpdump's corpus captures against a live tcpdump (-nn, -v, and
  * captures cut by editcap at -v), a live tshark (pim.* field values), every truncation and seeded byte flips.
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareTshark, corpusFiles, corpusRun, diffLines, hasEditcap, hasTcpdump, hasTshark, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
+import { corpusFiles, corpusRun, diffLines, hasEditcap, hasTcpdump, hasTshark, liveTsharkFields, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
 
 // every corpus capture whose tcpdump output has PIM (heapoverflow-in_checksum.pcap is a PIM Hello)
 const FILES = corpusFiles(/pim|heapoverflow-in_checksum/i);
@@ -96,24 +95,9 @@ describe("pim dissector", () => {
       "pim.priority",
       "pim.optiontype",
     ];
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-pim-"));
-    try {
-      let compared = 0;
-      const diffs: string[] = [];
-      for (const f of [ASSORTMENT!, SM!]) {
-        const out = execFileSync("tshark", ["-n", "-r", f, "-T", "fields", "-E", "separator=|", ...names.flatMap((n) => ["-e", n])], { stdio: ["ignore", "pipe", "ignore"] }).toString("latin1");
-        const file = path.join(dir, path.basename(f) + ".txt");
-        fs.writeFileSync(file, out);
-        const { packets } = await readCapture(f);
-        const c = compareTshark(packets, file, names);
-        compared += c.compared;
-        diffs.push(...c.diffs);
-      }
-      expect(diffs).toEqual([]);
-      expect(compared).toBeGreaterThan(500);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const { diffs, compared } = await liveTsharkFields([ASSORTMENT!, SM!], names);
+    expect(diffs).toEqual([]);
+    expect(compared).toBeGreaterThan(500);
   }, 120_000);
 
   it.skipIf(!ASSORTMENT || !SM)("survives every truncation and seeded byte flips", async () => {

@@ -3,12 +3,11 @@
  * tcpdump (-nn, -v and -e lines, and captures cut by editcap), a live tshark (the header fields), every
  * truncation and seeded byte flips.
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareTshark, corpusFiles, diffLines, hasEditcap, hasTcpdump, hasTshark, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
+import { corpusFiles, hasEditcap, hasTcpdump, hasTshark, liveTsharkFields, readCapture, robustness, tcpdumpFlagDiffs, truncatedDifferential } from "./net-common.js";
 
 const FILES = corpusFiles(/^ptp/);
 const pick = (name: string) => FILES.find((f) => path.basename(f) === name);
@@ -18,16 +17,7 @@ const MGMT = pick("ptp_management.pcap");
 
 describe("ptp dissector", () => {
   it.skipIf(FILES.length === 0 || !hasTcpdump())(`prints the corpus's PTP captures (${FILES.length} files) as tcpdump -nn, -v and -e do`, async () => {
-    const diffs: string[] = [];
-    let packets = 0;
-    for (const f of FILES) {
-      for (const flags of [[], ["-v"], ["-e"]]) {
-        const { infos, bugs } = await readCapture(f, { verbose: flags.includes("-v") ? 1 : 0, linkHeader: flags.includes("-e") });
-        diffs.push(...bugs);
-        packets += infos.length;
-        for (const d of diffLines(infos, tcpdumpLines(f, flags))) diffs.push(`${path.basename(f)} ${flags.join(" ")} #${d.packet}\n  tcpdump: ${JSON.stringify(d.tcpdump)}\n  tsniff:  ${JSON.stringify(d.ours)}`);
-      }
-    }
+    const { diffs, packets } = await tcpdumpFlagDiffs(FILES, [[], ["-v"], ["-e"]]);
     expect(diffs).toEqual([]);
     console.log(`ptp: ${packets / 3} packets, every line equal at -nn, -v and -e`);
     expect(packets).toBeGreaterThan(600);
@@ -47,24 +37,9 @@ describe("ptp dissector", () => {
 
   it.skipIf(!ETH || !UDP || !hasTshark())("has tshark's header field values", async () => {
     const names = ["ptp.v2.messagetype", "ptp.v2.messagelength", "ptp.v2.domainnumber", "ptp.v2.flags", "ptp.v2.correction.ns", "ptp.v2.sourceportid", "ptp.v2.sequenceid", "ptp.v2.controlfield", "ptp.v2.logmessageperiod"];
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-ptp-"));
-    try {
-      let compared = 0;
-      const diffs: string[] = [];
-      for (const f of [ETH!, UDP!]) {
-        const out = execFileSync("tshark", ["-n", "-r", f, "-T", "fields", "-E", "separator=|", ...names.flatMap((n) => ["-e", n])], { stdio: ["ignore", "pipe", "ignore"] }).toString("latin1");
-        const file = path.join(dir, path.basename(f) + ".txt");
-        fs.writeFileSync(file, out);
-        const { packets } = await readCapture(f);
-        const c = compareTshark(packets, file, names);
-        compared += c.compared;
-        diffs.push(...c.diffs);
-      }
-      expect(diffs).toEqual([]);
-      expect(compared).toBeGreaterThan(1000);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const { diffs, compared } = await liveTsharkFields([ETH!, UDP!], names);
+    expect(diffs).toEqual([]);
+    expect(compared).toBeGreaterThan(1000);
   }, 120_000);
 
   it.skipIf(!ETH || !UDP || !MGMT)("survives every truncation and seeded byte flips", async () => {

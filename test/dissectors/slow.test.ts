@@ -3,12 +3,11 @@
  * tcpdump (-nn, -v and -e lines, and captures cut by editcap), a live tshark (the header fields), every
  * truncation and seeded byte flips.
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareTshark, corpusFiles, diffLines, hasEditcap, hasTcpdump, hasTshark, readCapture, robustness, tcpdumpLines, truncatedDifferential } from "./net-common.js";
+import { corpusFiles, hasEditcap, hasTcpdump, hasTshark, liveTsharkFields, readCapture, robustness, tcpdumpFlagDiffs, truncatedDifferential } from "./net-common.js";
 
 const FILES = corpusFiles(/^LACP|^slow-/);
 const pick = (name: string) => FILES.find((f) => path.basename(f) === name);
@@ -17,16 +16,7 @@ const OOBR = pick("slow-ossp.pcap");
 
 describe("slow protocols dissector", () => {
   it.skipIf(FILES.length === 0 || !hasTcpdump())(`prints the corpus's slow protocol captures (${FILES.length} files) as tcpdump -nn, -v, -vv and -e do`, async () => {
-    const diffs: string[] = [];
-    let packets = 0;
-    for (const f of FILES) {
-      for (const flags of [[], ["-v"], ["-e"], ["-vv"]]) {
-        const { infos, bugs } = await readCapture(f, { verbose: flags.includes("-vv") ? 2 : flags.includes("-v") ? 1 : 0, linkHeader: flags.includes("-e") });
-        diffs.push(...bugs);
-        packets += infos.length;
-        for (const d of diffLines(infos, tcpdumpLines(f, flags))) diffs.push(`${path.basename(f)} ${flags.join(" ")} #${d.packet}\n  tcpdump: ${JSON.stringify(d.tcpdump)}\n  tsniff:  ${JSON.stringify(d.ours)}`);
-      }
-    }
+    const { diffs, packets } = await tcpdumpFlagDiffs(FILES, [[], ["-v"], ["-e"], ["-vv"]]);
     expect(diffs).toEqual([]);
     console.log(`slow protocols: ${packets / 4} packets (LACP and OAM), every line equal at -nn, -v, -vv and -e`);
     expect(packets).toBeGreaterThan(80);
@@ -46,24 +36,9 @@ describe("slow protocols dissector", () => {
 
   it.skipIf(!ETH || !hasTshark())("has tshark's header field values", async () => {
     const names = ["slow.subtype", "lacp.version", "lacp.actor.sysid", "lacp.actor.key", "lacp.actor.port", "lacp.actor.state", "lacp.partner.sysid", "lacp.partner.key", "lacp.collector.max_delay"];
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-slow-"));
-    try {
-      let compared = 0;
-      const diffs: string[] = [];
-      for (const f of [ETH!]) {
-        const out = execFileSync("tshark", ["-n", "-r", f, "-T", "fields", "-E", "separator=|", ...names.flatMap((n) => ["-e", n])], { stdio: ["ignore", "pipe", "ignore"] }).toString("latin1");
-        const file = path.join(dir, path.basename(f) + ".txt");
-        fs.writeFileSync(file, out);
-        const { packets } = await readCapture(f);
-        const c = compareTshark(packets, file, names);
-        compared += c.compared;
-        diffs.push(...c.diffs);
-      }
-      expect(diffs).toEqual([]);
-      expect(compared).toBeGreaterThan(100);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const { diffs, compared } = await liveTsharkFields([ETH!], names);
+    expect(diffs).toEqual([]);
+    expect(compared).toBeGreaterThan(100);
   }, 120_000);
 
   it.skipIf(!ETH)("survives every truncation and seeded byte flips", async () => {
