@@ -5,9 +5,14 @@
  */
 import type { FieldDef, Protocol } from "./types.js";
 
-/** A table: small integer keys (ethertypes, protocol numbers, ports) index an array, others a map. */
+/**
+ * A table: small integer keys (ethertypes, protocol numbers, ports) index `idx`, whose entry is the protocol's
+ * place in `protos` (0: none), others a map. `idx` is a typed array grown by doubling: a plain array of 64k
+ * slots (ethertype 0xfefe, port 50000) costs tens of milliseconds of start-up to allocate and fill.
+ */
 interface Table {
-  num: (Protocol | undefined)[];
+  idx: Uint16Array;
+  protos: (Protocol | undefined)[];
   other: Map<number | string, Protocol>;
 }
 const NUM_KEYS = 1 << 16;
@@ -26,16 +31,19 @@ export function registerProtocol(p: Protocol): Protocol {
 /** Hands `p` off from `table` under each key. */
 export function bind(table: string, keys: Array<number | string> | number | string, p: Protocol): void {
   let t = tables.get(table);
-  if (!t) tables.set(table, (t = { num: [], other: new Map() }));
+  if (!t) tables.set(table, (t = { idx: new Uint16Array(0), protos: [undefined], other: new Map() }));
   for (const k of Array.isArray(keys) ? keys : [keys]) {
     if (typeof k === "number" && Number.isInteger(k) && k >= 0 && k < NUM_KEYS) {
-      if (t.num.length <= k) {
-        // grown in one allocation (a push per missing key costs milliseconds of start-up for ethertypes)
-        const num = new Array<Protocol | undefined>(k + 1).fill(undefined);
-        for (let i = 0; i < t.num.length; i++) num[i] = t.num[i];
-        t.num = num;
+      if (t.idx.length <= k) {
+        let n = Math.max(64, t.idx.length);
+        while (n <= k) n *= 2;
+        const idx = new Uint16Array(n);
+        idx.set(t.idx);
+        t.idx = idx;
       }
-      t.num[k] = p;
+      let i = t.protos.indexOf(p, 1);
+      if (i < 0) i = t.protos.push(p) - 1;
+      t.idx[k] = i;
     } else t.other.set(k, p);
   }
   registerProtocol(p);
@@ -62,7 +70,7 @@ export function defaultFor(table: string): Protocol | undefined {
 export function lookup(table: string, key: number | string): Protocol | undefined {
   const t = tables.get(table);
   if (!t) return undefined;
-  if (typeof key === "number" && key >= 0 && key < t.num.length && Number.isInteger(key)) return t.num[key];
+  if (typeof key === "number" && key >= 0 && key < t.idx.length && Number.isInteger(key)) return t.protos[t.idx[key]];
   return t.other.get(key);
 }
 
