@@ -13,8 +13,23 @@
  * packet later than that is released in arrival order. At the end everything held is released, in order.
  */
 import { createBatch, ensureCapacity, type PacketBatch, type SourceInfo } from "./batch.js";
-import type { LiveSource } from "./live-source.js";
+import type { RawBatchConsumer } from "./live-source.js";
 import type { BatchConsumer, CaptureStats, PacketSource, SourceEnd } from "./source.js";
+
+/**
+ * What the merge takes: a LiveSource, or anything that hands on native-layout batches the same way (a
+ * remote capture: src/remote/remote-source.ts). A source whose run ends with "eof" is done; the others go on.
+ */
+export interface RawSource {
+  readonly device: string;
+  readonly info: SourceInfo;
+  runRaw(onRaw: RawBatchConsumer): Promise<SourceEnd>;
+  stop(): void;
+  stats(): CaptureStats | null;
+  pause?(): void;
+  resume?(): void;
+  close(): void;
+}
 
 export interface MultiLiveOptions {
   /** how long packets are held for ordering, in ms (default: 250, or 40 in immediate mode) */
@@ -90,7 +105,7 @@ export class MultiLiveSource implements PacketSource {
   private paused = false;
 
   constructor(
-    readonly sources: LiveSource[],
+    readonly sources: RawSource[],
     opts: MultiLiveOptions = {},
   ) {
     if (sources.length === 0) throw new Error("MultiLiveSource needs at least one interface");

@@ -74,6 +74,10 @@ export interface CliOptions extends ProcCliOptions {
   reassembly?: boolean;
   noReassembly?: boolean;
   reassemblyMB?: number;
+  /** remote capture (-i ssh://...): --ssh-option OPT (repeatable), --sudo, --remote-tool tcpdump|tsniff */
+  sshOptions?: string[];
+  sudo?: boolean;
+  remoteTool?: "tcpdump" | "tsniff";
 }
 
 export class UsageError extends Error {}
@@ -343,6 +347,18 @@ export function parseArgs(argv: string[]): CliOptions {
         case "stop-on-down":
           o.stopOnDown = true;
           break;
+        case "ssh-option":
+          (o.sshOptions ??= []).push(val());
+          break;
+        case "sudo":
+          o.sudo = true;
+          break;
+        case "remote-tool": {
+          const v = val();
+          if (v !== "tcpdump" && v !== "tsniff") throw new UsageError(`--remote-tool takes tcpdump or tsniff, not '${v}'`);
+          o.remoteTool = v;
+          break;
+        }
         case "no-reassembly":
           o.noReassembly = true;
           break;
@@ -431,7 +447,15 @@ export const USAGE = `Usage: tsniff [-AdDehlLnOpqStuUvVxX] [-B size] [-c count] 
 
   -i IF      capture on interface IF (default: the first up, non-loopback one; "any" for all);
              several -i: all of them, merged in time order (pcapng -w: one interface block each)
-  --stop-on-down  stop when an interface goes down (default: wait for it to come back, then go on)
+  --stop-on-down  stop when an interface goes down (default: wait for it to come back, then go on);
+             with remote sources, stop all when one host fails (default: the others go on)
+  -i ssh://[user@]host[:port]/IF  capture on IF of another host through the system's ssh (its config,
+             agent and known_hosts; never prompts), mixed freely with local -i, merged by time; runs
+             tsniff there if installed, else tcpdump; the filter is applied remotely and the ssh
+             connection itself excluded (docs/REMOTE.md)
+  --ssh-option OPT  pass -o OPT to ssh (repeatable; "-F FILE", "-i KEY", "-J HOST" pass as they are)
+  --sudo     run the remote capture with sudo -n when not root there
+  --remote-tool tcpdump|tsniff  which remote program to run (default: tsniff when found, else tcpdump)
   --no-reassembly  no TCP reassembly in -V, -T json/fields and -Y (on by default: DNS over TCP, TLS
              records and HTTP bodies across segments dissected on the frame that completes them; the
              one-line output never reassembles: tcpdump's lines)

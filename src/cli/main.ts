@@ -33,6 +33,7 @@ import { checkProcOptions, fileProc, liveProc, procComments, ProcError, type Pro
 import { startCommand, type Command } from "./command.js";
 import { loadKeyLogFile } from "../tls/keylog.js";
 import { tlsCounts } from "../tls/session.js";
+import { isRemoteSpec, openRemoteSources, REMOTE_HOLDBACK_MS, RemoteOpenError, remoteSpecs, type RemoteRun } from "./remote.js";
 
 const PROG = "tsniff";
 
@@ -178,6 +179,9 @@ async function run(o: CliOptions): Promise<number> {
   }
   let filter = o.filter;
   if (o.filterFile) filter = readFilterFile(o.filterFile);
+  if (o.interfaces.some(isRemoteSpec) && (o.tui || o.dumpLevel || o.listDatalinks || o.readFile)) {
+    throw new Fatal(`-i ssh://... does not combine with ${o.tui ? "--tui (yet)" : o.dumpLevel ? "-d (the filter is compiled on the remote host)" : o.listDatalinks ? "-L" : "-r"}`);
+  }
   if (o.tui) {
     if (o.interfaces.length > 1) throw new Fatal("--tui captures from one interface; several -i are for the command line (or use -i any)");
     const { runTui } = await import("../tui/index.js" as string).catch(() => {
@@ -247,6 +251,7 @@ async function run(o: CliOptions): Promise<number> {
   // The process engine is ready before "listening on" is printed: whoever waits for that line gets its packets
   // attributed.
   let proc: ProcPlumbing | undefined;
+  let remote: RemoteRun | undefined;
   if (procSel && !o.readFile) proc = await liveProc(o, procSel, stderr);
   if (o.readFile) {
     source = await FileSource.open(o.readFile);
@@ -257,13 +262,16 @@ async function run(o: CliOptions): Promise<number> {
     const lt = linktypeLabel(linktypeToDlt(source.info.linktype));
     stderr(`reading from file ${o.readFile}, link-type ${lt}, snapshot length ${source.info.snaplen}`);
   } else {
-    const devices = o.interfaces.length ? o.interfaces.map(resolveDevice) : [defaultDevice()];
+    // ssh://host/IFACE sources are opened below, after the local ones (src/remote, cli/remote.ts).
+    const specs = remoteSpecs(o);
+    const locals = o.interfaces.filter((i) => !isRemoteSpec(i));
+    const devices = locals.length ? locals.map(resolveDevice) : specs.length ? [] : [defaultDevice()];
     const dup = devices.find((d, k) => devices.indexOf(d) !== k);
     if (dup) throw new Fatal(`-i ${dup} is given twice`);
     // Process attribution wants packets while their sockets still exist: no buffering delay.
     const immediate = o.immediate || o.packetBuffered || o.lineBuffered || !!procSel;
     // Several -i: one handle per interface, merged in time order; -c is then counted after the merge.
-    const multi = devices.length > 1;
+    const multi = devices.length > 1 || specs.length > 0;
     const lives: LiveSource[] = [];
     const closeAll = () => lives.forEach((l) => l.close());
     for (const [k, device] of devices.entries()) {
@@ -310,16 +318,23 @@ async function run(o: CliOptions): Promise<number> {
           l.setFilter(compileFilter(filter, { linktype: l.info.linktype, snaplen: l.info.snaplen, optimize: !o.noOptimize, netmask: netmaskOf(l.device) }));
         }
       }
-      source = multi ? new MultiLiveSource(lives, { immediate }) : lives[0];
+      if (specs.length) {
+        remote = await openRemoteSources(o, filter, specs, stderr, () => {
+          if (o.stopOnDown) session?.stop();
+        });
+        if (remote.sources.length + lives.length === 0) throw new Fatal("no source could be opened");
+      }
+      source = multi ? new MultiLiveSource([...lives, ...(remote?.sources ?? [])], { immediate, holdbackMs: remote ? REMOTE_HOLDBACK_MS : undefined }) : lives[0];
       if (o.writeFile && !o.ringSeconds && !o.ringMB) checkPcapLinktypes({ path: o.writeFile, pcapng: o.pcapng }, source.info);
     } catch (e) {
       closeAll();
+      remote?.sources.forEach((r) => r.close());
       throw e;
     }
     if (!o.writeFile && o.verbose === 0 && !o.detail && o.format === "text") {
       stderr(`${PROG}: verbose output suppressed, use -v[v]... for full protocol decode`);
     }
-    for (const l of lives) stderr(`listening on ${l.device}, link-type ${linktypeLabel(l.info.linktype)}, snapshot length ${l.info.snaplen} bytes`);
+    for (const l of [...lives, ...(remote?.sources ?? [])]) stderr(`listening on ${l.device}, link-type ${linktypeLabel(l.info.linktype)}, snapshot length ${l.info.snaplen} bytes`);
   }
 
   // -Z: the capture is open; files are created as the user from here on.
@@ -543,6 +558,11 @@ async function run(o: CliOptions): Promise<number> {
     if (runner) {
       stderr(pl(runner.droppedByTsniff, "dropped by tsniff"));
     }
+    // Remote sources: one line per source (the remote tool's own counters) after the totals.
+    if (remote && source instanceof MultiLiveSource) {
+      for (const line of remote.summary(source.sources)) stderr(line);
+      if (remote.failures) status = status || 1;
+    }
   }
   if (proc) for (const line of proc.summary()) stderr(line);
   if (o.keylogs?.length && tlsCounts.decrypted + tlsCounts.undecryptable > 0) stderr(`${PROG}: TLS: ${tlsCounts.decrypted} record${tlsCounts.decrypted === 1 ? "" : "s"} decrypted, ${tlsCounts.undecryptable} not decryptable`);
@@ -586,7 +606,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await run(o);
   } catch (e) {
-    if (e instanceof FilterError || e instanceof ProcError) {
+    if (e instanceof FilterError || e instanceof ProcError || e instanceof RemoteOpenError) {
       process.stderr.write(`${PROG}: ${e.message}\n`);
       return 1;
     }

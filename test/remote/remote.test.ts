@@ -1,0 +1,121 @@
+/**
+ * Remote capture over ssh (-i ssh://host/IFACE), with real OpenSSH servers in network namespaces
+ * (hosts.ts): web1 has tsniff on its PATH, db1 only tcpdump. tsniff runs in the control namespace with a
+ * temporary ssh_config. Each host's own tcpdump, running beside, is the oracle for the per-source counts;
+ * tshark reads the merged pcapng back (frame.interface_name). Faults: a wrong key, an unreachable host, a
+ * missing interface, sshd killed mid-capture: the other hosts go on, the message names the host, nothing
+ * captured is lost, no remote process is left (checked with the processes of each namespace).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawn, type ChildProcess } from "node:child_process";
+import { collect, has, sh, sleep, tsniffBg, waitForStderr } from "../helpers/run.js";
+import { sendTraffic } from "../helpers/netns.js";
+import { canRunLab, createLab, type Lab } from "./hosts.js";
+
+const enabled = canRunLab() && has("tcpdump") && has("tshark") && has("ssh");
+const d = enabled ? describe : describe.skip;
+
+/** tshark's fields, one array per packet. */
+function fields(file: string, filter: string, ...names: string[]): string[][] {
+  const r = sh("tshark", ["-r", file, ...(filter ? ["-Y", filter] : []), "-T", "fields", ...names.flatMap((n) => ["-e", n])]);
+  expect(r.status, r.stderr.toString()).toBe(0);
+  return r.stdout
+    .toString()
+    .split("\n")
+    .filter((l) => l.length)
+    .map((l) => l.split("\t"));
+}
+
+function tally(rows: string[][]): Record<string, number> {
+  const t: Record<string, number> = {};
+  for (const r of rows) t[r[0]] = (t[r[0]] ?? 0) + 1;
+  return t;
+}
+
+/** A host's own tcpdump, the oracle: started in its namespace, writing a file. */
+function hostTcpdump(lab: Lab, ns: string, file: string, filter: string): ChildProcess {
+  return spawn("ip", ["netns", "exec", ns, "tcpdump", "-i", "eth0", "-U", "-w", file, filter], { stdio: ["ignore", "ignore", "pipe"] });
+}
+
+async function stopAndCount(p: ChildProcess, file: string): Promise<number> {
+  const done = collect(p);
+  p.kill("SIGINT");
+  await done;
+  const r = sh("tcpdump", ["-nn", "-r", file]);
+  return r.stdout.toString().split("\n").filter((l) => l.length).length;
+}
+
+/** Waits until no process but the sshd listener is left in a host's namespace; returns what is left. */
+async function leftovers(lab: Lab, ns: string, listener: number | undefined): Promise<string[]> {
+  let left: string[] = [];
+  for (let k = 0; k < 50; k++) {
+    left = lab
+      .procs(ns)
+      .filter((p) => p.pid !== listener)
+      .map((p) => `${p.pid} ${p.args}`);
+    if (left.length === 0) return left;
+    await sleep(200);
+  }
+  return left;
+}
+
+d("remote capture over ssh", () => {
+  let lab: Lab;
+  let tmp: string;
+  beforeAll(() => {
+    lab = createLab("a", 61, [{ name: "web1", tsniff: true }, { name: "db1" }]);
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ts-remote-t-"));
+  }, 120_000);
+  afterAll(() => {
+    lab?.destroy();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  const ssh = () => ["--ssh-option", `-F ${lab.sshConfig}`];
+
+  it(
+    "merges two hosts by time into one pcapng (one IDB per host:iface), counts equal each host's own tcpdump, no remote process left",
+    async () => {
+      const [web1, db1] = lab.hosts;
+      const out = path.join(tmp, "all.pcapng");
+      const filter = "icmp or udp port 9999";
+      const td1 = hostTcpdump(lab, web1.ns, path.join(tmp, "web1.pcap"), filter);
+      const td2 = hostTcpdump(lab, db1.ns, path.join(tmp, "db1.pcap"), filter);
+      const p = tsniffBg([...ssh(), "-v", "-i", "ssh://web1/eth0", "-i", "ssh://db1/eth0", "-w", out, filter], { ns: lab.ctl });
+      const res = collect(p);
+      await waitForStderr(p, "listening on db1:eth0", 60_000);
+      await sleep(500);
+      // traffic between the hosts: ICMP both ways, UDP web1 -> db1
+      lab.exec(web1.ns, ["ping", "-c", "10", "-i", "0.05", db1.ip]);
+      sendTraffic(web1.ns, db1.ip, [9999], { udpPerPort: 8 });
+      await sleep(2500);
+      p.kill("SIGINT");
+      const r = await res;
+      const n1 = await stopAndCount(td1, path.join(tmp, "web1.pcap"));
+      const n2 = await stopAndCount(td2, path.join(tmp, "db1.pcap"));
+      expect(r.code, r.stderr).toBe(0);
+      expect(n1).toBeGreaterThanOrEqual(28);
+      expect(n2).toBeGreaterThanOrEqual(28);
+      // -v: the remote tool, the ssh exclusion, the clock
+      expect(r.stderr).toMatch(/web1:eth0: capturing with tsniff over ssh; ssh connection excluded: not \(host 10\.203\.61\.1 and host 10\.203\.61\.2 and tcp port \d+ and tcp port 22\); clock offset [+-]\d/);
+      expect(r.stderr).toMatch(/db1:eth0: capturing with tcpdump over ssh; ssh connection excluded: not \(host 10\.203\.61\.1 and host 10\.203\.61\.3 /);
+      // per-host summary lines
+      expect(r.stderr).toMatch(new RegExp(`^web1:eth0: ${n1} packets captured, ${n1} packets received by filter, 0 packets dropped by kernel; clock offset`, "m"));
+      expect(r.stderr).toMatch(new RegExp(`^db1:eth0: ${n2} packets captured, ${n2} packets received by filter, 0 packets dropped by kernel; clock offset`, "m"));
+      // read back by tshark: one interface per source, named host:iface, with each host's own count
+      const rows = fields(out, "", "frame.interface_name", "frame.time_epoch", "ip.src", "ip.dst");
+      expect(tally(rows)).toEqual({ "web1:eth0": n1, "db1:eth0": n2 });
+      // merged in time order across hosts (one kernel clock here: the order is exact)
+      const times = rows.map((x) => Number(x[1]));
+      for (let k = 1; k < times.length; k++) expect(times[k]).toBeGreaterThanOrEqual(times[k - 1]);
+      // every ping request appears on web1 before db1 (same packet, sent by web1)
+      const idb = sh("tshark", ["-r", out, "-T", "fields", "-e", "frame.interface_id", "-e", "frame.interface_name"]).stdout.toString();
+      expect(new Set(idb.trim().split("\n"))).toEqual(new Set(["0\tweb1:eth0", "1\tdb1:eth0"]));
+      // no capture left on either host
+      for (const h of lab.hosts) expect(await leftovers(lab, h.ns, h.sshd.pid), h.name).toEqual([]);
+    },
+    180_000,
+  );
+});
