@@ -198,3 +198,16 @@ export function relts(secs: number): string {
   }
   return s;
 }
+
+/**
+ * One byte as tcpdump's fn_print_char writes it: "M-" and the low 7 bits for a byte above 0x7f, "^X" for a
+ * control character, so no packet byte reaches the terminal raw (the result is printable ASCII).
+ */
+export function printChar(c: number): string {
+  let pre = "";
+  if (c > 0x7f) {
+    c &= 0x7f;
+    pre = "M-";
+  }
+  return c < 0x20 || c === 0x7f ? `${pre}^${String.fromCharCode(c ^ 0x40)}` : pre + String.fromCharCode(c);
+}

@@ -11,6 +11,7 @@
 import { bind } from "../registry.js";
 import { ipv4At, ipv6At } from "../format.js";
 import { hexPrint } from "../hexprint.js";
+import { eapText } from "../eap-print.js";
 import { hexAsciiDump } from "../network/arp.js";
 import { fields, type Ctx, type FieldDef, type FieldType, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
@@ -307,35 +308,6 @@ const SMI: Readonly<Record<number, string>> = {
   14122: "Wi-Fi Alliance",
 };
 
-const EAP_CODE: Readonly<Record<number, string>> = { 1: "Request", 2: "Response", 3: "Success", 4: "Failure" };
-const EAP_TYPE: Readonly<Record<number, string>> = {
-  0: "No proposed",
-  1: "Identity",
-  2: "Notification",
-  3: "Nak",
-  4: "MD5-challenge",
-  5: "OTP",
-  6: "GTC",
-  13: "TLS",
-  18: "SIM",
-  21: "TTLS",
-  23: "AKA",
-  43: "FAST",
-  254: "Expanded types",
-  255: "Experimental",
-};
-const EAP_AKA_SUBTYPE: Readonly<Record<number, string>> = {
-  1: "Challenge",
-  2: "Auth reject",
-  4: "Sync failure",
-  5: "Identity",
-  10: "Start",
-  11: "Challenge",
-  12: "Notification",
-  13: "Reauth",
-  14: "Client error",
-};
-
 const WS_CODE: Readonly<Record<number, string>> = { ...RADIUS_CODE, 255: "Reserved" };
 
 const BASE = fields("radius", {
@@ -541,92 +513,10 @@ function verbose(r: Reader, ctx: Ctx, p: number, len: number, code: number, id: 
   };
 
   const eap = (d: number, length: number): void => {
-    const type = u8(d);
-    const elen = be16(d + 2);
-    if (elen !== length) {
-      out += "EAP fragment?";
-      return;
-    }
-    out += `${tok(EAP_CODE, type, "unknown")} (${type}), id ${u8(d + 1)}, len ${elen}`;
-    if (elen < 4) {
-      out += " (too short for EAP header)";
-      return;
-    }
-    if (!has(d, elen)) {
-      out += TRUNC;
-      return;
-    }
-    if (type !== 1 && type !== 2) return;
-    if (elen < 5) {
-      out += " (too short for EAP request/response)";
-      return;
-    }
-    const sub = u8(d + 4);
-    out += `\n\t\t Type ${tok(EAP_TYPE, sub, "unknown")} (${sub})`;
-    switch (sub) {
-      case 1:
-        if (elen > 5) {
-          out += ", Identity: ";
-          printjnp(d + 5, elen - 5);
-        }
-        break;
-      case 2:
-        if (elen < 6) {
-          out += " (too short for EAP Notification request/response)";
-          return;
-        }
-        out += ", Notification: ";
-        printjnp(d + 5, elen - 5);
-        break;
-      case 3: {
-        if (elen < 6) {
-          out += " (too short for EAP Legacy NAK request/response)";
-          return;
-        }
-        let sep = "";
-        for (let c = 5; c < elen; c++) {
-          const v = u8(d + c);
-          out += `${sep} ${tok(EAP_TYPE, v, "unknown")} (${v})`;
-          sep = ",";
-        }
-        break;
-      }
-      case 13:
-      case 21:
-      case 43: {
-        const what = sub === 43 ? "FAST" : "TLS/TTLS";
-        if (elen < 6) {
-          out += ` (too short for EAP ${what} request/response)`;
-          return;
-        }
-        const f = u8(d + 5);
-        if (sub === 21) out += ` TTLSv${f & 7}`;
-        if (sub === 43) out += ` FASTv${f & 7}`;
-        const names: string[] = [];
-        if (f & 0x80) names.push("L bit");
-        if (f & 0x40) names.push("More fragments bit");
-        if (f & 0x20) names.push("Start bit");
-        out += ` flags [${names.length ? names.join(", ") : "none"}] 0x${HEX[f >> 4]}${HEX[f & 15]}`;
-        if (f & 0x80) {
-          if (elen < 10) {
-            out += ` (too short for EAP ${what} request/response with length)`;
-            return;
-          }
-          out += `, len ${be32(d + 6)}`;
-        }
-        break;
-      }
-      case 18:
-      case 23: {
-        if (elen < 6) {
-          out += " (too short for EAP SIM/AKA request/response)";
-          return;
-        }
-        const s = u8(d + 5);
-        out += ` subtype [${tok(EAP_AKA_SUBTYPE, s, "unknown")}] 0x${HEX[s >> 4]}${HEX[s & 15]}`;
-        break;
-      }
-    }
+    const e = eapText(r, d, length);
+    if (e.cut && e.text === "") throw CUT; // the header itself is cut: the attribute list ends there
+    out += e.text;
+    if (e.cut) out += TRUNC;
   };
 
   const attrString = (d: number, n: number, type: number): void => {

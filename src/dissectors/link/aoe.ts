@@ -8,7 +8,7 @@
  * Fields use Wireshark's names (aoe.version, aoe.response, aoe.flags_error, aoe.major, aoe.minor, aoe.cmd, aoe.tag).
  */
 import { bind } from "../registry.js";
-import { macAt } from "../format.js";
+import { macAt, printChar } from "../format.js";
 import { fields, type Protocol } from "../types.js";
 import type { Line } from "../line.js";
 import type { Reader } from "../reader.js";
@@ -125,17 +125,7 @@ function query(a: At, p: number, len: number): void {
   if (cslen) {
     line.s(`\n\tConfig String (length ${cslen}): `);
     for (let i = 0; i < cslen; i++) {
-      let c = a.u8(p + i);
-      let s = "";
-      if (c >= 0x80) {
-        c &= 0x7f;
-        s += "M-";
-      }
-      if (c < 0x20 || c === 0x7f) {
-        c ^= 0x40;
-        s += "^";
-      }
-      line.s(s + String.fromCharCode(c));
+      line.s(printChar(a.u8(p + i)));
     }
   }
 }

@@ -10,7 +10,7 @@
  * payload's own line. A body that runs off the captured bytes ends in " [|802.11]".
  */
 import { bind } from "../registry.js";
-import { macAt } from "../format.js";
+import { macAt, printChar } from "../format.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
 
@@ -201,13 +201,9 @@ const REASONS: readonly string[] = [
 function cText(r: Reader, at: number, n: number): string {
   let s = "";
   for (let i = 0; i < n; i++) {
-    let c = r.byteAt(at + i);
+    const c = r.byteAt(at + i);
     if (c === 0) break;
-    if (c > 0x7f) {
-      s += "M-";
-      c &= 0x7f;
-    }
-    s += c < 0x20 || c === 0x7f ? "^" + String.fromCharCode(c ^ 0x40) : String.fromCharCode(c);
+    s += printChar(c);
   }
   return s;
 }

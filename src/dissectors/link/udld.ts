@@ -8,6 +8,7 @@
  */
 import { bind } from "../registry.js";
 import { fields, type Protocol } from "../types.js";
+import { printChar } from "../format.js";
 import type { Line } from "../line.js";
 import type { Reader } from "../reader.js";
 
@@ -31,27 +32,13 @@ const F = fields("udld", {
   "tlv.len": ["Length", "uint"],
 });
 
-/** tcpdump's fn_print_char: "M-" for the high bit, "^" for control characters */
-function printChar(line: Line, c: number): void {
-  let s = "";
-  if (c >= 0x80) {
-    c &= 0x7f;
-    s += "M-";
-  }
-  if (c < 0x20 || c === 0x7f) {
-    c ^= 0x40;
-    s += "^";
-  }
-  line.s(s + String.fromCharCode(c));
-}
-
 /** Characters of [p, p + n) as far as captured, stopping at a NUL when `z`; false when the capture ends first. */
 function text(r: Reader, line: Line, p: number, n: number, z: boolean): boolean {
   for (let i = 0; i < n; i++) {
     if (p + i >= r.cap) return false;
     const c = r.byteAt(p + i);
     if (z && c === 0) return true;
-    printChar(line, c);
+    line.s(printChar(c));
   }
   return true;
 }

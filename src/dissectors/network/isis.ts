@@ -18,7 +18,7 @@
  * Fields use Wireshark's names (isis.irpd, isis.len, isis.type, isis.hello.source_id, isis.lsp.lsp_id, ...).
  */
 import { bind } from "../registry.js";
-import { ipv4At, ipv6At } from "../format.js";
+import { ipv4At, ipv6At, printChar } from "../format.js";
 import { hexPrint } from "../hexprint.js";
 import { fields, type Protocol, type TreeSink } from "../types.js";
 import type { Line } from "../line.js";
@@ -279,18 +279,9 @@ function idAt(r: Reader, p: number, n: number): string {
 /** tcpdump's fn_print_char over nd_printjnp: up to n bytes or a NUL, "M-" and "^" escapes, written as read. */
 function printjnp(line: Line, r: Reader, p: number, n: number): void {
   for (let i = 0; i < n; i++) {
-    let c = u8(r, p + i);
+    const c = u8(r, p + i);
     if (c === 0) break;
-    let s = "";
-    if (c >= 0x80) {
-      c &= 0x7f;
-      s += "M-";
-    }
-    if (c < 0x20 || c === 0x7f) {
-      c ^= 0x40;
-      s += "^";
-    }
-    line.s(s + String.fromCharCode(c));
+    line.s(printChar(c));
   }
 }
 
