@@ -145,6 +145,26 @@ export function idb(linktype: number, snaplen: number, options: IdbOptions = {})
   });
 }
 
+/** Decryption Secrets Block type and its secrets type for a TLS key log ("TLSK"). */
+const BT_DSB = 0x0000000a;
+export const SECRETS_TLS_KEYLOG = 0x544c534b;
+
+/**
+ * A Decryption Secrets Block: `secrets` (the SSLKEYLOGFILE text for a TLS key log) that Wireshark, tshark
+ * and tsniff use to decrypt the packets after it, as editcap --inject-secrets writes it.
+ */
+export function dsb(secrets: Uint8Array, secretsType = SECRETS_TLS_KEYLOG): Uint8Array {
+  const len = 8 + 8 + pad4(secrets.length) + 4;
+  const b = new Uint8Array(len);
+  put32(b, 0, BT_DSB);
+  put32(b, 4, len);
+  put32(b, 8, secretsType);
+  put32(b, 12, secrets.length);
+  b.set(secrets, 16);
+  put32(b, len - 4, len);
+  return b;
+}
+
 /** Total size in bytes of the EPB `writeEpb` writes for this packet (caplen) and comment. */
 export function epbSize(caplen: number, comment?: string): number {
   let n = EPB_FIXED + pad4(caplen);

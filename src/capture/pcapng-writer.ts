@@ -9,8 +9,9 @@
  * mapped to them, so a pcapng file read with several interfaces keeps them apart (each its own link type).
  */
 import type { PacketBatch } from "./batch.js";
-import { epbSize, idb, shb, writeEpb, type IdbOptions } from "./pcapng-writer-format.js";
-import { ChunkedWriter } from "./chunked-writer.js";
+import { dsb, epbSize, idb, shb, writeEpb, type IdbOptions } from "./pcapng-writer-format.js";
+import { ChunkedWriter, fileError } from "./chunked-writer.js";
+import { writeAllSync } from "./fd-write.js";
 
 /** What the writer knows about an interface before its first packet (names from a pcapng file or -i). */
 export interface WriterInterface {
@@ -39,6 +40,11 @@ export interface PcapngWriterOptions {
    * interfaces lists them all even when one stays quiet). Default 1: interface 0; others on their first packet.
    */
   declare?: number;
+  /**
+   * A TLS key log to store in Decryption Secrets Blocks, so the file decrypts by itself (--keylog with -w):
+   * all of `text` after the section header, then, before each chunk of packets, what `poll()` says was added.
+   */
+  secrets?: { poll(): string; readonly text: string };
 }
 
 const BT_EPB = 6;
@@ -57,6 +63,10 @@ export class PcapngWriter extends ChunkedWriter {
     this.opts = opts;
     this.nano = !!opts.nano;
     this.put(shb({ comment: opts.comment }));
+    if (opts.secrets) {
+      opts.secrets.poll();
+      if (opts.secrets.text) this.put(dsb(Buffer.from(opts.secrets.text, "latin1")));
+    }
     // Interface 0 is declared at once: an empty capture is still a file tshark opens with its link type.
     const declare = Math.max(1, opts.declare ?? 1);
     for (let k = 0; k < declare; k++) this.interfaceIndex(k, opts.describe?.(k)?.linktype ?? opts.linktype);
@@ -82,6 +92,28 @@ export class PcapngWriter extends ChunkedWriter {
     this.idbLinktype.push(linktype);
     this.ifMap[iface] = index;
     return index;
+  }
+
+  /**
+   * Writes what is buffered; secrets added to the key log since the last chunk go first, in their own block
+   * (before the packets they decrypt: a key log line is written when its handshake completes).
+   */
+  override flush(): void {
+    const s = this.opts?.secrets;
+    if (s && !this.closed) {
+      const fresh = s.poll();
+      if (fresh) {
+        const block = dsb(Buffer.from(fresh, "latin1"));
+        try {
+          writeAllSync(this.fd, block, 0, block.length);
+        } catch (e) {
+          throw fileError(this.path, e);
+        }
+        this.fileBytes += block.length;
+        this.bytes += block.length;
+      }
+    }
+    super.flush();
   }
 
   /** Appends packet i of a batch. */

@@ -6,7 +6,7 @@ import { native } from "./native.js";
 import type { PacketSource } from "./source.js";
 import type { PcapngInterface } from "./pcapng-format.js";
 import { PcapWriter } from "./pcap-writer.js";
-import { isPcapngName, PcapngWriter, type WriterInterface } from "./pcapng-writer.js";
+import { isPcapngName, PcapngWriter, type PcapngWriterOptions, type WriterInterface } from "./pcapng-writer.js";
 import { RotatingWriter, type CaptureWriter } from "./rotating-writer.js";
 
 export interface WriterChoice {
@@ -20,6 +20,8 @@ export interface WriterChoice {
   files?: number;
   /** the live interface's name, for the pcapng IDB */
   device?: string;
+  /** a TLS key log written into pcapng files as Decryption Secrets Blocks (PcapngWriterOptions.secrets) */
+  secrets?: PcapngWriterOptions["secrets"];
 }
 
 /**
@@ -90,7 +92,7 @@ export function openCaptureWriter(c: WriterChoice, source: PacketSource): Captur
     const nano = info.nano || info.kind === "pcapng";
     // Every live interface is declared at the start of each file, so one that stays quiet is still listed.
     const declare = info.kind === "live" ? info.interfaces?.length : undefined;
-    open = (path) => new PcapngWriter(path, { linktype: info.linktype, snaplen, nano, packetBuffered: c.packetBuffered, describe, declare });
+    open = (path) => new PcapngWriter(path, { linktype: info.linktype, snaplen, nano, packetBuffered: c.packetBuffered, describe, declare, secrets: c.secrets });
   } else {
     checkPcapLinktypes(c, info);
     open = (path) => new PcapWriter(path, { linktype: info.linktype, snaplen, nano: info.nano, packetBuffered: c.packetBuffered });

@@ -15,6 +15,7 @@ import type { CaptureWriter } from "../capture/rotating-writer.js";
 import { FlightRecorder } from "../capture/ring.js";
 import { errnoText } from "../capture/chunked-writer.js";
 import { createPrinter } from "../output/printer.js";
+import { KeyLogFollower } from "../tls/keylog.js";
 
 const PROG = "tsniff";
 
@@ -54,6 +55,7 @@ export function startWriting(
       seconds: o.rotateSeconds,
       files: o.fileCount,
       device,
+      secrets: o.keylogs?.length ? new KeyLogFollower(o.keylogs) : undefined,
     },
     source,
   );
@@ -63,6 +65,7 @@ export function startWriting(
     return false;
   };
   const pcapng = !!o.pcapng || isPcapngName(o.writeFile!);
+  if (o.keylogs?.length && !pcapng) stderr(`${PROG}: a pcap file cannot hold the TLS key log; ${o.writeFile} is written without it (write pcapng to keep the secrets in the file)`);
   let toldPcap = false;
   const consumer: PacketConsumer = (b, i, frame) => {
     const comment = comments?.take(frame);

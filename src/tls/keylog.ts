@@ -7,7 +7,7 @@
  * The store is process-wide: --keylog FILE, -o tls.keylog_file:FILE and a pcapng file's Decryption Secrets
  * Blocks all add to it, and the TLS dissector reads it (src/dissectors/application/tls.ts).
  */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 
 export type SecretLabel =
   | "CLIENT_RANDOM"
@@ -91,4 +91,56 @@ export function loadKeyLogFile(path: string): number {
 /** Forgets every secret (tests, a new file). */
 export function clearKeyLog(): void {
   current = null;
+}
+
+/**
+ * Follows key log files as the programs that write them append (curl, a browser, Node with --tls-keylog
+ * write a connection's secrets when its handshake completes, while tsniff captures): `poll()` reads the whole
+ * lines added since the last call, adds their secrets to the process-wide store and returns them; `text` is
+ * everything read so far. A pcapng writer puts them in Decryption Secrets Blocks (pcapng-writer.ts). A file
+ * that vanishes or cannot be read gives nothing; one that shrinks (rewritten) is read again from its start.
+ */
+export class KeyLogFollower {
+  private files: { path: string; offset: number }[];
+  /** every whole line read so far */
+  text = "";
+
+  constructor(paths: string[]) {
+    this.files = paths.map((path) => ({ path, offset: 0 }));
+  }
+
+  /** The whole lines appended since the last call ("" when none), added to the key log store too. */
+  poll(): string {
+    let fresh = "";
+    for (const f of this.files) {
+      let size: number;
+      try {
+        size = statSync(f.path).size;
+      } catch {
+        continue;
+      }
+      if (size < f.offset) f.offset = 0;
+      if (size === f.offset) continue;
+      let fd: number | undefined;
+      try {
+        fd = openSync(f.path, "r");
+        const buf = Buffer.allocUnsafe(Math.min(size - f.offset, 64 << 20));
+        const n = readSync(fd, buf, 0, buf.length, f.offset);
+        const end = buf.lastIndexOf(10, n - 1) + 1; // whole lines only: a line being written waits
+        if (end > 0) {
+          fresh += buf.toString("latin1", 0, end);
+          f.offset += end;
+        }
+      } catch {
+        /* unreadable now: tried again at the next poll */
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+    }
+    if (fresh) {
+      addKeyLogText(fresh);
+      this.text += fresh;
+    }
+    return fresh;
+  }
 }
