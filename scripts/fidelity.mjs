@@ -11,8 +11,9 @@
 // the well-known port names the protocol that tcpdump would decode (ospf, bgp, snmp, ...), so protocols tsniff
 // has no dissector for yet show up under their own name, not as "udp". A link type with no dissector is
 // "linktype N". One tcpdump process per file and mode; tsniff runs in-process through the library.
-// With -v, tcpdump's continuation lines (starting with a tab or two spaces; a line of tcpdump's starting with one space, " [|arp]" under -t, is a packet of its own) are joined to their packet's line, and so
-// are tsniff's: the unit is the packet's text.
+// tcpdump runs with -# so that its packets are told apart by their numbers: -v continuation lines and a tunnel's
+// inner packet on a line of its own are joined to their packet's line, as tsniff's text holds them: the unit is
+// the packet's text.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -50,6 +51,24 @@ function findProto(nodes, id) {
   return null;
 }
 
+/**
+ * tcpdump's output (run with -#) cut into packets: a packet starts at the line numbered with the next packet
+ * number (tcpdump prints it as "%5u  "), so every other line belongs to the packet before it: -v continuation
+ * lines and a tunnel's inner packet that tcpdump starts on a line of its own (VXLAN, OTV, ...), as tsniff's
+ * text for the packet holds them too. The numbers are taken off.
+ */
+function tcpdumpPackets(out) {
+  const lines = out.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  const theirs = [], plain = [];
+  for (const l of lines) {
+    const tag = String(theirs.length + 1).padStart(5) + "  ";
+    if (l.startsWith(tag)) { theirs.push(l.slice(tag.length)); plain.push(l.slice(tag.length)); }
+    else if (theirs.length) { theirs[theirs.length - 1] += "\n" + l; plain.push(l); }
+  }
+  return { theirs, lines: plain };
+}
+
 const MODES = [
   { name: "-nn", flags: [], verbose: 0, linkHeader: false },
   { name: "-nn -v", flags: ["-v"], verbose: 1, linkHeader: false },
@@ -82,11 +101,8 @@ for (const f of files) {
   let keys = null;
   for (let m = 0; m < MODES.length; m++) {
     const mode = MODES[m];
-    const td = spawnSync("tcpdump", ["-nn", "-t", ...mode.flags, "-r", f], { maxBuffer: 1 << 28 });
-    const lines = td.stdout.toString().split("\n");
-    if (lines[lines.length - 1] === "") lines.pop();
-    const theirs = [];
-    for (const l of lines) { if (/^(\t| {2})/.test(l) && theirs.length) theirs[theirs.length - 1] += "\n" + l; else theirs.push(l); }
+    const td = spawnSync("tcpdump", ["-#", "-nn", "-t", ...mode.flags, "-r", f], { maxBuffer: 1 << 28 });
+    const { theirs, lines } = tcpdumpPackets(td.stdout.toString());
     if (m === 0) for (const [k, re] of Object.entries(TCPDUMP_WORDS)) if (lines.some((l) => re.test(l))) mark(namedBy, k, base);
     const ours = [];
     const pktKeys = [];
@@ -147,7 +163,7 @@ out.push("`-T fields` against tshark's, per capture and per field: [FIDELITY-FIE
 out.push("");
 out.push(`Made by \`npm run fidelity\` (scripts/fidelity.mjs) on ${new Date().toISOString().slice(0, 10)}, against ${tdVersion}, over ${files.length} captures of tcpdump's test corpus (fixtures/corpus/tcpdump)${unreadable ? `, ${unreadable} of which tsniff cannot open` : ""}; the run took ${secs} s. A report, not a test: it is made again by hand.`);
 out.push("");
-out.push("A line counts as identical when tsniff's text for the packet equals tcpdump's (`tcpdump -t` plus the mode's flags), byte for byte after tsniff's terminal escaping; with `-v` a packet's continuation lines are part of its text. Packet *i* of one output is compared with packet *i* of the other.");
+out.push("A line counts as identical when tsniff's text for the packet equals tcpdump's (`tcpdump -t` plus the mode's flags), byte for byte after tsniff's terminal escaping; a packet's text is all its lines (tcpdump runs with `-#`, so its packets are told apart by their numbers, which are then taken off): with `-v` the continuation lines, and a tunnel's inner packet where tcpdump starts it on a line of its own (VXLAN, OTV). Packet *i* of one output is compared with packet *i* of the other.");
 out.push("");
 out.push("**Grouping**: by the packet's protocol as tsniff dissects it: the top-most layer it decoded (the layer ids: `tcp`, `dns`, `arp`, ...). Where tsniff decodes no further than IP, TCP or UDP and a payload remains, the IP protocol number or the well-known port (the lower one first) names the protocol tcpdump decodes there (`ospf`, `bgp`, `snmp`, ...), so protocols without a tsniff dissector get their own row instead of swelling `udp`; a TCP segment with no payload stays `tcp`, and a TCP or UDP payload on no well-known port that tsniff does not decode is `tcp (payload not decoded)` / `udp (payload not decoded)`. A link layer on top (`eth (payload not decoded)`, `llc (payload not decoded)`, ...) means tsniff decoded no network layer: an ethertype, SAP or protocol it has no dissector for (IS-IS, IPX, ...). `linktype N` is a link type tsniff has no dissector for; `(extra)` counts lines of one side beyond the other's last packet.");
 out.push("");
