@@ -470,6 +470,17 @@ export interface FieldTypes {
   "lldp.tlv.system.name": string;
   "lldp.tlv.system_cap": number;
   "lldp.tlv.type": number;
+  "mip6.ba.lifetime": number;
+  "mip6.ba.seqnr": number;
+  "mip6.ba.status": number;
+  "mip6.be.haddr": string;
+  "mip6.be.status": number;
+  "mip6.bu.lifetime": number;
+  "mip6.bu.seqnr": number;
+  "mip6.csum": number;
+  "mip6.hlen": number;
+  "mip6.mhtype": number;
+  "mip6.proto": number;
   "mpls.bottom": number;
   "mpls.exp": number;
   "mpls.label": number;
@@ -1072,6 +1083,7 @@ export type LayerName =
   | "lldp"
   | "llmnr"
   | "mdns"
+  | "mip6"
   | "mpls"
   | "nflog"
   | "ntp"
@@ -1108,5 +1120,5 @@ export type LayerName =
   | "vxlan"
   | "wlan";
 
-/** 1031 field names, 66 protocols. */
-export const FIELD_COUNT = 1031;
+/** 1042 field names, 67 protocols. */
+export const FIELD_COUNT = 1042;

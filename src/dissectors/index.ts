@@ -24,6 +24,7 @@ import "./link/slow.js";
 import "./link/udld.js";
 import "./network/arp.js";
 import "./network/ipv6.js";
+import "./network/mobility.js";
 import "./network/icmp.js";
 import "./network/icmpv6.js";
 import "./network/igmp.js";

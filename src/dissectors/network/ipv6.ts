@@ -88,8 +88,9 @@ const F = fields("ipv6", {
  * but an option that runs past the header ends the line with a truncation marker at any verbosity.
  * Returns the text and whether the walk ran off the header.
  */
-function walkOptions(r: Reader, p: number, end: number, t: TreeSink, verbose: boolean): [string, boolean] {
+function walkOptions(r: Reader, p: number, end: number, t: TreeSink, verbose: boolean, plen: number | null): [string, boolean] {
   let s = "";
+  let jumboSeen = false;
   while (p < end) {
     const type = r.byteAt(p);
     if (type === 0) {
@@ -109,22 +110,25 @@ function walkOptions(r: Reader, p: number, end: number, t: TreeSink, verbose: bo
         if (verbose) s += "(padn)";
         break;
       case 5: {
-        if (len + 2 < 4) {
-          if (verbose) s += "(rtalert: trunc)";
-          return [s, true];
-        }
+        if (end - p < 4) return [s + "(rtalert: trunc)", true];
+        if (len !== 2) return [s + `(rtalert: invalid len ${len})`, true];
         const v = (r.byteAt(p + 2) << 8) | r.byteAt(p + 3);
         if (verbose) s += `(rtalert: 0x${hex(v, 4)}) `;
         if (t.on) t.add(F["opt.router_alert"], v, p + 2, 2);
         break;
       }
       case 0xc2: {
-        if (len + 2 < 6) {
-          if (verbose) s += "(jumbo: trunc)";
-          return [s, true];
-        }
+        // tcpdump's words for each Jumbo Payload option (the length itself is taken by findJumbo)
+        if (end - p < 6) return [s + "(jumbo: trunc)", true];
+        if (len !== 4) return [s + `(jumbo: invalid len ${len})`, true];
         const v = ((r.byteAt(p + 2) << 24) | (r.byteAt(p + 3) << 16) | (r.byteAt(p + 4) << 8) | r.byteAt(p + 5)) >>> 0;
-        if (verbose) s += `(jumbo: ${v}) `;
+        let why = "";
+        if (jumboSeen) why = " - already seen";
+        else if (plen === null) why = " - not a hop-by-hop option";
+        else if (plen !== 0) why = " - payload len != 0";
+        else if (v < 65536) why = " - < 65536";
+        jumboSeen = true;
+        if (verbose) s += `(jumbo: ${v}${why}) `;
         if (t.on) t.add(F["opt.jumbo"], v, p + 2, 4);
         break;
       }
@@ -254,7 +258,7 @@ export const IPV6: Protocol = {
             t.add(hop ? F["hopopts.nxt"] : F["dstopts.nxt"], next, hs, 1);
             t.add(hop ? F["hopopts.len"] : F["dstopts.len"], hl, hs + 1, 1);
           }
-          const [o, bad] = walkOptions(r, hs + 2, hs + size, t, v > 0);
+          const [o, bad] = walkOptions(r, hs + 2, hs + size, t, v > 0, hop ? plen : null);
           if (t.on) t.pop();
           ctx.line.s(o);
           if (bad) return cut(r, ctx, hop ? "hbhopt" : "dstopt");
@@ -279,7 +283,15 @@ export const IPV6: Protocol = {
           break;
         }
         case IPPROTO.ROUTING: {
-          if (!r.has(4)) return cut(r, ctx, "rt6");
+          if (!r.has(4)) {
+            // tcpdump prints the header's fields as far as they are captured: "RT6 (len=2, type=0 [|rt6]"
+            const have = r.cap - r.pos;
+            let s = "RT6";
+            if (have >= 2) s += ` (len=${r.byteAt(r.pos + 1)}`;
+            if (have >= 3) s += `, type=${r.byteAt(r.pos + 2)}${r.byteAt(r.pos + 2) === 0 ? " [Deprecated]" : ""}`;
+            ctx.line.s(s);
+            return cut(r, ctx, "rt6");
+          }
           const next = r.u8();
           const hl = r.u8();
           const type = r.u8();
@@ -396,6 +408,11 @@ export const IPV6: Protocol = {
           ctx.addrPrinted = false;
           return ctx.next("linktype", LINKTYPE.EN10MB);
         default:
+          if (lookup("ipv6.nxt", nh)) {
+            // next headers only tcpdump's IPv6 printer decodes (the Mobility Header)
+            ctx.ipProto = nh;
+            return ctx.next("ipv6.nxt", nh);
+          }
           if (!lookup("ip.proto", nh)) {
             ctx.ipProto = nh;
             ctx.line.s(` ip-proto-${nh} ${r.rep - r.pos}`);
@@ -447,7 +464,9 @@ function findJumbo(r: Reader, p: number, end: number): number {
     if (p + 2 > end) return -1;
     const len = r.byteAt(p + 1);
     if (type === 0xc2 && len === 4 && p + 6 <= end) {
-      return ((r.byteAt(p + 2) << 24) | (r.byteAt(p + 3) << 16) | (r.byteAt(p + 4) << 8) | r.byteAt(p + 5)) >>> 0;
+      // only the first one counts, and only from 65536 on (tcpdump: "(jumbo: 248 - < 65536)")
+      const v = ((r.byteAt(p + 2) << 24) | (r.byteAt(p + 3) << 16) | (r.byteAt(p + 4) << 8) | r.byteAt(p + 5)) >>> 0;
+      return v >= 65536 ? v : -1;
     }
     p += 2 + len;
   }

@@ -1,0 +1,108 @@
+/**
+ * Issue #13, part D: the per-protocol rows of docs/FIDELITY.md that were below 95% (ICMP, IPv6, OSPF, BGP,
+ * LLDP, ...). Each case is a corpus capture and the modes of the report (-nn, -nn -v, -nn -e): tsniff's text
+ * for every packet, dissected in-process through the library, must equal tcpdump's for that packet. tcpdump
+ * runs with -# so that its packets are told apart by their numbers (a -v packet's continuation lines and a
+ * tunnel's inner packet on a line of its own are part of the packet, as in tsniff's text), as
+ * scripts/fidelity.mjs compares them. Nothing of tcpdump's output is written down here.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { FileSource } from "../../src/capture/file-source.js";
+import { Dissector } from "../../src/dissectors/index.js";
+import { termSafe } from "../../src/output/escape.js";
+import { CORPUS } from "../helpers/paths.js";
+import { readCapture, robustness } from "../dissectors/net-common.js";
+
+const TCPDUMP = spawnSync("tcpdump", ["--version"]).status === 0 && fs.existsSync(CORPUS);
+
+type Mode = "-nn" | "-v" | "-e";
+const FLAGS: Record<Mode, string[]> = { "-nn": [], "-v": ["-v"], "-e": ["-e"] };
+
+/** tcpdump's packets for a file (-# cut, numbers taken off). */
+function tcpdumpPackets(file: string, mode: Mode): string[] {
+  const r = spawnSync("tcpdump", ["-#", "-nn", "-t", ...FLAGS[mode], "-r", file], { maxBuffer: 1 << 28 });
+  const out: string[] = [];
+  for (const l of r.stdout.toString("latin1").split("\n")) {
+    const tag = String(out.length + 1).padStart(5) + "  ";
+    if (l.startsWith(tag)) out.push(l.slice(tag.length));
+    else if (out.length && l !== "") out[out.length - 1] += "\n" + l;
+  }
+  return out;
+}
+
+/** tsniff's text for each packet of a file, in-process. */
+async function ours(file: string, mode: Mode): Promise<string[]> {
+  const src = await FileSource.open(file);
+  const dis = new Dissector({ verbose: mode === "-v" ? 1 : 0, linkHeader: mode === "-e" });
+  const out: string[] = [];
+  let frame = 0;
+  await src.run((b) => {
+    for (let i = 0; i < b.count; i++) out.push(termSafe(dis.summary(b, i, ++frame).info));
+    return Infinity;
+  });
+  return out;
+}
+
+/** The packets (of those whose tcpdump text matches `shows`, or all) that differ, as readable lines. */
+export async function differing(file: string, mode: Mode, shows?: RegExp): Promise<{ diffs: string[]; compared: number }> {
+  const f = path.join(CORPUS, file);
+  const theirs = tcpdumpPackets(f, mode);
+  const mine = await ours(f, mode);
+  const diffs: string[] = [];
+  let compared = 0;
+  for (let i = 0; i < Math.max(theirs.length, mine.length); i++) {
+    if (shows && !shows.test(theirs[i] ?? "")) continue;
+    compared++;
+    if (theirs[i] !== mine[i]) diffs.push(`${file} ${mode} #${i + 1}\n  tcpdump: ${JSON.stringify(theirs[i])}\n  tsniff:  ${JSON.stringify(mine[i])}`);
+  }
+  return { diffs, compared };
+}
+
+interface Case {
+  file: string;
+  modes: Mode[];
+  /** only the packets whose tcpdump text matches (other protocols in the capture speak for their own tests) */
+  shows?: RegExp;
+}
+const ALL: Mode[] = ["-nn", "-v", "-e"];
+
+function suite(title: string, cases: Case[]): void {
+  describe.skipIf(!TCPDUMP)(title, () => {
+    it.each(cases.map((c) => [c.file, c] as const))("%s", async (_f, c) => {
+      const diffs: string[] = [];
+      let compared = 0;
+      for (const m of c.modes) {
+        const r = await differing(c.file, m, c.shows);
+        diffs.push(...r.diffs);
+        compared += r.compared;
+      }
+      expect(diffs).toEqual([]);
+      expect(compared).toBeGreaterThan(0);
+    }, 120_000);
+  });
+}
+
+suite("IPv6 Mobility Header (next header 135 and 62), as tcpdump prints it", [
+  { file: "ipv6_mobility_1.pcap", modes: ALL },
+  { file: "ipv6-mobility-header-oobr.pcap", modes: ALL },
+  ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => ({ file: n === 1 ? "mobility_opt_asan.pcap" : `mobility_opt_asan_${n}.pcap`, modes: ALL })),
+]);
+
+suite("IPv6 extension headers: a routing header cut inside its first bytes, Jumbo Payload options", [
+  { file: "hoobr_rt6_print.pcap", modes: ALL, shows: /RT6/ },
+  { file: "ipv6-too-long-jumbo.pcap", modes: ALL },
+]);
+
+describe.skipIf(!fs.existsSync(CORPUS))("the Mobility Header's dissector", () => {
+  it("survives every truncation and seeded byte flips of the corpus's mobility captures", async () => {
+    const problems: string[] = [];
+    for (const f of ["ipv6_mobility_1.pcap", "mobility_opt_asan_4.pcap", "ipv6-mobility-header-oobr.pcap"]) {
+      const { packets } = await readCapture(path.join(CORPUS, f));
+      problems.push(...robustness(packets, { seed: 0x0135 }).map((p) => `${f}: ${p}`));
+    }
+    expect(problems.slice(0, 20)).toEqual([]);
+  }, 300_000);
+});
