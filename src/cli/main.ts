@@ -273,7 +273,17 @@ async function run(o: CliOptions): Promise<number> {
     // Several -i: one handle per interface, merged in time order; -c is then counted after the merge.
     const multi = devices.length > 1 || specs.length > 0;
     const lives: LiveSource[] = [];
-    const closeAll = () => lives.forEach((l) => l.close());
+    const closeAll = () => {
+      lives.forEach((l) => l.close());
+      remote?.sources.forEach((r) => r.close());
+    };
+    // Remote sources first: connecting takes seconds, which local handles would spend unread (and dropping).
+    if (specs.length) {
+      remote = await openRemoteSources(o, filter, specs, stderr, () => {
+        if (o.stopOnDown) session?.stop();
+      });
+      if (remote.sources.length + devices.length === 0) throw new Fatal("no source could be opened");
+    }
     for (const [k, device] of devices.entries()) {
       try {
         lives.push(
@@ -318,17 +328,10 @@ async function run(o: CliOptions): Promise<number> {
           l.setFilter(compileFilter(filter, { linktype: l.info.linktype, snaplen: l.info.snaplen, optimize: !o.noOptimize, netmask: netmaskOf(l.device) }));
         }
       }
-      if (specs.length) {
-        remote = await openRemoteSources(o, filter, specs, stderr, () => {
-          if (o.stopOnDown) session?.stop();
-        });
-        if (remote.sources.length + lives.length === 0) throw new Fatal("no source could be opened");
-      }
       source = multi ? new MultiLiveSource([...lives, ...(remote?.sources ?? [])], { immediate, holdbackMs: remote ? REMOTE_HOLDBACK_MS : undefined }) : lives[0];
       if (o.writeFile && !o.ringSeconds && !o.ringMB) checkPcapLinktypes({ path: o.writeFile, pcapng: o.pcapng }, source.info);
     } catch (e) {
       closeAll();
-      remote?.sources.forEach((r) => r.close());
       throw e;
     }
     if (!o.writeFile && o.verbose === 0 && !o.detail && o.format === "text") {

@@ -137,13 +137,13 @@ export function createLab(tag: string, subnet: number, hostSpecs: { name: string
       const sshd = spawn("ip", ["netns", "exec", ns, "/usr/sbin/sshd", "-D", "-e", "-f", cfg], { stdio: ["ignore", "ignore", "pipe"] });
       sshd.stderr!.on("data", (d: Buffer) => log.push(d.toString()));
       known += `${addr} ${fs.readFileSync(hk + ".pub", "utf8").split(" ").slice(0, 2).join(" ")}\n`;
-      config += `Host ${spec.name}\n  HostName ${addr}\n  User root\n\n`;
+      config += `Host ${spec.name} ${addr}\n  HostName ${addr}\n  User root\n  IdentityFile ${path.join(dir, "id")}\n\n`;
       hosts.push({ name: spec.name, ns, ip: addr, iface: "eth0", sshd, log: () => log.join("") });
     });
     fs.writeFileSync(path.join(dir, "known_hosts"), known);
     // The wrong key, for one alias; every other host with the right one.
     config += `Host wrongkey\n  HostName ${hosts[0].ip}\n  User root\n  IdentityFile ${path.join(dir, "id_wrong")}\n\n`;
-    config += `Host *\n  IdentityFile ${path.join(dir, "id")}\n  IdentitiesOnly yes\n  IdentityAgent none\n  UserKnownHostsFile ${path.join(dir, "known_hosts")}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  LogLevel ERROR\n`;
+    config += `Host *\n  IdentitiesOnly yes\n  IdentityAgent none\n  UserKnownHostsFile ${path.join(dir, "known_hosts")}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  LogLevel ERROR\n`;
     fs.writeFileSync(path.join(dir, "ssh_config"), config);
     // Wait for every sshd to listen.
     for (const h of hosts) {

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawn, type ChildProcess } from "node:child_process";
-import { collect, has, sh, sleep, tsniffBg, waitForStderr } from "../helpers/run.js";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { collect, has, sh, sleep, TSNIFF, tsniffBg, waitForStderr } from "../helpers/run.js";
 import { sendTraffic } from "../helpers/netns.js";
 import { canRunLab, createLab, type Lab } from "./hosts.js";
 
@@ -118,4 +118,111 @@ d("remote capture over ssh", () => {
     },
     180_000,
   );
+
+  it(
+    "mixes a local interface with a remote one; the remote side excludes its own ssh connection",
+    async () => {
+      const db1 = lab.hosts[1];
+      const out = path.join(tmp, "mixed.pcapng");
+      const p = tsniffBg([...ssh(), "-i", "br0", "-i", `ssh://${db1.ip}/eth0`, "-w", out], { ns: lab.ctl });
+      const res = collect(p);
+      await waitForStderr(p, `listening on ${db1.ip}:eth0`, 60_000);
+      await sleep(500);
+      lab.exec(lab.ctl, ["ping", "-c", "6", "-i", "0.05", db1.ip]);
+      await sleep(2500);
+      p.kill("SIGINT");
+      const r = await res;
+      expect(r.code, r.stderr).toBe(0);
+      const rows = fields(out, "", "frame.interface_name", "icmp.type", "tcp.port");
+      const on = (name: string, pred: (x: string[]) => boolean) => rows.filter((x) => x[0] === name && pred(x)).length;
+      // the pings on both: 6 requests and 6 replies
+      expect(on("br0", (x) => x[1] !== "")).toBe(12);
+      expect(on(`${db1.ip}:eth0`, (x) => x[1] !== "")).toBe(12);
+      // the ssh connection is seen locally on br0, never in the remote capture
+      expect(on("br0", (x) => /\b22\b/.test(x[2]))).toBeGreaterThan(0);
+      expect(on(`${db1.ip}:eth0`, (x) => /\b22\b/.test(x[2]))).toBe(0);
+      expect(r.stderr).toMatch(/^br0: \d+ packets received by filter, \d+ packets dropped by kernel$/m);
+    },
+    180_000,
+  );
+
+  it(
+    "a wrong key, an unreachable host and missing interfaces: one line each naming the host, the others go on",
+    async () => {
+      const db1 = lab.hosts[1];
+      const p = tsniffBg([...ssh(), "-i", "ssh://wrongkey/eth0", "-i", "ssh://10.203.99.9/eth0", "-i", "ssh://web1/nosuch0", "-i", "ssh://db1/nosuch1", "-i", "ssh://db1/eth0", "-n", "icmp"], { ns: lab.ctl });
+      const res = collect(p);
+      await waitForStderr(p, "listening on db1:eth0", 60_000);
+      await sleep(500);
+      lab.exec(lab.ctl, ["ping", "-c", "4", "-i", "0.05", db1.ip]);
+      await sleep(2000);
+      p.kill("SIGINT");
+      const r = await res;
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/^tsniff: wrongkey:eth0: .*Permission denied \(publickey\)/m);
+      expect(r.stderr).toMatch(/^tsniff: 10\.203\.99\.9:eth0: .*(Network is unreachable|No route to host)/m);
+      expect(r.stderr).toMatch(/^tsniff: web1:nosuch0: tsniff: nosuch0: No such device exists/m);
+      expect(r.stderr).toMatch(/^tsniff: db1:nosuch1: tcpdump: nosuch1: No such device exists/m);
+      expect(r.stderr).not.toMatch(/^\s+at |debug1|OpenSSH/m);
+      // db1:eth0 went on: the 4 requests and 4 replies, printed with their source
+      const lines = r.stdout.toString().trim().split("\n");
+      expect(lines.filter((l) => / IP 10\.203\.61\.1 > 10\.203\.61\.3: ICMP echo request/.test(l))).toHaveLength(4);
+      expect(lines.filter((l) => /ICMP echo reply/.test(l))).toHaveLength(4);
+      expect(r.stderr).toMatch(/^db1:eth0: 8 packets captured, 8 packets received by filter/m);
+      for (const h of lab.hosts) expect(await leftovers(lab, h.ns, h.sshd.pid), h.name).toEqual([]);
+    },
+    180_000,
+  );
+
+  it(
+    "--stop-on-down: a host that cannot be opened stops everything",
+    () => {
+      const r = spawnSyncIn(lab.ctl, [...ssh(), "--stop-on-down", "-i", "ssh://web1/nosuch0", "-i", "ssh://db1/eth0", "-c", "1"]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^tsniff: web1:nosuch0: tsniff: nosuch0: No such device exists/m);
+      expect(r.stderr).toMatch(/^tsniff: a remote source could not be opened \(--stop-on-down\)$/m);
+    },
+    120_000,
+  );
+
+  it(
+    "sshd killed mid-capture: the host is reported, the others go on, nothing it captured is lost, no remote process left",
+    async () => {
+      const [web1, db1] = lab.hosts;
+      const out = path.join(tmp, "killed.pcapng");
+      const td1 = hostTcpdump(lab, web1.ns, path.join(tmp, "k-web1.pcap"), "icmp");
+      const td2 = hostTcpdump(lab, db1.ns, path.join(tmp, "k-db1.pcap"), "icmp");
+      const p = tsniffBg([...ssh(), "-i", "ssh://web1/eth0", "-i", "ssh://db1/eth0", "-w", out, "icmp"], { ns: lab.ctl });
+      const res = collect(p);
+      await waitForStderr(p, "listening on db1:eth0", 60_000);
+      await sleep(500);
+      lab.exec(web1.ns, ["ping", "-c", "5", "-i", "0.05", db1.ip]);
+      await sleep(1500);
+      // every sshd of db1: the listener and the session's
+      const down = waitForStderr(p, "tsniff: db1:eth0: ", 60_000);
+      for (const x of lab.procs(db1.ns)) if (x.comm === "sshd") process.kill(x.pid, "SIGKILL");
+      await down;
+      // web1 goes on: pings to the control namespace (db1 sees none of them)
+      lab.exec(web1.ns, ["ping", "-c", "5", "-i", "0.05", lab.ctlIp]);
+      await sleep(2000);
+      p.kill("SIGINT");
+      const r = await res;
+      const n1 = await stopAndCount(td1, path.join(tmp, "k-web1.pcap"));
+      const n2 = await stopAndCount(td2, path.join(tmp, "k-db1.pcap"));
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr.split("\n").filter((l) => l.startsWith("tsniff: db1:eth0: "))).toHaveLength(1);
+      expect(n1).toBe(20);
+      expect(n2).toBe(10);
+      expect(tally(fields(out, "", "frame.interface_name"))).toEqual({ "web1:eth0": n1, "db1:eth0": n2 });
+      expect(r.stderr).toMatch(/^db1:eth0: 10 packets captured, .*; down: /m);
+      expect(await leftovers(lab, db1.ns, undefined)).toEqual([]);
+      expect(await leftovers(lab, web1.ns, web1.sshd.pid)).toEqual([]);
+    },
+    180_000,
+  );
 });
+
+function spawnSyncIn(ns: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync("ip", ["netns", "exec", ns, process.execPath, TSNIFF, ...args], { encoding: "utf8", timeout: 90_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
