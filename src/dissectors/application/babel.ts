@@ -122,6 +122,19 @@ class Printer {
    * tcpdump's network_prefix: the prefix (ae 1 IPv4, 2 IPv6, 3 link-local IPv6) from p into out, with
    * `omitted` bytes taken from dp; returns the bytes consumed or -1 for an encoding error.
    */
+  /**
+   * A source-specific TLV's destination then source prefix (RFC 9079) from p, len bytes: their texts (the
+   * prefix lengths of IPv4 ones as tcpdump shows them) and the bytes both took.
+   */
+  ssPrefixes(ae: number, plen: number, srcPlen: number, omitted: number, dp: Uint8Array | null, p: number, len: number, out: Uint8Array): { dst: string; src: string; used: number } {
+    const a = this.prefix(ae, plen, omitted, p, dp, len, out);
+    if (a < 0) throw INVALID;
+    const b = this.prefix(ae, srcPlen, 0, p + a, null, len - a, this.src);
+    if (b < 0) throw INVALID;
+    const v4 = ae === 1 ? 96 : 0;
+    return { dst: prefixText(out, (plen + v4) & 0xff), src: prefixText(this.src, (srcPlen + v4) & 0xff), used: a + b };
+  }
+
   prefix(ae: number, plen: number, omitted: number, p: number, dp: Uint8Array | null, len: number, out: Uint8Array): number {
     const pb = plen >= 0 ? (plen + 7) >> 3 : ae === 1 ? 4 : 16;
     if (pb > 16) return -1;
@@ -378,23 +391,16 @@ class Printer {
         this.s("\n\tSS-Update");
         if (len < 10) throw INVALID;
         const ae = this.g8(m + 2);
-        let srcPlen = this.g8(m + 3);
-        let plen = this.g8(m + 4);
+        const srcPlen = this.g8(m + 3);
+        const plen = this.g8(m + 4);
         const omitted = this.g8(m + 5);
         const iv = this.g16(m + 6);
         const seq = this.g16(m + 8);
         const metric = this.g16(m + 10);
-        let parsed = 10;
-        let rc = this.prefix(ae, plen, omitted, m + 2 + parsed, ae === 1 ? this.v4 : this.v6, len - parsed, out);
-        if (rc < 0) throw INVALID;
-        if (ae === 1) plen = (plen + 96) & 0xff;
-        parsed += rc;
-        rc = this.prefix(ae, srcPlen, 0, m + 2 + parsed, null, len - parsed, this.src);
-        if (rc < 0) throw INVALID;
-        if (ae === 1) srcPlen = (srcPlen + 96) & 0xff;
-        parsed += rc;
-        this.s(` ${prefixText(out, plen)} from`);
-        this.s(` ${prefixText(this.src, srcPlen)} metric ${metric} seqno ${seq} interval ${iv === 0xffff ? "infinity" : interval(iv)}`);
+        const pre = this.ssPrefixes(ae, plen, srcPlen, omitted, ae === 1 ? this.v4 : this.v6, m + 12, len - 10, out);
+        const parsed = 10 + pre.used;
+        this.s(` ${pre.dst} from`);
+        this.s(` ${pre.src} metric ${metric} seqno ${seq} interval ${iv === 0xffff ? "infinity" : interval(iv)}`);
         if (parsed < len) this.subtlvs(m + 2 + parsed, m + 2 + len, type);
         break;
       }
@@ -402,38 +408,24 @@ class Printer {
         this.s("\n\tSS-Request ");
         if (len < 3) throw INVALID;
         const ae = this.g8(m + 2);
-        let plen = this.g8(m + 3);
-        let srcPlen = this.g8(m + 4);
-        let parsed = 3;
-        let rc = this.prefix(ae, plen, 0, m + 2 + parsed, null, len - parsed, out);
-        if (rc < 0) throw INVALID;
-        if (ae === 1) plen = (plen + 96) & 0xff;
-        parsed += rc;
-        rc = this.prefix(ae, srcPlen, 0, m + 2 + parsed, null, len - parsed, this.src);
-        if (rc < 0) throw INVALID;
-        if (ae === 1) srcPlen = (srcPlen + 96) & 0xff;
+        const plen = this.g8(m + 3);
+        const srcPlen = this.g8(m + 4);
+        const pre = this.ssPrefixes(ae, plen, srcPlen, 0, null, m + 5, len - 3, out);
         if (ae === 0) this.s("for any");
-        else this.s(`for (${prefixText(out, plen)}, ${prefixText(this.src, srcPlen)})`);
+        else this.s(`for (${pre.dst}, ${pre.src})`);
         break;
       }
       case 15: {
         this.s("\n\tSS-MH-Request ");
         if (len < 14) throw INVALID;
         const ae = this.g8(m + 2);
-        let plen = this.g8(m + 3);
+        const plen = this.g8(m + 3);
         const seq = this.g16(m + 4);
         const hopc = this.g8(m + 6);
-        let srcPlen = this.g8(m + 7);
-        let parsed = 14;
-        let rc = this.prefix(ae, plen, 0, m + 2 + parsed, null, len - parsed, out);
-        if (rc < 0) throw INVALID;
-        if (ae === 1) plen = (plen + 96) & 0xff;
-        parsed += rc;
-        rc = this.prefix(ae, srcPlen, 0, m + 2 + parsed, null, len - parsed, this.src);
-        if (rc < 0) throw INVALID;
-        if (ae === 1) srcPlen = (srcPlen + 96) & 0xff;
-        this.s(`(${hopc} hops) for (${prefixText(out, plen)}, `);
-        this.s(`${prefixText(this.src, srcPlen)}) seqno ${seq} id ${this.id(m + 8)}`);
+        const srcPlen = this.g8(m + 7);
+        const pre = this.ssPrefixes(ae, plen, srcPlen, 0, null, m + 16, len - 14, out);
+        this.s(`(${hopc} hops) for (${pre.dst}, `);
+        this.s(`${pre.src}) seqno ${seq} id ${this.id(m + 8)}`);
         break;
       }
       case 16:
