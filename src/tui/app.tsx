@@ -11,7 +11,7 @@ import { parseMouse, WHEEL_LINES } from "./mouse.js";
 import { fmtCount, layout, MIN_COLS, MIN_ROWS, paneLabel, splitPanes, statusText } from "./text.js";
 import { convCells } from "./stats.js";
 import { streamTitle } from "./stream.js";
-import { DetailPane, HELP_LINE, HelpOverlay, HexPane, PacketList, STATS_HELP_LINE, StatsView, STREAM_HELP_LINE, StreamView } from "./views.js";
+import { ColumnsView, COLUMNS_HELP_LINE, DetailPane, HELP_LINE, HelpOverlay, HexPane, PacketList, STATS_HELP_LINE, StatsView, STREAM_HELP_LINE, StreamView } from "./views.js";
 
 function promptLine(m: Model): React.ReactElement {
   const p = m.prompt;
@@ -19,12 +19,12 @@ function promptLine(m: Model): React.ReactElement {
     if (m.status.message) return <Text wrap="truncate" color="green">{m.status.message}</Text>;
     return (
       <Text wrap="truncate" dimColor>
-        {m.view === "stream" ? STREAM_HELP_LINE : m.view === "stats" ? STATS_HELP_LINE : HELP_LINE}
+        {m.view === "stream" ? STREAM_HELP_LINE : m.view === "stats" ? STATS_HELP_LINE : m.view === "columns" ? COLUMNS_HELP_LINE : HELP_LINE}
       </Text>
     );
   }
   if (p.kind === "quit") return <Text wrap="truncate" color="yellow">The live capture is not saved. Discard it and quit? (y/n)</Text>;
-  const label = p.kind === "filter" ? "display filter: " : p.kind === "save" ? "save shown packets to: " : "capture filter: ";
+  const label = p.kind === "filter" ? "display filter: " : p.kind === "save" ? "save shown packets to: " : p.kind === "column" ? "add column (field name): " : "capture filter: ";
   return (
     <Text wrap="truncate">
       <Text color="cyan">{label}</Text>
@@ -125,9 +125,11 @@ export function App({ model: m, width, height }: AppProps): React.ReactElement {
         streamView(m, cols, rows - 3)
       ) : m.view === "stats" ? (
         statsView(m, cols, rows - 3)
+      ) : m.view === "columns" ? (
+        <ColumnsView columns={m.columns} selected={m.colSel} sort={m.sort} height={rows - 3} width={cols} />
       ) : (
         <>
-          <PacketList count={m.shownCount()} rowAt={(r) => m.rows.row(m.packetAt(r))} top={m.top} height={L.list} selected={m.selected} width={cols} focused={m.focus === "list"} />
+          <PacketList count={m.shownCount()} rowAt={(r) => m.rows.row(m.packetAt(r))} top={m.top} height={L.list} selected={m.selected} width={cols} focused={m.focus === "list"} columns={m.columns} sort={m.sort} />
           {sep(paneLabel("Detail", m.treeTop, m.detailHeight, lines.length), m.focus === "detail")}
           <DetailPane lines={lines} top={m.treeTop} height={m.detailHeight} cursor={m.treeCursor} width={cols} focused={m.focus === "detail"} />
           {sep(paneLabel("Bytes", m.hexTop, m.hexHeight, hexRows), m.focus === "hex")}

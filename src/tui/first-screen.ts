@@ -15,6 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import { FileSource } from "../capture/file-source.js";
 import { lineSafe } from "../output/escape.js";
+import { configureModel } from "./config.js";
 import { CaptureRows, Model } from "./model.js";
 import { indexFile, PacketFile, PacketIndex } from "./packet-index.js";
 import { columns, layout, listHeader, MIN_COLS, MIN_ROWS, paneLabel, splitPanes, protoColour, rowText, statusText } from "./text.js";
@@ -42,7 +43,7 @@ const SGR: Record<string, number> = {
 export function firstScreenLines(m: Model, cols: number, rows: number): string[] {
   const L = layout(rows);
   m.listHeight = L.list;
-  const c = columns(cols);
+  const c = columns(cols, m.columns);
   const out: string[] = [];
   const head = listHeader(c);
   out.push(`\x1b[1;4m${head.length > cols ? head.slice(0, cols - 1) + "…" : head}\x1b[0m`); // cut as Ink cuts it
@@ -100,6 +101,7 @@ export async function drawFirstScreen(file: string): Promise<boolean> {
     const m = new Model(new CaptureRows(index, pf));
     m.status.mode = "file";
     m.status.name = lineSafe(file);
+    configureModel(m);
     let size = 1;
     try {
       size = fs.statSync(file).size || 1;

@@ -13,6 +13,9 @@ import type { TreeNode } from "../dissectors/tree.js";
 import { compileDisplayFilter, type DisplayFilter } from "../filter/display.js";
 import { lineSafe } from "../output/escape.js";
 import { FrameBuilder } from "../output/frame.js";
+import { indexTree } from "../output/view.js";
+import { columnName, DEFAULT_COLUMNS, fieldCell, parseColumn, parseColumns, tcpInfo, udpInfo, WindowScales, type ColumnSpec } from "./columns.js";
+import { cellText } from "./text.js";
 import type { PacketFile, PacketIndex } from "./packet-index.js";
 import { CaptureStats } from "./stats.js";
 import { endpointsOf, hexLineText, StreamData, StreamReader, StreamScan, streamKeyOf, textLineText, type StreamKey } from "./stream.js";
@@ -34,10 +37,10 @@ export interface TreeLine {
 
 export type Pane = "list" | "detail" | "hex";
 /** What fills the screen above the prompt: the three packet panes, a followed stream, or the statistics. */
-export type View = "packets" | "stream" | "stats";
+export type View = "packets" | "stream" | "stats" | "columns";
 export type StatsTab = "tcp" | "udp" | "phs";
 export const STATS_TABS: StatsTab[] = ["tcp", "udp", "phs"];
-export type PromptKind = "filter" | "save" | "quit" | "capture";
+export type PromptKind = "filter" | "save" | "quit" | "capture" | "column";
 
 export interface Prompt {
   kind: PromptKind;
@@ -88,7 +91,7 @@ interface FilterJob {
 
 /** A running pass over the packets for the stream or the statistics (run in slices like the display filter). */
 interface ScanJob {
-  kind: "stream" | "stats";
+  kind: "stream" | "stats" | "sort";
   next: number;
   /** packets to visit: fixed for a live capture; a file being indexed is followed until its end */
   end: number;
@@ -127,6 +130,14 @@ export class CaptureRows implements RowSource {
   count(): number {
     return this.index.count;
   }
+  /** custom columns' field names (set by the model from its columns; the cache is dropped when they change) */
+  private fields: string[] = [];
+  private ws = new WindowScales();
+  setFields(fields: string[]): void {
+    if (fields.join("\n") === this.fields.join("\n")) return;
+    this.fields = fields;
+    this.cache.clear();
+  }
   row(i: number): Row {
     const hit = this.cache.get(i);
     if (hit) {
@@ -134,20 +145,49 @@ export class CaptureRows implements RowSource {
       this.cache.set(i, hit);
       return hit;
     }
+    const r = this.makeRow(i, this.file.read(i), this.dis, this.ws);
+    this.cache.set(i, r);
+    if (this.cache.size > LRU_MAX) this.cache.delete(this.cache.keys().next().value as number);
+    return r;
+  }
+  /** Packet i's row from its bytes (with the given dissector: the sort pass has its own). */
+  makeRow(i: number, bytes: Uint8Array, dis: Dissector, ws: WindowScales, fields = this.fields): Row {
     const ix = this.index;
-    const bytes = this.file.read(i);
-    const ctx = this.dis.dissectBytes(bytes, ix.linktype[i], { wirelen: ix.wirelen[i], tsSec: ix.tsSec[i], tsNsec: ix.tsNsec[i], frame: i + 1 }).ctx;
+    const meta = { wirelen: ix.wirelen[i], tsSec: ix.tsSec[i], tsNsec: ix.tsNsec[i], frame: i + 1, tree: true };
+    const { ctx, tree } = dis.dissectBytes(bytes, ix.linktype[i], meta);
+    let roots = tree!.roots;
+    if (fields.length) {
+      const fb = new FrameBuilder();
+      if (ix.count) fb.build({ ...ctx, tsSec: ix.tsSec[0], tsNsec: ix.tsNsec[0] }, 0, []);
+      roots = [fb.build(ctx, 0, roots), ...roots];
+    }
+    const idx = indexTree(roots);
+    const proto = ctx.protoName;
+    // Wireshark's TCP / UDP Info when the transport is on top (or the application said nothing of its own),
+    // else the application's words without the "HTTP: " tcpdump puts before them
+    let info = infoColumn(ctx.info, ctx.net);
+    if (info.startsWith(proto + ": ")) info = info.slice(proto.length + 2);
+    const tInfo = tcpInfo(idx, ws); // (also notes a SYN's window scale, whatever is on top)
+    if (proto === "TCP" || proto === "UDP" || !info || info === proto) info = tInfo ?? udpInfo(idx) ?? info;
+    const port = (n: string) => {
+      const v = idx.get(n)?.[0]?.value;
+      return typeof v === "number" ? String(v) : "";
+    };
     const r: Row = {
       no: i + 1,
       time: relTime(ix, i),
       src: lineSafe(ctx.src),
       dst: lineSafe(ctx.dst),
-      proto: lineSafe(ctx.protoName),
+      proto: lineSafe(proto),
       len: ix.wirelen[i],
-      info: lineSafe(infoColumn(ctx.info, ctx.net)),
+      info: lineSafe(info),
+      srcport: port("tcp.srcport") || port("udp.srcport") || port("sctp.srcport"),
+      dstport: port("tcp.dstport") || port("udp.dstport") || port("sctp.dstport"),
     };
-    this.cache.set(i, r);
-    if (this.cache.size > LRU_MAX) this.cache.delete(this.cache.keys().next().value as number);
+    if (fields.length) {
+      r.cells = {};
+      for (const f of fields) r.cells[f] = lineSafe(fieldCell(idx, f, bytes));
+    }
     return r;
   }
   /** The summary pass of packet i with a dissector of its own (no state shared with the list). */
@@ -225,6 +265,17 @@ export class Model {
   statsSel = 0;
   statsTop = 0;
 
+  // ---- columns and sort
+  columns: ColumnSpec[] = DEFAULT_COLUMNS.map(parseColumn);
+  /** the columns view's selected column */
+  colSel = 0;
+  /** the list sorted by a column (index into columns), or null: capture order */
+  sort: { column: number; desc: boolean } | null = null;
+  /** sorted: shown row r is base row order[r] (base rows: every packet, or the filter's matches); rows past its end keep their order */
+  order: Uint32Array | null = null;
+  /** saves the config (columns): set by the front end; returns an error text or "" */
+  onConfig: ((columns: string[]) => string) | null = null;
+
   // ---- detail of the selected packet
   detailFor = -1;
   roots: TreeNode[] = [];
@@ -297,6 +348,7 @@ export class Model {
 
   /** Packet index of shown row r. */
   packetAt(r: number): number {
+    if (this.order && r < this.order.length) r = this.order[r];
     return this.matches ? this.matches[r] : r;
   }
 
@@ -410,6 +462,7 @@ export class Model {
     this.job = null;
     this.filterProgress = -1;
     const keep = this.selectedPacket();
+    this.clearSort();
     if (!text.trim()) {
       this.matches = null;
       this.matchCount = 0;
@@ -511,7 +564,7 @@ export class Model {
   }
 
   /** Starts a stream or statistics pass over every packet (the display filter does not apply). */
-  private startScan(kind: "stream" | "stats", visit: (i: number, bytes: Uint8Array) => void, done: (complete: boolean) => void): void {
+  private startScan(kind: ScanJob["kind"], visit: (i: number, bytes: Uint8Array) => void, done: (complete: boolean) => void): void {
     if (this.scan) this.scan.cancelled = true;
     const end = this.status.mode === "live" ? this.rows.count() : -1;
     this.scan = { kind, next: 0, end, cancelled: false, visit, done };
@@ -550,13 +603,14 @@ export class Model {
     this.scan = null;
     this.scanProgress = -1;
     job.done(false);
-    this.status.message = `${job.kind === "stream" ? "follow stream" : "statistics"} stopped at packet ${job.next}: what was found so far is shown`;
+    this.status.message =
+      job.kind === "sort" ? "sort stopped: the list keeps its order" : `${job.kind === "stream" ? "follow stream" : "statistics"} stopped at packet ${job.next}: what was found so far is shown`;
     return true;
   }
 
   /** What the scan is, for the status bar ("" when none runs). */
   scanLabel(): string {
-    return this.scan ? (this.scan.kind === "stream" ? "following stream" : "statistics") : "";
+    return this.scan ? (this.scan.kind === "stream" ? "following stream" : this.scan.kind === "sort" ? "sorting" : "statistics") : "";
   }
 
   /** `s`: follows the TCP or UDP conversation of the selected packet (or of `key`). */
@@ -655,6 +709,7 @@ export class Model {
     }
     // Ctrl (or Alt) with a letter is not the letter: only the keys meant to use it react (Ctrl-F, Ctrl-B)
     if ((k.ctrl || k.meta) && input && !(k.ctrl && (input === "f" || input === "b"))) return this.changed(true);
+    if (this.view === "columns") return this.columnsKey(input, k), this.changed(true);
     if (this.view !== "packets") return this.viewKey(input, k), this.changed(true);
     const page = Math.max(1, this.listHeight - 1);
     switch (true) {
@@ -679,6 +734,10 @@ export class Model {
         break;
       case input === "H":
         this.showStats("phs");
+        break;
+      case input === "C":
+        this.view = "columns";
+        this.colSel = Math.min(this.colSel, this.columns.length - 1);
         break;
       case k.tab:
         this.focus = k.shift ? (this.focus === "list" ? "hex" : this.focus === "hex" ? "detail" : "list") : this.focus === "list" ? "detail" : this.focus === "detail" ? "hex" : "list";
@@ -904,6 +963,7 @@ export class Model {
         err = this.onSave ? this.onSave(p.text) : "saving is not available";
         if (!err) this.status.message = `saved ${this.shownCount()} packets to ${lineSafe(p.text)}`;
       } else if (p.kind === "capture") err = this.onCaptureFilter ? this.onCaptureFilter(p.text) : "not a live capture";
+      else if (p.kind === "column") err = this.addColumn(p.text);
       if (err) p.error = err;
       else this.prompt = null;
       return;
@@ -912,6 +972,154 @@ export class Model {
     else if (k.ctrl && input === "u") p.text = "";
     else if (input && !k.ctrl && !k.meta && !k.tab && !k.upArrow && !k.downArrow) p.text += input.replace(/[\x00-\x1f\x7f]/g, "");
     p.error = "";
+  }
+
+  // ------------------------------------------------------------------ columns and sort
+
+  /** Sets the list's columns (the custom ones' fields go to the row maker) and saves them when `save`. */
+  setColumns(cols: ColumnSpec[], save = true): void {
+    const sorted = this.sort ? this.columns[this.sort.column] : null;
+    this.columns = cols;
+    if (this.rows instanceof CaptureRows) this.rows.setFields(cols.filter((c) => c.kind === "field").map((c) => c.field!));
+    if (sorted) {
+      const i = cols.indexOf(sorted);
+      if (i < 0) this.clearSort();
+      else this.sort!.column = i;
+    }
+    if (save && this.onConfig) {
+      const err = this.onConfig(cols.map(columnName));
+      if (err) this.status.message = err;
+    }
+  }
+
+  /** Applies a config's column names (unknown ones are left out and said on the status line). */
+  loadColumns(names: readonly unknown[]): void {
+    const { columns, errors } = parseColumns(names);
+    if (columns.length) this.setColumns(columns, false);
+    if (errors.length) this.status.message = `config: ${errors[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`;
+  }
+
+  addColumn(name: string): string {
+    if (!name.trim()) return "a field name, as -e takes it (proc.comm, tcp.stream, frame.interface_name ...)";
+    let c: ColumnSpec;
+    try {
+      c = parseColumn(name);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    const cols = this.columns.slice();
+    const at = Math.min(cols.length, this.colSel + 1);
+    cols.splice(at, 0, c);
+    this.colSel = at;
+    this.setColumns(cols);
+    return "";
+  }
+
+  clearSort(): void {
+    if (this.scan?.kind === "sort") this.cancelScan();
+    this.sort = null;
+    this.order = null;
+  }
+
+  /** Sorts the shown rows by column `col` (again: the other way). Cheap columns at once; others in a pass. */
+  sortBy(col: number): void {
+    const spec = this.columns[col];
+    if (!spec) return;
+    const desc = this.sort?.column === col ? !this.sort.desc : false;
+    const keep = this.selectedPacket();
+    if (this.scan?.kind === "sort") this.cancelScan();
+    const n = this.shownCount();
+    const base = (r: number) => (this.matches ? this.matches[r] : r);
+    const finish = (key: (p: number) => number | string) => {
+      const idx = new Uint32Array(n);
+      for (let r = 0; r < n; r++) idx[r] = r;
+      const keys = new Array<number | string>(n);
+      for (let r = 0; r < n; r++) keys[r] = key(base(r));
+      const sgn = desc ? -1 : 1;
+      const sorted = Array.from(idx).sort((a, b) => {
+        const x = keys[a],
+          y = keys[b];
+        const c = typeof x === "number" && typeof y === "number" ? x - y : String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
+        return c ? sgn * c : a - b;
+      });
+      this.sort = { column: col, desc };
+      this.order = Uint32Array.from(sorted);
+      this.status.message = `sorted by ${spec.title}${desc ? " (descending)" : ""}`;
+      // the selected packet stays selected
+      let r = 0;
+      for (let i = 0; i < n; i++) if (this.packetAt(i) === keep) r = i;
+      this.moveTo(r, false);
+      this.detailFor = -2;
+      this.loadDetail();
+    };
+    if (!(this.rows instanceof CaptureRows) || spec.kind === "no" || spec.kind === "len" || spec.kind === "time") {
+      const rows = this.rows;
+      const ix = rows instanceof CaptureRows ? rows.index : null;
+      finish((p) => (spec.kind === "no" ? p : spec.kind === "len" ? (ix ? ix.wirelen[p] : rows.row(p).len) : ix ? ix.tsSec[p] * 1e9 + ix.tsNsec[p] : p));
+      return;
+    }
+    const rows = this.rows;
+    const dis = new Dissector();
+    const ws = new WindowScales();
+    const fields = spec.kind === "field" ? [spec.field!] : [];
+    const total = rows.count();
+    const keys = new Array<number | string>(total);
+    this.startScan(
+      "sort",
+      (i, bytes) => {
+        const v = cellText(rows.makeRow(i, bytes, dis, ws, fields), spec);
+        const num = v !== "" && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
+        keys[i] = Number.isNaN(num) ? v : num;
+      },
+      (complete) => {
+        if (complete) finish((p) => keys[p] ?? "");
+      },
+    );
+  }
+
+  /** Keys of the columns view: move, reorder (J/K or Shift-↓/↑), add (a), delete (d), sort (Enter/s), capture order (n). */
+  private columnsKey(input: string, k: KeyFlags): void {
+    const n = this.columns.length;
+    if (k.escape || input === "q" || input === "C") {
+      if (!(k.escape && this.cancelScan())) this.view = "packets";
+      return;
+    }
+    if (input === "?") {
+      this.help = true;
+      return;
+    }
+    if ((k.downArrow && !k.shift) || input === "j") this.colSel = Math.min(n - 1, this.colSel + 1);
+    else if ((k.upArrow && !k.shift) || input === "k") this.colSel = Math.max(0, this.colSel - 1);
+    else if (input === "J" || input === "K" || ((k.downArrow || k.upArrow) && k.shift)) {
+      const d = input === "J" || k.downArrow ? 1 : -1;
+      const to = this.colSel + d;
+      if (to < 0 || to >= n) return;
+      const cols = this.columns.slice();
+      [cols[this.colSel], cols[to]] = [cols[to], cols[this.colSel]];
+      this.colSel = to;
+      this.setColumns(cols);
+    } else if (input === "a") this.prompt = { kind: "column", text: "", error: "" };
+    else if (input === "d" || k.delete) {
+      if (n <= 1) {
+        this.status.message = "the list keeps at least one column";
+        return;
+      }
+      const cols = this.columns.slice();
+      cols.splice(this.colSel, 1);
+      this.colSel = Math.min(this.colSel, cols.length - 1);
+      this.setColumns(cols);
+    } else if (k.return || input === "s") {
+      this.sortBy(this.colSel);
+      this.view = "packets";
+    } else if (input === "n") {
+      const keep = this.selectedPacket();
+      this.clearSort();
+      this.restoreSelection(keep);
+      this.status.message = "capture order";
+    } else if (input === "r") {
+      this.setColumns(DEFAULT_COLUMNS.map(parseColumn));
+      this.colSel = 0;
+    }
   }
 
   requestQuit(): void {

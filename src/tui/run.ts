@@ -20,6 +20,7 @@ import { defaultDevice, resolveDevice } from "../capture/devices.js";
 import { compileFilter, linktypeToDlt } from "../filter/compile.js";
 import { lineSafe } from "../output/escape.js";
 import { App } from "./app.js";
+import { configureModel } from "./config.js";
 import { CaptureRows, Model } from "./model.js";
 import { MOUSE_OFF, MOUSE_ON } from "./mouse.js";
 import { indexFile, PacketFile, PacketIndex } from "./packet-index.js";
@@ -138,6 +139,7 @@ async function runFile(o: CliOptions, predrawn: boolean): Promise<number> {
   const m = new Model(rows);
   m.status.mode = "file";
   m.status.name = lineSafe(file);
+  configureModel(m);
   m.status.captureFilter = lineSafe(o.filter.trim());
   m.onSave = (p) => saveShown(m, rows, p, src.info.linktype, src.info.snaplen, src.info.nano);
   // Ink's first frame is slow (React, Yoga and Ink's output all cold): let it have rows to show, rather than
@@ -195,6 +197,7 @@ async function runLive(o: CliOptions): Promise<number> {
   const m = new Model(rows);
   m.status.mode = "live";
   m.status.name = lineSafe(device);
+  configureModel(m);
   m.status.captureFilter = lineSafe(o.filter.trim());
   m.follow = true;
   m.onSave = (p) => {

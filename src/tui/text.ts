@@ -5,6 +5,7 @@
  */
 
 import type { Model } from "./model.js";
+import { columnWidth, DEFAULT_COLUMNS, parseColumn, rightAligned, type ColumnSpec } from "./columns.js";
 
 /** One row of the packet list (all text escaped). */
 export interface Row {
@@ -15,6 +16,11 @@ export interface Row {
   proto: string;
   len: number;
   info: string;
+  /** TCP/UDP/SCTP ports ("" when none) */
+  srcport?: string;
+  dstport?: string;
+  /** custom columns' values by field name */
+  cells?: Record<string, string>;
 }
 
 /** The smallest terminal the TUI draws in; below it, it says "terminal too small". */
@@ -78,30 +84,67 @@ export function fitRight(s: string, w: number): string {
   return s.length >= w ? s.slice(0, w) : s.padStart(w, " ");
 }
 
+/** The list's columns laid out for a screen width: each column's spec and width (the Info column takes the rest). */
 export interface Columns {
-  no: number;
-  time: number;
-  src: number;
-  dst: number;
-  proto: number;
-  len: number;
-  info: number;
+  specs: ColumnSpec[];
+  widths: number[];
 }
 
-export function columns(width: number): Columns {
-  const addr = width >= 140 ? 24 : width >= 110 ? 18 : width >= 90 ? 15 : 12;
-  const c = { no: 8, time: 12, src: addr, dst: addr, proto: 8, len: 6, info: 0 };
-  c.info = Math.max(4, width - (c.no + c.time + c.src + c.dst + c.proto + c.len) - 6);
-  return c;
+export function columns(width: number, specs: ColumnSpec[] = defaultSpecs()): Columns {
+  const widths = specs.map((s) => columnWidth(s, width));
+  let flex = specs.findIndex((s) => s.kind === "info");
+  if (flex < 0) flex = specs.length - 1;
+  if (flex >= 0) {
+    const used = widths.reduce((a, w, i) => (i === flex ? a : a + w), 0) + Math.max(0, specs.length - 1);
+    widths[flex] = Math.max(widths[flex] || 4, width - used);
+  }
+  return { specs, widths };
+}
+
+let defaults: ColumnSpec[] | null = null;
+function defaultSpecs(): ColumnSpec[] {
+  return (defaults ??= DEFAULT_COLUMNS.map(parseColumn));
+}
+
+/** The text of a row's cell in a column (escaped: rows are made of escaped text). */
+export function cellText(r: Row, c: ColumnSpec): string {
+  switch (c.kind) {
+    case "no":
+      return String(r.no);
+    case "time":
+      return r.time;
+    case "src":
+      return r.src;
+    case "dst":
+      return r.dst;
+    case "proto":
+      return r.proto;
+    case "len":
+      return String(r.len);
+    case "info":
+      return r.info;
+    case "srcport":
+      return r.srcport ?? "";
+    case "dstport":
+      return r.dstport ?? "";
+    default:
+      return r.cells?.[c.field!] ?? "";
+  }
 }
 
 export function rowText(r: Row, c: Columns): string {
-  return [fitRight(String(r.no), c.no), fit(r.time, c.time), fit(r.src, c.src), fit(r.dst, c.dst), fit(r.proto, c.proto), fitRight(String(r.len), c.len), fit(r.info, c.info)].join(" ");
+  return c.specs.map((s, i) => (rightAligned(s) ? fitRight(cellText(r, s), c.widths[i]) : fit(cellText(r, s), c.widths[i]))).join(" ");
 }
 
-
-export function listHeader(c: Columns): string {
-  return [fitRight("No.", c.no), fit("Time", c.time), fit("Source", c.src), fit("Destination", c.dst), fit("Protocol", c.proto), fitRight("Length", c.len), fit("Info", c.info)].join(" ");
+/** The header line; `sort` marks the sorted column (▲ ascending, ▼ descending). */
+export function listHeader(c: Columns, sort?: { column: number; desc: boolean } | null): string {
+  return c.specs
+    .map((s, i) => {
+      const w = c.widths[i];
+      const t = sort && sort.column === i ? s.title.slice(0, Math.max(0, w - 1)) + (sort.desc ? "▼" : "▲") : s.title;
+      return rightAligned(s) ? fitRight(t, c.widths[i]) : fit(t, c.widths[i]);
+    })
+    .join(" ");
 }
 
 /** 1234567 -> "1,234,567" (toLocaleString's first call loads ICU's locale data: tens of milliseconds). */

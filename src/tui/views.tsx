@@ -7,6 +7,7 @@ import React from "react";
 import { Box, Text } from "ink";
 import type { TreeLine } from "./model.js";
 import { columns, fit, fitRight, listHeader, rowText, type Row } from "./text.js";
+import type { ColumnSpec } from "./columns.js";
 
 import { protoColour as protoColourOf } from "./text.js";
 export { columns, fit, fitRight, protoColour } from "./text.js";
@@ -21,12 +22,15 @@ export interface PacketListProps {
   selected: number;
   width: number;
   focused?: boolean;
+  /** the columns (default: Wireshark's) and the sorted one */
+  columns?: ColumnSpec[];
+  sort?: { column: number; desc: boolean } | null;
 }
 
 /** The packet list: a header line and `height` rows from `top`; whatever `count` is, only these are rendered. */
 export function PacketList(p: PacketListProps): React.ReactElement {
-  const c = columns(p.width);
-  const header = listHeader(c);
+  const c = columns(p.width, p.columns);
+  const header = listHeader(c, p.sort);
   const lines: React.ReactElement[] = [];
   const end = Math.min(p.count, p.top + p.height);
   for (let r = p.top; r < end; r++) {
@@ -172,6 +176,7 @@ export const HELP_KEYS: [string, string][] = [
   ["s", "follow the TCP/UDP stream of the selected packet (x or Tab: text / hex; Esc stops a scan, then goes back)"],
   ["c", "conversations (TCP, UDP) and protocol hierarchy; Tab switches, Enter follows a conversation"],
   ["H", "protocol hierarchy (as tshark -z io,phs)"],
+  ["C", "columns: add (field names as -e takes them), delete, reorder (J/K), sort by one (Enter)"],
   ["mouse wheel, click", "scroll; click a packet to select it"],
   ["w", "save the shown packets to a pcap file"],
   ["p", "pause / resume the live view (capture continues)"],
@@ -194,7 +199,38 @@ export function HelpOverlay(p: { height: number; width: number }): React.ReactEl
   );
 }
 
-export const HELP_LINE = "q quit  ? help  / filter  Tab pane  j/k move  g/G first/last  Enter expand  s stream  c conversations  H hierarchy  w save";
+export const COLUMNS_HELP_LINE = "j/k select  J/K move  a add  d delete  Enter sort (again: reverse)  n capture order  r defaults  Esc back";
+
+/** The columns view: the list's columns in order, the selected one marked, the sorted one with its direction. */
+export function ColumnsView(p: { columns: ColumnSpec[]; selected: number; sort: { column: number; desc: boolean } | null; height: number; width: number }): React.ReactElement {
+  const out: React.ReactElement[] = [];
+  const h = p.height - 2;
+  const top = Math.max(0, Math.min(p.selected - h + 1, p.columns.length - h));
+  for (let i = Math.max(0, top); i < p.columns.length && out.length < h; i++) {
+    const c = p.columns[i];
+    const what = c.kind === "field" ? `field ${c.field}` : "built-in";
+    const sorted = p.sort && p.sort.column === i ? (p.sort.desc ? "sorted ▼" : "sorted ▲") : "";
+    out.push(
+      <Text key={i} wrap="truncate" inverse={i === p.selected}>
+        {fitRight(String(i + 1), 3) + "  " + fit(c.title, 24) + " " + fit(what, 34) + " " + sorted}
+      </Text>,
+    );
+  }
+  while (out.length < h) out.push(<Text key={"e" + out.length}> </Text>);
+  return (
+    <Box flexDirection="column" height={p.height}>
+      <Text bold wrap="truncate">
+        Columns of the packet list (saved in the config file)
+      </Text>
+      <Text bold underline wrap="truncate">
+        {fitRight("#", 3) + "  " + fit("Title", 24) + " " + fit("Kind", 34) + " Sort"}
+      </Text>
+      {out}
+    </Box>
+  );
+}
+
+export const HELP_LINE = "q quit  ? help  / filter  Tab pane  j/k move  g/G first/last  Enter expand  s stream  c conversations  H hierarchy  w save  C columns";
 export const STREAM_HELP_LINE = "x text/hex  j/k PgUp/PgDn g/G scroll  Esc/q back  ? help";
 export const STATS_HELP_LINE = "Tab TCP / UDP / hierarchy  j/k move  Enter follow stream  Esc/q back  ? help";
 

@@ -67,8 +67,8 @@ describe.skipIf(!TMUX)("tsniff --tui in tmux", () => {
     start(["-r", HTTP]);
     const s = await inkReady();
     expect(s).toMatch(/No\.\s+Time\s+Source\s+Destination\s+Protocol\s+Length\s+Info/);
-    expect(s).toMatch(/^\s+1 0\.000000\s+10\.202\.0\.1\s+10\.202\.0\.2\s+TCP\s+74 Flags \[S\]/m);
-    expect(s).toMatch(/^\s+4 0\.028568\s+10\.202\.0\.1\s+10\.202\.0\.2\s+HTTP\s+171 HTTP: GET \/ HTTP\/1\.1/m);
+    expect(s).toMatch(/^\s+1 0\.000000\s+10\.202\.0\.1\s+10\.202\.0\.2\s+TCP\s+74 50206 → 80 \[SYN\] Seq=0 Win=64240 Len=0 /m);
+    expect(s).toMatch(/^\s+4 0\.028568\s+10\.202\.0\.1\s+10\.202\.0\.2\s+HTTP\s+171 GET \/ HTTP\/1\.1$/m);
     expect(s).toContain("▸ Frame 1: 74 bytes on wire");
     expect(s).toContain("▸ Internet Protocol Version 4");
     expect(s).toMatch(/^0000  02 00 0a ca 00 02 02 00  0a ca 00 01 08 00 45 00  \.+E\./m);
