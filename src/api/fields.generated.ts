@@ -202,6 +202,7 @@ export interface FieldTypes {
   "eth.type": number;
   "frame.cap_len": number;
   "frame.interface_id": number;
+  "frame.interface_name": string;
   "frame.len": number;
   "frame.number": number;
   "frame.protocols": string;
@@ -1120,5 +1121,5 @@ export type LayerName =
   | "vxlan"
   | "wlan";
 
-/** 1042 field names, 67 protocols. */
-export const FIELD_COUNT = 1042;
+/** 1043 field names, 67 protocols. */
+export const FIELD_COUNT = 1043;

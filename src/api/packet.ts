@@ -80,11 +80,14 @@ export class PacketContext {
    * dissected once; by default the context has its own. `interfaces`: the source describes its interfaces
    * (pcapng, live), so frame.interface_id is on every packet, as -T json has it.
    */
-  constructor(o: { dissector?: Dissector; interfaces?: boolean } = {}) {
+  constructor(o: { dissector?: Dissector; interfaces?: boolean; names?: readonly string[] } = {}) {
     this.shared = !!o.dissector;
     this.dissector = o.dissector ?? new Dissector();
-    this.frames = new FrameBuilder(!!o.interfaces);
+    this.frames = new FrameBuilder(!!o.interfaces, o.names);
+    this.ifaceNames = o.names;
   }
+  /** the sources' names by interface index, when they are known to packets (remote sources: "web1:eth0") */
+  readonly ifaceNames?: readonly string[];
   /**
    * For packets that hold their own bytes (clones, kept by asynchronous plugins): with a shared dissector they
    * may be dissected out of the capture's order, which must not disturb the sharer's cross-packet state
@@ -320,6 +323,11 @@ export class Packet {
   }
 
   /** timestamp in seconds (float; microsecond precision survives, nanoseconds may not) */
+  /** the name of the source it came from ("web1:eth0" for -i ssh://web1/eth0), when the capture has remote sources */
+  get ifaceName(): string | undefined {
+    return this.context?.ifaceNames?.[this.iface];
+  }
+
   get ts(): number {
     return this.tsSec + this.tsNsec / 1e9;
   }

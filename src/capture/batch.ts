@@ -89,6 +89,8 @@ export interface SourceInfo {
 
 export interface LiveInterface {
   name: string;
+  /** a remote source (-i ssh://host/IFACE): its name is "host:IFACE" */
+  remote?: boolean;
   linktype: number;
   snaplen: number;
 }

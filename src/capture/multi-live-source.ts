@@ -22,6 +22,8 @@ import type { BatchConsumer, CaptureStats, PacketSource, SourceEnd } from "./sou
  */
 export interface RawSource {
   readonly device: string;
+  /** captured on another host (src/remote) */
+  readonly remote?: boolean;
   readonly info: SourceInfo;
   runRaw(onRaw: RawBatchConsumer): Promise<SourceEnd>;
   stop(): void;
@@ -121,7 +123,7 @@ export class MultiLiveSource implements PacketSource {
       linktype: sources[0].info.linktype,
       snaplen: Math.max(...sources.map((s) => s.info.snaplen)),
       nano: allNano,
-      interfaces: sources.map((s) => ({ name: s.device, linktype: s.info.linktype, snaplen: s.info.snaplen })),
+      interfaces: sources.map((s) => ({ name: s.device, linktype: s.info.linktype, snaplen: s.info.snaplen, ...(s.remote ? { remote: true } : {}) })),
     };
   }
 

@@ -447,6 +447,7 @@ async function run(o: CliOptions): Promise<number> {
       trigger: writing?.trigger,
       dissector: printer ? dissector : undefined,
       interfaces: src.info.kind !== "pcap",
+      ifaceNames: src.info.interfaces?.some((f) => f.remote) ? src.info.interfaces.map((f) => f.name) : undefined,
       procOf: proc?.procOf,
     });
     runner.attach(src);

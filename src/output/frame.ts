@@ -23,6 +23,7 @@ export const FRAME_FIELDS = fields("frame", {
   cap_len: ["Capture Length", "uint", { unit: "bytes" }],
   protocols: ["Protocols in frame", "string"],
   interface_id: ["Interface id", "uint"],
+  interface_name: ["Interface name", "string"],
 });
 
 export const FRAME: Protocol = {
@@ -112,7 +113,11 @@ export class FrameBuilder {
    * `interfaces`: the source has interface descriptions (pcapng, a live capture), so every packet names its
    * interface, 0 included, as tshark shows frame.interface_id for them (and not for pcap files).
    */
-  constructor(private interfaces = false) {}
+  constructor(
+    private interfaces = false,
+    /** the interfaces' names, for frame.interface_name (captures with remote sources: "web1:eth0") */
+    private names?: readonly string[],
+  ) {}
   private firstSec = NaN;
   private firstNsec = 0;
   private prevSec = NaN;
@@ -135,6 +140,7 @@ export class FrameBuilder {
     this.prevSec = sec;
     this.prevNsec = nsec;
     if (iface || this.interfaces) out(F.interface_id, iface);
+    if (this.names && this.names[iface] !== undefined) out(F.interface_name, this.names[iface]);
     if (time) {
       time(F.time_epoch, false, sec, nsec);
       splitTime(dSec, dNsec);

@@ -117,6 +117,8 @@ export interface RunnerOptions {
   dissector?: Dissector;
   /** the source describes its interfaces (pcapng, live): packets' toJSON() has frame.interface_id as -T json */
   interfaces?: boolean;
+  /** the interfaces' names (captures with remote sources): packet.ifaceName and frame.interface_name */
+  ifaceNames?: readonly string[];
 }
 
 interface Slot {
@@ -159,7 +161,7 @@ export class PluginRunner {
     mods: LoadedModule[],
     private o: RunnerOptions,
   ) {
-    this.pctx = new PacketContext({ dissector: o.dissector, interfaces: o.interfaces });
+    this.pctx = new PacketContext({ dissector: o.dissector, interfaces: o.interfaces, names: o.ifaceNames });
     this.slots = mods.map((mod) => {
       const told = new Set<string>();
       return { mod, ctx: this.makeCtx(mod, told), errors: 0, uncaught: 0, disabled: false, told };

@@ -47,6 +47,7 @@ function wallMs(): number {
 
 export class RemoteSource {
   readonly device: string;
+  readonly remote = true;
   info: SourceInfo;
   /** the remote tool as run ("tcpdump", "sudo -n tcpdump", "tsniff") */
   tool = "";

@@ -175,6 +175,29 @@ d("remote capture over ssh", () => {
   );
 
   it(
+    "-T fields and plugins name each packet's source (frame.interface_name, packet.ifaceName)",
+    async () => {
+      const [web1, db1] = lab.hosts;
+      const plugin = path.join(tmp, "names.mjs");
+      fs.writeFileSync(plugin, `export function onPacket(p) { process.stderr.write("PLUGIN " + p.ifaceName + " " + p.get("frame.interface_name") + "\\n"); }\n`, { mode: 0o644 });
+      const p = tsniffBg([...ssh(), "-i", "ssh://web1/eth0", "-i", "ssh://db1/eth0", "-T", "fields", "-e", "frame.interface_name", "-e", "icmp.type", "--script", plugin, "icmp"], { ns: lab.ctl });
+      const res = collect(p);
+      await waitForStderr(p, "listening on db1:eth0", 60_000);
+      await sleep(500);
+      lab.exec(web1.ns, ["ping", "-c", "3", "-i", "0.05", db1.ip]);
+      await sleep(2000);
+      p.kill("SIGINT");
+      const r = await res;
+      expect(r.code, r.stderr).toBe(0);
+      const rows = r.stdout.toString().trim().split("\n").map((l) => l.split("\t"));
+      expect(tally(rows)).toEqual({ "web1:eth0": 6, "db1:eth0": 6 });
+      const plug = r.stderr.split("\n").filter((l) => l.startsWith("PLUGIN "));
+      expect(plug.sort()).toEqual([...Array(6).fill("PLUGIN db1:eth0 db1:eth0"), ...Array(6).fill("PLUGIN web1:eth0 web1:eth0")]);
+    },
+    180_000,
+  );
+
+  it(
     "--stop-on-down: a host that cannot be opened stops everything",
     () => {
       const r = spawnSyncIn(lab.ctl, [...ssh(), "--stop-on-down", "-i", "ssh://web1/nosuch0", "-i", "ssh://db1/eth0", "-c", "1"]);
