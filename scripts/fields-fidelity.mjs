@@ -127,7 +127,9 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
 }
 
 /** What the remaining differences come from, as far as known (kept by hand). */
-const KNOWN = `**Known causes of the remaining differences**: ERSPAN in GRE (tsniff does not decode it; tshark lists the mirrored frame's fields after the outer ones); TCP segmentation offload and BIG TCP captures (an IPv4 total length of 0: tshark takes the frame's length and dissects on, tsniff stops as tcpdump does); QUIC Initial packets (tshark decrypts them and shows the TLS handshake inside) and short-header connection IDs (tshark tracks them per connection); records longer than the file's snapshot length (tsniff cuts them to it, as libpcap does, so frame.cap_len is smaller than tshark's); IPv6 extension headers that tshark shows as a second IPv6 header (RFC 7112 fragments) and bad IPv6 headers; DNS names Wireshark marks "<Name too long>"; AccECN (tshark 4.0 spells the ACE counter "-N-" in tcp.flags.str); an IPv4 total length past the frame's end (tshark's tcp.len counts only the bytes in the frame); VXLAN on port 8472 (tshark does not decode it there); IGMP mrinfo/mtrace; NTP mode 7; SSH messages tshark reassembles; invalid timestamps.`;
+function known() {
+  return `**Known causes of the remaining differences**: ERSPAN in GRE (tsniff does not decode it; tshark lists the mirrored frame's fields after the outer ones); TCP segmentation offload and BIG TCP captures (an IPv4 total length of 0: tshark takes the frame's length and dissects on, tsniff stops as tcpdump does); QUIC Initial packets (tshark decrypts them and shows the TLS handshake inside) and short-header connection IDs (tshark tracks them per connection); records longer than the file's snapshot length (tsniff cuts them to it, as libpcap does, so frame.cap_len is smaller than tshark's); IPv6 extension headers that tshark shows as a second IPv6 header (RFC 7112 fragments) and bad IPv6 headers; DNS names Wireshark marks "<Name too long>"; AccECN (tshark 4.0 spells the ACE counter "-N-" in tcp.flags.str); an IPv4 total length past the frame's end (tshark's tcp.len counts only the bytes in the frame); VXLAN on port 8472 (tshark does not decode it there); IGMP mrinfo/mtrace; NTP mode 7; SSH messages tshark reassembles; invalid timestamps.`;
+}
 
 function report(results, scanned, secs, toStdout) {
   const pct = (s, n) => (n ? ((100 * s) / n).toFixed(1) + "%" : "-");
@@ -143,7 +145,7 @@ function report(results, scanned, secs, toStdout) {
   out.push("");
   out.push(`**Identical captures: ${same}/${results.length} (${pct(same, results.length)}).**`);
   out.push("");
-  out.push(KNOWN);
+  out.push(known());
   out.push("");
   out.push("## Fields");
   out.push("");

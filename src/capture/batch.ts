@@ -28,6 +28,12 @@ export interface PacketBatch {
    */
   raw: boolean;
   rawNano: boolean;
+  /**
+   * Packets whose record was longer than the file's snapshot length, by index: the record header's captured
+   * length (the packet is cut to the snapshot length, as libpcap cuts it, for filters and the one-line output;
+   * tshark's frame.cap_len is the record's). Absent or empty when no record was cut (cleared per batch).
+   */
+  cut?: Map<number, number>;
 }
 
 export function createBatch(capacity = 4096): PacketBatch {

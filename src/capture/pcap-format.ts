@@ -120,6 +120,7 @@ export function parsePcapRecords(
   const limit = maxRecordFor(h.linktype);
   const snap = h.snaplen === 0 || h.snaplen > limit ? limit : h.snaplen;
   let n = batch.count;
+  if (n === 0) batch.cut?.clear();
   const stop = n + max;
   while (n < stop && end - pos >= PCAP_RECORD_HEADER_LEN) {
     let sec: number, frac: number, cap: number, len: number;
@@ -145,6 +146,7 @@ export function parsePcapRecords(
     if (n >= batch.offset.length) ensureCapacity(batch, n);
     batch.offset[n] = pos + PCAP_RECORD_HEADER_LEN;
     batch.caplen[n] = cap > snap ? snap : cap;
+    if (cap > snap) (batch.cut ??= new Map()).set(n, cap);
     batch.wirelen[n] = len;
     batch.tsSec[n] = sec;
     // A microsecond file with usec >= 1e6 is malformed, but tcpdump shows it as is; keep the value.

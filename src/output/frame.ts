@@ -118,6 +118,11 @@ export class FrameBuilder {
     /** the interfaces' names, for frame.interface_name (captures with remote sources: "web1:eth0") */
     private names?: readonly string[],
   ) {}
+  /**
+   * The record header's captured length of the packet about to be built, when the record was longer than the
+   * file's snapshot length (PacketBatch.cut): frame.cap_len shows it, as tshark does; -1 otherwise.
+   */
+  recordCaplen = -1;
   private firstSec = NaN;
   private firstNsec = 0;
   private prevSec = NaN;
@@ -154,7 +159,7 @@ export class FrameBuilder {
     }
     out(F.number, ctx.frame);
     out(F.len, ctx.wirelen);
-    out(F.cap_len, ctx.caplen);
+    out(F.cap_len, this.recordCaplen >= 0 ? this.recordCaplen : ctx.caplen);
     out(F.protocols, this.protocols(ctx.layers, roots));
   }
 

@@ -172,6 +172,7 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
     const { ctx, tree } = dis.detail(b, i, frame);
     const start = b.offset[i];
     const roots = tree!.roots;
+    frames.recordCaplen = b.cut?.get(i) ?? -1;
     const fnode = frames.build(ctx, start, roots, b.iface[i]);
     lastFrame = frame;
     lastBatch = b;
@@ -213,6 +214,7 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
         sink.begin();
         ctx = dis.into(b, i, frame, sink);
         iface = b.iface[i];
+        frames.recordCaplen = b.cut?.get(i) ?? -1;
         const start = b.offset[i];
         sink.frameOffset = start;
         return sink.line(frameFields, ctx, b.data, start + b.caplen[i]);
@@ -222,6 +224,7 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
         sink.begin();
         ctx = dis.into(b, i, frame, sink);
         iface = b.iface[i];
+        frames.recordCaplen = b.cut?.get(i) ?? -1;
         const start = b.offset[i];
         sink.frameOffset = start;
         sink.lineInto(frameFields, ctx, b.data, start + b.caplen[i], out);

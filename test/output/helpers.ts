@@ -77,8 +77,11 @@ export async function readAll(file: string): Promise<{ batch: PacketBatch; info:
   const src = await FileSource.open(file);
   const pkts: Uint8Array[] = [];
   const meta: Array<[number, number, number, number, number]> = [];
+  const cut = new Map<number, number>();
   await src.run((b) => {
     for (let i = 0; i < b.count; i++) {
+      const c = b.cut?.get(i);
+      if (c !== undefined) cut.set(pkts.length, c);
       pkts.push(b.data.slice(b.offset[i], b.offset[i] + b.caplen[i]));
       meta.push([b.wirelen[i], b.tsSec[i], b.tsNsec[i], b.linktype[i], b.iface[i]]);
     }
@@ -92,5 +95,6 @@ export async function readAll(file: string): Promise<{ batch: PacketBatch; info:
     batch.linktype[i] = l;
     batch.iface[i] = f;
   });
+  if (cut.size) batch.cut = cut;
   return { batch, info: src.info };
 }
