@@ -22,6 +22,9 @@ const LINK = new Set(["eth", "sll", "null", "raw", "llc", "vlan", "ieee8021ad", 
 export function keyOf(ctx) {
   const L = ctx.layers;
   let n = L.length;
+  // ERSPAN: tcpdump's line stops at GRE ("gre-proto-0x88be"), the mirrored frame is in the tree only
+  const erspan = L.indexOf("erspan");
+  if (erspan > 0) n = erspan;
   const data = n > 0 && L[n - 1] === "data";
   if (data) n--;
   if (n === 0) return `linktype ${ctx.linktype}`;

@@ -195,6 +195,24 @@ export interface FieldTypes {
   "eigrp.tlv_type": number;
   "eigrp.version": number;
   "eigrp.vrid": number;
+  "erspan.bso": number;
+  "erspan.cos": number;
+  "erspan.direction": boolean;
+  "erspan.encap": number;
+  "erspan.ft": number;
+  "erspan.gra": number;
+  "erspan.hw": number;
+  "erspan.index": number;
+  "erspan.o": number;
+  "erspan.p": number;
+  "erspan.platid": number;
+  "erspan.reserved": number;
+  "erspan.sgt": number;
+  "erspan.spanid": number;
+  "erspan.timestamp": number;
+  "erspan.truncated": number;
+  "erspan.version": number;
+  "erspan.vlan": number;
   "eth.addr": string;
   "eth.dst": string;
   "eth.len": number;
@@ -1066,6 +1084,7 @@ export type LayerName =
   | "dns"
   | "eapol"
   | "eigrp"
+  | "erspan"
   | "eth"
   | "frame"
   | "gre"
@@ -1121,5 +1140,5 @@ export type LayerName =
   | "vxlan"
   | "wlan";
 
-/** 1043 field names, 67 protocols. */
-export const FIELD_COUNT = 1043;
+/** 1061 field names, 68 protocols. */
+export const FIELD_COUNT = 1061;

@@ -56,6 +56,8 @@ class PacketCtx implements Ctx {
   dstPort = -1;
   tcpFlags = -1;
   tail = "";
+  lineHold = -1;
+  lineOnly = false;
   layers: string[] = [];
   protoName = "";
   truncated = false;
@@ -116,6 +118,8 @@ class PacketCtx implements Ctx {
     this.dstPort = -1;
     this.tcpFlags = -1;
     this.tail = "";
+    this.lineHold = -1;
+    this.lineOnly = false;
     // pop, not length = 0: setting the length to 0 frees the array's storage, which every packet then allocates again
     while (this.layers.length) this.layers.pop();
     this.protoName = "";
@@ -250,6 +254,11 @@ export class Dissector {
       if (frame > this.treeHigh) this.treeHigh = frame;
     } else this.ctx.late = false;
     this.walk(data, off, caplen, wirelen, linktype, sec, nsec, frame, t, into);
+    if (this.ctx.lineHold >= 0) {
+      // a layer tcpdump does not decode: the line stops where it did (the tree keeps what followed)
+      this.ctx.line.cut(this.ctx.lineHold);
+      this.ctx.tail = "";
+    }
     if (this.ctx.tail !== "") this.ctx.line.s(this.ctx.tail);
     if (this.ctx.pdus && t.on) this.dissectPdus(t as LayerSink);
     if (this.ctx.decrypted && t.on) this.dissectDecrypted(t as LayerSink);
@@ -361,6 +370,13 @@ export class Dissector {
       if (ctx.pdus && tb) {
         // TCP reassembly took the payload: the segment's next layers write the line only
         this.pduBase = r.pos;
+        t = NULL_TREE;
+        tb = null;
+        segmentOnly = true;
+      }
+      if (ctx.lineOnly && tb) {
+        // a payload tshark does not decode: the next layers write the line only (the summary pass, which has
+        // no tree, lists them in ctx.layers: the line's protocols)
         t = NULL_TREE;
         tb = null;
         segmentOnly = true;

@@ -29,6 +29,7 @@ import "./network/icmp.js";
 import "./network/icmpv6.js";
 import "./network/igmp.js";
 import "./network/gre.js";
+import "./network/erspan.js";
 import "./network/ospf.js";
 import "./network/pim.js";
 import "./network/eigrp.js";

@@ -179,6 +179,17 @@ export interface Ctx {
    * by its protocol over its own bytes after the frame's other layers (detail pass only).
    */
   decrypted: { data: Uint8Array; proto: Protocol }[] | null;
+  /**
+   * Set by a layer whose payload tshark decodes but tcpdump does not (ERSPAN in GRE): the line's byte length
+   * to keep; what the layers after it write to the line is dropped once the packet is done (the tree and the
+   * fields keep them). -1: none.
+   */
+  lineHold: number;
+  /**
+   * Set by a layer whose payload tcpdump decodes but tshark does not (OTV on UDP port 8472): the layers after
+   * it write the line only, not the tree (nor ctx.layers), as after TCP reassembly took a segment.
+   */
+  lineOnly: boolean;
   /** hand off to a table; returned from dissect() */
   next(table: string, key: number | string, key2?: number): Handoff;
   /** marks the packet malformed with a reason (shown in the tree) */

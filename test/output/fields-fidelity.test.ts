@@ -6,6 +6,8 @@
  *   - IPv6: the hidden ip.version, ipv6.tclass's eight hex digits
  *   - the headers quoted in an ICMP error (IPv4, UDP, ICMP echo): tshark lists them after the outer ones
  *   - a UDP header cut short: its ports all the same
+ *   - ERSPAN types I-III (the mirrored frame after the outer headers); OTV on port 8472, not decoded by tshark
+ *   - a record longer than the snapshot length: frame.cap_len is the record's (the packet is cut, as libpcap does)
  * tshark runs once per file (it is the oracle; nothing of tsniff's output is recorded); tsniff in-process.
  */
 import { spawn } from "node:child_process";
@@ -52,6 +54,17 @@ const FILES = [
   // DNS, DHCP, NTP, ARP
   "dhcp-mud.pcap",
   "ntp.pcap",
+  // records longer than the file's snapshot length: frame.cap_len is the record header's
+  "mobility_opt_asan.pcap",
+  "bootp_asan.pcap",
+  "rpl-dao-oobr.pcap",
+  // ERSPAN I, II, III in GRE: the mirrored frame's fields after the outer ones
+  "erspan-type-i-3.pcap",
+  "erspan-type-ii-1.pcap",
+  "erspan-type-ii-3.pcap",
+  "erspan-type-iii-ft-0.pcap",
+  // OTV on UDP 8472: tshark does not decode it (tcpdump's line does)
+  "vxlan_port_8472.pcap",
 ];
 
 /** tshark's lines for a file, split into cells (null when it fails). */

@@ -44,6 +44,9 @@ const F = fields("gre", {
   ack_number: ["Acknowledgment Number", "uint"],
 });
 
+/** What a protocol in the "gre.proto" table needs of the GRE header before it (ERSPAN: type I has no sequence number). */
+export const greHeader = { seq: false, proto: 0 };
+
 /** tcpdump's names where they differ from the shared table */
 function protoName(p: number): string {
   return p === TEB ? "TEB" : (ETHERTYPE_NAMES[p] ?? "unknown");
@@ -188,6 +191,10 @@ export const GRE: Protocol = {
     ctx.line.s(s);
     ctx.addrPrinted = false; // the inner packet prints its own addresses
     if (prot === TEB) return ctx.next("linktype", LINKTYPE.EN10MB);
+    // protocols that exist only inside GRE (ERSPAN): the "gre.proto" table, before the ethertypes
+    greHeader.seq = vers === 0 && (flags & SP) !== 0;
+    greHeader.proto = prot;
+    if (lookup("gre.proto", prot)) return ctx.next("gre.proto", prot);
     if (!lookup("ethertype", prot)) {
       ctx.line.s(`gre-proto-0x${prot.toString(16)}`);
       r.pos = r.cap;

@@ -81,6 +81,8 @@ export const OTV: Protocol = {
     ctx.line.s(`flags [${flags & 0x08 ? "I" : "."}] (0x${hex(flags, 2)}), overlay ${overlay}, instance ${instance}`).nl();
     ctx.addrPrinted = false;
     ctx.net = "";
+    // tshark does not decode port 8472 (neither OTV nor VXLAN): the inner frame is for the line only
+    ctx.lineOnly = true;
     return ctx.next("linktype", LINKTYPE.EN10MB);
   },
 };
