@@ -22,9 +22,10 @@ const LINK = new Set(["eth", "sll", "null", "raw", "llc", "vlan", "ieee8021ad", 
 export function keyOf(ctx) {
   const L = ctx.layers;
   let n = L.length;
-  // ERSPAN: tcpdump's line stops at GRE ("gre-proto-0x88be"), the mirrored frame is in the tree only
-  const erspan = L.indexOf("erspan");
-  if (erspan > 0) n = erspan;
+  // the line's protocols: a layer tcpdump stops at (ERSPAN in GRE, an IPv4 total length of 0) held the
+  // line, and the layers after it are in the tree only
+  if (ctx.lineHoldLayers > 0 && ctx.lineHoldLayers < n) n = ctx.lineHoldLayers;
+  if (n > 1 && L[n - 1] === "erspan") n--; // its line is GRE's words ("gre-proto-0x88be")
   const data = n > 0 && L[n - 1] === "data";
   if (data) n--;
   if (n === 0) return `linktype ${ctx.linktype}`;

@@ -57,6 +57,7 @@ class PacketCtx implements Ctx {
   tcpFlags = -1;
   tail = "";
   lineHold = -1;
+  lineHoldLayers = -1;
   lineOnly = false;
   layers: string[] = [];
   protoName = "";
@@ -119,6 +120,7 @@ class PacketCtx implements Ctx {
     this.tcpFlags = -1;
     this.tail = "";
     this.lineHold = -1;
+    this.lineHoldLayers = -1;
     this.lineOnly = false;
     // pop, not length = 0: setting the length to 0 frees the array's storage, which every packet then allocates again
     while (this.layers.length) this.layers.pop();
@@ -367,6 +369,7 @@ export class Dissector {
         continue;
       }
       if (node) node.length = Math.max(0, Math.min(r.pos, r.cap) - node.offset);
+      if (ctx.lineHold >= 0 && ctx.lineHoldLayers < 0) ctx.lineHoldLayers = ctx.layers.length;
       if (ctx.pdus && tb) {
         // TCP reassembly took the payload: the segment's next layers write the line only
         this.pduBase = r.pos;

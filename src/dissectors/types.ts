@@ -185,6 +185,8 @@ export interface Ctx {
    * fields keep them). -1: none.
    */
   lineHold: number;
+  /** how many layers ctx.layers had when lineHold was set (the engine keeps it): the line's protocols; -1: none */
+  lineHoldLayers: number;
   /**
    * Set by a layer whose payload tcpdump decodes but tshark does not (OTV on UDP port 8472): the layers after
    * it write the line only, not the tree (nor ctx.layers), as after TCP reassembly took a segment.

@@ -7,6 +7,7 @@
  *   - the headers quoted in an ICMP error (IPv4, UDP, ICMP echo): tshark lists them after the outer ones
  *   - a UDP header cut short: its ports all the same
  *   - ERSPAN types I-III (the mirrored frame after the outer headers); OTV on port 8472, not decoded by tshark
+ *   - an IPv4 total length of 0 (TSO): the frame's length, and the layers after it (a UDP length of 0: no checksum)
  *   - a record longer than the snapshot length: frame.cap_len is the record's (the packet is cut, as libpcap does)
  * tshark runs once per file (it is the oracle; nothing of tsniff's output is recorded); tsniff in-process.
  */
@@ -65,6 +66,11 @@ const FILES = [
   "erspan-type-iii-ft-0.pcap",
   // OTV on UDP 8472: tshark does not decode it (tcpdump's line does)
   "vxlan_port_8472.pcap",
+  // an IPv4 total length of 0 (TSO, BIG TCP): tshark takes the frame's length and dissects on
+  "bigtcp-ipv4.pcap",
+  "bigtcp-ipv4-vxlan-ipv4.pcap",
+  "icmp-length-zero.pcapng",
+  "ipv4_tcp_http_xml_tso.pcap",
 ];
 
 /** tshark's lines for a file, split into cells (null when it fails). */

@@ -4,6 +4,7 @@
  * files with the same flags (-nn, -nn -v, -nn -e); nothing of tcpdump's output is written down here:
  *   - ERSPAN in GRE: tcpdump 4.99 prints "gre-proto-0x88be" (the mirrored frame is in the tree only)
  *   - OTV on UDP port 8472: tcpdump prints the inner frame (tshark does not decode it)
+ *   - an IPv4 total length of 0 (TSO, BIG TCP): tcpdump says "bad-len 0" and stops, tshark dissects on
  *   - records longer than the snapshot length: tcpdump sees them cut (frame.cap_len is the record's)
  * Needs the build (bin/tsniff runs dist/).
  */
@@ -30,6 +31,10 @@ export const LINE_FILES = [
   "erspan-type-iii-ft-0.pcap",
   "vxlan_port_8472.pcap",
   "bootp_asan.pcap",
+  "bigtcp-ipv4.pcap",
+  "bigtcp-ipv4-vxlan-ipv4.pcap",
+  "icmp-length-zero.pcapng",
+  "ipv4_tcp_http_xml_tso.pcap",
 ];
 
 describe.skipIf(!ok)("the one-line output stays tcpdump's where -T fields follows tshark", () => {

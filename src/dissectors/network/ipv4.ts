@@ -191,7 +191,8 @@ export const IPV4: Protocol = {
         t.add(F.version, version, start, 1);
         t.add(F.hdr_len, hlen, start, 1);
       } else if (totlen < hlen && totlen !== 0) partialTree(t, d, start, start + 4);
-      else treeHeader(t, start, version, hlen, tos, totlen, id, fragw, ttl, proto, csum, src, treeDst);
+      // a total length of 0 (TCP segmentation offload, BIG TCP): Wireshark takes the frame's length
+      else treeHeader(t, start, version, hlen, tos, totlen === 0 ? r.rep - start : totlen, id, fragw, ttl, proto, csum, src, treeDst);
     }
     const ipWord = ctx.opts.linkHeader ? "" : "IP ";
     if (version !== 4) {
@@ -205,7 +206,14 @@ export const IPV4: Protocol = {
       return;
     }
     const avail = r.rep - start; // what the layer below says we have
-    if (totlen < hlen) {
+    if (totlen === 0 && avail >= hlen) {
+      // TCP segmentation offload and BIG TCP captures: tcpdump (built without GUESS_TSO, as Debian's is) says
+      // "bad-len 0" and stops; Wireshark takes the frame's length and dissects on. The line stays tcpdump's
+      // (ctx.lineHold drops what the layers after write), the tree and the fields are Wireshark's.
+      ctx.line.s(`${ipWord}bad-len 0`);
+      ctx.lineHold = ctx.line.n;
+      totlen = avail;
+    } else if (totlen < hlen) {
       // tcpdump (built without GUESS_TSO, as Debian's is) says "bad-len", also for the 0 of TSO captures.
       ctx.line.s(`${ipWord}bad-len ${totlen}`);
       ctx.markMalformed("IPv4 total length below the header length");

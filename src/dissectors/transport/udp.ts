@@ -64,7 +64,8 @@ export const UDP: Protocol = {
     }
     ctx.addrPrinted = true;
     if (t.on) {
-      udpTree(t, r.data, start, r.cap);
+      // a length below 8: Wireshark stops after the length field (no checksum)
+      udpTree(t, r.data, start, ulen < 8 ? Math.min(r.cap, start + 6) : r.cap);
       // udp.stream, numbered as Wireshark numbers conversations (not on an IP fragment: Wireshark dissects
       // UDP on the reassembled datagram, which tsniff does not make)
       const stream = conversationsOf(ctx.state).udpOf(ctx, sport, dport, ctx.frame).stream;
