@@ -10,7 +10,7 @@
  * a line can move the cursor, change colours or retitle the window. Characters from U+00A0 up are UTF-8.
  *
  * Newlines: a packet must not be able to start an output line of its own (a forged "12:34:56.000000 IP ..."
- * line). Packet bytes (latin1()) never put a raw newline in: it is written as \n. Text (s()) keeps a newline
+ * line). Packet bytes (latin1()) never put a raw newline or tab in: they are written as \n and \t. Text (s()) keeps a newline
  * only when a tab or a space follows it (the -v continuation lines tcpdump indents, "\n\t..."): such a line
  * cannot pass for a packet's line; any other newline is written as \n. A line break that starts an unindented
  * line (VXLAN's inner packet) is nl(), which only dissector code calls.
@@ -204,7 +204,10 @@ export class Line {
       if (c >= 0x20 && c < 0x7f) b[n++] = c;
       else {
         this.n = n;
-        for (; i < end; i++) this.unit(data[i]);
+        for (; i < end; i++) {
+          if (data[i] === 0x09) this.c(0x5c).c(0x74); // a packet's tab is escaped: only the printers' own tabs stay raw
+          else this.unit(data[i]);
+        }
         return this;
       }
     }

@@ -81,8 +81,9 @@ export function tcpdumpLines(file: string): string[] {
  */
 export function tcpdumpEscape(line: string): string {
   // An escaped newline (\n) becomes U+E000 here and ^J below; a raw newline is the line's own (-v continuation).
-  const s = line.replace(/\\(?:x([0-9a-f]{2})|u([0-9a-f]{4})|r|n)/g, (m, x: string | undefined, u: string | undefined) =>
-    String.fromCharCode(x ? parseInt(x, 16) : u ? parseInt(u, 16) : m === "\\n" ? 0xe000 : 0x0d),
+  // A packet's tab is escaped (\t) where tcpdump writes it as it is.
+  const s = line.replace(/\\(?:x([0-9a-f]{2})|u([0-9a-f]{4})|r|n|t)/g, (m, x: string | undefined, u: string | undefined) =>
+    String.fromCharCode(x ? parseInt(x, 16) : u ? parseInt(u, 16) : m === "\\n" ? 0xe000 : m === "\\t" ? 0x09 : 0x0d),
   );
   let o = "";
   for (let i = 0; i < s.length; i++) {

@@ -44,7 +44,7 @@ describe("Line", () => {
     }
   });
 
-  it("latin1() writes what s() writes for the same bytes read as Latin-1, every newline as \\n", () => {
+  it("latin1() writes what s() writes for the same bytes read as Latin-1, every newline as \\n and every tab as \\t", () => {
     const rnd = rng(777);
     const a = new Line();
     const b = new Line();
@@ -53,10 +53,11 @@ describe("Line", () => {
       a.reset();
       b.reset();
       a.latin1(bytes, 0, bytes.length);
-      b.s(Buffer.from(bytes).toString("latin1").replace(/\n/g, "\\n"));
+      const text = Buffer.from(bytes).toString("latin1").replace(/\n/g, "\\n").replace(/\t/g, "\\t");
+      b.s(text);
       expect(hexOf(a.view())).toBe(hexOf(b.view()));
-      expect(a.text()).toBe(termSafe(Buffer.from(bytes).toString("latin1").replace(/\n/g, "\\n")));
-      expect(a.text()).not.toContain("\n");
+      expect(a.text()).toBe(termSafe(text));
+      expect(a.text()).not.toMatch(/[\n\t]/);
     }
   });
 

@@ -220,7 +220,7 @@ describe.skipIf(!ok)("tcpdump fidelity, part A (against the installed tcpdump)",
       }
       // the made file: a fraction of 5 s prints as tcpdump's 7 digits, not a wrapped 32-bit value
       expect(tsniff(["-nn", "-tt", "-r", made]).out).toContain("100.5000000 ");
-    });
+    }, 300_000); // 45 runs of each program: slow on a loaded machine
   });
 
   describe("-AA keeps the link-layer header, -A leaves it out", () => {
