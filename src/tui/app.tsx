@@ -25,12 +25,18 @@ function promptLine(m: Model): React.ReactElement {
   }
   if (p.kind === "quit") return <Text wrap="truncate" color="yellow">The live capture is not saved. Discard it and quit? (y/n)</Text>;
   const label = p.kind === "filter" ? "display filter: " : p.kind === "save" ? "save shown packets to: " : p.kind === "column" ? "add column (field name): " : "capture filter: ";
+  // the display filter is green while it compiles, red while it does not; the cursor is an inverse cell
+  const colour = p.valid === true ? "green" : p.valid === false ? "red" : undefined;
+  const c = Math.min(p.cursor, p.text.length);
   return (
     <Text wrap="truncate">
       <Text color="cyan">{label}</Text>
-      {p.text}
-      <Text inverse> </Text>
-      {p.error ? <Text color="red">{"  " + p.error}</Text> : null}
+      <Text color={colour}>{p.text.slice(0, c)}</Text>
+      <Text inverse color={colour}>
+        {p.text[c] ?? " "}
+      </Text>
+      <Text color={colour}>{p.text.slice(c + 1)}</Text>
+      {p.error ? <Text color="red">{"  " + p.error}</Text> : p.hints.length ? <Text dimColor>{"  " + p.hints.join(" ")}</Text> : null}
     </Text>
   );
 }

@@ -96,6 +96,8 @@ export function configureModel(m: import("./model.js").Model, dir = configDir())
   const { config, error } = loadConfig(dir);
   if (config.columns) m.loadColumns(config.columns);
   if (error) m.status.message = error;
+  m.history = loadHistory(dir);
+  m.onHistory = (lines) => saveHistory(lines, dir);
   m.onConfig = (columns) => {
     const now = loadConfig(dir);
     if (now.error) return `${now.error}: not overwritten`;

@@ -16,6 +16,8 @@ import { FrameBuilder } from "../output/frame.js";
 import { indexTree } from "../output/view.js";
 import { columnName, DEFAULT_COLUMNS, fieldCell, parseColumn, parseColumns, tcpInfo, udpInfo, WindowScales, type ColumnSpec } from "./columns.js";
 import { cellText } from "./text.js";
+import { HISTORY_MAX } from "./config.js";
+import { candidates, complete, editLine, filterNames, wordAt } from "./line-edit.js";
 import type { PacketFile, PacketIndex } from "./packet-index.js";
 import { CaptureStats } from "./stats.js";
 import { endpointsOf, hexLineText, StreamData, StreamReader, StreamScan, streamKeyOf, textLineText, type StreamKey } from "./stream.js";
@@ -46,6 +48,15 @@ export interface Prompt {
   kind: PromptKind;
   text: string;
   error: string;
+  /** the cursor's position in text */
+  cursor: number;
+  /** display filter: the text compiles (true), does not (false), or is empty (null) */
+  valid: boolean | null;
+  /** completion candidates for the word at the cursor (shown after the text) */
+  hints: string[];
+  /** history position while browsing with Up/Down (-1: the line being typed), and that line */
+  histPos: number;
+  draft: string;
 }
 
 /** Where rows come from: a real capture (PacketFile) or, in tests, a function. */
@@ -714,14 +725,14 @@ export class Model {
     const page = Math.max(1, this.listHeight - 1);
     switch (true) {
       case input === "q":
-        if (this.status.mode === "live" && !this.status.saved && this.rows.count() > 0) this.prompt = { kind: "quit", text: "", error: "" };
+        if (this.status.mode === "live" && !this.status.saved && this.rows.count() > 0) this.openPrompt("quit", "");
         else this.requestQuit();
         break;
       case input === "?":
         this.help = true;
         break;
       case input === "/":
-        this.prompt = { kind: "filter", text: this.filterText, error: "" };
+        this.openPrompt("filter", this.filterText);
         break;
       case k.escape:
         if (!this.cancelScan()) this.cancelFilter();
@@ -747,10 +758,10 @@ export class Model {
         if (this.pausedAt < 0 && this.follow) this.moveTo(this.shownCount() - 1, false);
         break;
       case input === "w":
-        this.prompt = { kind: "save", text: "tsniff-saved.pcap", error: "" };
+        this.openPrompt("save", "tsniff-saved.pcap");
         break;
       case input === "f" && this.status.mode === "live":
-        this.prompt = { kind: "capture", text: this.status.captureFilter, error: "" };
+        this.openPrompt("capture", this.status.captureFilter);
         break;
       default:
         if (this.focus === "list") this.listKey(input, k, page);
@@ -945,6 +956,41 @@ export class Model {
     else if (input === "G") this.hexTop = max;
   }
 
+  /** filter history, oldest first (kept across runs in the config directory) */
+  history: string[] = [];
+  onHistory: ((lines: string[]) => string) | null = null;
+
+  openPrompt(kind: PromptKind, text: string): void {
+    this.prompt = { kind, text, error: "", cursor: text.length, valid: null, hints: [], histPos: -1, draft: "" };
+    if (kind === "filter") this.checkPrompt();
+  }
+
+  /** The filter prompt's validity and completion hints, after each edit. */
+  private checkPrompt(): void {
+    const p = this.prompt;
+    if (!p) return;
+    if (p.kind === "filter") {
+      if (!p.text.trim()) p.valid = null;
+      else
+        try {
+          compileDisplayFilter(p.text);
+          p.valid = true;
+        } catch {
+          p.valid = false;
+        }
+    }
+    p.hints = p.kind === "filter" || p.kind === "column" ? candidates(p, filterNames(), 12).filter((n) => n !== wordAt(p.text, p.cursor).word) : [];
+  }
+
+  private remember(text: string): void {
+    if (!text.trim()) return;
+    const h = this.history.filter((l) => l !== text);
+    h.push(text);
+    this.history = h.slice(-HISTORY_MAX);
+    const err = this.onHistory?.(this.history);
+    if (err) this.status.message = err;
+  }
+
   private promptKey(input: string, k: KeyFlags): void {
     const p = this.prompt!;
     if (p.kind === "quit") {
@@ -958,7 +1004,10 @@ export class Model {
     }
     if (k.return) {
       let err = "";
-      if (p.kind === "filter") err = this.applyFilter(p.text);
+      if (p.kind === "filter") {
+        err = this.applyFilter(p.text);
+        if (!err) this.remember(p.text);
+      }
       else if (p.kind === "save") {
         err = this.onSave ? this.onSave(p.text) : "saving is not available";
         if (!err) this.status.message = `saved ${this.shownCount()} packets to ${lineSafe(p.text)}`;
@@ -968,10 +1017,36 @@ export class Model {
       else this.prompt = null;
       return;
     }
-    if (k.backspace || k.delete) p.text = p.text.slice(0, -1);
-    else if (k.ctrl && input === "u") p.text = "";
-    else if (input && !k.ctrl && !k.meta && !k.tab && !k.upArrow && !k.downArrow) p.text += input.replace(/[\x00-\x1f\x7f]/g, "");
-    p.error = "";
+    if (k.tab && (p.kind === "filter" || p.kind === "column")) {
+      p.error = "";
+      const more = complete(p, filterNames());
+      this.checkPrompt();
+      p.hints = more.slice(0, 12);
+      return;
+    }
+    if ((k.upArrow || k.downArrow) && p.kind === "filter") {
+      // history: Up goes back, Down forward, past the newest to the line being typed
+      const h = this.history;
+      if (!h.length) return;
+      if (p.histPos < 0) p.draft = p.text;
+      let pos = p.histPos < 0 ? h.length : p.histPos;
+      pos = k.upArrow ? Math.max(0, pos - 1) : pos + 1;
+      if (pos >= h.length) {
+        p.histPos = -1;
+        p.text = p.draft;
+      } else {
+        p.histPos = pos;
+        p.text = h[pos];
+      }
+      p.cursor = p.text.length;
+      p.error = "";
+      this.checkPrompt();
+      return;
+    }
+    if (editLine(p, input, k)) {
+      p.error = "";
+      this.checkPrompt();
+    }
   }
 
   // ------------------------------------------------------------------ columns and sort
@@ -1098,7 +1173,7 @@ export class Model {
       [cols[this.colSel], cols[to]] = [cols[to], cols[this.colSel]];
       this.colSel = to;
       this.setColumns(cols);
-    } else if (input === "a") this.prompt = { kind: "column", text: "", error: "" };
+    } else if (input === "a") this.openPrompt("column", "");
     else if (input === "d" || k.delete) {
       if (n <= 1) {
         this.status.message = "the list keeps at least one column";
