@@ -25,7 +25,7 @@ export function keyOf(ctx) {
   // the line's protocols: a layer tcpdump stops at (ERSPAN in GRE, an IPv4 total length of 0) held the
   // line, and the layers after it are in the tree only
   if (ctx.lineHoldLayers > 0 && ctx.lineHoldLayers < n) n = ctx.lineHoldLayers;
-  if (n > 1 && L[n - 1] === "erspan") n--; // its line is GRE's words ("gre-proto-0x88be")
+  if (n > 1 && (L[n - 1] === "erspan" || L[n - 1] === "wccp")) n--; // their line is GRE's words ("gre-proto-0x88be")
   const data = n > 0 && L[n - 1] === "data";
   if (data) n--;
   if (n === 0) return `linktype ${ctx.linktype}`;

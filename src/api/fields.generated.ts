@@ -1017,6 +1017,7 @@ export interface FieldTypes {
   "vxlan.flags.i": boolean;
   "vxlan.reserved_8": number;
   "vxlan.vni": number;
+  "wccp.redirect": number;
   "wlan.aid": number;
   "wlan.bssid": string;
   "wlan.da": string;
@@ -1138,7 +1139,8 @@ export type LayerName =
   | "vlan"
   | "vrrp"
   | "vxlan"
+  | "wccp"
   | "wlan";
 
-/** 1061 field names, 68 protocols. */
-export const FIELD_COUNT = 1061;
+/** 1062 field names, 69 protocols. */
+export const FIELD_COUNT = 1062;

@@ -30,6 +30,7 @@ import "./network/icmpv6.js";
 import "./network/igmp.js";
 import "./network/gre.js";
 import "./network/erspan.js";
+import "./network/wccp.js";
 import "./network/ospf.js";
 import "./network/pim.js";
 import "./network/eigrp.js";

@@ -25,6 +25,11 @@ export interface Conversation {
   reasm: unknown;
   /** what TCP keeps for Wireshark's relative sequence numbers (set in capture order, whatever the pass) */
   rel: unknown;
+  /**
+   * AccECN negotiation as Wireshark follows it (TCP only): 1 after a SYN with AE, CWR and ECE set, 2 after a
+   * SYN-ACK answering it with AccECN: its later segments' tcp.flags.str spells the ACE counter ("-5-").
+   */
+  accecn?: number;
 }
 
 interface Table {

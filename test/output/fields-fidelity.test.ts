@@ -71,6 +71,11 @@ const FILES = [
   "bigtcp-ipv4-vxlan-ipv4.pcap",
   "icmp-length-zero.pcapng",
   "ipv4_tcp_http_xml_tso.pcap",
+  // WCCP redirection in GRE; AccECN's ACE counter in tcp.flags.str; IGMP DVMRP (no igmp.type) and mtrace's group
+  "wccp_redirect_gre.pcap",
+  "accecn_handshake.pcap",
+  "mrinfo_query.pcap",
+  "mtrace.pcap",
 ];
 
 /** tshark's lines for a file, split into cells (null when it fails). */

@@ -3,6 +3,7 @@
  * fields-fidelity.test.ts) while the one-line output stays tcpdump's. Both programs run on the same corpus
  * files with the same flags (-nn, -nn -v, -nn -e); nothing of tcpdump's output is written down here:
  *   - ERSPAN in GRE: tcpdump 4.99 prints "gre-proto-0x88be" (the mirrored frame is in the tree only)
+ *   - WCCP redirection in GRE: tcpdump prints "gre-proto-0x883e"
  *   - OTV on UDP port 8472: tcpdump prints the inner frame (tshark does not decode it)
  *   - an IPv4 total length of 0 (TSO, BIG TCP): tcpdump says "bad-len 0" and stops, tshark dissects on
  *   - records longer than the snapshot length: tcpdump sees them cut (frame.cap_len is the record's)
@@ -35,6 +36,9 @@ export const LINE_FILES = [
   "bigtcp-ipv4-vxlan-ipv4.pcap",
   "icmp-length-zero.pcapng",
   "ipv4_tcp_http_xml_tso.pcap",
+  "wccp_redirect_gre.pcap",
+  "accecn_handshake.pcap",
+  "mtrace.pcap",
 ];
 
 describe.skipIf(!ok)("the one-line output stays tcpdump's where -T fields follows tshark", () => {

@@ -73,9 +73,12 @@ export const IGMP: Protocol = {
     if (t.on) {
       const ver = type === 0x12 ? 1 : type === 0x16 || type === 0x17 ? 2 : type === 0x22 ? 3 : type === 0x11 ? (len >= 12 ? 3 : mrc ? 2 : 1) : 0;
       if (ver) t.add(F.version, ver, start, 0);
-      t.add(F.type, type, start, 1);
-      if (r.cap > start + 1) t.add(F.max_resp, mrc, start + 1, 1);
-      if (r.cap >= start + 4) t.add(F.checksum, sum, start + 2, 2);
+      // DVMRP (0x13): Wireshark hands the message to its DVMRP dissector, which has its own type and checksum
+      if (type !== 0x13) {
+        t.add(F.type, type, start, 1);
+        if (r.cap > start + 1) t.add(F.max_resp, mrc, start + 1, 1);
+        if (r.cap >= start + 4) t.add(F.checksum, sum, start + 2, 2);
+      }
     }
     let s = "";
     switch (type) {
@@ -203,6 +206,8 @@ export const IGMP: Protocol = {
           s = `${name} [invalid len ${len}]`;
           break;
         }
+        // the multicast group being traced (Wireshark's igmp.maddr)
+        if (t.on && r.cap >= start + 8) t.add(F.maddr, ipv4At(r.data, start + 4), start + 4, 4);
         r.pos = start + 8;
         const src = readGroup(r);
         const dst = readGroup(r);

@@ -644,10 +644,21 @@ export const TCP: Protocol = {
       const c = transportSum(r.data, ctx, IPPROTO.TCP, start, length, r.cap);
       if (c >= 0) ctx.line.s(c === 0xffff ? `, cksum 0x${hex(sum, 4)} (correct)` : `, cksum 0x${hex(sum, 4)} (incorrect -> 0x${hex(shouldBe(sum, c), 4)})`);
     }
+    // AccECN (Wireshark 4.0): a SYN with AE, CWR and ECE, then a SYN-ACK with AccECN's answer (not none, not
+    // ECE alone); the connection's other segments carry the ACE counter in those three bits
+    let ace = false;
+    if (conv) {
+      const a3 = (offFlags >> 6) & 7;
+      if (!ctx.again) {
+        if ((flags & (SYN | ACK)) === SYN) conv.accecn = a3 === 7 ? 1 : 0;
+        else if ((flags & (SYN | ACK)) === (SYN | ACK) && conv.accecn === 1 && a3 !== 0 && a3 !== 1) conv.accecn = 2;
+      }
+      ace = conv.accecn === 2 && (flags & SYN) === 0;
+    }
     if (t.on) {
       const ws = conv ? relativeNumbers(conv, convDir, ctx.frame, rawSeq, rawAck, flags) : { seq: rawSeq, ack: rawAck };
       if (hlen <= length) t.add(F.len, length - hlen, start, 0);
-      treeHeader(t, start, hlen, ws.seq, rawSeq, ws.ack, rawAck, offFlags, win, sum, urp);
+      treeHeader(t, start, hlen, ws.seq, rawSeq, ws.ack, rawAck, offFlags, win, sum, urp, ace);
     }
     if (hlen > length) {
       if (!early) line.k(flagPiece(FLAG_TEXT, flags, ""));
@@ -811,7 +822,7 @@ function reassemble(r: Reader, ctx: Ctx, t: TreeSink, conv: Conversation, sport:
 }
 
 /** The header's fields in the tree (out of dissect, which stays small enough for its readers to be inlined). */
-function treeHeader(t: TreeSink, start: number, hlen: number, seq: number, rawSeq: number, ack: number, rawAck: number, offFlags: number, win: number, sum: number, urp: number): void {
+function treeHeader(t: TreeSink, start: number, hlen: number, seq: number, rawSeq: number, ack: number, rawAck: number, offFlags: number, win: number, sum: number, urp: number, ace = false): void {
   const flags = offFlags & 0xff;
   t.add(F.hdr_len, hlen, start + 12, 1);
   t.add(F.seq, seq, start + 4, 4);
@@ -829,7 +840,9 @@ function treeHeader(t: TreeSink, start: number, hlen: number, seq: number, rawSe
   t.add(F["flags.reset"], (flags & RST) !== 0, start + 12, 2);
   t.add(F["flags.syn"], (flags & SYN) !== 0, start + 12, 2);
   t.add(F["flags.fin"], (flags & FIN) !== 0, start + 12, 2);
-  t.add(F["flags.str"], wiresharkFlagStr(offFlags & 0xfff), start + 12, 2);
+  const str = wiresharkFlagStr(offFlags & 0xfff);
+  // an AccECN connection: the ACE counter in place of AE, CWR, ECE ("···-5-·AP···", tshark 4.0)
+  t.add(F["flags.str"], ace ? str.slice(0, 3) + `-${(offFlags >> 6) & 7}-` + str.slice(6) : str, start + 12, 2);
   t.pop();
   t.add(F.window_size_value, win, start + 14, 2);
   t.add(F.checksum, sum, start + 16, 2);
