@@ -58,10 +58,10 @@ export class Session {
   async run(): Promise<SessionResult> {
     const { source, program, consumers, onBatchEnd, select } = this.o;
     const limit = this.o.count ?? Infinity;
-    const bpf = native();
+    const bpf = program ? native() : undefined; // the addon only runs filters here: not loaded without one
     const end = await source.run((b) => {
       let verdict: Uint32Array | null = null;
-      if (program) verdict = bpf.filterBatch(program, b.data, b.offset, b.caplen, b.wirelen, b.count);
+      if (program) verdict = bpf!.filterBatch(program, b.data, b.offset, b.caplen, b.wirelen, b.count);
       this.seen += b.count;
       if (!verdict && !select && consumers.every((c) => c.whole)) {
         const n = Math.min(b.count, limit - this.delivered);

@@ -3,7 +3,11 @@
  * uid), as tcpdump does; files written afterwards are created as that user. Root is needed to do it; the
  * handle stays usable because the kernel checked the capabilities when it was opened.
  */
-import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import type * as ChildProcess from "node:child_process";
+// loaded on first use: requiring node:child_process costs ~5 ms of every start-up (issue #19)
+let cpModule: typeof ChildProcess | undefined;
+const childProcess = (): typeof ChildProcess => (cpModule ??= createRequire(import.meta.url)("node:child_process") as typeof ChildProcess);
 import fs from "node:fs";
 import { native } from "./native.js";
 
@@ -17,7 +21,7 @@ export interface UserEntry {
 export function lookupUser(user: string): UserEntry {
   let line: string;
   try {
-    line = execFileSync("getent", ["passwd", user], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split("\n")[0];
+    line = childProcess().execFileSync("getent", ["passwd", user], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split("\n")[0];
   } catch {
     throw Object.assign(new Error(`Couldn't find user '${user}'`), { code: "ENOUSER" });
   }

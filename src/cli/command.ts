@@ -4,7 +4,12 @@
  * a grace period for its last packets to come through; tsniff then exits with the command's status
  * (128 + the signal number when a signal ended it, as a shell reports it).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import type * as ChildProcessModule from "node:child_process";
+// loaded on first use: requiring node:child_process costs ~5 ms of every start-up (issue #19)
+let cpModule: typeof ChildProcessModule | undefined;
+const childProcess = (): typeof ChildProcessModule => (cpModule ??= createRequire(import.meta.url)("node:child_process") as typeof ChildProcessModule);
+type ChildProcess = ChildProcessModule.ChildProcess;
 import os from "node:os";
 
 export interface Command {
@@ -14,7 +19,7 @@ export interface Command {
 }
 
 export function startCommand(argv: string[], onPid: (pid: number) => void, onEnd: () => void, graceMs: number): Command {
-  const child = spawn(argv[0], argv.slice(1), { stdio: "inherit" });
+  const child = childProcess().spawn(argv[0], argv.slice(1), { stdio: "inherit" });
   if (child.pid === undefined) throw new Error(`${argv[0]}: cannot run it`);
   onPid(child.pid);
   let done = false;

@@ -5,7 +5,13 @@
  * HMAC-SHA1/SHA256/SHA384 (MAC-then-encrypt, RFC 5246 6.2.3.2). Nothing here throws on bad input: a record
  * that does not authenticate gives null.
  */
-import { createDecipheriv, createHmac, type CipherGCMTypes } from "node:crypto";
+import { createRequire } from "node:module";
+import type * as Crypto from "node:crypto";
+import type { CipherGCMTypes } from "node:crypto";
+// loaded on first use (a key log file): requiring node:crypto costs ~5 ms of every start-up (issue #19)
+let cryptoModule: typeof Crypto | undefined;
+const nodeCrypto = (): typeof Crypto => (cryptoModule ??= createRequire(import.meta.url)("node:crypto") as typeof Crypto);
+const createHmac: typeof Crypto.createHmac = (...a: Parameters<typeof Crypto.createHmac>) => nodeCrypto().createHmac(...a);
 
 export type Hash = "sha256" | "sha384";
 
@@ -176,7 +182,7 @@ export class DirectionKeys {
     if (body.length < 32 || body.length % 16) return null;
     let p: Buffer;
     try {
-      const d = createDecipheriv(s.cipher, this.key, body.subarray(0, 16));
+      const d = nodeCrypto().createDecipheriv(s.cipher, this.key, body.subarray(0, 16));
       d.setAutoPadding(false);
       p = Buffer.concat([d.update(body.subarray(16)), d.final()]);
     } catch {
@@ -201,7 +207,7 @@ export class DirectionKeys {
 function aead(cipher: Suite["cipher"], key: Buffer, nonce: Buffer, aad: Uint8Array, body: Uint8Array): Buffer | null {
   if (body.length < 16) return null;
   try {
-    const d = createDecipheriv(cipher as CipherGCMTypes, key, nonce, { authTagLength: 16 });
+    const d = nodeCrypto().createDecipheriv(cipher as CipherGCMTypes, key, nonce, { authTagLength: 16 });
     d.setAAD(aad, { plaintextLength: body.length - 16 });
     d.setAuthTag(body.subarray(body.length - 16));
     const out = d.update(body.subarray(0, body.length - 16));
