@@ -15,6 +15,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import crypto from "node:crypto";
+import { spawnSync } from "node:child_process";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, "dist", "tuib");
@@ -80,3 +82,45 @@ const cli = await esbuild.build({
 const cliInputs = Object.keys(cli.metafile.inputs).filter((f) => f.startsWith("dist/"));
 fs.writeFileSync(path.join(CLI_OUT, "inputs.json"), JSON.stringify(cliInputs));
 console.error(`bundle: dist/clib/ (${(fs.statSync(path.join(CLI_OUT, "main.js")).size / 1024).toFixed(0)} KiB, ${cliInputs.length} modules of dist/ in it)`);
+
+// The same CLI as a script (dist/clib/main.vm.js) for bin/tsniff, with V8's code cache beside it
+// (scripts/code-cache.cjs): a script compiled with vm.Script can use a code cache, a module cannot in Node 20.
+// The text is the whole function bin/tsniff calls, so it is compiled as read; its first line carries a build
+// id that the cache's header repeats.
+const VM_OUT = path.join(CLI_OUT, "main.vm.js");
+const vmBuild = await esbuild.build({
+  entryPoints: [path.join(ROOT, "dist", "cli", "bundle-entry.js")],
+  bundle: true,
+  write: false,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  packages: "external",
+  external: ["../tui/*"],
+  legalComments: "none",
+  logLevel: "warning",
+  define: { "import.meta.url": "__tsniff_import_meta_url" },
+  minifyWhitespace: process.env.TSNIFF_VM_MINIFY !== "0", // half the text to read and hash; names are kept (stack traces)
+  minifySyntax: process.env.TSNIFF_VM_MINIFY !== "0",
+});
+// dist/clib/lib.mjs: what "tsniff" means in a TypeScript plugin run by the script (src/plugins/loader.ts):
+// the running script's exports (bin/tsniff puts them on globalThis), under the names the module bundle exports.
+const names = Object.values(cli.metafile.outputs).find((o) => o.entryPoint)?.exports ?? [];
+fs.writeFileSync(
+  path.join(CLI_OUT, "lib.mjs"),
+  `// made by scripts/bundle.mjs: the library of the running CLI script (bin/tsniff)\nconst L = globalThis[Symbol.for("tsniff.cli")] ?? (await import("./main.js"));\nexport const { ${names.join(", ")} } = L;\n`,
+);
+const buildId = crypto.randomBytes(16).toString("hex");
+// A function compiled from a code cache loses vm.Script's importModuleDynamically in Node 20 ("A dynamic import
+// callback was not specified"): the script's import() calls go to bin/tsniff's instead, passed in as
+// __tsniff_import (relative specifiers resolved against the script's own URL).
+const body = vmBuild.outputFiles[0].text.replace(/(?<![\w$.])import\(/g, "__tsniff_import(");
+fs.writeFileSync(
+  VM_OUT,
+  `// tsniff-cli-script ${buildId}\n(function (exports, require, module, __filename, __dirname, __tsniff_import_meta_url, __tsniff_import) {"use strict";\n${body}\n})\n`,
+  "latin1", // esbuild's output is ASCII (non-ASCII characters are escaped)
+);
+if (/[^\x00-\x7f]/.test(body)) throw new Error("bundle: dist/clib/main.vm.js is not ASCII");
+const cc = spawnSync(process.execPath, [path.join(ROOT, "scripts", "code-cache.cjs"), VM_OUT], { stdio: ["ignore", "ignore", "inherit"] });
+if (cc.status !== 0) console.error("bundle: no code cache for dist/clib/main.vm.js (bin/tsniff compiles it on every start)");
+console.error(`bundle: dist/clib/main.vm.js (${(fs.statSync(VM_OUT).size / 1024).toFixed(0)} KiB)${cc.status === 0 ? ` and its code cache (${(fs.statSync(VM_OUT + ".cache").size / 1024).toFixed(0)} KiB)` : ""}`);

@@ -38,7 +38,11 @@ function tempDir(): string {
  * What "tsniff" means in a plugin: the library modules the running CLI uses. Run from the CLI's bundle
  * (dist/clib/main.js, which exports the library too) that is the bundle itself; else dist/index.js.
  */
-const LIB_ENTRY = /\/clib\/main\.js$/.test(import.meta.url) ? import.meta.url : new URL("../index.js", import.meta.url).href;
+const LIB_ENTRY = /\/clib\/main\.js$/.test(import.meta.url)
+  ? import.meta.url
+  : /\/clib\/main\.vm\.js$/.test(import.meta.url) // the CLI's script (bin/tsniff): its exports
+    ? new URL("lib.mjs", import.meta.url).href
+    : new URL("../index.js", import.meta.url).href;
 const transpiled = new Map<string, string>();
 
 type Esbuild = typeof import("esbuild");
