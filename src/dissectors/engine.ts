@@ -58,6 +58,7 @@ class PacketCtx implements Ctx {
   tail = "";
   lineHold = -1;
   lineHoldLayers = -1;
+  frameEnd = -1;
   lineOnly = false;
   layers: string[] = [];
   protoName = "";
@@ -121,6 +122,7 @@ class PacketCtx implements Ctx {
     this.tail = "";
     this.lineHold = -1;
     this.lineHoldLayers = -1;
+    this.frameEnd = -1;
     this.lineOnly = false;
     // pop, not length = 0: setting the length to 0 frees the array's storage, which every packet then allocates again
     while (this.layers.length) this.layers.pop();

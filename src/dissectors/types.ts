@@ -192,6 +192,11 @@ export interface Ctx {
    * it write the line only, not the tree (nor ctx.layers), as after TCP reassembly took a segment.
    */
   lineOnly: boolean;
+  /**
+   * Where the frame's bytes end (absolute) when an IPv4 total length claims more: tcpdump hands the upper
+   * layer the claimed length, Wireshark the frame's (tcp.len counts only what the frame holds); -1: none.
+   */
+  frameEnd: number;
   /** hand off to a table; returned from dissect() */
   next(table: string, key: number | string, key2?: number): Handoff;
   /** marks the packet malformed with a reason (shown in the tree) */

@@ -95,6 +95,31 @@ function splitTime(sec: number, nsec: number): void {
   tNsec = nsec;
 }
 
+/**
+ * Wireshark's reading of a malformed record whose fraction is a second or more: its nanoseconds are a 32-bit
+ * signed integer (a microsecond file's fraction times 1000, wrapped), and times print with a "-" before the
+ * whole time when that integer is negative ("-1418145370.2147483648").
+ */
+function wsNsec(nsec: number): number {
+  return nsec > 999999999 ? nsec | 0 : nsec;
+}
+function wsTimeText(sec: number, nsec: number): string {
+  return nsec < 0 ? "-" + sec + "." + pad9(-nsec) : sec + "." + pad9(nsec);
+}
+/** Wireshark's nstime_delta(b - a), with its 32-bit nanoseconds wrapping as C's int does. */
+function wsDelta(bSec: number, bNsec: number, aSec: number, aNsec: number): string {
+  let s = bSec - aSec,
+    n = (wsNsec(bNsec) - wsNsec(aNsec)) | 0;
+  if (s > 0 && n < 0) {
+    n += 1e9;
+    s--;
+  } else if (s < 0 && n > 0) {
+    n -= 1e9;
+    s++;
+  }
+  return s < 0 || n < 0 ? "-" + Math.abs(s) + "." + pad9(Math.abs(n)) : s + "." + pad9(n);
+}
+
 /** "sec.nnnnnnnnn" of a time difference (may be negative). */
 export function timeText(sec: number, nsec: number): string {
   splitTime(sec, nsec);
@@ -127,6 +152,9 @@ export class FrameBuilder {
   private firstNsec = 0;
   private prevSec = NaN;
   private prevNsec = 0;
+  /** the previous packet's fraction (prevNsecWas: as it was before this packet) */
+  private prevNsec0 = 0;
+  private prevNsecWas = 0;
 
   /**
    * The frame's fields for a dissected packet, in order, to `out` (the JSON writer records them without a
@@ -144,9 +172,16 @@ export class FrameBuilder {
       dNsec = nsec - this.prevNsec;
     this.prevSec = sec;
     this.prevNsec = nsec;
+    this.prevNsecWas = this.prevNsec0;
+    this.prevNsec0 = nsec;
     if (iface || this.interfaces) out(F.interface_id, iface);
     if (this.names && this.names[iface] !== undefined) out(F.interface_name, this.names[iface]);
-    if (time) {
+    if (nsec > 999999999 || this.firstNsec > 999999999 || (this.prevNsecWas > 999999999)) {
+      // a fraction of a second or more (malformed): Wireshark's 32-bit arithmetic, as text
+      out(F.time_epoch, wsTimeText(sec, wsNsec(nsec)));
+      out(F.time_delta, wsDelta(sec, nsec, sec - dSec, nsec - dNsec));
+      out(F.time_relative, wsDelta(sec, nsec, this.firstSec, this.firstNsec));
+    } else if (time) {
       time(F.time_epoch, false, sec, nsec);
       splitTime(dSec, dNsec);
       time(F.time_delta, tNeg, tSec, tNsec);

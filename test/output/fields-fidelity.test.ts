@@ -76,6 +76,10 @@ const FILES = [
   "accecn_handshake.pcap",
   "mrinfo_query.pcap",
   "mtrace.pcap",
+  // fractions of a second or more (Wireshark's 32-bit nanoseconds); an IPv4 total length past the frame (tcp.len)
+  "timestamp_invalid_micro.pcap",
+  "timestamp_invalid_nano.pcap",
+  "kday4.pcap",
 ];
 
 /** tshark's lines for a file, split into cells (null when it fails). */

@@ -275,7 +275,10 @@ export const IPV4: Protocol = {
     }
     // A total length beyond the frame: tcpdump hands the upper layer that length (the missing bytes read as cut)
     if (!lenLies) r.limit(len - hlen);
-    else r.rep = start + len;
+    else {
+      ctx.frameEnd = r.rep;
+      r.rep = start + len;
+    }
     if (off !== 0) {
       ctx.fragmented = true;
       // A later fragment: tcpdump prints the addresses and the protocol (by number: tsniff never resolves names)

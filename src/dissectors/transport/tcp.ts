@@ -657,7 +657,9 @@ export const TCP: Protocol = {
     }
     if (t.on) {
       const ws = conv ? relativeNumbers(conv, convDir, ctx.frame, rawSeq, rawAck, flags) : { seq: rawSeq, ack: rawAck };
-      if (hlen <= length) t.add(F.len, length - hlen, start, 0);
+      // Wireshark's tcp.len: what the frame holds, when an IPv4 total length claimed more (ctx.frameEnd)
+      const held = ctx.frameEnd >= 0 ? Math.max(hlen, Math.min(length, ctx.frameEnd - start)) : length;
+      if (hlen <= length) t.add(F.len, held - hlen, start, 0);
       treeHeader(t, start, hlen, ws.seq, rawSeq, ws.ack, rawAck, offFlags, win, sum, urp, ace);
     }
     if (hlen > length) {
