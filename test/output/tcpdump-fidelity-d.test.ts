@@ -61,3 +61,15 @@ describe.skipIf(!fs.existsSync(CORPUS))("the Mobility Header's dissector", () =>
     expect(problems.slice(0, 20)).toEqual([]);
   }, 300_000);
 });
+
+suite("BGP UPDATE at -v: AS4 Path, MP_REACH / MP_UNREACH (IPv4/IPv6 unicast, labeled, labeled VPN; ADD-PATH), extended communities", [
+  ...["bgp-4byte-asn.pcap", "bgp-addpath.pcap", "bgp-lu-multiple-labels.pcap", "bgp-link-bw-extcommunity.pcapng", "bgp-ovs.pcapng", "mpbgp-linklocal-nexthop.pcap"].map((file) => ({ file, modes: ALL, shows: /BGP/ })),
+]);
+
+suite("TCP MD5 signature option (RFC 2385): tcpdump cannot check it without -M, and says so", [
+  ...["bgp-as-path-oobr.pcap", "bgp-aigp-oobr.pcap"].map((file) => ({ file, modes: ["-nn", "-e"] as Mode[], shows: /md5/ })),
+]);
+
+suite("LLDP at -v: text TLVs with control characters as tcpdump's ^J / M-x", [
+  ...["LLDP_and_CDP.pcap", "erspan-type-i-4.pcap", "lldp_asan.pcap", "lldp_mudurl.pcap", "lldp_8021_linkagg.pcap"].map((file) => ({ file, modes: ["-v"] as Mode[], shows: /LLDP/ })),
+]);

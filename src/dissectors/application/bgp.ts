@@ -11,7 +11,7 @@
  * bgp.open.myas, bgp.open.holdtime, bgp.open.identifier, bgp.open.opt.len.
  */
 import { bind } from "../registry.js";
-import { ipv4At } from "../format.js";
+import { ipv4At, ipv6At } from "../format.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
 
@@ -158,7 +158,7 @@ function walk(r: Reader, ctx: Ctx, t: TreeSink): void {
 
 /** tcpdump's names (af_values, bgp_safi_values, bgp_capcode_values, bgp_opt_values), the ones BGP OPENs use. */
 const AFI: Readonly<Record<number, string>> = { 1: "IPv4", 2: "IPv6", 25: "VPLS" };
-const SAFI: Readonly<Record<number, string>> = { 1: "Unicast", 2: "Multicast", 3: "Unicast+Multicast", 4: "labeled Unicast", 70: "EVPN", 128: "labeled VPN Unicast", 129: "labeled VPN Multicast" };
+const SAFI: Readonly<Record<number, string>> = { 1: "Unicast", 2: "Multicast", 3: "Unicast+Multicast", 4: "labeled Unicast", 70: "EVPN", 128: "labeled VPN Unicast", 129: "labeled VPN Multicast", 130: "labeled VPN Unicast+Multicast", 132: "Route Target Routing Information", 5: "Multicast VPN" };
 const CAP: Readonly<Record<number, string>> = {
   1: "Multiprotocol Extensions",
   2: "Route Refresh",
@@ -365,7 +365,30 @@ const ATTR: Readonly<Record<number, string>> = {
   8: "Community",
   9: "Originator ID",
   10: "Cluster List",
+  14: "Multi-Protocol Reach NLRI",
+  15: "Multi-Protocol Unreach NLRI",
+  16: "Extended Community",
+  17: "AS4 Path",
 };
+/** tcpdump's names of extended community types (bgp_extd_comm_subtype_values), by the 16-bit type */
+const EXT_COMM: Readonly<Record<number, string>> = {
+  0x0002: "target", 0x0102: "target", 0x0202: "target", 0x0003: "origin", 0x0103: "origin", 0x0203: "origin",
+  0x4004: "link-BW", 0x0005: "domain-id", 0x0105: "domain-id", 0x0205: "domain-id", 0x0306: "ospf-route-type",
+  0x8006: "ospf-route-type", 0x0107: "ospf-router-id", 0x8000: "ospf-domain", 0x010a: "l2vpn-id", 0x800a: "l2vpn-id",
+  0x0009: "source-AS", 0x0209: "source-AS", 0x010b: "vrf-import", 0x030c: "encapsulation",
+};
+/** The route distinguisher (tcpdump's bgp_vpn_rd_print). */
+function rdText(r: Reader, o: number): string {
+  const b = (k: number) => r.byteAt(o + k);
+  const type = (b(0) << 8) | b(1);
+  if (type === 0) return `${(b(2) << 8) | b(3)}:${((b(4) << 24) | (b(5) << 16) | (b(6) << 8) | b(7)) >>> 0} (= ${b(4)}.${b(5)}.${b(6)}.${b(7)})`;
+  if (type === 1) return `${b(2)}.${b(3)}.${b(4)}.${b(5)}:${(b(6) << 8) | b(7)}`;
+  if (type === 2) {
+    const as = ((b(2) << 24) | (b(3) << 16) | (b(4) << 8) | b(5)) >>> 0;
+    return `${as}:${(b(6) << 8) | b(7)}`;
+  }
+  return "unknown RD format";
+}
 const ORIGIN: Readonly<Record<number, string>> = { 0: "IGP", 1: "EGP", 2: "Incomplete" };
 const SEG_OPEN: Readonly<Record<number, string>> = { 1: "{ ", 2: "", 3: "( ", 4: "({ " };
 const SEG_CLOSE: Readonly<Record<number, string>> = { 1: "}", 2: "", 3: ")", 4: "})" };
@@ -497,6 +520,61 @@ function update(r: Reader, p: number, hlen: number, ep: number): { text: string;
     } else if (type === 10) {
       if (len % 4) text += "invalid len";
       else for (let k = 0; k < len; k += 4) text += `${ipv4At(r.data, v + k)}${len - k > 4 ? ", " : ""}`;
+    } else if (type === 17) {
+      if (len === 0) text += "empty";
+      else
+        for (let o = v; o < v + len; ) {
+          const st = u8(o);
+          const cnt = u8(o + 1);
+          if (o + 2 + cnt * 4 > ep) return cut();
+          text += SEG_OPEN[st] ?? "?";
+          for (let k = 0; k < cnt; k++) text += `${u32(o + 2 + 4 * k)} `;
+          text += SEG_CLOSE[st] ?? "?";
+          o += 2 + cnt * 4;
+        }
+    } else if (type === 14 || type === 15) {
+      const m = mpNlri(r, type === 14, v, len, ep);
+      text += m.text;
+      if (m.trunc) return cut();
+    } else if (type === 16) {
+      if (len % 8) text += "invalid len";
+      else
+        for (let k = 0; k < len; k += 8) {
+          const ct = u16(v + k);
+          const flags = ct & 0xc000;
+          text += `\n\t    ${EXT_COMM[ct] ?? "unknown extd community typecode"} (0x${ct.toString(16).padStart(4, "0")}), Flags [${flags & 0x8000 ? "vendor-specific" : ""}${flags === 0xc000 ? ", " : ""}${flags & 0x4000 ? "non-transitive" : ""}${flags ? "" : "none"}]`;
+          const o = v + k + 2;
+          switch (ct) {
+            case 0x0002:
+            case 0x0003:
+            case 0x0005:
+            case 0x0009:
+              text += `: ${u16(o)}:${u32(o + 2)} (= ${ipv4At(r.data, o + 2)})`;
+              break;
+            case 0x0102:
+            case 0x0103:
+            case 0x0105:
+            case 0x0107:
+            case 0x010b:
+            case 0x010a:
+              text += `: ${ipv4At(r.data, o)}:${u16(o + 4)}`;
+              break;
+            case 0x0202:
+            case 0x0203:
+            case 0x0205:
+            case 0x0209:
+              text += `: ${u32(o)}:${u16(o + 4)}`;
+              break;
+            case 0x4004: {
+              const bits = u32(o + 2);
+              const f = new Float32Array(new Uint32Array([bits]).buffer)[0];
+              text += `: bandwidth: ${((f * 8) / 1000000).toFixed(3)} Mbps`;
+              break;
+            }
+            default:
+              text += `: ${u32(o).toString(16).padStart(8, "0")}${u16(o + 4).toString(16).padStart(4, "0")}`;
+          }
+        }
     } else {
       text += len !== 4 ? "invalid len" : String(u32(v));
     }
@@ -510,15 +588,107 @@ function update(r: Reader, p: number, hlen: number, ep: number): { text: string;
   return { text, trunc: false };
 }
 
+/**
+ * MP_REACH_NLRI / MP_UNREACH_NLRI (tcpdump's bgp_mp_af_print and the decoders it has for IPv4 and IPv6
+ * unicast, multicast, labeled unicast and labeled VPN unicast). Other AFI/SAFIs print tcpdump's "no AFI ...
+ * decoder" line and their bytes. ADD-PATH identifiers are not looked for here.
+ */
+function mpNlri(r: Reader, reach: boolean, v: number, len: number, ep: number): { text: string; trunc: boolean } {
+  const u8 = (o: number): number => r.byteAt(o);
+  const u16 = (o: number): number => (u8(o) << 8) | u8(o + 1);
+  let text = "";
+  if (v + 3 > ep) return { text, trunc: true };
+  const afi = u16(v);
+  const safi = u8(v + 2);
+  text += `\n\t    AFI: ${AFI[afi] ?? "Unknown AFI"} (${afi}), ${safi > 128 ? "vendor specific " : ""}SAFI: ${SAFI[safi] ?? "Unknown SAFI"} (${safi})`;
+  const known = (afi === 1 || afi === 2) && (safi === 1 || safi === 2 || safi === 4 || safi === 128);
+  const end = v + len;
+  let o = v + 3;
+  if (!known) {
+    text += `\n\t    no AFI ${afi} / SAFI ${safi} decoder`;
+    return { text: text + hexText(r, v, len, "\n\t    "), trunc: false };
+  }
+  const alen = afi === 1 ? 4 : 16;
+  const addr = (q: number, plen: number): string => {
+    const n = (plen + 7) >> 3;
+    const b = new Uint8Array(alen);
+    for (let k = 0; k < n; k++) b[k] = u8(q + k);
+    if (plen % 8 && n > 0) b[n - 1] &= (0xff00 >> plen % 8) & 0xff;
+    return afi === 1 ? `${b[0]}.${b[1]}.${b[2]}.${b[3]}` : ipv6At(b, 0);
+  };
+  if (reach) {
+    if (o + 1 > ep) return { text, trunc: true };
+    const nhlen = u8(o);
+    o++;
+    if (o + nhlen > ep) return { text, trunc: true };
+    text += "\n\t    nexthop: ";
+    const vpn = safi === 128;
+    const step = (vpn ? 8 : 0) + alen;
+    let q = o;
+    let left = nhlen;
+    while (left >= step) {
+      text += vpn ? `RD: ${rdText(r, q)}, ${afi === 1 ? ipv4At(r.data, q + 8) : ipv6At(r.data, q + 8)}` : afi === 1 ? ipv4At(r.data, q) : ipv6At(r.data, q);
+      q += step;
+      left -= step;
+      if (left >= step) text += ", ";
+    }
+    text += `, nh-length: ${nhlen}`;
+    o += nhlen;
+    if (o + 1 > ep) return { text, trunc: true };
+    const snpa = u8(o);
+    o++;
+    if (snpa) {
+      text += `\n\t    ${snpa} SNPA`;
+      for (let k = 0; k < snpa; k++) {
+        if (o + 1 > ep) return { text, trunc: true };
+        const sl = u8(o);
+        text += `\n\t      ${sl} bytes`;
+        o += 1 + sl;
+      }
+    } else text += ", no SNPA";
+  }
+  if (!reach && o === end) return { text: text + "\n\t      End-of-Rib Marker (empty NLRI)", trunc: false };
+  // tcpdump's guess at ADD-PATH identifiers, for plain unicast and multicast prefixes
+  const ap = (safi === 1 || safi === 2) && addPath(r, o, end - o, ep, alen * 8);
+  while (o < end) {
+    let id = -1;
+    if (ap) {
+      if (o + 4 > ep) return { text, trunc: true };
+      id = ((u16(o) << 16) | u16(o + 2)) >>> 0;
+      o += 4;
+    }
+    if (o + 1 > ep) return { text, trunc: true };
+    let plen = u8(o);
+    const labeled = safi === 4 || safi === 128;
+    const extra = (labeled ? 24 : 0) + (safi === 128 ? 64 : 0);
+    if (plen < extra || plen - extra > alen * 8) {
+      text += "\n\t    (illegal prefix length)";
+      return { text, trunc: false };
+    }
+    plen -= extra;
+    const n = (plen + 7) >> 3;
+    const q = o + 1 + extra / 8;
+    if (q + n > ep) return { text, trunc: true };
+    let s = "\n\t      ";
+    if (safi === 128) s += `RD: ${rdText(r, o + 4)}, `;
+    s += `${addr(q, plen)}/${plen}`;
+    if (labeled) s += `, label:${((u8(o + 1) << 16) | (u8(o + 2) << 8) | u8(o + 3)) >>> 4} ${u8(o + 3) & 1 ? "(bottom)" : "(BOGUS: Bottom of Stack NOT set!)"}`;
+    if (id >= 0) s += `   Path Id: ${id}`;
+    text += s;
+    o = q + n;
+  }
+  return { text, trunc: false };
+}
+
 /** tcpdump's check_add_path for IPv4: whether the prefixes look like they carry 4-byte path identifiers. */
-function addPath(r: Reader, p: number, length: number, ep: number): boolean {
+function addPath(r: Reader, p: number, length: number, ep: number, max = 32): boolean {
   if (length < 5) return false;
   let o = 0;
   while (o < length) {
     o += 4;
     if (p + o >= ep) break;
     const pl = r.byteAt(p + o);
-    if (pl > 32) return false;
+    if (pl > max) return false;
     o += 1 + ((pl + 7) >> 3);
   }
   if (o > length) return false;
@@ -526,7 +696,7 @@ function addPath(r: Reader, p: number, length: number, ep: number): boolean {
   for (o = 0; o < length; ) {
     if (p + o >= ep) break;
     const pl = r.byteAt(p + o);
-    if (pl < 1 || pl > 32) return true;
+    if (pl < 1 || pl > max) return true;
     o += 1 + ((pl + 7) >> 3);
   }
   return o > length;

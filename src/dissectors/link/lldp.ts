@@ -10,7 +10,7 @@
  */
 import { bind } from "../registry.js";
 import { ETHERTYPE } from "../constants.js";
-import { hex, ipv4At, ipv6At, macAt } from "../format.js";
+import { hex, ipv4At, ipv6At, macAt, printChar } from "../format.js";
 import { hexPrint } from "../hexprint.js";
 import type { Line } from "../line.js";
 import { fields, type Protocol } from "../types.js";
@@ -52,6 +52,14 @@ export function textz(r: Reader, p: number, n: number): string {
   let e = p;
   while (e < p + n && r.byteAt(e) !== 0) e++;
   return r.latin1At(p, e - p);
+}
+
+/** The same text as tcpdump's nd_printjnp prints it on the line: control characters as "^J", bytes above 0x7f as "M-x". */
+function jnp(r: Reader, p: number, n: number): string {
+  let e = p;
+  let out = "";
+  while (e < p + n && r.byteAt(e) !== 0) out += printChar(r.byteAt(e++));
+  return out;
 }
 
 export const LLDP: Protocol = {
@@ -100,7 +108,7 @@ export const LLDP: Protocol = {
           return;
         }
         if (dump || ctx.opts.verbose > 1) hexPrint(line, r, "\n\t  ", p, tl);
-      } else if (type === 5) line.s(": ").s(textz(r, p, tl));
+      } else if (type === 5) line.s(": ").s(jnp(r, p, tl));
       if (t.on) {
         const sub = r.byteAt(p);
         switch (type) {
@@ -247,14 +255,14 @@ function print8021(line: Line, r: Reader, t: number, len: number): boolean {
       if (len < 7) return false;
       const sl = u8(r, t + 6);
       if (len < 7 + sl) return false;
-      line.s("\n\t    vlan name: ").s(textz(r, t + 7, sl));
+      line.s("\n\t    vlan name: ").s(jnp(r, t + 7, sl));
       return false;
     }
     case 4: {
       if (len < 5) return false;
       const sl = u8(r, t + 4);
       if (len < 5 + sl) return false;
-      line.s("\n\t    protocol identity: ").s(textz(r, t + 5, sl));
+      line.s("\n\t    protocol identity: ").s(jnp(r, t + 5, sl));
       return false;
     }
     case 7:
@@ -383,7 +391,7 @@ function verboseTlv(line: Line, r: Reader, type: number, p: number, len: number)
         const a = networkAddr(r, p + 1, len - 1);
         if (a === null) return "trunc";
         line.s(a);
-      } else if (sub >= 1 && sub <= 7) line.s(textz(r, p + 1, len - 1));
+      } else if (sub >= 1 && sub <= 7) line.s(jnp(r, p + 1, len - 1));
       else return true;
       return false;
     }
@@ -393,10 +401,10 @@ function verboseTlv(line: Line, r: Reader, type: number, p: number, len: number)
       return false;
     case 4:
     case 5:
-      line.s(": ").s(textz(r, p, len));
+      line.s(": ").s(jnp(r, p, len));
       return false;
     case 6:
-      line.s("\n\t  ").s(textz(r, p, len));
+      line.s("\n\t  ").s(jnp(r, p, len));
       return false;
     case 7: {
       if (len < 4) return "trunc";
@@ -423,7 +431,7 @@ function verboseTlv(line: Line, r: Reader, type: number, p: number, len: number)
       if (rest) {
         const ol = u8(r, q);
         if (rest < 1 + ol) return "trunc";
-        if (ol) line.s(`\n\t  OID length ${ol}`).s(textz(r, q + 1, ol));
+        if (ol) line.s(`\n\t  OID length ${ol}`).s(jnp(r, q + 1, ol));
       }
       return false;
     }

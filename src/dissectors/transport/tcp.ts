@@ -316,6 +316,14 @@ function options(s: Line, r: Reader, p: number, end: number, rev: boolean, base:
         if (dl >= 8) s.k(VAL).u(u32at(d, v)).k(ECR).u(u32at(d, v + 4));
         expect = 10;
         break;
+      case 19:
+        // TCP MD5 signature (RFC 2385): tcpdump cannot check it without -M, and says why
+        if (dl === 16) {
+          s.s(r.cap < r.rep ? " snaplen too short, can't check - " : " shared secret not supplied with -M, can't check - ");
+          for (let i = 0; i < 16; i++) s.hex(d[v + i], 2);
+        }
+        expect = 18;
+        break;
       case 28:
         if (dl >= 2) {
           const u = u16at(d, v);
