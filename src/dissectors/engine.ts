@@ -68,6 +68,7 @@ class PacketCtx implements Ctx {
   bug: string | null = null;
   pdus: Pdu[] | null = null;
   pduProto: Protocol | null = null;
+  noNode = false;
   decrypted: { data: Uint8Array; proto: Protocol }[] | null = null;
   state = new Map<string, unknown>();
   /** the one reused handoff record */
@@ -133,6 +134,7 @@ class PacketCtx implements Ctx {
     this.bug = null;
     this.pdus = null;
     this.pduProto = null;
+    this.noNode = false;
     this.decrypted = null;
   }
 }
@@ -284,11 +286,18 @@ export class Dissector {
     ctx.line = this.pduLine;
     ctx.lineStart = 0;
     const sink = this.pduSink.over(t, this.pduBase);
+    const layers = ctx.layers;
+    const base = layers.length;
+    let firstEnd = -1;
     try {
       for (const pdu of pdus) {
         this.pduLine.reset();
         const r = this.readers[0].reset(pdu.data, 0, pdu.data.length, pdu.data.length);
+        const mark = layers.length;
         this.layers(proto, r, pdu.data, 0, sink, sink);
+        if (firstEnd < 0) firstEnd = layers.length;
+        else if (layers.length - mark <= firstEnd - base && layers.slice(mark).every((id, i) => id === layers[base + i])) layers.length = mark;
+        // (a PDU whose layers repeat the first one's is listed once in frame.protocols, as tshark's "tcp:tls")
       }
     } finally {
       ctx.line = line;
@@ -372,6 +381,10 @@ export class Dissector {
       }
       if (node) node.length = Math.max(0, Math.min(r.pos, r.cap) - node.offset);
       if (ctx.lineHold >= 0 && ctx.lineHoldLayers < 0) ctx.lineHoldLayers = ctx.layers.length;
+      if (ctx.noNode) {
+        ctx.noNode = false;
+        if (h && tb?.dropProto) tb.dropProto();
+      }
       if (ctx.pdus && tb) {
         // TCP reassembly took the payload: the segment's next layers write the line only
         this.pduBase = r.pos;

@@ -33,6 +33,9 @@ export class PduSink implements LayerSink {
       },
     };
   }
+  dropProto(): void {
+    this.t!.dropProto?.();
+  }
   add(f: FieldDef, value: FieldValue, _offset: number, _length: number, display?: string): void {
     if (f.type === "bytes" && value === null) return;
     this.t!.add(f, value, this.base, 0, display);

@@ -117,6 +117,12 @@ export class TreeBuilder implements TreeSink {
     return n;
   }
 
+  dropProto(): void {
+    this.roots.pop();
+    this.stack.length = 0;
+    this.cur = this.roots;
+  }
+
   add(f: FieldDef, value: FieldValue, offset: number, length: number, display?: string): void {
     const n = treeNode(f.name, f.label, value, display, offset, length, "field", f, undefined);
     this.cur.push(n);

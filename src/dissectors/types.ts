@@ -67,6 +67,8 @@ export interface TreeSink {
 export interface LayerSink extends TreeSink {
   /** a protocol layer starting at offset; the engine sets the returned record's length when the layer ends */
   openProto(id: string, title: string, offset: number): { offset: number; length: number };
+  /** removes the layer just opened, with what it holds (see Ctx.noNode) */
+  dropProto?(): void;
 }
 
 export interface DissectOptions {
@@ -174,6 +176,11 @@ export interface Ctx {
    */
   pdus: Pdu[] | null;
   pduProto: Protocol | null;
+  /**
+   * Set by a dissector that hands all of its bytes on to another (HTTP to HTTP/2 on an h2c connection): its
+   * layer stays in frame.protocols, but it gets no node in the tree (tshark's `-Y http` does not match it).
+   */
+  noNode: boolean;
   /**
    * Plaintext that a layer decrypted in this frame (TLS with a key log: src/tls/), each dissected into the tree
    * by its protocol over its own bytes after the frame's other layers (detail pass only).

@@ -340,6 +340,12 @@ class Records {
   close(): void {
     if (this.np) this.to[this.np - 1] = this.n;
   }
+  /** Forgets the protocol opened last when it has no fields (LayerSink.dropProto). */
+  drop(): void {
+    if (this.np < 2 || this.from[this.np - 1] !== this.n) return;
+    this.np--;
+    this.into(this.np - 1);
+  }
 }
 const R = new Records();
 
@@ -666,6 +672,9 @@ export class JsonSink implements LayerSink {
     this.layer.offset = offset;
     this.layer.length = 0;
     return this.layer;
+  }
+  dropProto(): void {
+    R.drop();
   }
   add(f: FieldDef, value: FieldValue, offset: number, length: number, display?: string): void {
     R.field(f, f.name, value, display, offset, length);

@@ -63,6 +63,23 @@ function chunkedLength(d: Uint8Array, off: number, len: number): number {
   }
 }
 
+/** The HTTP/2 client connection preface, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n". */
+const H2_PREFACE = [0x50, 0x52, 0x49, 0x20, 0x2a, 0x20, 0x48, 0x54, 0x54, 0x50, 0x2f, 0x32, 0x2e, 0x30, 0x0d, 0x0a, 0x0d, 0x0a, 0x53, 0x4d, 0x0d, 0x0a, 0x0d, 0x0a];
+
+/** Whether the (up to) 24 bytes at d[off] are the HTTP/2 preface or its start (`len` bytes there). */
+export function isH2Preface(d: Uint8Array, off: number, len: number): boolean {
+  const n = Math.min(len, 24);
+  for (let i = 0; i < n; i++) if (d[off + i] !== H2_PREFACE[i]) return false;
+  return n > 0;
+}
+
+/** HTTP/2 (RFC 9113): the client's 24-byte preface, then frames of a 9-byte header and a 24-bit length. */
+export const http2FrameLength: PduLength = (d, off, len) => {
+  if (len >= 1 && d[off] === 0x50 && isH2Preface(d, off, len)) return 24;
+  if (len < 3) return 0;
+  return 9 + ((d[off] << 16) | (d[off + 1] << 8) | d[off + 2]);
+};
+
 const METHOD = /^[A-Z][A-Z-]{1,16} \S/;
 
 /**
@@ -71,6 +88,12 @@ const METHOD = /^[A-Z][A-Z-]{1,16} \S/;
  * close). The methods of requests are remembered per connection to pair HEAD with its response.
  */
 export const httpMessageLength: PduLength = (d, off, len, dir, st) => {
+  // h2c: HTTP/2 by prior knowledge (the preface) or after a 101 to "Upgrade: h2c": frames from then on
+  if (!st.h2c && len >= 1 && d[off] === 0x50 && isH2Preface(d, off, len)) {
+    if (len < 24) return 0;
+    st.h2c = true;
+  }
+  if (st.h2c) return http2FrameLength(d, off, len, dir, st);
   const first = latin1(d, off, off + Math.min(len, 16));
   const isResp = first.startsWith("HTTP/1.");
   const isReq = !isResp && METHOD.test(first);
@@ -99,6 +122,7 @@ export const httpMessageLength: PduLength = (d, off, len, dir, st) => {
     heads[dir].push(method);
   } else {
     const code = Number(lines[0].split(" ")[1]);
+    if (code === 101 && /\nupgrade:[ \t]*h2c[ \t]*\r?\n/i.test(head)) st.h2c = true;
     const method = code >= 200 ? heads[1 - dir].shift() : undefined;
     if (method === "HEAD" || (code >= 100 && code < 200) || code === 204 || code === 304) body = 0;
     else if (chunked) {

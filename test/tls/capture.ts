@@ -46,6 +46,26 @@ async function listening(port: number, ms = 8000): Promise<void> {
   throw new Error(`nothing listens on port ${port}`);
 }
 
+/** Waits until something listens on 127.0.0.1:port inside namespace `ns`. */
+async function listeningIn(ns: string, port: number, ms = 8000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (spawnSync("ip", ["netns", "exec", ns, "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${port}`], { stdio: "ignore" }).status === 0) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing listens on port ${port} in ${ns}`);
+}
+
+/** A network namespace with only its loopback up; `destroy()` removes it. */
+export function loopbackNs(tag: string): { name: string; destroy(): void } {
+  const name = `ts-tls-${tag}-${process.pid % 100000}`;
+  const destroy = () => void spawnSync("ip", ["netns", "del", name], { stdio: "ignore" });
+  destroy();
+  if (spawnSync("ip", ["netns", "add", name], { stdio: "ignore" }).status !== 0) throw new Error(`cannot create namespace ${name}`);
+  spawnSync("ip", ["-n", name, "link", "set", "lo", "up"], { stdio: "ignore" });
+  return { name, destroy };
+}
+
 function stop(p: ChildProcess, sig: NodeJS.Signals = "SIGTERM"): Promise<void> {
   return new Promise((res) => {
     if (p.exitCode !== null || p.signalCode !== null) return res();
@@ -58,9 +78,14 @@ function stop(p: ChildProcess, sig: NodeJS.Signals = "SIGTERM"): Promise<void> {
  * Starts `server` (argv), captures port `port` on lo into `pcap` while `clients` run one after the other
  * (each argv run with SSLKEYLOGFILE=keylog), then stops both.
  */
-export async function captureTls(pcap: string, keylog: string, port: number, server: string[], clients: string[][]): Promise<void> {
+export async function captureTls(pcap: string, keylog: string, port: number, server: string[], clients: string[][], opts: { ns?: string } = {}): Promise<void> {
+  // inside network namespace `ns` (its own loopback): every program through `ip netns exec`
+  const inNs = (argv: string[]) => (opts.ns ? ["ip", "netns", "exec", opts.ns, ...argv] : argv);
+  server = inNs(server);
+  clients = clients.map(inNs);
+  const td0 = inNs(["tcpdump", "-i", "lo", "--immediate-mode", "-U", "-w", pcap, "tcp", "port", String(port)]);
   const srv = spawn(server[0], server.slice(1), { stdio: ["pipe", "ignore", "ignore"] });
-  const td = spawn("tcpdump", ["-i", "lo", "--immediate-mode", "-U", "-w", pcap, "tcp", "port", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
+  const td = spawn(td0[0], td0.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
   try {
     await new Promise<void>((res, rej) => {
       let err = "";
@@ -73,7 +98,8 @@ export async function captureTls(pcap: string, keylog: string, port: number, ser
         }
       });
     });
-    await listening(port);
+    if (opts.ns) await listeningIn(opts.ns, port);
+    else await listening(port);
     for (const c of clients) await run(c[0], c.slice(1), { env: { ...process.env, SSLKEYLOGFILE: keylog }, timeout: 20000 }).catch(() => undefined);
     await sleep(800);
   } finally {

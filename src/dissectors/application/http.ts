@@ -12,9 +12,9 @@
  * The tree has Wireshark's fields: http.request.method, http.request.uri, http.request.version, http.host,
  * http.user_agent, http.response.code, http.response.phrase, http.content_type, http.content_length_header...
  */
-import { httpMessageLength } from "../../stream/framers.js";
+import { httpMessageLength, isH2Preface } from "../../stream/framers.js";
 import { bind, bindHeuristic } from "../registry.js";
-import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
+import { fields, type Ctx, type Handoff, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
 import { bytesText } from "../format.js";
 
@@ -355,15 +355,51 @@ function looksLikeHttp(r: Reader): boolean {
   return false;
 }
 
-function dissect(r: Reader, ctx: Ctx, t: TreeSink, printed: boolean): void {
+function dissect(r: Reader, ctx: Ctx, t: TreeSink, printed: boolean): Handoff | void {
   const p0 = r.pos;
   const len = r.reportedRemaining;
   if (printed) {
     ctx.line.s(": ");
     summary(r, ctx, p0, len);
   }
-  if (t.on) tree(r, t, p0, r.cap);
+  if (t.on) {
+    const h2 = h2c(r, ctx, p0);
+    if (h2) {
+      r.pos = p0; // the bytes from p0 on, as tshark's http:http2 (no HTTP node: `-Y http` does not match)
+      ctx.noNode = true;
+      return ctx.next("http.upgrade", "h2c");
+    }
+    tree(r, t, p0, r.cap);
+  }
   r.pos = r.cap;
+}
+
+/** A connection's key, the same from both ends. */
+function connKey(ctx: Ctx): string {
+  const a = `${ctx.src}|${ctx.srcPort}`;
+  const b = `${ctx.dst}|${ctx.dstPort}`;
+  return a < b ? `h2c:${a}|${b}` : `h2c:${b}|${a}`;
+}
+
+/**
+ * Cleartext HTTP/2 on an HTTP connection (detail pass): the client's preface (prior knowledge), or anything
+ * that is not HTTP/1.x after a 101 response to "Upgrade: h2c" (the connection is marked when that response
+ * is dissected): then the HTTP/2 dissector (bound as http.upgrade "h2c") takes the bytes.
+ */
+function h2c(r: Reader, ctx: Ctx, p0: number): boolean {
+  const n = r.cap - p0;
+  const k = connKey(ctx);
+  if (n >= 24 && isH2Preface(r.data, p0, 24)) {
+    ctx.state.set(k, true);
+    return true;
+  }
+  if (ctx.state.get(k) === true) return !looksLikeHttp(r);
+  if (n > 12 && r.latin1At(p0, 12) === "HTTP/1.1 101") {
+    const head = r.latin1At(p0, Math.min(n, 4096));
+    const end = head.indexOf("\r\n\r\n");
+    if (/\nupgrade:[ \t]*h2c[ \t]*\r?\n/i.test(end < 0 ? head : head.slice(0, end + 2))) ctx.state.set(k, true);
+  }
+  return false;
 }
 
 /** HTTP on ports 80 and 8080, where tcpdump prints it. */
@@ -374,7 +410,7 @@ export const HTTP: Protocol = {
   fields: F,
   pduLength: httpMessageLength,
   dissect(r, ctx, t) {
-    dissect(r, ctx, t, true);
+    return dissect(r, ctx, t, true);
   },
 };
 
@@ -385,7 +421,7 @@ export const HTTP_HEUR: Protocol = {
   title: "Hypertext Transfer Protocol",
   fields: F,
   dissect(r, ctx, t) {
-    dissect(r, ctx, t, false);
+    return dissect(r, ctx, t, false);
   },
   heuristic(r) {
     return looksLikeHttp(r);

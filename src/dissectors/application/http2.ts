@@ -1,13 +1,14 @@
 /**
- * HTTP/2 (RFC 9113) over decrypted TLS (ALPN h2, or the client's preface; cleartext h2c is not dissected
- * yet). Frames: DATA, HEADERS,
+ * HTTP/2 (RFC 9113) over decrypted TLS (ALPN h2, or the client's preface) and cleartext h2c (prior
+ * knowledge: a TCP conversation opening with the preface; Upgrade: h2c on HTTP, see http.ts). Frames: DATA, HEADERS,
  * PRIORITY, RST_STREAM, SETTINGS, PUSH_PROMISE, PING, GOAWAY, WINDOW_UPDATE, CONTINUATION and the preface,
  * with Wireshark's http2.* fields; header blocks decoded with HPACK (hpack.ts), one decoder per connection and
  * direction. A frame may span records or segments: each direction's bytes are buffered until a frame is
  * whole, and it is shown on the packet that completes it (as tshark does). tcpdump prints nothing for h2,
  * so the one-line output is left alone.
  */
-import { bind } from "../registry.js";
+import { bind, bindHeuristic } from "../registry.js";
+import { http2FrameLength, isH2Preface } from "../../stream/framers.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
 import { HpackDecoder, HpackError, type Header } from "./hpack.js";
@@ -279,4 +280,35 @@ export const HTTP2: Protocol = {
   dissect,
 };
 
+/**
+ * Whether the bytes at r.pos open an HTTP/2 connection: the client's preface, or the server's first SETTINGS
+ * frame (a server may send it as soon as the connection is up, before the client's preface): type 4 on stream
+ * 0 without flags, whole settings of known identifiers, all there.
+ */
+function opensH2(r: Reader): boolean {
+  const d = r.data;
+  const p = r.pos;
+  const n = r.cap - p;
+  if (n >= 24 && isH2Preface(d, p, 24)) return true;
+  if (n < 9 || d[p] !== 0 || d[p + 3] !== 4 || d[p + 4] !== 0 || d[p + 5] | d[p + 6] | d[p + 7] | d[p + 8]) return false;
+  const len = (d[p + 1] << 8) | d[p + 2];
+  if (len % 6 || len > 96 || n < 9 + len) return false;
+  for (let o = p + 9; o < p + 9 + len; o += 6) if (d[o] !== 0 || d[o + 1] === 0 || d[o + 1] > 0x10) return false;
+  return true;
+}
+
+/**
+ * h2c by prior knowledge on any port: a TCP conversation that opens with the preface (or the server's
+ * SETTINGS), reassembled frame by frame.
+ */
+export const HTTP2_HEUR: Protocol = {
+  ...HTTP2,
+  pduLength: http2FrameLength,
+  heuristic: opensH2,
+};
+
 bind("tls.alpn", "h2", HTTP2);
+// cleartext h2c: on an HTTP connection (http.ts hands over after the preface or a 101 to Upgrade: h2c) ...
+bind("http.upgrade", "h2c", HTTP2);
+// ... and by prior knowledge on any other port: a conversation that opens with the client's preface
+bindHeuristic("tcp.port", HTTP2_HEUR);

@@ -790,6 +790,21 @@ function heuristicPdu(r: Reader, ctx: Ctx): Protocol | undefined {
   return undefined;
 }
 
+/** Whether `app`'s heuristic claims the payload at r.pos (r left as it was). */
+function ownPduKnown(r: Reader, ctx: Ctx, app: Protocol): boolean {
+  const start = r.pos;
+  let ok = false;
+  try {
+    ok = app.heuristic!(r, ctx);
+  } catch {
+    ok = false;
+  }
+  r.pos = start;
+  r.truncated = false;
+  r.malformed = false;
+  return ok;
+}
+
 /** The frame fed last, and what it gave: a frame dissected again (ctx.again) is not fed twice. */
 let lastFed: { state: Map<string, unknown> | null; frame: number; res: SegmentResult | null } = { state: null, frame: -1, res: null };
 
@@ -816,7 +831,14 @@ function reassemble(r: Reader, ctx: Ctx, t: TreeSink, conv: Conversation, sport:
     res = ra.segment(conv, dir, seq, r.data.subarray(r.pos, r.pos + plen), ctx.frame, flags, ctx.tsSec + ctx.tsNsec / 1e9, framer);
     lastFed = { state: ctx.state, frame: ctx.frame, res };
   }
-  if (plen === 0 || res.own) return;
+  if (plen === 0) return;
+  if (res.own) {
+    // A whole PDU on its own is dissected in place, found again by the port or the heuristics; but in a
+    // conversation a heuristic claimed on its first payload, a PDU the heuristic does not know by itself
+    // (an HTTP/2 frame after the preface) goes to that protocol all the same.
+    if (!app!.heuristic || app !== conv.reasm || ownPduKnown(r, ctx, app!)) return;
+    res = { ...res, pdus: [{ data: r.data.subarray(r.pos, r.pos + plen), frames: [ctx.frame], lens: [plen] }], own: false };
+  }
   ctx.pdus = res.pdus;
   ctx.pduProto = app!;
   if (res.pdus.length === 0) t.add(F.segment_data, null, r.pos, plen, `TCP segment data (${plen} bytes)`);
