@@ -132,61 +132,99 @@ function str(s: string): void {
 }
 const slowCache = new Map<string, Uint8Array>();
 
-/** str() from character i on, one character at a time, and the closing quote. */
+/**
+ * The bytes each character below 0x100 becomes in a JSON string (1, 2 or 6 of them, from ESC[c * 6]), as the
+ * general path below spells it: long Latin-1 text (a reassembled HTTP body) goes through this table in one loop.
+ */
+const ESC = new Uint8Array(256 * 6);
+const ESC_N = new Uint8Array(256);
+{
+  const save = W.p;
+  for (let c = 0; c < 256; c++) {
+    W.p = 0;
+    strChar(String.fromCharCode(c), 0, 1);
+    ESC_N[c] = W.p;
+    ESC.set(W.b.subarray(0, W.p), c * 6);
+  }
+  W.p = save;
+}
+
+/** str() from character i on, and the closing quote. */
 function strRest(s: string, i: number): void {
   const n = s.length;
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) {
-      byte(c);
-      continue;
+  while (i < n) {
+    // a run of characters below 0x100, through the table: room for the longest spelling of each, no call per character
+    const stop = Math.min(n, i + 8192);
+    ensure((stop - i) * 6 + 1);
+    const b = W.b;
+    let p = W.p;
+    for (; i < stop; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0xff) break;
+      const k = ESC_N[c];
+      if (k === 1) b[p++] = c;
+      else {
+        const o = c * 6;
+        for (let j = 0; j < k; j++) b[p++] = ESC[o + j];
+      }
     }
-    if (c === 0x22 || c === 0x5c) {
-      ensure(2);
-      W.b[W.p++] = 0x5c;
-      W.b[W.p++] = c;
-      continue;
-    }
-    if (c < 0x20) {
-      const short = c === 8 ? 0x62 : c === 9 ? 0x74 : c === 10 ? 0x6e : c === 12 ? 0x66 : c === 13 ? 0x72 : 0;
-      if (short) {
-        ensure(2);
-        W.b[W.p++] = 0x5c;
-        W.b[W.p++] = short;
-      } else u4(c);
-      continue;
-    }
-    if (!ok(c)) {
-      // what the terminal must not see raw besides JSON's own escapes: DEL, C1, separators, bidi controls, BOM
-      u4(c);
-      continue;
-    }
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
-      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
-        const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        ensure(4);
-        W.b[W.p++] = 0xf0 | (cp >> 18);
-        W.b[W.p++] = 0x80 | ((cp >> 12) & 63);
-        W.b[W.p++] = 0x80 | ((cp >> 6) & 63);
-        W.b[W.p++] = 0x80 | (cp & 63);
-        i++;
-      } else u4(c); // a lone surrogate, as JSON.stringify spells it
-      continue;
-    }
-    ensure(3);
-    if (c < 0x800) {
-      W.b[W.p++] = 0xc0 | (c >> 6);
-      W.b[W.p++] = 0x80 | (c & 63);
-    } else {
-      W.b[W.p++] = 0xe0 | (c >> 12);
-      W.b[W.p++] = 0x80 | ((c >> 6) & 63);
-      W.b[W.p++] = 0x80 | (c & 63);
-    }
+    W.p = p;
+    if (i < stop) i = strChar(s, i, n);
   }
   byte(0x22);
 }
 
+/** One character of str() at s[i] (two for a surrogate pair): returns the index after it. */
+function strChar(s: string, i: number, n: number): number {
+  const c = s.charCodeAt(i);
+  if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) {
+    byte(c);
+    return i + 1;
+  }
+  if (c === 0x22 || c === 0x5c) {
+    ensure(2);
+    W.b[W.p++] = 0x5c;
+    W.b[W.p++] = c;
+    return i + 1;
+  }
+  if (c < 0x20) {
+    const short = c === 8 ? 0x62 : c === 9 ? 0x74 : c === 10 ? 0x6e : c === 12 ? 0x66 : c === 13 ? 0x72 : 0;
+    if (short) {
+      ensure(2);
+      W.b[W.p++] = 0x5c;
+      W.b[W.p++] = short;
+    } else u4(c);
+    return i + 1;
+  }
+  if (!ok(c)) {
+    // what the terminal must not see raw besides JSON's own escapes: DEL, C1, separators, bidi controls, BOM
+    u4(c);
+    return i + 1;
+  }
+  if (c >= 0xd800 && c <= 0xdfff) {
+    const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+    if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+      const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+      ensure(4);
+      W.b[W.p++] = 0xf0 | (cp >> 18);
+      W.b[W.p++] = 0x80 | ((cp >> 12) & 63);
+      W.b[W.p++] = 0x80 | ((cp >> 6) & 63);
+      W.b[W.p++] = 0x80 | (cp & 63);
+      return i + 2;
+    } else u4(c); // a lone surrogate, as JSON.stringify spells it
+    return i + 1;
+  }
+  ensure(3);
+  if (c < 0x800) {
+    W.b[W.p++] = 0xc0 | (c >> 6);
+    W.b[W.p++] = 0x80 | (c & 63);
+  } else {
+    W.b[W.p++] = 0xe0 | (c >> 12);
+    W.b[W.p++] = 0x80 | ((c >> 6) & 63);
+    W.b[W.p++] = 0x80 | (c & 63);
+  }
+  return i + 1;
+}
 
 /** A number as JSON.stringify spells it. */
 function num(v: number): void {
