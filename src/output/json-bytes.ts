@@ -153,20 +153,24 @@ const ESC_N = new Uint8Array(256);
 function strRest(s: string, i: number): void {
   const n = s.length;
   while (i < n) {
-    // a run of characters below 0x100, through the table: room for the longest spelling of each, no call per character
+    // a run of characters below 0x100, through the table: room for the longest spelling of each, then per
+    // character its six table bytes copied and the position moved by its length (no branch on the byte: a
+    // binary body's bytes are random, and a mispredicted branch per byte cost twice this loop)
     const stop = Math.min(n, i + 8192);
-    ensure((stop - i) * 6 + 1);
+    ensure((stop - i) * 6 + 6);
     const b = W.b;
     let p = W.p;
     for (; i < stop; i++) {
       const c = s.charCodeAt(i);
       if (c > 0xff) break;
-      const k = ESC_N[c];
-      if (k === 1) b[p++] = c;
-      else {
-        const o = c * 6;
-        for (let j = 0; j < k; j++) b[p++] = ESC[o + j];
-      }
+      const o = c * 6;
+      b[p] = ESC[o];
+      b[p + 1] = ESC[o + 1];
+      b[p + 2] = ESC[o + 2];
+      b[p + 3] = ESC[o + 3];
+      b[p + 4] = ESC[o + 4];
+      b[p + 5] = ESC[o + 5];
+      p += ESC_N[c];
     }
     W.p = p;
     if (i < stop) i = strChar(s, i, n);

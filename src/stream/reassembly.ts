@@ -73,6 +73,9 @@ class Cutter implements ByteSink {
   out: Pdu[] = [];
   /** set when the current segment's bytes went into an unfinished PDU */
   pendingHit = false;
+  /** bytes handed on during the current segment that were one whole PDU, not in `out` yet (see data()) */
+  whole: Uint8Array | null = null;
+  wholeFrame = 0;
   dropped = 0;
   constructor(
     private framer: PduLength,
@@ -88,6 +91,7 @@ class Cutter implements ByteSink {
   data(d: Uint8Array, frame: number): void {
     let pos = 0;
     const len = d.length;
+    if (this.whole !== null) this.pdu();
     while (pos < len) {
       if (this.buf) {
         // continue the unfinished PDU
@@ -117,6 +121,14 @@ class Cutter implements ByteSink {
       }
       const n = this.frame(d, pos, len - pos);
       if (n < 0) return; // not a PDU start: the rest of these bytes are passed over
+      if (n === len && pos === 0 && this.out.length === 0 && this.whole === null) {
+        // the bytes handed on are one whole PDU (the common case: a DNS message, a TLS record, a small HTTP
+        // message in one segment): noted, no Pdu made unless the segment turns out to hold more (pdu())
+        this.whole = d;
+        this.wholeFrame = frame;
+        return;
+      }
+      if (this.whole !== null) this.pdu();
       if (n > 0 && n <= len - pos) {
         this.out.push({ data: d.subarray(pos, pos + n), frames: [frame], lens: [n] });
         pos += n;
@@ -132,6 +144,13 @@ class Cutter implements ByteSink {
       this.pendingHit = true;
       return;
     }
+  }
+
+  /** Puts the noted whole PDU into `out` (more bytes came in the same segment, or it is not the segment's own). */
+  pdu(): void {
+    const d = this.whole!;
+    this.whole = null;
+    this.out.push({ data: d, frames: [this.wholeFrame], lens: [d.length] });
   }
 
   private frame(d: Uint8Array, off: number, len: number): number {
@@ -222,6 +241,9 @@ export class Reassembly {
   private conns = new Map<object, Conn>();
   private segments = 0;
   private result: SegmentResult = { pdus: [], own: false, pending: false, repeated: false };
+  /** the connection of the last segment (the map's last entry while it lives) */
+  private lastKey: object | null = null;
+  private lastConn: Conn | null = null;
 
   constructor(o: ReassemblyOptions = {}) {
     this.maxBytes = o.maxBytes ?? 256 << 20;
@@ -236,14 +258,20 @@ export class Reassembly {
    */
   segment(key: object, dir: number, seq: number, payload: Uint8Array, frame: number, flags: number, time: number, framer: PduLength): SegmentResult {
     const res = this.result;
-    res.pdus = [];
+    if (res.pdus.length) res.pdus = []; // a new array only after PDUs were given (the engine may still hold them)
     res.own = false;
     res.pending = false;
     res.repeated = false;
-    let c = this.conns.get(key);
-    if (c) this.conns.delete(key); // moved to the end: used last
-    else c = new Conn(framer, this.maxPerConnection);
-    this.conns.set(key, c);
+    let c: Conn | undefined;
+    if (key === this.lastKey && this.lastConn) c = this.lastConn; // segments come in runs of one connection: already last
+    else {
+      c = this.conns.get(key);
+      if (c) this.conns.delete(key); // moved to the end: used last
+      else c = new Conn(framer, this.maxPerConnection);
+      this.conns.set(key, c);
+      this.lastKey = key;
+      this.lastConn = c;
+    }
     c.last = time;
     const s = c.dirs[dir];
     const cut = c.cut[dir];
@@ -258,9 +286,12 @@ export class Reassembly {
       if (cut.held > this.maxPerConnection) cut.give();
     }
     res.pending = cut.pendingHit;
-    if (res.pdus.length === 1 && res.pdus[0].frames.length === 1 && !res.pending) {
-      const p = res.pdus[0];
-      res.own = p.data.buffer === payload.buffer && p.data.byteOffset === payload.byteOffset && p.data.length === payload.length;
+    const w = cut.whole;
+    if (w !== null) {
+      if (res.pdus.length === 0 && !res.pending && w.buffer === payload.buffer && w.byteOffset === payload.byteOffset && w.length === payload.length) {
+        res.own = true;
+        cut.whole = null;
+      } else cut.pdu();
     }
     for (const p of res.pdus) if (p.frames.length > 1) this.stats.reassembled++;
     if (flags & RST) this.close(key, c);
@@ -297,6 +328,10 @@ export class Reassembly {
     c.dirs[0].drop();
     c.dirs[1].drop();
     this.conns.delete(key);
+    if (this.lastConn === c) {
+      this.lastKey = null;
+      this.lastConn = null;
+    }
     this.stats.held -= c.bytes;
     c.bytes = 0;
   }

@@ -806,7 +806,7 @@ function ownPduKnown(r: Reader, ctx: Ctx, app: Protocol): boolean {
 }
 
 /** The frame fed last, and what it gave: a frame dissected again (ctx.again) is not fed twice. */
-let lastFed: { state: Map<string, unknown> | null; frame: number; res: SegmentResult | null } = { state: null, frame: -1, res: null };
+const lastFed: { state: Map<string, unknown> | null; frame: number; res: SegmentResult | null } = { state: null, frame: -1, res: null };
 
 /**
  * TCP reassembly (detail pass): a segment of a connection whose application cuts its bytes into PDUs
@@ -829,7 +829,9 @@ function reassemble(r: Reader, ctx: Ctx, t: TreeSink, conv: Conversation, sport:
     const ra = reassemblyOf(ctx);
     const dir = conversationsOf(ctx.state).dir;
     res = ra.segment(conv, dir, seq, r.data.subarray(r.pos, r.pos + plen), ctx.frame, flags, ctx.tsSec + ctx.tsNsec / 1e9, framer);
-    lastFed = { state: ctx.state, frame: ctx.frame, res };
+    lastFed.state = ctx.state;
+    lastFed.frame = ctx.frame;
+    lastFed.res = res;
   }
   if (plen === 0) return;
   if (res.own) {
