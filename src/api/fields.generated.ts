@@ -940,6 +940,7 @@ export interface FieldTypes {
   "tcp.payload": string | null;
   "tcp.port": number;
   "tcp.reassembled.length": number;
+  "tcp.reassembled_in": number;
   "tcp.segment": number;
   "tcp.segment.count": number;
   "tcp.segment_data": string | null;
@@ -1142,5 +1143,5 @@ export type LayerName =
   | "wccp"
   | "wlan";
 
-/** 1062 field names, 69 protocols. */
-export const FIELD_COUNT = 1062;
+/** 1063 field names, 69 protocols. */
+export const FIELD_COUNT = 1063;

@@ -78,6 +78,8 @@ export interface CliOptions extends ProcCliOptions {
   sshOptions?: string[];
   sudo?: boolean;
   remoteTool?: "tcpdump" | "tsniff";
+  /** -2: a first pass over the file for tcp.reassembled_in (tshark -2) */
+  twoPass?: boolean;
 }
 
 export class UsageError extends Error {}
@@ -265,6 +267,9 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       case "h":
         o.help = true;
+        break;
+      case "2":
+        o.twoPass = true;
         break;
       default:
         throw new UsageError(`unknown option -${c}`);
@@ -459,6 +464,8 @@ export const USAGE = `Usage: tsniff [-AdDehlLnOpqStuUvVxX] [-B size] [-c count] 
   --no-reassembly  no TCP reassembly in -V, -T json/fields and -Y (on by default: DNS over TCP, TLS
              records and HTTP bodies across segments dissected on the frame that completes them; the
              one-line output never reassembles: tcpdump's lines)
+  -2         with -r FILE: read the file twice, as tshark -2, so that tcp.reassembled_in is on the
+             segments of a PDU completed by a later frame
   --reassembly-mem MB  its memory (default 256; the connection idle longest is evicted past it, counted
              in the summary)
   -D         list interfaces                -L  list data link types of the interface

@@ -22,6 +22,7 @@ import { formatProgram } from "../filter/disasm.js";
 import { Session, type PacketConsumer } from "../session.js";
 import { TextOut } from "../output/text-out.js";
 import { createPrinter, printerDissector } from "../output/printer.js";
+import { reassembledFrames } from "../api/two-pass.js";
 import { compileDisplayFilter } from "../filter/display.js";
 import { checkFieldNames } from "../output/fields.js";
 import { linktypeLabel } from "../output/linktype.js";
@@ -383,7 +384,10 @@ async function run(o: CliOptions): Promise<number> {
   // too), and -c counts the packets shown.
   // One dissector for the printer and the plugins' packets: a packet both read by a plugin and printed is
   // dissected once (the Dissector remembers its last packet).
-  const dissector = printerDissector(o);
+  // -2: tshark's two passes, for tcp.reassembled_in on the segments before the frame that completes a PDU
+  if (o.twoPass && (!o.readFile || o.readFile === "-")) throw new Fatal("-2 needs -r FILE (a file read twice, not standard input)");
+  const known = o.twoPass && !o.noReassembly ? await reassembledFrames(o.readFile!, { program }) : undefined;
+  const dissector = printerDissector({ ...o, known });
   const printer = printing || o.displayFilter ? createPrinter({ ...o, escapedByCaller: printing, procOf: proc?.procOf }, source.info, dissector) : undefined;
   // The one-line output with the process after each line (curl.4127): through the printer's string.
   const procLines = proc && o.format === "text" && !o.detail ? proc : undefined;

@@ -44,6 +44,11 @@ export interface ReassemblyOptions {
   maxPerConnection?: number;
   /** seconds of capture time without a segment after which a connection's state is released */
   idleSec?: number;
+  /**
+   * tcp.reassembled_in from an earlier pass over the same packets (tshark -2): frame -> the frame that
+   * completed the PDU its bytes went into (Reassembly.reassembledIn of the first pass)
+   */
+  known?: Map<number, number>;
 }
 
 export interface ReassemblyStats {
@@ -105,7 +110,10 @@ class Cutter implements ByteSink {
             this.give(); // never a PDU: dropped
             continue;
           }
-          if (n === 0) continue;
+          if (n === 0) {
+            this.pendingHit = true; // still not known how long: held
+            continue;
+          }
           this.need = n;
           if (this.have > n) {
             // the bytes past the PDU go back to the loop
@@ -240,6 +248,11 @@ export class Reassembly {
   /** live connections, the one used longest ago first */
   private conns = new Map<object, Conn>();
   private segments = 0;
+  /**
+   * tcp.reassembled_in: for each frame whose bytes went into a PDU completed by a later frame, that frame
+   * (filled as PDUs complete; an earlier pass's, given as `known`, answers before that)
+   */
+  readonly reassembledIn: Map<number, number>;
   private result: SegmentResult = { pdus: [], own: false, pending: false, repeated: false };
   /** the connection of the last segment (the map's last entry while it lives) */
   private lastKey: object | null = null;
@@ -249,6 +262,13 @@ export class Reassembly {
     this.maxBytes = o.maxBytes ?? 256 << 20;
     this.maxPerConnection = Math.min(o.maxPerConnection ?? 32 << 20, this.maxBytes);
     this.idleSec = o.idleSec ?? 300;
+    this.reassembledIn = o.known ?? new Map();
+  }
+
+  /** The frame that completed the PDU `frame`'s bytes went into, when a later frame did (-1: none known). */
+  completedIn(frame: number): number {
+    const f = this.reassembledIn.get(frame);
+    return f === undefined || f === frame ? -1 : f;
   }
 
   /**
@@ -293,7 +313,12 @@ export class Reassembly {
         cut.whole = null;
       } else cut.pdu();
     }
-    for (const p of res.pdus) if (p.frames.length > 1) this.stats.reassembled++;
+    for (const p of res.pdus)
+      if (p.frames.length > 1) {
+        this.stats.reassembled++;
+        const fs = p.frames;
+        for (let i = 0; i < fs.length; i++) if (fs[i] !== frame && !this.reassembledIn.has(fs[i])) this.reassembledIn.set(fs[i], frame);
+      }
     if (flags & RST) this.close(key, c);
     else if (flags & FIN) {
       c.fin |= 1 << dir;

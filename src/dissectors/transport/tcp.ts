@@ -54,6 +54,7 @@ const F = fields("tcp", {
   segment: ["TCP Segment", "uint"],
   "segment.count": ["Segment count", "uint"],
   "reassembled.length": ["Reassembled TCP length", "uint"],
+  reassembled_in: ["Reassembled PDU in frame", "uint"],
 });
 
 const FIN = 0x01,
@@ -713,7 +714,10 @@ export const TCP: Protocol = {
       r.skip(hlen - 20);
     }
     line.k(LENGTH).u(plen);
-    if (t.on && conv && ctx.opts.reassembly !== false && !r.truncated && !ctx.late) reassemble(r, ctx, t, conv, sport, dport, rawSeq, flags, plen);
+    if (t.on && conv && ctx.opts.reassembly !== false && !r.truncated) {
+      if (!ctx.late) reassemble(r, ctx, t, conv, sport, dport, rawSeq, flags, plen);
+      else if (plen > 0) reassembledIn(r, ctx, t); // not fed again; where its bytes went is known
+    }
     if (conv && !ctx.again) {
       // a library stream tracker (src/api/streams.ts) sees every segment, in any pass
       const l = ctx.state.get("stream.listener") as SegmentListener | undefined;
@@ -843,6 +847,7 @@ function reassemble(r: Reader, ctx: Ctx, t: TreeSink, conv: Conversation, sport:
   }
   ctx.pdus = res.pdus;
   ctx.pduProto = app!;
+  reassembledIn(r, ctx, t); // held (out of order) or in an unfinished PDU: where its bytes went, when known
   if (res.pdus.length === 0) t.add(F.segment_data, null, r.pos, plen, `TCP segment data (${plen} bytes)`);
   for (const p of res.pdus) {
     if (p.frames.length < 2) continue;
@@ -853,6 +858,16 @@ function reassemble(r: Reader, ctx: Ctx, t: TreeSink, conv: Conversation, sport:
     t.add(F["reassembled.length"], p.data.length, r.pos, 0);
     t.pop();
   }
+}
+
+/**
+ * tcp.reassembled_in on a frame whose bytes went into a PDU a later frame completed, once that frame was seen:
+ * a frame dissected again later (the TUI, stored packets) or a second pass (-2, reassembly option `known`).
+ */
+function reassembledIn(r: Reader, ctx: Ctx, t: TreeSink): void {
+  const ra = ctx.state.get("stream.reassembly") as Reassembly | undefined;
+  const f = ra ? ra.completedIn(ctx.frame) : -1;
+  if (f >= 0) t.add(F.reassembled_in, f, r.pos, 0, `[Reassembled PDU in frame: ${f}]`);
 }
 
 /** The header's fields in the tree (out of dissect, which stays small enough for its readers to be inlined). */
