@@ -92,7 +92,7 @@ dd("pcapng writing", () => {
       ok(tsniff(["-r", src, "-w", z]));
       expect(fs.readFileSync(y).equals(fs.readFileSync(z)), name).toBe(true);
     }
-  });
+  }, 180_000); // 18 runs of tsniff, tshark and capinfos: slow on a loaded machine
 
   it("--pcapng writes pcapng whatever the name, also to stdout", () => {
     const src = path.join(CORPUS, "isup.pcap");
