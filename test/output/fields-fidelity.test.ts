@@ -80,6 +80,12 @@ const FILES = [
   "timestamp_invalid_micro.pcap",
   "timestamp_invalid_nano.pcap",
   "kday4.pcap",
+  // IPv6 as Wireshark stops in it: LINKTYPE_IPV6 holding another version, a bad version, a header cut short
+  "LINKTYPE_IPV6_invalid.pcap",
+  "beep-oobr.pcap",
+  "ipv6-bad-version.pcap",
+  "ipv6_39_byte_header.pcap",
+  "ipv6_invalid_length.pcap",
 ];
 
 /** tshark's lines for a file, split into cells (null when it fails). */

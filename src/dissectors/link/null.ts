@@ -2,7 +2,7 @@
  * BSD loopback (DLT_NULL: host-order address family) and OpenBSD loopback (DLT_LOOP: network order), and
  * raw IP link types (DLT_RAW, LINKTYPE_IPV4, LINKTYPE_IPV6): the IP version nibble picks the dissector.
  */
-import { bind } from "../registry.js";
+import { bind, getField } from "../registry.js";
 import { LINKTYPE } from "../constants.js";
 import { fields, type Protocol } from "../types.js";
 
@@ -49,10 +49,19 @@ export const RAW_IP: Protocol = {
   id: "raw",
   name: "Raw IP",
   title: "Raw packet data",
-  dissect(r, ctx) {
+  dissect(r, ctx, t) {
     const v = r.peek() >> 4;
     // tcpdump -e marks raw IP with "ip: "; like tcpdump, the version nibble decides even for LINKTYPE_IPV4/IPV6
     if (ctx.opts.linkHeader) ctx.line.s("ip: ");
+    if (ctx.linktype === LINKTYPE.IPV6 && v !== 6 && r.remaining > 0) {
+      // Wireshark reads LINKTYPE_IPV6 as IPv6 whatever the nibble: a bogus version and nothing more (the
+      // layers after are tcpdump's line only)
+      if (t.on) {
+        const f = getField("ip.version");
+        if (f) t.add(f, v, r.pos, 1);
+      }
+      ctx.lineOnly = true;
+    }
     if (v === 4) return ctx.next("ethertype", 0x0800);
     if (v === 6) return ctx.next("ethertype", 0x86dd);
     if (r.remaining > 0) ctx.line.s(`ip v${v}`);

@@ -140,6 +140,25 @@ function walkOptions(r: Reader, p: number, end: number, t: TreeSink, verbose: bo
   return [verbose ? s + " " : s, false];
 }
 
+/** The fixed header's fields that end before `end` (a header cut short or a length below 40), as Wireshark adds them. */
+function partialTree(t: TreeSink, d: Uint8Array, start: number, end: number): void {
+  if (end < start + 1 || d[start] >> 4 !== 6) return;
+  t.add(F.version, 6, start, 1);
+  t.add(F.ipversion, 6, start, 1);
+  if (end < start + 4) return;
+  const vfl = ((d[start] << 24) | (d[start + 1] << 16) | (d[start + 2] << 8) | d[start + 3]) >>> 0;
+  t.add(F.tclass, (vfl >>> 20) & 0xff, start, 2);
+  t.add(F.flow, vfl & 0xfffff, start + 1, 3);
+  if (end >= start + 6) t.add(F.plen, (d[start + 4] << 8) | d[start + 5], start + 4, 2);
+  if (end >= start + 7) t.add(F.nxt, d[start + 6], start + 6, 1);
+  if (end >= start + 8) t.add(F.hlim, d[start + 7], start + 7, 1);
+  if (end >= start + 24) {
+    const src = ipv6At(d, start + 8);
+    t.add(F.src, src, start + 8, 16);
+    t.add(F.addr, src, start + 8, 16);
+  }
+}
+
 /** tcpdump's own truncation marker for IPv6 parts (" [|ip6]", " [|hbhopt]", ...): the line ends there. */
 function cut(r: Reader, ctx: Ctx, marker: string): void {
   ctx.line.s(` [|${marker}]`);
@@ -161,6 +180,7 @@ export const IPV6: Protocol = {
     const start = r.pos;
     const length = r.reportedRemaining; // what the layer below hands over
     const v = ctx.opts.verbose;
+    if (t.on && (!r.has(40) || length < 40)) partialTree(t, r.data, start, Math.min(r.cap, r.rep));
     if (!r.has(40)) return cut(r, ctx, "ip6");
     const prefix = ctx.opts.linkHeader ? "" : "IP6 ";
     if (length < 40) {
@@ -179,7 +199,9 @@ export const IPV6: Protocol = {
     const dst = ipv6At(d, srcOff + 16);
     r.pos += 32;
     const version = vfl >>> 28;
-    if (t.on) {
+    // a version other than 6: Wireshark's IPv6 dissector shows only it (ip.version) and leaves the rest as data
+    if (t.on && version !== 6) t.add(F.ipversion, version, start, 1);
+    if (t.on && version === 6) {
       t.add(F.version, version, start, 1);
       t.add(F.ipversion, version, start, 1);
       t.add(F.tclass, (vfl >>> 20) & 0xff, start, 2);
