@@ -73,3 +73,5 @@ suite("TCP MD5 signature option (RFC 2385): tcpdump cannot check it without -M, 
 suite("LLDP at -v: text TLVs with control characters as tcpdump's ^J / M-x", [
   ...["LLDP_and_CDP.pcap", "erspan-type-i-4.pcap", "lldp_asan.pcap", "lldp_mudurl.pcap", "lldp_8021_linkagg.pcap"].map((file) => ({ file, modes: ["-v"] as Mode[], shows: /LLDP/ })),
 ]);
+
+suite("syslog at -v: the message with control characters as tcpdump's ^@", [{ file: "syslog_udp.pcap", modes: ALL }]);

@@ -8,6 +8,7 @@
  */
 import { bind } from "../registry.js";
 import { hexPrint } from "../hexprint.js";
+import { printChar } from "../format.js";
 import { fields, type Protocol } from "../types.js";
 
 const SEVERITY = ["emergency", "alert", "critical", "error", "warning", "notice", "info", "debug"];
@@ -97,7 +98,12 @@ export const SYSLOG: Protocol = {
       l.s("SYSLOG, length: ").u(len).s("\n\tFacility ").s(fname).s(" (").u(facility).s("), Severity ").s(sname).s(" (").u(severity).s(")\n\tMsg: ");
       const n = len - off;
       const have = Math.min(n, cap - p - off);
-      if (have > 0) l.latin1(r.data, p + off, have);
+      // tcpdump's nd_printjn: control characters as "^@", bytes above 0x7f as "M-x"
+      for (let i = 0; i < have; i++) {
+        const c = r.byteAt(p + off + i);
+        if (c >= 0x20 && c < 0x7f) l.c(c);
+        else l.s(printChar(c));
+      }
       if (have < n) return cut();
       if (ctx.opts.verbose > 1) hexPrint(l, r, "\n\t", p, len);
     }
