@@ -9,7 +9,7 @@ import type { Model } from "./model.js";
 export { layout, statusText } from "./text.js";
 import { parseMouse, WHEEL_LINES } from "./mouse.js";
 import { fmtCount, layout, MIN_COLS, MIN_ROWS, paneLabel, splitPanes, statusText } from "./text.js";
-import { convCells } from "./stats.js";
+import { convCells, endpointCells } from "./stats.js";
 import { streamTitle } from "./stream.js";
 import { ColumnsView, COLUMNS_HELP_LINE, DetailPane, HELP_LINE, HelpOverlay, HexPane, PacketList, STATS_HELP_LINE, StatsView, STREAM_HELP_LINE, StreamView } from "./views.js";
 
@@ -56,11 +56,11 @@ function statsView(m: Model, cols: number, height: number): React.ReactElement {
   const h = m.viewHeight;
   let conv: string[][] = [];
   let phs: { depth: number; name: string; frames: number; bytes: number }[] = [];
-  if (st && m.statsTab !== "phs") conv = st.table(m.statsTab === "tcp" ? 6 : 17).slice(m.statsTop, m.statsTop + h).map(convCells);
+  if (st && m.statsTab !== "phs") conv = m.statsEndpoints ? st.endpoints(m.statsTab).slice(m.statsTop, m.statsTop + h).map(endpointCells) : st.table(m.statsTab).slice(m.statsTop, m.statsTop + h).map(convCells);
   if (st && m.statsTab === "phs") phs = st.phsLines().map((l) => ({ depth: l.depth, name: l.node.name, frames: l.node.frames, bytes: l.node.bytes }));
   // conv holds only the visible rows: shift the indices so the view sees them from `top`
   const pad: string[][] = new Array(m.statsTop);
-  return <StatsView tab={m.statsTab} conv={m.statsTab === "phs" ? [] : pad.concat(conv)} phs={phs} top={m.statsTop} selected={m.statsSel} height={height} width={cols} />;
+  return <StatsView tab={m.statsTab} endpoints={m.statsEndpoints} conv={m.statsTab === "phs" ? [] : pad.concat(conv)} phs={phs} top={m.statsTop} selected={m.statsSel} height={height} width={cols} />;
 }
 
 export interface AppProps {

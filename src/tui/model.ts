@@ -19,7 +19,7 @@ import { cellText } from "./text.js";
 import { HISTORY_MAX } from "./config.js";
 import { candidates, complete, editLine, filterNames, wordAt } from "./line-edit.js";
 import type { PacketFile, PacketIndex } from "./packet-index.js";
-import { CaptureStats } from "./stats.js";
+import { CaptureStats, convFilter, endpointFilter, type ConvType } from "./stats.js";
 import { endpointsOf, hexLineText, StreamData, StreamReader, StreamScan, streamKeyOf, textLineText, type StreamKey } from "./stream.js";
 
 export const RENDER_MS = 100;
@@ -40,8 +40,8 @@ export interface TreeLine {
 export type Pane = "list" | "detail" | "hex";
 /** What fills the screen above the prompt: the three packet panes, a followed stream, or the statistics. */
 export type View = "packets" | "stream" | "stats" | "columns";
-export type StatsTab = "tcp" | "udp" | "phs";
-export const STATS_TABS: StatsTab[] = ["tcp", "udp", "phs"];
+export type StatsTab = ConvType | "phs";
+export const STATS_TABS: StatsTab[] = ["eth", "ip", "ipv6", "tcp", "udp", "phs"];
 export type PromptKind = "filter" | "save" | "quit" | "capture" | "column";
 
 export interface Prompt {
@@ -273,6 +273,8 @@ export class Model {
   viewHeight = 20;
   stats: CaptureStats | null = null;
   statsTab: StatsTab = "tcp";
+  /** the statistics view shows the tab's endpoints (else its conversations) */
+  statsEndpoints = false;
   statsSel = 0;
   statsTop = 0;
 
@@ -663,6 +665,7 @@ export class Model {
   showStats(tab: StatsTab): void {
     this.view = "stats";
     this.statsTab = tab;
+    this.statsEndpoints = false;
     this.statsSel = 0;
     this.statsTop = 0;
     if (!(this.rows instanceof CaptureRows)) return;
@@ -822,10 +825,22 @@ export class Model {
     } else if (input === "H") {
       this.statsTab = "phs";
       this.statsSel = this.statsTop = 0;
+    } else if (input === "e" && this.statsTab !== "phs") {
+      this.statsEndpoints = !this.statsEndpoints;
+      this.statsSel = this.statsTop = 0;
     } else if (d) this.statsMove(d);
-    else if ((k.return || input === "s") && this.stats && this.statsTab !== "phs") {
-      const c = this.stats.table(this.statsTab === "tcp" ? 6 : 17)[this.statsSel];
-      if (c) this.followStream({ proto: c.proto, aAddr: c.aAddr, aPort: c.aPort, bAddr: c.bAddr, bPort: c.bPort });
+    else if (this.stats && this.statsTab !== "phs" && (k.return || input === "s" || input === "a")) {
+      const tab = this.statsTab;
+      if (this.statsEndpoints) {
+        const e = this.stats.endpoints(tab)[this.statsSel];
+        if (e) this.applyFromStats(endpointFilter(e));
+        return;
+      }
+      const c = this.stats.table(tab)[this.statsSel];
+      if (!c) return;
+      // Enter (or s) on a TCP or UDP conversation follows it; a applies any row as the display filter
+      if (input !== "a" && c.proto) this.followStream({ proto: c.proto, aAddr: c.aAddr, aPort: c.aPort, bAddr: c.bAddr, bPort: c.bPort });
+      else this.applyFromStats(convFilter(c));
     }
   }
 
@@ -852,7 +867,19 @@ export class Model {
   statsRows(): number {
     if (!this.stats) return 0;
     if (this.statsTab === "phs") return this.stats.phsLines().length;
-    return this.stats.table(this.statsTab === "tcp" ? 6 : 17).length;
+    return this.statsEndpoints ? this.stats.endpoints(this.statsTab).length : this.stats.table(this.statsTab).length;
+  }
+
+  /** A statistics row applied as the display filter: back to the packets, filtered. */
+  private applyFromStats(filter: string): void {
+    this.cancelScan();
+    const err = this.applyFilter(filter);
+    if (err) {
+      this.status.message = err;
+      return;
+    }
+    this.remember(filter);
+    this.view = "packets";
   }
 
   statsMove(d: number): void {

@@ -13,12 +13,19 @@
 import { Dissector } from "../dissectors/index.js";
 import { endpointsOf } from "./stream.js";
 
+/** The conversation tables: Ethernet, IPv4, IPv6, TCP, UDP (tshark -z conv,eth / ip / ipv6 / tcp / udp). */
+export type ConvType = "eth" | "ip" | "ipv6" | "tcp" | "udp";
+export const CONV_TYPES: ConvType[] = ["eth", "ip", "ipv6", "tcp", "udp"];
+
 export interface Conversation {
-  proto: 6 | 17;
+  type: ConvType;
+  /** 6 or 17 for TCP and UDP, 0 for the others */
+  proto: 6 | 17 | 0;
   aAddr: string;
   aPort: number;
   bAddr: string;
   bPort: number;
+  /** -1 for Ethernet and IP */
   /** A→B and B→A */
   framesAB: number;
   bytesAB: number;
@@ -27,6 +34,25 @@ export interface Conversation {
   /** seconds since the capture's first packet: first and last frame */
   start: number;
   end: number;
+}
+
+export interface Endpoint {
+  type: ConvType;
+  addr: string;
+  /** -1 for Ethernet and IP */
+  port: number;
+  packets: number;
+  bytes: number;
+  txPackets: number;
+  txBytes: number;
+  rxPackets: number;
+  rxBytes: number;
+}
+
+function mac(b: Uint8Array, o: number): string {
+  let s = "";
+  for (let i = 0; i < 6; i++) s += (i ? ":" : "") + (b[o + i] < 16 ? "0" : "") + b[o + i].toString(16);
+  return s;
 }
 
 export interface PhsNode {
@@ -71,19 +97,44 @@ export class CaptureStats {
       c.bytes += wirelen;
       node = c;
     }
-    // conversations
+    // conversations: Ethernet (the frame's own addresses), IP (the innermost header, as ctx has it), transport
+    if (layers[0] === "eth" && bytes.length >= 12) this.count("eth", mac(bytes, 6), -1, mac(bytes, 0), -1, wirelen, t);
+    let nIp = 0;
+    let ipLayer = "";
+    for (let l = 0; l < layers.length; l++)
+      if (layers[l] === "ip" || layers[l] === "ipv6") {
+        nIp++;
+        ipLayer = layers[l];
+      }
+    if (nIp === 1) {
+      if (ctx.src && ctx.dst) this.count(ipLayer as ConvType, ctx.src, -1, ctx.dst, -1, wirelen, t);
+    } else if (nIp > 1) {
+      // tunnels count each IP header, as Wireshark's taps do; the header an ICMP error quotes is not counted
+      const roots = this.dis.dissectBytes(bytes, linktype, { wirelen, tree: true }).tree!.roots;
+      for (const r of roots) {
+        if (r.name === "icmp" || r.name === "icmpv6") break;
+        if (r.name !== "ip" && r.name !== "ipv6") continue;
+        const src = r.children?.find((c) => c.name === r.name + ".src")?.value;
+        const dst = r.children?.find((c) => c.name === r.name + ".dst")?.value;
+        if (typeof src === "string" && typeof dst === "string") this.count(r.name, src, -1, dst, -1, wirelen, t);
+      }
+      this.dis.dissectBytes(bytes, linktype, { wirelen, tsSec: sec, tsNsec: nsec, frame: i + 1 }); // ctx back to this packet's summary for endpointsOf
+    }
     const e = endpointsOf(this.dis, bytes, linktype, wirelen);
     if (!e) return;
-    const proto = e.ipProto as 6 | 17;
-    const fwd = e.src < e.dst || (e.src === e.dst && e.srcPort <= e.dstPort);
-    const key = fwd ? `${proto} ${e.src} ${e.srcPort} ${e.dst} ${e.dstPort}` : `${proto} ${e.dst} ${e.dstPort} ${e.src} ${e.srcPort}`;
+    this.count(e.ipProto === 6 ? "tcp" : "udp", e.src, e.srcPort, e.dst, e.dstPort, wirelen, t);
+  }
+
+  private count(type: ConvType, src: string, sp: number, dst: string, dp: number, wirelen: number, t: number): void {
+    const fwd = src < dst || (src === dst && sp <= dp);
+    const key = fwd ? `${type} ${src} ${sp} ${dst} ${dp}` : `${type} ${dst} ${dp} ${src} ${sp}`;
     let c = this.byKey.get(key);
     if (!c) {
-      c = { proto, aAddr: e.src, aPort: e.srcPort, bAddr: e.dst, bPort: e.dstPort, framesAB: 0, bytesAB: 0, framesBA: 0, bytesBA: 0, start: t, end: t };
+      c = { type, proto: type === "tcp" ? 6 : type === "udp" ? 17 : 0, aAddr: src, aPort: sp, bAddr: dst, bPort: dp, framesAB: 0, bytesAB: 0, framesBA: 0, bytesBA: 0, start: t, end: t };
       this.byKey.set(key, c);
       this.conversations.push(c);
     }
-    if (e.src === c.aAddr && e.srcPort === c.aPort) {
+    if (src === c.aAddr && sp === c.aPort) {
       c.framesAB++;
       c.bytesAB += wirelen;
     } else {
@@ -93,15 +144,51 @@ export class CaptureStats {
     if (t > c.end) c.end = t;
   }
 
-  /** Conversations of one transport, sorted as tshark sorts them (most frames first, then by start). */
-  table(proto: 6 | 17): Conversation[] {
-    const cached = this.sorted[proto === 6 ? 0 : 1];
+  /** Endpoints of one table (tshark -z endpoints,...): each conversation's A and B, most packets first. */
+  endpoints(type: ConvType): Endpoint[] {
+    const cached = this.epCache.get(type);
     if (cached && cached.at === this.packets) return cached.rows;
-    const rows = this.conversations.filter((c) => c.proto === proto).sort((x, y) => y.framesAB + y.framesBA - (x.framesAB + x.framesBA) || x.start - y.start);
-    this.sorted[proto === 6 ? 0 : 1] = { at: this.packets, rows };
+    const m = new Map<string, Endpoint>();
+    const get = (addr: string, port: number) => {
+      const k = `${addr} ${port}`;
+      let e = m.get(k);
+      if (!e) m.set(k, (e = { type, addr, port, packets: 0, bytes: 0, txPackets: 0, txBytes: 0, rxPackets: 0, rxBytes: 0 }));
+      return e;
+    };
+    for (const c of this.conversations) {
+      if (c.type !== type) continue;
+      const a = get(c.aAddr, c.aPort);
+      const b = get(c.bAddr, c.bPort);
+      a.txPackets += c.framesAB;
+      a.txBytes += c.bytesAB;
+      a.rxPackets += c.framesBA;
+      a.rxBytes += c.bytesBA;
+      b.txPackets += c.framesBA;
+      b.txBytes += c.bytesBA;
+      b.rxPackets += c.framesAB;
+      b.rxBytes += c.bytesAB;
+    }
+    const rows = [...m.values()];
+    for (const e of rows) {
+      e.packets = e.txPackets + e.rxPackets;
+      e.bytes = e.txBytes + e.rxBytes;
+    }
+    rows.sort((x, y) => y.packets - x.packets);
+    this.epCache.set(type, { at: this.packets, rows });
     return rows;
   }
-  private sorted: ({ at: number; rows: Conversation[] } | null)[] = [null, null];
+  private epCache = new Map<ConvType, { at: number; rows: Endpoint[] }>();
+
+  /** Conversations of one table (a transport by its number, or a type), sorted as tshark sorts them (most frames first, then by start). */
+  table(which: 6 | 17 | ConvType): Conversation[] {
+    const type: ConvType = which === 6 ? "tcp" : which === 17 ? "udp" : which;
+    const cached = this.sorted.get(type);
+    if (cached && cached.at === this.packets) return cached.rows;
+    const rows = this.conversations.filter((c) => c.type === type).sort((x, y) => y.framesAB + y.framesBA - (x.framesAB + x.framesBA) || x.start - y.start);
+    this.sorted.set(type, { at: this.packets, rows });
+    return rows;
+  }
+  private sorted = new Map<ConvType, { at: number; rows: Conversation[] }>();
 
   /** The hierarchy as lines (depth, node), children in the order first seen, as tshark prints them. */
   phsLines(): { depth: number; node: PhsNode }[] {
@@ -120,8 +207,8 @@ export class CaptureStats {
 /** Formats like tshark: bytes as "1365 bytes", start with 9 decimals, duration with 4. */
 export function convCells(c: Conversation): string[] {
   return [
-    `${c.aAddr}:${c.aPort}`,
-    `${c.bAddr}:${c.bPort}`,
+    c.aPort < 0 ? c.aAddr : `${c.aAddr}:${c.aPort}`,
+    c.bPort < 0 ? c.bAddr : `${c.bAddr}:${c.bPort}`,
     String(c.framesBA),
     String(c.bytesBA),
     String(c.framesAB),
@@ -131,4 +218,29 @@ export function convCells(c: Conversation): string[] {
     c.start.toFixed(9),
     (c.end - c.start).toFixed(4),
   ];
+}
+
+/** An endpoints row: address (with the port for TCP and UDP), packets, bytes, Tx and Rx packets and bytes. */
+export function endpointCells(e: Endpoint): string[] {
+  return [e.port < 0 ? e.addr : `${e.addr}:${e.port}`, String(e.packets), String(e.bytes), String(e.txPackets), String(e.txBytes), String(e.rxPackets), String(e.rxBytes)];
+}
+
+/** The display filter that shows a conversation's packets (Wireshark's "Apply as Filter" for a conversation). */
+export function convFilter(c: Conversation): string {
+  const f = addrField(c.type, c.aAddr);
+  if (c.aPort < 0) return `${f} == ${c.aAddr} && ${addrField(c.type, c.bAddr)} == ${c.bAddr}`;
+  return `${f} == ${c.aAddr} && ${c.type}.port == ${c.aPort} && ${addrField(c.type, c.bAddr)} == ${c.bAddr} && ${c.type}.port == ${c.bPort}`;
+}
+
+/** The display filter that shows an endpoint's packets. */
+export function endpointFilter(e: Endpoint): string {
+  const f = `${addrField(e.type, e.addr)} == ${e.addr}`;
+  return e.port < 0 ? f : `${f} && ${e.type}.port == ${e.port}`;
+}
+
+function addrField(type: ConvType, addr: string): string {
+  if (type === "eth") return "eth.addr";
+  if (type === "ip") return "ip.addr";
+  if (type === "ipv6") return "ipv6.addr";
+  return addr.includes(":") ? "ipv6.addr" : "ip.addr";
 }

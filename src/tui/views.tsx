@@ -174,7 +174,7 @@ export const HELP_KEYS: [string, string][] = [
   ["/", "display filter (Enter applies, Esc cancels; empty clears)"],
   ["Esc", "stop a running display filter"],
   ["s", "follow the TCP/UDP stream of the selected packet (x or Tab: text / hex; Esc stops a scan, then goes back)"],
-  ["c", "conversations (TCP, UDP) and protocol hierarchy; Tab switches, Enter follows a conversation"],
+  ["c", "conversations (Ethernet, IPv4, IPv6, TCP, UDP) and protocol hierarchy; Tab switches, e endpoints, Enter follows a TCP/UDP conversation, a applies a row as the display filter"],
   ["H", "protocol hierarchy (as tshark -z io,phs)"],
   ["C", "columns: add (field names as -e takes them), delete, reorder (J/K), sort by one (Enter)"],
   ["mouse wheel, click", "scroll; click a packet to select it"],
@@ -232,7 +232,7 @@ export function ColumnsView(p: { columns: ColumnSpec[]; selected: number; sort: 
 
 export const HELP_LINE = "q quit  ? help  / filter  Tab pane  j/k move  g/G first/last  Enter expand  s stream  c conversations  H hierarchy  w save  C columns";
 export const STREAM_HELP_LINE = "x text/hex  j/k PgUp/PgDn g/G scroll  Esc/q back  ? help";
-export const STATS_HELP_LINE = "Tab TCP / UDP / hierarchy  j/k move  Enter follow stream  Esc/q back  ? help";
+export const STATS_HELP_LINE = "Tab next table  e endpoints  j/k move  Enter follow (TCP/UDP) or filter  a apply as filter  Esc/q back  ? help";
 
 // ---------------------------------------------------------------------------------------------- follow stream
 
@@ -294,10 +294,12 @@ export function StreamView(p: StreamViewProps): React.ReactElement {
 
 // ---------------------------------------------------------------------------------------------- statistics
 
-export const STATS_TAB_TITLES: Record<string, string> = { tcp: "TCP conversations", udp: "UDP conversations", phs: "Protocol hierarchy" };
+export const STATS_TAB_TITLES: Record<string, string> = { eth: "Ethernet", ip: "IPv4", ipv6: "IPv6", tcp: "TCP", udp: "UDP", phs: "Protocol hierarchy" };
 
 export interface StatsViewProps {
-  tab: "tcp" | "udp" | "phs";
+  tab: "eth" | "ip" | "ipv6" | "tcp" | "udp" | "phs";
+  /** the conversation tabs show endpoints */
+  endpoints?: boolean;
   /** conversation cells (convCells) or hierarchy lines */
   conv: string[][];
   phs: { depth: number; name: string; frames: number; bytes: number }[];
@@ -308,6 +310,14 @@ export interface StatsViewProps {
 }
 
 const CONV_HEAD = ["Address A:Port", "Address B:Port", "A←B Frames", "Bytes", "A→B Frames", "Bytes", "Frames", "Bytes", "Rel Start", "Duration"];
+
+const EP_HEAD = ["Address", "Packets", "Bytes", "Tx Packets", "Tx Bytes", "Rx Packets", "Rx Bytes"];
+
+export function endpointLine(cells: string[], width: number): string {
+  const nums = [10, 12, 10, 12, 10, 12];
+  const a = Math.max(16, Math.min(45, width - nums.reduce((x, y) => x + y, 0) - 7));
+  return cells.map((c, i) => (i === 0 ? fit(c, a) : fitRight(c, nums[i - 1]))).join(" ");
+}
 
 /** Column widths of the conversations table: the two endpoints share what the numbers leave. */
 function convWidths(width: number): number[] {
@@ -326,9 +336,10 @@ export function convLine(cells: string[], width: number): string {
 export function StatsView(p: StatsViewProps): React.ReactElement {
   const out: React.ReactElement[] = [];
   const h = p.height - 2;
-  const tabs = (["tcp", "udp", "phs"] as const).map((t) => (
+  // the tab shown says what it shows: "TCP conversations", "IPv4 endpoints"
+  const tabs = (["eth", "ip", "ipv6", "tcp", "udp", "phs"] as const).map((t) => (
     <Text key={t} inverse={t === p.tab} bold={t === p.tab}>
-      {` ${STATS_TAB_TITLES[t]} `}
+      {` ${STATS_TAB_TITLES[t]}${t === p.tab && t !== "phs" ? (p.endpoints ? " endpoints" : " conversations") : ""} `}
     </Text>
   ));
   let header: string;
@@ -340,6 +351,15 @@ export function StatsView(p: StatsViewProps): React.ReactElement {
       out.push(
         <Text key={i} wrap="truncate" inverse={i === p.selected}>
           {fit(name, Math.max(20, p.width - 24)) + fitRight(String(l.frames), 10) + fitRight(String(l.bytes), 14)}
+        </Text>,
+      );
+    }
+  } else if (p.endpoints) {
+    header = endpointLine(EP_HEAD, p.width);
+    for (let i = p.top; i < p.conv.length && out.length < h; i++) {
+      out.push(
+        <Text key={i} wrap="truncate" inverse={i === p.selected}>
+          {endpointLine(p.conv[i], p.width)}
         </Text>,
       );
     }

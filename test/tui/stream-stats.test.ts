@@ -463,8 +463,9 @@ describe("statistics view", () => {
     expect(f).toMatch(/^eth\s+41\s+9049$/m);
     expect(f).toMatch(/^ {2}ip\s+41\s+9049$/m);
     expect(f).toMatch(/^ {4}tcp\s+41\s+9049$/m);
-    stdin.write("\t"); // back to TCP
+    for (const _ of ["eth", "ip", "ipv6", "tcp"]) stdin.write("\t"); // round to TCP
     await tick();
+    expect(m.statsTab).toBe("tcp");
     stdin.write("j");
     await tick();
     stdin.write("\r"); // follow the second conversation
