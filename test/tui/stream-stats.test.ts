@@ -210,6 +210,7 @@ describe("follow stream", () => {
     const { index, pf } = await load(file);
     cleanups.push(() => pf.close());
     const m = new Model(new CaptureRows(index, pf));
+    cleanups.push(() => m.dispose()); // (before the file closes: a filter pass left running reads no closed file)
     m.indexDone();
     m.moveTo(0, false);
     const { lastFrame, stdin, unmount } = render(React.createElement(App, { model: m, width: 160, height: 30 }));
@@ -232,6 +233,7 @@ describe("follow stream", () => {
     const { index, pf } = await load(HTTP);
     cleanups.push(() => pf.close());
     const m = new Model(new CaptureRows(index, pf));
+    cleanups.push(() => m.dispose()); // (before the file closes: a filter pass left running reads no closed file)
     m.indexDone();
     m.moveTo(0, false);
     const { lastFrame, stdin, unmount } = render(React.createElement(App, { model: m, width: 140, height: 40 }));
@@ -269,6 +271,7 @@ describe("follow stream", () => {
     stdin.write("\x1b");
     await tick();
     expect(m.view).toBe("packets");
+    for (let i = 0; i < 50 && !lastFrame()!.includes("▸ Frame 4:"); i++) await tick(); // (a loaded machine draws late)
     expect(lastFrame()).toContain("▸ Frame 4:");
   });
 
@@ -276,6 +279,7 @@ describe("follow stream", () => {
     const { index, pf } = await load(HTTP);
     cleanups.push(() => pf.close());
     const m = new Model(new CaptureRows(index, pf));
+    cleanups.push(() => m.dispose()); // (before the file closes: a filter pass left running reads no closed file)
     m.indexDone();
     m.moveTo(5, false); // packet 6: the server's "HTTP/1.1 200 OK"
     m.key("s", {});
@@ -289,6 +293,7 @@ describe("follow stream", () => {
     const { index, pf } = await load(path.join(FIX, "arp", "arp.pcap"));
     cleanups.push(() => pf.close());
     const m = new Model(new CaptureRows(index, pf));
+    cleanups.push(() => m.dispose()); // (before the file closes: a filter pass left running reads no closed file)
     m.indexDone();
     m.moveTo(0, false);
     m.key("s", {});
@@ -312,6 +317,7 @@ describe("a pass over many packets shows progress and stops on Esc", () => {
     cleanups.push(() => pf.close());
     expect(index.count).toBe(164_000);
     const m = new Model(new CaptureRows(index, pf));
+    cleanups.push(() => m.dispose()); // (before the file closes: a filter pass left running reads no closed file)
     m.indexDone();
     m.moveTo(3, false);
     const { lastFrame, stdin, unmount } = render(React.createElement(App, { model: m, width: 140, height: 40 }));
@@ -441,6 +447,7 @@ describe("statistics view", () => {
     const { index, pf } = await load(HTTP);
     cleanups.push(() => pf.close());
     const m = new Model(new CaptureRows(index, pf));
+    cleanups.push(() => m.dispose()); // (before the file closes: a filter pass left running reads no closed file)
     m.indexDone();
     m.moveTo(0, false);
     const { lastFrame, stdin, unmount } = render(React.createElement(App, { model: m, width: 160, height: 30 }));
@@ -500,6 +507,7 @@ describe("mouse", () => {
     const { index, pf } = await load(HTTP);
     cleanups.push(() => pf.close());
     const m = new Model(new CaptureRows(index, pf));
+    cleanups.push(() => m.dispose()); // (before the file closes: a filter pass left running reads no closed file)
     m.indexDone();
     m.moveTo(0, false);
     const { lastFrame, stdin, unmount } = render(React.createElement(App, { model: m, width: 140, height: 40 }));
