@@ -26,3 +26,4 @@ export * from "./craft/index.js";
 export { TcpTracker, tcpStreams, type TcpStreamInfo, type TcpTrackerOptions, type StreamDataCallback, type StreamChunk } from "./api/streams.js";
 export { Reassembly, type ReassemblyOptions, type ReassemblyStats, type Pdu, type PduLength } from "./stream/reassembly.js";
 export type { ProcInfo } from "./proc/types.js";
+export { loadKeyLogFile, addKeyLogText, clearKeyLog } from "./tls/keylog.js";

@@ -516,6 +516,16 @@ export class Packet {
     return new Uint8Array(0);
   }
 
+  /**
+   * The plaintext of each TLS record decrypted in this packet (with a key log: the library's loadKeyLogFile
+   * or addKeyLogText, --keylog for plugins, a pcapng file's secrets), in order; empty when none. Whole records: TCP reassembly gives
+   * them on the packet that completes each. What HTTP/2 or HTTP/1.1 said is also in the fields
+   * (p.get("http2.headers.path")).
+   */
+  get decrypted(): readonly Uint8Array[] {
+    return this.detail().view.ctx.plaintexts ?? [];
+  }
+
   /** The document `tsniff -T json` prints for this packet. */
   toJSON(): Record<string, unknown> {
     return packetObject(this.detail().view);

@@ -497,7 +497,8 @@ export const USAGE = `Usage: tsniff [-AdDehlLnOpqStuUvVxX] [-B size] [-c count] 
   --script M load a plugin module (onStart/onPacket/onStop)
   --keylog FILE  decrypt TLS with an SSLKEYLOGFILE key log (also -o tls.keylog_file:FILE): decrypted
              HTTP and HTTP/2 in -V, -T json/fields and -Y (docs/TLS.md); with -w x.pcapng the key log
-             (and what is appended to it while capturing) goes into the file, which then decrypts by itself
+             (and what is appended to it while capturing) goes into the file, which then decrypts by itself;
+             -x/-X add each decrypted record's bytes ("Decrypted TLS" blocks, as tshark -x)
   expression a libpcap filter, e.g. "src host 10.0.0.1 && dst port 80"
 Processes (docs/PROCESS.md; needs root):
   --proc     show each packet's process after its line (curl.4127; -v: its arguments and container)

@@ -70,6 +70,7 @@ class PacketCtx implements Ctx {
   pduProto: Protocol | null = null;
   noNode = false;
   decrypted: { data: Uint8Array; proto: Protocol }[] | null = null;
+  plaintexts: Uint8Array[] | null = null;
   state = new Map<string, unknown>();
   /** the one reused handoff record */
   private h: Handoff = { table: "", key: 0, key2: undefined };
@@ -136,6 +137,7 @@ class PacketCtx implements Ctx {
     this.pduProto = null;
     this.noNode = false;
     this.decrypted = null;
+    this.plaintexts = null;
   }
 }
 

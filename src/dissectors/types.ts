@@ -186,6 +186,8 @@ export interface Ctx {
    * by its protocol over its own bytes after the frame's other layers (detail pass only).
    */
   decrypted: { data: Uint8Array; proto: Protocol }[] | null;
+  /** the plaintext of every TLS record decrypted in this frame, in order (-x/-X, the library's packet.decrypted) */
+  plaintexts: Uint8Array[] | null;
   /**
    * Set by a layer whose payload tshark decodes but tcpdump does not (ERSPAN in GRE): the line's byte length
    * to keep; what the layers after it write to the line is dropped once the packet is done (the tree and the

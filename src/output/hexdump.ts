@@ -67,6 +67,28 @@ export function hexAsciiDump(d: Uint8Array, start: number, end: number, offset =
   return out;
 }
 
+/**
+ * A data source's bytes as tshark -x prints them after the frame's ("Decrypted TLS (64 bytes):"): a title
+ * line, then 16 bytes a line: the offset (4 hex digits, more when needed), two spaces, the bytes in hex
+ * separated by spaces (padded on the last line), three spaces and the printable ASCII ('.' for others).
+ * Begins with a newline and has none at the end, like the dumps above.
+ */
+export function sourceDump(title: string, d: Uint8Array): string {
+  let out = `\n${title} (${d.length} byte${d.length === 1 ? "" : "s"}):`;
+  const width = Math.max(4, (d.length - 1).toString(16).length);
+  for (let p = 0; p < d.length; p += 16) {
+    const e = Math.min(d.length, p + 16);
+    let hex = "";
+    let asc = "";
+    for (let q = p; q < e; q++) {
+      hex += (q > p ? " " : "") + h2(d[q]);
+      asc += d[q] >= 0x20 && d[q] < 0x7f ? String.fromCharCode(d[q]) : ".";
+    }
+    out += "\n" + p.toString(16).padStart(width, "0") + "  " + hex.padEnd(47, " ") + "   " + asc;
+  }
+  return out;
+}
+
 /** tcpdump -A. */
 export function asciiDump(d: Uint8Array, start: number, end: number): string {
   let out = "\n";

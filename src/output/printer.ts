@@ -16,7 +16,8 @@ import type { Ctx, FieldDef } from "../dissectors/types.js";
 import { compileDisplayFilter, type DisplayFilter } from "../filter/display.js";
 import { TimeFormatter, type TimeFormat } from "./time.js";
 import { termSafe } from "./escape.js";
-import { packetDump } from "./hexdump.js";
+import { packetDump, sourceDump } from "./hexdump.js";
+import { keyLog } from "../tls/keylog.js";
 import { detailText } from "./detail.js";
 import { packetJson, packetJsonBytes } from "./json.js";
 import { JsonSink } from "./json-bytes.js";
@@ -113,7 +114,8 @@ function dumpSkipsLink(o: PrintOptions): boolean {
 
 /** The options that need the detail pass (the tree). */
 function needsTree(o: PrintOptions): boolean {
-  return o.detail || o.format !== "text" || !!(o.displayFilter && o.displayFilter.trim()) || dumpSkipsLink(o);
+  // (-xx/-XX with a key log too: the decrypted records come after the frame's bytes)
+  return o.detail || o.format !== "text" || !!(o.displayFilter && o.displayFilter.trim()) || dumpSkipsLink(o) || ((o.hex > 0 || o.hexAscii > 0) && keyLog() !== null);
 }
 
 /** The dissector a printer with these options needs (share it with plugins: see createPrinter). */
@@ -190,7 +192,9 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
     if (o.format === "fields") return fieldsLine(o.fields, view);
     let s = o.detail ? detailText(view) : ts + safe(ctx.info);
     if (dumping) {
-      const dump = packetDump(o, b.data, start, end, linkHeaderLength(view.roots, start, end)); // it passes over the frame node
+      let dump = packetDump(o, b.data, start, end, linkHeaderLength(view.roots, start, end)); // it passes over the frame node
+      // -x/-X: each record decrypted in this frame after the frame's bytes, as tshark's "Decrypted TLS" blocks
+      if ((o.hex || o.hexAscii) && ctx.plaintexts) for (const p of ctx.plaintexts) dump += sourceDump("Decrypted TLS", p);
       // After a -V tree (which ends with a blank line), the dump and another blank line, as tshark -V -x.
       s += o.detail ? dump.replace(/^\n/, "") + (dump ? "\n\n" : "") : dump;
     }

@@ -378,6 +378,7 @@ function decryptRecord(r: Reader, ctx: Ctx, t: TreeSink, sess: { s: TlsSession; 
     t.add(F.decryption_failed, res.error, p, end - p);
     return;
   }
+  (ctx.plaintexts ??= []).push(res.data);
   t.add(F["decrypted.type"], res.type, p, end - p);
   t.add(F["decrypted.length"], res.data.length, p, end - p);
   if (res.type === 21 && res.data.length === 2) {
