@@ -82,7 +82,7 @@ export interface DissectOptions {
    * TCP reassembly in the detail pass (the tree: -V, -T json/fields, -Y, the library's fields): PDUs that span
    * segments are dissected on the frame that completes them (src/stream/). The one-line summary never
    * reassembles (tcpdump's lines). On by default ({}: the default caps); false turns it off. It costs about
-   * 2x on -T json of the benchmark capture (docs/BENCHMARKS.md), above the issue's 25%: not solved yet.
+   * 1.7x CPU on -T json of the benchmark capture (docs/BENCHMARKS.md), above the issue's 25%: not solved yet.
    */
   reassembly?: ReassemblyOptions | false;
 }
