@@ -35,6 +35,10 @@ export const MARK = "@tsniff: ";
  *   PATH lacks), with `sudo -n` when asked and not root. TOOL "tcpdump" or "tsniff" forces one.
  * - --immediate-mode when the tool has it (tcpdump 4.7 and later, tsniff): packets leave the remote host as
  *   they are captured, not a libpcap buffer timeout later, so the merge's reorder window can stay short.
+ * - tsniff writes with -U (it flushes once per batch of packets). tcpdump -U would write (and ssh send) every
+ *   packet on its own, which under a flood costs more than the capture: tcpdump's output stays buffered and
+ *   a loop asks it to flush (SIGUSR2, tcpdump's "flush the savefile") every 0.2 s, from 1 s after its start
+ *   (its handler is installed by then); sudo relays the signal.
  * - Clock: three times, it reads a line and answers with its clock in nanoseconds (the local side times the
  *   round trip).
  * - The capture runs in the background (stdin /dev/null); the shell waits on its stdin: a line or end of file
@@ -76,7 +80,17 @@ while [ $n -lt 3 ]; do
   n=$((n+1))
 done
 if [ -n "$f" ]; then set -- "$f"; else set --; fi
-( $p $t -i "$i" $m -U -w - "$@" </dev/null; echo "${MARK}exit $?" >&2; kill -TERM $$ 2>/dev/null ) &
+case $t in *tsniff) u=-U ;; *) u= ;; esac
+(
+  $p $t -i "$i" $m $u -w - "$@" </dev/null &
+  c=$!
+  if [ -z "$u" ]; then
+    ( sleep 1; while kill -USR2 $c 2>/dev/null; do sleep 0.2 2>/dev/null || sleep 1; done ) </dev/null >/dev/null 2>&1 &
+  fi
+  wait $c
+  echo "${MARK}exit $?" >&2
+  kill -TERM $$ 2>/dev/null
+) &
 read -r _
 trap : TERM
 kill -TERM 0 2>/dev/null
