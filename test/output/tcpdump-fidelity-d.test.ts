@@ -51,10 +51,10 @@ suite("IPv6 extension headers: a routing header cut inside its first bytes, Jumb
   { file: "ipv6-too-long-jumbo.pcap", modes: ALL },
 ]);
 
-describe.skipIf(!fs.existsSync(CORPUS))("the Mobility Header's dissector", () => {
-  it("survives every truncation and seeded byte flips of the corpus's mobility captures", async () => {
+describe.skipIf(!fs.existsSync(CORPUS))("the Mobility Header's and DVMRP's printers", () => {
+  it("survive every truncation and seeded byte flips of the corpus's mobility and DVMRP captures", async () => {
     const problems: string[] = [];
-    for (const f of ["ipv6_mobility_1.pcap", "mobility_opt_asan_4.pcap", "ipv6-mobility-header-oobr.pcap"]) {
+    for (const f of ["ipv6_mobility_1.pcap", "mobility_opt_asan_4.pcap", "ipv6-mobility-header-oobr.pcap", "mrinfo_query.pcap", "relts-0x80000000.pcap"]) {
       const { packets } = await readCapture(path.join(CORPUS, f));
       problems.push(...robustness(packets, { seed: 0x0135 }).map((p) => `${f}: ${p}`));
     }
@@ -75,3 +75,8 @@ suite("LLDP at -v: text TLVs with control characters as tcpdump's ^J / M-x", [
 ]);
 
 suite("syslog at -v: the message with control characters as tcpdump's ^@", [{ file: "syslog_udp.pcap", modes: ALL }]);
+
+suite("DVMRP in IGMP: Ask-neighbors2, Neighbors2 with the version and each neighbour's flags, Prune's lifetime", [
+  { file: "mrinfo_query.pcap", modes: ALL },
+  { file: "relts-0x80000000.pcap", modes: ALL },
+]);

@@ -186,7 +186,16 @@ export const IGMP: Protocol = {
         break;
       }
       case 0x13:
-        s = len < 8 ? `igmp dvmrp [len ${len}]` : "igmp dvmrp";
+        if (len < 8) s = `igmp dvmrp [len ${len}]`;
+        else {
+          s = "igmp dvmrp" + dvmrpText(r, start, len, v);
+          if (s.endsWith("[|dvmrp]")) {
+            ctx.line.s(s);
+            ctx.truncated = true;
+            r.pos = r.cap;
+            return;
+          }
+        }
         break;
       case 0x14: {
         // PIMv1 (pim.ts); tcpdump stops at its cut with its own marker and no checksum verdict
@@ -234,5 +243,105 @@ export const IGMP: Protocol = {
     r.pos = r.cap;
   },
 };
+
+/**
+ * DVMRP inside IGMP (type 0x13) as tcpdump 4.99's print-dvmrp.c prints it: the message type, and for
+ * Neighbors2 the version (from the group field) and each neighbour, Prune's source, group and lifetime,
+ * Graft's and Graft-ACK's source and group, Probe's generation id with -v. A read past the captured bytes
+ * ends the text with " [|dvmrp]".
+ */
+function dvmrpText(r: Reader, start: number, len: number, v: number): string {
+  const cut = (s: string) => s + " [|dvmrp]";
+  const has = (o: number, n: number) => start + o + n <= r.cap;
+  const ip = (o: number) => ipv4At(r.data, start + o);
+  const type = r.byteAt(start + 1);
+  let s = "";
+  let o = 8;
+  let left = len - 8;
+  switch (type) {
+    case 1:
+      s += " Probe";
+      if (v > 0) {
+        if (!has(o, 4)) return cut(s);
+        s += `${v > 1 ? "\n\t" : " "}genid ${(((r.byteAt(start + o) << 24) | (r.byteAt(start + o + 1) << 16) | (r.byteAt(start + o + 2) << 8) | r.byteAt(start + o + 3)) >>> 0)}`;
+        if (v > 1)
+          for (o += 4, left -= 4; left > 0 && start + o < r.cap; o += 4, left -= 4) {
+            if (!has(o, 4)) return cut(s);
+            s += `\n\tneighbor ${ip(o)}`;
+          }
+      }
+      break;
+    case 2:
+      s += " Report";
+      break;
+    case 3:
+      s += " Ask-neighbors(old)";
+      break;
+    case 4:
+      s += " Neighbors(old)";
+      while (left > 0) {
+        if (!has(o, 7)) return cut(s);
+        const laddr = ip(o);
+        const metric = r.byteAt(start + o + 4);
+        const thresh = r.byteAt(start + o + 5);
+        let ncount = r.byteAt(start + o + 6);
+        o += 7;
+        left -= 7;
+        while (--ncount >= 0 && left >= 4) {
+          if (!has(o, 4)) return cut(s + ` [${laddr} ->`);
+          s += ` [${laddr} -> ${ip(o)}, (${metric}/${thresh})]`;
+          o += 4;
+          left -= 4;
+        }
+      }
+      break;
+    case 5:
+      s += " Ask-neighbors2";
+      break;
+    case 6: {
+      s += ` Neighbors2 (v ${r.byteAt(start + 7)}.${r.byteAt(start + 6)}):`;
+      while (left > 0) {
+        if (!has(o, 8)) return cut(s);
+        const laddr = ip(o);
+        const metric = r.byteAt(start + o + 4);
+        const thresh = r.byteAt(start + o + 5);
+        const flags = r.byteAt(start + o + 6);
+        let ncount = r.byteAt(start + o + 7);
+        o += 8;
+        left -= 8;
+        while (--ncount >= 0 && left >= 4) {
+          if (!has(o, 4)) return cut(s + ` [${laddr} -> `);
+          s += ` [${laddr} -> ${ip(o)} (${metric}/${thresh}`;
+          if (flags & 0x01) s += "/tunnel";
+          if (flags & 0x02) s += "/srcrt";
+          if (flags & 0x40) s += "/querier";
+          if (flags & 0x20) s += "/disabled";
+          if (flags & 0x10) s += "/down";
+          s += ")]";
+          o += 4;
+          left -= 4;
+        }
+        if (ncount !== -1) return s + " [|]";
+      }
+      break;
+    }
+    case 7:
+      s += " Prune";
+      if (!has(o, 8)) return cut(s);
+      s += ` src ${ip(o)} grp ${ip(o + 4)}`;
+      if (!has(o + 8, 4)) return cut(s);
+      s += ` timer ${relts((((r.byteAt(start + o + 8) << 24) | (r.byteAt(start + o + 9) << 16) | (r.byteAt(start + o + 10) << 8) | r.byteAt(start + o + 11)) >>> 0))}`;
+      break;
+    case 8:
+    case 9:
+      s += type === 8 ? " Graft" : " Graft-ACK";
+      if (!has(o, 8)) return cut(s);
+      s += ` src ${ip(o)} grp ${ip(o + 4)}`;
+      break;
+    default:
+      s += ` [type ${type}]`;
+  }
+  return s;
+}
 
 bind("ip.proto", IPPROTO.IGMP, IGMP);
