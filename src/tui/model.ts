@@ -156,13 +156,30 @@ export class CaptureRows implements RowSource {
       this.cache.set(i, hit);
       return hit;
     }
+    this.inOrder(i, this.dis); // before reading i: the catch-up reads into the same scratch bytes
     const r = this.makeRow(i, this.file.read(i), this.dis, this.ws);
     this.cache.set(i, r);
     if (this.cache.size > LRU_MAX) this.cache.delete(this.cache.keys().next().value as number);
     return r;
   }
+  /**
+   * Frames [0, seen) went through the shared dissector. Rows come in screen order (End, a search jump): the
+   * frames before one seen first are run through it first (summary pass), so conversations get tshark's
+   * tcp.stream / udp.stream numbers, which count in capture order.
+   */
+  private seen = 0;
+  private inOrder(i: number, dis: Dissector): void {
+    if (dis !== this.dis) return;
+    const ix = this.index;
+    for (; this.seen < i; this.seen++) {
+      const j = this.seen;
+      dis.dissectBytes(this.file.read(j), ix.linktype[j], { wirelen: ix.wirelen[j], tsSec: ix.tsSec[j], tsNsec: ix.tsNsec[j], frame: j + 1 });
+    }
+    if (this.seen === i) this.seen = i + 1;
+  }
   /** Packet i's row from its bytes (with the given dissector: the sort pass has its own). */
   makeRow(i: number, bytes: Uint8Array, dis: Dissector, ws: WindowScales, fields = this.fields): Row {
+    this.inOrder(i, dis);
     const ix = this.index;
     const meta = { wirelen: ix.wirelen[i], tsSec: ix.tsSec[i], tsNsec: ix.tsNsec[i], frame: i + 1, tree: true };
     const { ctx, tree } = dis.dissectBytes(bytes, ix.linktype[i], meta);
@@ -214,6 +231,7 @@ export class CaptureRows implements RowSource {
   }
   /** Detail tree (frame node first) of packet i whose bytes are given. */
   tree(bytes: Uint8Array, i: number, dis = this.dis): TreeNode[] {
+    this.inOrder(i, dis);
     const ix = this.index;
     const { ctx, tree } = dis.dissectBytes(bytes, ix.linktype[i], { wirelen: ix.wirelen[i], tsSec: ix.tsSec[i], tsNsec: ix.tsNsec[i], frame: i + 1, tree: true });
     const fb = new FrameBuilder();
