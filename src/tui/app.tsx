@@ -24,7 +24,20 @@ function promptLine(m: Model): React.ReactElement {
     );
   }
   if (p.kind === "quit") return <Text wrap="truncate" color="yellow">The live capture is not saved. Discard it and quit? (y/n)</Text>;
-  const label = p.kind === "filter" ? "display filter: " : p.kind === "save" ? "save shown packets to: " : p.kind === "column" ? "add column (field name): " : "capture filter: ";
+  const label =
+    p.kind === "filter"
+      ? "display filter: "
+      : p.kind === "save"
+        ? "save shown packets to: "
+        : p.kind === "savemarked"
+          ? "save marked packets to: "
+          : p.kind === "column"
+            ? "add column (field name): "
+            : p.kind === "goto"
+              ? "go to packet: "
+              : p.kind === "find"
+                ? `find ${m.findMode === "filter" ? "display filter" : m.findMode === "hex" ? "hex bytes" : "text"} (Tab: filter / hex / text): `
+                : "capture filter: ";
   // the display filter is green while it compiles, red while it does not; the cursor is an inverse cell
   const colour = p.valid === true ? "green" : p.valid === false ? "red" : undefined;
   const c = Math.min(p.cursor, p.text.length);
@@ -135,7 +148,7 @@ export function App({ model: m, width, height }: AppProps): React.ReactElement {
         <ColumnsView columns={m.columns} selected={m.colSel} sort={m.sort} height={rows - 3} width={cols} />
       ) : (
         <>
-          <PacketList count={m.shownCount()} rowAt={(r) => m.rows.row(m.packetAt(r))} top={m.top} height={L.list} selected={m.selected} width={cols} focused={m.focus === "list"} columns={m.columns} sort={m.sort} />
+          <PacketList count={m.shownCount()} rowAt={(r) => m.rows.row(m.packetAt(r))} top={m.top} height={L.list} selected={m.selected} width={cols} focused={m.focus === "list"} columns={m.columns} sort={m.sort} marked={m.marks.size ? (r) => m.marks.has(m.packetAt(r)) : undefined} />
           {sep(paneLabel("Detail", m.treeTop, m.detailHeight, lines.length), m.focus === "detail")}
           <DetailPane lines={lines} top={m.treeTop} height={m.detailHeight} cursor={m.treeCursor} width={cols} focused={m.focus === "detail"} />
           {sep(paneLabel("Bytes", m.hexTop, m.hexHeight, hexRows), m.focus === "hex")}

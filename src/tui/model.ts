@@ -42,7 +42,10 @@ export type Pane = "list" | "detail" | "hex";
 export type View = "packets" | "stream" | "stats" | "columns";
 export type StatsTab = ConvType | "phs";
 export const STATS_TABS: StatsTab[] = ["eth", "ip", "ipv6", "tcp", "udp", "phs"];
-export type PromptKind = "filter" | "save" | "quit" | "capture" | "column";
+export type PromptKind = "filter" | "save" | "quit" | "capture" | "column" | "goto" | "find" | "savemarked";
+/** What Ctrl-F looks for: packets matching a display filter, holding these hex bytes, or holding this text */
+export type FindMode = "filter" | "hex" | "string";
+export const FIND_MODES: FindMode[] = ["filter", "hex", "string"];
 
 export interface Prompt {
   kind: PromptKind;
@@ -330,7 +333,17 @@ export class Model {
   private lastEmit = 0;
 
   /** Hooks the front end sets: save shown packets, apply a capture filter (live). Return an error text or "". */
-  onSave: ((path: string) => string) | null = null;
+  onSave: ((path: string, which?: number[]) => string) | null = null;
+  /** copies text to the clipboard (OSC 52) */
+  onCopy: ((text: string) => void) | null = null;
+
+  // ---- marks and find
+  /** marked packets (indices) */
+  marks = new Set<number>();
+  findMode: FindMode = "filter";
+  /** the last search (n / N repeat it) */
+  lastFind: { mode: FindMode; text: string } | null = null;
+  private findJob: { cancelled: boolean } | null = null;
   onCaptureFilter: ((expr: string) => string) | null = null;
   onQuit: (() => void) | null = null;
 
@@ -740,7 +753,7 @@ export class Model {
       return this.changed(true);
     }
     // Ctrl (or Alt) with a letter is not the letter: only the keys meant to use it react (Ctrl-F, Ctrl-B)
-    if ((k.ctrl || k.meta) && input && !(k.ctrl && (input === "f" || input === "b"))) return this.changed(true);
+    if ((k.ctrl || k.meta) && input && !(k.ctrl && (input === "f" || input === "b" || input === "g"))) return this.changed(true);
     if (this.view === "columns") return this.columnsKey(input, k), this.changed(true);
     if (this.view !== "packets") return this.viewKey(input, k), this.changed(true);
     const page = Math.max(1, this.listHeight - 1);
@@ -756,7 +769,11 @@ export class Model {
         this.openPrompt("filter", this.filterText);
         break;
       case k.escape:
-        if (!this.cancelScan()) this.cancelFilter();
+        if (this.findJob) {
+          this.findJob.cancelled = true;
+          this.findJob = null;
+          this.status.message = "find stopped";
+        } else if (!this.cancelScan()) this.cancelFilter();
         break;
       case input === "s":
         this.followStream();
@@ -780,6 +797,32 @@ export class Model {
         break;
       case input === "w":
         this.openPrompt("save", "tsniff-saved.pcap");
+        break;
+      case input === ":" || (k.ctrl && input === "g"):
+        this.openPrompt("goto", "");
+        break;
+      case k.ctrl && input === "f":
+        this.openPrompt("find", this.lastFind?.text ?? "");
+        break;
+      case input === "n" || input === "N":
+        if (this.lastFind) this.find(this.lastFind.mode, this.lastFind.text, input === "N" ? -1 : 1);
+        else this.status.message = "no search yet: Ctrl-F finds";
+        break;
+      case input === "m":
+        this.toggleMark();
+        break;
+      case input === "." || input === ",":
+        this.nextMark(input === "." ? 1 : -1);
+        break;
+      case input === "W":
+        if (!this.marks.size) this.status.message = "no marked packets (m marks one)";
+        else this.openPrompt("savemarked", "tsniff-marked.pcap");
+        break;
+      case input === "y":
+        this.copy(false);
+        break;
+      case input === "Y":
+        this.copy(true);
         break;
       case input === "f" && this.status.mode === "live":
         this.openPrompt("capture", this.status.captureFilter);
@@ -967,7 +1010,7 @@ export class Model {
   private listKey(input: string, k: KeyFlags, page: number): void {
     if (k.downArrow || input === "j") this.moveTo(this.selected + 1);
     else if (k.upArrow || input === "k") this.moveTo(this.selected - 1);
-    else if (k.pageDown || input === " " || (k.ctrl && input === "f")) this.moveTo(this.selected + page);
+    else if (k.pageDown || input === " ") this.moveTo(this.selected + page);
     else if (k.pageUp || input === "b" || (k.ctrl && input === "b")) this.moveTo(this.selected - page);
     else if (input === "g" || k.home) this.moveTo(0);
     else if (input === "G" || k.end) {
@@ -1058,8 +1101,20 @@ export class Model {
         if (!err) this.status.message = `saved ${this.shownCount()} packets to ${lineSafe(p.text)}`;
       } else if (p.kind === "capture") err = this.onCaptureFilter ? this.onCaptureFilter(p.text) : "not a live capture";
       else if (p.kind === "column") err = this.addColumn(p.text);
+      else if (p.kind === "goto") err = this.goTo(p.text);
+      else if (p.kind === "find") err = this.find(this.findMode, p.text, 1);
+      else if (p.kind === "savemarked") {
+        const which = [...this.marks].sort((a, b) => a - b);
+        err = this.onSave ? this.onSave(p.text, which) : "saving is not available";
+        if (!err) this.status.message = `saved ${which.length} marked packet${which.length === 1 ? "" : "s"} to ${lineSafe(p.text)}`;
+      }
       if (err) p.error = err;
       else this.prompt = null;
+      return;
+    }
+    if (k.tab && p.kind === "find") {
+      this.findMode = FIND_MODES[(FIND_MODES.indexOf(this.findMode) + (k.shift ? FIND_MODES.length - 1 : 1)) % FIND_MODES.length];
+      p.error = "";
       return;
     }
     if (k.tab && (p.kind === "filter" || p.kind === "column")) {
@@ -1240,6 +1295,145 @@ export class Model {
       this.setColumns(DEFAULT_COLUMNS.map(parseColumn));
       this.colSel = 0;
     }
+  }
+
+  // ------------------------------------------------------------------ go to, marks, find, copy
+
+  /** Selects packet number `text` (1-based) if it is shown; returns an error text or "". */
+  goTo(text: string): string {
+    const n = Number(text.trim());
+    if (!/^\d+$/.test(text.trim()) || n < 1 || n > this.rows.count()) return `no packet ${lineSafe(text.trim())} (1-${this.rows.count()})`;
+    const p = n - 1;
+    const count = this.shownCount();
+    for (let r = 0; r < count; r++)
+      if (this.packetAt(r) === p) {
+        this.focus = "list";
+        this.moveTo(r);
+        return "";
+      }
+    return `packet ${n} is not shown (the display filter hides it)`;
+  }
+
+  toggleMark(): void {
+    const p = this.selectedPacket();
+    if (p < 0) return;
+    if (this.marks.has(p)) this.marks.delete(p);
+    else this.marks.add(p);
+    this.status.message = `${this.marks.has(p) ? "marked" : "unmarked"} packet ${p + 1} (${this.marks.size} marked)`;
+  }
+
+  /** Selects the next (d = 1) or previous (-1) marked packet among the shown rows, wrapping around. */
+  nextMark(d: number): void {
+    const n = this.shownCount();
+    if (!this.marks.size || !n) {
+      this.status.message = "no marked packets (m marks one)";
+      return;
+    }
+    for (let k = 1; k <= n; k++) {
+      const r = (((this.selected + d * k) % n) + n) % n;
+      if (this.marks.has(this.packetAt(r))) {
+        this.moveTo(r);
+        return;
+      }
+    }
+    this.status.message = "no marked packet is shown";
+  }
+
+  /**
+   * Ctrl-F: the next shown packet (from the selection, wrapping) that matches a display filter, holds the
+   * hex bytes, or holds the text (case-sensitive, in the packet's bytes). Runs in slices; Esc stops it.
+   */
+  find(mode: FindMode, text: string, d: number): string {
+    if (!(this.rows instanceof CaptureRows)) return "find needs a capture";
+    const rows = this.rows;
+    let test: (i: number, bytes: Uint8Array, dis: Dissector) => boolean;
+    if (mode === "filter") {
+      let f: DisplayFilter;
+      try {
+        f = compileDisplayFilter(text);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      test = (i, bytes, dis) => f({ roots: rows.tree(bytes, i, dis), data: bytes, end: bytes.length });
+    } else {
+      let needle: Uint8Array;
+      if (mode === "hex") {
+        const h = text.replace(/^0x/i, "").replace(/[\s:.-]/g, "");
+        if (!h || h.length % 2 || /[^0-9a-f]/i.test(h)) return "hex bytes: pairs of hex digits (47 45 54, 474554, 47:45:54)";
+        needle = Uint8Array.from(h.match(/../g)!.map((b) => parseInt(b, 16)));
+      } else {
+        if (!text) return "the text to find";
+        needle = new TextEncoder().encode(text);
+      }
+      test = (_i, bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf(needle) >= 0;
+    }
+    this.lastFind = { mode, text };
+    if (this.findJob) this.findJob.cancelled = true;
+    const job = { cancelled: false };
+    this.findJob = job;
+    const n = this.shownCount();
+    const start = this.selected;
+    const dis = new Dissector();
+    let k = 1;
+    const what = `${mode === "filter" ? "filter" : mode === "hex" ? "bytes" : "text"} ${lineSafe(text)}`;
+    const step = () => {
+      if (job.cancelled) return;
+      const deadline = Date.now() + 40;
+      while (k <= n && Date.now() < deadline) {
+        const r = (((start + d * k) % n) + n) % n;
+        k++;
+        const p = this.packetAt(r);
+        if (test(p, rows.file.readCopy(p), dis)) {
+          this.findJob = null;
+          this.focus = "list";
+          this.moveTo(r);
+          this.status.message = `found ${what} in packet ${p + 1}${r === start ? " (the only one)" : ""}`;
+          this.changed(true);
+          return;
+        }
+      }
+      if (k > n) {
+        this.findJob = null;
+        this.status.message = `not found: ${what}`;
+        this.changed(true);
+        return;
+      }
+      this.status.message = `finding ${what}: ${Math.floor(((k - 1) / n) * 100)}% (Esc stops)`;
+      this.changed();
+      setImmediate(step);
+    };
+    if (n) step();
+    else this.status.message = "no packets to search";
+    return "";
+  }
+
+  /** y: the selected tree line's value (or the packet's summary in the list); Y: the hex of the highlighted bytes (or of the packet). */
+  copy(hex: boolean): void {
+    const p = this.selectedPacket();
+    if (p < 0) return;
+    let text: string;
+    let what: string;
+    const line = this.focus !== "list" ? this.treeLines()[this.treeCursor] : undefined;
+    if (hex) {
+      const h = line ? { offset: line.node.offset, length: line.node.length } : { offset: 0, length: this.bytes.length };
+      const b = this.bytes.subarray(h.offset, h.offset + Math.max(0, h.length));
+      text = Buffer.from(b).toString("hex");
+      what = `${b.length} byte${b.length === 1 ? "" : "s"} as hex`;
+    } else if (line) {
+      const n = line.node;
+      text = n.kind === "field" ? (n.display !== "" ? n.display : String(n.value ?? "")) : n.label;
+      what = n.name ? n.name : "the line";
+    } else {
+      const r = this.rows.row(p);
+      text = `${r.no} ${r.time} ${r.src} → ${r.dst} ${r.proto} ${r.len} ${r.info}`;
+      what = `packet ${p + 1}'s summary`;
+    }
+    if (!this.onCopy) {
+      this.status.message = "copy needs a terminal";
+      return;
+    }
+    this.onCopy(text);
+    this.status.message = `copied ${what} (OSC 52)`;
   }
 
   requestQuit(): void {

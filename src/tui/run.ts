@@ -31,12 +31,17 @@ const loadedCpu = ((u) => u.user + u.system)(process.cpuUsage());
 /** the process's start, in performance.timeOrigin's clock (ms since the epoch) */
 const processStart = () => performance.timeOrigin + performance.now() - process.uptime() * 1000;
 
+/** Copies text to the terminal's clipboard with OSC 52 (works over ssh, and in tmux with set-clipboard on). */
+function osc52(text: string): void {
+  process.stdout.write(`\x1b]52;c;${Buffer.from(text, "utf8").toString("base64")}\x07`);
+}
+
 function tuiError(message: string): Error {
   return Object.assign(new Error(message), { code: "ETUI" });
 }
 
 /** Writes packets (shown rows) of a model to a pcap file; returns an error text or "". */
-function saveShown(m: Model, rows: CaptureRows, file: string, linktype: number, snaplen: number, nano: boolean): string {
+function saveShown(m: Model, rows: CaptureRows, file: string, linktype: number, snaplen: number, nano: boolean, which?: number[]): string {
   let w: PcapWriter;
   try {
     w = new PcapWriter(file, { linktype, snaplen, nano });
@@ -45,9 +50,9 @@ function saveShown(m: Model, rows: CaptureRows, file: string, linktype: number, 
   }
   try {
     const ix = rows.index;
-    const n = m.shownCount();
+    const n = which ? which.length : m.shownCount();
     for (let r = 0; r < n; r++) {
-      const p = m.packetAt(r);
+      const p = which ? which[r] : m.packetAt(r);
       const b = rows.file.readSeq(p);
       w.writeRecord(ix.tsSec[p], ix.tsNsec[p], b.length, ix.wirelen[p], b, 0);
     }
@@ -140,8 +145,9 @@ async function runFile(o: CliOptions, predrawn: boolean): Promise<number> {
   m.status.mode = "file";
   m.status.name = lineSafe(file);
   configureModel(m);
+  m.onCopy = osc52;
   m.status.captureFilter = lineSafe(o.filter.trim());
-  m.onSave = (p) => saveShown(m, rows, p, src.info.linktype, src.info.snaplen, src.info.nano);
+  m.onSave = (p, which) => saveShown(m, rows, p, src.info.linktype, src.info.snaplen, src.info.nano, which);
   // Ink's first frame is slow (React, Yoga and Ink's output all cold): let it have rows to show, rather than
   // drawing an empty list first and the rows in a second slow frame.
   let firstBatch: () => void = () => {};
@@ -198,11 +204,12 @@ async function runLive(o: CliOptions): Promise<number> {
   m.status.mode = "live";
   m.status.name = lineSafe(device);
   configureModel(m);
+  m.onCopy = osc52;
   m.status.captureFilter = lineSafe(o.filter.trim());
   m.follow = true;
-  m.onSave = (p) => {
-    const err = saveShown(m, rows, p, info.linktype, info.snaplen, info.nano);
-    if (!err) m.status.saved = true;
+  m.onSave = (p, which) => {
+    const err = saveShown(m, rows, p, info.linktype, info.snaplen, info.nano, which);
+    if (!err && !which) m.status.saved = true;
     return err;
   };
   m.onCaptureFilter = (expr) => {

@@ -25,6 +25,8 @@ export interface PacketListProps {
   /** the columns (default: Wireshark's) and the sorted one */
   columns?: ColumnSpec[];
   sort?: { column: number; desc: boolean } | null;
+  /** row r is a marked packet: drawn with a '*' in its first cell, on a grey background */
+  marked?: (r: number) => boolean;
 }
 
 /** The packet list: a header line and `height` rows from `top`; whatever `count` is, only these are rendered. */
@@ -36,9 +38,11 @@ export function PacketList(p: PacketListProps): React.ReactElement {
   for (let r = p.top; r < end; r++) {
     const row = p.rowAt(r);
     const sel = r === p.selected;
+    const mark = p.marked?.(r) ?? false;
+    const text = rowText(row, c);
     lines.push(
-      <Text key={r} wrap="truncate" color={sel ? undefined : protoColourOf(row.proto)} inverse={sel} bold={sel && p.focused}>
-        {rowText(row, c)}
+      <Text key={r} wrap="truncate" color={sel ? undefined : mark ? "whiteBright" : protoColourOf(row.proto)} backgroundColor={mark && !sel ? "gray" : undefined} inverse={sel} bold={sel && p.focused}>
+        {mark ? "*" + text.slice(1) : text}
       </Text>,
     );
   }
@@ -167,7 +171,7 @@ export function HexPane(p: HexPaneProps): React.ReactElement {
 
 export const HELP_KEYS: [string, string][] = [
   ["↑ ↓  j k", "previous / next packet (or tree line, hex line)"],
-  ["PgUp PgDn  b Space", "page up / down"],
+  ["PgUp PgDn  b Space Ctrl-B", "page up / down"],
   ["g G  Home End", "first / last"],
   ["Tab  Shift-Tab", "next / previous pane: list, detail, hex"],
   ["Enter Space  → ←  l h", "expand / collapse in the detail tree"],
@@ -179,6 +183,10 @@ export const HELP_KEYS: [string, string][] = [
   ["C", "columns: add (field names as -e takes them), delete, reorder (J/K), sort by one (Enter)"],
   ["mouse wheel, click", "scroll; click a packet to select it"],
   ["w", "save the shown packets to a pcap file"],
+  [": Ctrl-G", "go to packet number"],
+  ["Ctrl-F  n N", "find: display filter, hex bytes or text (Tab switches); n / N next / previous"],
+  ["m  . ,  W", "mark / unmark; next / previous mark; save the marked packets"],
+  ["y  Y", "copy (OSC 52): the tree line's value (list: the summary); the hex of its bytes (list: the packet)"],
   ["p", "pause / resume the live view (capture continues)"],
   ["f", "change the capture filter (live)"],
   ["?", "this help (any key closes it)"],
