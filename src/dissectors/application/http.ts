@@ -257,8 +257,9 @@ function tree(r: Reader, t: TreeSink, p0: number, cap: number): void {
     const line = r.latin1At(p, n);
     if (first) {
       first = false;
-      const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) (HTTP\/\d\.\d)$/.exec(line);
-      const s = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/.exec(line);
+      // (the cheap tests first: a body's bytes, e.g. a decrypted TLS record's, may be one long "line")
+      const m = line.includes(" HTTP/") ? /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) (HTTP\/\d\.\d)$/.exec(line) : null;
+      const s = line.startsWith("HTTP/") ? /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/.exec(line) : null;
       if (m && METHODS.has(m[1].toUpperCase())) {
         t.add(F.request, true, p, 0);
         t.pushNote(line, p, lineEnd - p);
