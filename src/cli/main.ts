@@ -508,7 +508,10 @@ async function run(o: CliOptions): Promise<number> {
   let signals = 0;
   const onSignal = () => {
     signals++;
-    s.stop();
+    // With remote sources the first signal stops the sources, not the session: what the remote captures sent
+    // until then (in the ssh channels, in the merge's window) still goes to the outputs; a second stops at once.
+    if (remote && signals === 1) s.source.stop();
+    else s.stop();
     if (signals === 2 && runner) {
       const left = runner.abandon();
       if (left) stderr(`${PROG}: second interrupt: ${left} packet${left === 1 ? "" : "s"} queued for plugins abandoned`);

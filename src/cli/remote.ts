@@ -13,9 +13,10 @@ export { isRemoteSpec };
 
 /**
  * The merge's reorder window with remote sources: packets reach tsniff a network round trip and the ssh
- * channel's buffering after they were stamped, so they are held longer than for local interfaces.
+ * channel's buffering after they were stamped (a remote tcpdump: up to libpcap's 1 s buffer timeout and a
+ * 0.2 s flush period, src/remote/transport.ts), so they are held longer than for local interfaces.
  */
-export const REMOTE_HOLDBACK_MS = 1000;
+export const REMOTE_HOLDBACK_MS = 2000;
 
 export class RemoteOpenError extends Error {}
 

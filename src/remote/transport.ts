@@ -33,8 +33,9 @@ export const MARK = "@tsniff: ";
  *   compiled by the remote tcpdump/tsniff (the remote kernel filters).
  * - tsniff when it is on the PATH, else tcpdump (also looked for in the sbin directories, which a non-root
  *   PATH lacks), with `sudo -n` when asked and not root. TOOL "tcpdump" or "tsniff" forces one.
- * - --immediate-mode when the tool has it (tcpdump 4.7 and later, tsniff): packets leave the remote host as
- *   they are captured, not a libpcap buffer timeout later, so the merge's reorder window can stay short.
+ * - tsniff runs with --immediate-mode (it reads batches either way); tcpdump without it: woken for every
+ *   packet, it lost most of a 60k packets/s flood on a busy machine, so its packets leave the host up to
+ *   libpcap's 1 s buffer timeout plus a flush period after they were stamped (the merge's window covers it).
  * - tsniff writes with -U (it flushes once per batch of packets). tcpdump -U would write (and ssh send) every
  *   packet on its own, which under a flood costs more than the capture: tcpdump's output stays buffered and
  *   a loop asks it to flush (SIGUSR2, tcpdump's "flush the savefile") every 0.2 s, from 1 s after its start
@@ -64,10 +65,7 @@ if [ -z "$t" ] || { [ "$w" = tsniff ] && [ "$t" != tsniff ]; }; then
   echo "${MARK}error neither tsniff nor tcpdump is installed (or on the PATH) on the remote host" >&2; exit 127
 fi
 m=
-case $t in
-  tsniff) m=--immediate-mode ;;
-  *) if $t --help 2>&1 | grep -q -e --immediate-mode; then m=--immediate-mode; fi ;;
-esac
+case $t in tsniff) m=--immediate-mode ;; esac
 p=
 if [ "$s" = 1 ] && [ "$(id -u)" != 0 ]; then p="sudo -n"; fi
 echo "${MARK}tool $p $t" >&2
