@@ -157,8 +157,9 @@ describe("dns: compression pointers", () => {
       if (n.name === "dns.resp.name") names.push(String(n.value));
     });
     expect(names.length).toBe(2);
-    expect(names[1].split(".").length).toBe(201);
-    expect(names[1].endsWith("b.b.a")).toBe(true);
+    // the chain is followed to its end (the A record after it is read), and the 401-character name is
+    // Wireshark's "<Name too long>" (more than 255 characters)
+    expect(names[1]).toBe("<Name too long>");
   });
 });
 

@@ -86,6 +86,8 @@ const FILES = [
   "ipv6-bad-version.pcap",
   "ipv6_39_byte_header.pcap",
   "ipv6_invalid_length.pcap",
+  // a DNS name of more than 255 characters: "<Name too long>", read on to its end
+  "dns-badlabel.pcap",
 ];
 
 /** tshark's lines for a file, split into cells (null when it fails). */

@@ -955,14 +955,15 @@ function readName(r: Reader, bp: number, cp: number, lim: number): NameOut {
       o.bad = "label runs past the end of the data";
       break;
     }
-    if (labels++) o.name += ".";
-    for (let k = 1; k <= l; k++) o.name += String.fromCharCode(r.byteAt(p + k));
-    if (o.name.length > 1024) {
-      o.bad = "name too long";
-      break;
+    // Wireshark: a name longer than 255 characters is "<Name too long>", read on to its end
+    if (o.name.length <= 255) {
+      if (labels) o.name += ".";
+      for (let k = 1; k <= l; k++) o.name += String.fromCharCode(r.byteAt(p + k));
     }
+    labels++;
     p += 1 + l;
   }
+  if (o.name.length > 255) o.name = "<Name too long>";
   if (!o.name && !o.bad) o.name = "<Root>";
   if (o.end < 0) o.end = lim;
   o.len = o.end - cp;
