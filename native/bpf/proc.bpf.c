@@ -29,7 +29,7 @@ struct owner {
 	__u32 pid;
 	__u32 tid;
 	__u32 uid;
-	__u32 pad;
+	__u32 netns; /* the socket's network namespace (its inode number, as /proc/PID/ns/net shows it) */
 	__u64 cgroup;
 	char comm[16];
 };
@@ -50,7 +50,7 @@ struct event {
 	__u8 laddr[16];
 	__u8 raddr[16];
 	__u32 ppid; /* EV_FORK: the parent */
-	__u32 pad2;
+	__u32 netns; /* EV_FLOW, EV_LOCAL: the socket's network namespace inode */
 };
 
 struct {
@@ -72,13 +72,20 @@ struct {
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
+/* the calling task's network namespace: where a socket it creates lives */
+static __always_inline __u32 current_netns(void)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	return BPF_CORE_READ(t, nsproxy, net_ns, ns.inum);
+}
+
 static __always_inline void fill_owner(struct owner *o)
 {
 	__u64 pt = bpf_get_current_pid_tgid();
 	o->pid = pt >> 32;
 	o->tid = (__u32)pt;
 	o->uid = (__u32)bpf_get_current_uid_gid();
-	o->pad = 0;
+	o->netns = current_netns();
 	o->cgroup = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
 }
@@ -94,6 +101,7 @@ static __always_inline struct event *new_event(__u32 type, const struct owner *o
 	e->tid = o->tid;
 	e->uid = o->uid;
 	e->cgroup = o->cgroup;
+	e->netns = o->netns;
 	__builtin_memcpy(e->comm, o->comm, 16);
 	return e;
 }
@@ -117,28 +125,36 @@ static __always_inline void sock_ends(struct event *e, struct bpf_sock *sk)
 	}
 }
 
-static __always_inline void remember(__u64 cookie)
+/*
+ * The socket's user is the calling process. Its namespace is the one it was created in (sock_create runs in
+ * the creator's context): a socket handed to a process in another namespace keeps it.
+ */
+static __always_inline void remember(__u64 cookie, struct owner *o)
 {
-	struct owner o;
-	fill_owner(&o);
-	bpf_map_update_elem(&socks, &cookie, &o, BPF_ANY);
+	fill_owner(o);
+	struct owner *old = bpf_map_lookup_elem(&socks, &cookie);
+	if (old && old->netns)
+		o->netns = old->netns;
+	bpf_map_update_elem(&socks, &cookie, o, BPF_ANY);
 }
 
 SEC("cgroup/sock_create")
 int sock_create(struct bpf_sock *sk)
 {
-	remember(bpf_get_socket_cookie(sk));
+	struct owner o;
+	__u64 cookie = bpf_get_socket_cookie(sk);
+	/* a new socket (cookies are never reused): whatever the map held under it is stale */
+	bpf_map_delete_elem(&socks, &cookie);
+	remember(cookie, &o);
 	return 1;
 }
 
 /* the socket's local end, once it has a port (unconnected UDP, a bound server) */
-static __always_inline void announce_local(struct bpf_sock *sk)
+static __always_inline void announce_local(struct bpf_sock *sk, const struct owner *o)
 {
 	if (!sk || sk->src_port == 0)
 		return;
-	struct owner o;
-	fill_owner(&o);
-	struct event *e = new_event(EV_LOCAL, &o);
+	struct event *e = new_event(EV_LOCAL, o);
 	if (!e)
 		return;
 	sock_ends(e, sk);
@@ -147,9 +163,10 @@ static __always_inline void announce_local(struct bpf_sock *sk)
 
 static __always_inline int sockaddr_hook(struct bpf_sock_addr *ctx, int announce)
 {
-	remember(bpf_get_socket_cookie(ctx));
+	struct owner o;
+	remember(bpf_get_socket_cookie(ctx), &o);
 	if (announce)
-		announce_local(ctx->sk);
+		announce_local(ctx->sk, &o);
 	return 1;
 }
 
@@ -163,11 +180,10 @@ SEC("cgroup/recvmsg6") int recvmsg6(struct bpf_sock_addr *ctx) { return sockaddr
 /* post_bind's context allows only its own family's source address and the port: no sock_ends() */
 static __always_inline int post_bind(struct bpf_sock *sk, int v6)
 {
-	remember(bpf_get_socket_cookie(sk));
+	struct owner o;
+	remember(bpf_get_socket_cookie(sk), &o);
 	if (sk->src_port == 0)
 		return 1;
-	struct owner o;
-	fill_owner(&o);
 	struct event *e = new_event(EV_LOCAL, &o);
 	if (!e)
 		return 1;
@@ -224,6 +240,7 @@ int BPF_PROG(set_state, const struct sock *sk, const int oldstate, const int new
 		return 0;
 	struct owner o;
 	fill_owner(&o);
+	o.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	struct event *e = new_event(newstate == 2 ? EV_FLOW : EV_LOCAL, &o);
 	if (!e)
 		return 0;

@@ -11,9 +11,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { containerIdOf, podUidOf } from "./container.js";
 import type { Engine } from "./engine.js";
-import { canonical6, parentOf, processInfo, v4text } from "./procfs.js";
+import { canonical6, netnsOf, parentOf, processInfo, v4text } from "./procfs.js";
 import { ProcEngine } from "./proc-engine.js";
-import { SocketIndex } from "./table.js";
+import { netnsInode, SocketIndex } from "./table.js";
 import type { ProcInfo, Tuple } from "./types.js";
 
 interface BpfAddon {
@@ -105,7 +105,8 @@ interface Owner {
 export class EbpfEngine implements Engine {
   readonly name = "ebpf" as const;
   sure = false;
-  private index = new SocketIndex<Owner>();
+  /** sockets by network namespace and tuple: the capture's namespace is looked at first (table.ts) */
+  private index = new SocketIndex<Owner>(netnsInode(netnsOf("self")));
   private infos = new Map<number, ProcInfo>();
   /** pid -> the name it exec'd under (exec events), for processes gone before /proc was read */
   private execComm = new Map<number, string>();
@@ -161,7 +162,7 @@ export class EbpfEngine implements Engine {
     const lport = b.readUInt16LE(o + 42);
     const rport = b.readUInt16LE(o + 44);
     const addr = (at: number) => (family === 2 ? v4text(b[at], b[at + 1], b[at + 2], b[at + 3]) : canonical6(b.toString("hex", at, at + 16)));
-    this.index.add(proto, addr(o + 48), lport, type === EV_FLOW ? addr(o + 64) : family === 2 ? "0.0.0.0" : "0".repeat(32), type === EV_FLOW ? rport : 0, owner);
+    this.index.add(b.readUInt32LE(o + 84), proto, addr(o + 48), lport, type === EV_FLOW ? addr(o + 64) : family === 2 ? "0.0.0.0" : "0".repeat(32), type === EV_FLOW ? rport : 0, owner);
     // exe, args and cgroup while the process is (most likely) still there
     if (!this.infos.has(pid)) this.info(owner);
   }

@@ -100,6 +100,8 @@ export interface SocketRow {
   state: number;
   uid: number;
   inode: number;
+  /** the network namespace's inode (/proc/PID/ns/net), 0 when unknown */
+  ns: number;
 }
 
 function hex4(h: string, at: number): string {
@@ -152,7 +154,7 @@ const TABLES: [string, number][] = [
 ];
 
 /** The socket tables of the network namespace that process `pid` ("self" for ours) is in. */
-export function readSocketTables(pid: number | "self", out: SocketRow[] = []): SocketRow[] {
+export function readSocketTables(pid: number | "self", out: SocketRow[] = [], ns = 0): SocketRow[] {
   for (const [name, proto] of TABLES) {
     const t = read(`${PROC}/${pid}/net/${name}`);
     if (!t) continue;
@@ -162,7 +164,7 @@ export function readSocketTables(pid: number | "self", out: SocketRow[] = []): S
       if (f.length < 10) continue;
       const [laddr, lport] = parseAddr(f[1]);
       const [raddr, rport] = parseAddr(f[2]);
-      out.push({ proto, laddr, lport, raddr, rport, state: parseInt(f[3], 16), uid: Number(f[7]), inode: Number(f[9]) });
+      out.push({ proto, laddr, lport, raddr, rport, state: parseInt(f[3], 16), uid: Number(f[7]), inode: Number(f[9]), ns });
     }
   }
   return out;

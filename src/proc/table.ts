@@ -1,16 +1,15 @@
 /**
- * Flow -> owner lookup shared by the engines. Sockets are entered under their full 4-tuple (connected ones)
- * and under their local address and port (listening and unconnected ones, the wildcard address too). A packet
- * is looked up as sent by a local socket first (its source is the socket's local end: on loopback both ends
- * are local and the sender is the packet's process), then as received (its destination is the local end).
+ * Flow -> owner lookup shared by the engines. Sockets are entered under their network namespace (the inode
+ * number /proc/PID/ns/net shows) and their full 4-tuple (connected ones) or their local address and port
+ * (listening and unconnected ones, the wildcard address too). Two namespaces may use the same addresses and
+ * ports at once (every container has its 127.0.0.1): a packet is looked up in the namespace the capture runs
+ * in first, the namespace of every interface it can see (`-i any` too); only when no socket there has the
+ * flow, in the others (the far end of a veth pair), and then only if just one namespace has it.
+ * Within a namespace, a packet is looked up as sent by a local socket first (its source is the socket's
+ * local end: on loopback both ends are local and the sender is the packet's process), then as received.
  */
 import { isAny } from "./procfs.js";
 import type { Tuple } from "./types.js";
-
-export interface Owner<T> {
-  exact: Map<string, T>;
-  local: Map<string, T>;
-}
 
 export function exactKey(proto: number, laddr: string, lport: number, raddr: string, rport: number): string {
   return `${proto} ${laddr} ${lport} ${raddr} ${rport}`;
@@ -23,26 +22,70 @@ export function anyKey(proto: number, lport: number): string {
   return `${proto} * ${lport}`;
 }
 
+/** A key's owner in any namespace: `ns` -1 when several namespaces have the key (then nobody's, there). */
+interface Slot<T> {
+  v: T;
+  ns: number;
+}
+
+const LOOP6 = "0".repeat(31) + "1";
+/** entries kept before a table starts over (the eBPF engine adds for ever; /proc's tables are re-read) */
+const MAX_ENTRIES = 1 << 18;
+
 export class SocketIndex<T> {
-  exact = new Map<string, T>();
-  local = new Map<string, T>();
-  /** addresses seen as some socket's local end: a packet from one of them was sent from this machine */
-  localAddrs = new Set<string>(["127.0.0.1", "0".repeat(31) + "1"]);
+  /** `${ns}|${key}` -> owner, in each namespace */
+  private exact = new Map<string, T>();
+  private local = new Map<string, T>();
+  /** key -> owner, over all namespaces */
+  private exactAll = new Map<string, Slot<T>>();
+  private localAll = new Map<string, Slot<T>>();
+  /** addresses seen as some socket's local end, per namespace (0: over all of them) */
+  private localAddrs = new Map<number, Set<string>>();
+
+  /** `home`: the capture's network namespace (its inode; 0 when unknown: every namespace is looked at alike) */
+  constructor(public home = 0) {}
+
+  get size(): number {
+    return this.exact.size + this.local.size;
+  }
 
   clear(): void {
     this.exact.clear();
     this.local.clear();
+    this.exactAll.clear();
+    this.localAll.clear();
+    this.localAddrs.clear();
   }
 
-  add(proto: number, laddr: string, lport: number, raddr: string, rport: number, v: T): void {
-    if (rport !== 0 && !isAny(raddr)) this.exact.set(exactKey(proto, laddr, lport, raddr, rport), v);
-    else if (isAny(laddr)) this.local.set(anyKey(proto, lport), v);
-    else this.local.set(localKey(proto, laddr, lport), v);
-    if (!isAny(laddr)) this.localAddrs.add(laddr);
+  add(ns: number, proto: number, laddr: string, lport: number, raddr: string, rport: number, v: T): void {
+    if (this.exact.size + this.local.size > MAX_ENTRIES) this.clear();
+    let key: string;
+    let map: Map<string, T>;
+    let all: Map<string, Slot<T>>;
+    if (rport !== 0 && !isAny(raddr)) {
+      key = exactKey(proto, laddr, lport, raddr, rport);
+      map = this.exact;
+      all = this.exactAll;
+    } else {
+      key = isAny(laddr) ? anyKey(proto, lport) : localKey(proto, laddr, lport);
+      map = this.local;
+      all = this.localAll;
+    }
+    map.set(`${ns}|${key}`, v);
+    const s = all.get(key);
+    if (!s || s.ns === ns) all.set(key, { v, ns });
+    else s.ns = -1;
+    if (!isAny(laddr)) {
+      for (const n of [ns, 0]) {
+        let set = this.localAddrs.get(n);
+        if (!set) this.localAddrs.set(n, (set = new Set()));
+        set.add(laddr);
+      }
+    }
   }
 
-  isLocal(addr: string): boolean {
-    return this.localAddrs.has(addr) || addr.startsWith("127.");
+  isLocal(addr: string, ns = 0): boolean {
+    return addr.startsWith("127.") || addr === LOOP6 || !!this.localAddrs.get(ns)?.has(addr);
   }
 
   /**
@@ -53,25 +96,45 @@ export class SocketIndex<T> {
   sure = false;
 
   /**
-   * The owner of a packet's socket, or undefined. A packet from one of this machine's addresses was sent by a
-   * local socket (on loopback and between namespaces both ends are local, and the sender is the packet's
-   * process): only the sender's side is looked at. Otherwise the packet came in: its receiver's socket.
+   * The owner of a packet's socket, or undefined: in the capture's namespace, else in the one other namespace
+   * that has the flow. A packet from one of the namespace's addresses was sent by a local socket (on loopback
+   * and between namespaces both ends are local, and the sender is the packet's process): only the sender's
+   * side is looked at. Otherwise the packet came in: its receiver's socket.
    */
   find(t: Tuple): T | undefined {
+    const home = this.home;
+    const p = `${home}|`;
+    const v = this.findWith(t, home, (k) => this.exact.get(p + k), (k) => this.local.get(p + k));
+    if (v !== undefined || home === 0) return v;
+    const one = (s: Slot<T> | undefined) => (s && s.ns !== -1 && s.ns !== home ? s.v : undefined);
+    return this.findWith(
+      t,
+      0,
+      (k) => one(this.exactAll.get(k)),
+      (k) => one(this.localAll.get(k)),
+    );
+  }
+
+  private findWith(t: Tuple, ns: number, exact: (k: string) => T | undefined, local: (k: string) => T | undefined): T | undefined {
     const { proto, src, sport, dst, dport } = t;
     this.sure = true;
-    if (this.isLocal(src)) {
-      const sent = this.exact.get(exactKey(proto, src, sport, dst, dport));
+    if (this.isLocal(src, ns)) {
+      const sent = exact(exactKey(proto, src, sport, dst, dport));
       if (sent !== undefined) return sent;
       // an unconnected datagram socket is as sure as it gets; a TCP listener sends only its handshakes'
       // answers, and a new connection's socket may not be in the tables yet
       this.sure = proto !== 6;
-      return this.local.get(localKey(proto, src, sport)) ?? this.local.get(anyKey(proto, sport));
+      return local(localKey(proto, src, sport)) ?? local(anyKey(proto, sport));
     }
-    const recv = this.exact.get(exactKey(proto, dst, dport, src, sport));
+    const recv = exact(exactKey(proto, dst, dport, src, sport));
     if (recv !== undefined) return recv;
     this.sure = proto !== 6;
-    return this.local.get(localKey(proto, dst, dport)) ?? this.local.get(anyKey(proto, dport));
+    return local(localKey(proto, dst, dport)) ?? local(anyKey(proto, dport));
   }
+}
 
+/** The inode number of a network namespace's link text ("net:[4026531840]"), or 0. */
+export function netnsInode(link: string | undefined): number {
+  const m = link && /\[(\d+)\]/.exec(link);
+  return m ? Number(m[1]) : 0;
 }

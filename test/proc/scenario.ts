@@ -100,11 +100,11 @@ export function expectLongLivedRight(s: Scenario, o: { firstMayMiss?: boolean } 
       continue;
     }
     seen.add(dirKey);
-    expect({ ...k, pid: k.pid }).toEqual({ ...k, pid: expectedPid(s, k) });
+    expect({ ...k, pid: k.pid }, `pids ${JSON.stringify(s.pids)}`).toEqual({ ...k, pid: expectedPid(s, k) });
   }
   // at most the first packets of each direction missed: most of the flows' packets are attributed
   if (o.firstMayMiss) expect(missed).toBeLessThanOrEqual(long.length / 2);
   for (const k of s.pkts.filter((x) => x.sport === DNS_PORT || x.dport === DNS_PORT)) {
-    if (k.pid !== undefined) expect(k.pid).toBe(expectedPid(s, k));
+    if (k.pid !== undefined) expect(k.pid, `${JSON.stringify(k)} (pids ${JSON.stringify(s.pids)})`).toBe(expectedPid(s, k));
   }
 }
