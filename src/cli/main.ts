@@ -271,8 +271,8 @@ async function run(o: CliOptions): Promise<number> {
     const devices = locals.length ? locals.map(resolveDevice) : specs.length ? [] : [defaultDevice()];
     const dup = devices.find((d, k) => devices.indexOf(d) !== k);
     if (dup) throw new Fatal(`-i ${dup} is given twice`);
-    // Process attribution wants packets while their sockets still exist: no buffering delay.
-    const immediate = o.immediate || o.packetBuffered || o.lineBuffered || !!procSel;
+    // The /proc engine wants packets while their sockets still exist: no buffering delay (src/cli/proc.ts).
+    const immediate = o.immediate || o.packetBuffered || o.lineBuffered || !!proc?.immediate;
     // Several -i: one handle per interface, merged in time order; -c is then counted after the merge.
     const multi = devices.length > 1 || specs.length > 0;
     const lives: LiveSource[] = [];
@@ -483,7 +483,8 @@ async function run(o: CliOptions): Promise<number> {
   const sel = psel ? (dsel ? (b: PacketBatch, i: number, f: number) => psel(b, i, f) && dsel(b, i, f) : psel) : dsel;
   const rsel = runner?.select;
   session = new Session({
-    source,
+    // live, with process attribution: through the reorder window (src/proc/hold.ts)
+    source: proc?.hold && source.info.kind === "live" ? proc.hold(source) : source,
     program,
     count: o.count,
     select: rsel ? (sel ? (b, i, f) => sel(b, i, f) && rsel(b, i, f) : rsel) : sel,

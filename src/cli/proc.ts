@@ -9,7 +9,9 @@ import fs from "node:fs";
 import type { PacketBatch } from "../capture/batch.js";
 import type { PacketComments } from "../capture/comments.js";
 import { lookupUser } from "../capture/privileges.js";
+import type { PacketSource } from "../capture/source.js";
 import { Attributor } from "../proc/attribution.js";
+import { HoldingSource } from "../proc/hold.js";
 import { parseProcComment, procComment, procSuffix } from "../proc/fields.js";
 import { openEngine, ProcError } from "../proc/open.js";
 import { epbComments } from "../proc/pcapng-comments.js";
@@ -34,6 +36,13 @@ export interface ProcPlumbing {
   addPid(pid: number): void;
   summary(): string[];
   close(): void;
+  /** the live capture wrapped in the reorder window (packets of unknown flows wait for their process) */
+  hold?: (source: PacketSource) => PacketSource;
+  /**
+   * whether the capture should run in immediate mode: the /proc engine reads sockets that must still exist;
+   * the eBPF engine learnt the owner when the socket was used, and the reorder window covers the rest
+   */
+  immediate?: boolean;
 }
 
 /** Checks what can be checked before anything opens; throws ProcError with one line. */
@@ -86,7 +95,10 @@ export async function liveProc(o: ProcCliOptions & { verbose: number }, sel: Pro
   const { engine, reason } = await openEngine(o.procEngine, window);
   if (reason && !o.procEngine) note(`tsniff: ${reason}`);
   const attr = new Attributor(engine, reason, window);
-  return plumbing(sel, o.verbose, (b, i) => attr.attribute(b, i), () => attr.summary(), () => attr.close());
+  const p = plumbing(sel, o.verbose, (b, i) => attr.attribute(b, i), () => attr.summary(), () => attr.close());
+  if (window > 0) p.hold = (source) => new HoldingSource(source, attr, window);
+  p.immediate = engine.name === "proc";
+  return p;
 }
 
 /** The pipeline's process step for a pcapng file: the packets' comments. */

@@ -2,18 +2,23 @@
  * Packet -> process, once per flow: the packet's tuple is read from its bytes, looked up in a flow cache, and
  * only a flow the cache does not know goes to the engine (eBPF's maps, or the /proc tables). An unattributed
  * flow is asked again after `window` ms at the earliest, so a busy unknown flow costs a map lookup per packet.
- * Counts what it attributed and what not, for the exit summary.
+ * Counts what it attributed and what not, for the exit summary. The reorder window (hold.ts) asks flows here
+ * first and hands its answers on (`memo`), so a packet is looked up once.
  */
 import type { PacketBatch } from "../capture/batch.js";
 import type { Engine } from "./engine.js";
 import { readTuple } from "./tuple.js";
 import type { ProcInfo, Tuple } from "./types.js";
 
-interface Flow {
+export interface Flow {
   info: ProcInfo | undefined;
   at: number;
   /** how long the answer is trusted: a sure one KNOWN_MS, an unknown or guessed one the window */
   ttl: number;
+  /** the reorder window: until when this flow's packets are held (0: not held); `waited`: it had its window */
+  holdUntil: number;
+  waited: boolean;
+  readonly tuple: Tuple;
 }
 
 const MAX_FLOWS = 65536;
@@ -25,33 +30,62 @@ export class Attributor {
   unattributed = 0;
   private flows = new Map<string, Flow>();
   private t: Tuple = { proto: 0, src: "", sport: 0, dst: "", dport: 0 };
+  /** answers already found for the packets of the batch whose bytes are `memoData` (by index) */
+  private memoData: Uint8Array | null = null;
+  private memo: (ProcInfo | undefined)[] = [];
 
   constructor(
     readonly engine: Engine,
     /** why a better engine did not run ("" when the best one did) */
     readonly fallbackReason = "",
-    private window = 100,
+    readonly window = 100,
   ) {}
 
   /** The process of packet i of the batch, or undefined. */
   attribute(b: PacketBatch, i: number): ProcInfo | undefined {
-    const info = this.lookupBytes(b.data, b.offset[i], b.caplen[i], b.linktype[i]);
+    const info = b.data === this.memoData ? this.memo[i] : this.lookupBytes(b.data, b.offset[i], b.caplen[i], b.linktype[i]);
     if (info) this.attributed++;
     else this.unattributed++;
     return info;
   }
 
+  /** The answers for the packets of the batch with bytes `data`, found beforehand (hold.ts). */
+  setMemo(data: Uint8Array | null, infos: (ProcInfo | undefined)[]): void {
+    this.memoData = data;
+    this.memo = infos;
+  }
+
   lookupBytes(d: Uint8Array, off: number, caplen: number, linktype: number): ProcInfo | undefined {
+    return this.flowOf(d, off, caplen, linktype)?.info;
+  }
+
+  /** The packet's flow with its current answer (asked again when its time is up), or undefined: no tuple. */
+  flowOf(d: Uint8Array, off: number, caplen: number, linktype: number): Flow | undefined {
     const t = this.t;
     if (!readTuple(d, off, caplen, linktype, t)) return undefined;
     const key = `${t.proto} ${t.src} ${t.sport} ${t.dst} ${t.dport}`;
     const now = performance.now();
-    const f = this.flows.get(key);
-    if (f && now - f.at < f.ttl) return f.info;
+    let f = this.flows.get(key);
+    if (f && (now - f.at < f.ttl || f.holdUntil > now)) return f;
     const info = this.engine.lookup(t);
+    const ttl = info && this.engine.sure ? KNOWN_MS : this.window;
+    if (f) {
+      f.info = info;
+      f.at = now;
+      f.ttl = ttl;
+      return f;
+    }
     if (this.flows.size >= MAX_FLOWS) this.flows.clear();
-    this.flows.set(key, { info, at: now, ttl: info && this.engine.sure ? KNOWN_MS : this.window });
-    return info;
+    f = { info, at: now, ttl, holdUntil: 0, waited: false, tuple: { ...t } };
+    this.flows.set(key, f);
+    return f;
+  }
+
+  /** Asks the engine about a flow again (a held flow, before its window is up or when it is). */
+  ask(f: Flow): void {
+    f.info = this.engine.lookup(f.tuple);
+    f.at = performance.now();
+    f.ttl = f.info && this.engine.sure ? KNOWN_MS : this.window;
   }
 
   /** The summary's lines: which engine ran (and why not a better one), and the counts. */

@@ -1,0 +1,196 @@
+/**
+ * The reorder window (--proc-window, default 100 ms): a packet whose flow no engine knows yet (a connection's
+ * first SYN seen before the ring buffer's event is read, a datagram before the /proc tables are read again)
+ * is held back, with the later packets of its flow, until the engine knows the flow or the window is over;
+ * then they go on, in their order, attributed or counted as not. Packets of known flows are not held: they
+ * pass at once (so a held flow's packets may come out after later packets of other flows; frame numbers
+ * follow the output order). A flow has its window once: a flow nobody owns (a flood's) is not held again.
+ * When nothing is held a batch goes through untouched; a batch with held packets goes on without them (its
+ * columns compacted in place), the held ones are copied. It wraps the capture source, so the pipeline
+ * (select, -Y, writers, printer) sees the packets in the order they leave the window.
+ */
+import { createBatch, ensureCapacity, type PacketBatch } from "../capture/batch.js";
+import type { BatchConsumer, CaptureStats, PacketSource, SourceEnd } from "../capture/source.js";
+import type { Attributor, Flow } from "./attribution.js";
+import type { ProcInfo } from "./types.js";
+
+interface Held {
+  flow: Flow;
+  bytes: Uint8Array;
+  wirelen: number;
+  tsSec: number;
+  tsNsec: number;
+  linktype: number;
+  iface: number;
+}
+
+export class HoldingSource implements PacketSource {
+  readonly info: PacketSource["info"];
+  private held: Held[] = [];
+  private heldFlows = new Set<Flow>();
+  private onBatch: BatchConsumer | null = null;
+  private infos: (ProcInfo | undefined)[] = [];
+  private out = createBatch(256);
+  /** the earliest end of a held flow's window */
+  private nextDue = Infinity;
+  /** packets that were held, and how many of them left attributed (for tests and the docs' figures) */
+  heldCount = 0;
+
+  constructor(
+    private inner: PacketSource,
+    private attr: Attributor,
+    private window: number,
+  ) {
+    this.info = inner.info;
+  }
+
+  async run(onBatch: BatchConsumer): Promise<SourceEnd> {
+    this.onBatch = onBatch;
+    const timer = setInterval(() => this.tick(), Math.max(5, Math.min(25, this.window / 4)));
+    timer.unref();
+    try {
+      const end = await this.inner.run((b) => this.batch(b));
+      // the capture is over: what is still held goes now (asked once more)
+      this.release(true, true);
+      return end;
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  stop(): void {
+    this.inner.stop();
+  }
+
+  stats(): CaptureStats | null {
+    return this.inner.stats();
+  }
+
+  private tick(): void {
+    if (!this.held.length || !this.onBatch) return;
+    // the engine is asked about every held flow here (not per batch: a flood's thousand unknown flows)
+    if (this.release(false, true) === 0) this.stop();
+  }
+
+  /** A batch from the capture: held flows that are due go first, then this batch's packets not held. */
+  private batch(b: PacketBatch): number {
+    let want = this.held.length && performance.now() >= this.nextDue ? this.release(false, false) : Infinity;
+    if (want === 0) return 0;
+    const attr = this.attr;
+    const infos = this.infos;
+    infos.length = b.count;
+    let now = 0;
+    let kept = -1; // index of the first held packet of this batch (-1: none)
+    for (let i = 0; i < b.count; i++) {
+      const f = attr.flowOf(b.data, b.offset[i], b.caplen[i], b.linktype[i]);
+      infos[i] = f?.info;
+      if (!f) continue;
+      if (f.holdUntil === 0) {
+        // known, or had its window already: on at once
+        if (f.info || f.waited) continue;
+        if (!now) now = performance.now();
+        f.waited = true;
+        f.holdUntil = now + this.window;
+        if (f.holdUntil < this.nextDue) this.nextDue = f.holdUntil;
+      }
+      // (a flow still held keeps its later packets behind its first: their order)
+      this.hold(f, b, i);
+      if (kept < 0) kept = i;
+      infos[i] = HELD;
+    }
+    if (kept >= 0) compact(b, infos, kept);
+    if (b.count === 0) return want;
+    attr.setMemo(b.data, infos);
+    try {
+      want = this.onBatch!(b);
+    } finally {
+      attr.setMemo(null, []);
+    }
+    return want;
+  }
+
+  private hold(f: Flow, b: PacketBatch, i: number): void {
+    const o = b.offset[i];
+    this.held.push({ flow: f, bytes: b.data.slice(o, o + b.caplen[i]), wirelen: b.wirelen[i], tsSec: b.tsSec[i], tsNsec: b.tsNsec[i], linktype: b.linktype[i], iface: b.iface[i] });
+    this.heldFlows.add(f);
+    this.heldCount++;
+  }
+
+  /**
+   * Lets the flows go whose window is over or that the engine knows now (all of them at the end), their
+   * packets in order. Returns what the pipeline still wants (Infinity when nothing went).
+   */
+  private release(all: boolean, askAll: boolean): number {
+    if (!this.held.length) return Infinity;
+    const now = performance.now();
+    let any = false;
+    let due = Infinity;
+    for (const f of this.heldFlows) {
+      const over = all || f.holdUntil <= now;
+      if (over || askAll) this.attr.ask(f);
+      if (over || f.info) {
+        f.holdUntil = 0;
+        this.heldFlows.delete(f);
+        any = true;
+      } else if (f.holdUntil < due) due = f.holdUntil;
+    }
+    this.nextDue = due;
+    if (!any) return Infinity;
+    const b = this.out;
+    const go: Held[] = [];
+    const stay: Held[] = [];
+    for (const h of this.held) (h.flow.holdUntil === 0 ? go : stay).push(h);
+    this.held = stay;
+    let size = 0;
+    for (const h of go) size += h.bytes.length;
+    const data = new Uint8Array(size);
+    ensureCapacity(b, go.length);
+    const infos: (ProcInfo | undefined)[] = [];
+    let at = 0;
+    go.forEach((h, i) => {
+      data.set(h.bytes, at);
+      b.offset[i] = at;
+      b.caplen[i] = h.bytes.length;
+      b.wirelen[i] = h.wirelen;
+      b.tsSec[i] = h.tsSec;
+      b.tsNsec[i] = h.tsNsec;
+      b.linktype[i] = h.linktype;
+      b.iface[i] = h.iface;
+      infos.push(h.flow.info);
+      at += h.bytes.length;
+    });
+    b.data = data;
+    b.count = go.length;
+    b.raw = false;
+    b.rawNano = false;
+    this.attr.setMemo(data, infos);
+    try {
+      return this.onBatch!(b);
+    } finally {
+      this.attr.setMemo(null, []);
+    }
+  }
+}
+
+/** marks a held packet in the batch's answers */
+const HELD = { pid: -1, comm: "" } as ProcInfo;
+
+/** Removes the held packets (marked HELD in `infos`) from the batch, from index `from` on, in place. */
+function compact(b: PacketBatch, infos: (ProcInfo | undefined)[], from: number): void {
+  let n = from;
+  for (let i = from; i < b.count; i++) {
+    if (infos[i] === HELD) continue;
+    b.offset[n] = b.offset[i];
+    b.caplen[n] = b.caplen[i];
+    b.wirelen[n] = b.wirelen[i];
+    b.tsSec[n] = b.tsSec[i];
+    b.tsNsec[n] = b.tsNsec[i];
+    b.linktype[n] = b.linktype[i];
+    b.iface[n] = b.iface[i];
+    infos[n] = infos[i];
+    n++;
+  }
+  b.count = n;
+  infos.length = n;
+  b.raw = false;
+}
