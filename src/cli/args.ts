@@ -507,6 +507,6 @@ Processes (docs/PROCESS.md; needs root):
   --pname NAME  only processes named NAME      --uid UID  only processes of this user (id or name)
   --container ID  only this container's packets (docker/containerd/cri-o/podman id or prefix, or a pod uid)
   --proc-engine ebpf|proc  force an attribution engine (default: eBPF, /proc when eBPF cannot load)
-  --proc-window MS  wait before asking again about a flow no process owns (default 100)
+  --proc-window MS  hold packets of a flow not attributed yet this long (default 100; 0: none)
   -- cmd args  run cmd once the capture is ready, capture only its traffic, exit with its status
 `;
