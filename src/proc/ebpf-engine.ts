@@ -200,7 +200,11 @@ export class EbpfEngine implements Engine {
     // socket tables know them (the /proc engine's rate-limited refresh).
     const p = this.before.lookup(t);
     this.sure = this.before.sure;
-    return p;
+    if (p) return p;
+    // only then another namespace's socket (the far end of a veth pair), the events' first
+    o = this.index.findElsewhere(t);
+    this.sure = !!o && this.index.sure;
+    return o ? this.info(o) : undefined;
   }
 
   close(): void {

@@ -71,8 +71,8 @@ export class ProcEngine implements Engine {
     return i ?? undefined;
   }
 
-  private find(t: Tuple): ProcInfo | undefined {
-    const inode = this.index.find(t);
+  private find(t: Tuple, elsewhere = false): ProcInfo | undefined {
+    const inode = elsewhere ? this.index.findElsewhere(t) : this.index.find(t);
     if (inode === undefined) return undefined;
     const pid = this.owners.get(inode);
     return pid === undefined ? undefined : this.info(pid);
@@ -84,9 +84,17 @@ export class ProcEngine implements Engine {
   lookup(t: Tuple): ProcInfo | undefined {
     let found = this.find(t);
     this.sure = !!found && this.index.sure;
-    if (this.sure || performance.now() < this.next) return found;
-    this.refresh();
-    found = this.find(t);
+    if (!this.sure && performance.now() >= this.next) {
+      this.refresh();
+      found = this.find(t);
+      this.sure = !!found && this.index.sure;
+    }
+    return found ?? this.lookupElsewhere(t);
+  }
+
+  /** The flow's owner in the one other namespace that has it (table.ts findElsewhere), from the tables as read. */
+  lookupElsewhere(t: Tuple): ProcInfo | undefined {
+    const found = this.find(t, true);
     this.sure = !!found && this.index.sure;
     return found;
   }

@@ -85,7 +85,7 @@ export class SocketIndex<T> {
   }
 
   isLocal(addr: string, ns = 0): boolean {
-    return addr.startsWith("127.") || addr === LOOP6 || !!this.localAddrs.get(ns)?.has(addr);
+    return isLoopback(addr) || !!this.localAddrs.get(ns)?.has(addr);
   }
 
   /**
@@ -96,22 +96,35 @@ export class SocketIndex<T> {
   sure = false;
 
   /**
-   * The owner of a packet's socket, or undefined: in the capture's namespace, else in the one other namespace
-   * that has the flow. A packet from one of the namespace's addresses was sent by a local socket (on loopback
+   * The owner of a packet's socket in the capture's namespace, or undefined. A packet from one of the namespace's addresses was sent by a local socket (on loopback
    * and between namespaces both ends are local, and the sender is the packet's process): only the sender's
    * side is looked at. Otherwise the packet came in: its receiver's socket.
    */
   find(t: Tuple): T | undefined {
+    const p = `${this.home}|`;
+    return this.findWith(
+      t,
+      this.home,
+      (k) => this.exact.get(p + k),
+      (k) => this.local.get(p + k),
+    );
+  }
+
+  /**
+   * The owner of a flow the capture's namespace has no socket for, in the one other namespace that has it
+   * (the far end of a veth pair), or undefined. Asked only after the engine's home answers (and their
+   * refreshes) failed. Never for loopback addresses (they never cross namespaces) and never by port alone
+   * (a socket bound to every address in another namespace says nothing about a packet seen here).
+   */
+  findElsewhere(t: Tuple): T | undefined {
     const home = this.home;
-    const p = `${home}|`;
-    const v = this.findWith(t, home, (k) => this.exact.get(p + k), (k) => this.local.get(p + k));
-    if (v !== undefined || home === 0) return v;
+    if (home === 0 || isLoopback(t.src) || isLoopback(t.dst)) return undefined;
     const one = (s: Slot<T> | undefined) => (s && s.ns !== -1 && s.ns !== home ? s.v : undefined);
     return this.findWith(
       t,
       0,
       (k) => one(this.exactAll.get(k)),
-      (k) => one(this.localAll.get(k)),
+      (k) => (k.includes("*") ? undefined : one(this.localAll.get(k))),
     );
   }
 
@@ -131,6 +144,10 @@ export class SocketIndex<T> {
     this.sure = proto !== 6;
     return local(localKey(proto, dst, dport)) ?? local(anyKey(proto, dport));
   }
+}
+
+function isLoopback(addr: string): boolean {
+  return addr.startsWith("127.") || addr === LOOP6;
 }
 
 /** The inode number of a network namespace's link text ("net:[4026531840]"), or 0. */

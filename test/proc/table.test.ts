@@ -26,14 +26,24 @@ describe("SocketIndex", () => {
   it("asks the other namespaces only when the capture's has no socket for the flow, and only one has it", () => {
     const x = new SocketIndex<string>(1);
     x.add(2, 17, "10.1.0.2", 5000, "10.1.0.1", 53, "peer");
+    // the capture's namespace has no socket for it
+    expect(x.find(udp("10.1.0.2", 5000, "10.1.0.1", 53))).toBeUndefined();
     // from the far end of a veth pair: the socket is in namespace 2 alone
-    expect(x.find(udp("10.1.0.2", 5000, "10.1.0.1", 53))).toBe("peer");
+    expect(x.findElsewhere(udp("10.1.0.2", 5000, "10.1.0.1", 53))).toBe("peer");
     // two other namespaces have it: nobody's
     x.add(3, 17, "10.1.0.2", 5000, "10.1.0.1", 53, "other");
-    expect(x.find(udp("10.1.0.2", 5000, "10.1.0.1", 53))).toBeUndefined();
-    // the capture's own namespace has it: that one, whatever the others have
+    expect(x.findElsewhere(udp("10.1.0.2", 5000, "10.1.0.1", 53))).toBeUndefined();
+    // the capture's own namespace has it: that one
     x.add(1, 17, "10.1.0.2", 5000, "10.1.0.1", 53, "mine");
     expect(x.find(udp("10.1.0.2", 5000, "10.1.0.1", 53))).toBe("mine");
+  });
+
+  it("never answers from another namespace for loopback addresses or by port alone", () => {
+    const x = new SocketIndex<string>(1);
+    x.add(2, 17, "127.0.0.1", 18053, "0.0.0.0", 0, "their dnsmasq");
+    x.add(2, 17, "0.0.0.0", 9999, "0.0.0.0", 0, "their wildcard");
+    expect(x.findElsewhere(udp("127.0.0.1", 18053, "127.0.0.1", 40000))).toBeUndefined();
+    expect(x.findElsewhere(udp("10.3.0.2", 7000, "10.3.0.1", 9999))).toBeUndefined();
   });
 
   it("a packet from a local address is its sender's; an incoming one its receiver's", () => {
