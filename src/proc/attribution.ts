@@ -7,7 +7,7 @@
  */
 import type { PacketBatch } from "../capture/batch.js";
 import type { Engine } from "./engine.js";
-import { readTuple } from "./tuple.js";
+import { readTuple, v4Key } from "./tuple.js";
 import type { ProcInfo, Tuple } from "./types.js";
 
 export interface Flow {
@@ -29,6 +29,9 @@ export class Attributor {
   attributed = 0;
   unattributed = 0;
   private flows = new Map<string, Flow>();
+  /** IPv4 TCP/UDP flows by number (tuple.ts v4Key): source end -> destination end and protocol -> flow */
+  private flows4 = new Map<number, Map<number, Flow>>();
+  private k = { a: 0, b: 0 };
   private t: Tuple = { proto: 0, src: "", sport: 0, dst: "", dport: 0 };
   /** answers already found for the packets of the batch whose bytes are `memoData` (by index) */
   private memoData: Uint8Array | null = null;
@@ -60,31 +63,43 @@ export class Attributor {
   }
 
   /** The packet's flow with its current answer (asked again when its time is up), or undefined: no tuple. */
-  flowOf(d: Uint8Array, off: number, caplen: number, linktype: number): Flow | undefined {
-    const t = this.t;
-    if (!readTuple(d, off, caplen, linktype, t)) return undefined;
-    const key = `${t.proto} ${t.src} ${t.sport} ${t.dst} ${t.dport}`;
-    const now = performance.now();
-    let f = this.flows.get(key);
-    if (f && (now - f.at < f.ttl || f.holdUntil > now)) return f;
-    const info = this.engine.lookup(t);
-    const ttl = info && this.engine.sure ? KNOWN_MS : this.window;
-    if (f) {
-      f.info = info;
-      f.at = now;
-      f.ttl = ttl;
-      return f;
+  flowOf(d: Uint8Array, off: number, caplen: number, linktype: number, now = performance.now()): Flow | undefined {
+    const k = this.k;
+    let inner: Map<number, Flow> | undefined;
+    let f: Flow | undefined;
+    const v4 = v4Key(d, off, caplen, linktype, k);
+    if (v4) {
+      inner = this.flows4.get(k.a);
+      f = inner?.get(k.b);
     }
-    if (this.flows.size >= MAX_FLOWS) this.flows.clear();
-    f = { info, at: now, ttl, holdUntil: 0, waited: false, tuple: { ...t } };
-    this.flows.set(key, f);
+    const t = this.t;
+    if (!f) {
+      if (!readTuple(d, off, caplen, linktype, t)) return undefined;
+      const key = `${t.proto} ${t.src} ${t.sport} ${t.dst} ${t.dport}`;
+      f = this.flows.get(key);
+      if (!f) {
+        if (this.flows.size >= MAX_FLOWS) {
+          this.flows.clear();
+          this.flows4.clear();
+          inner = undefined;
+        }
+        f = { info: undefined, at: -Infinity, ttl: 0, holdUntil: 0, waited: false, tuple: { ...t } };
+        this.flows.set(key, f);
+      }
+      if (v4) {
+        if (!inner) this.flows4.set(k.a, (inner = new Map()));
+        inner.set(k.b, f);
+      }
+    }
+    if (now - f.at < f.ttl || f.holdUntil > now) return f;
+    this.ask(f, now);
     return f;
   }
 
   /** Asks the engine about a flow again (a held flow, before its window is up or when it is). */
-  ask(f: Flow): void {
+  ask(f: Flow, now = performance.now()): void {
     f.info = this.engine.lookup(f.tuple);
-    f.at = performance.now();
+    f.at = now;
     f.ttl = f.info && this.engine.sure ? KNOWN_MS : this.window;
   }
 

@@ -79,16 +79,16 @@ export class HoldingSource implements PacketSource {
     const attr = this.attr;
     const infos = this.infos;
     infos.length = b.count;
-    let now = 0;
+    // one clock reading per batch (a batch is read at once)
+    const now = performance.now();
     let kept = -1; // index of the first held packet of this batch (-1: none)
     for (let i = 0; i < b.count; i++) {
-      const f = attr.flowOf(b.data, b.offset[i], b.caplen[i], b.linktype[i]);
+      const f = attr.flowOf(b.data, b.offset[i], b.caplen[i], b.linktype[i], now);
       infos[i] = f?.info;
       if (!f) continue;
       if (f.holdUntil === 0) {
         // known, or had its window already: on at once
         if (f.info || f.waited) continue;
-        if (!now) now = performance.now();
         f.waited = true;
         f.holdUntil = now + this.window;
         if (f.holdUntil < this.nextDue) this.nextDue = f.holdUntil;

@@ -102,3 +102,23 @@ export function readTuple(d: Uint8Array, off: number, caplen: number, linktype: 
   }
   return false;
 }
+
+/**
+ * The flow cache's numeric key of an IPv4 TCP or UDP packet (no string made, nothing allocated): `k.a` the
+ * source address and port, `k.b` the destination address and port and the protocol. False for anything else
+ * (IPv6, ICMP, a fragment, a short packet): those are keyed by readTuple's text.
+ */
+export function v4Key(d: Uint8Array, off: number, caplen: number, linktype: number, k: { a: number; b: number }): boolean {
+  const end = off + caplen;
+  const ip = ipStart(d, off, end, linktype);
+  if (ip < 0 || end - ip < 20 || d[ip] >> 4 !== 4) return false;
+  const proto = d[ip + 9];
+  if ((proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) || ((d[ip + 6] & 0x1f) | d[ip + 7]) !== 0) return false;
+  const l4 = ip + (d[ip] & 15) * 4;
+  if (end - l4 < 4) return false;
+  const src = ((d[ip + 12] << 24) | (d[ip + 13] << 16) | (d[ip + 14] << 8) | d[ip + 15]) >>> 0;
+  const dst = ((d[ip + 16] << 24) | (d[ip + 17] << 16) | (d[ip + 18] << 8) | d[ip + 19]) >>> 0;
+  k.a = src * 65536 + ((d[l4] << 8) | d[l4 + 1]);
+  k.b = (dst * 65536 + ((d[l4 + 2] << 8) | d[l4 + 3])) * 2 + (proto === IPPROTO_UDP ? 1 : 0);
+  return true;
+}
