@@ -56,9 +56,7 @@ describe("process options: bad input", () => {
 });
 
 describe.skipIf(!!skip)("-- cmd", () => {
-  // Quarantined (issue #15, still open): this fails on some runs of a fresh clone (a flow's first packets
-  // attributed late or to the wrong one of two python3 processes). Run it by hand with TSNIFF_PROC_QUARANTINE=1.
-  it.skipIf(!process.env.TSNIFF_PROC_QUARANTINE)("captures the command's traffic from its first SYN and exits with its status", async () => {
+  it("captures the command's traffic from its first SYN and exits with its status", async () => {
     ns = new ProcNs("cmd");
     const srv = ns.run(PY, ["-c", TCP_SERVER, "18080"]);
     await waitForStdout(srv, "ready");

@@ -51,9 +51,7 @@ afterAll(() => {
 });
 
 describe.skipIf(!!skip)("--container", () => {
-  // Quarantined (issue #15, still open): this fails on some runs of a fresh clone (a flow's first packets
-  // attributed late or to the wrong one of two python3 processes). Run it by hand with TSNIFF_PROC_QUARANTINE=1.
-  it.skipIf(!process.env.TSNIFF_PROC_QUARANTINE)("keeps the packets of the process in the container's cgroup, with its id", async () => {
+  it("keeps the packets of the process in the container's cgroup, with its id", async () => {
     fs.mkdirSync(scope, { recursive: true });
     ns = new ProcNs("ct");
     const echo = ns.run(PY, ["-c", UDP_ECHO, "18090"]);

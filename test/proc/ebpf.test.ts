@@ -22,10 +22,7 @@ const ns = (tag: string) => {
 afterAll(() => made.forEach((n) => n.destroy()));
 
 describe.skipIf(!!skip)("eBPF engine", () => {
-  // Quarantined (issue #15, still open): the eBPF engine keys sockets by 5-tuple without the network
-  // namespace, so when another test file runs the same ports in its own namespace at the same time the
-  // packets can go to that file's process. Run it alone by hand with TSNIFF_PROC_QUARANTINE=1.
-  it.skipIf(!process.env.TSNIFF_PROC_QUARANTINE)("attributes long-lived flows, and a short-lived dig from its first packet", async () => {
+  it("attributes long-lived flows, and a short-lived dig from its first packet", async () => {
     const s = await runScenario(ns("e"), ["--proc-engine", "ebpf"]);
     expectLongLivedRight(s);
     expect(s.stderr).toContain("process attribution: eBPF engine\n");

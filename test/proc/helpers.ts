@@ -118,3 +118,11 @@ export function rows(out: Buffer): string[][] {
 }
 
 export { sleep };
+
+/** An HTTP server (python3's http.server) on 127.0.0.1:port serving the current directory. */
+export const HTTP_SERVER = `
+import http.server, sys
+class H(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a): pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H); print("ready", flush=True); s.serve_forever()
+`;

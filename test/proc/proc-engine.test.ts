@@ -20,9 +20,7 @@ const ns = (tag: string) => {
 afterAll(() => made.forEach((n) => n.destroy()));
 
 describe.skipIf(!!skip)("/proc engine", () => {
-  // Quarantined (issue #15, still open): fails when another test/proc file runs the same ports in its own
-  // namespace at the same time. Run it alone by hand with TSNIFF_PROC_QUARANTINE=1.
-  it.skipIf(!process.env.TSNIFF_PROC_QUARANTINE)("attributes each packet of long-lived TCP and UDP flows to the process that sent it", async () => {
+  it("attributes each packet of long-lived TCP and UDP flows to the process that sent it", async () => {
     const s = await runScenario(ns("a"), ["--proc-engine", "proc"]);
     expectLongLivedRight(s, { firstMayMiss: true });
     expect(s.stderr).toContain("process attribution: /proc engine (forced by --proc-engine proc)");
@@ -54,9 +52,7 @@ describe.skipIf(!!skip)("/proc engine", () => {
     expect(Number(m![2])).toBeGreaterThanOrEqual(client.length);
   });
 
-  // Quarantined (issue #15, still open): this fails on some runs of a fresh clone (a flow's first packets
-  // attributed late or to the wrong one of two python3 processes). Run it by hand with TSNIFF_PROC_QUARANTINE=1.
-  it.skipIf(!process.env.TSNIFF_PROC_QUARANTINE)("--pid keeps one process's packets; --pname and -Y proc.comm select by name", async () => {
+  it("--pid keeps one process's packets; --pname and -Y proc.comm select by name", async () => {
     const n = ns("c");
     const srv = n.run(PY, ["-c", TCP_SERVER, String(TCP_PORT)]);
     await waitForStdout(srv, "ready");
