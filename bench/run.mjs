@@ -9,12 +9,13 @@
  *
  * Results go to stdout as a Markdown table; docs/BENCHMARKS.md records a run with the machine it ran on.
  */
-import { spawn, spawnSync, execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchPcap, DEFAULT_BENCH_PCAP } from "./bench-pcap.mjs";
+import { withFlood } from "./flood.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const TSNIFF = [process.execPath, path.join(ROOT, "bin", "tsniff")];
@@ -146,106 +147,36 @@ function offline() {
   }
 }
 
-/** Bounded UDP flood of 64-byte frames over a veth pair; tsniff -w and tcpdump -w, one after the other. */
+/** Bounded UDP flood of 64-byte frames over a veth pair (bench/flood.mjs); tsniff -w and tcpdump -w, one after the other. */
 async function live() {
   if (process.getuid?.() !== 0 || !have("tcpreplay")) {
     console.log("live: skipped (needs root and tcpreplay: apt-get install tcpreplay)");
     return;
   }
-  const A = "tsb_live_a",
-    B = "tsb_live_b",
-    IA = "tsbla0",
-    IB = "tsblb0";
-  const sh = (...a) => execFileSync(a[0], a.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
-  const cleanup = () => {
-    spawnSync("ip", ["netns", "del", A]);
-    spawnSync("ip", ["netns", "del", B]);
-  };
-  cleanup();
-  try {
-    sh("ip", "netns", "add", A);
-    sh("ip", "netns", "add", B);
-    sh("ip", "link", "add", IA, "type", "veth", "peer", "name", IB);
-    sh("ip", "link", "set", IA, "netns", A);
-    sh("ip", "link", "set", IB, "netns", B);
-    sh("ip", "-n", A, "link", "set", IA, "up");
-    sh("ip", "-n", B, "link", "set", IB, "up");
-    // 1000 distinct 64-byte UDP frames (60 bytes + FCS on a real wire) between addresses of the namespaces only.
-    const frames = [];
-    const hdr = Buffer.alloc(24);
-    hdr.writeUInt32LE(0xa1b2c3d4, 0);
-    hdr.writeUInt16LE(2, 4);
-    hdr.writeUInt16LE(4, 6);
-    hdr.writeUInt32LE(262144, 16);
-    hdr.writeUInt32LE(1, 20);
-    frames.push(hdr);
-    for (let i = 0; i < 1000; i++) {
-      const f = Buffer.alloc(60);
-      Buffer.from("02000000aa0102000000bb010800", "hex").copy(f, 0);
-      f[14] = 0x45;
-      f.writeUInt16BE(46, 16);
-      f[22] = 64;
-      f[23] = 17;
-      Buffer.from([10, 204, 0, 2, 10, 204, 0, 1]).copy(f, 26);
-      f.writeUInt16BE(10000 + i, 34);
-      f.writeUInt16BE(9, 36);
-      f.writeUInt16BE(26, 38);
-      const rec = Buffer.alloc(16);
-      rec.writeUInt32LE(60, 8);
-      rec.writeUInt32LE(60, 12);
-      frames.push(rec, f);
-    }
-    const small = path.join(OUT, "flood.pcap");
-    fs.writeFileSync(small, Buffer.concat(frames));
-    const LOOPS = Number(process.env.BENCH_LOOPS ?? 2000); // 2M packets
-    const results = {};
+  const LOOPS = Number(process.env.BENCH_LOOPS ?? 2000); // 2M packets
+  const results = {};
+  await withFlood({ prefix: "tsb_live_", ifPrefix: "tsbl", dir: OUT }, async (run, iface) => {
     for (const [who, argv] of [
-      ["tsniff", [...TSNIFF, "-i", IA, "-w", path.join(OUT, "live-t.pcap")]],
-      ["tcpdump", ["tcpdump", "-i", IA, "-w", path.join(OUT, "live-d.pcap")]],
+      ["tsniff", [...TSNIFF, "-i", iface, "-w", path.join(OUT, "live-t.pcap")]],
+      ["tcpdump", ["tcpdump", "-i", iface, "-w", path.join(OUT, "live-d.pcap")]],
     ]) {
-      const p = spawn("ip", ["netns", "exec", A, ...argv], { stdio: ["ignore", "ignore", "pipe"] });
-      let err = "";
-      p.stderr.on("data", (d) => (err += d));
-      while (!err.includes("listening on")) await new Promise((r) => setTimeout(r, 50));
-      let cpu = 0;
-      const tick = setInterval(() => {
-        try {
-          const st = fs.readFileSync(`/proc/${p.pid}/stat`, "utf8").split(") ")[1].split(" ");
-          cpu = (Number(st[11]) + Number(st[12])) / 100;
-        } catch {
-          /* exited */
-        }
-      }, 50);
-      const t0 = Date.now();
-      spawnSync("ip", ["netns", "exec", B, "tcpreplay", "-q", "-i", IB, "--topspeed", `--loop=${LOOPS}`, small], { stdio: "ignore" });
-      const sendSecs = (Date.now() - t0) / 1000;
-      await new Promise((r) => setTimeout(r, 500));
-      const done = new Promise((r) => p.on("close", r));
-      p.kill("SIGINT");
-      await done;
-      clearInterval(tick);
-      const num = (re) => Number((re.exec(err) ?? [0, 0])[1]);
-      const captured = num(/(\d+) packets? captured/),
-        received = num(/(\d+) packets? received by filter/),
-        dropped = num(/(\d+) packets? dropped by kernel/);
+      const { captured, received, dropped, cpu, sendSecs } = await run(who, argv, LOOPS);
       results[who] = { captured, received, dropped, cpu, sendSecs };
       console.log(
         `live ${who}: sent ${LOOPS * 1000} in ${sendSecs.toFixed(1)} s; captured ${captured}, received ${received}, dropped by kernel ${dropped}; CPU ${cpu.toFixed(2)} s = ${((cpu / Math.max(captured, 1)) * 1e6).toFixed(2)} s per million captured`,
       );
     }
-    const t = results.tsniff,
-      d = results.tcpdump;
-    rows.push({
-      name: "live flood, 64-byte UDP over veth (CPU s per 1M captured)",
-      ours: { wall: (t.cpu / t.captured) * 1e6, rssMB: NaN, extra: `captured ${t.captured}, dropped ${t.dropped}` },
-      theirs: { wall: (d.cpu / d.captured) * 1e6, rssMB: NaN, extra: `captured ${d.captured}, dropped ${d.dropped}` },
-      who: "tcpdump",
-      ratio: (d.cpu / d.captured) / (t.cpu / t.captured),
-      note: "(ratio of CPU per packet: > 1 means tsniff uses less)",
-    });
-  } finally {
-    cleanup();
-  }
+  });
+  const t = results.tsniff,
+    d = results.tcpdump;
+  rows.push({
+    name: "live flood, 64-byte UDP over veth (CPU s per 1M captured)",
+    ours: { wall: (t.cpu / t.captured) * 1e6, rssMB: NaN, extra: `captured ${t.captured}, dropped ${t.dropped}` },
+    theirs: { wall: (d.cpu / d.captured) * 1e6, rssMB: NaN, extra: `captured ${d.captured}, dropped ${d.dropped}` },
+    who: "tcpdump",
+    ratio: (d.cpu / d.captured) / (t.cpu / t.captured),
+    note: "(ratio of CPU per packet: > 1 means tsniff uses less)",
+  });
 }
 
 if (want("offline")) offline();
