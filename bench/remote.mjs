@@ -134,6 +134,8 @@ async function one(who, ns, argv, ready) {
   const p = spawn("ip", ["netns", "exec", ns, ...argv], { stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   p.stderr.on("data", (d) => (err += d));
+  // registered at once: a run that ends by itself (the plain ssh pipe's timeout) must not hang the bench
+  const done = new Promise((r) => p.on("close", r));
   const until = Date.now() + 60000;
   while (!err.includes(ready)) {
     if (p.exitCode !== null || Date.now() > until) {
@@ -150,7 +152,6 @@ async function one(who, ns, argv, ready) {
   const floodS = (performance.now() - t0) / 1000;
   await new Promise((r) => setTimeout(r, 1500));
   cpu = Math.max(cpu, cpuOf(p.pid));
-  const done = new Promise((r) => p.on("close", r));
   p.kill("SIGINT");
   await done;
   clearInterval(tick);
