@@ -148,7 +148,7 @@ export function App({ model: m, width, height }: AppProps): React.ReactElement {
         <ColumnsView columns={m.columns} selected={m.colSel} sort={m.sort} height={rows - 3} width={cols} />
       ) : (
         <>
-          <PacketList count={m.shownCount()} rowAt={(r) => m.rows.row(m.packetAt(r))} top={m.top} height={L.list} selected={m.selected} width={cols} focused={m.focus === "list"} columns={m.columns} sort={m.sort} marked={m.marks.size ? (r) => m.marks.has(m.packetAt(r)) : undefined} />
+          <PacketList count={m.shownCount()} rowAt={(r) => m.rows.row(m.packetAt(r))} top={m.top} height={L.list} selected={m.selected} width={cols} focused={m.focus === "list"} columns={m.columns} sort={m.sort} marked={m.marks.size ? (r) => m.marks.has(m.packetAt(r)) : undefined} colourAt={m.colouring ? (r) => m.colourOf(m.packetAt(r)) : undefined} />
           {sep(paneLabel("Detail", m.treeTop, m.detailHeight, lines.length), m.focus === "detail")}
           <DetailPane lines={lines} top={m.treeTop} height={m.detailHeight} cursor={m.treeCursor} width={cols} focused={m.focus === "detail"} />
           {sep(paneLabel("Bytes", m.hexTop, m.hexHeight, hexRows), m.focus === "hex")}

@@ -13,6 +13,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { compileRules } from "./colouring.js";
 
 export const HISTORY_MAX = 200;
 
@@ -95,6 +96,10 @@ export function saveHistory(lines: string[], dir = configDir()): string {
 export function configureModel(m: import("./model.js").Model, dir = configDir()): TuiConfig {
   const { config, error } = loadConfig(dir);
   if (config.columns) m.loadColumns(config.columns);
+  const rules = compileRules(config.colouring ?? []);
+  m.setColourRules(rules);
+  const bad = rules.skipped.filter((s) => s.user);
+  if (bad.length) m.status.message = `colouring rules left out: ${bad.map((s) => `${s.name} (${s.reason})`).join(", ")}`;
   if (error) m.status.message = error;
   m.history = loadHistory(dir);
   m.onHistory = (lines) => saveHistory(lines, dir);

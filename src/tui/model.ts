@@ -17,6 +17,7 @@ import { indexTree } from "../output/view.js";
 import { columnName, DEFAULT_COLUMNS, fieldCell, parseColumn, parseColumns, tcpInfo, udpInfo, WindowScales, type ColumnSpec } from "./columns.js";
 import { cellText } from "./text.js";
 import { HISTORY_MAX } from "./config.js";
+import { compileRules, ruleFor, type ColourRule } from "./colouring.js";
 import { candidates, complete, editLine, filterNames, wordAt } from "./line-edit.js";
 import type { PacketFile, PacketIndex } from "./packet-index.js";
 import { CaptureStats, convFilter, endpointFilter, type ConvType } from "./stats.js";
@@ -310,6 +311,14 @@ export class Model {
   /** saves the config (columns): set by the front end; returns an error text or "" */
   onConfig: ((columns: string[]) => string) | null = null;
 
+  // ---- colouring rules (./colouring.ts): computed only for the rows drawn, cached by packet
+  colouring = true;
+  colourRules: ColourRule[] = compileRules().rules;
+  /** rules left out (their filters do not compile here), for the status line */
+  colourSkipped: { name: string; reason: string; user: boolean }[] = [];
+  private colourCache = new Map<number, ColourRule | null>();
+  private colourDis = new Dissector();
+
   // ---- detail of the selected packet
   detailFor = -1;
   roots: TreeNode[] = [];
@@ -443,6 +452,49 @@ export class Model {
     const d = this.rows.detail(p);
     this.roots = d.roots;
     this.bytes = d.bytes;
+    // the rule that coloured the row, in the frame's tree as Wireshark shows it
+    const rule = this.colourOf(p);
+    const frame = d.roots[0];
+    if (rule && frame) {
+      const note = (label: string): TreeNode => ({ name: "", label: lineSafe(label), value: null, display: "", offset: 0, length: 0, kind: "note" });
+      frame.children = [...(frame.children ?? []), note(`[Coloring Rule Name: ${rule.name}]`), note(`[Coloring Rule String: ${rule.filter}]`)];
+    }
+  }
+
+  // ------------------------------------------------------------------ colouring
+
+  /** Sets the colouring rules (the user's, then the defaults: compileRules). */
+  setColourRules(c: { rules: ColourRule[]; skipped: { name: string; reason: string; user: boolean }[] }): void {
+    this.colourRules = c.rules;
+    this.colourSkipped = c.skipped;
+    this.colourCache.clear();
+    this.detailFor = -2;
+    this.loadDetail();
+  }
+
+  /** The rule colouring packet p (null: none, or colouring is off). Called for the rows on screen only. */
+  colourOf(p: number): ColourRule | null {
+    if (!this.colouring || !(this.rows instanceof CaptureRows) || p < 0) return null;
+    const hit = this.colourCache.get(p);
+    if (hit !== undefined) return hit;
+    const bytes = this.rows.file.readCopy(p);
+    const rule = ruleFor(this.colourRules, { roots: this.rows.tree(bytes, p, this.colourDis), data: bytes, end: bytes.length });
+    this.colourCache.set(p, rule);
+    if (this.colourCache.size > LRU_MAX) this.colourCache.delete(this.colourCache.keys().next().value as number);
+    return rule;
+  }
+
+  /** R: colouring on / off. */
+  toggleColouring(): void {
+    this.colouring = !this.colouring;
+    this.colourCache.clear();
+    this.detailFor = -2;
+    this.loadDetail();
+    const user = this.colourRules.filter((r) => r.user).length;
+    const skipped = this.colourSkipped.filter((s) => s.user);
+    this.status.message = this.colouring
+      ? `colouring on: ${this.colourRules.length} rules (${user} yours)${skipped.length ? `; left out: ${skipped.map((s) => `${s.name} (${s.reason})`).join(", ")}` : ""}`
+      : "colouring off";
   }
 
   // ------------------------------------------------------------------ detail tree
@@ -817,6 +869,9 @@ export class Model {
       case input === "W":
         if (!this.marks.size) this.status.message = "no marked packets (m marks one)";
         else this.openPrompt("savemarked", "tsniff-marked.pcap");
+        break;
+      case input === "R":
+        this.toggleColouring();
         break;
       case input === "y":
         this.copy(false);

@@ -27,6 +27,8 @@ export interface PacketListProps {
   sort?: { column: number; desc: boolean } | null;
   /** row r is a marked packet: drawn with a '*' in its first cell, on a grey background */
   marked?: (r: number) => boolean;
+  /** row r's colouring rule colours (256-colour indices), or null: the protocol's colour */
+  colourAt?: (r: number) => { fg: number; bg: number } | null;
 }
 
 /** The packet list: a header line and `height` rows from `top`; whatever `count` is, only these are rendered. */
@@ -40,9 +42,13 @@ export function PacketList(p: PacketListProps): React.ReactElement {
     const sel = r === p.selected;
     const mark = p.marked?.(r) ?? false;
     const text = rowText(row, c);
+    const rc = sel || mark ? null : (p.colourAt?.(r) ?? null);
+    const fg = sel ? undefined : mark ? "whiteBright" : rc ? `ansi256(${rc.fg})` : protoColourOf(row.proto);
+    const bg = mark && !sel ? "gray" : rc ? `ansi256(${rc.bg})` : undefined;
+    // a coloured row fills the width, as Wireshark's
     lines.push(
-      <Text key={r} wrap="truncate" color={sel ? undefined : mark ? "whiteBright" : protoColourOf(row.proto)} backgroundColor={mark && !sel ? "gray" : undefined} inverse={sel} bold={sel && p.focused}>
-        {mark ? "*" + text.slice(1) : text}
+      <Text key={r} wrap="truncate" color={fg} backgroundColor={bg} inverse={sel} bold={sel && p.focused}>
+        {mark ? "*" + text.slice(1) : rc ? text.padEnd(p.width, " ") : text}
       </Text>,
     );
   }
@@ -187,6 +193,7 @@ export const HELP_KEYS: [string, string][] = [
   ["Ctrl-F  n N", "find: display filter, hex bytes or text (Tab switches); n / N next / previous"],
   ["m  . ,  W", "mark / unmark; next / previous mark; save the marked packets"],
   ["y  Y", "copy (OSC 52): the tree line's value (list: the summary); the hex of its bytes (list: the packet)"],
+  ["R", "colouring rules on / off (Wireshark's defaults after yours from the config file)"],
   ["p", "pause / resume the live view (capture continues)"],
   ["f", "change the capture filter (live)"],
   ["?", "this help (any key closes it)"],
