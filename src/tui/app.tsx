@@ -8,7 +8,7 @@ import { Box, Text, useInput, useStdout } from "ink";
 import type { Model } from "./model.js";
 export { layout, statusText } from "./text.js";
 import { parseMouse, WHEEL_LINES } from "./mouse.js";
-import { fmtCount, layout, MIN_COLS, MIN_ROWS, paneLabel, splitPanes, statusText } from "./text.js";
+import { fmtCount, layout, MIN_COLS, MIN_ROWS, paneLabel, shiftLayout, splitPanes, statusText } from "./text.js";
 import { convCells, endpointCells } from "./stats.js";
 import { streamTitle } from "./stream.js";
 import { ColumnsView, COLUMNS_HELP_LINE, DetailPane, HELP_LINE, HelpOverlay, HexPane, PacketList, STATS_HELP_LINE, StatsView, STREAM_HELP_LINE, StreamView } from "./views.js";
@@ -114,7 +114,14 @@ export function App({ model: m, width, height }: AppProps): React.ReactElement {
       </Box>
     );
   }
-  const L = layout(rows);
+  const L0 = layout(rows);
+  const L = shiftLayout(L0, m.split);
+  m.split = L.list - L0.list; // clamped: + at the limit does not pile up
+  // z: the focused pane alone, as tall as the screen allows (its header or separator, rows - 4 lines)
+  const full = m.maximised ? m.focus : null;
+  if (full === "list") L.list = rows - 4;
+  else if (full === "detail") L.detail = rows - 4;
+  else if (full === "hex") L.hex = rows - 4;
   if (m.listHeight !== L.list || m.detailHeight !== L.detail || m.hexHeight !== L.hex) {
     m.listHeight = L.list;
     m.detailHeight = L.detail;
@@ -130,7 +137,7 @@ export function App({ model: m, width, height }: AppProps): React.ReactElement {
   // the tree's blank lines go to the hex rows, as many as the packet has; the separators say when more rows
   // exist than are shown
   const hexRows = Math.ceil(m.bytes.length / 16);
-  const P = splitPanes(L, lines.length, hexRows);
+  const P = full ? { detail: L.detail, hex: L.hex } : splitPanes(L, lines.length, hexRows);
   if (m.hexHeight !== P.hex) {
     m.hexHeight = P.hex;
     m.detailHeight = P.detail;
@@ -146,6 +153,18 @@ export function App({ model: m, width, height }: AppProps): React.ReactElement {
         statsView(m, cols, rows - 3)
       ) : m.view === "columns" ? (
         <ColumnsView columns={m.columns} selected={m.colSel} sort={m.sort} height={rows - 3} width={cols} />
+      ) : full === "list" ? (
+        <PacketList count={m.shownCount()} rowAt={(r) => m.rows.row(m.packetAt(r))} top={m.top} height={L.list} selected={m.selected} width={cols} focused columns={m.columns} sort={m.sort} marked={m.marks.size ? (r) => m.marks.has(m.packetAt(r)) : undefined} colourAt={m.colouring ? (r) => m.colourOf(m.packetAt(r)) : undefined} />
+      ) : full === "detail" ? (
+        <>
+          {sep(paneLabel("Detail", m.treeTop, m.detailHeight, lines.length) + "  (z: all panes)", true)}
+          <DetailPane lines={lines} top={m.treeTop} height={m.detailHeight} cursor={m.treeCursor} width={cols} focused />
+        </>
+      ) : full === "hex" ? (
+        <>
+          {sep(paneLabel("Bytes", m.hexTop, m.hexHeight, hexRows) + "  (z: all panes)", true)}
+          <HexPane bytes={m.bytes} top={m.hexTop} height={m.hexHeight} highlight={m.highlight()} focused />
+        </>
       ) : (
         <>
           <PacketList count={m.shownCount()} rowAt={(r) => m.rows.row(m.packetAt(r))} top={m.top} height={L.list} selected={m.selected} width={cols} focused={m.focus === "list"} columns={m.columns} sort={m.sort} marked={m.marks.size ? (r) => m.marks.has(m.packetAt(r)) : undefined} colourAt={m.colouring ? (r) => m.colourOf(m.packetAt(r)) : undefined} />

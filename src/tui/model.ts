@@ -272,6 +272,10 @@ export class Model {
   /** live: the view is frozen at this many rows (capture continues) */
   pausedAt = -1;
   focus: Pane = "list";
+  /** z: the focused pane fills the screen (Tab then switches which) */
+  maximised = false;
+  /** + and -: rows the list has more (or fewer) than the layout gives it (the layout clamps it) */
+  split = 0;
   help = false;
   prompt: Prompt | null = null;
   /** running display filter: 0..1, or -1 when none */
@@ -872,6 +876,13 @@ export class Model {
         break;
       case input === "R":
         this.toggleColouring();
+        break;
+      case input === "z":
+        this.maximised = !this.maximised;
+        break;
+      case input === "+" || input === "=" || input === "-":
+        this.maximised = false;
+        this.split += input === "-" ? -1 : 1;
         break;
       case input === "y":
         this.copy(false);

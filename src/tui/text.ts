@@ -37,6 +37,18 @@ export function layout(rows: number): { list: number; detail: number; hex: numbe
 }
 
 /**
+ * The layout with the list moved `shift` rows down (+) or up (-) into the detail and hex panes (+ and -), kept
+ * to at least 2 list rows and 1 row each for the detail and hex; the two lower panes keep their proportion.
+ */
+export function shiftLayout(L: { list: number; detail: number; hex: number }, shift: number): { list: number; detail: number; hex: number } {
+  const pool = L.list + L.detail + L.hex;
+  const list = Math.max(2, Math.min(pool - 2, L.list + shift));
+  const rest = pool - list;
+  const hex = Math.max(1, Math.min(rest - 1, Math.floor((rest * L.hex) / Math.max(1, L.detail + L.hex))));
+  return { list, detail: rest - hex, hex };
+}
+
+/**
  * The detail and hex panes share their lines: the tree's blank lines go to the hex rows, as many as the
  * packet has (never fewer than the layout's).
  */

@@ -193,6 +193,8 @@ export const HELP_KEYS: [string, string][] = [
   ["Ctrl-F  n N", "find: display filter, hex bytes or text (Tab switches); n / N next / previous"],
   ["m  . ,  W", "mark / unmark; next / previous mark; save the marked packets"],
   ["y  Y", "copy (OSC 52): the tree line's value (list: the summary); the hex of its bytes (list: the packet)"],
+  ["z", "maximise the focused pane (again: all panes; Tab switches the pane shown)"],
+  ["+ -", "move the split between the list and the detail / bytes panes"],
   ["R", "colouring rules on / off (Wireshark's defaults after yours from the config file)"],
   ["p", "pause / resume the live view (capture continues)"],
   ["f", "change the capture filter (live)"],
