@@ -509,9 +509,11 @@ async function run(o: CliOptions): Promise<number> {
   let signals = 0;
   const onSignal = () => {
     signals++;
-    // With remote sources the first signal stops the sources, not the session: what the remote captures sent
-    // until then (in the ssh channels, in the merge's window) still goes to the outputs; a second stops at once.
-    if (remote && signals === 1) s.source.stop();
+    // The first signal stops the source, not the session: what was read until then (the rest of the batch in
+    // hand, what libpcap still holds, the remote captures' ssh channels, the merge's window, the packets the
+    // process attribution holds for their flow) still goes to the outputs, as tcpdump writes all it read; a
+    // second signal stops at once.
+    if (signals === 1) s.source.stop();
     else s.stop();
     if (signals === 2 && runner) {
       const left = runner.abandon();
