@@ -1064,6 +1064,7 @@ export class Model {
   /** A click at screen row y (0-based): selects the packet row under it (the list is on top). */
   click(y: number): void {
     if (this.help || this.prompt || this.view !== "packets") return;
+    if (this.maximised && this.focus !== "list") return; // the detail or bytes pane alone: no list under the click
     const r = this.top + (y - 1); // line 0 is the list header
     if (y >= 1 && y <= this.listHeight && r < this.shownCount()) {
       if (!this.lastKeyAt) this.lastKeyAt = performance.now();
