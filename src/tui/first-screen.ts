@@ -55,7 +55,8 @@ export function firstScreenLines(m: Model, cols: number, rows: number): string[]
     }
     const row = m.rows.row(m.packetAt(r));
     const text = rowText(row, c).slice(0, cols);
-    out.push(r === m.selected ? `\x1b[1;7m${text}\x1b[0m` : `\x1b[${SGR[protoColour(row.proto)] ?? 37}m${text}\x1b[0m`);
+    const rc = r === m.selected ? null : m.colourOf(m.packetAt(r)); // the colouring rule's colours, as Ink draws them
+    out.push(r === m.selected ? `\x1b[1;7m${text}\x1b[0m` : rc ? `\x1b[38;5;${rc.fg};48;5;${rc.bg}m${text.padEnd(cols, " ")}\x1b[0m` : `\x1b[${SGR[protoColour(row.proto)] ?? 37}m${text}\x1b[0m`);
   }
   const sep = (label: string, colour: number) => `\x1b[${colour}m${("── " + label + " ").padEnd(cols, "─").slice(0, cols)}\x1b[0m`;
   // the same split and labels as Ink's screen (app.tsx), from the tree and bytes the model has
