@@ -13,6 +13,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { floodPcap } from "./flood.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const TSNIFF = [process.execPath, path.join(ROOT, "bin", "tsniff")];
@@ -83,33 +84,8 @@ for (let k = 0; ; k++) {
   await new Promise((r) => setTimeout(r, 100));
 }
 
-// 1000 distinct 64-byte UDP frames (as bench/proc.mjs)
-const frames = [];
-const hdr = Buffer.alloc(24);
-hdr.writeUInt32LE(0xa1b2c3d4, 0);
-hdr.writeUInt16LE(2, 4);
-hdr.writeUInt16LE(4, 6);
-hdr.writeUInt32LE(262144, 16);
-hdr.writeUInt32LE(1, 20);
-frames.push(hdr);
-for (let i = 0; i < 1000; i++) {
-  const f = Buffer.alloc(60);
-  Buffer.from("02000000aa0102000000bb010800", "hex").copy(f, 0);
-  f[14] = 0x45;
-  f.writeUInt16BE(46, 16);
-  f[22] = 64;
-  f[23] = 17;
-  Buffer.from([10, 204, 0, 2, 10, 204, 0, 1]).copy(f, 26);
-  f.writeUInt16BE(10000 + i, 34);
-  f.writeUInt16BE(9, 36);
-  f.writeUInt16BE(26, 38);
-  const rec = Buffer.alloc(16);
-  rec.writeUInt32LE(60, 8);
-  rec.writeUInt32LE(60, 12);
-  frames.push(rec, f);
-}
-const small = path.join(OUT, "flood.pcap");
-fs.writeFileSync(small, Buffer.concat(frames));
+// the 1000 distinct 64-byte UDP frames of bench/flood.mjs
+const small = floodPcap(path.join(OUT, "flood.pcap"));
 const LOOPS = Number(process.env.BENCH_LOOPS ?? 300);
 
 /** CPU seconds of a process and its descendants (the ssh client of a remote run). */
