@@ -3,50 +3,14 @@
  * tcpdump (-nn, -v and -e lines, and captures cut by editcap), a live tshark (the header fields), every
  * truncation and seeded byte flips.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { describe, expect, it } from "vitest";
-import { corpusFiles, hasEditcap, hasTcpdump, hasTshark, liveTsharkFields, readCapture, robustness, tcpdumpFlagDiffs, truncatedDifferential } from "./net-common.js";
+import { corpusSuite } from "./corpus-suite.js";
 
-const FILES = corpusFiles(/^udld|^UDLD/i);
-const pick = (name: string) => FILES.find((f) => path.basename(f) === name);
-const ETH = pick("UDLD.pcap");
-const OOBR = pick("udld-inf-loop-1.pcapng");
-
-describe("udld dissector", () => {
-  it.skipIf(FILES.length === 0 || !hasTcpdump())(`prints the corpus's UDLD captures (${FILES.length} files) as tcpdump -nn, -v, -vv and -e do`, async () => {
-    const { diffs, packets } = await tcpdumpFlagDiffs(FILES, [[], ["-v"], ["-e"], ["-vv"]]);
-    expect(diffs).toEqual([]);
-    console.log(`udld: ${packets / 4} packets, every line equal at -nn, -v, -vv and -e`);
-    expect(packets).toBeGreaterThan(110);
-  }, 120_000);
-
-  it.skipIf(!ETH || !hasTcpdump() || !hasEditcap())("prints cut captures as tcpdump does", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-udld-"));
-    try {
-      const diffs: string[] = [];
-      const snaps = [22, 24, 26, 30, 36, 40, 50, 60, 70, 80];
-      diffs.push(...(await truncatedDifferential(ETH!, snaps, dir, [0, 1])));
-      expect(diffs).toEqual([]);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }, 120_000);
-
-  it.skipIf(!ETH || !hasTshark())("has tshark's header field values", async () => {
-    const names = ["udld.version", "udld.opcode", "udld.flags", "udld.checksum", "udld.tlv.type", "udld.tlv.len"];
-    const { diffs, compared } = await liveTsharkFields([ETH!], names);
-    expect(diffs).toEqual([]);
-    expect(compared).toBeGreaterThan(100);
-  }, 120_000);
-
-  it.skipIf(!ETH)("survives every truncation and seeded byte flips", async () => {
-    const problems: string[] = [];
-    for (const f of [ETH!, OOBR!].filter(Boolean)) {
-      const { packets } = await readCapture(f);
-      problems.push(...robustness(packets.slice(0, 6), { seed: 0x0111 }).map((p) => `${path.basename(f)}: ${p}`));
-    }
-    expect(problems.slice(0, 20)).toEqual([]);
-  }, 300_000);
+corpusSuite({
+  id: "udld",
+  label: "UDLD",
+  files: /^udld|^UDLD/i,
+  minPackets: 110,
+  cut: { files: ["UDLD.pcap"], snaps: [22, 24, 26, 30, 36, 40, 50, 60, 70, 80] },
+  tshark: { files: ["UDLD.pcap"], names: ["udld.version", "udld.opcode", "udld.flags", "udld.checksum", "udld.tlv.type", "udld.tlv.len"], minCompared: 100 },
+  robust: { files: ["UDLD.pcap", "udld-inf-loop-1.pcapng"], take: 6, seed: 0x0111 },
 });
