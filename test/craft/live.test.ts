@@ -1,6 +1,6 @@
 /**
- * Sending built packets against real stacks, in two network namespaces joined by a veth pair (names start
- * with ts-craft-; everything is removed afterwards). The library runs in namespace A (a child node process
+ * Sending built packets against real stacks, in two network namespaces joined by a veth pair (test/helpers/netns.ts;
+ * everything is removed afterwards). The library runs in namespace A (a child node process
  * using the built dist/), the peers in B: the kernel itself (ARP, ICMP, ICMPv6 neighbour discovery, RST and
  * port unreachable), a listening TCP socket (SYN -> SYN/ACK), dnsmasq (DNS), a UDP socket (datagrams sent
  * at layer 3 arrive, so their checksums are right) and tcpdump (frames sent at layer 2 with count/inter).
@@ -11,30 +11,22 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPcap } from "../../src/index.js";
+import { canUseNetns, createNsPair, type NsPair } from "../helpers/netns.js";
 import { has, ROOT, sleep } from "../helpers/run.js";
 
-const ROOTED = process.getuid?.() === 0 && spawnSync("ip", ["netns", "list"]).status === 0;
-const id = process.pid % 100000;
-const A = `ts-craft-${id}-a`,
-  B = `ts-craft-${id}-b`;
-const IFA = `vca${id}`,
-  IFB = `vcb${id}`;
-const IPA = "10.207.0.1",
-  IPB = "10.207.0.2",
-  IP6A = "fd07:207::1",
-  IP6B = "fd07:207::2";
+const ROOTED = canUseNetns();
+// The pair's names start with tsn_cr and carry this process's pid; its addresses are 10.203.207.0/24 and fd03:203:cf::/64.
+let pair: NsPair | undefined;
+let A = "",
+  B = "",
+  IFA = "",
+  IFB = "",
+  IPA = "",
+  IPB = "",
+  IP6B = "";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-craft-live-"));
 const children: ChildProcess[] = [];
 
-function ip(...args: string[]): void {
-  const r = spawnSync("ip", args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
-}
-function destroy(): void {
-  spawnSync("ip", ["netns", "del", A]);
-  spawnSync("ip", ["netns", "del", B]);
-  spawnSync("ip", ["link", "del", IFA]);
-}
 function inB(cmd: string, args: string[]): ChildProcess {
   const c = spawn("ip", ["netns", "exec", B, cmd, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   children.push(c);
@@ -52,24 +44,8 @@ const macOf = (ns: string, dev: string) => /link\/ether ([0-9a-f:]+)/.exec(spawn
 describe.skipIf(!ROOTED)("sending built packets to real stacks", () => {
   let macB = "";
   beforeAll(async () => {
-    destroy();
-    ip("netns", "add", A);
-    ip("netns", "add", B);
-    ip("link", "add", IFA, "type", "veth", "peer", "name", IFB);
-    ip("link", "set", IFA, "netns", A);
-    ip("link", "set", IFB, "netns", B);
-    ip("-n", A, "addr", "add", `${IPA}/24`, "dev", IFA);
-    ip("-n", B, "addr", "add", `${IPB}/24`, "dev", IFB);
-    ip("-n", A, "addr", "add", `${IP6A}/64`, "dev", IFA, "nodad");
-    ip("-n", B, "addr", "add", `${IP6B}/64`, "dev", IFB, "nodad");
-    for (const [ns, dev] of [
-      [A, IFA],
-      [B, IFB],
-    ]) {
-      ip("-n", ns, "link", "set", "lo", "up");
-      ip("-n", ns, "link", "set", dev, "up");
-      spawnSync("ip", ["netns", "exec", ns, "ethtool", "-K", dev, "tx", "off", "gso", "off", "gro", "off", "tso", "off"]);
-    }
+    pair = createNsPair("cr", 207);
+    ({ a: A, b: B, ifA: IFA, ifB: IFB, ipA: IPA, ipB: IPB, ip6B: IP6B } = pair);
     macB = macOf(B, IFB);
     // B's listeners: TCP 7001, UDP 7002 (prints what arrives), and DNS when dnsmasq is there
     const tcp = inB(process.execPath, ["-e", `require("net").createServer(c=>c.destroy()).listen(7001,"0.0.0.0",()=>console.log("up"));setTimeout(()=>process.exit(0),120000)`]);
@@ -82,7 +58,7 @@ describe.skipIf(!ROOTED)("sending built packets to real stacks", () => {
   });
   afterAll(() => {
     for (const c of children) c.kill("SIGTERM");
-    destroy();
+    pair?.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -92,7 +68,7 @@ describe.skipIf(!ROOTED)("sending built packets to real stacks", () => {
       out.op = r?.get("arp.opcode"); out.hw = r?.get("arp.src.hw_mac"); out.ip = r?.get("arp.src.proto_ipv4"); out.tip = r?.get("arp.dst.proto_ipv4");
       out.mac4 = await t.getmacbyip("${IPB}", { iface: "${IFA}" });
       out.mac6 = await t.getmacbyip("${IP6B}", { iface: "${IFA}" });
-      out.none = (await t.srp1(t.Ether().over(t.ARP({ pdst: "10.207.0.99" })), { iface: "${IFA}", timeout: 0.3 })) ?? null;`);
+      out.none = (await t.srp1(t.Ether().over(t.ARP({ pdst: "${IPB.replace(/\.2$/, ".99")}" })), { iface: "${IFA}", timeout: 0.3 })) ?? null;`);
     expect(out).toEqual({ op: 2, hw: macB, ip: IPB, tip: IPA, mac4: macB, mac6: macB, none: null });
   });
 
