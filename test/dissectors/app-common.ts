@@ -353,8 +353,11 @@ export async function standardSuite(o: {
   }
 }
 
-/** Writes a classic pcap (Ethernet) of the given frames (for crafted differential tests). */
-export function writePcap(file: string, frames: Uint8Array[]): void {
+/**
+ * Writes a classic pcap (Ethernet) of the given frames (for crafted differential tests). `wireLen` gives a
+ * record's original length when it is not the frame's (a record cut as a snapshot length cuts it).
+ */
+export function writePcap(file: string, frames: Uint8Array[], wireLen?: (frame: Uint8Array) => number): void {
   const parts: Buffer[] = [];
   const gh = Buffer.alloc(24);
   gh.writeUInt32LE(0xa1b2c3d4, 0);
@@ -367,7 +370,7 @@ export function writePcap(file: string, frames: Uint8Array[]): void {
     const h = Buffer.alloc(16);
     h.writeUInt32LE(1700000000 + i, 0);
     h.writeUInt32LE(f.length, 8);
-    h.writeUInt32LE(f.length, 12);
+    h.writeUInt32LE(wireLen ? wireLen(f) : f.length, 12);
     parts.push(h, Buffer.from(f));
   });
   fs.writeFileSync(file, Buffer.concat(parts));
@@ -450,4 +453,21 @@ export async function verboseDiff(file: string, verbose: number, ids: string[]):
     if (a !== b) diffs.push(`#${i + 1}\n  ours: ${a}\n  tcpd: ${b}`);
   });
   return { compared, diffs };
+}
+
+/** tcpdump's packets (-nn -t and more flags), each with its indented continuation lines joined by "\n". */
+export function tcpdumpPackets(file: string, flags: string[]): string[] {
+  let out = "";
+  try {
+    out = execFileSync("tcpdump", ["-nn", "-t", ...flags, "-r", file], { stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 26 }).toString("latin1");
+  } catch (e) {
+    out = ((e as { stdout?: Buffer }).stdout ?? Buffer.alloc(0)).toString("latin1");
+  }
+  const td: string[] = [];
+  for (const l of out.split("\n")) {
+    if (l === "") continue;
+    if (/^\s/.test(l) && td.length) td[td.length - 1] += "\n" + l;
+    else td.push(l);
+  }
+  return td;
 }

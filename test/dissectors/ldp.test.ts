@@ -9,28 +9,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareFields, CORPUS, HAVE_EDITCAP, HAVE_TCPDUMP, HAVE_TSHARK, readCapture, robustness, tcpdumpEscape, verboseDiff } from "./app-common.js";
+import { compareFields, CORPUS, HAVE_EDITCAP, HAVE_TCPDUMP, HAVE_TSHARK, readCapture, robustness, tcpdumpEscape, tcpdumpPackets, verboseDiff } from "./app-common.js";
 
 const FILES = ["ldp-common-session.pcap", "ldp-infinite-loop.pcap", "ldp-ldp_tlv_print-oobr.pcap", "ldp_tlv_print-oobr.pcap", "mpls-ldp-hello.pcap"]
   .map((f) => path.join(CORPUS, f))
   .filter((f) => fs.existsSync(f));
-
-/** tcpdump's packets (continuation lines joined) */
-function tcpdumpPackets(file: string, flags: string[]): string[] {
-  let out = "";
-  try {
-    out = execFileSync("tcpdump", ["-nn", "-t", ...flags, "-r", file], { stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 26 }).toString("latin1");
-  } catch (e) {
-    out = ((e as { stdout?: Buffer }).stdout ?? Buffer.alloc(0)).toString("latin1");
-  }
-  const td: string[] = [];
-  for (const l of out.split("\n")) {
-    if (l === "") continue;
-    if (/^\s/.test(l) && td.length) td[td.length - 1] += "\n" + l;
-    else td.push(l);
-  }
-  return td;
-}
 
 /** Our packets that reach LDP against tcpdump's: whole lines at -nn, the LDP part at -v/-vv. */
 async function compare(file: string, v: number): Promise<{ compared: number; diffs: string[] }> {

@@ -4,12 +4,11 @@
  * with a live tcpdump; the corpus captures (garbled ones); Wireshark's snmp.* fields compared with tshark;
  * cut packets; robustness.
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { appPart, compareFields, corpusReport, corpusRun, CORPUS, HAVE_TCPDUMP, HAVE_TSHARK, ipFrame, readCapture, robustness, tcpdumpEscape, tcpdumpLines, verboseDiff, writePcap } from "./app-common.js";
+import { appPart, compareFields, corpusReport, corpusRun, CORPUS, HAVE_TCPDUMP, HAVE_TSHARK, ipFrame, readCapture, robustness, tcpdumpEscape, tcpdumpPackets, tcpdumpLines, verboseDiff, writePcap } from "./app-common.js";
 
 /** A BER element: tag, contents (the length is encoded short or long as needed). */
 function ber(tag: number, body: number[]): number[] {
@@ -210,23 +209,6 @@ async function withPcap(frs: Uint8Array[], fn: (file: string) => Promise<void>):
 
 const CORPUS_RE = /snmp/;
 
-/** tcpdump's packets (-nn, -t, more flags), each with its indented continuation lines (hex dumps) */
-function tcpdumpPackets(file: string, flags: string[]): string[] {
-  let out = "";
-  try {
-    out = execFileSync("tcpdump", ["-nn", "-t", ...flags, "-r", file], { stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 26 }).toString("latin1");
-  } catch (e) {
-    out = ((e as { stdout?: Buffer }).stdout ?? Buffer.alloc(0)).toString("latin1");
-  }
-  const td: string[] = [];
-  for (const l of out.split("\n")) {
-    if (l === "") continue;
-    if (/^\s/.test(l) && td.length) td[td.length - 1] += "\n" + l;
-    else td.push(l);
-  }
-  return td;
-}
-
 /** The corpus packets that reach SNMP, ours against tcpdump's (the SNMP part at -v) */
 async function corpusSnmp(v: number): Promise<{ compared: number; diffs: string[] }> {
   let compared = 0;
@@ -293,22 +275,7 @@ describe("snmp: cut packets match tcpdump", () => {
     try {
       // a capture whose records are cut (caplen < wire length), as a snapshot length makes them
       const file = path.join(dir, "cut.pcap");
-      const parts: Buffer[] = [];
-      const gh = Buffer.alloc(24);
-      gh.writeUInt32LE(0xa1b2c3d4, 0);
-      gh.writeUInt16LE(2, 4);
-      gh.writeUInt16LE(4, 6);
-      gh.writeUInt32LE(262144, 16);
-      gh.writeUInt32LE(1, 20);
-      parts.push(gh);
-      frs.forEach((fr, i) => {
-        const h = Buffer.alloc(16);
-        h.writeUInt32LE(1700000000 + i, 0);
-        h.writeUInt32LE(fr.length, 8);
-        h.writeUInt32LE(((fr[16] << 8) | fr[17]) + 14, 12);
-        parts.push(h, Buffer.from(fr));
-      });
-      fs.writeFileSync(file, Buffer.concat(parts));
+      writePcap(file, frs, (fr) => ((fr[16] << 8) | fr[17]) + 14);
       const { lines } = await readCapture(file);
       expect(lines.map(tcpdumpEscape)).toEqual(tcpdumpLines(file));
       const vd = await verboseDiff(file, 1, ["snmp"]);
