@@ -620,16 +620,42 @@ export interface FieldTypes {
   "ptp.v2.sourceportid": number;
   "ptp.v2.transportspecific": number;
   "ptp.v2.versionptp": number;
+  "quic.ack.ack_delay": number;
+  "quic.ack.ack_range": number;
+  "quic.ack.ack_range_count": number;
+  "quic.ack.ecn_ce_count": number;
+  "quic.ack.ect0_count": number;
+  "quic.ack.ect1_count": number;
+  "quic.ack.first_ack_range": number;
+  "quic.ack.gap": number;
+  "quic.ack.largest_acknowledged": number;
+  "quic.cc.error_code": number;
+  "quic.cc.frame_type": number;
+  "quic.cc.reason_phrase": string;
+  "quic.cc.reason_phrase.length": number;
+  "quic.crypto.crypto_data": null;
+  "quic.crypto.length": number;
+  "quic.crypto.offset": number;
   "quic.dcid": string | null;
   "quic.dcil": number;
   "quic.fixed_bit": boolean;
+  "quic.frame": null;
+  "quic.frame_type": number;
   "quic.header_form": number;
+  "quic.length": number;
   "quic.long.packet_type": number;
+  "quic.packet_length": number;
+  "quic.packet_number": number;
+  "quic.padding_length": number;
   "quic.remaining_payload": string | null;
+  "quic.retry_integrity_tag": string | null;
+  "quic.retry_token": string | null;
   "quic.scid": string | null;
   "quic.scil": number;
   "quic.short": null;
   "quic.supported_version": number;
+  "quic.token": string | null;
+  "quic.token_length": number;
   "quic.version": number;
   "radiotap.ampdu.reference": number;
   "radiotap.antenna": number;
@@ -1143,5 +1169,5 @@ export type LayerName =
   | "wccp"
   | "wlan";
 
-/** 1063 field names, 69 protocols. */
-export const FIELD_COUNT = 1063;
+/** 1089 field names, 69 protocols. */
+export const FIELD_COUNT = 1089;

@@ -73,7 +73,8 @@ export function fieldText(n: TreeNode, data: Uint8Array, end: number): string {
     case "bool":
       return v === true || v === 1 ? "1" : "0";
     case "bytes":
-      if (typeof v === "string" && /^[0-9a-f]*$/.test(v) && v.length === n.length * 2) return v;
+      // (a node of length 0 with a value: bytes of a PDU or a decrypted payload, not of the frame)
+      if (typeof v === "string" && /^[0-9a-f]*$/.test(v) && (v.length === n.length * 2 || n.length === 0)) return v;
       return hexOf(nodeBytes(n, data, end));
     case "none":
       return "";

@@ -9,6 +9,7 @@
  *   - ERSPAN types I-III (the mirrored frame after the outer headers); OTV on port 8472, not decoded by tshark
  *   - an IPv4 total length of 0 (TSO): the frame's length, and the layers after it (a UDP length of 0: no checksum)
  *   - a record longer than the snapshot length: frame.cap_len is the record's (the packet is cut, as libpcap does)
+ *   - QUIC Initial packets: tshark decrypts them and lists the TLS handshake's fields; short-header DCIDs
  * tshark runs once per file (it is the oracle; nothing of tsniff's output is recorded); tsniff in-process.
  */
 import { spawn } from "node:child_process";
@@ -88,6 +89,12 @@ const FILES = [
   "ipv6_invalid_length.pcap",
   // a DNS name of more than 255 characters: "<Name too long>", read on to its end
   "dns-badlabel.pcap",
+  // QUIC Initial packets decrypted (keys from the client's first DCID): the TLS ClientHello/ServerHello inside;
+  // a Retry, a Version Negotiation, packets cut short; short-header DCIDs known from the long headers
+  "quic_handshake.pcap",
+  "quic_retry.pcap",
+  "quic_vn.pcap",
+  "quic_handshake_truncated.pcap",
 ];
 
 /** tshark's lines for a file, split into cells (null when it fails). */

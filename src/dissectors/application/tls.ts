@@ -124,16 +124,16 @@ const F = fields("tls", {
   record: ["TLS Record", "none"],
   "record.content_type": ["Content Type", "uint", { values: CONTENT_TYPE }],
   "record.opaque_type": ["Opaque Type", "uint", { values: CONTENT_TYPE }],
-  "record.version": ["Version", "uint", { base: "hex", values: VERSIONS }],
+  "record.version": ["Version", "uint", { base: "hex", values: VERSIONS, digits: 4 }],
   "record.length": ["Length", "uint"],
   "handshake.type": ["Handshake Type", "uint", { values: HANDSHAKE_TYPE }],
   "handshake.length": ["Length", "uint"],
-  "handshake.version": ["Version", "uint", { base: "hex", values: VERSIONS }],
+  "handshake.version": ["Version", "uint", { base: "hex", values: VERSIONS, digits: 4 }],
   "handshake.random": ["Random", "bytes"],
   "handshake.session_id_length": ["Session ID Length", "uint"],
   "handshake.session_id": ["Session ID", "bytes"],
   "handshake.cipher_suites_length": ["Cipher Suites Length", "uint"],
-  "handshake.ciphersuite": ["Cipher Suite", "uint", { base: "hex", values: CIPHER }],
+  "handshake.ciphersuite": ["Cipher Suite", "uint", { base: "hex", values: CIPHER, digits: 4 }],
   "handshake.comp_methods_length": ["Compression Methods Length", "uint"],
   "handshake.comp_method": ["Compression Method", "uint"],
   "handshake.extensions_length": ["Extensions Length", "uint"],
@@ -146,7 +146,7 @@ const F = fields("tls", {
   "handshake.extensions_alpn_len": ["ALPN Extension Length", "uint"],
   "handshake.extensions_alpn_str_len": ["ALPN string length", "uint"],
   "handshake.extensions_alpn_str": ["ALPN Next Protocol", "string"],
-  "handshake.extensions.supported_version": ["Supported Version", "uint", { base: "hex", values: VERSIONS }],
+  "handshake.extensions.supported_version": ["Supported Version", "uint", { base: "hex", values: VERSIONS, digits: 4 }],
   "handshake.certificates_length": ["Certificates Length", "uint"],
   "handshake.certificate_length": ["Certificate Length", "uint"],
   "alert_message.level": ["Level", "uint", { values: ALERT_LEVEL }],
@@ -475,3 +475,18 @@ export const TLS: Protocol = {
 
 bind("tcp.port", 443, TLS);
 bindHeuristic("tcp.port", TLS);
+
+/**
+ * The TLS handshake messages carried in QUIC CRYPTO frames (RFC 9001 4.1: no record layer), as QUIC hands them
+ * on once it has decrypted an Initial packet: Wireshark shows them as TLS, under the QUIC layer.
+ */
+export const TLS_IN_QUIC: Protocol = {
+  id: "tls",
+  name: "TLS",
+  title: "Transport Layer Security",
+  fields: F,
+  dissect(r, ctx, t) {
+    if (t.on) handshakes(r, ctx, t, r.pos, r.cap, r.cap);
+    r.pos = r.cap;
+  },
+};
