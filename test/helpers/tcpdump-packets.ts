@@ -5,7 +5,9 @@
  * dissects in-process through the library.
  */
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
+import { describe, expect, it } from "vitest";
 import { FileSource } from "../../src/capture/file-source.js";
 import { Dissector } from "../../src/dissectors/index.js";
 import { termSafe } from "../../src/output/escape.js";
@@ -54,3 +56,33 @@ export async function differing(file: string, mode: Mode, shows?: RegExp): Promi
   return { diffs, compared };
 }
 
+
+/** A corpus capture and the report's modes in which every packet (of those tcpdump's text `shows`) must equal tcpdump's. */
+export interface FidelityCase {
+  file: string;
+  modes: Mode[];
+  /** only the packets whose tcpdump text matches (other protocols in the capture speak for their own tests) */
+  shows?: RegExp;
+}
+export const ALL_MODES: Mode[] = ["-nn", "-v", "-e"];
+
+/**
+ * A describe block of one test per capture: tsniff's text for each packet equals tcpdump's in each mode
+ * (skipped where tcpdump or the corpus is missing). Call it inside a vitest test file.
+ */
+export function fidelitySuite(title: string, cases: FidelityCase[]): void {
+  const have = spawnSync("tcpdump", ["--version"]).status === 0 && fs.existsSync(CORPUS);
+  describe.skipIf(!have)(title, () => {
+    it.each(cases.map((c) => [c.file, c] as const))("%s", async (_f, c) => {
+      const diffs: string[] = [];
+      let compared = 0;
+      for (const m of c.modes) {
+        const r = await differing(c.file, m, c.shows);
+        diffs.push(...r.diffs);
+        compared += r.compared;
+      }
+      expect(diffs).toEqual([]);
+      expect(compared).toBeGreaterThan(0);
+    }, 120_000);
+  });
+}

@@ -5,8 +5,8 @@
  * ("\n\tKeepalive Message (4), length: 19"); tsniff prints those header lines, the framing errors tcpdump
  * prints (" [|bgp]", "[|BGP Open]" for a cut message, "message length 5 < 19 (invalid)"), OPEN messages whole
  * (optional parameters and capabilities), NOTIFICATION (error, subcode, RFC 8203 shutdown communication) and
- * ROUTE-REFRESH (AFI/SAFI), UPDATE's IPv4 routes and its ORIGIN, AS_PATH, NEXT_HOP, MED and LOCAL_PREF. Other
- * path attributes (communities, MP_REACH/UNREACH, ...) stop UPDATE's text short of tcpdump's; -vv hex dumps are not printed.
+ * ROUTE-REFRESH (AFI/SAFI), UPDATE's IPv4 routes and every path attribute tcpdump 4.99 decodes (update() below;
+ * the others as tcpdump's "no Attribute N decoder" and a hex dump); -vv's extra hex dumps are not printed.
  * The tree has Wireshark's fields: bgp.marker, bgp.length, bgp.type and, for OPEN, bgp.open.version,
  * bgp.open.myas, bgp.open.holdtime, bgp.open.identifier, bgp.open.opt.len.
  */
@@ -138,6 +138,8 @@ function walk(r: Reader, ctx: Ctx, t: TreeSink): void {
         trunc = true;
         break;
       }
+      // tcpdump's bgp_update_print ends at its truncation mark, and the walk goes on to the next message
+      if (u.soft) out += " [|bgp]";
     } else if (type === 3) out += notification(r, p, hlen);
     else if (type === 5) {
       const afi = u16(p + 19);
@@ -336,7 +338,7 @@ function notification(r: Reader, p: number, hlen: number): string {
     let q = p + 21;
     let rest = hlen - 21;
     const n = u8(q);
-    if (n > 128 || (n > 0 && n + 1 > rest)) s += ", invalid Shutdown Communication length";
+    if (n > 0 && n + 1 > rest) s += ", invalid Shutdown Communication length";
     else if (n === 0) {
       s += ", empty Shutdown Communication";
       rest--;
@@ -369,24 +371,49 @@ const ATTR: Readonly<Record<number, string>> = {
   15: "Multi-Protocol Unreach NLRI",
   16: "Extended Community",
   17: "AS4 Path",
+  11: "DPA",
+  12: "Advertisers",
+  13: "RCID Path / Cluster ID",
+  18: "Aggregator4",
+  22: "PMSI Tunnel",
+  23: "Tunnel Encapsulation",
+  24: "Traffic Engineering",
+  25: "IPv6 Extended Community",
+  26: "Accumulated IGP Metric",
+  27: "PE Distinguisher Label",
+  28: "Entropy Label",
+  32: "Large Community",
+  128: "Attribute Set",
+  255: "Reserved for development",
+};
+/** tcpdump's PMSI tunnel types (bgp_pmsi_tunnel_values). */
+const PMSI: Readonly<Record<number, string>> = {
+  1: "RSVP-TE P2MP LSP",
+  2: "LDP P2MP LSP",
+  3: "PIM-SSM Tree",
+  4: "PIM-SM Tree",
+  5: "PIM-Bidir Tree",
+  6: "Ingress Replication",
+  7: "LDP MP2MP LSP",
+};
+/** tcpdump's tunnel types of the encapsulation extended community (bgp_extd_comm_encap_tunnel_values). */
+const ENCAP_TUNNEL: Readonly<Record<number, string>> = {
+  1: "L2TPv3 over IP", 2: "GRE", 3: "Transmit Tunnel", 4: "IPsec", 5: "IP in IP with IPsec", 6: "MPLS in IP with IPsec", 7: "IP in IP",
+  8: "VXLAN", 9: "NVGRE", 10: "MPLS", 11: "MPLS in GRE", 12: "VXLAN GPE", 13: "MPLS in UDP", 14: "IPv6", 15: "SR TE", 16: "Bare", 17: "SR",
 };
 /** tcpdump's names of extended community types (bgp_extd_comm_subtype_values), by the 16-bit type */
 const EXT_COMM: Readonly<Record<number, string>> = {
   0x0002: "target", 0x0102: "target", 0x0202: "target", 0x0003: "origin", 0x0103: "origin", 0x0203: "origin",
   0x4004: "link-BW", 0x0005: "domain-id", 0x0105: "domain-id", 0x0205: "domain-id", 0x0306: "ospf-route-type",
-  0x8006: "ospf-route-type", 0x0107: "ospf-router-id", 0x8000: "ospf-domain", 0x010a: "l2vpn-id", 0x800a: "l2vpn-id",
+  0x8006: "ospf-route-type", 0x0107: "ospf-router-id", 0x8000: "ospf-domain", 0x000a: "l2vpn-id", 0xf10a: "l2vpn-id", 0x800a: "l2vpn-id",
   0x0009: "source-AS", 0x0209: "source-AS", 0x010b: "vrf-import", 0x030c: "encapsulation",
 };
 /** The route distinguisher (tcpdump's bgp_vpn_rd_print). */
-function rdText(r: Reader, o: number): string {
-  const b = (k: number) => r.byteAt(o + k);
-  const type = (b(0) << 8) | b(1);
-  if (type === 0) return `${(b(2) << 8) | b(3)}:${((b(4) << 24) | (b(5) << 16) | (b(6) << 8) | b(7)) >>> 0} (= ${b(4)}.${b(5)}.${b(6)}.${b(7)})`;
-  if (type === 1) return `${b(2)}.${b(3)}.${b(4)}.${b(5)}:${(b(6) << 8) | b(7)}`;
-  if (type === 2) {
-    const as = ((b(2) << 24) | (b(3) << 16) | (b(4) << 8) | b(5)) >>> 0;
-    return `${as}:${(b(6) << 8) | b(7)}`;
-  }
+function rdText(b: Upd, o: number): string {
+  const type = g2(b, o);
+  if (type === 0) return `${g2(b, o + 2)}:${g4(b, o + 4)} (= ${ip4(b, o + 4)})`;
+  if (type === 1) return `${ip4(b, o + 2)}:${g2(b, o + 6)}`;
+  if (type === 2) return `${g4(b, o + 2)}:${g2(b, o + 6)}`;
   return "unknown RD format";
 }
 const ORIGIN: Readonly<Record<number, string>> = { 0: "IGP", 1: "EGP", 2: "Incomplete" };
@@ -394,290 +421,677 @@ const SEG_OPEN: Readonly<Record<number, string>> = { 1: "{ ", 2: "", 3: "( ", 4:
 const SEG_CLOSE: Readonly<Record<number, string>> = { 1: "}", 2: "", 3: ")", 4: "})" };
 
 /**
- * An UPDATE (tcpdump's bgp_update_print) as far as tsniff decodes it: withdrawn and updated IPv4 prefixes
- * (with tcpdump's guess at ADD-PATH identifiers), ORIGIN, AS_PATH, NEXT_HOP, MED, LOCAL_PREF, ATOMIC_AGGREGATE,
- * AGGREGATOR, COMMUNITIES, ORIGINATOR_ID and CLUSTER_LIST. Any other
- * attribute stops the decoding (unsupported: the text is then shorter than tcpdump's).
+ * An UPDATE (tcpdump's bgp_update_print and bgp_attr_print): withdrawn and updated IPv4 prefixes (with tcpdump's
+ * guess at ADD-PATH identifiers) and every path attribute tcpdump 4.99 decodes: ORIGIN, AS_PATH / AS4_PATH,
+ * NEXT_HOP, MED, LOCAL_PREF, ATOMIC_AGGREGATE, AGGREGATOR / AGGREGATOR4, COMMUNITIES, ORIGINATOR_ID,
+ * CLUSTER_LIST, MP_REACH / MP_UNREACH (IPv4 and IPv6 unicast, multicast, labeled, labeled VPN; IPv4 route target
+ * membership), extended communities, PMSI tunnel, AIGP, Large Community and ATTR_SET; any other attribute as
+ * tcpdump's "no Attribute N decoder" and a hex dump. Two kinds of truncation, as in tcpdump: a length inside the
+ * message that runs out ends this message with " [|bgp]" and the walk goes on to the next message (`soft`); a
+ * read past the captured bytes ends the whole BGP text there (`trunc`, tcpdump's GET_ macros).
  */
-function update(r: Reader, p: number, hlen: number, ep: number): { text: string; trunc: boolean } {
-  const u8 = (o: number): number => r.byteAt(o);
-  const u16 = (o: number): number => (u8(o) << 8) | u8(o + 1);
-  const u32 = (o: number): number => u16(o) * 65536 + u16(o + 2);
-  const end = p + hlen;
-  let q = p + HEADER;
-  let text = "";
-  const cut = (): { text: string; trunc: boolean } => ({ text, trunc: true });
-  /** IPv4 prefixes in [from, stop): the end, -1 for an illegal length (printed), -2 for a cut. */
-  const prefixes = (from: number, stop: number, ap: boolean): number => {
-    let o = from;
-    while (o < stop) {
-      let id = -1;
-      if (ap) {
-        if (o + 4 > ep) return -2;
-        id = u32(o);
-        o += 4;
-      }
-      if (o + 1 > ep) return -2;
-      const plen = u8(o);
-      if (plen > 32) {
-        text += "\n\t    (illegal prefix length)";
-        return -1;
-      }
-      const n = (plen + 7) >> 3;
-      if (o + 1 + n > stop) return -2;
-      if (o + 1 + n > ep) return -2;
-      const a = [0, 0, 0, 0];
-      for (let k = 0; k < n; k++) a[k] = u8(o + 1 + k);
-      if (plen % 8 && n > 0) a[n - 1] &= (0xff00 >> plen % 8) & 0xff;
-      text += `\n\t    ${a.join(".")}/${plen}`;
-      if (id >= 0) text += `   Path Id: ${id}`;
-      o += 1 + n;
-    }
-    return o;
-  };
-  if (q + 2 > ep) return cut();
-  const wlen = u16(q);
-  q += 2;
-  if (wlen) {
-    text += "\n\t  Withdrawn routes:";
-    const o = prefixes(q, q + wlen, addPath(r, q, wlen, ep));
-    if (o < 0) return cut();
+function update(r: Reader, p: number, hlen: number, ep: number): { text: string; trunc: boolean; soft: boolean } {
+  const b: Upd = { r, ep, s: "" };
+  try {
+    const ok = updateBody(b, p, hlen);
+    return { text: b.s, trunc: false, soft: !ok };
+  } catch (e) {
+    if (e !== CUT) throw e;
+    return { text: b.s, trunc: true, soft: false };
   }
-  q += wlen;
-  if (q + 2 > ep) return cut();
-  const alen = u16(q);
-  q += 2;
-  if (alen === 0 && q === end) return { text: text + "\n\t  End-of-Rib Marker (empty NLRI)", trunc: false };
-  let a = q;
-  const aend = q + alen;
-  while (a < aend) {
-    if (a + 2 > ep) return cut();
-    const flags = u8(a);
-    const type = u8(a + 1);
-    const ext = (flags & 0x10) !== 0;
-    if (a + (ext ? 4 : 3) > aend) {
-      text += "\n\t  [path attrs too short]";
-      break;
-    }
-    if (a + (ext ? 4 : 3) > ep) return cut();
-    const len = ext ? u16(a + 2) : u8(a + 2);
-    const v = a + (ext ? 4 : 3);
-    const name = ATTR[type];
-    if (name === undefined) return { text, trunc: false };
-    text += `\n\t  ${name} (${type}), length: ${len}`;
-    if (flags) {
-      text += `, Flags [${flags & 0x80 ? "O" : ""}${flags & 0x40 ? "T" : ""}${flags & 0x20 ? "P" : ""}${flags & 0x10 ? "E" : ""}`;
-      if (flags & 0xf) text += `+${(flags & 0xf).toString(16)}`;
-      text += "]: ";
-    }
-    if (v + len > aend) {
-      text += " [path attrs too short]";
-      break;
-    }
-    if (v + len > ep) return cut();
-    if (type === 1) {
-      text += len !== 1 ? "invalid len" : (ORIGIN[u8(v)] ?? "Unknown Origin Typecode");
-    } else if (type === 2) {
-      if (len % 2) text += "invalid len";
-      else if (len === 0) text += "empty";
-      else {
-        // tcpdump's bgp_attr_get_as_size: 2-byte ASes when the segments tile the attribute with them
-        let o = v;
-        while (o < v + len) {
-          const st = u8(o);
-          if (st < 1 || st > 4) break;
-          o += 2 + u8(o + 1) * 2;
-        }
-        const size = o === v + len ? 2 : 4;
-        for (o = v; o < v + len; ) {
-          const st = u8(o);
-          const cnt = u8(o + 1);
-          // tcpdump reads the ASes from the captured bytes: past them is a cut
-          if (o + 2 + cnt * size > ep) return cut();
-          text += SEG_OPEN[st] ?? "?";
-          for (let k = 0; k < cnt; k++) text += `${size === 2 ? u16(o + 2 + 2 * k) : u32(o + 2 + 4 * k)} `;
-          text += SEG_CLOSE[st] ?? "?";
-          o += 2 + cnt * size;
-        }
-      }
-    } else if (type === 3 || type === 9) {
-      text += len !== 4 ? "invalid len" : ipv4At(r.data, v);
-    } else if (type === 6) {
-      if (len !== 0) text += "invalid len";
-    } else if (type === 7) {
-      if (len !== 6 && len !== 8) text += "invalid len";
-      else text += len === 6 ? ` AS #${u16(v)}, origin ${ipv4At(r.data, v + 2)}` : ` AS #${u32(v)}, origin ${ipv4At(r.data, v + 4)}`;
-    } else if (type === 8) {
-      if (len % 4) text += "invalid len";
-      else
-        for (let k = 0; k < len; k += 4) {
-          const c = u32(v + k);
-          if (c === 0xffffff01) text += " NO_EXPORT";
-          else if (c === 0xffffff02) text += " NO_ADVERTISE";
-          else if (c === 0xffffff03) text += " NO_EXPORT_SUBCONFED";
-          else text += `${u16(v + k)}:${u16(v + k + 2)}${len - k > 4 ? ", " : ""}`;
-        }
-    } else if (type === 10) {
-      if (len % 4) text += "invalid len";
-      else for (let k = 0; k < len; k += 4) text += `${ipv4At(r.data, v + k)}${len - k > 4 ? ", " : ""}`;
-    } else if (type === 17) {
-      if (len === 0) text += "empty";
-      else
-        for (let o = v; o < v + len; ) {
-          const st = u8(o);
-          const cnt = u8(o + 1);
-          if (o + 2 + cnt * 4 > ep) return cut();
-          text += SEG_OPEN[st] ?? "?";
-          for (let k = 0; k < cnt; k++) text += `${u32(o + 2 + 4 * k)} `;
-          text += SEG_CLOSE[st] ?? "?";
-          o += 2 + cnt * 4;
-        }
-    } else if (type === 14 || type === 15) {
-      const m = mpNlri(r, type === 14, v, len, ep);
-      text += m.text;
-      if (m.trunc) return cut();
-    } else if (type === 16) {
-      if (len % 8) text += "invalid len";
-      else
-        for (let k = 0; k < len; k += 8) {
-          const ct = u16(v + k);
-          const flags = ct & 0xc000;
-          text += `\n\t    ${EXT_COMM[ct] ?? "unknown extd community typecode"} (0x${ct.toString(16).padStart(4, "0")}), Flags [${flags & 0x8000 ? "vendor-specific" : ""}${flags === 0xc000 ? ", " : ""}${flags & 0x4000 ? "non-transitive" : ""}${flags ? "" : "none"}]`;
-          const o = v + k + 2;
-          switch (ct) {
-            case 0x0002:
-            case 0x0003:
-            case 0x0005:
-            case 0x0009:
-              text += `: ${u16(o)}:${u32(o + 2)} (= ${ipv4At(r.data, o + 2)})`;
-              break;
-            case 0x0102:
-            case 0x0103:
-            case 0x0105:
-            case 0x0107:
-            case 0x010b:
-            case 0x010a:
-              text += `: ${ipv4At(r.data, o)}:${u16(o + 4)}`;
-              break;
-            case 0x0202:
-            case 0x0203:
-            case 0x0205:
-            case 0x0209:
-              text += `: ${u32(o)}:${u16(o + 4)}`;
-              break;
-            case 0x4004: {
-              const bits = u32(o + 2);
-              const f = new Float32Array(new Uint32Array([bits]).buffer)[0];
-              text += `: bandwidth: ${((f * 8) / 1000000).toFixed(3)} Mbps`;
-              break;
-            }
-            default:
-              text += `: ${u32(o).toString(16).padStart(8, "0")}${u16(o + 4).toString(16).padStart(4, "0")}`;
-          }
-        }
-    } else {
-      text += len !== 4 ? "invalid len" : String(u32(v));
-    }
-    a = v + len;
-  }
-  if (end > aend) {
-    text += "\n\t  Updated routes:";
-    const o = prefixes(aend, end, addPath(r, aend, end - aend, ep));
-    if (o === -2) return cut();
-  }
-  return { text, trunc: false };
 }
 
-/**
- * MP_REACH_NLRI / MP_UNREACH_NLRI (tcpdump's bgp_mp_af_print and the decoders it has for IPv4 and IPv6
- * unicast, multicast, labeled unicast and labeled VPN unicast). Other AFI/SAFIs print tcpdump's "no AFI ...
- * decoder" line and their bytes. ADD-PATH identifiers are not looked for here.
- */
-function mpNlri(r: Reader, reach: boolean, v: number, len: number, ep: number): { text: string; trunc: boolean } {
-  const u8 = (o: number): number => r.byteAt(o);
-  const u16 = (o: number): number => (u8(o) << 8) | u8(o + 1);
-  let text = "";
-  if (v + 3 > ep) return { text, trunc: true };
-  const afi = u16(v);
-  const safi = u8(v + 2);
-  text += `\n\t    AFI: ${AFI[afi] ?? "Unknown AFI"} (${afi}), ${safi > 128 ? "vendor specific " : ""}SAFI: ${SAFI[safi] ?? "Unknown SAFI"} (${safi})`;
-  const known = (afi === 1 || afi === 2) && (safi === 1 || safi === 2 || safi === 4 || safi === 128);
-  const end = v + len;
-  let o = v + 3;
-  if (!known) {
-    text += `\n\t    no AFI ${afi} / SAFI ${safi} decoder`;
-    return { text: text + hexText(r, v, len, "\n\t    "), trunc: false };
-  }
-  const alen = afi === 1 ? 4 : 16;
-  const addr = (q: number, plen: number): string => {
-    const n = (plen + 7) >> 3;
-    const b = new Uint8Array(alen);
-    for (let k = 0; k < n; k++) b[k] = u8(q + k);
-    if (plen % 8 && n > 0) b[n - 1] &= (0xff00 >> plen % 8) & 0xff;
-    return afi === 1 ? `${b[0]}.${b[1]}.${b[2]}.${b[3]}` : ipv6At(b, 0);
-  };
-  if (reach) {
-    if (o + 1 > ep) return { text, trunc: true };
-    const nhlen = u8(o);
-    o++;
-    if (o + nhlen > ep) return { text, trunc: true };
-    text += "\n\t    nexthop: ";
-    const vpn = safi === 128;
-    const step = (vpn ? 8 : 0) + alen;
-    let q = o;
-    let left = nhlen;
-    while (left >= step) {
-      text += vpn ? `RD: ${rdText(r, q)}, ${afi === 1 ? ipv4At(r.data, q + 8) : ipv6At(r.data, q + 8)}` : afi === 1 ? ipv4At(r.data, q) : ipv6At(r.data, q);
-      q += step;
-      left -= step;
-      if (left >= step) text += ", ";
-    }
-    text += `, nh-length: ${nhlen}`;
-    o += nhlen;
-    if (o + 1 > ep) return { text, trunc: true };
-    const snpa = u8(o);
-    o++;
-    if (snpa) {
-      text += `\n\t    ${snpa} SNPA`;
-      for (let k = 0; k < snpa; k++) {
-        if (o + 1 > ep) return { text, trunc: true };
-        const sl = u8(o);
-        text += `\n\t      ${sl} bytes`;
-        o += 1 + sl;
+/** The UPDATE being printed: its reader, the end of the captured bytes, the text so far. */
+interface Upd {
+  r: Reader;
+  ep: number;
+  s: string;
+}
+/** Thrown by a read past the captured bytes (tcpdump's GET_ macros' longjmp); caught in update(). */
+const CUT = new Error("bgp: past the captured bytes");
+const g1 = (b: Upd, o: number): number => {
+  if (o < 0 || o >= b.ep) throw CUT;
+  return b.r.byteAt(o);
+};
+const g2 = (b: Upd, o: number): number => (g1(b, o) << 8) | g1(b, o + 1);
+const g3 = (b: Upd, o: number): number => (g2(b, o) << 8) | g1(b, o + 2);
+const g4 = (b: Upd, o: number): number => g2(b, o) * 65536 + g2(b, o + 2);
+/** A read of n bytes at o that must be captured (GET_CPY_BYTES, GET_IPADDR_STRING). */
+const need = (b: Upd, o: number, n: number): void => {
+  if (o + n > b.ep) throw CUT;
+};
+/** ND_TTEST_LEN: whether n bytes at o are captured (tcpdump's ND_TCHECK jumps to the printer's own trunc label). */
+const ttest = (b: Upd, o: number, n: number): boolean => o + n <= b.ep;
+const ip4 = (b: Upd, o: number): string => {
+  need(b, o, 4);
+  return ipv4At(b.r.data, o);
+};
+const ip6 = (b: Upd, o: number): string => {
+  need(b, o, 16);
+  return ipv6At(b.r.data, o);
+};
+
+/** tcpdump's decode_prefix4 / decode_prefix6: the prefix's text and its length in bytes, -1 (illegal length) or -2 (short). */
+function prefix(b: Upd, o: number, itemlen: number, v6: boolean): { t: string; n: number } | -1 | -2 {
+  if (itemlen < 1) return -2;
+  const plen = g1(b, o);
+  if (plen > (v6 ? 128 : 32)) return -1;
+  const n = (plen + 7) >> 3;
+  if (itemlen - 1 < n) return -2;
+  return { t: `${maskedAddr(b, o + 1, plen, v6)}/${plen}`, n: 1 + n };
+}
+/** The address of a prefix of plen bits at o, the bits past plen cleared. */
+function maskedAddr(b: Upd, o: number, plen: number, v6: boolean): string {
+  const n = (plen + 7) >> 3;
+  need(b, o, n);
+  const a = new Uint8Array(v6 ? 16 : 4);
+  for (let k = 0; k < n; k++) a[k] = b.r.byteAt(o + k);
+  if (plen % 8 && n > 0) a[n - 1] &= (0xff00 >> plen % 8) & 0xff;
+  return v6 ? ipv6At(a, 0) : `${a[0]}.${a[1]}.${a[2]}.${a[3]}`;
+}
+
+/** tcpdump's bgp_update_print; false where it prints its truncation mark and returns. */
+function updateBody(b: Upd, p: number, hlen: number): boolean {
+  let q = p + HEADER;
+  let length = hlen - HEADER;
+  if (!ttest(b, q, 2) || length < 2) return false;
+  let wlen = g2(b, q);
+  q += 2;
+  length -= 2;
+  if (wlen > 1) {
+    if (!ttest(b, q, wlen) || length < wlen) return false;
+    b.s += "\n\t  Withdrawn routes:";
+    const ap = addPath(b.r, q, wlen, b.ep);
+    // every pass takes at least one byte off wlen
+    while (wlen !== 0) {
+      let id = 0;
+      if (ap) {
+        if (wlen < 4) {
+          q += wlen;
+          length -= wlen;
+          break;
+        }
+        id = g4(b, q);
+        q += 4;
+        length -= 4;
+        wlen -= 4;
       }
-    } else text += ", no SNPA";
+      const x = prefix(b, q, wlen, false);
+      if (x === -1) {
+        b.s += "\n\t    (illegal prefix length)";
+        break;
+      }
+      if (x === -2) return false;
+      b.s += `\n\t    ${x.t}`;
+      if (ap) b.s += `   Path Id: ${id}`;
+      q += x.n;
+      length -= x.n;
+      wlen -= x.n;
+    }
+  } else {
+    if (!ttest(b, q, wlen) || length < wlen) return false;
+    q += wlen;
+    length -= wlen;
   }
-  if (!reach && o === end) return { text: text + "\n\t      End-of-Rib Marker (empty NLRI)", trunc: false };
-  // tcpdump's guess at ADD-PATH identifiers, for plain unicast and multicast prefixes
-  const ap = (safi === 1 || safi === 2) && addPath(r, o, end - o, ep, alen * 8);
+  if (!ttest(b, q, 2) || length < 2) return false;
+  let len = g2(b, q);
+  q += 2;
+  length -= 2;
+  if (wlen === 0 && len === 0 && length === 0) {
+    b.s += "\n\t  End-of-Rib Marker (empty NLRI)";
+    return true;
+  }
+  if (len) {
+    if (length < len) return false;
+    // every pass takes at least two bytes off len
+    while (len) {
+      if (!ttest(b, q, 2) || length < 2) return false;
+      if (len < 2) {
+        b.s += "\n\t  [path attrs too short]";
+        q += len;
+        length -= len;
+        break;
+      }
+      const flags = g1(b, q);
+      const type = g1(b, q + 1);
+      q += 2;
+      len -= 2;
+      length -= 2;
+      const ll = flags & 0x10 ? 2 : 1;
+      if (!ttest(b, q, ll) || length < ll) return false;
+      if (len < ll) {
+        b.s += "\n\t  [path attrs too short]";
+        q += len;
+        length -= len;
+        break;
+      }
+      const alen = ll === 2 ? g2(b, q) : g1(b, q);
+      q += ll;
+      len -= ll;
+      length -= ll;
+      b.s += `\n\t  ${ATTR[type] ?? "Unknown Attribute"} (${type}), length: ${alen}`;
+      if (flags) b.s += `, Flags [${flagText(flags)}]: `;
+      if (len < alen) {
+        b.s += " [path attrs too short]";
+        q += len;
+        length -= len;
+        break;
+      }
+      if (length < alen) return false;
+      if (!attr(b, type, q, alen, 0)) return false;
+      q += alen;
+      len -= alen;
+      length -= alen;
+    }
+  }
+  if (length) {
+    const ap = addPath(b.r, q, length, b.ep);
+    b.s += "\n\t  Updated routes:";
+    while (length !== 0) {
+      let id = 0;
+      if (ap) {
+        if (!ttest(b, q, 4) || length < 4) return false;
+        id = g4(b, q);
+        q += 4;
+        length -= 4;
+      }
+      const x = prefix(b, q, length, false);
+      if (x === -1) {
+        b.s += "\n\t    (illegal prefix length)";
+        break;
+      }
+      if (x === -2) return false;
+      b.s += `\n\t    ${x.t}`;
+      if (ap) b.s += `   Path Id: ${id}`;
+      q += x.n;
+      length -= x.n;
+    }
+  }
+  return true;
+}
+
+/** A path attribute's flags as tcpdump prints them (bgp_flags, then the low bits in hex). */
+function flagText(flags: number): string {
+  let s = `${flags & 0x80 ? "O" : ""}${flags & 0x40 ? "T" : ""}${flags & 0x20 ? "P" : ""}${flags & 0x10 ? "E" : ""}`;
+  if (flags & 0xf) s += `+${(flags & 0xf).toString(16)}`;
+  return s;
+}
+
+/** tcpdump's print_unknown_data at -v: a hex dump of what is captured of len bytes at o. */
+function unknownData(b: Upd, o: number, len: number, indent: string): void {
+  b.s += hexText(b.r, o, Math.max(0, Math.min(len, b.ep - o)), indent);
+}
+
+/** An AS path's segments (tcpdump's AS_PATH / AS4_PATH case), the AS size guessed as bgp_attr_get_as_size does. */
+function asPath(b: Upd, type: number, v: number, len: number): boolean {
+  if (len % 2) {
+    b.s += "invalid len";
+    return true;
+  }
+  if (!len) {
+    b.s += "empty";
+    return true;
+  }
+  let size = 4;
+  if (type === 2) {
+    let o = v;
+    // every pass moves o forward by at least two bytes
+    while (o < v + len) {
+      const st = g1(b, o);
+      if (st < 1 || st > 4) break;
+      o += 2 + g1(b, o + 1) * 2;
+    }
+    if (o === v + len) size = 2;
+  }
+  for (let o = v; o < v + len; ) {
+    const st = g1(b, o);
+    const cnt = g1(b, o + 1);
+    b.s += SEG_OPEN[st] ?? "?";
+    for (let i = 0; i < cnt * size; i += size) {
+      if (!ttest(b, o + 2 + i, size)) return false;
+      b.s += `${size === 2 ? g2(b, o + 2 + i) : g4(b, o + 2 + i)} `;
+    }
+    b.s += SEG_CLOSE[st] ?? "?";
+    o += 2 + cnt * size;
+  }
+  return true;
+}
+
+/** tcpdump's bgp_attr_print: one attribute's value; false where tcpdump returns 0 (its caller prints " [|bgp]"). */
+function attr(b: Upd, type: number, v: number, len: number, level: number): boolean {
+  switch (type) {
+    case 1:
+      b.s += len !== 1 ? "invalid len" : (ORIGIN[g1(b, v)] ?? "Unknown Origin Typecode");
+      return true;
+    case 2:
+    case 17:
+      return asPath(b, type, v, len);
+    case 3:
+    case 9:
+      b.s += len !== 4 ? "invalid len" : ip4(b, v);
+      return true;
+    case 4:
+    case 5:
+      b.s += len !== 4 ? "invalid len" : String(g4(b, v));
+      return true;
+    case 6:
+      if (len !== 0) b.s += "invalid len";
+      return true;
+    case 7:
+      if (len !== 6 && len !== 8) b.s += "invalid len";
+      else if (!ttest(b, v, len)) return false;
+      else b.s += len === 6 ? ` AS #${g2(b, v)}, origin ${ip4(b, v + 2)}` : ` AS #${g4(b, v)}, origin ${ip4(b, v + 4)}`;
+      return true;
+    case 18:
+      b.s += len !== 8 ? "invalid len" : ` AS #${g4(b, v)}, origin ${ip4(b, v + 4)}`;
+      return true;
+    case 8:
+      if (len % 4) {
+        b.s += "invalid len";
+        return true;
+      }
+      for (let k = 0; k < len; k += 4) {
+        if (!ttest(b, v + k, 4)) return false;
+        const c = g4(b, v + k);
+        if (c === 0xffffff01) b.s += " NO_EXPORT";
+        else if (c === 0xffffff02) b.s += " NO_ADVERTISE";
+        else if (c === 0xffffff03) b.s += " NO_EXPORT_SUBCONFED";
+        else b.s += `${c >>> 16}:${c & 0xffff}${len - k > 4 ? ", " : ""}`;
+      }
+      return true;
+    case 10:
+      if (len % 4) b.s += "invalid len";
+      else for (let k = 0; k < len; k += 4) b.s += `${ip4(b, v + k)}${len - k > 4 ? ", " : ""}`;
+      return true;
+    case 14:
+    case 15:
+      return mpNlri(b, type === 14, v, len);
+    case 16:
+      if (len % 8) {
+        b.s += "invalid len";
+        return true;
+      }
+      for (let k = 0; k < len; k += 8) {
+        if (!ttest(b, v + k, 2)) return false;
+        const ct = g2(b, v + k);
+        const fl = ct & 0xc000;
+        b.s += `\n\t    ${EXT_COMM[ct] ?? "unknown extd community typecode"} (0x${ct.toString(16).padStart(4, "0")}), Flags [${fl & 0x8000 ? "vendor-specific" : ""}${fl === 0xc000 ? ", " : ""}${fl & 0x4000 ? "non-transitive" : ""}${fl ? "" : "none"}]`;
+        if (!ttest(b, v + k, 8)) return false;
+        b.s += ": " + extCommunity(b, ct, v + k + 2);
+      }
+      return true;
+    case 22: {
+      if (!ttest(b, v, 5) || len < 5) return false;
+      const flags = g1(b, v);
+      const tt = g1(b, v + 1);
+      b.s += `\n\t    Tunnel-type ${PMSI[tt] ?? "Unknown"} (${tt}), Flags [${flags & 1 ? "Leaf Information required" : "none"}], MPLS Label ${g3(b, v + 2) >> 4}`;
+      const o = v + 5;
+      if (tt === 4 || tt === 5) b.s += `\n\t      Sender ${ip4(b, o)}, P-Group ${ip4(b, o + 4)}`;
+      else if (tt === 3) b.s += `\n\t      Root-Node ${ip4(b, o)}, P-Group ${ip4(b, o + 4)}`;
+      else if (tt === 6) b.s += `\n\t      Tunnel-Endpoint ${ip4(b, o)}`;
+      else if (tt === 2 || tt === 7) b.s += `\n\t      Root-Node ${ip4(b, o)}, LSP-ID 0x${g4(b, o + 4).toString(16).padStart(8, "0")}`;
+      else if (tt === 1) b.s += `\n\t      Extended-Tunnel-ID ${ip4(b, o)}, P2MP-ID 0x${g4(b, o + 4).toString(16).padStart(8, "0")}`;
+      else unknownData(b, o, len - 5, "\n\t      ");
+      return true;
+    }
+    case 26: {
+      let o = v;
+      let tlen = len;
+      // every pass takes at least three bytes off tlen
+      while (tlen >= 3) {
+        const t = g1(b, o);
+        let l = g2(b, o + 1);
+        o += 3;
+        tlen -= 3;
+        b.s += `\n\t    ${t === 1 ? "AIGP" : "Unknown"} TLV (${t}), length ${l}`;
+        if (l < 3) return false;
+        l -= 3;
+        if (tlen < l) return false;
+        if (t === 1) {
+          if (l < 8) return false;
+          b.s += `, metric ${BigInt(g4(b, o)) * 4294967296n + BigInt(g4(b, o + 4))}`;
+        } else unknownData(b, o, l, "\n\t      ");
+        o += l;
+        tlen -= l;
+      }
+      return true;
+    }
+    case 32:
+      if (len === 0 || len % 12) {
+        b.s += "invalid len";
+        return true;
+      }
+      b.s += "\n\t    ";
+      for (let k = 0; k < len; k += 12) b.s += `${g4(b, v + k)}:${g4(b, v + k + 4)}:${g4(b, v + k + 8)}${len - k > 12 ? ", " : ""}`;
+      return true;
+    case 128:
+      return attrSet(b, v, len, level);
+    default:
+      if (!ttest(b, v, len)) return false;
+      b.s += `\n\t    no Attribute ${type} decoder`;
+      unknownData(b, v, len, "\n\t    ");
+      return true;
+  }
+}
+
+/** ATTR_SET (RFC 6368): the origin AS, then attributes of its own, nested at most 10 deep as in tcpdump. */
+function attrSet(b: Upd, v: number, len: number, level: number): boolean {
+  if (!ttest(b, v, 4) || len < 4) return false;
+  b.s += `\n\t    Origin AS: ${g4(b, v)}`;
+  let o = v + 4;
+  len -= 4;
+  // every pass takes at least two bytes off len
+  while (len) {
+    if (!ttest(b, o, 2)) return false;
+    if (len < 2) {
+      b.s += " [path attr too short]";
+      break;
+    }
+    const flags = g1(b, o);
+    const type = g1(b, o + 1);
+    o += 2;
+    len -= 2;
+    const ll = flags & 0x10 ? 2 : 1;
+    if (!ttest(b, o, ll)) return false;
+    if (len < ll) {
+      b.s += " [path attr too short]";
+      break;
+    }
+    const alen = ll === 2 ? g2(b, o) : g1(b, o);
+    o += ll;
+    len -= ll;
+    b.s += `\n\t      ${ATTR[type] ?? "Unknown Attribute"} (${type}), length: ${alen}`;
+    if (flags) b.s += `, Flags [${flagText(flags)}]`;
+    b.s += ": ";
+    if (len < alen) {
+      b.s += " [path attr too short]";
+      break;
+    }
+    if (level === 10) b.s += "(too many nested levels, not recursing)";
+    else if (!attr(b, type, o, alen, level + 1)) return false;
+    o += alen;
+    len -= alen;
+  }
+  return true;
+}
+
+/** tcpdump's bgp_extended_community_print: the 6 bytes after the type at o. */
+function extCommunity(b: Upd, ct: number, o: number): string {
+  switch (ct) {
+    case 0x0002:
+    case 0x0003:
+    case 0x0005:
+    case 0x000a:
+      return `${g2(b, o)}:${g4(b, o + 2)} (= ${ip4(b, o + 2)})`;
+    case 0x0102:
+    case 0x0103:
+    case 0x0105:
+    case 0x0107:
+    case 0x010b:
+    case 0xf10a:
+      return `${ip4(b, o)}:${g2(b, o + 4)}`;
+    case 0x0202:
+    case 0x0203:
+    case 0x0205:
+    case 0x0209:
+      return `${g4(b, o)}:${g2(b, o + 4)}`;
+    case 0x4004: {
+      const f = new Float32Array(new Uint32Array([g4(b, o + 2)]).buffer)[0];
+      return `bandwidth: ${((f * 8) / 1000000).toFixed(3)} Mbps`;
+    }
+    case 0x0009:
+      return `AS ${g2(b, o)}`;
+    case 0x030c:
+      return `Tunnel type: ${ENCAP_TUNNEL[g2(b, o + 4)] ?? "unknown encaps"}`;
+    default:
+      return `${g4(b, o).toString(16).padStart(8, "0")}${g2(b, o + 4).toString(16).padStart(4, "0")}`;
+  }
+}
+
+/** The AFI/SAFI pairs tsniff decodes NLRI of (of those tcpdump's bgp_mp_af_print knows). */
+function knownAfSafi(afi: number, safi: number): boolean {
+  if (afi === 1) return (safi >= 1 && safi <= 5) || (safi >= 128 && safi <= 130) || safi === 132;
+  if (afi === 2) return (safi >= 1 && safi <= 5) || (safi >= 128 && safi <= 130);
+  return false;
+}
+
+/** MP_REACH_NLRI / MP_UNREACH_NLRI (tcpdump's cases of bgp_attr_print, bgp_mp_af_print and bgp_nlri_print). */
+function mpNlri(b: Upd, reach: boolean, v: number, len: number): boolean {
+  if (!ttest(b, v, 3) || len < 3) return false;
+  const afi = g2(b, v);
+  const safi = g1(b, v + 2);
+  b.s += `\n\t    AFI: ${AFI[afi] ?? "Unknown AFI"} (${afi}), ${safi > 128 ? "vendor specific " : ""}SAFI: ${SAFI[safi] ?? "Unknown SAFI"} (${safi})`;
+  if (!knownAfSafi(afi, safi)) {
+    if (!ttest(b, v, len)) return false;
+    b.s += `\n\t    no AFI ${afi} / SAFI ${safi} decoder`;
+    unknownData(b, v, len, "\n\t    ");
+    return true;
+  }
+  const v6 = afi === 2;
+  const vpn = safi >= 128 && safi <= 130;
+  let o = v + 3;
+  let tlen = len - 3;
+  if (reach) {
+    if (!ttest(b, o, 1) || tlen < 1) return false;
+    const nhlen = g1(b, o);
+    o++;
+    tlen--;
+    if (nhlen) {
+      if (tlen < nhlen) return false;
+      b.s += "\n\t    nexthop: ";
+      if (v6 && safi === 5) {
+        // tcpdump knows the family but has no next hop decoder for it, and stops the attribute there
+        b.s += `ERROR: no AFI ${afi}/SAFI ${safi} nexthop decoder`;
+        return true;
+      }
+      const step = (vpn ? 8 : 0) + (v6 ? 16 : 4);
+      let left = nhlen;
+      let nnh = 0;
+      // every pass takes at least one byte off left
+      while (left !== 0) {
+        if (nnh++ > 0) b.s += ", ";
+        if (left < step) {
+          b.s += "invalid len";
+          o += left;
+          tlen -= left;
+          left = 0;
+        } else {
+          const a = vpn ? o + 8 : o;
+          b.s += (vpn ? `RD: ${rdText(b, o)}, ` : "") + (v6 ? ip6(b, a) : ip4(b, a));
+          o += step;
+          tlen -= step;
+          left -= step;
+        }
+      }
+    }
+    b.s += `, nh-length: ${nhlen}`;
+    if (tlen < 1) return false;
+    const snpa = g1(b, o);
+    o++;
+    tlen--;
+    if (snpa) {
+      b.s += `\n\t    ${snpa} SNPA`;
+      for (let k = 0; k < snpa; k++) {
+        if (tlen < 1) return false;
+        const sl = g1(b, o);
+        b.s += `\n\t      ${sl} bytes`;
+        o++;
+        tlen--;
+        if (tlen < sl || !ttest(b, o, sl)) return false;
+        o += sl;
+        tlen -= sl;
+      }
+    } else b.s += ", no SNPA";
+  } else if (len === 3) b.s += "\n\t      End-of-Rib Marker (empty NLRI)";
+  const end = v + len;
+  const ap = safi <= 3 && addPath(b.r, o, end - o, b.ep, v6 ? 128 : 32);
+  // every pass moves o forward by at least one byte
   while (o < end) {
-    let id = -1;
+    const n = nlri(b, afi, safi, o, len, ap);
+    if (n === -2) return false;
+    if (n < 0) break;
+    o += n;
+  }
+  return true;
+}
+
+/** One NLRI (tcpdump's bgp_nlri_print): its length in bytes, -1 or -3 to stop, -2 for tcpdump's trunc. */
+function nlri(b: Upd, afi: number, safi: number, o: number, len: number, ap: boolean): number {
+  const v6 = afi === 2;
+  const bits = v6 ? 128 : 32;
+  if (safi <= 3) {
+    let id = 0;
     if (ap) {
-      if (o + 4 > ep) return { text, trunc: true };
-      id = ((u16(o) << 16) | u16(o + 2)) >>> 0;
+      id = g4(b, o);
       o += 4;
     }
-    if (o + 1 > ep) return { text, trunc: true };
-    let plen = u8(o);
-    const labeled = safi === 4 || safi === 128;
-    const extra = (labeled ? 24 : 0) + (safi === 128 ? 64 : 0);
-    if (plen < extra || plen - extra > alen * 8) {
-      text += "\n\t    (illegal prefix length)";
-      return { text, trunc: false };
+    let adv: number;
+    const x = prefix(b, o, len, v6);
+    if (x === -1) {
+      b.s += "\n\t    (illegal prefix length)";
+      adv = -1;
+    } else if (x === -2) adv = -2;
+    else {
+      b.s += `\n\t      ${x.t}`;
+      adv = x.n;
     }
-    plen -= extra;
-    const n = (plen + 7) >> 3;
-    const q = o + 1 + extra / 8;
-    if (q + n > ep) return { text, trunc: true };
-    let s = "\n\t      ";
-    if (safi === 128) s += `RD: ${rdText(r, o + 4)}, `;
-    s += `${addr(q, plen)}/${plen}`;
-    if (labeled) s += `, label:${((u8(o + 1) << 16) | (u8(o + 2) << 8) | u8(o + 3)) >>> 4} ${u8(o + 3) & 1 ? "(bottom)" : "(BOGUS: Bottom of Stack NOT set!)"}`;
-    if (id >= 0) s += `   Path Id: ${id}`;
-    text += s;
-    o = q + n;
+    // tcpdump adds the identifier's text and bytes whatever the prefix was
+    if (ap) {
+      b.s += `   Path Id: ${id}`;
+      adv += 4;
+    }
+    return adv;
   }
-  return { text, trunc: false };
+  if (safi === 4) {
+    if (!ttest(b, o, 4)) return -2;
+    if (len < 4) return -3;
+    let plen = g1(b, o);
+    if (plen < 24 || plen - 24 > bits) {
+      b.s += "\n\t    (illegal prefix length)";
+      return -1;
+    }
+    plen -= 24;
+    const n = (plen + 7) >> 3;
+    if (!v6 && len - 4 < n) return -3;
+    b.s += `\n\t      ${maskedAddr(b, o + 4, plen, v6)}/${plen}, label:${g3(b, o + 1) >> 4} ${g1(b, o + 3) & 1 ? "(bottom)" : "(BOGUS: Bottom of Stack NOT set!)"}`;
+    return 4 + n;
+  }
+  if (safi === 5) return mvpn(b, o);
+  if (safi === 132) {
+    let plen = g1(b, o);
+    if (plen === 0) {
+      b.s += "\n\t      default route target";
+      return 1;
+    }
+    if (plen < 32 || plen - 32 > 64) {
+      b.s += "\n\t    (illegal prefix length)";
+      return -1;
+    }
+    plen -= 32;
+    const n = (plen + 7) >> 3;
+    need(b, o + 5, n);
+    const rt = new Uint8Array(8);
+    for (let k = 0; k < n; k++) rt[k] = b.r.byteAt(o + 5 + k);
+    if (plen % 8) rt[n - 1] &= (0xff00 >> plen % 8) & 0xff;
+    b.s += `\n\t      origin AS: ${g4(b, o + 1)}, ${rtPrefix(rt, plen)}`;
+    return 5 + n;
+  }
+  // labeled VPN unicast, multicast, unicast+multicast
+  let plen = g1(b, o);
+  if (plen < 88 || plen - 88 > bits) {
+    b.s += "\n\t    (illegal prefix length)";
+    return -1;
+  }
+  plen -= 88;
+  const addr = maskedAddr(b, o + 12, plen, v6);
+  b.s += `\n\t      RD: ${rdText(b, o + 4)}, ${addr}/${plen}, label:${g3(b, o + 1) >> 4} ${g1(b, o + 3) & 1 ? "(bottom)" : "(BOGUS: Bottom of Stack NOT set!)"}`;
+  return 12 + ((plen + 7) >> 3);
+}
+
+/** tcpdump's multicast VPN route types (bgp_multicast_vpn_route_type_values). */
+const MVPN: Readonly<Record<number, string>> = {
+  1: "Intra-AS I-PMSI",
+  2: "Inter-AS I-PMSI",
+  3: "S-PMSI",
+  4: "Intra-AS Segment-Leaf",
+  5: "Source-Active",
+  6: "Shared Tree Join",
+  7: "Source Tree Join",
+};
+/** tcpdump's bgp_vpn_ip_print: an address of `bits` bits. */
+function vpnIp(b: Upd, o: number, bits: number): string {
+  if (bits === 32) return ip4(b, o);
+  if (bits === 128) return ip6(b, o);
+  return `bogus address length ${bits}`;
+}
+/** tcpdump's bgp_vpn_sg_print: a multicast source and group, each behind its length in bits; the bytes read. */
+function vpnSg(b: Upd, o: number): number {
+  let total = 0;
+  for (const what of ["Source", "Group"]) {
+    const bits = g1(b, o);
+    o++;
+    if (!ttest(b, o, bits >> 3)) return total;
+    total += (bits >> 3) + 1;
+    if (bits) {
+      b.s += `, ${what} ${vpnIp(b, o, bits)}`;
+      o += bits >> 3;
+    }
+  }
+  return total;
+}
+/** tcpdump's print_multicast_vpn (RFC 6514 routes): the NLRI's length in bytes, or -2 for tcpdump's trunc. */
+function mvpn(b: Upd, o: number): number {
+  const type = g1(b, o);
+  const rlen = g1(b, o + 1);
+  o += 2;
+  b.s += `\n\t      Route-Type: ${MVPN[type] ?? "Unknown"} (${type}), length: ${rlen}`;
+  switch (type) {
+    case 1:
+      if (!ttest(b, o, 8)) return -2;
+      b.s += `, RD: ${rdText(b, o)}, Originator ${vpnIp(b, o + 8, ((rlen - 8) << 3) >>> 0)}`;
+      break;
+    case 2:
+      if (!ttest(b, o, 12)) return -2;
+      b.s += `, RD: ${rdText(b, o)}, Source-AS ${g4(b, o + 8)}`;
+      break;
+    case 3: {
+      if (!ttest(b, o, 8)) return -2;
+      b.s += `, RD: ${rdText(b, o)}`;
+      o += 8;
+      const al = rlen - vpnSg(b, o);
+      if (!ttest(b, o, al)) return -2;
+      b.s += `, Originator ${vpnIp(b, o, (al << 3) >>> 0)}`;
+      break;
+    }
+    case 5:
+      if (!ttest(b, o, 8)) return -2;
+      b.s += `, RD: ${rdText(b, o)}`;
+      vpnSg(b, o + 8);
+      break;
+    case 6:
+    case 7:
+      if (!ttest(b, o, 12)) return -2;
+      b.s += `, RD: ${rdText(b, o)}, Source-AS ${g4(b, o + 8)}`;
+      vpnSg(b, o + 12);
+      break;
+  }
+  return rlen + 2;
+}
+
+/** tcpdump's bgp_rt_prefix_print: a route target membership prefix of plen bits (RFC 4684). */
+function rtPrefix(rt: Uint8Array, plen: number): string {
+  if (plen === 0) return "route-target: 0:0/0";
+  const n = (plen + 7) >> 3;
+  let hex = "";
+  for (let i = 0; i < n; i++) hex += rt[i].toString(16).padStart(2, "0") + (i % 2 === 1 && i < n - 1 ? " " : "");
+  if (plen < 16) return `route-target: partial-type: (${hex}/${plen})`;
+  const u16 = (k: number): number => (rt[k] << 8) | rt[k + 1];
+  const u32 = (k: number): number => u16(k) * 65536 + u16(k + 2);
+  const ct = u16(0);
+  if (ct === 0x0002) return `route-target: ${u16(2)}:${u32(4)}/${plen} (${hex})`;
+  if (ct === 0x0102) return `route-target: ${rt[2]}.${rt[3]}.${rt[4]}.${rt[5]}:${u16(6)}/${plen} (${hex})`;
+  if (ct === 0x0202) return `route-target: ${u32(2)}:${u16(6)}/${plen} (${hex})`;
+  return `route target: unknown-type(${ct.toString(16).padStart(4, "0")}) (${hex}/${plen})`;
 }
 
 /** tcpdump's check_add_path for IPv4: whether the prefixes look like they carry 4-byte path identifiers. */
