@@ -160,6 +160,15 @@ export class CaptureRows implements RowSource {
       this.cache.set(i, hit);
       return hit;
     }
+    if (this.far(i)) {
+      // made at once with the scratch dissector; made again once the catch-up has reached it
+      const p = this.provisional.get(i);
+      if (p) return p;
+      const r = this.makeRow(i, this.file.read(i), this.scratch, this.ws);
+      this.provisional.set(i, r);
+      if (this.provisional.size > LRU_MAX) this.provisional.delete(this.provisional.keys().next().value as number);
+      return r;
+    }
     this.inOrder(i, this.dis); // before reading i: the catch-up reads into the same scratch bytes
     const r = this.makeRow(i, this.file.read(i), this.dis, this.ws);
     this.cache.set(i, r);
@@ -169,9 +178,59 @@ export class CaptureRows implements RowSource {
   /**
    * Frames [0, seen) went through the shared dissector. Rows come in screen order (End, a search jump): the
    * frames before one seen first are run through it first (summary pass), so conversations get tshark's
-   * tcp.stream / udp.stream numbers, which count in capture order.
+   * tcp.stream / udp.stream numbers, which count in capture order. A few thousand frames are run at once; a
+   * row farther than that (End on a million packets: seconds of work) is made at once with a scratch
+   * dissector (provisional: its stream numbers and relative sequence numbers may differ) while catchUp(),
+   * called in slices by the model, runs the frames before it; the row is made again once they have run.
    */
   private seen = 0;
+  /** frames the shared dissector runs at once before a row (more: the row is provisional) */
+  static syncGap = 2048;
+  private scratch = new Dissector();
+  private provisional = new Map<number, Row>();
+  /** the catch-up runs the frames before this one (-1: none waiting) */
+  private target = -1;
+  /** called when a provisional row or tree was made (the model then schedules catchUp slices) */
+  onBehind: (() => void) | null = null;
+  private far(i: number): boolean {
+    if (i - this.seen <= CaptureRows.syncGap) return false;
+    if (this.target < 0 || i < this.target) {
+      const idle = this.target < 0;
+      this.target = i;
+      if (idle) this.onBehind?.();
+    }
+    return true;
+  }
+  /** the catch-up's progress towards the row waiting for it (0..1), or -1 when no row waits */
+  catchUpProgress(): number {
+    return this.target < 0 ? -1 : this.seen / Math.max(1, this.target);
+  }
+  /** Packet i's row and tree are the shared dissector's (not provisional). */
+  inOrderAt(i: number): boolean {
+    return i - this.seen <= CaptureRows.syncGap;
+  }
+  /**
+   * Runs the frames before the row waiting for them through the shared dissector until `deadline`
+   * (Date.now()); returns true while some are left. Provisional rows it has reached are dropped (made again).
+   */
+  catchUp(deadline: number): boolean {
+    if (this.target < 0) return false;
+    const ix = this.index;
+    const dis = this.dis;
+    const end = Math.min(this.target, ix.count);
+    // a block at least per call, however late
+    do {
+      const stop = Math.min(end, this.seen + 256);
+      for (let j = this.seen; j < stop; j++) {
+        dis.dissectBytes(this.file.readSeq(j), ix.linktype[j], { wirelen: ix.wirelen[j], tsSec: ix.tsSec[j], tsNsec: ix.tsNsec[j], frame: j + 1 });
+      }
+      this.seen = Math.max(this.seen, stop);
+    } while (this.seen < end && Date.now() < deadline);
+    if (this.seen < end) return true;
+    this.target = -1;
+    this.provisional.clear();
+    return false;
+  }
   private inOrder(i: number, dis: Dissector): void {
     if (dis !== this.dis) return;
     const ix = this.index;
@@ -235,6 +294,7 @@ export class CaptureRows implements RowSource {
   }
   /** Detail tree (frame node first) of packet i whose bytes are given. */
   tree(bytes: Uint8Array, i: number, dis = this.dis): TreeNode[] {
+    if (dis === this.dis && this.far(i)) dis = this.scratch;
     this.inOrder(i, dis);
     const ix = this.index;
     const { ctx, tree } = dis.dissectBytes(bytes, ix.linktype[i], { wirelen: ix.wirelen[i], tsSec: ix.tsSec[i], tsNsec: ix.tsNsec[i], frame: i + 1, tree: true });
@@ -360,7 +420,39 @@ export class Model {
   onCaptureFilter: ((expr: string) => string) | null = null;
   onQuit: (() => void) | null = null;
 
-  constructor(readonly rows: RowSource) {}
+  constructor(readonly rows: RowSource) {
+    if (rows instanceof CaptureRows) rows.onBehind = () => this.scheduleCatchUp();
+  }
+
+  // ------------------------------------------------------------------ stream numbering catch-up
+
+  private catchUpTimer: NodeJS.Timeout | null = null;
+  /** the detail pane shows a provisional tree (./CaptureRows: made before the catch-up reached it) */
+  private detailProvisional = false;
+  private scheduleCatchUp(delay = 0): void {
+    if (!this.catchUpTimer) this.catchUpTimer = setTimeout(this.pumpCatchUp, delay);
+  }
+  /** A slice of the catch-up (the frames before a row seen first far from the others); a display filter or a scan pass goes first. */
+  private pumpCatchUp = (): void => {
+    this.catchUpTimer = null;
+    const rows = this.rows as CaptureRows;
+    if (this.quit) return;
+    if (this.pumpPending || this.scanPending) return this.scheduleCatchUp(50);
+    const more = rows.catchUp(Date.now() + 30);
+    if (more) this.scheduleCatchUp();
+    else if (this.detailProvisional) {
+      // the detail pane's tree again, from the shared dissector, where the user was in it
+      const { treeCursor, treeTop, hexTop } = this;
+      this.detailFor = -2;
+      this.loadDetail();
+      Object.assign(this, { treeCursor, treeTop, hexTop });
+    }
+    this.changed();
+  };
+  /** the catch-up's progress (0..1), -1 when it is not running */
+  catchUpProgress(): number {
+    return this.rows instanceof CaptureRows ? this.rows.catchUpProgress() : -1;
+  }
 
   subscribe(fn: () => void): () => void {
     this.listeners.add(fn);
@@ -393,6 +485,8 @@ export class Model {
     this.timer = null;
     if (this.job) this.job.cancelled = true;
     if (this.scan) this.scan.cancelled = true;
+    if (this.catchUpTimer) clearTimeout(this.catchUpTimer);
+    this.catchUpTimer = null;
   }
 
   // ------------------------------------------------------------------ rows
@@ -453,6 +547,7 @@ export class Model {
       this.bytes = new Uint8Array(0);
       return;
     }
+    this.detailProvisional = !this.rows.inOrderAt(p);
     const d = this.rows.detail(p);
     this.roots = d.roots;
     this.bytes = d.bytes;

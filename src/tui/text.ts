@@ -179,6 +179,8 @@ export function statusText(m: Model): string {
   if (s.mode === "file" && !s.done) parts.push(`indexing ${Math.floor(s.progress * 100)}%`);
   if (m.filterProgress >= 0) parts.push(`filtering ${Math.floor(m.filterProgress * 100)}% (Esc stops)`);
   if (m.scanProgress >= 0) parts.push(`${m.scanLabel()} ${Math.floor(m.scanProgress * 100)}% (Esc stops)`);
+  const numbering = m.catchUpProgress();
+  if (numbering >= 0) parts.push(`numbering streams ${Math.floor(numbering * 100)}%`);
   if (s.mode === "live") {
     parts.push(`${fmtCount(Math.round(s.rate))} pkt/s`);
     parts.push(`dropped ${fmtCount(s.dropped)}${s.ifDropped ? ` (+${fmtCount(s.ifDropped)} by interface)` : ""}`);
