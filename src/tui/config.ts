@@ -2,8 +2,9 @@
  * The TUI's config directory, `$XDG_CONFIG_HOME/tsniff` (`~/.config/tsniff` when XDG_CONFIG_HOME is unset or
  * not absolute, as the XDG spec says):
  *
- *   tui.json         {"columns": [...], "colouring": [...]}: the packet list's columns (built-in names or
- *                    field names as -e takes them) and the user's colouring rules (./colouring.ts)
+ *   tui.json         {"columns": [...], "colouring": [...], "split": N}: the packet list's columns (built-in
+ *                    names or field names as -e takes them), the user's colouring rules (./colouring.ts) and
+ *                    the rows + and - gave the list (more, or fewer when negative, than the default layout)
  *   filter-history   the display filters applied, one a line, newest last (at most HISTORY_MAX)
  *
  * A missing file is the defaults; an unreadable or malformed one is reported on the status line (never a
@@ -20,6 +21,7 @@ export const HISTORY_MAX = 200;
 export interface TuiConfig {
   columns?: string[];
   colouring?: unknown[];
+  split?: number;
   [k: string]: unknown;
 }
 
@@ -52,6 +54,7 @@ export function loadConfig(dir = configDir()): { config: TuiConfig; error: strin
     const cfg = c as TuiConfig;
     if (cfg.columns !== undefined && !Array.isArray(cfg.columns)) throw new Error('"columns" is not a list');
     if (cfg.colouring !== undefined && !Array.isArray(cfg.colouring)) throw new Error('"colouring" is not a list');
+    if (cfg.split !== undefined && !Number.isInteger(cfg.split)) throw new Error('"split" is not a whole number');
     return { config: cfg, error: "" };
   } catch (e) {
     return { config: {}, error: `${file}: ${(e as Error).message}` };
@@ -96,6 +99,7 @@ export function saveHistory(lines: string[], dir = configDir()): string {
 export function configureModel(m: import("./model.js").Model, dir = configDir()): TuiConfig {
   const { config, error } = loadConfig(dir);
   if (config.columns) m.loadColumns(config.columns);
+  if (config.split !== undefined) m.split = config.split;
   const rules = compileRules(config.colouring ?? []);
   m.setColourRules(rules);
   const bad = rules.skipped.filter((s) => s.user);
@@ -107,6 +111,11 @@ export function configureModel(m: import("./model.js").Model, dir = configDir())
     const now = loadConfig(dir);
     if (now.error) return `${now.error}: not overwritten`;
     return saveConfig({ ...now.config, columns }, dir);
+  };
+  m.onSplit = (split) => {
+    const now = loadConfig(dir);
+    if (now.error) return `${now.error}: not overwritten`;
+    return saveConfig({ ...now.config, split }, dir);
   };
   return config;
 }

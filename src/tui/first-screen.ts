@@ -18,7 +18,7 @@ import { lineSafe } from "../output/escape.js";
 import { configureModel } from "./config.js";
 import { CaptureRows, Model } from "./model.js";
 import { indexFile, PacketFile, PacketIndex } from "./packet-index.js";
-import { columns, layout, listHeader, MIN_COLS, MIN_ROWS, paneLabel, splitPanes, protoColour, rowText, statusText } from "./text.js";
+import { columns, layout, listHeader, shiftLayout, MIN_COLS, MIN_ROWS, paneLabel, splitPanes, protoColour, rowText, statusText } from "./text.js";
 
 const SGR: Record<string, number> = {
   black: 30,
@@ -41,7 +41,7 @@ const SGR: Record<string, number> = {
 
 /** The screen's lines (rows - 1 of them, as Ink's layout), with ANSI styles. Exported for tests. */
 export function firstScreenLines(m: Model, cols: number, rows: number): string[] {
-  const L = layout(rows);
+  const L = shiftLayout(layout(rows), m.split); // the split saved in the config, as app.tsx clamps it
   m.listHeight = L.list;
   const c = columns(cols, m.columns);
   const out: string[] = [];
@@ -87,7 +87,7 @@ export async function drawFirstScreen(file: string): Promise<boolean> {
   }
   const index = new PacketIndex();
   const rows = out.rows || 40;
-  const want = layout(rows).list;
+  const want = rows; // at least the list's rows, whatever the split saved in the config
   try {
     // the first chunk only (the real index pass starts over with the Ink screen)
     await indexFile(src, index, undefined, () => index.count < want);

@@ -374,6 +374,8 @@ export class Model {
   order: Uint32Array | null = null;
   /** saves the config (columns): set by the front end; returns an error text or "" */
   onConfig: ((columns: string[]) => string) | null = null;
+  /** saves the split (+ and -): set by the front end; returns an error text or "" */
+  onSplit: ((split: number) => string) | null = null;
 
   // ---- colouring rules (./colouring.ts): computed only for the rows drawn, cached by packet
   colouring = true;
@@ -976,8 +978,7 @@ export class Model {
         this.maximised = !this.maximised;
         break;
       case input === "+" || input === "=" || input === "-":
-        this.maximised = false;
-        this.split += input === "-" ? -1 : 1;
+        this.moveSplit(input === "-" ? -1 : 1);
         break;
       case input === "y":
         this.copy(false);
@@ -1312,6 +1313,25 @@ export class Model {
   }
 
   // ------------------------------------------------------------------ columns and sort
+
+  /**
+   * + and -: the list a row taller or shorter (at least 2 rows, and 1 each for the detail and bytes panes), saved
+   * in the config. From a maximised pane, the three panes come back first (the layout clamps that split).
+   */
+  moveSplit(d: number): void {
+    if (this.maximised) {
+      this.maximised = false;
+      this.split += d;
+    } else {
+      const pool = this.listHeight + this.detailHeight + this.hexHeight;
+      const list = Math.max(2, Math.min(pool - 2, this.listHeight + d));
+      this.split += list - this.listHeight;
+    }
+    if (this.onSplit) {
+      const err = this.onSplit(this.split);
+      if (err) this.status.message = err;
+    }
+  }
 
   /** Sets the list's columns (the custom ones' fields go to the row maker) and saves them when `save`. */
   setColumns(cols: ColumnSpec[], save = true): void {

@@ -5,6 +5,8 @@
  * prompt, header and separator lines); the hex lines are checked against tcpdump -xx's bytes.
  */
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { has } from "../helpers/run.js";
 import { HTTP, TMUX, Tui } from "./tmux-helper.js";
@@ -98,5 +100,29 @@ describe.skipIf(!TMUX || !has("tcpdump"))("tsniff --tui pane maximise and resize
     await tui.keys("z");
     await tui.waitFor(/^── Detail 1-2/m);
     expect(seps(at())).toEqual(["37 Detail 1-2 of 4 ↓", "40 Bytes 1-1 of 5 ↓"]);
+  });
+
+  it("the split is saved in tui.json and the next start (first screen and Ink's) has it", async () => {
+    tui = new Tui();
+    tui.start(["--tui", "-r", HTTP]);
+    await tui.ready();
+    const at = () => tui!.lines().map((l) => l.trimEnd());
+    const seps = (ls: string[]) => ls.flatMap((l, i) => (l.startsWith("── ") ? [`${i} ${l.slice(3, l.indexOf(" ─"))}`] : []));
+    await tui.keys("+", "+", "+");
+    await tui.waitFor(/^ {6}20 /m);
+    expect(seps(at())).toEqual(["21 Detail", "35 Bytes"]);
+    expect(JSON.parse(fs.readFileSync(path.join(tui.config, "tsniff", "tui.json"), "utf8"))).toEqual({ split: 3 });
+    await tui.keys("q");
+    await tui.waitFor(/tui exited with 0/);
+    const config = tui.config;
+    tui.stop(true);
+    tui = new Tui(config);
+    tui.start(["--tui", "-r", HTTP]);
+    // the plain first screen (no help line yet) already has the split
+    const first = (await tui.waitFor(/^── Detail/m)).split("\n").map((l) => l.trimEnd());
+    expect(seps(first)[0]).toBe("21 Detail");
+    const lines = (await tui.ready()).split("\n").map((l) => l.trimEnd());
+    expect(seps(lines)).toEqual(["21 Detail", "35 Bytes"]);
+    expect(lines.slice(1, 21).map((l) => Number(l.trim().split(/ +/)[0]))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 });
