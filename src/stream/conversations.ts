@@ -26,6 +26,12 @@ export interface Conversation {
   /** what TCP keeps for Wireshark's relative sequence numbers (set in capture order, whatever the pass) */
   rel: unknown;
   /**
+   * What belongs to the two address/port pairs whatever the stream number: a conversation that replaces
+   * another (ports reused) takes it over. TCP: tcpdump's base numbers and the line's address texts; UDP: the
+   * line's address texts.
+   */
+  tuple: unknown;
+  /**
    * AccECN negotiation as Wireshark follows it (TCP only): 1 after a SYN with AE, CWR and ECE set, 2 after a
    * SYN-ACK answering it with AccECN: its later segments' tcp.flags.str spells the ACE counter ("-5-").
    */
@@ -82,13 +88,14 @@ class Index {
     return this.convs[v - 1];
   }
 
-  /** Puts `c` under the key, replacing the conversation there if any. */
-  set(a: number, ap: number, b: number, bp: number, c: Conversation): void {
+  /** Puts `c` under the key; returns the conversation it replaces there, if any. */
+  set(a: number, ap: number, b: number, bp: number, c: Conversation): Conversation | undefined {
     let i = this.slot(a, ap, b, bp);
     if (this.vals[i] !== 0) {
+      const old = this.convs[this.vals[i] - 1];
       this.convs[this.vals[i] - 1] = c;
       this.lastSlot = i;
-      return;
+      return old;
     }
     if ((this.size + 1) * 2 > this.mask + 1) {
       this.grow();
@@ -103,6 +110,7 @@ class Index {
     this.convs.push(c);
     this.vals[i] = this.convs.length;
     this.lastSlot = i;
+    return undefined;
   }
 
   private grow(): void {
@@ -117,7 +125,12 @@ class Index {
       if (ov[j] === 0) continue;
       const o = j * 4;
       const i = this.slot(ok[o], ok[o + 1], ok[o + 2], ok[o + 3]);
-      this.keys.set(ok.subarray(o, o + 4), i * 4);
+      const k = this.keys,
+        q = i * 4;
+      k[q] = ok[o];
+      k[q + 1] = ok[o + 1];
+      k[q + 2] = ok[o + 2];
+      k[q + 3] = ok[o + 3];
       this.vals[i] = ov[j];
     }
   }
@@ -239,8 +252,9 @@ export class Conversations {
 
   /** A new conversation replacing any with the same endpoints (under the key find() computed). */
   private add(t: Table): Conversation {
-    const c: Conversation = { stream: t.next++, base0: -1, base1: -1, lastFrame: 0, reasm: null, rel: null };
-    (this.kV4 ? t.v4 : t.text).set(this.kA, this.kAp, this.kB, this.kBp, c);
+    const c: Conversation = { stream: t.next++, base0: -1, base1: -1, lastFrame: 0, reasm: null, rel: null, tuple: null };
+    const old = (this.kV4 ? t.v4 : t.text).set(this.kA, this.kAp, this.kB, this.kBp, c);
+    if (old) c.tuple = old.tuple;
     return c;
   }
 }

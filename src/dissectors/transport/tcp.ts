@@ -162,51 +162,17 @@ interface SeqBase {
   frame: number;
 }
 
-type ConnTable = Map<number, Map<number, SeqBase>>;
-
 /**
- * Per-connection base numbers, keyed as tcpdump keys them (the side with the lower port first). IPv4 uses
- * two numeric levels (address * 65536 + port: exact, no string building); IPv6 a text key.
+ * Per-connection base numbers, as tcpdump keys them (the side with the lower port first): kept on the
+ * conversation (Conversation.tuple, which a conversation replacing another on reused ports takes over, as
+ * tcpdump's table knows nothing of stream numbers), so no table of its own is looked up per segment.
  */
-function v4Table(ctx: Ctx): ConnTable {
-  let m = ctx.state.get("tcp.conn4") as ConnTable | undefined;
-  if (!m) ctx.state.set("tcp.conn4", (m = new Map()));
-  return m;
+function findConn(conv: Conversation): SeqBase | null {
+  return conv.tuple as SeqBase | null;
 }
-function keys(ctx: Ctx, rev: boolean, sport: number, dport: number): [number, number] {
-  return rev ? [ctx.dst4 * 65536 + dport, ctx.src4 * 65536 + sport] : [ctx.src4 * 65536 + sport, ctx.dst4 * 65536 + dport];
-}
-function textKey(ctx: Ctx, rev: boolean, sport: number, dport: number): string {
-  return rev ? `tcp ${ctx.dst} ${ctx.src} ${dport} ${sport}` : `tcp ${ctx.src} ${ctx.dst} ${sport} ${dport}`;
-}
-function findConn(ctx: Ctx, rev: boolean, sport: number, dport: number): SeqBase | undefined {
-  if (ctx.src4 < 0) return ctx.state.get(textKey(ctx, rev, sport, dport)) as SeqBase | undefined;
-  const a = rev ? ctx.dst4 * 65536 + dport : ctx.src4 * 65536 + sport;
-  const b = rev ? ctx.src4 * 65536 + sport : ctx.dst4 * 65536 + dport;
-  const m = v4Table(ctx);
-  // Segments come in runs of one connection: the last one found answers without the two map lookups.
-  if (m === last.table && a === last.a && b === last.b) return last.base!;
-  const base = m.get(a)?.get(b);
-  if (base) {
-    last.table = m;
-    last.a = a;
-    last.b = b;
-    last.base = base;
-  }
-  return base;
-}
-/** The IPv4 connection findConn found last (entries are never removed from a table, only whole tables dropped). */
-const last: { table: ConnTable | null; a: number; b: number; base: SeqBase | null } = { table: null, a: -1, b: -1, base: null };
-function addConn(ctx: Ctx, rev: boolean, sport: number, dport: number): SeqBase {
+function addConn(ctx: Ctx, conv: Conversation): SeqBase {
   const base: SeqBase = { seq: 0, ack: 0, at0: 0, len0: -1, at1: 0, len1: -1, frame: ctx.frame };
-  if (ctx.src4 < 0) ctx.state.set(textKey(ctx, rev, sport, dport), base);
-  else {
-    const [a, b] = keys(ctx, rev, sport, dport);
-    const m = v4Table(ctx);
-    let inner = m.get(a);
-    if (!inner) m.set(a, (inner = new Map()));
-    inner.set(b, base);
-  }
+  conv.tuple = base;
   return base;
 }
 
@@ -618,11 +584,11 @@ export const TCP: Protocol = {
       rawAck = ack;
     let base: SeqBase | null = null;
     let rev = false;
-    if (flags & ACK) {
+    if (flags & ACK && conv) {
       rev = isRev(ctx, sport, dport);
-      let b = findConn(ctx, rev, sport, dport);
+      let b = findConn(conv);
       if (!b || flags & SYN || (ctx.again && b.frame === ctx.frame)) {
-        if (!b) b = addConn(ctx, rev, sport, dport);
+        if (!b) b = addConn(ctx, conv);
         b.frame = ctx.frame;
         if (rev) {
           b.ack = seq;
