@@ -4,9 +4,15 @@
  * failure with ssh's own message), no terminal (a binary stream), no escape character. `--ssh-option`s come
  * first on the command line, so they win over tsniff's defaults (ssh keeps the first value of an option).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { createRequire } from "node:module";
+import type * as ChildProcessModule from "node:child_process";
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { shellQuote, type Launcher } from "./transport.js";
 import type { RemoteSpec } from "./url.js";
+
+/** node:child_process, loaded on first use: a CLI run without a remote source never needs it (start-up, issue #19). */
+let cpModule: typeof ChildProcessModule | undefined;
+const childProcess = (): typeof ChildProcessModule => (cpModule ??= createRequire(import.meta.url)("node:child_process") as typeof ChildProcessModule);
 
 export interface SshOptions {
   /** `--ssh-option X`: each passed as `-o X` ("-F file", "-i key" style words are passed as they are) */
@@ -44,7 +50,7 @@ export class SshLauncher implements Launcher {
   }
 
   launch(script: string, args: string[]): ChildProcessWithoutNullStreams {
-    return spawn(this.opts.program ?? "ssh", this.argv(script, args), { stdio: ["pipe", "pipe", "pipe"], detached: true });
+    return childProcess().spawn(this.opts.program ?? "ssh", this.argv(script, args), { stdio: ["pipe", "pipe", "pipe"], detached: true });
   }
 
   isNoise(line: string): boolean {
