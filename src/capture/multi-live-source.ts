@@ -37,6 +37,8 @@ export interface MultiLiveOptions {
   /** how long packets are held for ordering, in ms (default: 250, or 40 in immediate mode) */
   holdbackMs?: number;
   immediate?: boolean;
+  /** how long the final release after stop() may take, ms (default 250) */
+  stopBudgetMs?: number;
   /** wall clock in ms (tests replace it) */
   now?: () => number;
 }
@@ -70,8 +72,10 @@ const MAX_HELD = 64 << 20;
 /**
  * How long one release may hand batches to the consumer before returning to the event loop (the rest goes
  * on at the next turn of the loop), so that signals and timers run under a flood however slow the consumer
- * (-V printing): Ctrl-C acts at once. After stop(), what is held is released within STOP_BUDGET_MS; a
- * consumer too slow for that loses the rest (as tcpdump loses what its buffer holds at Ctrl-C).
+ * (-V printing): Ctrl-C acts at once. After stop(), what is held is released within STOP_BUDGET_MS (or the
+ * `stopBudgetMs` option: remote sources hold 2 s of packets, a flood's tail), in slices, so that a second
+ * signal still acts; a consumer too slow for that loses the rest (as tcpdump loses what its buffer holds at
+ * Ctrl-C), counted in `droppedAtStop` (the CLI's summary says it).
  */
 const RELEASE_BUDGET_MS = 15;
 const STOP_BUDGET_MS = 250;
@@ -89,6 +93,7 @@ export class MultiLiveSource implements PacketSource {
   private linktype: Int32Array;
   private held = 0;
   private readonly holdback: number;
+  private readonly stopBudget: number;
   private readonly now: () => number;
   private out: PacketBatch = createBatch(4096);
   private outBuf: Buffer = Buffer.allocUnsafeSlow(4 << 20);
@@ -105,6 +110,8 @@ export class MultiLiveSource implements PacketSource {
   private again: NodeJS.Immediate | null = null;
   /** the interfaces are not read while too much is held */
   private paused = false;
+  /** packets still held for ordering when the final release after stop() ran out of time, and dropped */
+  droppedAtStop = 0;
 
   constructor(
     readonly sources: RawSource[],
@@ -116,6 +123,7 @@ export class MultiLiveSource implements PacketSource {
     this.linktype = Int32Array.from(sources.map((s) => s.info.linktype));
     this.holdback = opts.holdbackMs ?? (opts.immediate ? 40 : 250);
     this.now = opts.now ?? Date.now;
+    this.stopBudget = opts.stopBudgetMs ?? STOP_BUDGET_MS;
     const allNano = sources.every((s) => s.info.nano);
     this.info = {
       kind: "live",
@@ -144,7 +152,16 @@ export class MultiLiveSource implements PacketSource {
     clearInterval(timer);
     if (this.again) clearImmediate(this.again);
     this.again = null;
-    this.release(true);
+    // Everything held, in slices of RELEASE_BUDGET_MS; after stop() within a deadline.
+    const deadline = performance.now() + this.stopBudget;
+    while (this.release(true)) {
+      if (this.stopping && performance.now() > deadline) {
+        this.droppedAtStop += this.heldPackets();
+        this.dropHeld();
+        break;
+      }
+      await new Promise((r) => setImmediate(r));
+    }
     if (this.error) return { reason: "error", error: this.error };
     if (this.countReached) return { reason: "count" };
     return { reason: "stopped" };
@@ -167,12 +184,14 @@ export class MultiLiveSource implements PacketSource {
 
   /**
    * Merges the queued packets into batches for the consumer: all of them when `all`, else those whose hold-back
-   * is over. Per packet: a comparison of each interface's head and one copy of the record.
+   * is over. Per packet: a comparison of each interface's head and one copy of the record. Returns true when
+   * `all` ran out of its time slice with packets left (the caller goes on at the next turn of the loop).
    */
-  private release(all: boolean): void {
-    if (this.dead || !this.onBatch) return;
+  private release(all: boolean): boolean {
+    if (this.dead || !this.onBatch) return false;
     const t0 = performance.now();
-    const budget = all ? (this.stopping ? STOP_BUDGET_MS : Infinity) : RELEASE_BUDGET_MS;
+    const budget = RELEASE_BUDGET_MS;
+    let more = false;
     const q = this.queues;
     const K = q.length;
     const outNano = this.info.nano;
@@ -226,11 +245,11 @@ export class MultiLiveSource implements PacketSource {
       const rec = 16 + cap;
       if (n >= this.emitMax) {
         flushRun();
-        if (!this.emit(n)) return;
+        if (!this.emit(n)) return false;
         n = 0;
         pos = 0;
         if (performance.now() - t0 > budget) {
-          if (all) this.dropHeld(); // stopping, and the consumer is too slow to take the rest in time
+          if (all) more = true;
           else if (!this.again) this.again = setImmediate(() => {
             this.again = null;
             this.release(false);
@@ -241,7 +260,7 @@ export class MultiLiveSource implements PacketSource {
       if (pos + rec > this.outBuf.length) {
         flushRun();
         if (n > 0) {
-          if (!this.emit(n)) return;
+          if (!this.emit(n)) return false;
           n = 0;
           pos = 0;
         }
@@ -280,11 +299,12 @@ export class MultiLiveSource implements PacketSource {
       }
     }
     flushRun();
-    if (n > 0) this.emit(n);
+    if (n > 0 && !this.emit(n)) return false;
     if (this.paused && this.held < MAX_HELD / 2) {
       this.paused = false;
       for (const s of this.sources) if (typeof s.resume === "function") s.resume();
     }
+    return more;
   }
 
   /** Hands `n` merged packets to the consumer; false once it wants no more. */
@@ -312,6 +332,13 @@ export class MultiLiveSource implements PacketSource {
     this.dropHeld();
     this.stop();
     return false;
+  }
+
+  /** packets in the queues */
+  private heldPackets(): number {
+    let n = 0;
+    for (const q of this.queues) for (const c of q) n += c.left;
+    return n;
   }
 
   private dropHeld(): void {

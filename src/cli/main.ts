@@ -331,7 +331,7 @@ async function run(o: CliOptions): Promise<number> {
           l.setFilter(compileFilter(filter, { linktype: l.info.linktype, snaplen: l.info.snaplen, optimize: !o.noOptimize, netmask: netmaskOf(l.device) }));
         }
       }
-      source = multi ? new MultiLiveSource([...lives, ...(remote?.sources ?? [])], { immediate, holdbackMs: remote ? REMOTE_HOLDBACK_MS : undefined }) : lives[0];
+      source = multi ? new MultiLiveSource([...lives, ...(remote?.sources ?? [])], { immediate, holdbackMs: remote ? REMOTE_HOLDBACK_MS : undefined, stopBudgetMs: remote ? REMOTE_HOLDBACK_MS : undefined }) : lives[0];
       if (o.writeFile && !o.ringSeconds && !o.ringMB) checkPcapLinktypes({ path: o.writeFile, pcapng: o.pcapng }, source.info);
     } catch (e) {
       closeAll();
@@ -571,6 +571,7 @@ async function run(o: CliOptions): Promise<number> {
       stderr(pl(st.dropped, "dropped by kernel"));
       if (st.ifDropped) stderr(pl(st.ifDropped, "dropped by interface"));
     }
+    if (source instanceof MultiLiveSource && source.droppedAtStop) stderr(`${pl(source.droppedAtStop, "dropped by tsniff")} at stop (held for time order when the consumer ran out of time)`);
     if (runner) {
       stderr(pl(runner.droppedByTsniff, "dropped by tsniff"));
     }

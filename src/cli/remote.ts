@@ -13,8 +13,8 @@ export { isRemoteSpec };
 
 /**
  * The merge's reorder window with remote sources: packets reach tsniff a network round trip and the ssh
- * channel's buffering after they were stamped (a remote tcpdump: up to libpcap's 1 s buffer timeout and a
- * 0.2 s flush period, src/remote/transport.ts), so they are held longer than for local interfaces.
+ * channel's buffering after they were stamped (a remote tcpdump: up to libpcap's 1 s buffer timeout,
+ * src/remote/transport.ts), so they are held longer than for local interfaces.
  */
 export const REMOTE_HOLDBACK_MS = 2000;
 
@@ -92,7 +92,11 @@ function summaryLines(all: RawSource[]): string[] {
   for (const s of all) {
     const st = s.stats();
     const parts: string[] = [];
-    if (s instanceof RemoteSource) parts.push(pl(s.captured, "captured"));
+    if (s instanceof RemoteSource) {
+      // What the remote tool wrote but did not arrive (a damaged stream, a connection cut) is said, never hidden.
+      const lost = s.remoteCaptured !== null && s.remoteCaptured > s.captured ? ` (the remote captured ${s.remoteCaptured}: ${s.remoteCaptured - s.captured} lost on the way)` : "";
+      parts.push(pl(s.captured, "captured") + lost);
+    }
     if (st) parts.push(pl(st.received, "received by filter"), pl(st.dropped, "dropped by kernel"));
     else if (s instanceof RemoteSource) parts.push("no remote summary");
     let line = `${s.device}: ${parts.join(", ")}`;

@@ -38,8 +38,13 @@ export interface ClockEstimate {
 export class RemoteError extends Error {}
 
 const CLOCK_PINGS = 3;
-/** how long stop() waits for the remote capture to end and its stream to drain before killing the transport */
-const STOP_GRACE_MS = 5000;
+/**
+ * After stop(), the transport is killed when its stream has brought nothing for STOP_IDLE_MS (the remote
+ * side waits 1 s before it stops a remote tcpdump, src/remote/transport.ts), or after STOP_MAX_MS whatever
+ * it still brings: a stream still draining (a flood's backlog through a slow link) is not cut short.
+ */
+const STOP_IDLE_MS = 5000;
+const STOP_MAX_MS = 60000;
 
 function wallMs(): number {
   return performance.timeOrigin + performance.now();
@@ -56,6 +61,8 @@ export class RemoteSource {
   clock: ClockEstimate | null = null;
   /** packets delivered */
   captured = 0;
+  /** the packets the remote tool says it captured (its summary), or null before it printed one */
+  remoteCaptured: number | null = null;
   /** why the host ended other than by stop(), or null */
   downCause: string | null = null;
   private remoteStats: CaptureStats | null = null;
@@ -74,6 +81,8 @@ export class RemoteSource {
   private pings = 0;
   private headerWaiter: ((err?: Error) => void) | null = null;
   private killTimer: NodeJS.Timeout | null = null;
+  /** when stop() was called (performance.now()) */
+  private stopAt = 0;
   private stderrTail = "";
 
   constructor(
@@ -116,6 +125,7 @@ export class RemoteSource {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.stopping && this.stopAt && !this.closed) this.armStopTimer();
     const hadHeader = !!this.stream.header;
     const recs = this.stream.push(chunk);
     if (!hadHeader && this.stream.header) {
@@ -189,7 +199,8 @@ export class RemoteSource {
     if (m) {
       const st = (this.remoteStats ??= { received: 0, dropped: 0, ifDropped: 0 });
       const n = Number(m[1]);
-      if (m[2] === "received by filter") st.received = n;
+      if (m[2] === "captured") this.remoteCaptured = n;
+      else if (m[2] === "received by filter") st.received = n;
       else if (m[2] === "dropped by kernel") st.dropped = n;
       else if (m[2] === "dropped by interface") st.ifDropped = n;
       return;
@@ -287,7 +298,19 @@ export class RemoteSource {
     } catch {
       /* gone */
     }
-    this.killTimer = setTimeout(() => this.terminate(), STOP_GRACE_MS);
+    this.stopAt = performance.now();
+    this.armStopTimer();
+  }
+
+  /** (Re)starts the stop's deadline: STOP_IDLE_MS from now, at most STOP_MAX_MS after stop(). */
+  private armStopTimer(): void {
+    if (this.killTimer) clearTimeout(this.killTimer);
+    const left = Math.min(STOP_IDLE_MS, STOP_MAX_MS - (performance.now() - this.stopAt));
+    this.killTimer = setTimeout(() => {
+      this.killTimer = null;
+      this.stopAt = 0; // no more re-arming
+      this.terminate();
+    }, Math.max(0, left));
   }
 
   /** Ends the transport now (the remote side sees its channel close and stops its capture). */

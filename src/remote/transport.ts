@@ -35,17 +35,21 @@ export const MARK = "@tsniff: ";
  *   PATH lacks), with `sudo -n` when asked and not root. TOOL "tcpdump" or "tsniff" forces one.
  * - tsniff runs with --immediate-mode (it reads batches either way); tcpdump without it: woken for every
  *   packet, it lost most of a 60k packets/s flood on a busy machine, so its packets leave the host up to
- *   libpcap's 1 s buffer timeout plus a flush period after they were stamped (the merge's window covers it).
- * - tsniff writes with -U (it flushes once per batch of packets). tcpdump -U would write (and ssh send) every
- *   packet on its own, which under a flood costs more than the capture: tcpdump's output stays buffered and
- *   a loop asks it to flush (SIGUSR2, tcpdump's "flush the savefile") every 0.2 s, from 1 s after its start
- *   (its handler is installed by then); sudo relays the signal.
+ *   libpcap's 1 s buffer timeout after they were stamped (the merge's window covers it).
+ * - Both write with -U: the stream is flushed after each packet (tcpdump) or batch (tsniff). Under a flood
+ *   tcpdump's writes fill the pipe faster than ssh drains it, so ssh still reads and sends many packets at a
+ *   time. (An earlier design let tcpdump's output buffer and sent it SIGUSR2 every 0.2 s to flush: tcpdump
+ *   flushes from its signal handler, and a signal arriving while it is blocked writing to a full pipe writes
+ *   the buffer twice: a damaged stream, a flood cut short.)
  * - Clock: three times, it reads a line and answers with its clock in nanoseconds (the local side times the
  *   round trip).
  * - The capture runs in the background (stdin /dev/null); the shell waits on its stdin: a line or end of file
  *   (tsniff stopping, or the connection gone: sshd closes the channel) signals the whole process group, so no
  *   capture outlives the session even when no packet comes to make its write fail. When the capture ends by
  *   itself (an error), the shell is ended too, so the channel closes.
+ * - On a stop line a remote tcpdump is signalled 1 s later: tcpdump, interrupted, leaves what the kernel's
+ *   buffer still holds unread (counted as received by filter, not captured), and without immediate mode the
+ *   last packets wait there up to libpcap's 1 s timeout. tsniff reads its buffer to the end when it stops.
  */
 export const REMOTE_SCRIPT = `
 i=$1 f=$2 s=$3 w=$4
@@ -78,18 +82,14 @@ while [ $n -lt 3 ]; do
   n=$((n+1))
 done
 if [ -n "$f" ]; then set -- "$f"; else set --; fi
-case $t in *tsniff) u=-U ;; *) u= ;; esac
 (
-  $p $t -i "$i" $m $u -w - "$@" </dev/null &
+  $p $t -i "$i" $m -U -w - "$@" </dev/null &
   c=$!
-  if [ -z "$u" ]; then
-    ( sleep 1; while kill -USR2 $c 2>/dev/null; do sleep 0.2 2>/dev/null || sleep 1; done ) </dev/null >/dev/null 2>&1 &
-  fi
   wait $c
   echo "${MARK}exit $?" >&2
   kill -TERM $$ 2>/dev/null
 ) &
-read -r _
+if read -r _; then case $t in *tcpdump) sleep 1 ;; esac; fi
 trap : TERM
 kill -TERM 0 2>/dev/null
 wait

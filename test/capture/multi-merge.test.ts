@@ -335,6 +335,36 @@ describe("MultiLiveSource under a slow consumer (Ctrl-C must act at once)", () =
     expect(seen).toBeGreaterThan(0);
     expect(seen).toBeLessThan(n);
     expect(took).toBeLessThan(2000);
+    // what was dropped is counted (the CLI's summary line)
+    expect(m.droppedAtStop).toBe(n - seen);
+  });
+
+  it("after stop(), a consumer fast enough gets everything held, over several turns of the loop (stopBudgetMs)", async () => {
+    const n = 3000;
+    const a = new FakeLive("a0", 1, false);
+    const m = new MultiLiveSource([a, new FakeLive("b0", 1, false)] as unknown as LiveSource[], { holdbackMs: 60_000, stopBudgetMs: 60_000, now: () => 0 });
+    let seen = 0;
+    let last = -1;
+    let inOrder = true;
+    const run = m.run((batch) => {
+      for (let i = 0; i < batch.count; i++) {
+        if (batch.tsSec[i] < last) inOrder = false;
+        last = batch.tsSec[i];
+        busy(0.2); // 0.6 s for all of them: more than one slice
+      }
+      seen += batch.count;
+      return Infinity;
+    });
+    a.give(many(n));
+    expect(seen).toBe(0); // all held
+    m.stop();
+    // a timer set now runs before the release is over: the loop turns between slices
+    const atTimer = await new Promise<number>((r) => setTimeout(() => r(seen), 0));
+    expect(atTimer).toBeLessThan(n);
+    expect((await run).reason).toBe("stopped");
+    expect(seen).toBe(n);
+    expect(inOrder).toBe(true);
+    expect(m.droppedAtStop).toBe(0);
   });
 
   it("with 64 MiB held, reading stops (the kernel buffers and counts drops) until half of it is handed over", async () => {
