@@ -175,3 +175,17 @@ export function createLab(tag: string, subnet: number, hostSpecs: { name: string
   };
   return { ctl, ctlIp: `10.203.${subnet}.1`, dir, sshConfig: path.join(dir, "ssh_config"), hosts, exec, procs, destroy };
 }
+
+/** Waits until no process but the sshd listener is left in a host's namespace; returns what is left. */
+export async function leftovers(lab: Lab, ns: string, listener: number | undefined): Promise<string[]> {
+  let left: string[] = [];
+  for (let k = 0; k < 50; k++) {
+    left = lab
+      .procs(ns)
+      .filter((p) => p.pid !== listener)
+      .map((p) => `${p.pid} ${p.args}`);
+    if (left.length === 0) return left;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return left;
+}

@@ -13,7 +13,7 @@ import path from "node:path";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { collect, has, sh, sleep, TSNIFF, tsniffBg, waitForStderr } from "../helpers/run.js";
 import { sendTraffic } from "../helpers/netns.js";
-import { canRunLab, createLab, type Lab } from "./hosts.js";
+import { canRunLab, createLab, leftovers, type Lab } from "./hosts.js";
 
 const enabled = canRunLab() && has("tcpdump") && has("tshark") && has("ssh");
 const d = enabled ? describe : describe.skip;
@@ -46,20 +46,6 @@ async function stopAndCount(p: ChildProcess, file: string): Promise<number> {
   await done;
   const r = sh("tcpdump", ["-nn", "-r", file]);
   return r.stdout.toString().split("\n").filter((l) => l.length).length;
-}
-
-/** Waits until no process but the sshd listener is left in a host's namespace; returns what is left. */
-async function leftovers(lab: Lab, ns: string, listener: number | undefined): Promise<string[]> {
-  let left: string[] = [];
-  for (let k = 0; k < 50; k++) {
-    left = lab
-      .procs(ns)
-      .filter((p) => p.pid !== listener)
-      .map((p) => `${p.pid} ${p.args}`);
-    if (left.length === 0) return left;
-    await sleep(200);
-  }
-  return left;
 }
 
 d("remote capture over ssh", () => {
