@@ -7,6 +7,8 @@
  */
 import type { FieldDef, FieldValue, LayerSink } from "./types.js";
 
+const latin1Slice = Buffer.prototype.latin1Slice as unknown as (this: Uint8Array, from: number, to: number) => string;
+
 export class PduSink implements LayerSink {
   readonly on = true;
   private t: LayerSink | null = null;
@@ -39,6 +41,11 @@ export class PduSink implements LayerSink {
   add(f: FieldDef, value: FieldValue, _offset: number, _length: number, display?: string): void {
     if (f.type === "bytes" && value === null) return;
     this.t!.add(f, value, this.base, 0, display);
+  }
+  addLatin1(f: FieldDef, data: Uint8Array, from: number, to: number, _offset: number, _length: number, display?: string): void {
+    const t = this.t!;
+    if (t.addLatin1) t.addLatin1(f, data, from, to, this.base, 0, display);
+    else t.add(f, to > from ? latin1Slice.call(data, from, to) : "", this.base, 0, display);
   }
   push(f: FieldDef, value: FieldValue, _offset: number, _length: number, display?: string): void {
     this.t!.push(f, f.type === "bytes" && value === null ? "" : value, this.base, 0, display);

@@ -61,6 +61,12 @@ export interface TreeSink {
   /** a subtree headed by text */
   pushNote(text: string, offset: number, length: number): void;
   pop(): void;
+  /**
+   * Optional: a text field whose value is the bytes data[from, to) as Latin-1, given as the bytes (the -T json
+   * writer spells them straight from there, with no string made: a reassembled HTTP body). Sinks without it
+   * get add() with the string. The bytes must stay as they are until the packet is written.
+   */
+  addLatin1?(f: FieldDef, data: Uint8Array, from: number, to: number, offset: number, length: number, display?: string): void;
 }
 
 /** A tree sink the engine also opens protocol layers on (TreeBuilder; the -T json writer's JsonSink). */

@@ -26,6 +26,9 @@ for (let i = 0; i < 16; i++) HEXB[i] = HEX.charCodeAt(i);
 /** a byte's two hex digits, the first in the low half */
 const HEX2 = new Uint16Array(256);
 for (let i = 0; i < 256; i++) HEX2[i] = HEXB[i >> 4] | (HEXB[i & 15] << 8);
+/** a byte's two hex digits and a colon, as one little-endian 4-byte store (its fourth byte overwritten next) */
+const HEX3 = new Uint32Array(256);
+for (let i = 0; i < 256; i++) HEX3[i] = HEX2[i] | (0x3a << 16);
 
 /** The line being written (grows as needed: a packet's payload hex can run to megabytes) and the write position. */
 class Bytes {
@@ -33,6 +36,18 @@ class Bytes {
   p = 0;
 }
 const W = new Bytes();
+
+/** A DataView of W.b (made again when W.b is another buffer): one unaligned 4-byte store for several bytes. */
+let dvOf: Uint8Array | null = null;
+let dv: DataView = new DataView(new ArrayBuffer(8));
+function view(): DataView {
+  const b = W.b;
+  if (dvOf !== b) {
+    dvOf = b;
+    dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+  return dv;
+}
 
 /** A copy of W.b[from, to) (W.b is a Buffer, whose slice() would be a view). */
 function bytesOf(from: number, to: number): Uint8Array {
@@ -269,21 +284,49 @@ function num(v: number): void {
 
 /** Bytes of the packet as "aa:bb:cc", as jsonValue spells a bytes field. */
 function hexColon(data: Uint8Array, from: number, to: number): void {
-  ensure((to > from ? (to - from) * 3 : 0) + 2);
+  ensure((to > from ? (to - from) * 3 : 0) + 3);
   const out = W.b;
+  const d = view();
   let p = W.p;
   out[p++] = 0x22;
-  // per byte its two digits from one table read and a colon, the last colon then taken back (no branch)
+  // per byte its two digits and a colon in one 4-byte store from one table read, the last colon then taken
+  // back (no branch; the fourth byte is overwritten by the next store or the closing quote)
   for (let i = from; i < to; i++) {
-    const h = HEX2[data[i]];
-    out[p] = h & 255;
-    out[p + 1] = h >> 8;
-    out[p + 2] = 0x3a;
+    d.setUint32(p, HEX3[data[i]], true);
     p += 3;
   }
   if (to > from) p--;
   out[p++] = 0x22;
   W.p = p;
+}
+
+/** ESC's six bytes of each character as a 4-byte and a 2-byte little-endian store */
+const ESC4 = new Uint32Array(256);
+const ESC2 = new Uint16Array(256);
+for (let c = 0; c < 256; c++) {
+  const o = c * 6;
+  ESC4[c] = (ESC[o] | (ESC[o + 1] << 8) | (ESC[o + 2] << 16) | (ESC[o + 3] << 24)) >>> 0;
+  ESC2[c] = ESC[o + 4] | (ESC[o + 5] << 8);
+}
+
+/** data[from, to) as a JSON string of its Latin-1 text: exactly what str() writes for that string. */
+function latin1Str(data: Uint8Array, from: number, to: number): void {
+  byte(0x22);
+  let i = from;
+  while (i < to) {
+    const stop = Math.min(to, i + 8192);
+    ensure((stop - i) * 6 + 6);
+    const d = view();
+    let p = W.p;
+    for (; i < stop; i++) {
+      const c = data[i];
+      d.setUint32(p, ESC4[c], true);
+      d.setUint16(p + 4, ESC2[c], true);
+      p += ESC_N[c];
+    }
+    W.p = p;
+  }
+  byte(0x22);
 }
 
 /**
@@ -317,6 +360,9 @@ class Records {
   /** a time given as numbers (time()): its nanoseconds and sign; its seconds are the value */
   ns = new Float64Array(256);
   neg = new Uint8Array(256);
+  /** a text value given as bytes (addLatin1): src[i][off[i], off[i] + len[i]) */
+  lat = new Uint8Array(256);
+  src: (Uint8Array | null)[] = [];
   np = 0;
   /** the protocol that fields go to, and its stamp in `seen` */
   private cur = -1;
@@ -341,12 +387,14 @@ class Records {
       this.len = grown(this.len, i * 2);
       this.ns = grown(this.ns, i * 2);
       this.neg = grown(this.neg, i * 2);
+      this.lat = grown(this.lat, i * 2);
     }
     this.off[i] = offset;
     this.len[i] = length;
     this.next[i] = -1;
     this.dup[i] = 0;
     this.cnt[i] = 1;
+    this.lat[i] = 0;
     const c = this.cur;
     if (c < 0) return;
     if (!f) this.byName[c] = true;
@@ -364,6 +412,15 @@ class Records {
         lastAt[id] = i;
       }
     }
+  }
+  /** A text field whose value is the Latin-1 text of data[from, to), kept as the bytes. */
+  latin1(f: FieldDef, data: Uint8Array, from: number, to: number, display: string | undefined, offset: number, length: number): void {
+    const i = this.n;
+    this.field(f, f.name, null, display, offset, length);
+    this.lat[i] = 1;
+    this.src[i] = data;
+    this.off[i] = from;
+    this.len[i] = to - from;
   }
   /** A time field as numbers (the frame's times): written as timeText spells them, without the string. */
   time(f: FieldDef, neg: boolean, sec: number, nsec: number, offset: number): void {
@@ -444,6 +501,11 @@ function value(i: number, data: Uint8Array, end: number): void {
       if (typeof x === "number") return timeValue(x, R.ns[i], R.neg[i] === 1);
       return str(x === null ? displayOf(i) : String(x));
     default:
+      if (R.lat[i] === 1) {
+        const d = R.src[i]!;
+        R.src[i] = null; // not kept past the packet
+        return latin1Str(d, R.off[i], R.off[i] + R.len[i]);
+      }
       return str(x === null ? displayOf(i) : typeof x === "string" ? x : String(x));
   }
 }
@@ -729,6 +791,9 @@ export class JsonSink implements LayerSink {
   }
   push(f: FieldDef, value: FieldValue, offset: number, length: number, display?: string): void {
     R.field(f, f.name, value, display, offset, length);
+  }
+  addLatin1(f: FieldDef, data: Uint8Array, from: number, to: number, offset: number, length: number, display?: string): void {
+    R.latin1(f, data, from, to, display, offset, length);
   }
   note(): void {}
   pushNote(): void {}

@@ -313,7 +313,11 @@ function tree(r: Reader, t: TreeSink, p0: number, cap: number): void {
       if (body) t.add(F.file_data, body, p, cap - p, bytesText(body.length));
       return;
     }
-    t.add(F.file_data, r.latin1At(p, Math.min(cap - p, MAX_BODY)), p, cap - p, bytesText(cap - p));
+    const to = Math.min(cap, p + MAX_BODY, r.cap);
+    const from = Math.max(p, r.start);
+    // the -T json writer takes the body as bytes (no string of it made)
+    if (t.addLatin1) t.addLatin1(F.file_data, r.data, from, to > from ? to : from, p, cap - p, bytesText(cap - p));
+    else t.add(F.file_data, r.latin1At(p, Math.min(cap - p, MAX_BODY)), p, cap - p, bytesText(cap - p));
     return;
   }
 }
