@@ -11,6 +11,7 @@
  * HTTPS (HTTP/1.1, TLS 1.3 AES-128-GCM, the default suite) from a Node https server on 127.0.0.1.
  *
  *   sudo node bench/tls.mjs [MB=64] [rounds=3] [cipher suite, e.g. TLS_CHACHA20_POLY1305_SHA256]
+ *   BENCH_TLS_DIR=d: the capture and key log kept in d (reused when there)
  */
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -23,7 +24,10 @@ const MB = Number(process.argv[2] ?? 64);
 const rounds = Number(process.argv[3] ?? 3);
 const suite = process.argv[4];
 const bin = path.join(ROOT, "bin", "tsniff");
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-bench-tls-"));
+// BENCH_TLS_DIR=d keeps the capture and key log in d (made there when missing, reused when present: for profiling)
+const keep = process.env.BENCH_TLS_DIR;
+if (keep) fs.mkdirSync(keep, { recursive: true });
+const dir = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-bench-tls-"));
 const pcap = path.join(dir, "tls.pcap");
 const keys = path.join(dir, "tls.keys");
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -73,7 +77,7 @@ function run(cmd, args) {
   return { wall, cpu: m ? Number(m[1]) + Number(m[2]) : NaN };
 }
 
-await makeCapture();
+if (!(keep && fs.existsSync(pcap) && fs.existsSync(keys))) await makeCapture();
 // the TLS payload: every TCP payload byte of the connection (records with their headers)
 const lens = spawnSync("tshark", ["-r", pcap, "-T", "fields", "-e", "tcp.len"], { maxBuffer: 1 << 28 }).stdout.toString().split("\n");
 const payloadMB = lens.reduce((a, l) => a + (Number(l) || 0), 0) / 1e6;
@@ -98,4 +102,4 @@ for (const k of ["wall", "cpu"]) {
       `tshark ${t.tshark.map((x) => x[k].toFixed(2)).join("/")} s (best ${(payloadMB / b).toFixed(1)} MB/s): tsniff/tshark ${(b / a).toFixed(2)}x`,
   );
 }
-fs.rmSync(dir, { recursive: true, force: true });
+if (!keep) fs.rmSync(dir, { recursive: true, force: true });

@@ -13,7 +13,7 @@
  * ends: the file is complete at every flush, and nothing waits in memory for it.
  */
 import type { PacketBatch, SourceInfo } from "./batch.js";
-import { PcapngWriter, type WriterInterface } from "./pcapng-writer.js";
+import { PcapngWriter, type PcapngWriterOptions, type WriterInterface } from "./pcapng-writer.js";
 import { strftime } from "./rotating-writer.js";
 
 /** Per packet in a chunk: sec (f64), nsec, caplen, wirelen, iface, linktype (u32 each). */
@@ -42,6 +42,8 @@ export interface RecorderOptions {
   /** a packet that should trigger a save (the --trigger display filter), and its text for the reason */
   trigger?: (b: PacketBatch, i: number, frame: number) => boolean;
   triggerText?: string;
+  /** a TLS key log written into each saved file as Decryption Secrets Blocks (--keylog: as -w does) */
+  secrets?: PcapngWriterOptions["secrets"];
   /** told about each file saved (or failing to save) */
   onSaved?: (path: string, packets: number, reason: string) => void;
   onError?: (e: Error) => void;
@@ -202,6 +204,7 @@ export class FlightRecorder {
         nano: true,
         describe: this.o.describe,
         comment,
+        secrets: this.o.secrets,
       });
     } catch (e) {
       this.fail(e as Error);

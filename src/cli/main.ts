@@ -244,6 +244,9 @@ async function run(o: CliOptions): Promise<number> {
   const procSel = checkProcOptions(o);
   if (o.command && procSel) procSel.followForks = true;
 
+  // -2 reads the file twice: checked before anything opens (its error is the only line, no "reading from file -")
+  if (o.twoPass && (!o.readFile || o.readFile === "-")) throw new Fatal("-2 needs -r FILE (a file read twice, not standard input)");
+
   // Open the source.
   let source: PacketSource;
   let program: Uint32Array | undefined;
@@ -385,7 +388,6 @@ async function run(o: CliOptions): Promise<number> {
   // One dissector for the printer and the plugins' packets: a packet both read by a plugin and printed is
   // dissected once (the Dissector remembers its last packet).
   // -2: tshark's two passes, for tcp.reassembled_in on the segments before the frame that completes a PDU
-  if (o.twoPass && (!o.readFile || o.readFile === "-")) throw new Fatal("-2 needs -r FILE (a file read twice, not standard input)");
   const known = o.twoPass && !o.noReassembly ? await reassembledFrames(o.readFile!, { program }) : undefined;
   const dissector = printerDissector({ ...o, known });
   const printer = printing || o.displayFilter ? createPrinter({ ...o, escapedByCaller: printing, procOf: proc?.procOf }, source.info, dissector) : undefined;

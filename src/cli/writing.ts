@@ -160,6 +160,8 @@ function startRecorder(o: CliOptions, source: PacketSource, device: string | und
     describe: source.info.kind === "live" ? describeLive(source.info, device) : undefined,
     trigger,
     triggerText: o.trigger,
+    // --keylog: every saved file carries the key log so far (and what is added while it is written)
+    secrets: o.keylogs?.length ? new KeyLogFollower(o.keylogs) : undefined,
     onSaved: (path, n, why) => stderr(`${PROG}: flight recorder: saved ${n} packets to ${path} (${why})`),
     onError: (e) => {
       error = e;

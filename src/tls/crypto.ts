@@ -7,7 +7,7 @@
  */
 import { createRequire } from "node:module";
 import type * as Crypto from "node:crypto";
-import type { CipherGCMTypes } from "node:crypto";
+import type { CipherGCMTypes, KeyObject } from "node:crypto";
 // loaded on first use (a key log file): requiring node:crypto costs ~5 ms of every start-up (issue #19)
 let cryptoModule: typeof Crypto | undefined;
 const nodeCrypto = (): typeof Crypto => (cryptoModule ??= createRequire(import.meta.url)("node:crypto") as typeof Crypto);
@@ -58,8 +58,16 @@ export const SUITES: ReadonlyMap<number, Suite> = new Map([
   S(0xc00a, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", false, "aes-256-cbc", 32, 16, "sha256", "sha1", 20),
   S(0xc027, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", false, "aes-128-cbc", 16, 16, "sha256", "sha256", 32),
   S(0xc028, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", false, "aes-256-cbc", 32, 16, "sha384", "sha384", 48),
+  S(0xc023, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", false, "aes-128-cbc", 16, 16, "sha256", "sha256", 32),
+  S(0xc024, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", false, "aes-256-cbc", 32, 16, "sha384", "sha384", 48),
   S(0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA", false, "aes-128-cbc", 16, 16, "sha256", "sha1", 20),
   S(0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", false, "aes-256-cbc", 32, 16, "sha256", "sha1", 20),
+  S(0x003c, "TLS_RSA_WITH_AES_128_CBC_SHA256", false, "aes-128-cbc", 16, 16, "sha256", "sha256", 32),
+  S(0x003d, "TLS_RSA_WITH_AES_256_CBC_SHA256", false, "aes-256-cbc", 32, 16, "sha256", "sha256", 32),
+  S(0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", false, "aes-128-cbc", 16, 16, "sha256", "sha1", 20),
+  S(0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", false, "aes-256-cbc", 32, 16, "sha256", "sha1", 20),
+  S(0x0067, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", false, "aes-128-cbc", 16, 16, "sha256", "sha256", 32),
+  S(0x006b, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256", false, "aes-256-cbc", 32, 16, "sha256", "sha256", 32),
 ]);
 
 const hashLen = (h: Hash) => (h === "sha256" ? 32 : 48);
@@ -109,6 +117,8 @@ export class DirectionKeys {
     /** TLS 1.3: the traffic secret, for a key update */
     readonly secret: Buffer | null,
     readonly macKey: Buffer | null = null,
+    /** TLS 1.2 CBC: encrypt-then-MAC (RFC 7366) was negotiated: the MAC is over the IV and ciphertext */
+    readonly etm = false,
   ) {}
 
   /** TLS 1.3 keys from a traffic secret. */
@@ -120,6 +130,12 @@ export class DirectionKeys {
   updated(): DirectionKeys {
     const h = this.suite.hash;
     return DirectionKeys.fromSecret13(this.suite, hkdfExpandLabel(h, this.secret!, "traffic upd", Buffer.alloc(0), hashLen(h)));
+  }
+
+  /** the key as a KeyObject, made once: a Buffer key is imported again on every createDecipheriv */
+  private ko: KeyObject | null = null;
+  private keyObject(): KeyObject {
+    return (this.ko ??= nodeCrypto().createSecretKey(this.key));
   }
 
   private nonce(): Buffer {
@@ -138,7 +154,7 @@ export class DirectionKeys {
    * moves on only on success.
    */
   open13(header: Uint8Array, body: Uint8Array): { type: number; data: Buffer } | null {
-    const p = aead(this.suite.cipher, this.key, this.nonce(), header, body);
+    const p = aead(this.suite.cipher, this.keyObject(), this.nonce(), header, body);
     if (!p) return null;
     let e = p.length - 1;
     while (e >= 0 && p[e] === 0) e--;
@@ -171,44 +187,68 @@ export class DirectionKeys {
       aad[8] = type;
       aad.writeUInt16BE(version, 9);
       aad.writeUInt16BE(plen, 11);
-      out = aead(s.cipher, this.key, nonce, aad, ct);
+      out = aead(s.cipher, this.keyObject(), nonce, aad, ct);
     }
     if (out) this.seq++;
     return out;
   }
 
-  private cbc(type: number, version: number, body: Uint8Array): Buffer | null {
-    const s = this.suite;
-    if (body.length < 32 || body.length % 16) return null;
-    let p: Buffer;
-    try {
-      const d = nodeCrypto().createDecipheriv(s.cipher, this.key, body.subarray(0, 16));
-      d.setAutoPadding(false);
-      p = Buffer.concat([d.update(body.subarray(16)), d.final()]);
-    } catch {
-      return null;
-    }
-    const pad = p[p.length - 1];
-    const macLen = s.macLen!;
-    const dataLen = p.length - 1 - pad - macLen;
-    if (dataLen < 0) return null;
+  /** The record's MAC (RFC 5246 6.2.3.1): HMAC(seq, type, version, length, data). */
+  private mac(type: number, version: number, data: Uint8Array): Buffer {
     const hdr = Buffer.alloc(13);
     hdr.writeUIntBE(Math.floor(this.seq / 2 ** 32), 0, 4);
     hdr.writeUInt32BE(this.seq >>> 0, 4);
     hdr[8] = type;
     hdr.writeUInt16BE(version, 9);
-    hdr.writeUInt16BE(dataLen, 11);
-    const mac = createHmac(s.mac!, this.macKey!).update(hdr).update(p.subarray(0, dataLen)).digest();
-    if (!mac.equals(p.subarray(dataLen, dataLen + macLen))) return null;
+    hdr.writeUInt16BE(data.length, 11);
+    return createHmac(this.suite.mac!, this.macKey!).update(hdr).update(data).digest();
+  }
+
+  /** CBC with its explicit IV first (TLS 1.1+), padding removed (its bytes all equal the length byte). */
+  private cbcDecrypt(ivAndCt: Uint8Array): Buffer | null {
+    if (ivAndCt.length < 32 || ivAndCt.length % 16) return null;
+    let p: Buffer;
+    try {
+      const d = nodeCrypto().createDecipheriv(this.suite.cipher, this.keyObject(), ivAndCt.subarray(0, 16));
+      d.setAutoPadding(false);
+      p = Buffer.concat([d.update(ivAndCt.subarray(16)), d.final()]);
+    } catch {
+      return null;
+    }
+    const pad = p[p.length - 1];
+    if (pad + 1 > p.length) return null;
+    for (let i = p.length - 1 - pad; i < p.length - 1; i++) if (p[i] !== pad) return null;
+    return p.subarray(0, p.length - 1 - pad);
+  }
+
+  private cbc(type: number, version: number, body: Uint8Array): Buffer | null {
+    const s = this.suite;
+    const macLen = s.macLen!;
+    if (this.etm) {
+      // encrypt-then-MAC (RFC 7366): IV || ciphertext || MAC over them; the MAC is checked before decrypting
+      const ctEnd = body.length - macLen;
+      if (ctEnd < 32) return null;
+      const ct = body.subarray(0, ctEnd);
+      if (!this.mac(type, version, ct).equals(body.subarray(ctEnd))) return null;
+      return this.cbcDecrypt(ct);
+    }
+    const p = this.cbcDecrypt(body);
+    if (!p) return null;
+    const dataLen = p.length - macLen;
+    if (dataLen < 0) return null;
+    if (!this.mac(type, version, p.subarray(0, dataLen)).equals(p.subarray(dataLen))) return null;
     return p.subarray(0, dataLen);
   }
+
+
 }
 
-function aead(cipher: Suite["cipher"], key: Buffer, nonce: Buffer, aad: Uint8Array, body: Uint8Array): Buffer | null {
+function aead(cipher: Suite["cipher"], key: KeyObject, nonce: Buffer, aad: Uint8Array, body: Uint8Array): Buffer | null {
   if (body.length < 16) return null;
   try {
-    const d = nodeCrypto().createDecipheriv(cipher as CipherGCMTypes, key, nonce, { authTagLength: 16 });
-    d.setAAD(aad, { plaintextLength: body.length - 16 });
+    // GCM and ChaCha20-Poly1305 take a 16-byte tag by default; the plaintext length is CCM's alone
+    const d = nodeCrypto().createDecipheriv(cipher as CipherGCMTypes, key, nonce);
+    d.setAAD(aad);
     d.setAuthTag(body.subarray(body.length - 16));
     const out = d.update(body.subarray(0, body.length - 16));
     d.final();
@@ -219,7 +259,7 @@ function aead(cipher: Suite["cipher"], key: Buffer, nonce: Buffer, aad: Uint8Arr
 }
 
 /** TLS 1.2: both directions' keys from the master secret (client write first). */
-export function keys12(suite: Suite, master: Buffer, clientRandom: Buffer, serverRandom: Buffer): [DirectionKeys, DirectionKeys] {
+export function keys12(suite: Suite, master: Buffer, clientRandom: Buffer, serverRandom: Buffer, etm = false): [DirectionKeys, DirectionKeys] {
   const macLen = suite.mac ? suite.macLen! : 0;
   const ivLen = suite.mac ? 0 : suite.ivLen; // CBC: explicit IV per record (TLS 1.1+)
   const n = 2 * (macLen + suite.keyLen + ivLen);
@@ -232,5 +272,6 @@ export function keys12(suite: Suite, master: Buffer, clientRandom: Buffer, serve
   const sKey = take(suite.keyLen);
   const cIv = take(ivLen);
   const sIv = take(ivLen);
-  return [new DirectionKeys(suite, cKey, cIv, null, macLen ? cMac : null), new DirectionKeys(suite, sKey, sIv, null, macLen ? sMac : null)];
+  const e = etm && !!suite.mac;
+  return [new DirectionKeys(suite, cKey, cIv, null, macLen ? cMac : null, e), new DirectionKeys(suite, sKey, sIv, null, macLen ? sMac : null, e)];
 }

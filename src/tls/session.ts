@@ -19,6 +19,9 @@ export type RecordResult = Opened | { error: string };
 /** Records decrypted and not, over the process (the summary prints them). */
 export const tlsCounts = { decrypted: 0, undecryptable: 0 };
 
+/** the most plaintext kept for frames dissected again */
+const SEEN_BYTES = 4 << 20;
+
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString("hex");
 
 export class TlsSession {
@@ -38,6 +41,8 @@ export class TlsSession {
   private ccs: [boolean, boolean] = [false, false];
   /** results of records already seen (a frame dissected again reads the same) */
   private seen = new Map<string, RecordResult>();
+  /** plaintext bytes `seen` holds: bounded too (a download's 16 KB records would keep 64 MB alive) */
+  private seenBytes = 0;
 
   constructor(private log: KeyLog | null) {}
 
@@ -68,6 +73,7 @@ export class TlsSession {
     this.suite = SUITES.get(this.suiteId) ?? null;
     p += 3;
     this.tls13 = false;
+    let etm = false;
     if (p + 2 <= m.length) {
       const end = Math.min(m.length, p + 2 + ((m[p] << 8) | m[p + 1]));
       for (p += 2; p + 4 <= end; ) {
@@ -75,6 +81,7 @@ export class TlsSession {
         const l = (m[p + 2] << 8) | m[p + 3];
         if (t === 43 && l === 2 && ((m[p + 4] << 8) | m[p + 5]) === 0x0304) this.tls13 = true;
         if (t === 16) this.alpn = alpnOf(m.subarray(p + 4, p + 4 + l));
+        if (t === 22) etm = true; // encrypt_then_mac (RFC 7366): the server accepted it (CBC suites)
         p += 4 + l;
       }
     }
@@ -89,7 +96,7 @@ export class TlsSession {
       this.app13 = [ca ? DirectionKeys.fromSecret13(this.suite, ca) : null, sa ? DirectionKeys.fromSecret13(this.suite, sa) : null];
     } else {
       const ms = this.log.get(cr, "CLIENT_RANDOM");
-      if (ms && ms.length === 48) this.pending12 = keys12(this.suite, ms, this.clientRandom, this.serverRandom);
+      if (ms && ms.length === 48) this.pending12 = keys12(this.suite, ms, this.clientRandom, this.serverRandom, etm);
     }
   }
 
@@ -117,8 +124,12 @@ export class TlsSession {
     const res = this.decrypt(dir, header, body);
     if ("error" in res) tlsCounts.undecryptable++;
     else tlsCounts.decrypted++;
-    if (this.seen.size > 4096) this.seen.clear();
+    if (this.seen.size > 4096 || this.seenBytes > SEEN_BYTES) {
+      this.seen.clear();
+      this.seenBytes = 0;
+    }
     this.seen.set(key, res);
+    if (!("error" in res)) this.seenBytes += res.data.length;
     return res;
   }
 

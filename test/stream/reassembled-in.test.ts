@@ -104,3 +104,13 @@ describe.skipIf(!TSHARK)("tcp.reassembled_in as tshark -2 gives it", { timeout: 
     expect(one.stdout.toString().replace(/\n/g, "")).toBe("");
   });
 });
+
+describe("-2 with standard input", () => {
+  it("prints only its one-line error (no 'reading from file -' before it) and exits 1", () => {
+    const input = fs.readFileSync(path.join(FIXTURES, "http/http.pcap"));
+    const r = tsniff(["-2", "-r", "-", "-T", "fields", "-e", "frame.number"], { input });
+    expect(r.status).toBe(1);
+    expect(r.stdout.toString()).toBe("");
+    expect(r.stderr.toString()).toBe("tsniff: -2 needs -r FILE (a file read twice, not standard input)\n");
+  });
+});

@@ -57,6 +57,8 @@ interface Case {
   curl: string[];
   /** the server answers with a length (tshark then shows the response too) */
   responses: boolean;
+  /** CBC suites: whether the ServerHello accepts encrypt-then-MAC (RFC 7366), checked with tshark */
+  etm?: boolean;
 }
 
 const sServer = (extra: string[]) => (port: number) => ["openssl", "s_server", "-accept", `127.0.0.1:${port}`, "-cert", cert.cert, "-key", cert.key, "-www", "-quiet", ...extra];
@@ -67,6 +69,11 @@ const CASES: Case[] = [
   { name: "TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256", server: sServer(["-cipher", "ECDHE-RSA-AES128-GCM-SHA256", "-no_tls1_3"]), curl: ["--tlsv1.2", "--tls-max", "1.2", "--ciphers", "ECDHE-RSA-AES128-GCM-SHA256"], responses: false },
   { name: "TLS 1.2 ECDHE-RSA-AES256-GCM-SHA384", server: sServer(["-cipher", "ECDHE-RSA-AES256-GCM-SHA384", "-no_tls1_3"]), curl: ["--tlsv1.2", "--tls-max", "1.2", "--ciphers", "ECDHE-RSA-AES256-GCM-SHA384"], responses: false },
   { name: "TLS 1.2 ECDHE-RSA-CHACHA20-POLY1305", server: sServer(["-cipher", "ECDHE-RSA-CHACHA20-POLY1305", "-no_tls1_3"]), curl: ["--tlsv1.2", "--tls-max", "1.2", "--ciphers", "ECDHE-RSA-CHACHA20-POLY1305"], responses: false },
+  // AES-CBC with HMAC: encrypt-then-MAC as OpenSSL negotiates it by default, MAC-then-encrypt with -no_etm
+  { name: "TLS 1.2 CBC ECDHE-RSA-AES128-SHA encrypt-then-MAC", server: sServer(["-cipher", "ECDHE-RSA-AES128-SHA", "-no_tls1_3"]), curl: ["--tlsv1.2", "--tls-max", "1.2", "--ciphers", "ECDHE-RSA-AES128-SHA"], responses: false, etm: true },
+  { name: "TLS 1.2 CBC ECDHE-RSA-AES128-SHA MAC-then-encrypt", server: sServer(["-cipher", "ECDHE-RSA-AES128-SHA", "-no_tls1_3", "-no_etm"]), curl: ["--tlsv1.2", "--tls-max", "1.2", "--ciphers", "ECDHE-RSA-AES128-SHA"], responses: false, etm: false },
+  { name: "TLS 1.2 CBC RSA AES128-SHA256 encrypt-then-MAC", server: sServer(["-cipher", "AES128-SHA256", "-no_tls1_3"]), curl: ["--tlsv1.2", "--tls-max", "1.2", "--ciphers", "AES128-SHA256"], responses: false, etm: true },
+  { name: "TLS 1.2 CBC ECDHE-RSA-AES256-SHA384 MAC-then-encrypt", server: sServer(["-cipher", "ECDHE-RSA-AES256-SHA384", "-no_tls1_3", "-no_etm"]), curl: ["--tlsv1.2", "--tls-max", "1.2", "--ciphers", "ECDHE-RSA-AES256-SHA384"], responses: false, etm: false },
 ];
 
 describe.skipIf(!OK)("TLS decryption with a key log, against tshark", () => {
@@ -80,6 +87,11 @@ describe.skipIf(!OK)("TLS decryption with a key log, against tshark", () => {
         ["curl", "-sk", ...c.curl, `https://127.0.0.1:${port}/first?x=1`, "-o", "/dev/null"],
         ["curl", "-sk", ...c.curl, "-X", "POST", "-d", "body", `https://127.0.0.1:${port}/second`, "-o", "/dev/null"],
       ]);
+      if (c.etm !== undefined) {
+        // the mode the test means is the one negotiated (tshark's view of the ServerHello's extensions)
+        const hello = execFileSync("tshark", ["-r", pcap, "-d", `tcp.port==${port},tls`, "-Y", "tls.handshake.type == 2", "-T", "fields", "-e", "tls.handshake.extension.type"]).toString();
+        expect(hello.trim().split("\n").map((l) => l.split(",").includes("22"))).toEqual([c.etm, c.etm]);
+      }
       const names = c.responses ? FIELDS : FIELDS.slice(0, 2);
       const theirs = rowsWithValues(tsharkRows(pcap, keys, port, names));
       const ours = rowsWithValues(await ourRows(pcap, keys, names));

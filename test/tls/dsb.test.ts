@@ -68,6 +68,26 @@ describe.skipIf(!OK)("--keylog with -w x.pcapng: a file that decrypts by itself"
     expect(tshark(p2, port)).toBe("");
   }, 120_000);
 
+  it("the flight recorder's saved file carries the key log as -w's does, and decrypts by itself", async () => {
+    const { cert, key } = makeCert(tmp);
+    const port = freePort();
+    const pcap = path.join(tmp, "ring-in.pcap");
+    const keys = path.join(tmp, "ring-in.keys");
+    await captureTls(pcap, keys, port, [process.execPath, SERVER, cert, key, String(port)], [["curl", "-sk", "--http2", `https://127.0.0.1:${port}/ring?y=2`, "-o", "/dev/null"]]);
+    const theirs = tshark(pcap, port, keys);
+    expect(theirs).toContain("/ring?y=2");
+    // the first SYN triggers a save of the window before it and the hour after: the whole capture
+    const r = tsniff(["-r", pcap, "--keylog", keys, "--ring-seconds", "3600", "--trigger", "tcp.flags.syn == 1", "--after", "3600", "-w", path.join(tmp, "ring.pcapng")]);
+    expect(r.status, r.stderr.toString()).toBe(0);
+    const saved = path.join(tmp, "ring-1.pcapng");
+    expect(r.stderr.toString()).toContain(`saved`);
+    expect(secretsBlocks(saved).join("")).toBe(fs.readFileSync(keys, "latin1"));
+    expect(tshark(saved, port)).toBe(theirs);
+    const ours = tsniff(["-r", saved, "-Y", "http2", ...fieldArgs]);
+    expect(ours.status).toBe(0);
+    expect(ours.stdout.toString()).toBe(theirs);
+  }, 120_000);
+
   it("live: secrets appended to the key log during the capture land in the file before their packets", async () => {
     const { cert, key } = makeCert(tmp);
     const port = freePort();

@@ -241,12 +241,32 @@ const HEADER_FIELDS: Record<string, (typeof F)[keyof typeof F]> = {
   "transfer-encoding": F.transfer_encoding,
 };
 
+/**
+ * Whether the bytes at p can begin a request or status line: "HTTP/" or a known method and a space (what the
+ * first line's regular expressions need at least). A body's bytes (a decrypted TLS record of one) are not
+ * scanned for their line end nor made text.
+ */
+function mayStartMessage(r: Reader, p: number, cap: number): boolean {
+  if (cap - p >= 5 && r.byteAt(p) === 0x48 && r.byteAt(p + 1) === 0x54 && r.byteAt(p + 2) === 0x54 && r.byteAt(p + 3) === 0x50 && r.byteAt(p + 4) === 0x2f) return true;
+  let m = "";
+  for (let i = p; i < cap && i < p + 12; i++) {
+    const c = r.byteAt(i);
+    if (c === 0x20) return m.length > 0 && METHODS.has(m.toUpperCase());
+    m += String.fromCharCode(c);
+  }
+  return false;
+}
+
 /** The tree: first line, headers, body (what this segment holds). */
 function tree(r: Reader, t: TreeSink, p0: number, cap: number): void {
   let p = p0;
   let first = true;
   let inHeaders = false;
   let chunked = false;
+  if (p < cap && !mayStartMessage(r, p, cap)) {
+    t.note("Continuation", p, cap - p);
+    return;
+  }
   while (p < cap) {
     // one line
     let e = p;
