@@ -830,6 +830,17 @@ export interface FieldTypes {
   "rip.version": number;
   "ripng.cmd": number;
   "ripng.version": number;
+  "rx.callnumber": number;
+  "rx.cid": number;
+  "rx.epoch": number;
+  "rx.flags": number;
+  "rx.securityindex": number;
+  "rx.seq": number;
+  "rx.serial": number;
+  "rx.serviceid": number;
+  "rx.spare": number;
+  "rx.type": number;
+  "rx.userstatus": number;
   "sip.Allow": string;
   "sip.CSeq": string;
   "sip.CSeq.method": string;
@@ -1151,6 +1162,7 @@ export type LayerName =
   | "raw"
   | "rip"
   | "ripng"
+  | "rx"
   | "sip"
   | "sll"
   | "sll2"
@@ -1169,5 +1181,5 @@ export type LayerName =
   | "wccp"
   | "wlan";
 
-/** 1089 field names, 69 protocols. */
-export const FIELD_COUNT = 1089;
+/** 1100 field names, 70 protocols. */
+export const FIELD_COUNT = 1100;

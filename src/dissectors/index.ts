@@ -60,6 +60,7 @@ import "./application/snmp.js";
 import "./application/syslog.js";
 import "./application/sip.js";
 import "./application/ldp.js";
+import "./application/rx.js";
 
 export { Dissector, type DissectResult } from "./engine.js";
 export { Reader } from "./reader.js";
