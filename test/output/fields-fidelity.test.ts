@@ -95,6 +95,11 @@ const FILES = [
   "quic_retry.pcap",
   "quic_vn.pcap",
   "quic_handshake_truncated.pcap",
+  // DNS compression pointers pointing forwards (followed, as Wireshark does; 10518 questions); loops
+  "dns_fwdptr.pcap",
+  "dns-zlip-1.pcap",
+  // UDP length 0 over IPv6 (a jumbogram's): the header shown whole
+  "quic_32_bit_pointer_overflow.pcap",
 ];
 
 /** tshark's lines for a file, split into cells (null when it fails). */

@@ -910,19 +910,40 @@ interface NameOut {
 }
 const nameOut: NameOut = { name: "", end: 0, len: 0, bad: "" };
 
+/** The rest of a name from where a compression pointer lands: decoded once per message (namesMemo). */
+interface Suffix {
+  /** its labels joined with dots (the first 256 characters) and its whole length */
+  text: string;
+  chars: number;
+  labels: number;
+  /** compression pointers followed in it (up to where it ends or goes wrong) */
+  ptrs: number;
+  bad: string;
+}
+/** Per message (tree() resets it): suffixes by where they start and the limit they were read to. */
+let namesMemo: Map<number, Suffix> | null = null;
+/** Per message: label and pointer steps left (a bound on the work crafted pointers can ask for). */
+let nameSteps = 0;
+const NAME_STEPS = 1 << 22;
+/** Wireshark's limit on pointers in one name (MAX_DNAME_LEN): beyond it, "<Name contains a pointer that loops>". */
+const MAX_POINTERS = 255;
+const LOOPS = "<Name contains a pointer that loops>";
+
 /**
- * Decodes a name for the tree. Pointers must point strictly backwards (each before the last), which bounds the
- * chain by the message length and makes revisiting an offset impossible; anything else stops with `bad` set.
+ * The labels from `p` to the name's end, following compression pointers as Wireshark does: backwards or
+ * forwards. A chain of more than MAX_POINTERS pointers (a loop among them) is reported as such by the caller
+ * (ptrs > MAX_POINTERS); `depth` bounds the recursion by the same number. Bounded by nameSteps.
  */
-function readName(r: Reader, bp: number, cp: number, lim: number): NameOut {
-  const o = nameOut;
-  o.name = "";
-  o.bad = "";
-  o.end = -1;
-  let maxOffset = cp - bp;
-  let p = cp;
-  let labels = 0;
-  for (let hops = 0; ; hops++) {
+function suffix(r: Reader, bp: number, p: number, lim: number, depth: number): Suffix {
+  const key = lim * 4194304 + p;
+  const hit = namesMemo?.get(key);
+  if (hit) return hit;
+  const o: Suffix = { text: "", chars: 0, labels: 0, ptrs: 0, bad: "" };
+  for (;;) {
+    if (--nameSteps < 0) {
+      o.bad = "names too costly to decode (compression pointers)";
+      break;
+    }
     if (p >= lim || p < bp) {
       o.bad = "name runs past the end of the data";
       break;
@@ -933,22 +954,97 @@ function readName(r: Reader, bp: number, cp: number, lim: number): NameOut {
         o.bad = "name runs past the end of the data";
         break;
       }
-      if (o.end < 0) o.end = p + 2;
       const off = ((l << 8) | r.byteAt(p + 1)) & 0x3fff;
-      if (off >= maxOffset || hops > lim - bp) {
-        o.bad = "compression pointer does not point backwards (loop)";
+      if (depth >= MAX_POINTERS) {
+        o.ptrs = MAX_POINTERS + 1;
         break;
       }
-      maxOffset = off;
-      p = bp + off;
-      continue;
+      const rest = suffix(r, bp, bp + off, lim, depth + 1);
+      o.ptrs = 1 + rest.ptrs;
+      o.bad = rest.bad;
+      if (rest.labels) {
+        if (o.labels && o.text.length <= 256) o.text += ".";
+        if (o.text.length <= 256) o.text += rest.text.slice(0, 257 - o.text.length);
+        o.chars += (o.labels ? 1 : 0) + rest.chars;
+        o.labels += rest.labels;
+      }
+      break;
+    }
+    if ((l & TYPE_MASK) !== 0) {
+      o.bad = "unsupported label type";
+      break;
+    }
+    if (l === 0) break;
+    if (p + 1 + l > lim) {
+      o.bad = "label runs past the end of the data";
+      break;
+    }
+    if (o.labels) {
+      if (o.text.length <= 256) o.text += ".";
+      o.chars++;
+    }
+    for (let k = 1; k <= l && o.text.length <= 256; k++) o.text += String.fromCharCode(r.byteAt(p + k));
+    o.chars += l;
+    o.labels++;
+    p += 1 + l;
+  }
+  (namesMemo ??= new Map()).set(key, o);
+  return o;
+}
+
+/**
+ * Decodes a name for the tree, as Wireshark does: compression pointers are followed wherever they point
+ * (forwards too); a chain of more than 255 pointers is "<Name contains a pointer that loops>" (what a loop
+ * gives), a name longer than 255 characters "<Name too long>". Each place a pointer lands is decoded once per
+ * message, and a message's names have a budget of steps: crafted pointers cannot make the work grow without
+ * bound. A label or pointer running past the data, or a bad label type, sets `bad`.
+ */
+function readName(r: Reader, bp: number, cp: number, lim: number): NameOut {
+  const o = nameOut;
+  o.name = "";
+  o.bad = "";
+  o.end = -1;
+  let p = cp;
+  let labels = 0;
+  let chars = 0;
+  for (;;) {
+    if (--nameSteps < 0) {
+      o.bad = "names too costly to decode (compression pointers)";
+      break;
+    }
+    if (p >= lim || p < bp) {
+      o.bad = "name runs past the end of the data";
+      break;
+    }
+    const l = r.byteAt(p);
+    if ((l & TYPE_MASK) === TYPE_INDIR) {
+      if (p + 1 >= lim) {
+        o.bad = "name runs past the end of the data";
+        break;
+      }
+      o.end = p + 2;
+      const off = ((l << 8) | r.byteAt(p + 1)) & 0x3fff;
+      const rest = suffix(r, bp, bp + off, lim, 1);
+      if (rest.ptrs + 1 > MAX_POINTERS) {
+        o.name = LOOPS;
+        o.len = o.end - cp;
+        return o;
+      }
+      o.bad = rest.bad;
+      if (rest.labels) {
+        if (labels && o.name.length <= 255) o.name += ".";
+        if (o.name.length <= 255) o.name += rest.text;
+        chars += (labels ? 1 : 0) + rest.chars;
+        labels += rest.labels;
+      }
+      break;
     }
     if ((l & TYPE_MASK) !== 0) {
       o.bad = "unsupported label type";
       break;
     }
     if (l === 0) {
-      if (o.end < 0) o.end = p + 1;
+      o.end = p + 1;
       break;
     }
     if (p + 1 + l > lim) {
@@ -956,14 +1052,16 @@ function readName(r: Reader, bp: number, cp: number, lim: number): NameOut {
       break;
     }
     // Wireshark: a name longer than 255 characters is "<Name too long>", read on to its end
+    if (labels) chars++;
     if (o.name.length <= 255) {
       if (labels) o.name += ".";
       for (let k = 1; k <= l; k++) o.name += String.fromCharCode(r.byteAt(p + k));
     }
+    chars += l;
     labels++;
     p += 1 + l;
   }
-  if (o.name.length > 255) o.name = "<Name too long>";
+  if (chars > 255) o.name = "<Name too long>";
   if (!o.name && !o.bad) o.name = "<Root>";
   if (o.end < 0) o.end = lim;
   o.len = o.end - cp;
@@ -979,6 +1077,8 @@ function u32(r: Reader, p: number): number {
 
 function tree(r: Reader, ctx: Ctx, t: TreeSink, bp: number, mdns: boolean): void {
   const lim = r.cap;
+  namesMemo = null;
+  nameSteps = NAME_STEPS;
   if (bp + 12 > lim) return;
   const flags = u16(r, bp + 2);
   const counts = [u16(r, bp + 4), u16(r, bp + 6), u16(r, bp + 8), u16(r, bp + 10)];
@@ -1006,7 +1106,7 @@ function tree(r: Reader, ctx: Ctx, t: TreeSink, bp: number, mdns: boolean): void
     if (!counts[s]) continue;
     t.pushNote(titles[s], cp, 0);
     for (let i = 0; i < counts[s]; i++) {
-      if (cp >= lim || ++total > 4096) break;
+      if (cp >= lim || ++total > 16384) break; // (at least 5 bytes each: at most 13107 in a message)
       const n = readName(r, bp, cp, lim);
       const name = n.name;
       const nlen = n.len;

@@ -64,8 +64,9 @@ export const UDP: Protocol = {
     }
     ctx.addrPrinted = true;
     if (t.on) {
-      // a length below 8: Wireshark stops after the length field (no checksum)
-      udpTree(t, r.data, start, ulen < 8 ? Math.min(r.cap, start + 6) : r.cap);
+      // a length below 8: Wireshark stops after the length field (no checksum); over IPv6 a length of 0 is a
+      // jumbogram's (RFC 2675), whose header Wireshark shows whole
+      udpTree(t, r.data, start, ulen < 8 && !(ulen === 0 && (ctx.net === "IP6" || (ctx.net === "" && ctx.ip6Src >= 0))) ? Math.min(r.cap, start + 6) : r.cap);
       // udp.stream, numbered as Wireshark numbers conversations (not on an IP fragment: Wireshark dissects
       // UDP on the reassembled datagram, which tsniff does not make)
       const stream = conversationsOf(ctx.state).udpOf(ctx, sport, dport, ctx.frame).stream;
