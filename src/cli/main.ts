@@ -274,7 +274,7 @@ async function run(o: CliOptions): Promise<number> {
     const devices = locals.length ? locals.map(resolveDevice) : specs.length ? [] : [defaultDevice()];
     const dup = devices.find((d, k) => devices.indexOf(d) !== k);
     if (dup) throw new Fatal(`-i ${dup} is given twice`);
-    // The /proc engine wants packets while their sockets still exist: no buffering delay (src/cli/proc.ts).
+    // (process attribution keeps libpcap's batches: src/cli/proc.ts)
     const immediate = o.immediate || o.packetBuffered || o.lineBuffered || !!proc?.immediate;
     // Several -i: one handle per interface, merged in time order; -c is then counted after the merge.
     const multi = devices.length > 1 || specs.length > 0;

@@ -39,8 +39,7 @@ export interface ProcPlumbing {
   /** the live capture wrapped in the reorder window (packets of unknown flows wait for their process) */
   hold?: (source: PacketSource) => PacketSource;
   /**
-   * whether the capture should run in immediate mode: the /proc engine reads sockets that must still exist;
-   * the eBPF engine learnt the owner when the socket was used, and the reorder window covers the rest
+   * whether the capture should run in immediate mode (no engine asks for it now: see liveProc)
    */
   immediate?: boolean;
 }
@@ -96,8 +95,21 @@ export async function liveProc(o: ProcCliOptions & { verbose: number }, sel: Pro
   if (reason && !o.procEngine) note(`tsniff: ${reason}`);
   const attr = new Attributor(engine, reason, window);
   const p = plumbing(sel, o.verbose, (b, i) => attr.attribute(b, i), () => attr.summary(), () => attr.close());
+  if (engine.keepFresh) {
+    // `-- cmd` with the /proc engine: the tables are read every window while the command runs (its sockets
+    // are seen while they exist, however late the capture gets to its packets)
+    const add = p.addPid;
+    p.addPid = (pid) => {
+      add(pid);
+      engine.keepFresh?.(window || 100);
+    };
+  }
   if (window > 0) p.hold = (source) => new HoldingSource(source, attr, window);
-  p.immediate = engine.name === "proc";
+  // libpcap's batches (TPACKET_V3 blocks) with either engine: immediate mode's ring of single frames held
+  // ~30 packets on lo, and a burst overran it while /proc was read. The eBPF engine learnt each socket's
+  // owner when it was used; the /proc engine reads /proc off the capture's path and keeps the read before,
+  // and the reorder window holds a flow until the engine had its chance.
+  p.immediate = false;
   return p;
 }
 

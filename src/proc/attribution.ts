@@ -18,6 +18,8 @@ export interface Flow {
   /** the reorder window: until when this flow's packets are held (0: not held); `waited`: it had its window */
   holdUntil: number;
   waited: boolean;
+  /** when the reorder window took the flow's first packet */
+  heldAt: number;
   readonly tuple: Tuple;
 }
 
@@ -83,7 +85,7 @@ export class Attributor {
           this.flows4.clear();
           inner = undefined;
         }
-        f = { info: undefined, at: -Infinity, ttl: 0, holdUntil: 0, waited: false, tuple: { ...t } };
+        f = { info: undefined, at: -Infinity, ttl: 0, holdUntil: 0, waited: false, heldAt: 0, tuple: { ...t } };
         this.flows.set(key, f);
       }
       if (v4) {

@@ -122,7 +122,10 @@ export class EbpfEngine implements Engine {
     private addon: BpfAddon,
     private h: object,
   ) {
-    this.before = new ProcEngine(100);
+    // The sockets made before the programs were attached, read once (after attaching: every later socket
+    // makes events). Never read again: an old listener's connections match its port, an old socket that
+    // connects or sends later makes an event; re-reading for every unknown flow is what a flood paid for.
+    this.before = new ProcEngine(Infinity);
     this.before.refresh();
     this.drain();
     this.timer = setInterval(() => this.drain(), 25);

@@ -9,6 +9,13 @@ export interface Engine {
   lookup(t: Tuple): ProcInfo | undefined;
   /** Whether the last lookup's answer is final (false: a guess from a listening port, asked again later). */
   readonly sure: boolean;
+  /**
+   * When the tables the engine answers from were read (engines that read them in rounds, /proc): a flow first
+   * seen after that has not had its chance yet, and the reorder window holds it a while longer (hold.ts).
+   */
+  freshAt?(): number;
+  /** Keeps the tables fresh while a process of interest runs (`-- cmd`): read every `ms`. */
+  keepFresh?(ms: number): void;
   /** Detaches and frees what the engine holds. */
   close(): void;
 }

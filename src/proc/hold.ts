@@ -35,6 +35,8 @@ export class HoldingSource implements PacketSource {
   private nextDue = Infinity;
   /** packets that were held, and how many of them left attributed (for tests and the docs' figures) */
   heldCount = 0;
+  /** how often held flows are asked again */
+  private readonly tickMs: number;
 
   constructor(
     private inner: PacketSource,
@@ -42,11 +44,12 @@ export class HoldingSource implements PacketSource {
     private window: number,
   ) {
     this.info = inner.info;
+    this.tickMs = Math.max(5, Math.min(25, window / 4));
   }
 
   async run(onBatch: BatchConsumer): Promise<SourceEnd> {
     this.onBatch = onBatch;
-    const timer = setInterval(() => this.tick(), Math.max(5, Math.min(25, this.window / 4)));
+    const timer = setInterval(() => this.tick(), this.tickMs);
     timer.unref();
     try {
       const end = await this.inner.run((b) => this.batch(b));
@@ -90,6 +93,7 @@ export class HoldingSource implements PacketSource {
         // known, or had its window already: on at once
         if (f.info || f.waited) continue;
         f.waited = true;
+        f.heldAt = now;
         f.holdUntil = now + this.window;
         if (f.holdUntil < this.nextDue) this.nextDue = f.holdUntil;
       }
@@ -125,9 +129,17 @@ export class HoldingSource implements PacketSource {
     const now = performance.now();
     let any = false;
     let due = Infinity;
+    const engine = this.attr.engine;
     for (const f of this.heldFlows) {
       const over = all || f.holdUntil <= now;
       if (over || askAll) this.attr.ask(f);
+      if (over && !all && !f.info && engine.freshAt && engine.freshAt() < f.heldAt && now - f.heldAt < Math.max(MAX_WAIT_MS, 10 * this.window)) {
+        // the window is over, but the engine has not read its tables since the flow came (/proc: a read in
+        // progress, or rate-limited): held until it has, up to ten windows (or a second) in all
+        f.holdUntil = now + this.tickMs;
+        if (f.holdUntil < due) due = f.holdUntil;
+        continue;
+      }
       if (over || f.info) {
         f.holdUntil = 0;
         this.heldFlows.delete(f);
@@ -171,6 +183,9 @@ export class HoldingSource implements PacketSource {
     }
   }
 }
+
+/** the longest a flow is held while its engine has not read its tables since the flow came */
+const MAX_WAIT_MS = 1000;
 
 /** marks a held packet in the batch's answers */
 const HELD = { pid: -1, comm: "" } as ProcInfo;

@@ -29,11 +29,11 @@ export async function openEngine(pref: EngineName | undefined, refreshMs: number
     const e = await tryEbpf();
     if (typeof e !== "string") return { engine: e, reason: "" };
     if (pref === "ebpf") throw new ProcError(`--proc-engine ebpf: eBPF unavailable: ${e}`);
-    const p = new ProcEngine(refreshMs);
+    const p = new ProcEngine(refreshMs || 100);
     p.refresh();
     return { engine: p, reason: `eBPF unavailable: ${e}; using /proc` };
   }
-  const p = new ProcEngine(refreshMs);
+  const p = new ProcEngine(refreshMs || 100);
   p.refresh();
   return { engine: p, reason: "forced by --proc-engine proc" };
 }

@@ -1,80 +1,275 @@
 /**
  * The /proc engine, for where eBPF cannot load: the kernel's socket tables (/proc/PID/net/tcp, udp, icmp and
  * their IPv6 twins, read once per network namespace, so sockets in containers' namespaces are found too, each
- * under its namespace) give tuple -> socket inode and uid; /proc/PID/fd gives inode -> pid. Both are read
- * again when a flow nobody owns appears, at most once per window (and never more than ~20% of the CPU: a
- * refresh that cost c ms of CPU waits 5c ms before the next); the file descriptors of every process (the
- * costly part) are read again only when the tables show a socket not seen before. Never per packet. A
- * connection that opened and closed between two refreshes is not seen: it is counted as unattributed.
+ * under its namespace) give tuple -> socket inode and uid; /proc/PID/fd gives inode -> pid.
+ *
+ * Both are read again when a flow nobody owns appears, and then off the capture's path: the read is done in
+ * slices of a few milliseconds from the event loop (setImmediate between them), so the capture keeps draining
+ * the kernel's ring while /proc is read, and lookups meanwhile answer from the tables as read before. The new
+ * tables replace the old ones when the read is complete; the read before stays one more round (a socket closed
+ * since, a short-lived connection whose packets the capture reads late, still answers). Refreshes are
+ * rate-limited: one per window at most (not per flow), never sooner than 5 times the CPU time the last one
+ * took (at most ~20% of a CPU however busy the machine), and, while refreshes answer nothing (a flood of flows
+ * no local socket owns), one per 8 windows. The file descriptors of every process (the costly part) are read
+ * again only when the tables show a socket not seen before, and the facts of the new sockets' owners are read
+ * then, while they live. A connection that opened and closed between two reads is not seen: it is counted as
+ * unattributed, never given to another process.
  * (NETLINK_SOCK_DIAG would give the same rows; the text tables need no native code and no netlink socket.)
  */
-import { listPids, netnsOf, processInfo, readSocketTables, socketOwners, type SocketRow } from "./procfs.js";
+import { listPids, netnsOf, processInfo, readSocketTables, socketOwnersOf, type SocketRow } from "./procfs.js";
 import { netnsInode, SocketIndex } from "./table.js";
 import type { Engine } from "./engine.js";
 import type { ProcInfo, Tuple } from "./types.js";
 
+/** refreshes in a row that answered nothing before the engine waits this many windows between them */
+const IDLE_BACKOFF = 8;
+
+/** One read of /proc, done in steps (each returns when its time slice is used up). */
+class Refresh {
+  readonly started = performance.now();
+  cpu = 0;
+  private pids: number[] = [];
+  private rows: SocketRow[] = [];
+  private seenNs = new Set<number>();
+  private phase = 0;
+  private at = 0;
+  fresh = false;
+  owners: Map<number, number> | undefined;
+  /** pids of the sockets not seen before (their facts are read while they live) */
+  newPids: number[] = [];
+
+  constructor(
+    readonly index: SocketIndex<number>,
+    private scanned: Set<number>,
+    private first: boolean,
+    private readInfo: (pid: number) => void,
+  ) {}
+
+  /** Works until done (true) or until `sliceMs` have passed (false). */
+  step(sliceMs: number): boolean {
+    const c0 = process.cpuUsage();
+    const until = performance.now() + sliceMs;
+    try {
+      return this.work(until);
+    } finally {
+      const c = process.cpuUsage(c0);
+      this.cpu += (c.user + c.system) / 1000;
+    }
+  }
+
+  private work(until: number): boolean {
+    const index = this.index;
+    for (;;) {
+      switch (this.phase) {
+        case 0: {
+          this.pids = listPids();
+          const self = index.home;
+          if (self) this.seenNs.add(self);
+          readSocketTables("self", this.rows, self);
+          this.phase = 1;
+          break;
+        }
+        case 1: {
+          // the other namespaces' tables, each read once (a pid's namespace link tells which it is in)
+          const pids = this.pids;
+          while (this.at < pids.length) {
+            const pid = pids[this.at++];
+            const ns = netnsInode(netnsOf(pid));
+            if (!ns || this.seenNs.has(ns)) continue;
+            this.seenNs.add(ns);
+            readSocketTables(pid, this.rows, ns);
+            if (performance.now() >= until) return false;
+          }
+          let fresh = this.first;
+          for (const r of this.rows) {
+            if (r.inode === 0) continue;
+            index.add(r.ns, r.proto, r.laddr, r.lport, r.raddr, r.rport, r.inode);
+            if (!this.scanned.has(r.inode)) fresh = true;
+          }
+          this.fresh = fresh;
+          if (!fresh) return true;
+          this.owners = new Map();
+          this.at = 0;
+          this.phase = 2;
+          if (performance.now() >= until) return false;
+          break;
+        }
+        case 2: {
+          // every process's file descriptors: socket inode -> pid
+          const pids = this.pids;
+          const owners = this.owners!;
+          while (this.at < pids.length) {
+            socketOwnersOf(pids[this.at++], owners);
+            if ((this.at & 7) === 0 && performance.now() >= until) return false;
+          }
+          const pidsOfNew = new Set<number>();
+          for (const r of this.rows) {
+            if (r.inode === 0 || this.scanned.has(r.inode)) continue;
+            const pid = owners.get(r.inode);
+            if (pid !== undefined) pidsOfNew.add(pid);
+          }
+          this.newPids = [...pidsOfNew];
+          this.at = 0;
+          this.phase = 3;
+          break;
+        }
+        case 3: {
+          // the new sockets' owners' facts, now, while they live
+          const pids = this.newPids;
+          while (this.at < pids.length) {
+            this.readInfo(pids[this.at++]);
+            if (performance.now() >= until) return false;
+          }
+          return true;
+        }
+      }
+    }
+  }
+
+  /** The socket inodes the tables showed (the next refresh reads the file descriptors only for others). */
+  inodes(): Set<number> {
+    return new Set(this.rows.map((r) => r.inode));
+  }
+}
+
 export class ProcEngine implements Engine {
   readonly name = "proc" as const;
+  /** the tables as last read, and as read the time before (a socket gone since still answers) */
   private index: SocketIndex<number>;
+  private prev: SocketIndex<number>;
+  /** the third index: the one a refresh in progress fills */
+  private spare: SocketIndex<number>;
   private owners = new Map<number, number>();
+  private prevOwners = new Map<number, number>();
   /** the socket inodes the tables showed at the last read of the file descriptors (owned or not) */
   private scanned = new Set<number>();
   private infos = new Map<number, ProcInfo | null>();
-  private last = -Infinity;
-  /** the earliest time of the next refresh */
+  /** the earliest start of the next refresh */
   private next = -Infinity;
+  /** the same without the idle backoff (the refreshes of keepFresh) */
+  private nextTimed = -Infinity;
+  /** when the tables in use were read (the start of the refresh that read them) */
+  private readAt = -Infinity;
+  private job: Refresh | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** refreshes in a row that answered no lookup (a flood nobody owns): the interval grows */
+  private idle = 0;
+  private answered = false;
+  private closed = false;
   refreshes = 0;
   /** refreshes that read every process's file descriptors */
   fdScans = 0;
+  /** the CPU time of the refreshes, in ms */
+  cpuMs = 0;
 
-  constructor(private minInterval = 100) {
-    this.index = new SocketIndex<number>(netnsInode(netnsOf("self")));
+  constructor(
+    private minInterval = 100,
+    /** the time slice of an incremental refresh, in ms */
+    private sliceMs = 3,
+  ) {
+    const home = netnsInode(netnsOf("self"));
+    this.index = new SocketIndex<number>(home);
+    this.prev = new SocketIndex<number>(home);
+    this.spare = new SocketIndex<number>(home);
   }
 
-  /** Reads the socket tables, and the sockets' owners when a socket appeared that has none yet. */
+  /** Reads /proc now, whole (at start; a refresh in progress is abandoned). */
   refresh(): void {
-    const c0 = process.cpuUsage();
-    this.last = performance.now();
-    this.refreshes++;
-    const pids = listPids();
-    const rows: SocketRow[] = [];
-    const seen = new Set<number>();
-    const self = this.index.home;
-    if (self) seen.add(self);
-    readSocketTables("self", rows, self);
-    for (const pid of pids) {
-      const ns = netnsInode(netnsOf(pid));
-      if (!ns || seen.has(ns)) continue;
-      seen.add(ns);
-      readSocketTables(pid, rows, ns);
-    }
-    this.index.clear();
-    let fresh = this.refreshes === 1;
-    for (const r of rows) {
-      if (r.inode === 0) continue;
-      this.index.add(r.ns, r.proto, r.laddr, r.lport, r.raddr, r.rport, r.inode);
-      if (!this.scanned.has(r.inode)) fresh = true;
-    }
-    if (fresh) {
-      this.fdScans++;
-      this.owners = socketOwners(pids);
-      this.infos.clear();
-      this.scanned = new Set(rows.map((r) => r.inode));
-    }
-    const c = process.cpuUsage(c0);
-    this.next = this.last + Math.max(this.minInterval, ((c.user + c.system) / 1000) * 5);
+    this.job = undefined;
+    const job = this.begin();
+    job.step(Infinity);
+    this.commit(job);
   }
 
-  private info(pid: number): ProcInfo | undefined {
+  /**
+   * Reads the tables every `ms` while a process of interest runs (`-- cmd`): its sockets are seen while they
+   * exist even when the capture gets to their packets late (a loaded machine), and answer for a round after.
+   */
+  keepFresh(ms: number): void {
+    if (this.timer || this.closed) return;
+    this.timer = setInterval(() => this.want(true), Math.max(ms, 20));
+    this.timer.unref();
+  }
+
+  private begin(): Refresh {
+    this.spare.clear();
+    return new Refresh(this.spare, this.scanned, this.refreshes === 0, (pid) => this.info(pid, true));
+  }
+
+  /** Starts an incremental refresh when one may start (rate limit) and none runs. */
+  private want(timed = false): void {
+    if (this.job || this.closed) return;
+    const now = performance.now();
+    if (now < (timed ? this.nextTimed : this.next)) return;
+    const job = (this.job = this.begin());
+    const go = () => {
+      if (this.job !== job || this.closed) return;
+      if (job.step(this.sliceMs)) {
+        this.job = undefined;
+        this.commit(job);
+      } else setImmediate(go);
+    };
+    setImmediate(go);
+  }
+
+  private commit(job: Refresh): void {
+    this.refreshes++;
+    // the new tables in use, the old ones kept one more round
+    const older = this.prev;
+    this.prev = this.index;
+    this.index = job.index;
+    this.spare = older;
+    if (job.fresh && job.owners) {
+      this.fdScans++;
+      this.prevOwners = this.owners;
+      this.owners = job.owners;
+      this.scanned = job.inodes();
+      // facts of processes that still own sockets are read again when asked (an exec changes them); the
+      // new sockets' owners were read just now; a gone process's stay
+      const keep = new Set(job.newPids);
+      const alive = new Set(this.owners.values());
+      for (const pid of this.infos.keys()) if (!keep.has(pid) && alive.has(pid)) this.infos.delete(pid);
+      if (this.infos.size > 4096) this.infos.clear();
+    }
+    this.readAt = job.started;
+    this.cpuMs += job.cpu;
+    // one window at least, 5x its CPU time, and longer while refreshes answer nothing
+    if (this.answered) this.idle = 0;
+    else if (this.refreshes > 1) this.idle++;
+    const every = this.idle >= 2 ? this.minInterval * IDLE_BACKOFF : this.minInterval;
+    this.nextTimed = job.started + (this.refreshes === 1 ? this.minInterval : Math.max(this.minInterval, job.cpu * 5));
+    this.next = job.started + (this.refreshes === 1 ? this.minInterval : Math.max(every, job.cpu * 5));
+    this.answered = false;
+  }
+
+  private info(pid: number, force = false): ProcInfo | undefined {
     let i = this.infos.get(pid);
-    if (i === undefined) this.infos.set(pid, (i = processInfo(pid) ?? null));
+    if (i === undefined || (force && i === null)) this.infos.set(pid, (i = processInfo(pid) ?? null));
     return i ?? undefined;
   }
 
+  private lastSure = false;
+
   private find(t: Tuple, elsewhere = false): ProcInfo | undefined {
-    const inode = elsewhere ? this.index.findElsewhere(t) : this.index.find(t);
+    const x = this.index;
+    let inode = elsewhere ? x.findElsewhere(t) : x.find(t);
+    let sure = x.sure;
+    let fromPrev = false;
+    if (inode === undefined || !sure) {
+      // a socket the last read no longer showed (closed since), if the one before saw it
+      const p = this.prev;
+      const q = elsewhere ? p.findElsewhere(t) : p.find(t);
+      if (q !== undefined && (inode === undefined || p.sure)) {
+        inode = q;
+        sure = p.sure;
+        fromPrev = true;
+      }
+    }
+    this.lastSure = sure;
+    // a socket the read before did not show answered: the last refresh was of use (no idle backoff)
+    if (inode !== undefined && !fromPrev && sure && !this.answered && (elsewhere ? this.prev.findElsewhere(t) : this.prev.find(t)) === undefined) this.answered = true;
     if (inode === undefined) return undefined;
-    const pid = this.owners.get(inode);
+    const pid = fromPrev ? (this.prevOwners.get(inode) ?? this.owners.get(inode)) : (this.owners.get(inode) ?? this.prevOwners.get(inode));
     return pid === undefined ? undefined : this.info(pid);
   }
 
@@ -82,22 +277,32 @@ export class ProcEngine implements Engine {
   sure = false;
 
   lookup(t: Tuple): ProcInfo | undefined {
-    let found = this.find(t);
-    this.sure = !!found && this.index.sure;
-    if (!this.sure && performance.now() >= this.next) {
-      this.refresh();
-      found = this.find(t);
-      this.sure = !!found && this.index.sure;
-    }
-    return found ?? this.lookupElsewhere(t);
+    const found = this.find(t);
+    this.sure = !!found && this.lastSure;
+    if (this.sure) return found;
+    this.want();
+    if (found) return found;
+    // another namespace's socket only when this one's tables are as fresh as they get
+    if (this.job || performance.now() >= this.next) return undefined;
+    return this.lookupElsewhere(t);
   }
 
   /** The flow's owner in the one other namespace that has it (table.ts findElsewhere), from the tables as read. */
   lookupElsewhere(t: Tuple): ProcInfo | undefined {
     const found = this.find(t, true);
-    this.sure = !!found && this.index.sure;
+    this.sure = !!found && this.lastSure;
     return found;
   }
 
-  close(): void {}
+  /** When the tables in use were read: a flow first seen after that waits for the next read (hold.ts). */
+  freshAt(): number {
+    return this.readAt;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.job = undefined;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
 }

@@ -185,24 +185,28 @@ export function netnsOf(pid: number | "self"): string | undefined {
  */
 export function socketOwners(pids: number[] = listPids()): Map<number, number> {
   const owners = new Map<number, number>();
-  for (const pid of pids) {
-    let fds: string[];
+  for (const pid of pids) socketOwnersOf(pid, owners);
+  return owners;
+}
+
+/** Adds the sockets process `pid` has open to `owners` (inode -> pid). */
+export function socketOwnersOf(pid: number, owners: Map<number, number>): void {
+  let fds: string[];
+  try {
+    fds = fs.readdirSync(`${PROC}/${pid}/fd`);
+  } catch {
+    return;
+  }
+  const dir = `${PROC}/${pid}/fd/`;
+  for (const fd of fds) {
+    let link: string;
     try {
-      fds = fs.readdirSync(`${PROC}/${pid}/fd`);
+      link = fs.readlinkSync(dir + fd);
     } catch {
       continue;
     }
-    for (const fd of fds) {
-      let link: string;
-      try {
-        link = fs.readlinkSync(`${PROC}/${pid}/fd/${fd}`);
-      } catch {
-        continue;
-      }
-      // "socket:[12345]"
-      if (link.charCodeAt(0) !== 115 || !link.startsWith("socket:[")) continue;
-      owners.set(Number(link.slice(8, -1)), pid);
-    }
+    // "socket:[12345]"
+    if (link.charCodeAt(0) !== 115 || !link.startsWith("socket:[")) continue;
+    owners.set(Number(link.slice(8, -1)), pid);
   }
-  return owners;
 }

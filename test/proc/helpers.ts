@@ -126,3 +126,9 @@ class H(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *a): pass
 s = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H); print("ready", flush=True); s.serve_forever()
 `;
+
+/**
+ * Before a capture is stopped: time for tsniff to read what the kernel holds (libpcap hands a batch over up
+ * to its 100 ms timeout after its first packet; on a loaded machine tsniff may be a second behind the traffic).
+ */
+export const settle = () => sleep(1500);
