@@ -40,12 +40,14 @@ export function floodPcap(file) {
 }
 
 /**
- * Sets the pair up (namespaces `${prefix}a`/`${prefix}b`, interfaces `${ifPrefix}a0`/`${ifPrefix}b0`), runs
+ * Sets the pair up (namespaces `${prefix}a`/`${prefix}b`, interfaces `${ifPrefix}a0`/`${ifPrefix}b0`, with
+ * `address` (e.g. "10.204.0.1/24") on the capturing one when given), runs
  * `body(run, iface)` and removes everything, whatever happens. `run(who, argv, loops)` starts argv inside the
  * capturing namespace, waits for "listening on", floods loops x 1000 frames, stops it with SIGINT and returns
- * { who, captured, received, dropped, cpu, sendSecs, stderr }.
+ * { who, captured, received, dropped, cpu, cpuFlood, sendSecs, stderr } (cpu: the process's whole CPU time;
+ * cpuFlood: from "listening on" to the end, what the flood cost).
  */
-export async function withFlood({ prefix, ifPrefix, dir }, body) {
+export async function withFlood({ prefix, ifPrefix, dir, address }, body) {
   const A = `${prefix}a`,
     B = `${prefix}b`,
     IA = `${ifPrefix}a0`,
@@ -64,6 +66,8 @@ export async function withFlood({ prefix, ifPrefix, dir }, body) {
     sh("ip", "link", "set", IA, "netns", A);
     sh("ip", "link", "set", IB, "netns", B);
     sh("ip", "-n", A, "link", "set", IA, "up");
+    // (optional) an address on the capturing end: the flood's destination is then this namespace's
+    if (address) sh("ip", "-n", A, "addr", "add", address, "dev", IA);
     sh("ip", "-n", B, "link", "set", IB, "up");
     const run = async (who, argv, loops) => {
       const p = spawn("ip", ["netns", "exec", A, ...argv], { stdio: ["ignore", "ignore", "pipe"] });
@@ -75,14 +79,18 @@ export async function withFlood({ prefix, ifPrefix, dir }, body) {
         await new Promise((r) => setTimeout(r, 50));
       }
       let cpu = 0;
-      const tick = setInterval(() => {
+      const sample = () => {
         try {
           const st = fs.readFileSync(`/proc/${p.pid}/stat`, "utf8").split(") ")[1].split(" ");
           cpu = (Number(st[11]) + Number(st[12])) / 100;
         } catch {
           /* exited */
         }
-      }, 50);
+      };
+      // the CPU time spent before the flood (start-up, loading an eBPF program) is not the capture's
+      sample();
+      const cpu0 = cpu;
+      const tick = setInterval(sample, 50);
       const t0 = Date.now();
       spawnSync("ip", ["netns", "exec", B, "tcpreplay", "-q", "-i", IB, "--topspeed", `--loop=${loops}`, small], { stdio: "ignore" });
       const sendSecs = (Date.now() - t0) / 1000;
@@ -91,7 +99,7 @@ export async function withFlood({ prefix, ifPrefix, dir }, body) {
       await exited;
       clearInterval(tick);
       const num = (re) => Number((re.exec(err) ?? [0, 0])[1]);
-      return { who, captured: num(/(\d+) packets? captured/), received: num(/(\d+) packets? received by filter/), dropped: num(/(\d+) packets? dropped by kernel/), cpu, sendSecs, stderr: err };
+      return { who, captured: num(/(\d+) packets? captured/), received: num(/(\d+) packets? received by filter/), dropped: num(/(\d+) packets? dropped by kernel/), cpu, cpuFlood: cpu - cpu0, sendSecs, stderr: err };
     };
     return await body(run, IA);
   } finally {

@@ -72,6 +72,35 @@ export class Session {
         onBatchEnd?.();
         return this.stopping ? 0 : limit - this.delivered;
       }
+      if (!verdict && select && consumers.every((c) => c.whole)) {
+        // selected packets go on in runs (the pcap writer copies each run in one go)
+        let from = -1;
+        let first = 0;
+        const run = (to: number) => {
+          if (from >= 0) for (const c of consumers) if (c.whole!(b, from, to, first) === false) this.stopping = true;
+          from = -1;
+        };
+        for (let i = 0; i < b.count; i++) {
+          const frame = ++this.captured;
+          if (!select(b, i, frame)) {
+            run(i);
+            if (this.stopping) break;
+            continue;
+          }
+          if (from < 0) {
+            from = i;
+            first = frame;
+          }
+          this.delivered++;
+          if (this.delivered >= limit) {
+            run(i + 1);
+            break;
+          }
+        }
+        run(b.count);
+        onBatchEnd?.();
+        return this.stopping ? 0 : limit - this.delivered;
+      }
       for (let i = 0; i < b.count; i++) {
         if (verdict && verdict[i] === 0) continue;
         const frame = ++this.captured;

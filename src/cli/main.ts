@@ -373,8 +373,7 @@ async function run(o: CliOptions): Promise<number> {
   // Plugins' packet comments (ctx.comment) go to a -w file; the flight recorder does not take them.
   const comments = (plugins.length || (proc && procSel && procPcapng)) && o.writeFile && !o.ringSeconds && !o.ringMB ? new PacketComments() : undefined;
   if (proc && procSel && procPcapng && comments) {
-    const addComment = procComments(proc, comments);
-    consumers.push((_b, _i, frame) => addComment(frame));
+    consumers.push(procComments(proc, comments));
   }
   if (o.writeFile) {
     const single = source.info.kind === "live" && (source.info.interfaces?.length ?? 1) === 1;

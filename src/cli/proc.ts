@@ -10,6 +10,7 @@ import type { PacketBatch } from "../capture/batch.js";
 import type { PacketComments } from "../capture/comments.js";
 import { lookupUser } from "../capture/privileges.js";
 import type { PacketSource } from "../capture/source.js";
+import type { PacketConsumer } from "../session.js";
 import { Attributor } from "../proc/attribution.js";
 import { HoldingSource } from "../proc/hold.js";
 import { parseProcComment, procComment, procSuffix } from "../proc/fields.js";
@@ -28,6 +29,8 @@ export interface ProcPlumbing {
   select(b: PacketBatch, i: number, frame: number): boolean;
   /** the process of `frame` (the packet last selected), or undefined */
   procOf(frame: number): ProcInfo | undefined;
+  /** the process of packet i of the batch being selected (after select(b, i)) */
+  procAt(i: number): ProcInfo | undefined;
   /** the one-line output's tail for `frame` ("" when no process is known or lines do not show it) */
   suffix(frame: number): string;
   /** whether select() keeps every packet (no process selection) */
@@ -142,15 +145,18 @@ function plumbing(sel: ProcSelection, verbose: number, attribute: (b: PacketBatc
   let last: ProcInfo | undefined;
   let lastSuffix = "";
   let sufOf: ProcInfo | undefined;
+  const byIndex: (ProcInfo | undefined)[] = [];
   return {
     select(b, i, frame) {
       if (frame !== lastFrame) {
         lastFrame = frame;
         last = attribute(b, i);
       }
+      byIndex[i] = last;
       return !active || selector.matches(last);
     },
     procOf: (frame) => (frame === lastFrame ? last : undefined),
+    procAt: (i) => byIndex[i],
     suffix(frame) {
       if (verbose < 0 || frame !== lastFrame || !last) return "";
       if (sufOf !== last) {
@@ -171,10 +177,28 @@ function plumbing(sel: ProcSelection, verbose: number, attribute: (b: PacketBatc
   };
 }
 
-/** Records the process of each written packet as its pcapng comment. */
-export function procComments(p: ProcPlumbing, comments: PacketComments): (frame: number) => void {
-  return (frame) => {
-    const info = p.procOf(frame);
-    if (info) comments.add(frame, procComment(info));
+/** Records the process of each written packet as its pcapng comment (a consumer before the writer). */
+export function procComments(p: ProcPlumbing, comments: PacketComments): PacketConsumer {
+  // the comment's text made once per process (a flow's packets share their ProcInfo)
+  let of: ProcInfo | undefined;
+  let text = "";
+  const comment = (info: ProcInfo) => {
+    if (info !== of) {
+      of = info;
+      text = procComment(info);
+    }
+    return text;
   };
+  const c: PacketConsumer = (_b, _i, frame) => {
+    const info = p.procOf(frame);
+    if (info) comments.add(frame, comment(info));
+  };
+  // a run of selected packets (session.ts): the processes select() found for them
+  c.whole = (_b, from, to, first) => {
+    for (let i = from; i < to; i++) {
+      const info = p.procAt(i);
+      if (info) comments.add(first + i - from, comment(info));
+    }
+  };
+  return c;
 }

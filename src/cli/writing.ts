@@ -79,7 +79,12 @@ export function startWriting(
       return failed(e);
     }
   };
-  consumer.whole = (b, from, to) => {
+  consumer.whole = (b, from, to, first) => {
+    // packets with comments (their processes) are written one by one, a run without in one go
+    if (comments?.size) {
+      for (let i = from; i < to; i++) if (consumer(b, i, first + i - from) === false) return false;
+      return;
+    }
     try {
       w.writeBatch(b, from, to);
     } catch (e) {

@@ -7,7 +7,7 @@
  */
 import type { PacketBatch } from "../capture/batch.js";
 import type { Engine } from "./engine.js";
-import { readTuple, v4Key } from "./tuple.js";
+import { readTuple, V4Table, v4Key } from "./tuple.js";
 import type { ProcInfo, Tuple } from "./types.js";
 
 export interface Flow {
@@ -20,6 +20,12 @@ export interface Flow {
   waited: boolean;
   /** when the reorder window took the flow's first packet */
   heldAt: number;
+  /** no local socket can have it (Engine.foreign): never held, asked again after KNOWN_MS */
+  foreign: boolean;
+  /** the engine's generation when the flow was last asked (Engine.changedSince) */
+  gen: number;
+  /** the flow of the other direction, once both were seen (the reorder window holds a reply behind its request) */
+  peer: Flow | undefined;
   readonly tuple: Tuple;
 }
 
@@ -31,9 +37,9 @@ export class Attributor {
   attributed = 0;
   unattributed = 0;
   private flows = new Map<string, Flow>();
-  /** IPv4 TCP/UDP flows by number (tuple.ts v4Key): source end -> destination end and protocol -> flow */
-  private flows4 = new Map<number, Map<number, Flow>>();
-  private k = { a: 0, b: 0 };
+  /** IPv4 TCP/UDP flows by number (tuple.ts v4Key), no string made per packet */
+  private flows4 = new V4Table<Flow>();
+  private k = new Uint32Array(4);
   private t: Tuple = { proto: 0, src: "", sport: 0, dst: "", dport: 0 };
   /** answers already found for the packets of the batch whose bytes are `memoData` (by index) */
   private memoData: Uint8Array | null = null;
@@ -67,13 +73,9 @@ export class Attributor {
   /** The packet's flow with its current answer (asked again when its time is up), or undefined: no tuple. */
   flowOf(d: Uint8Array, off: number, caplen: number, linktype: number, now = performance.now()): Flow | undefined {
     const k = this.k;
-    let inner: Map<number, Flow> | undefined;
     let f: Flow | undefined;
     const v4 = v4Key(d, off, caplen, linktype, k);
-    if (v4) {
-      inner = this.flows4.get(k.a);
-      f = inner?.get(k.b);
-    }
+    if (v4) f = this.flows4.get(k);
     const t = this.t;
     if (!f) {
       if (!readTuple(d, off, caplen, linktype, t)) return undefined;
@@ -83,32 +85,50 @@ export class Attributor {
         if (this.flows.size >= MAX_FLOWS) {
           this.flows.clear();
           this.flows4.clear();
-          inner = undefined;
         }
-        f = { info: undefined, at: -Infinity, ttl: 0, holdUntil: 0, waited: false, heldAt: 0, tuple: { ...t } };
+        f = { info: undefined, at: -Infinity, ttl: 0, holdUntil: 0, waited: false, heldAt: 0, foreign: false, gen: -1, peer: undefined, tuple: { ...t } };
         this.flows.set(key, f);
+        const peer = this.flows.get(`${t.proto} ${t.dst} ${t.dport} ${t.src} ${t.sport}`);
+        if (peer && peer !== f) {
+          f.peer = peer;
+          peer.peer = f;
+        }
       }
-      if (v4) {
-        if (!inner) this.flows4.set(k.a, (inner = new Map()));
-        inner.set(k.b, f);
-      }
+      if (v4) this.flows4.set(k, f);
     }
     if (now - f.at < f.ttl || f.holdUntil > now) return f;
+    if (!this.changed(f)) {
+      // nothing the engine learnt since can change the answer: kept another while (a flow nobody owns still
+      // seen makes an engine that reads its tables when asked read them again, rate-limited)
+      if (!f.info && !f.foreign) this.engine.poke?.();
+      f.at = now;
+      return f;
+    }
     this.ask(f, now);
     return f;
   }
 
+  /** Whether the engine learnt anything since the flow was asked that could change its answer. */
+  changed(f: Flow): boolean {
+    const e = this.engine;
+    return f.gen < 0 || !e.changedSince || e.changedSince(f.tuple, f.gen);
+  }
+
   /** Asks the engine about a flow again (a held flow, before its window is up or when it is). */
   ask(f: Flow, now = performance.now()): void {
-    f.info = this.engine.lookup(f.tuple);
+    const e = this.engine;
+    f.info = e.lookup(f.tuple);
+    f.gen = e.generation ?? 0;
     f.at = now;
-    f.ttl = f.info && this.engine.sure ? KNOWN_MS : this.window;
+    f.foreign = !f.info && !!e.foreign;
+    f.ttl = (f.info && e.sure) || f.foreign ? KNOWN_MS : this.window;
   }
 
   /** The summary's lines: which engine ran (and why not a better one), and the counts. */
   summary(): string[] {
     const why = this.fallbackReason ? ` (${this.fallbackReason})` : "";
-    return [`process attribution: ${this.engine.name === "ebpf" ? "eBPF" : "/proc"} engine${why}`, `${this.attributed} packet${this.attributed === 1 ? "" : "s"} attributed to a process, ${this.unattributed} not`];
+    const work = this.engine.stats?.() ?? "";
+    return [`process attribution: ${this.engine.name === "ebpf" ? "eBPF" : "/proc"} engine${why}`, `${this.attributed} packet${this.attributed === 1 ? "" : "s"} attributed to a process, ${this.unattributed} not`, ...(work ? [work] : [])];
   }
 
   close(): void {

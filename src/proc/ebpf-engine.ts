@@ -145,7 +145,8 @@ export class EbpfEngine implements Engine {
     const pid = b.readUInt32LE(o + 4);
     if (type === EV_EXEC || type === EV_EXIT) {
       if (type === EV_EXEC) {
-        this.infos.delete(pid);
+        // a process already attributed changed its name and arguments: its flows are asked again
+        if (this.infos.delete(pid)) this.globalGen = ++this.generation;
         // the process's own name (a socket's event carries its thread's, "isc-net-0000" for dig's worker)
         this.execComm.set(pid, cstr(b, o + 24));
         if (this.execComm.size > 65536) this.execComm.clear();
@@ -166,6 +167,9 @@ export class EbpfEngine implements Engine {
     const rport = b.readUInt16LE(o + 44);
     const addr = (at: number) => (family === 2 ? v4text(b[at], b[at + 1], b[at + 2], b[at + 3]) : canonical6(b.toString("hex", at, at + 16)));
     this.index.add(b.readUInt32LE(o + 84), proto, addr(o + 48), lport, type === EV_FLOW ? addr(o + 64) : family === 2 ? "0.0.0.0" : "0".repeat(32), type === EV_FLOW ? rport : 0, owner);
+    const g = ++this.generation;
+    this.portGen[lport] = g;
+    if (type === EV_FLOW) this.portGen[rport] = g;
     // exe, args and cgroup while the process is (most likely) still there
     if (!this.infos.has(pid)) this.info(owner);
   }
@@ -191,11 +195,41 @@ export class EbpfEngine implements Engine {
     return { ...i, tid: o.tid };
   }
 
+  foreign = false;
+  private drainedAt = -Infinity;
+
+  /** Drains the ring buffer unless it was drained less than a millisecond ago; true when it was. */
+  private drainSoon(): boolean {
+    const now = performance.now();
+    if (now - this.drainedAt < 1) return false;
+    this.drainedAt = now;
+    this.drain();
+    return true;
+  }
+
+  /** grows with every socket event (portGen: the generation of each port's last event) */
+  generation = 0;
+  private globalGen = 0;
+  private portGen = new Uint32Array(65536);
+
+  changedSince(t: Tuple, gen: number): boolean {
+    this.drainSoon();
+    return this.globalGen > gen || this.portGen[t.sport] > gen || this.portGen[t.dport] > gen;
+  }
+
+  poke(): void {
+    this.drainSoon();
+  }
+
   lookup(t: Tuple): ProcInfo | undefined {
     let o = this.index.find(t);
-    if (!o || !this.index.sure) {
-      this.drain();
-      o = this.index.find(t);
+    // the events waiting (a connection's first SYN finds its connect's), at most once a millisecond: a
+    // batch of a thousand unknown flows drains once
+    if ((!o || !this.index.sure) && this.drainSoon()) o = this.index.find(t);
+    this.foreign = !o && !this.index.maybeLocal(t) && !this.before.maybeLocal(t);
+    if (this.foreign) {
+      this.sure = false;
+      return undefined;
     }
     this.sure = !!o && this.index.sure;
     if (o) return this.info(o);

@@ -10,12 +10,28 @@ export interface Engine {
   /** Whether the last lookup's answer is final (false: a guess from a listening port, asked again later). */
   readonly sure: boolean;
   /**
+   * Whether the last lookup's flow can be no local socket's (neither address is this machine's: traffic a
+   * bridge or veth carries past): it is not held in the reorder window and asked again only after seconds.
+   */
+  readonly foreign?: boolean;
+  /**
    * When the tables the engine answers from were read (engines that read them in rounds, /proc): a flow first
    * seen after that has not had its chance yet, and the reorder window holds it a while longer (hold.ts).
    */
   freshAt?(): number;
   /** Keeps the tables fresh while a process of interest runs (`-- cmd`): read every `ms`. */
   keepFresh?(ms: number): void;
+  /**
+   * Engines that can tell what changed: a number that grows when they learn something (a socket event, a read
+   * of /proc), and whether anything that could change the answer for `t` happened since `generation` was
+   * `gen`. A flow is asked again only then (a flood's thousand unknown flows cost a check each, not a lookup).
+   */
+  readonly generation?: number;
+  changedSince?(t: Tuple, gen: number): boolean;
+  /** A flow it did not know is still seen (an engine that reads its tables when asked may read them again). */
+  poke?(): void;
+  /** A line on the engine's own work for the summary ("/proc read 12 times, 85 ms of CPU"), or "". */
+  stats?(): string;
   /** Detaches and frees what the engine holds. */
   close(): void;
 }

@@ -15,7 +15,10 @@ import type { Attributor, Flow } from "./attribution.js";
 import type { ProcInfo } from "./types.js";
 
 interface Held {
+  /** the flow whose release lets the packet go: its own, or the other direction's (a reply behind its request) */
   flow: Flow;
+  /** the packet's own flow (its process) */
+  own: Flow;
   bytes: Uint8Array;
   wirelen: number;
   tsSec: number;
@@ -77,7 +80,9 @@ export class HoldingSource implements PacketSource {
 
   /** A batch from the capture: held flows that are due go first, then this batch's packets not held. */
   private batch(b: PacketBatch): number {
-    let want = this.held.length && performance.now() >= this.nextDue ? this.release(false, false) : Infinity;
+    // a flood of new flows nobody owns fills the window: everything held goes now (these flows had their
+    // window), so copies and memory stay bounded
+    let want = this.held.length >= MAX_HELD ? this.release(true, false) : this.held.length && performance.now() >= this.nextDue ? this.release(false, false) : Infinity;
     if (want === 0) return 0;
     const attr = this.attr;
     const infos = this.infos;
@@ -89,16 +94,23 @@ export class HoldingSource implements PacketSource {
       const f = attr.flowOf(b.data, b.offset[i], b.caplen[i], b.linktype[i], now);
       infos[i] = f?.info;
       if (!f) continue;
+      let by = f;
       if (f.holdUntil === 0) {
-        // known, or had its window already: on at once
-        if (f.info || f.waited) continue;
-        f.waited = true;
-        f.heldAt = now;
-        f.holdUntil = now + this.window;
-        if (f.holdUntil < this.nextDue) this.nextDue = f.holdUntil;
+        const peer = f.peer;
+        if (peer && peer.holdUntil !== 0) {
+          // the other direction is held (a SYN-ACK answered from the listener while its SYN waits): behind it
+          by = peer;
+        } else {
+          // known, or had its window already: on at once
+          if (f.info || f.waited || f.foreign) continue;
+          f.waited = true;
+          f.heldAt = now;
+          f.holdUntil = now + this.window;
+          if (f.holdUntil < this.nextDue) this.nextDue = f.holdUntil;
+        }
       }
       // (a flow still held keeps its later packets behind its first: their order)
-      this.hold(f, b, i);
+      this.hold(by, f, b, i);
       if (kept < 0) kept = i;
       infos[i] = HELD;
     }
@@ -113,9 +125,9 @@ export class HoldingSource implements PacketSource {
     return want;
   }
 
-  private hold(f: Flow, b: PacketBatch, i: number): void {
+  private hold(f: Flow, own: Flow, b: PacketBatch, i: number): void {
     const o = b.offset[i];
-    this.held.push({ flow: f, bytes: b.data.slice(o, o + b.caplen[i]), wirelen: b.wirelen[i], tsSec: b.tsSec[i], tsNsec: b.tsNsec[i], linktype: b.linktype[i], iface: b.iface[i] });
+    this.held.push({ flow: f, own, bytes: b.data.slice(o, o + b.caplen[i]), wirelen: b.wirelen[i], tsSec: b.tsSec[i], tsNsec: b.tsNsec[i], linktype: b.linktype[i], iface: b.iface[i] });
     this.heldFlows.add(f);
     this.heldCount++;
   }
@@ -132,7 +144,8 @@ export class HoldingSource implements PacketSource {
     const engine = this.attr.engine;
     for (const f of this.heldFlows) {
       const over = all || f.holdUntil <= now;
-      if (over || askAll) this.attr.ask(f);
+      if ((over || askAll) && this.attr.changed(f)) this.attr.ask(f);
+      else if (!f.info) this.attr.engine.poke?.();
       if (over && !all && !f.info && engine.freshAt && engine.freshAt() < f.heldAt && now - f.heldAt < Math.max(MAX_WAIT_MS, 10 * this.window)) {
         // the window is over, but the engine has not read its tables since the flow came (/proc: a read in
         // progress, or rate-limited): held until it has, up to ten windows (or a second) in all
@@ -168,7 +181,7 @@ export class HoldingSource implements PacketSource {
       b.tsNsec[i] = h.tsNsec;
       b.linktype[i] = h.linktype;
       b.iface[i] = h.iface;
-      infos.push(h.flow.info);
+      infos.push(h.own.info);
       at += h.bytes.length;
     });
     b.data = data;
@@ -183,6 +196,9 @@ export class HoldingSource implements PacketSource {
     }
   }
 }
+
+/** the most packets held at once (a flood of new flows): then all of them go (copies and memory stay bounded) */
+const MAX_HELD = 4096;
 
 /** the longest a flow is held while its engine has not read its tables since the flow came */
 const MAX_WAIT_MS = 1000;

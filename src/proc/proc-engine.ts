@@ -46,7 +46,9 @@ class Refresh {
   ) {}
 
   /** Works until done (true) or until `sliceMs` have passed (false). */
+  steps = 0;
   step(sliceMs: number): boolean {
+    this.steps++;
     const c0 = process.cpuUsage();
     const until = performance.now() + sliceMs;
     try {
@@ -157,6 +159,8 @@ export class ProcEngine implements Engine {
   private answered = false;
   private closed = false;
   refreshes = 0;
+  /** grows with every read of /proc (Engine.changedSince) */
+  generation = 0;
   /** refreshes that read every process's file descriptors */
   fdScans = 0;
   /** the CPU time of the refreshes, in ms */
@@ -233,6 +237,8 @@ export class ProcEngine implements Engine {
     }
     this.readAt = job.started;
     this.cpuMs += job.cpu;
+    this.generation++;
+    if (process.env.TSNIFF_PROC_DEBUG) process.stderr.write(`proc refresh ${this.refreshes}: ${job.steps} steps, ${(performance.now() - job.started).toFixed(1)} ms wall, ${job.cpu.toFixed(1)} ms cpu, fresh ${job.fresh}\n`);
     // one window at least, 5x its CPU time, and longer while refreshes answer nothing
     if (this.answered) this.idle = 0;
     else if (this.refreshes > 1) this.idle++;
@@ -276,7 +282,19 @@ export class ProcEngine implements Engine {
   /** whether the last lookup matched a connected socket (or a datagram socket), not a TCP listener's port */
   sure = false;
 
+  foreign = false;
+
+  /** Whether a local socket could have the flow (table.ts maybeLocal), in the tables as read or the read before. */
+  maybeLocal(t: Tuple): boolean {
+    return this.index.maybeLocal(t) || this.prev.maybeLocal(t);
+  }
+
   lookup(t: Tuple): ProcInfo | undefined {
+    this.foreign = !this.maybeLocal(t);
+    if (this.foreign) {
+      this.sure = false;
+      return undefined;
+    }
     const found = this.find(t);
     this.sure = !!found && this.lastSure;
     if (this.sure) return found;
@@ -292,6 +310,18 @@ export class ProcEngine implements Engine {
     const found = this.find(t, true);
     this.sure = !!found && this.lastSure;
     return found;
+  }
+
+  changedSince(_t: Tuple, gen: number): boolean {
+    return this.generation > gen;
+  }
+
+  poke(): void {
+    this.want();
+  }
+
+  stats(): string {
+    return `/proc read ${this.refreshes} time${this.refreshes === 1 ? "" : "s"} (${this.fdScans} with every process's file descriptors), ${Math.round(this.cpuMs)} ms of CPU`;
   }
 
   /** When the tables in use were read: a flow first seen after that waits for the next read (hold.ts). */

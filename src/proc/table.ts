@@ -8,6 +8,7 @@
  * Within a namespace, a packet is looked up as sent by a local socket first (its source is the socket's
  * local end: on loopback both ends are local and the sender is the packet's process), then as received.
  */
+import os from "node:os";
 import { isAny } from "./procfs.js";
 import type { Tuple } from "./types.js";
 
@@ -84,6 +85,20 @@ export class SocketIndex<T> {
     }
   }
 
+  /**
+   * Whether a socket of this machine could have the flow at all: one of its addresses is loopback, a local
+   * end some socket has, one of this namespace's interface addresses (or their broadcast), or multicast.
+   * A flood between addresses nobody here has (traffic a bridge or a veth carries past) is never looked up.
+   */
+  maybeLocal(t: Tuple): boolean {
+    const { src, dst } = t;
+    if (isLoopback(src) || isLoopback(dst) || isMulticast(dst)) return true;
+    const all = this.localAddrs.get(0);
+    if (all && (all.has(src) || all.has(dst))) return true;
+    const here = interfaceAddrs();
+    return here.has(src) || here.has(dst);
+  }
+
   isLocal(addr: string, ns = 0): boolean {
     return isLoopback(addr) || !!this.localAddrs.get(ns)?.has(addr);
   }
@@ -144,6 +159,49 @@ export class SocketIndex<T> {
     this.sure = proto !== 6;
     return local(localKey(proto, dst, dport)) ?? local(anyKey(proto, dport));
   }
+}
+
+function isMulticast(addr: string): boolean {
+  if (addr.length === 32) return addr.startsWith("ff");
+  const a = Number(addr.slice(0, addr.indexOf(".")));
+  return (a >= 224 && a <= 239) || addr === "255.255.255.255";
+}
+
+/** An IPv6 address's text (os.networkInterfaces) as 32 hex digits (procfs.ts canonical6's form). */
+export function hex6(text: string): string {
+  const [head, tail] = text.split("::");
+  const words = (s: string | undefined) => (s ? s.split(":") : []);
+  const h = words(head);
+  const t = tail === undefined ? [] : words(tail);
+  const zeros = tail === undefined ? [] : Array<string>(8 - h.length - t.length).fill("0");
+  return [...h, ...zeros, ...t].map((w) => w.padStart(4, "0")).join("").toLowerCase();
+}
+
+let ifAddrs = new Set<string>();
+let ifAt = -Infinity;
+/** The addresses (and IPv4 broadcast addresses) of this network namespace's interfaces, read again after a second. */
+export function interfaceAddrs(now = performance.now()): Set<string> {
+  if (now - ifAt < 1000) return ifAddrs;
+  ifAt = now;
+  const s = new Set<string>();
+  try {
+    for (const list of Object.values(os.networkInterfaces())) {
+      for (const a of list ?? []) {
+        if (a.family !== "IPv4") {
+          s.add(hex6(a.address));
+          continue;
+        }
+        s.add(a.address);
+        const ip = a.address.split(".").map(Number);
+        const mask = a.netmask.split(".").map(Number);
+        s.add(ip.map((b, k) => (b | (~mask[k] & 255)) & 255).join("."));
+      }
+    }
+  } catch {
+    /* no interfaces to see */
+  }
+  ifAddrs = s;
+  return s;
 }
 
 function isLoopback(addr: string): boolean {

@@ -104,11 +104,12 @@ export function readTuple(d: Uint8Array, off: number, caplen: number, linktype: 
 }
 
 /**
- * The flow cache's numeric key of an IPv4 TCP or UDP packet (no string made, nothing allocated): `k.a` the
- * source address and port, `k.b` the destination address and port and the protocol. False for anything else
- * (IPv6, ICMP, a fragment, a short packet): those are keyed by readTuple's text.
+ * The flow cache's numeric key of an IPv4 TCP or UDP packet, written into `k` (nothing allocated: typed array
+ * stores): k[0] the source address, k[1] the destination address, k[2] source port << 16 | destination port,
+ * k[3] the protocol. False for anything else (IPv6, ICMP, a fragment, a short packet): those are keyed by
+ * readTuple's text.
  */
-export function v4Key(d: Uint8Array, off: number, caplen: number, linktype: number, k: { a: number; b: number }): boolean {
+export function v4Key(d: Uint8Array, off: number, caplen: number, linktype: number, k: Uint32Array): boolean {
   const end = off + caplen;
   const ip = ipStart(d, off, end, linktype);
   if (ip < 0 || end - ip < 20 || d[ip] >> 4 !== 4) return false;
@@ -116,9 +117,66 @@ export function v4Key(d: Uint8Array, off: number, caplen: number, linktype: numb
   if ((proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) || ((d[ip + 6] & 0x1f) | d[ip + 7]) !== 0) return false;
   const l4 = ip + (d[ip] & 15) * 4;
   if (end - l4 < 4) return false;
-  const src = ((d[ip + 12] << 24) | (d[ip + 13] << 16) | (d[ip + 14] << 8) | d[ip + 15]) >>> 0;
-  const dst = ((d[ip + 16] << 24) | (d[ip + 17] << 16) | (d[ip + 18] << 8) | d[ip + 19]) >>> 0;
-  k.a = src * 65536 + ((d[l4] << 8) | d[l4 + 1]);
-  k.b = (dst * 65536 + ((d[l4 + 2] << 8) | d[l4 + 3])) * 2 + (proto === IPPROTO_UDP ? 1 : 0);
+  k[0] = (d[ip + 12] << 24) | (d[ip + 13] << 16) | (d[ip + 14] << 8) | d[ip + 15];
+  k[1] = (d[ip + 16] << 24) | (d[ip + 17] << 16) | (d[ip + 18] << 8) | d[ip + 19];
+  k[2] = (d[l4] << 24) | (d[l4 + 1] << 16) | (d[l4 + 2] << 8) | d[l4 + 3];
+  k[3] = proto;
   return true;
+}
+
+/**
+ * IPv4 flows by v4Key's numbers: an open-addressing hash table in typed arrays (a lookup allocates nothing
+ * and hashes small integers). Cleared when half full (the flow cache starts over, as its Map does).
+ */
+export class V4Table<T> {
+  private mask: number;
+  private keys: Uint32Array;
+  private vals: (T | undefined)[];
+  size = 0;
+
+  constructor(private slots = 1 << 17) {
+    this.mask = slots - 1;
+    this.keys = new Uint32Array(slots * 4);
+    this.vals = new Array<T | undefined>(slots).fill(undefined);
+  }
+
+  private slot(k: Uint32Array): number {
+    let h = Math.imul(k[0] ^ 0x9e3779b9, 0x85ebca6b);
+    h = Math.imul(h ^ k[1] ^ (h >>> 13), 0xc2b2ae35);
+    h = Math.imul(h ^ k[2] ^ (h >>> 16), 0x27d4eb2f);
+    return (h ^ k[3] ^ (h >>> 15)) & this.mask;
+  }
+
+  get(k: Uint32Array): T | undefined {
+    const keys = this.keys;
+    for (let s = this.slot(k); ; s = (s + 1) & this.mask) {
+      const v = this.vals[s];
+      if (v === undefined) return undefined;
+      const o = s * 4;
+      if (keys[o] === k[0] && keys[o + 1] === k[1] && keys[o + 2] === k[2] && keys[o + 3] === k[3]) return v;
+    }
+  }
+
+  set(k: Uint32Array, v: T): void {
+    if (this.size * 2 >= this.slots) this.clear();
+    const keys = this.keys;
+    for (let s = this.slot(k); ; s = (s + 1) & this.mask) {
+      const o = s * 4;
+      if (this.vals[s] === undefined) {
+        this.size++;
+      } else if (!(keys[o] === k[0] && keys[o + 1] === k[1] && keys[o + 2] === k[2] && keys[o + 3] === k[3])) continue;
+      keys[o] = k[0];
+      keys[o + 1] = k[1];
+      keys[o + 2] = k[2];
+      keys[o + 3] = k[3];
+      this.vals[s] = v;
+      return;
+    }
+  }
+
+  clear(): void {
+    if (this.size === 0) return;
+    this.vals.fill(undefined);
+    this.size = 0;
+  }
 }
