@@ -148,7 +148,7 @@ export class HoldingSource implements PacketSource {
       else if (!f.info) this.attr.engine.poke?.();
       if (over && !all && !f.info && engine.freshAt && engine.freshAt() < f.heldAt && now - f.heldAt < Math.max(MAX_WAIT_MS, 10 * this.window)) {
         // the window is over, but the engine has not read its tables since the flow came (/proc: a read in
-        // progress, or rate-limited): held until it has, up to ten windows (or a second) in all
+        // progress, or rate-limited): held until it has, up to ten windows (or two seconds) in all
         f.holdUntil = now + this.tickMs;
         if (f.holdUntil < due) due = f.holdUntil;
         continue;
@@ -201,7 +201,7 @@ export class HoldingSource implements PacketSource {
 const MAX_HELD = 4096;
 
 /** the longest a flow is held while its engine has not read its tables since the flow came */
-const MAX_WAIT_MS = 1000;
+const MAX_WAIT_MS = 2000;
 
 /** marks a held packet in the batch's answers */
 const HELD = { pid: -1, comm: "" } as ProcInfo;

@@ -28,11 +28,20 @@ const IDLE_BACKOFF = 8;
 class Refresh {
   readonly started = performance.now();
   cpu = 0;
+  steps = 0;
   private pids: number[] = [];
+  /** pid -> its network namespace's inode */
+  private nsOf = new Map<number, number>();
   private rows: SocketRow[] = [];
   private seenNs = new Set<number>();
   private phase = 0;
   private at = 0;
+  /** the processes whose file descriptors are read first (those in the namespaces of the new sockets), then the rest */
+  private first: number[] = [];
+  private rest: number[] = [];
+  /** socket inodes whose owner is looked for */
+  private need = new Set<number>();
+  /** whether the file descriptors were read (some socket was new) */
   fresh = false;
   owners: Map<number, number> | undefined;
   /** pids of the sockets not seen before (their facts are read while they live) */
@@ -40,13 +49,13 @@ class Refresh {
 
   constructor(
     readonly index: SocketIndex<number>,
+    /** the socket inodes the tables showed at the last read of the file descriptors (owned or not) */
     private scanned: Set<number>,
-    private first: boolean,
+    private oldOwners: Map<number, number>,
     private readInfo: (pid: number) => void,
   ) {}
 
   /** Works until done (true) or until `sliceMs` have passed (false). */
-  steps = 0;
   step(sliceMs: number): boolean {
     this.steps++;
     const c0 = process.cpuUsage();
@@ -77,37 +86,38 @@ class Refresh {
           while (this.at < pids.length) {
             const pid = pids[this.at++];
             const ns = netnsInode(netnsOf(pid));
+            this.nsOf.set(pid, ns);
             if (!ns || this.seenNs.has(ns)) continue;
             this.seenNs.add(ns);
             readSocketTables(pid, this.rows, ns);
             if (performance.now() >= until) return false;
           }
-          let fresh = this.first;
-          for (const r of this.rows) {
-            if (r.inode === 0) continue;
-            index.add(r.ns, r.proto, r.laddr, r.lport, r.raddr, r.rport, r.inode);
-            if (!this.scanned.has(r.inode)) fresh = true;
-          }
-          this.fresh = fresh;
-          if (!fresh) return true;
-          this.owners = new Map();
+          this.tables();
+          if (!this.fresh) return true;
           this.at = 0;
           this.phase = 2;
           if (performance.now() >= until) return false;
           break;
         }
         case 2: {
-          // every process's file descriptors: socket inode -> pid
-          const pids = this.pids;
+          // file descriptors: socket inode -> pid, the new sockets' namespaces' processes first; the others'
+          // only when some new socket's owner is not among them
           const owners = this.owners!;
-          while (this.at < pids.length) {
-            socketOwnersOf(pids[this.at++], owners);
+          const list = this.first.length ? this.first : this.rest;
+          while (this.at < list.length) {
+            socketOwnersOf(list[this.at++], owners);
             if ((this.at & 7) === 0 && performance.now() >= until) return false;
           }
+          if (list === this.first) {
+            this.first = [];
+            this.at = 0;
+            let all = true;
+            for (const inode of this.need) if (!owners.has(inode)) all = false;
+            if (!all && this.rest.length) break;
+          }
           const pidsOfNew = new Set<number>();
-          for (const r of this.rows) {
-            if (r.inode === 0 || this.scanned.has(r.inode)) continue;
-            const pid = owners.get(r.inode);
+          for (const inode of this.need) {
+            const pid = owners.get(inode);
             if (pid !== undefined) pidsOfNew.add(pid);
           }
           this.newPids = [...pidsOfNew];
@@ -126,6 +136,29 @@ class Refresh {
         }
       }
     }
+  }
+
+  /** The rows into the index; which sockets need their owner found, and whose file descriptors to read. */
+  private tables(): void {
+    const alive = new Set(this.pids);
+    const needNs = new Set<number>();
+    const owners = new Map<number, number>();
+    for (const r of this.rows) {
+      if (r.inode === 0) continue;
+      this.index.add(r.ns, r.proto, r.laddr, r.lport, r.raddr, r.rport, r.inode);
+      const old = this.oldOwners.get(r.inode);
+      // a socket seen before keeps its owner while the owner lives (and one nobody owned stays so)
+      if (this.scanned.has(r.inode) && (old === undefined || alive.has(old))) {
+        if (old !== undefined) owners.set(r.inode, old);
+        continue;
+      }
+      this.need.add(r.inode);
+      needNs.add(r.ns);
+    }
+    this.fresh = this.need.size > 0;
+    if (!this.fresh) return;
+    this.owners = owners;
+    for (const pid of this.pids) (needNs.has(this.nsOf.get(pid) ?? this.index.home) ? this.first : this.rest).push(pid);
   }
 
   /** The socket inodes the tables showed (the next refresh reads the file descriptors only for others). */
@@ -168,8 +201,8 @@ export class ProcEngine implements Engine {
 
   constructor(
     private minInterval = 100,
-    /** the time slice of an incremental refresh, in ms */
-    private sliceMs = 3,
+    /** the time slice of an incremental refresh, in ms (the kernel's ring holds far more than that) */
+    private sliceMs = 8,
   ) {
     const home = netnsInode(netnsOf("self"));
     this.index = new SocketIndex<number>(home);
@@ -197,7 +230,7 @@ export class ProcEngine implements Engine {
 
   private begin(): Refresh {
     this.spare.clear();
-    return new Refresh(this.spare, this.scanned, this.refreshes === 0, (pid) => this.info(pid, true));
+    return new Refresh(this.spare, this.scanned, this.owners, (pid) => this.info(pid, true));
   }
 
   /** Starts an incremental refresh when one may start (rate limit) and none runs. */
@@ -321,7 +354,7 @@ export class ProcEngine implements Engine {
   }
 
   stats(): string {
-    return `/proc read ${this.refreshes} time${this.refreshes === 1 ? "" : "s"} (${this.fdScans} with every process's file descriptors), ${Math.round(this.cpuMs)} ms of CPU`;
+    return `/proc read ${this.refreshes} time${this.refreshes === 1 ? "" : "s"} (${this.fdScans} with processes' file descriptors), ${Math.round(this.cpuMs)} ms of CPU`;
   }
 
   /** When the tables in use were read: a flow first seen after that waits for the next read (hold.ts). */
