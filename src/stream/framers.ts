@@ -27,10 +27,29 @@ function headerEnd(d: Uint8Array, off: number, len: number): number {
   return -1;
 }
 
+const latin1Slice = Buffer.prototype.latin1Slice as unknown as (this: Uint8Array, a: number, b: number) => string;
 function latin1(d: Uint8Array, a: number, b: number): string {
-  let s = "";
-  for (let i = a; i < b; i++) s += String.fromCharCode(d[i]);
-  return s;
+  return b > a ? latin1Slice.call(d, a, b) : "";
+}
+
+/** What String.prototype.trim takes off, among Latin-1 characters. */
+const isSpace = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
+
+/** Whether d[a, b) is the lower-case ASCII `name`, compared case-insensitively. */
+function nameIs(d: Uint8Array, a: number, b: number, name: string): boolean {
+  if (b - a !== name.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    let c = d[a + i];
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== name.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Whether d[a, b) contains "chunked", case-insensitively. */
+function hasChunked(d: Uint8Array, a: number, b: number): boolean {
+  for (let i = a; i + 7 <= b; i++) if (nameIs(d, i, i + 7, "chunked")) return true;
+  return false;
 }
 
 /** The length of a chunked body starting at d[off] (chunks, last chunk, trailers), 0 when not all there. */
@@ -100,17 +119,34 @@ export const httpMessageLength: PduLength = (d, off, len, dir, st) => {
   if (!isResp && !isReq) return len >= 16 || (len > 0 && !/^[A-Z]/.test(first)) ? -1 : 0;
   const h = headerEnd(d, off, Math.min(len, MAX_HEADERS));
   if (h < 0) return len >= MAX_HEADERS ? -1 : 0;
-  const head = latin1(d, off, off + h);
-  const lines = head.split(/\r?\n/);
+  // the header lines after the first, read as bytes (no text made): Content-Length and Transfer-Encoding
+  const hend = off + h;
+  let firstEnd = off;
+  while (firstEnd < hend && d[firstEnd] !== 0x0a) firstEnd++;
   let cl = -1;
   let chunked = false;
-  for (let i = 1; i < lines.length; i++) {
-    const c = lines[i].indexOf(":");
-    if (c <= 0) continue;
-    const name = lines[i].slice(0, c).trim().toLowerCase();
-    const value = lines[i].slice(c + 1).trim();
-    if (name === "content-length" && /^\d+$/.test(value)) cl = Number(value);
-    else if (name === "transfer-encoding" && /chunked/i.test(value)) chunked = true;
+  for (let p = firstEnd + 1; p < hend; ) {
+    let e = p;
+    while (e < hend && d[e] !== 0x0a) e++;
+    let c = p;
+    while (c < e && d[c] !== 0x3a) c++;
+    if (c > p && c < e) {
+      let na = p;
+      let nb = c;
+      while (na < nb && isSpace(d[na])) na++;
+      while (nb > na && isSpace(d[nb - 1])) nb--;
+      let va = c + 1;
+      let vb = e;
+      while (va < vb && isSpace(d[va])) va++;
+      while (vb > va && isSpace(d[vb - 1])) vb--;
+      if (nameIs(d, na, nb, "content-length")) {
+        let n = 0;
+        let i = va;
+        for (; i < vb && d[i] >= 0x30 && d[i] <= 0x39; i++) n = n * 10 + (d[i] - 0x30);
+        if (vb > va && i === vb) cl = n;
+      } else if (nameIs(d, na, nb, "transfer-encoding") && hasChunked(d, va, vb)) chunked = true;
+    }
+    p = e + 1;
   }
   const heads = ((st.heads as string[][] | undefined) ?? (st.heads = [[], []] as string[][])) as string[][];
   let body: number;
@@ -121,8 +157,9 @@ export const httpMessageLength: PduLength = (d, off, len, dir, st) => {
     if (chunked && body <= 0) return body < 0 ? -1 : 0;
     heads[dir].push(method);
   } else {
-    const code = Number(lines[0].split(" ")[1]);
-    if (code === 101 && /\nupgrade:[ \t]*h2c[ \t]*\r?\n/i.test(head)) st.h2c = true;
+    const line0 = latin1(d, off, firstEnd > off && d[firstEnd - 1] === 0x0d ? firstEnd - 1 : firstEnd);
+    const code = Number(line0.split(" ")[1]);
+    if (code === 101 && /\nupgrade:[ \t]*h2c[ \t]*\r?\n/i.test(latin1(d, off, hend))) st.h2c = true;
     const method = code >= 200 ? heads[1 - dir].shift() : undefined;
     if (method === "HEAD" || (code >= 100 && code < 200) || code === 204 || code === 304) body = 0;
     else if (chunked) {

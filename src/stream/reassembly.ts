@@ -102,7 +102,7 @@ class Cutter implements ByteSink {
         // continue the unfinished PDU
         let take = len - pos;
         if (this.need > 0) take = Math.min(take, this.need - this.have);
-        this.append(d.subarray(pos, pos + take), frame);
+        this.append(d, pos, pos + take, frame);
         pos += take;
         if (this.need === 0) {
           const n = this.frame(this.buf, 0, this.have);
@@ -148,7 +148,7 @@ class Cutter implements ByteSink {
       this.have = 0;
       this.frames = [];
       this.lens = [];
-      this.append(d.subarray(pos), frame);
+      this.append(d, pos, len, frame);
       this.pendingHit = true;
       return;
     }
@@ -172,19 +172,21 @@ class Cutter implements ByteSink {
     return n;
   }
 
-  private append(d: Uint8Array, frame: number): void {
+  /** Appends d[from, to) to the unfinished PDU (a view made only when the segment is not taken whole). */
+  private append(d: Uint8Array, from: number, to: number, frame: number): void {
+    const n = to - from;
     let b = this.buf!;
-    if (this.have + d.length > b.length) {
-      const nb = new Uint8Array(Math.max(this.have + d.length, b.length * 2));
+    if (this.have + n > b.length) {
+      const nb = new Uint8Array(Math.max(this.have + n, b.length * 2));
       nb.set(b.subarray(0, this.have));
       this.buf = b = nb;
     }
-    b.set(d, this.have);
-    this.have += d.length;
-    if (this.frames[this.frames.length - 1] === frame) this.lens[this.lens.length - 1] += d.length;
+    b.set(from === 0 && to === d.length ? d : d.subarray(from, to), this.have);
+    this.have += n;
+    if (this.frames[this.frames.length - 1] === frame) this.lens[this.lens.length - 1] += n;
     else {
       this.frames.push(frame);
-      this.lens.push(d.length);
+      this.lens.push(n);
     }
   }
 
