@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { execFileSync, type ChildProcess } from "node:child_process";
-import { canUseNetns, createNsPair, sendTraffic, type NsPair } from "../helpers/netns.js";
+import type { ChildProcess } from "node:child_process";
+import { canUseNetns, createNsPair, ip, sendTraffic, type NsPair } from "../helpers/netns.js";
 import { collect, has, sh, sleep, tsniff, tsniffBg, waitForStderr } from "../helpers/run.js";
+import { fieldRows as fields, tally } from "../helpers/tshark-fields.js";
 
 const enabled = canUseNetns() && has("tcpdump") && has("capinfos") && has("tshark") && has("mergecap");
 const d = enabled ? describe : describe.skip;
@@ -22,26 +23,6 @@ function capinfos(...file: string[]): string {
 }
 const packetsIn = (info: string) => Number(/Number of packets:\s+(\d+)/.exec(info)![1]);
 const captured = (stderr: string) => Number(/(\d+) packets? captured/.exec(stderr)![1]);
-
-/** tshark's fields, one array per packet. */
-function fields(file: string, ...names: string[]): string[][] {
-  const r = sh("tshark", ["-r", file, "-T", "fields", ...names.flatMap((n) => ["-e", n])]);
-  expect(r.status, r.stderr.toString()).toBe(0);
-  return r.stdout
-    .toString()
-    .split("\n")
-    .filter((l) => l.length)
-    .map((l) => l.split("\t"));
-}
-
-/** How many packets of each value of the first field. */
-function tally(rows: string[][]): Record<string, number> {
-  const t: Record<string, number> = {};
-  for (const r of rows) t[r[0]] = (t[r[0]] ?? 0) + 1;
-  return t;
-}
-
-const ip = (...args: string[]) => execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
 
 d("several interfaces, interfaces going down, comments (namespaces)", () => {
   let net: NsPair;

@@ -17,8 +17,26 @@ export interface NsPair {
   destroy(): void;
 }
 
-function ip(...args: string[]): void {
+/** Runs `ip ARGS` (throws with its message when it fails). */
+export function ip(...args: string[]): void {
   execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/** Turns a device's offloads off: real, unsegmented frames with final checksums, as on a wire. */
+export function offloadsOff(ns: string, dev: string): void {
+  spawnSync("ip", ["netns", "exec", ns, "ethtool", "-K", dev, "tx", "off", "gso", "off", "gro", "off", "tso", "off"]);
+}
+
+/** Kills every process still in namespace `ns` (a test's sshd, a capture left behind), then deletes it. */
+export function removeNetns(ns: string): void {
+  for (const p of (spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout ?? "").split(/\s+/).filter(Boolean)) {
+    try {
+      process.kill(Number(p), "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
+  spawnSync("ip", ["netns", "del", ns]);
 }
 
 export function canUseNetns(): boolean {
@@ -57,8 +75,7 @@ export function createNsPair(tag: string, subnet: number): NsPair {
     ]) {
       ip("-n", ns, "link", "set", "lo", "up");
       ip("-n", ns, "link", "set", dev, "up");
-      // Real, unsegmented frames with final checksums, as on a wire.
-      spawnSync("ip", ["netns", "exec", ns, "ethtool", "-K", dev, "tx", "off", "gso", "off", "gro", "off", "tso", "off"]);
+      offloadsOff(ns, dev);
     }
   } catch (e) {
     destroy();

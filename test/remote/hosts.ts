@@ -12,7 +12,9 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_pr
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ip, offloadsOff, removeNetns } from "../helpers/netns.js";
 import { ROOT } from "../helpers/paths.js";
+import { collect, sleep, tsniffBg, waitForStderr } from "../helpers/run.js";
 
 export interface Host {
   name: string;
@@ -37,10 +39,6 @@ export interface Lab {
   destroy(): void;
 }
 
-function ip(...args: string[]): void {
-  execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
-}
-
 export function canRunLab(): boolean {
   return process.getuid?.() === 0 && fs.existsSync("/usr/sbin/sshd") && spawnSync("ip", ["netns", "list"]).status === 0 && spawnSync("ssh-keygen", ["-?"]).error === undefined;
 }
@@ -59,18 +57,8 @@ export function createLab(tag: string, subnet: number, hostSpecs: { name: string
         /* gone */
       }
     }
-    for (const ns of nsList) {
-      // every process still in the namespace (a remote capture left behind would be a bug the tests report)
-      const pids = spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout ?? "";
-      for (const p of pids.split(/\s+/).filter(Boolean)) {
-        try {
-          process.kill(Number(p), "SIGKILL");
-        } catch {
-          /* gone */
-        }
-      }
-      spawnSync("ip", ["netns", "del", ns]);
-    }
+    // every process still in the namespace too (a remote capture left behind would be a bug the tests report)
+    for (const ns of nsList) removeNetns(ns);
     fs.rmSync(dir, { recursive: true, force: true });
   };
   destroy();
@@ -109,7 +97,7 @@ export function createLab(tag: string, subnet: number, hostSpecs: { name: string
       ip("-n", ns, "link", "set", hv, "name", "eth0");
       ip("-n", ns, "addr", "add", `${addr}/24`, "dev", "eth0");
       ip("-n", ns, "link", "set", "eth0", "up");
-      spawnSync("ip", ["netns", "exec", ns, "ethtool", "-K", "eth0", "tx", "off", "gso", "off", "gro", "off", "tso", "off"]);
+      offloadsOff(ns, "eth0");
       const hk = path.join(dir, `host${k}`);
       execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", spec.name, "-f", hk]);
       const pathDirs = [...(spec.tsniff ? [path.join(dir, "bin")] : []), path.dirname(process.execPath), "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
@@ -188,4 +176,29 @@ export async function leftovers(lab: Lab, ns: string, listener: number | undefin
     await new Promise((r) => setTimeout(r, 200));
   }
   return left;
+}
+
+/**
+ * Runs tsniff ARGS in the lab's control namespace with its ssh_config; once `ready` is on its stderr and
+ * `settleMs` (500) more have passed, runs `during` (the traffic), waits `afterMs` (2000), stops it with SIGINT
+ * and returns how it ended.
+ */
+export async function captureWhile(
+  lab: Lab,
+  args: string[],
+  ready: string,
+  during: (p: ChildProcess) => unknown,
+  opts: { settleMs?: number; afterMs?: number } = {},
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: Buffer; stderr: string }> {
+  const p = tsniffBg(["--ssh-option", `-F ${lab.sshConfig}`, ...args], { ns: lab.ctl });
+  const res = collect(p);
+  try {
+    await waitForStderr(p, ready, 60_000);
+    await sleep(opts.settleMs ?? 500);
+    await during(p);
+    await sleep(opts.afterMs ?? 2000);
+  } finally {
+    p.kill("SIGINT");
+  }
+  return res;
 }

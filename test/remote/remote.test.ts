@@ -11,29 +11,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { collect, has, sh, sleep, TSNIFF, tsniffBg, waitForStderr } from "../helpers/run.js";
+import { collect, has, sh, sleep, TSNIFF, waitForStderr } from "../helpers/run.js";
 import { sendTraffic } from "../helpers/netns.js";
-import { canRunLab, createLab, leftovers, type Lab } from "./hosts.js";
+import { fieldRows as fields, tally } from "../helpers/tshark-fields.js";
+import { canRunLab, captureWhile, createLab, leftovers, type Lab } from "./hosts.js";
 
 const enabled = canRunLab() && has("tcpdump") && has("tshark") && has("ssh");
 const d = enabled ? describe : describe.skip;
-
-/** tshark's fields, one array per packet. */
-function fields(file: string, filter: string, ...names: string[]): string[][] {
-  const r = sh("tshark", ["-r", file, ...(filter ? ["-Y", filter] : []), "-T", "fields", ...names.flatMap((n) => ["-e", n])]);
-  expect(r.status, r.stderr.toString()).toBe(0);
-  return r.stdout
-    .toString()
-    .split("\n")
-    .filter((l) => l.length)
-    .map((l) => l.split("\t"));
-}
-
-function tally(rows: string[][]): Record<string, number> {
-  const t: Record<string, number> = {};
-  for (const r of rows) t[r[0]] = (t[r[0]] ?? 0) + 1;
-  return t;
-}
 
 /** A host's own tcpdump, the oracle: started in its namespace, writing a file. */
 function hostTcpdump(lab: Lab, ns: string, file: string, filter: string): ChildProcess {
@@ -69,16 +53,17 @@ d("remote capture over ssh", () => {
       const filter = "icmp or udp port 9999";
       const td1 = hostTcpdump(lab, web1.ns, path.join(tmp, "web1.pcap"), filter);
       const td2 = hostTcpdump(lab, db1.ns, path.join(tmp, "db1.pcap"), filter);
-      const p = tsniffBg([...ssh(), "-v", "-i", "ssh://web1/eth0", "-i", "ssh://db1/eth0", "-w", out, filter], { ns: lab.ctl });
-      const res = collect(p);
-      await waitForStderr(p, "listening on db1:eth0", 60_000);
-      await sleep(500);
-      // traffic between the hosts: ICMP both ways, UDP web1 -> db1
-      lab.exec(web1.ns, ["ping", "-c", "10", "-i", "0.05", db1.ip]);
-      sendTraffic(web1.ns, db1.ip, [9999], { udpPerPort: 8 });
-      await sleep(2500);
-      p.kill("SIGINT");
-      const r = await res;
+      const r = await captureWhile(
+        lab,
+        ["-v", "-i", "ssh://web1/eth0", "-i", "ssh://db1/eth0", "-w", out, filter],
+        "listening on db1:eth0",
+        async () => {
+          // traffic between the hosts: ICMP both ways, UDP web1 -> db1
+          lab.exec(web1.ns, ["ping", "-c", "10", "-i", "0.05", db1.ip]);
+          sendTraffic(web1.ns, db1.ip, [9999], { udpPerPort: 8 });
+        },
+        { afterMs: 2500 },
+      );
       const n1 = await stopAndCount(td1, path.join(tmp, "web1.pcap"));
       const n2 = await stopAndCount(td2, path.join(tmp, "db1.pcap"));
       expect(r.code, r.stderr).toBe(0);
@@ -91,7 +76,7 @@ d("remote capture over ssh", () => {
       expect(r.stderr).toMatch(new RegExp(`^web1:eth0: ${n1} packets captured, ${n1} packets received by filter, 0 packets dropped by kernel; clock offset`, "m"));
       expect(r.stderr).toMatch(new RegExp(`^db1:eth0: ${n2} packets captured, ${n2} packets received by filter, 0 packets dropped by kernel; clock offset`, "m"));
       // read back by tshark: one interface per source, named host:iface, with each host's own count
-      const rows = fields(out, "", "frame.interface_name", "frame.time_epoch", "ip.src", "ip.dst");
+      const rows = fields(out, "frame.interface_name", "frame.time_epoch", "ip.src", "ip.dst");
       expect(tally(rows)).toEqual({ "web1:eth0": n1, "db1:eth0": n2 });
       // merged in time order across hosts (one kernel clock here: the order is exact)
       const times = rows.map((x) => Number(x[1]));
@@ -110,16 +95,17 @@ d("remote capture over ssh", () => {
     async () => {
       const db1 = lab.hosts[1];
       const out = path.join(tmp, "mixed.pcapng");
-      const p = tsniffBg([...ssh(), "-i", "br0", "-i", `ssh://${db1.ip}/eth0`, "-w", out], { ns: lab.ctl });
-      const res = collect(p);
-      await waitForStderr(p, `listening on ${db1.ip}:eth0`, 60_000);
-      await sleep(500);
-      lab.exec(lab.ctl, ["ping", "-c", "6", "-i", "0.05", db1.ip]);
-      await sleep(2500);
-      p.kill("SIGINT");
-      const r = await res;
+      const r = await captureWhile(
+        lab,
+        ["-i", "br0", "-i", `ssh://${db1.ip}/eth0`, "-w", out],
+        `listening on ${db1.ip}:eth0`,
+        async () => {
+          lab.exec(lab.ctl, ["ping", "-c", "6", "-i", "0.05", db1.ip]);
+        },
+        { afterMs: 2500 },
+      );
       expect(r.code, r.stderr).toBe(0);
-      const rows = fields(out, "", "frame.interface_name", "icmp.type", "tcp.port");
+      const rows = fields(out, "frame.interface_name", "icmp.type", "tcp.port");
       const on = (name: string, pred: (x: string[]) => boolean) => rows.filter((x) => x[0] === name && pred(x)).length;
       // the pings on both: 6 requests and 6 replies
       expect(on("br0", (x) => x[1] !== "")).toBe(12);
@@ -136,14 +122,15 @@ d("remote capture over ssh", () => {
     "a wrong key, an unreachable host and missing interfaces: one line each naming the host, the others go on",
     async () => {
       const db1 = lab.hosts[1];
-      const p = tsniffBg([...ssh(), "-i", "ssh://wrongkey/eth0", "-i", "ssh://10.203.99.9/eth0", "-i", "ssh://web1/nosuch0", "-i", "ssh://db1/nosuch1", "-i", "ssh://db1/eth0", "-n", "icmp"], { ns: lab.ctl });
-      const res = collect(p);
-      await waitForStderr(p, "listening on db1:eth0", 60_000);
-      await sleep(500);
-      lab.exec(lab.ctl, ["ping", "-c", "4", "-i", "0.05", db1.ip]);
-      await sleep(2000);
-      p.kill("SIGINT");
-      const r = await res;
+      const r = await captureWhile(
+        lab,
+        ["-i", "ssh://wrongkey/eth0", "-i", "ssh://10.203.99.9/eth0", "-i", "ssh://web1/nosuch0", "-i", "ssh://db1/nosuch1", "-i", "ssh://db1/eth0", "-n", "icmp"],
+        "listening on db1:eth0",
+        async () => {
+          lab.exec(lab.ctl, ["ping", "-c", "4", "-i", "0.05", db1.ip]);
+        },
+        { afterMs: 2000 },
+      );
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toMatch(/^tsniff: wrongkey:eth0: .*Permission denied \(publickey\)/m);
       expect(r.stderr).toMatch(/^tsniff: 10\.203\.99\.9:eth0: .*(Network is unreachable|No route to host)/m);
@@ -166,14 +153,15 @@ d("remote capture over ssh", () => {
       const [web1, db1] = lab.hosts;
       const plugin = path.join(tmp, "names.mjs");
       fs.writeFileSync(plugin, `export function onPacket(p) { process.stderr.write("PLUGIN " + p.ifaceName + " " + p.get("frame.interface_name") + "\\n"); }\n`, { mode: 0o644 });
-      const p = tsniffBg([...ssh(), "-i", "ssh://web1/eth0", "-i", "ssh://db1/eth0", "-T", "fields", "-e", "frame.interface_name", "-e", "icmp.type", "--script", plugin, "icmp"], { ns: lab.ctl });
-      const res = collect(p);
-      await waitForStderr(p, "listening on db1:eth0", 60_000);
-      await sleep(500);
-      lab.exec(web1.ns, ["ping", "-c", "3", "-i", "0.05", db1.ip]);
-      await sleep(2000);
-      p.kill("SIGINT");
-      const r = await res;
+      const r = await captureWhile(
+        lab,
+        ["-i", "ssh://web1/eth0", "-i", "ssh://db1/eth0", "-T", "fields", "-e", "frame.interface_name", "-e", "icmp.type", "--script", plugin, "icmp"],
+        "listening on db1:eth0",
+        async () => {
+          lab.exec(web1.ns, ["ping", "-c", "3", "-i", "0.05", db1.ip]);
+        },
+        { afterMs: 2000 },
+      );
       expect(r.code, r.stderr).toBe(0);
       const rows = r.stdout.toString().trim().split("\n").map((l) => l.split("\t"));
       expect(tally(rows)).toEqual({ "web1:eth0": 6, "db1:eth0": 6 });
@@ -201,28 +189,23 @@ d("remote capture over ssh", () => {
       const out = path.join(tmp, "killed.pcapng");
       const td1 = hostTcpdump(lab, web1.ns, path.join(tmp, "k-web1.pcap"), "icmp");
       const td2 = hostTcpdump(lab, db1.ns, path.join(tmp, "k-db1.pcap"), "icmp");
-      const p = tsniffBg([...ssh(), "-i", "ssh://web1/eth0", "-i", "ssh://db1/eth0", "-w", out, "icmp"], { ns: lab.ctl });
-      const res = collect(p);
-      await waitForStderr(p, "listening on db1:eth0", 60_000);
-      await sleep(500);
-      lab.exec(web1.ns, ["ping", "-c", "5", "-i", "0.05", db1.ip]);
-      await sleep(1500);
-      // every sshd of db1: the listener and the session's
-      const down = waitForStderr(p, "tsniff: db1:eth0: ", 60_000);
-      for (const x of lab.procs(db1.ns)) if (x.comm === "sshd") process.kill(x.pid, "SIGKILL");
-      await down;
-      // web1 goes on: pings to the control namespace (db1 sees none of them)
-      lab.exec(web1.ns, ["ping", "-c", "5", "-i", "0.05", lab.ctlIp]);
-      await sleep(2000);
-      p.kill("SIGINT");
-      const r = await res;
+      const r = await captureWhile(lab, ["-i", "ssh://web1/eth0", "-i", "ssh://db1/eth0", "-w", out, "icmp"], "listening on db1:eth0", async (p) => {
+        lab.exec(web1.ns, ["ping", "-c", "5", "-i", "0.05", db1.ip]);
+        await sleep(1500);
+        // every sshd of db1: the listener and the session's
+        const down = waitForStderr(p, "tsniff: db1:eth0: ", 60_000);
+        for (const x of lab.procs(db1.ns)) if (x.comm === "sshd") process.kill(x.pid, "SIGKILL");
+        await down;
+        // web1 goes on: pings to the control namespace (db1 sees none of them)
+        lab.exec(web1.ns, ["ping", "-c", "5", "-i", "0.05", lab.ctlIp]);
+      });
       const n1 = await stopAndCount(td1, path.join(tmp, "k-web1.pcap"));
       const n2 = await stopAndCount(td2, path.join(tmp, "k-db1.pcap"));
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr.split("\n").filter((l) => l.startsWith("tsniff: db1:eth0: "))).toHaveLength(1);
       expect(n1).toBe(20);
       expect(n2).toBe(10);
-      expect(tally(fields(out, "", "frame.interface_name"))).toEqual({ "web1:eth0": n1, "db1:eth0": n2 });
+      expect(tally(fields(out, "frame.interface_name"))).toEqual({ "web1:eth0": n1, "db1:eth0": n2 });
       expect(r.stderr).toMatch(/^db1:eth0: 10 packets captured, .*; down: /m);
       expect(await leftovers(lab, db1.ns, undefined)).toEqual([]);
       expect(await leftovers(lab, web1.ns, web1.sshd.pid)).toEqual([]);

@@ -11,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { collect, has, sh, tsniffBg, waitForStderr } from "../helpers/run.js";
+import { has } from "../helpers/run.js";
+import { fieldRows, tally } from "../helpers/tshark-fields.js";
 import { flooder, startFlood } from "../helpers/flood.js";
-import { canRunLab, createLab, leftovers, type Lab } from "./hosts.js";
+import { canRunLab, captureWhile, createLab, leftovers, type Lab } from "./hosts.js";
 
 const enabled = canRunLab() && has("tshark") && has("tcpdump") && has("ssh") && flooder() !== null;
 const RUNS = 3;
@@ -36,21 +37,19 @@ describe.skipIf(!enabled)("remote capture stopped right after a flood", () => {
       const [web1, db1] = lab.hosts;
       for (let run = 0; run < RUNS; run++) {
         const out = path.join(tmp, `flood${run}.pcapng`);
-        const p = tsniffBg(["--ssh-option", `-F ${lab.sshConfig}`, "-i", "ssh://web1/eth0", "-i", "ssh://db1/eth0", "-w", out, "udp port 9"], { ns: lab.ctl });
-        const res = collect(p);
-        await waitForStderr(p, "listening on db1:eth0", 60_000);
-        // 64-byte datagrams to both hosts at once, as fast as they go, for half a second
-        const floods = [web1, db1].map((h) => startFlood(lab.ctl, h.ip, { size: 64, seconds: 0.5 }));
-        const sent = await Promise.all(floods.map((f) => f.done));
-        p.kill("SIGINT");
-        const r = await res;
+        let sent: number[] = [];
+        // 64-byte datagrams to both hosts at once, as fast as they go, for half a second; stopped at once
+        const r = await captureWhile(
+          lab,
+          ["-i", "ssh://web1/eth0", "-i", "ssh://db1/eth0", "-w", out, "udp port 9"],
+          "listening on db1:eth0",
+          async () => (sent = await Promise.all([web1, db1].map((h) => startFlood(lab.ctl, h.ip, { size: 64, seconds: 0.5 }).done))),
+          { settleMs: 0, afterMs: 0 },
+        );
         expect(r.code, r.stderr).toBe(0);
         const where = `run ${run}: ${r.stderr}`;
         expect(r.stderr, where).not.toMatch(/down:|lost on the way|dropped by tsniff/);
-        const inFile: Record<string, number> = {};
-        const t = sh("tshark", ["-r", out, "-T", "fields", "-e", "frame.interface_name"]);
-        expect(t.status, t.stderr.toString()).toBe(0);
-        for (const name of t.stdout.toString().split("\n").filter(Boolean)) inFile[name] = (inFile[name] ?? 0) + 1;
+        const inFile = tally(fieldRows(out, "frame.interface_name"));
         let total = 0;
         [web1, db1].forEach((h, k) => {
           const m = new RegExp(`^${h.name}:eth0: (\\d+) packets captured, (\\d+) packets received by filter, (\\d+) packets dropped by kernel;`, "m").exec(r.stderr);
