@@ -6,6 +6,8 @@
  *   open(objectPath, cgroupPath) -> handle | throws (one line: libbpf's last message, never its dump)
  *   consume(handle) -> Buffer of the events waiting in the ring buffer (88 bytes each; see ebpf-engine.ts)
  *   ringFd(handle) -> the ring buffer's epoll fd
+ *   watch(handle, fn) -> calls fn() from the event loop whenever events wait (a uv_poll_t on the ring
+ *     buffer's epoll fd, not keeping the loop alive); fn reads them with consume()
  *   close(handle)
  *
  * Every attachment is a bpf_link owned by this process's file descriptors: when the process ends, however
@@ -20,6 +22,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <node_api.h>
+#include <uv.h>
 
 #define MAX_LINKS 32
 #define EVENT_SIZE 88
@@ -35,6 +38,10 @@ struct loader {
 	unsigned char *buf;
 	size_t len, cap;
 	int closed;
+	/* watch(): the ring buffer's fd on Node's loop, and the function it calls */
+	uv_poll_t *poll;
+	napi_env env;
+	napi_ref cb;
 };
 
 static char last_msg[512];
@@ -81,11 +88,29 @@ static napi_value fail(napi_env env, const char *what, int err)
 	return NULL;
 }
 
+static void on_poll_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void unwatch(struct loader *l)
+{
+	if (l->poll) {
+		uv_poll_stop(l->poll);
+		uv_close((uv_handle_t *)l->poll, on_poll_closed);
+		l->poll = NULL;
+	}
+	if (l->cb && l->env)
+		napi_delete_reference(l->env, l->cb);
+	l->cb = NULL;
+}
+
 static void destroy(struct loader *l)
 {
 	if (l->closed)
 		return;
 	l->closed = 1;
+	unwatch(l);
 	for (int i = 0; i < l->nlinks; i++)
 		bpf_link__destroy(l->links[i]);
 	l->nlinks = 0;
@@ -240,6 +265,81 @@ static napi_value js_ring_fd(napi_env env, napi_callback_info info)
 	return v;
 }
 
+/* The ring buffer has events: fn() (which consumes them) from the event loop, never from libbpf's callbacks. */
+static void on_ring_readable(uv_poll_t *poll, int status, int events)
+{
+	struct loader *l = poll->data;
+	if (l->closed || !l->cb)
+		return;
+	napi_env env = l->env;
+	napi_handle_scope scope;
+	if (napi_open_handle_scope(env, &scope) != napi_ok)
+		return;
+	napi_value cb, global, res;
+	if (napi_get_reference_value(env, l->cb, &cb) == napi_ok && cb && napi_get_global(env, &global) == napi_ok &&
+	    napi_make_callback(env, NULL, global, cb, 0, NULL, &res) != napi_ok) {
+		bool pending = false;
+		napi_is_exception_pending(env, &pending);
+		if (pending) {
+			napi_value e;
+			if (napi_get_and_clear_last_exception(env, &e) == napi_ok)
+				napi_fatal_exception(env, e);
+		}
+	}
+	napi_close_handle_scope(env, scope);
+}
+
+static napi_value js_watch(napi_env env, napi_callback_info info)
+{
+	size_t argc = 2;
+	napi_value argv[2];
+	void *p = NULL;
+	napi_valuetype t;
+	CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+	if (argc < 2 || napi_get_value_external(env, argv[0], &p) != napi_ok || napi_typeof(env, argv[1], &t) != napi_ok || t != napi_function) {
+		napi_throw_type_error(env, NULL, "tsniff_bpf: watch(handle, fn)");
+		return NULL;
+	}
+	struct loader *l = p;
+	if (l->closed || !l->rb) {
+		napi_throw_error(env, NULL, "tsniff_bpf: the handle is closed");
+		return NULL;
+	}
+	unwatch(l);
+	uv_loop_t *loop;
+	CHECK(env, napi_get_uv_event_loop(env, &loop));
+	uv_poll_t *poll = calloc(1, sizeof(*poll));
+	if (!poll)
+		return fail(env, "cannot watch the ring buffer", ENOMEM);
+	int rc = uv_poll_init(loop, poll, ring_buffer__epoll_fd(l->rb));
+	if (rc) {
+		free(poll);
+		char msg[160];
+		snprintf(msg, sizeof(msg), "cannot watch the ring buffer: %s", uv_strerror(rc));
+		napi_throw_error(env, NULL, msg);
+		return NULL;
+	}
+	poll->data = l;
+	if (napi_create_reference(env, argv[1], 1, &l->cb) != napi_ok) {
+		uv_close((uv_handle_t *)poll, on_poll_closed);
+		napi_throw_error(env, NULL, "tsniff_bpf: napi_create_reference failed");
+		return NULL;
+	}
+	l->env = env;
+	l->poll = poll;
+	rc = uv_poll_start(poll, UV_READABLE, on_ring_readable);
+	if (rc) {
+		unwatch(l);
+		char msg[160];
+		snprintf(msg, sizeof(msg), "cannot watch the ring buffer: %s", uv_strerror(rc));
+		napi_throw_error(env, NULL, msg);
+		return NULL;
+	}
+	/* the capture keeps the process alive, not this */
+	uv_unref((uv_handle_t *)poll);
+	return NULL;
+}
+
 static napi_value js_close(napi_env env, napi_callback_info info)
 {
 	struct loader *l = get(env, info);
@@ -255,6 +355,7 @@ static napi_value init(napi_env env, napi_value exports)
 		{"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
 		{"consume", NULL, js_consume, NULL, NULL, NULL, napi_default, NULL},
 		{"ringFd", NULL, js_ring_fd, NULL, NULL, NULL, napi_default, NULL},
+		{"watch", NULL, js_watch, NULL, NULL, NULL, napi_default, NULL},
 		{"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
 	};
 	if (napi_define_properties(env, exports, sizeof(d) / sizeof(d[0]), d) != napi_ok)

@@ -1,8 +1,9 @@
 /**
  * The eBPF engine: native/bpf/proc.bpf.c in the kernel (cgroup socket hooks on the cgroup v2 root, BTF
  * tracepoints) tells which process owns each socket and tuple; its events come through a BPF ring buffer,
- * read by the tsniff_bpf addon (native/tsniff_bpf.c, loaded only here) from the event loop: on a timer and
- * whenever a packet's flow is not known yet (so a connection's first SYN finds the event its connect made).
+ * read by the tsniff_bpf addon (native/tsniff_bpf.c, loaded only here) from the event loop: when the ring
+ * buffer's fd is readable, and whenever a packet's flow is not known yet (so a connection's first SYN finds
+ * the event its connect made).
  * exe, args and the cgroup path are read from /proc while the process lives.
  */
 import fs from "node:fs";
@@ -20,6 +21,8 @@ interface BpfAddon {
   open(object: string, cgroup: string): object;
   consume(h: object): Buffer;
   ringFd(h: object): number;
+  /** fn() from the event loop whenever events wait (a uv poll on the ring buffer's fd); older builds lack it */
+  watch?(h: object, fn: () => void): void;
   close(h: object): void;
 }
 
@@ -112,7 +115,7 @@ export class EbpfEngine implements Engine {
   private execComm = new Map<number, string>();
   /** pid -> parent, from fork events (children of --follow-forks that came and went) */
   readonly parents = new Map<number, number>();
-  private timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
   private closed = false;
   events = 0;
 
@@ -128,8 +131,13 @@ export class EbpfEngine implements Engine {
     this.before = new ProcEngine(Infinity);
     this.before.refresh();
     this.drain();
-    this.timer = setInterval(() => this.drain(), 25);
-    this.timer.unref();
+    // events are read as soon as the ring buffer has them (its fd polled by the event loop); an addon built
+    // before watch() existed is drained on a timer
+    if (addon.watch) addon.watch(h, () => this.drain());
+    else {
+      this.timer = setInterval(() => this.drain(), 25);
+      this.timer.unref();
+    }
   }
 
   /** Reads the ring buffer's waiting events into the tables. */
@@ -177,6 +185,7 @@ export class EbpfEngine implements Engine {
   private info(o: Owner): ProcInfo {
     let i = this.infos.get(o.pid);
     if (!i) {
+      this.infoReads++;
       i = processInfo(o.pid) ?? { pid: o.pid, comm: this.execComm.get(o.pid) ?? o.comm, uid: o.uid };
       if (i.cgroup === undefined) {
         const cg = cgroupPath(o.cgroupId);
@@ -221,6 +230,13 @@ export class EbpfEngine implements Engine {
     this.drainSoon();
   }
 
+  /** processes whose facts were read from /proc when their first event came */
+  private infoReads = 0;
+
+  stats(): string {
+    return `eBPF: ${this.events} event${this.events === 1 ? "" : "s"} from the kernel, ${this.infoReads} process${this.infoReads === 1 ? "" : "es"} read from /proc`;
+  }
+
   lookup(t: Tuple): ProcInfo | undefined {
     let o = this.index.find(t);
     // the events waiting (a connection's first SYN finds its connect's), at most once a millisecond: a
@@ -247,7 +263,7 @@ export class EbpfEngine implements Engine {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.timer);
+    if (this.timer) clearInterval(this.timer);
     this.addon.close(this.h);
   }
 }
