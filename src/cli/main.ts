@@ -286,7 +286,8 @@ async function run(o: CliOptions): Promise<number> {
     // Remote sources first: connecting takes seconds, which local handles would spend unread (and dropping).
     if (specs.length) {
       remote = await openRemoteSources(o, filter, specs, stderr, () => {
-        if (o.stopOnDown) session?.stop();
+        // as a first Ctrl-C: what the sources still hold and the merge's window are written
+        if (o.stopOnDown) session?.source.stop();
       });
       if (remote.sources.length + devices.length === 0) throw new Fatal("no source could be opened");
     }

@@ -11,7 +11,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { collect, has, sh, sleep, TSNIFF, waitForStderr } from "../helpers/run.js";
+import { collect, has, sh, sleep, TSNIFF, tsniffBg, waitForStderr } from "../helpers/run.js";
 import { sendTraffic } from "../helpers/netns.js";
 import { fieldRows as fields, tally } from "../helpers/tshark-fields.js";
 import { canRunLab, captureWhile, createLab, leftovers, type Lab } from "./hosts.js";
@@ -152,7 +152,7 @@ d("remote capture over ssh", () => {
     async () => {
       const [web1, db1] = lab.hosts;
       const plugin = path.join(tmp, "names.mjs");
-      fs.writeFileSync(plugin, `export function onPacket(p) { process.stderr.write("PLUGIN " + p.ifaceName + " " + p.get("frame.interface_name") + "\\n"); }\n`, { mode: 0o644 });
+      fs.writeFileSync(plugin, `export function onPacket(p) { process.stderr.write("PLUGIN " + p.iface + " " + p.ifaceName + " " + p.get("frame.interface_name") + "\\n"); }\n`, { mode: 0o644 });
       const r = await captureWhile(
         lab,
         ["-i", "ssh://web1/eth0", "-i", "ssh://db1/eth0", "-T", "fields", "-e", "frame.interface_name", "-e", "icmp.type", "--script", plugin, "icmp"],
@@ -166,7 +166,8 @@ d("remote capture over ssh", () => {
       const rows = r.stdout.toString().trim().split("\n").map((l) => l.split("\t"));
       expect(tally(rows)).toEqual({ "web1:eth0": 6, "db1:eth0": 6 });
       const plug = r.stderr.split("\n").filter((l) => l.startsWith("PLUGIN "));
-      expect(plug.sort()).toEqual([...Array(6).fill("PLUGIN db1:eth0 db1:eth0"), ...Array(6).fill("PLUGIN web1:eth0 web1:eth0")]);
+      // packet.iface: the source's index in the order of -i
+      expect(plug.sort()).toEqual([...Array(6).fill("PLUGIN 0 web1:eth0 web1:eth0"), ...Array(6).fill("PLUGIN 1 db1:eth0 db1:eth0")]);
     },
     180_000,
   );
@@ -180,6 +181,39 @@ d("remote capture over ssh", () => {
       expect(r.stderr).toMatch(/^tsniff: a remote source could not be opened \(--stop-on-down\)$/m);
     },
     120_000,
+  );
+
+  it(
+    "--stop-on-down: the remote capture killed mid-capture stops everything at once; every packet before is in the file",
+    async () => {
+      const [web1, db1] = lab.hosts;
+      const out = path.join(tmp, "stopdown.pcapng");
+      const td1 = hostTcpdump(lab, web1.ns, path.join(tmp, "sd-web1.pcap"), "icmp");
+      const td2 = hostTcpdump(lab, db1.ns, path.join(tmp, "sd-db1.pcap"), "icmp");
+      const p = tsniffBg(["--ssh-option", `-F ${lab.sshConfig}`, "--stop-on-down", "-i", "ssh://web1/eth0", "-i", "ssh://db1/eth0", "-w", out, "icmp"], { ns: lab.ctl });
+      const res = collect(p);
+      await waitForStderr(p, "listening on db1:eth0", 60_000);
+      await sleep(500);
+      lab.exec(web1.ns, ["ping", "-c", "5", "-i", "0.05", db1.ip]);
+      // the remote tcpdump writes them within its 1 s timeout; they are still in the merge's 2 s window when
+      // the host goes down
+      await sleep(1500);
+      const capture = lab.procs(db1.ns).filter((x) => x.comm === "tcpdump" && x.args.includes("-w -"));
+      expect(capture).toHaveLength(1);
+      process.kill(capture[0].pid, "SIGKILL");
+      const r = await res; // ends by itself: no SIGINT
+      await sleep(1500); // the oracles' last packets reach them (libpcap's 1 s timeout)
+      const n1 = await stopAndCount(td1, path.join(tmp, "sd-web1.pcap"));
+      const n2 = await stopAndCount(td2, path.join(tmp, "sd-db1.pcap"));
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/^tsniff: db1:eth0: .*\(--stop-on-down: stopping\)$/m);
+      expect(n1).toBe(10);
+      expect(n2).toBe(10);
+      expect(tally(fields(out, "frame.interface_name"))).toEqual({ "web1:eth0": n1, "db1:eth0": n2 });
+      expect(r.stderr).not.toMatch(/dropped by tsniff/);
+      for (const h of lab.hosts) expect(await leftovers(lab, h.ns, h.sshd.pid), h.name).toEqual([]);
+    },
+    180_000,
   );
 
   it(
