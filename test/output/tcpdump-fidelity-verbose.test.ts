@@ -29,10 +29,14 @@ fidelitySuite("AFS Rx on UDP 7000-7009 (calls, replies matched to their calls, a
   { file: "rx_serviceid_oobr.pcap", modes: ALL_MODES, shows: / rx / },
 ]);
 
+fidelitySuite("PPP: PAP's and MLPPP's own truncation marks, IPCP's IP-Comp option and options longer than what is left, HDLC-escaped control frames", [
+  ...["truncated-aack.pcap", "mlppp-oobr.pcap", "ppp-invalid-lengths.pcap", "ppp_error_hexdump.pcap"].map((file) => ({ file, modes: ALL_MODES })),
+]);
+
 describe.skipIf(!fs.existsSync(CORPUS))("the printers these captures reach", () => {
-  it("survive every truncation and seeded byte flips of the malformed BGP captures", async () => {
+  it("survive every truncation and seeded byte flips of the malformed BGP and PPP captures", async () => {
     const problems: string[] = [];
-    for (const f of ["bgp-ub.pcap", "bgp_vpn_attrset.pcap", "bgp-rt-prefix.pcap", "bgp_mp_reach_nlri-oobr.pcap"]) {
+    for (const f of ["bgp-ub.pcap", "bgp_vpn_attrset.pcap", "bgp-rt-prefix.pcap", "bgp_mp_reach_nlri-oobr.pcap", "ppp-invalid-lengths.pcap", "ppp_error_hexdump.pcap"]) {
       const { packets } = await readCapture(path.join(CORPUS, f));
       problems.push(...robustness(packets, { seed: 0xb69, flips: 30 }).map((p) => `${f}: ${p}`));
     }

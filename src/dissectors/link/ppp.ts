@@ -7,15 +7,18 @@
  * With -e: "MPLS (0x0281), length 48: " before the payload (address/control and the 1- or 2-byte protocol
  * field are skipped). PPP_SERIAL prints the protocol name even without -e: "IP: IP 1.2.3.4 > ...".
  * With -v the control protocols' encoded length, LCP's options, magic numbers and rejected protocols; CHAP and
- * PAP print their code, id, values and names. The options of IPCP and the other NCPs, BAP and HDLC-escaped
- * frames are not decoded: their line is the protocol's name only. Fields: Wireshark's ppp.* names.
+ * PAP print their code, id, values and names; IPCP's options (IP-Comp with its header compression
+ * parameters and suboptions). HDLC-escaped frames (a protocol field of 0x7e..) are unescaped as tcpdump
+ * does and their control protocols printed; a network layer inside them, the options of the other NCPs and
+ * BAP are not decoded: their line is the protocol's name only. Fields: Wireshark's ppp.* names.
  */
 import { bind } from "../registry.js";
 import { ETHERTYPE } from "../constants.js";
 import { hex, ipv4At } from "../format.js";
 import { hexPrint } from "../hexprint.js";
 import { fields, type Ctx, type Handoff, type Protocol, type TreeSink } from "../types.js";
-import type { Reader } from "../reader.js";
+import { Reader } from "../reader.js";
+import { NULL_TREE } from "../tree.js";
 
 /** tcpdump's names of PPP protocol numbers */
 export const PPP_NAMES: Readonly<Record<number, string>> = {
@@ -142,7 +145,6 @@ function controlDetail(r: Reader, ctx: Ctx, proto: number, code: number, p: numb
         if (!has(q, 2)) return lcp ? "[|lcp]" : "[|ipcp]";
         const opt = b(q);
         const ol = b(q + 1);
-        if (x < ol) break;
         const name = lcp ? LCP_OPTS[opt] : (IPCP_OPTS[opt] ?? "unknown");
         if (ol < 2) {
           line.s(name !== undefined ? `\n\t  ${name} Option (0x${hex(opt, 2)}), length ${ol} (length bogus, should be >= 2)` : `\n\tunknown LCP option 0x${hex(opt, 2)}`);
@@ -152,7 +154,12 @@ function controlDetail(r: Reader, ctx: Ctx, proto: number, code: number, p: numb
         if (name === undefined) line.s(`\n\tunknown LCP option 0x${hex(opt, 2)}`);
         else {
           line.s(`\n\t  ${name} Option (0x${hex(opt, 2)}), length ${ol}`);
-          if (!has(q, ol)) return " [|ppp]";
+          // IP-Comp reads only the bytes it prints (tcpdump checks them one by one); the others are read whole
+          if (!lcp && opt === 2) {
+            const c = ipComp(r, ctx, p + q, ol);
+            if (c === false) break;
+            if (c !== true) return c;
+          } else if (!has(q, ol)) return " [|ppp]";
           const bogus = (want: string) => line.s(` (length bogus, should be ${want})`);
           if (!lcp) {
             if (opt === 1) {
@@ -163,6 +170,8 @@ function controlDetail(r: Reader, ctx: Ctx, proto: number, code: number, p: numb
                 bogus("= 6");
                 stop = true;
               } else line.s(`: ${ipv4At(r.data, p + q + 2)}`);
+            } else if (opt === 2) {
+              // printed above
             } else if (ctx.opts.verbose < 2) hexPrint(line, r, "\n\t    ", p + q + 2, ol - 2);
           } else if (opt === 1 && ol === 4) line.s(`: ${w(q + 2)}`);
           else if (opt === 1) bogus("= 4");
@@ -182,6 +191,11 @@ function controlDetail(r: Reader, ctx: Ctx, proto: number, code: number, p: numb
         }
         if (stop) break;
         if (ctx.opts.verbose > 1) hexPrint(line, r, "\n\t    ", p + q + 2, ol - 2);
+        // tcpdump prints the option whole, then finds it longer than what was left of the options
+        if (x < ol) {
+          line.s(` [remaining options length ${x} < ${ol}] (invalid)`);
+          break;
+        }
         x -= ol;
         q += ol;
       }
@@ -219,6 +233,51 @@ function controlDetail(r: Reader, ctx: Ctx, proto: number, code: number, p: numb
   }
 }
 
+const IPCOMP_PROTOS: Readonly<Record<number, string>> = { 0x2d: "VJ-Comp", 0x61: "IP Header Compression" };
+const IPCOMP_SUBOPTS: Readonly<Record<number, string>> = { 1: "RTP-Compression", 2: "Enhanced RTP-Compression" };
+/**
+ * IPCP's IP-Compression-Protocol option at o (ol bytes) as tcpdump prints it: the protocol, and for IP Header
+ * Compression (RFC 2509) its parameters and suboptions. False where tcpdump stops the options (a bogus
+ * length), "[|ipcp]" where the bytes run out, true otherwise.
+ */
+function ipComp(r: Reader, ctx: Ctx, o: number, ol: number): boolean | string {
+  const line = ctx.line;
+  const w = (at: number): number => (r.byteAt(at) << 8) | r.byteAt(at + 1);
+  if (ol < 4) {
+    line.s(" (length bogus, should be >= 4)");
+    return false;
+  }
+  const cp = w(o + 2);
+  line.s(`: ${IPCOMP_PROTOS[cp] ?? "Unknown"} (0x${hex(cp, 2)}):`);
+  if (cp !== 0x61) return true;
+  if (ol < 14) {
+    line.s(" (length bogus, should be >= 14)");
+    return false;
+  }
+  if (o + 2 + 14 > r.cap) return "[|ipcp]";
+  line.s(`\n\t    TCP Space ${w(o + 4)}, non-TCP Space ${w(o + 6)}, maxPeriod ${w(o + 8)}, maxTime ${w(o + 10)}, maxHdr ${w(o + 12)}`);
+  if (ol > 14) {
+    let left = ol - 14;
+    let s = o + 14;
+    line.s(`\n\t      Suboptions, length ${left}`);
+    // every pass takes at least one byte off left (a zero length ends the walk)
+    while (left >= 2) {
+      if (s + 2 > r.cap) return "[|ipcp]";
+      const so = r.byteAt(s);
+      const sl = r.byteAt(s + 1);
+      if (so === 0 || sl === 0) break;
+      line.s(`\n\t\t${IPCOMP_SUBOPTS[so] ?? "Unknown"} Suboption #${so}, length ${sl}`);
+      if (left < sl) {
+        line.s(` [remaining suboptions length ${left} < ${sl}] (invalid)`);
+        break;
+      }
+      left -= sl;
+      s += sl;
+    }
+  }
+  return true;
+}
+
 const CHAP_CODES: Readonly<Record<number, string>> = { 1: "Challenge", 2: "Response", 3: "Success", 4: "Fail" };
 const PAP_CODES: Readonly<Record<number, string>> = { 1: "Auth-Req", 2: "Auth-ACK", 3: "Auth-NACK" };
 
@@ -245,7 +304,12 @@ function authLine(r: Reader, ctx: Ctx, proto: number, length: number): void {
     return m === n;
   };
   r.pos = r.cap;
-  if (length < 1) return cut();
+  /** tcpdump's own mark of a message too short for its code (no space before it) */
+  const short = () => {
+    line.s(`[|${tag}]`);
+    ctx.truncated = true;
+  };
+  if (length < 1) return short();
   if (!has(0, 1)) return cut();
   if (length < 4) {
     line.s(`[|${tag} 0x${hex(b(0), 2)}]`);
@@ -286,7 +350,7 @@ function authLine(r: Reader, ctx: Ctx, proto: number, length: number): void {
     return;
   }
   if (code === 1) {
-    if (len < 6) return cut();
+    if (len < 6) return short();
     if (!has(4, 1)) return cut();
     const pl = b(4);
     if (len - 5 < pl) return;
@@ -299,7 +363,7 @@ function authLine(r: Reader, ctx: Ctx, proto: number, length: number): void {
     line.s(", Name ");
     if (!chars(6 + pl, wl)) return cut();
   } else if (code === 2 || code === 3) {
-    if (len < 5) return cut();
+    if (len < 5) return short();
     if (!has(4, 1)) return cut();
     const ml = b(4);
     if (len - 5 < ml) return;
@@ -338,22 +402,23 @@ export function handlePpp(r: Reader, ctx: Ctx, t: TreeSink, proto: number, lengt
   }
   if (proto === 0x003d) {
     // multilink: "MLPPP, seq 0x123, Flags [begin, end], length N"
-    if (!ctx.opts.linkHeader) line.s("MLPPP,");
+    if (!ctx.opts.linkHeader) line.s("MLPPP, ");
     if (length < 2 || !r.has(2)) {
-      line.s(" [|mlppp]");
+      line.s("[|mlppp]");
       ctx.truncated = true;
       r.pos = r.cap;
       return;
     }
     const w = r.u16();
     const fl = [w & 0x8000 ? "begin" : "", w & 0x4000 ? "end" : ""].filter(Boolean).join(", ");
-    line.s(` seq 0x${hex(w & 0x0fff, 3)}, Flags [${fl || "none"}], length ${length}`);
+    line.s(`seq 0x${hex(w & 0x0fff, 3)}, Flags [${fl || "none"}], length ${length}`);
     r.pos = r.cap;
     return;
   }
   if (proto === 0xc223 || proto === 0xc023) return authLine(r, ctx, proto, length);
+  if ((proto & 0xff00) === 0x7e00 && pppHdlc(r, ctx, length)) return;
   if ((proto & 0xff00) === 0x7e00 || proto === 0xc223 || proto === 0xc023 || proto === 0xc02d) {
-    // HDLC-escaped frames, multilink, CHAP, PAP, BAP: not decoded here
+    // HDLC-escaped frames carrying a network layer, BAP: not decoded here
     line.s(PPP_NAMES[proto] ?? `unknown PPP protocol (0x${hex(proto, 4)})`);
     r.pos = r.cap;
     return;
@@ -383,6 +448,49 @@ export function handlePpp(r: Reader, ctx: Ctx, t: TreeSink, proto: number, lengt
   }
   line.s(`${PPP_NAMES[proto] ?? `unknown PPP protocol (0x${hex(proto, 4)})`} `);
   r.pos = r.cap;
+}
+
+/**
+ * tcpdump's ppp_hdlc, for a protocol field that is an HDLC flag (0x7e..): the bytes from the protocol's low
+ * byte on are unescaped (0x7d x -> x ^ 0x20) into a buffer of their own, whose first one or two bytes are taken
+ * for the protocol (or an address and control field and then the protocol). Control and authentication
+ * protocols are printed from that buffer (their tree is not made: its offsets would not be the frame's); a
+ * network layer inside is not decoded (false: the caller prints the protocol's name, where tcpdump goes on).
+ */
+function pppHdlc(r: Reader, ctx: Ctx, length: number): boolean {
+  const from = r.pos - 1;
+  const caplen = r.cap - from;
+  if (caplen <= 0 || length === 0) return false;
+  const b = new Uint8Array(caplen);
+  let n = 0;
+  for (let i = 0; i < caplen; i++) {
+    let c = r.byteAt(from + i);
+    if (c === 0x7d) {
+      if (i + 1 >= caplen) break;
+      c = r.byteAt(from + ++i) ^ 0x20;
+    }
+    b[n++] = c;
+  }
+  if (n < 1 || b[0] === 0x21 || b[0] === 0x57) return false;
+  if (n < 2) return false;
+  let proto = (b[0] << 8) | b[1];
+  let at = 2;
+  if (proto === 0xff03) {
+    if (n < 4) return false;
+    proto = (b[2] << 8) | b[3];
+    at = 4;
+  }
+  if ((proto & 0xff00) === 0x7e00) {
+    ctx.line.s(`(protocol 0x${hex(proto, 4)} invalid)`);
+    r.pos = r.cap;
+    return true;
+  }
+  if (!CONTROL.has(proto) && proto !== 0xc223 && proto !== 0xc023) return false;
+  const nr = new Reader().reset(b, at, n, n);
+  handlePpp(nr, ctx, NULL_TREE, proto, n - at);
+  if (nr.truncated) ctx.truncated = true;
+  r.pos = r.cap;
+  return true;
 }
 
 export const PPP: Protocol = {
