@@ -65,6 +65,15 @@ let size = 0;
 for (const f of fs.readdirSync(OUT)) size += fs.statSync(path.join(OUT, f)).size;
 console.error(`bundle: dist/tuib/ (${(size / 1024).toFixed(0)} KiB, ${inputs.length} modules of dist/ in it)`);
 
+// --tui's modules (`../tui/...` imported by dist/cli), imported only then, stay out of the CLI's bundle. Matched by
+// the import's own text: esbuild's `external: ["../tui/*"]` resolves that pattern against the working directory,
+// and in a checkout whose directory is named `tui` it made every module external (an empty bundle).
+const tuiExternal = {
+  name: "tui-external",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/tui\// }, (a) => ({ path: a.path, external: true }));
+  },
+};
 fs.rmSync(CLI_OUT, { recursive: true, force: true });
 const cli = await esbuild.build({
   entryPoints: [path.join(ROOT, "dist", "cli", "bundle-entry.js")], // main, and the library for plugins
@@ -74,7 +83,7 @@ const cli = await esbuild.build({
   format: "esm",
   target: "node20",
   packages: "external",
-  external: ["../tui/*"], // --tui's modules, imported only then
+  plugins: [tuiExternal], // --tui's modules, imported only then
   legalComments: "none",
   logLevel: "warning",
   metafile: true,
@@ -96,7 +105,7 @@ const vmBuild = await esbuild.build({
   format: "cjs",
   target: "node20",
   packages: "external",
-  external: ["../tui/*"],
+  plugins: [tuiExternal],
   legalComments: "none",
   logLevel: "warning",
   define: { "import.meta.url": "__tsniff_import_meta_url" },
