@@ -14,7 +14,7 @@ export const TMUX = has("tmux");
 export const HTTP = path.join(ROOT, "fixtures", "http", "http.pcap");
 
 export class Tui {
-  readonly session = `tsniff-tuix-${process.pid}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  readonly session = `ts-tui-x-${process.pid}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
   readonly config: string;
   constructor(config?: string) {
     this.config = config ?? fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-tui-xdg-"));

@@ -1,19 +1,14 @@
 /**
  * End to end, for the defects of issue 17: the real program (`tsniff --tui -r FILE`) in a tmux session of a
- * given size, driven with send-keys and read back with capture-pane. Each test has its own tmux server (-L)
- * and kills it.
+ * given size, driven with send-keys and read back with capture-pane (./tmux-helper.ts: a tmux server of its
+ * own per test, killed after it, and a temporary XDG_CONFIG_HOME).
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { has, ROOT, TSNIFF } from "../helpers/run.js";
+import { HTTP, TMUX, Tui } from "./tmux-helper.js";
 
-const HTTP = path.join(ROOT, "fixtures", "http", "http.pcap");
-const TMUX = has("tmux");
-
-let session = "";
 
 /** A pcap of Ethernet/IPv4/UDP packets 10.1.0.1:4000 -> 10.1.0.2:5000 with these payloads (UDP checksum 0: none). */
 function udpPcap(name: string, payloads: Buffer[]): string {
@@ -41,42 +36,21 @@ function udpPcap(name: string, payloads: Buffer[]): string {
   return f;
 }
 
-function tmux(...args: string[]): string {
-  return spawnSync("tmux", ["-L", session, ...args], { encoding: "utf8" }).stdout;
-}
-
-function screen(): string {
-  return tmux("capture-pane", "-p", "-t", session);
-}
-
-async function waitFor(re: RegExp, ms = 10_000): Promise<string> {
-  const end = Date.now() + ms;
-  let s = "";
-  while (Date.now() < end) {
-    s = screen();
-    if (re.test(s)) return s;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`screen never matched ${re}:\n${s}`);
-}
-
-/** Sends keys one at a time (tmux would otherwise deliver Esc+key as Alt-key). */
-async function keys(...ks: string[]): Promise<void> {
-  for (const k of ks) {
-    tmux("send-keys", "-t", session, k);
-    await new Promise((r) => setTimeout(r, 60));
-  }
-}
-
+let tui: Tui | null = null;
+const t = (): Tui => tui!;
+const tmux = (...args: string[]): string => t().tmux(...args);
+const waitFor = (re: RegExp, ms = 10_000): Promise<string> => t().waitFor(re, ms);
+const keys = (...ks: string[]): Promise<void> => t().keys(...ks);
+/** `tsniff --tui ARGS` in a tmux session of this size, of its own (./tmux-helper.ts); a running one is stopped first */
 function start(args: string[], cols = 160, rows = 45): void {
-  session = `tsniff-tuid-${process.pid}-${Date.now()}`;
-  const cmd = [process.execPath, TSNIFF, "--tui", ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
-  tmux("new-session", "-d", "-s", session, "-c", ROOT, "-x", String(cols), "-y", String(rows), `TZ=UTC ${cmd}; echo "tui exited with $?"; sleep 30`);
+  tui?.stop();
+  tui = new Tui();
+  t().start(["--tui", ...args], cols, rows);
 }
 
 afterEach(() => {
-  if (session) tmux("kill-server");
-  session = "";
+  tui?.stop();
+  tui = null;
 });
 
 describe.skipIf(!TMUX)("tsniff --tui defects (issue 17)", () => {
@@ -155,16 +129,42 @@ describe.skipIf(!TMUX)("tsniff --tui defects (issue 17)", () => {
       // nothing drawn twice
       expect(s.match(/── Bytes/g)!.length).toBe(1);
       expect(s.match(/shown 41/g)!.length).toBe(1);
-      tmux("kill-server");
     }
     start(["-r", rel], 39, 10);
     const small = await waitFor(/terminal too small/);
     expect(small.split("\n").slice(0, 3)).toEqual(["terminal too small", "39x10, needs 40x10", "q quits"]);
     expect(small).not.toMatch(/No\.|shown 41/);
-    tmux("resize-window", "-t", session, "-x", "80", "-y", "24");
+    tmux("resize-window", "-t", "main", "-x", "80", "-y", "24");
     const big = await waitFor(/\nfixtures\/http\/http\.pcap \| shown 41 \/ 41/);
     expect(big).not.toContain("terminal too small");
     expect(big).toMatch(/^ +No\. Time +Source/);
+    await keys("q");
+    await waitFor(/tui exited with 0/);
+  });
+
+  it("draws every pane at 200x50: 19 list rows with Info whole, the tree, the bytes, help and status lines", async () => {
+    start(["-r", path.join("fixtures", "http", "http.pcap")], 200, 50);
+    const s = await waitFor(/\nq quit {2}\? help[^\n]*\nfixtures\/http\/http\.pcap \| shown 41 \/ 41 *\n/);
+    const l = s.split("\n").map((x) => x.trimEnd());
+    expect(l[0]).toMatch(/^ +No\. Time +Source +Destination +Protocol +Length Info$/);
+    expect(l.slice(1, 20).map((x) => Number(x.trim().split(/ +/)[0]))).toEqual(Array.from({ length: 19 }, (_, i) => i + 1));
+    // wide enough for the SYN's whole Info (no …)
+    expect(l[1]).toMatch(/ 74 50206 → 80 \[SYN\] Seq=0 Win=64240 Len=0 MSS=1460 SACK_PERM TSval=\d+ TSecr=0 WS=1024$/);
+    expect(l[20]).toBe("── Detail " + "─".repeat(190));
+    expect(l.slice(21, 25)).toEqual([
+      "▸ Frame 1: 74 bytes on wire (592 bits), 74 bytes captured (592 bits)",
+      "▸ Ethernet II",
+      "▸ Internet Protocol Version 4",
+      "▸ Transmission Control Protocol",
+    ]);
+    expect(l[25]).toBe("");
+    expect(l[37]).toBe("── Bytes " + "─".repeat(191));
+    expect(l[38]).toMatch(/^0000  02 00 0a ca 00 02 02 00  0a ca 00 01 08 00 45 00  /);
+    expect(l[42]).toMatch(/^0040  /); // 74 bytes: five hex rows
+    expect(l[43]).toBe("");
+    expect(l[47]).toMatch(/^q quit {2}\? help/);
+    expect(l[48]).toMatch(/^fixtures\/http\/http\.pcap \| shown 41 \/ 41$/);
+    for (const x of l) expect(x.length).toBeLessThanOrEqual(200);
     await keys("q");
     await waitFor(/tui exited with 0/);
   });
