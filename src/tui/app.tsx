@@ -8,7 +8,7 @@ import { Box, Text, useInput, useStdout } from "ink";
 import type { Model } from "./model.js";
 export { layout, statusText } from "./text.js";
 import { parseMouse, WHEEL_LINES } from "./mouse.js";
-import { fmtCount, layout, MIN_COLS, MIN_ROWS, paneLabel, shiftLayout, splitPanes, statusText } from "./text.js";
+import { fmtCount, layout, MIN_COLS, MIN_ROWS, paneLabel, rateBar, shiftLayout, splitPanes, statusText } from "./text.js";
 import { convCells, endpointCells } from "./stats.js";
 import { streamTitle } from "./stream.js";
 import { ColumnsView, COLUMNS_HELP_LINE, DetailPane, HELP_LINE, HelpOverlay, HexPane, PacketList, STATS_HELP_LINE, StatsView, STREAM_HELP_LINE, StreamView } from "./views.js";
@@ -76,6 +76,29 @@ function statsView(m: Model, cols: number, height: number): React.ReactElement {
   return <StatsView tab={m.statsTab} endpoints={m.statsEndpoints} conv={m.statsTab === "phs" ? [] : pad.concat(conv)} phs={phs} top={m.statsTop} selected={m.statsSel} height={height} width={cols} />;
 }
 
+/** live: packets/s of the last seconds as a sparkline (seconds with drops in red), the rate, its peak, the drops */
+function RateBar({ m, width }: { m: Model; width: number }): React.ReactElement {
+  const b = rateBar(m.rates, m.drops, m.status.dropped + m.status.ifDropped, width);
+  // runs of seconds with and without drops, each one Text
+  const runs: { text: string; drop: boolean }[] = [];
+  for (let i = 0; i < b.spark.length; i++) {
+    const last = runs[runs.length - 1];
+    if (last && last.drop === b.dropAt[i]) last.text += b.spark[i];
+    else runs.push({ text: b.spark[i], drop: b.dropAt[i] });
+  }
+  return (
+    <Text wrap="truncate">
+      <Text color="gray">{b.head}</Text>
+      {runs.map((r, i) => (
+        <Text key={i} color={r.drop ? "red" : "green"}>
+          {r.text}
+        </Text>
+      ))}
+      <Text color={b.tail.includes("(+") ? "red" : undefined}>{b.tail}</Text>
+    </Text>
+  );
+}
+
 export interface AppProps {
   model: Model;
   /** fixed size (tests); default: the terminal's */
@@ -114,14 +137,17 @@ export function App({ model: m, width, height }: AppProps): React.ReactElement {
       </Box>
     );
   }
-  const L0 = layout(rows);
+  // live: the rate bar takes a line (not at the smallest size: the status line has the rate and drops too)
+  const bar = m.status.mode === "live" && rows > MIN_ROWS ? 1 : 0;
+  const R = rows - bar; // what the panes and views lay out in
+  const L0 = layout(R);
   const L = shiftLayout(L0, m.split);
   m.split = L.list - L0.list; // clamped: + at the limit does not pile up
   // z: the focused pane alone, as tall as the screen allows (its header or separator, rows - 4 lines)
   const full = m.maximised ? m.focus : null;
-  if (full === "list") L.list = rows - 4;
-  else if (full === "detail") L.detail = rows - 4;
-  else if (full === "hex") L.hex = rows - 4;
+  if (full === "list") L.list = R - 4;
+  else if (full === "detail") L.detail = R - 4;
+  else if (full === "hex") L.hex = R - 4;
   if (m.listHeight !== L.list || m.detailHeight !== L.detail || m.hexHeight !== L.hex) {
     m.listHeight = L.list;
     m.detailHeight = L.detail;
@@ -146,13 +172,13 @@ export function App({ model: m, width, height }: AppProps): React.ReactElement {
   return (
     <Box flexDirection="column" width={cols} height={rows - 1}>
       {m.help ? (
-        <HelpOverlay height={rows - 3} width={cols} />
+        <HelpOverlay height={R - 3} width={cols} />
       ) : m.view === "stream" ? (
-        streamView(m, cols, rows - 3)
+        streamView(m, cols, R - 3)
       ) : m.view === "stats" ? (
-        statsView(m, cols, rows - 3)
+        statsView(m, cols, R - 3)
       ) : m.view === "columns" ? (
-        <ColumnsView columns={m.columns} selected={m.colSel} sort={m.sort} height={rows - 3} width={cols} />
+        <ColumnsView columns={m.columns} selected={m.colSel} sort={m.sort} height={R - 3} width={cols} />
       ) : full === "list" ? (
         <PacketList count={m.shownCount()} rowAt={(r) => m.rows.row(m.packetAt(r))} top={m.top} height={L.list} selected={m.selected} width={cols} focused columns={m.columns} sort={m.sort} marked={m.marks.size ? (r) => m.marks.has(m.packetAt(r)) : undefined} colourAt={m.colouring ? (r) => m.colourOf(m.packetAt(r)) : undefined} />
       ) : full === "detail" ? (
@@ -174,6 +200,7 @@ export function App({ model: m, width, height }: AppProps): React.ReactElement {
           <HexPane bytes={m.bytes} top={m.hexTop} height={m.hexHeight} highlight={m.highlight()} focused={m.focus === "hex"} />
         </>
       )}
+      {bar ? <RateBar m={m} width={cols} /> : null}
       {promptLine(m)}
       <Text wrap="truncate" inverse>
         {statusText(m).padEnd(cols, " ")}

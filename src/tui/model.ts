@@ -15,7 +15,7 @@ import { lineSafe } from "../output/escape.js";
 import { FrameBuilder } from "../output/frame.js";
 import { indexTree } from "../output/view.js";
 import { columnName, DEFAULT_COLUMNS, fieldCell, parseColumn, parseColumns, tcpInfo, udpInfo, WindowScales, type ColumnSpec } from "./columns.js";
-import { cellText } from "./text.js";
+import { cellText, RATE_SAMPLES } from "./text.js";
 import { HISTORY_MAX } from "./config.js";
 import { compileRules, ruleFor, type ColourRule } from "./colouring.js";
 import { candidates, complete, editLine, filterNames, wordAt } from "./line-edit.js";
@@ -98,6 +98,8 @@ interface FilterJob {
   cancelled: boolean;
   /** the pass's own dissector: it sees the packets in order from the first, so tcp.stream / udp.stream number as tshark's */
   dis: Dissector;
+  /** the pass's frame nodes (it sees every packet in order: frame.time_delta and time_relative as tshark's) */
+  frames: FrameBuilder;
   /** the packet selected when the filter was applied (-1: none, or the user has moved since): it stays selected if it matches, as in Wireshark */
   keep: number;
   /** its row among the matches, once the pass has found it (-1 until then) */
@@ -293,11 +295,13 @@ export class CaptureRows implements RowSource {
     return { roots: this.tree(bytes, i), bytes };
   }
   /** Detail tree (frame node first) of packet i whose bytes are given. */
-  tree(bytes: Uint8Array, i: number, dis = this.dis): TreeNode[] {
+  tree(bytes: Uint8Array, i: number, dis = this.dis, frames?: FrameBuilder): TreeNode[] {
     if (dis === this.dis && this.far(i)) dis = this.scratch;
     this.inOrder(i, dis);
     const ix = this.index;
     const { ctx, tree } = dis.dissectBytes(bytes, ix.linktype[i], { wirelen: ix.wirelen[i], tsSec: ix.tsSec[i], tsNsec: ix.tsNsec[i], frame: i + 1, tree: true });
+    // a pass over every packet in order (the display filter) has its own: frame.time_delta from the packet before
+    if (frames) return [frames.build(ctx, 0, tree!.roots), ...tree!.roots];
     const fb = new FrameBuilder();
     if (ix.count) fb.build({ ...ctx, tsSec: ix.tsSec[0], tsNsec: ix.tsNsec[0] }, 0, []); // times relative to the first packet
     const frame = fb.build(ctx, 0, tree!.roots);
@@ -398,6 +402,18 @@ export class Model {
 
   status: StatusInfo = { mode: "file", name: "", captureFilter: "", progress: 0, done: false, rate: 0, dropped: 0, ifDropped: 0, error: "", saved: true, message: "" };
   quit = false;
+  /** live: packets a second and packets dropped a second, one sample a second, oldest first (the rate bar) */
+  rates: number[] = [];
+  drops: number[] = [];
+  /** live: a second's sample for the rate bar (kept to RATE_SAMPLES) */
+  sampleRate(rate: number, dropped: number): void {
+    this.rates.push(rate);
+    this.drops.push(dropped);
+    if (this.rates.length > RATE_SAMPLES) {
+      this.rates.shift();
+      this.drops.shift();
+    }
+  }
   /** performance.now() of the last key not yet drawn (for TSNIFF_TUI_TRACE), 0 when none */
   lastKeyAt = 0;
 
@@ -679,7 +695,7 @@ export class Model {
     this.matchCount = 0;
     this.selected = 0;
     this.top = 0;
-    this.job = { filter, text, next: 0, matches: this.matches, count: 0, cancelled: false, dis: new Dissector(), keep, keepRow: -1 };
+    this.job = { filter, text, next: 0, matches: this.matches, count: 0, cancelled: false, dis: new Dissector(), frames: new FrameBuilder(), keep, keepRow: -1 };
     this.filterProgress = 0;
     if (!this.pumpPending) this.pumpFilter(); // else the slice already scheduled takes up the new job
     return "";
@@ -712,7 +728,7 @@ export class Model {
     const rows = this.rows;
     const total = rows.count();
     job.next = this.slice(job.next, total, (i, bytes) => {
-      const roots = rows.tree(bytes, i, job.dis);
+      const roots = rows.tree(bytes, i, job.dis, job.frames);
       if (job.filter({ roots, data: bytes, end: bytes.length })) {
         if (i === job.keep) job.keepRow = job.count;
         if (job.count >= job.matches.length) {

@@ -229,10 +229,12 @@ async function runLive(o: CliOptions): Promise<number> {
     lastCount = index.count;
     lastTime = now;
     const st = live.stats();
+    const before = m.status.dropped + m.status.ifDropped;
     if (st) {
       m.status.dropped = st.dropped;
       m.status.ifDropped = st.ifDropped;
     }
+    m.sampleRate(m.status.rate, Math.max(0, m.status.dropped + m.status.ifDropped - before));
     m.changed();
   }, 1000);
   const capturing = live

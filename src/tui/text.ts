@@ -169,6 +169,31 @@ export function fmtCount(n: number): string {
   return neg + out;
 }
 
+const SPARK = "▁▂▃▄▅▆▇█";
+/** samples the live rate bar keeps (one a second) */
+export const RATE_SAMPLES = 512;
+
+/**
+ * The live capture's rate bar (a line of its own above the prompt line): the packets per second of the last
+ * seconds as a sparkline, newest on the right, scaled to the highest of them (a second without packets is a
+ * blank, one with any a bar at least ▁), then the current rate, that peak and the drops. `drops[i]` is the
+ * packets dropped during second i: its bar is flagged (`dropAt`, drawn red).
+ */
+export function rateBar(rates: readonly number[], drops: readonly number[], dropped: number, width: number): { head: string; spark: string; dropAt: boolean[]; tail: string } {
+  const head = "pkt/s ";
+  const now = rates.length ? rates[rates.length - 1] : 0;
+  const recent = drops.slice(-10).reduce((a, b) => a + b, 0);
+  const tailOf = (peak: number) => ` ${fmtCount(Math.round(now))} now, peak ${fmtCount(Math.round(peak))} | dropped ${fmtCount(dropped)}${recent ? ` (+${fmtCount(recent)} in 10 s)` : ""}`;
+  // the sparkline has the room the text leaves (the text measured with the peak of every sample: no shorter)
+  const n = Math.max(0, Math.min(rates.length, width - head.length - tailOf(Math.max(0, ...rates)).length));
+  const shown = rates.slice(rates.length - n);
+  const peak = Math.max(0, ...shown);
+  const spark = shown.map((v) => (v <= 0 ? " " : SPARK[Math.min(7, Math.max(0, Math.ceil((v / peak) * 8) - 1))])).join("");
+  const dropAt = drops.slice(drops.length - n).map((d) => d > 0);
+  while (dropAt.length < n) dropAt.unshift(false);
+  return { head, spark, dropAt, tail: tailOf(peak) };
+}
+
 export function statusText(m: Model): string {
   const s = m.status;
   const parts: string[] = [];

@@ -1,7 +1,7 @@
 /**
  * End to end: the real program (`tsniff --tui -r FILE`) in a tmux session of 160x45, driven with send-keys and
- * read back with capture-pane. Each test kills its tmux server. The live test captures ICMP on loopback while
- * it pings (root only).
+ * read back with capture-pane (./tmux-helper.ts: a tmux server of its own per test, killed after it, and a
+ * temporary XDG_CONFIG_HOME). The live test captures ICMP on loopback while it pings (root only).
  */
 import { spawnSync } from "node:child_process";
 import dgram from "node:dgram";
@@ -9,57 +9,28 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { has, ROOT, sh, TSNIFF } from "../helpers/run.js";
+import { has, ROOT, sh } from "../helpers/run.js";
+import { HTTP, TMUX, Tui } from "./tmux-helper.js";
 
-const HTTP = path.join(ROOT, "fixtures", "http", "http.pcap");
 const DNS = path.join(ROOT, "fixtures", "dns", "dns-udp.pcap");
-const TMUX = has("tmux");
 
-let session = "";
-
-/** Each test has its own tmux server (-L): killing it touches no other tmux session on the machine. */
-function tmux(...args: string[]): string {
-  const r = spawnSync("tmux", ["-L", session, ...args], { encoding: "utf8" });
-  return r.stdout;
-}
-
-function screen(): string {
-  return tmux("capture-pane", "-p", "-t", session);
-}
-
-async function waitFor(re: RegExp, ms = 10_000): Promise<string> {
-  const end = Date.now() + ms;
-  let s = "";
-  while (Date.now() < end) {
-    s = screen();
-    if (re.test(s)) return s;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`screen never matched ${re}:\n${s}`);
-}
-
-/** Sends keys one at a time (tmux would otherwise deliver Esc+key as Alt-key). */
-async function keys(...ks: string[]): Promise<void> {
-  for (const k of ks) {
-    tmux("send-keys", "-t", session, k);
-    await new Promise((r) => setTimeout(r, 60));
-  }
-}
-
+let tui: Tui | null = null;
+const t = (): Tui => tui!;
+const tmux = (...args: string[]): string => t().tmux(...args);
+const screen = (): string => t().screen();
+const waitFor = (re: RegExp, ms = 10_000): Promise<string> => t().waitFor(re, ms);
+const keys = (...ks: string[]): Promise<void> => t().keys(...ks);
 /** Ink's screen is up (the plain first screen drawn before it has no help line), with http.pcap's 41 packets. */
-function inkReady(): Promise<string> {
-  return waitFor(/q quit {2}\? help[^\n]*\n.*shown 41 \/ 41/);
-}
-
+const inkReady = (): Promise<string> => t().ready();
+/** `tsniff --tui ARGS` in a 160x45 tmux session of its own (./tmux-helper.ts) */
 function start(args: string[], env = ""): void {
-  session = `tsniff-tui-${process.pid}-${Date.now()}`;
-  const cmd = [process.execPath, TSNIFF, "--tui", ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
-  tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "45", `TZ=UTC ${env} ${cmd}; echo "tui exited with $?"; sleep 30`);
+  tui = new Tui();
+  t().start(["--tui", ...args], 160, 45, env);
 }
 
 afterEach(() => {
-  if (session) tmux("kill-server");
-  session = "";
+  tui?.stop();
+  tui = null;
 });
 
 describe.skipIf(!TMUX)("tsniff --tui in tmux", () => {
@@ -134,7 +105,7 @@ describe.skipIf(!TMUX)("tsniff --tui in tmux", () => {
     expect(s).toMatch(/^GET \/ HTTP\/1\.1$/m);
     expect(s).toMatch(/^HTTP\/1\.1 200 OK$/m);
     // colours as the terminal has them: the client's lines red (31), the server's blue (34)
-    const coloured = tmux("capture-pane", "-p", "-e", "-t", session);
+    const coloured = tmux("capture-pane", "-p", "-e", "-t", "main");
     expect(coloured).toMatch(/\x1b\[31mGET \/ HTTP\/1\.1/);
     expect(coloured).toMatch(/\x1b\[34mHTTP\/1\.1 200 OK/);
     await keys("x");
@@ -165,38 +136,38 @@ describe.skipIf(!TMUX)("tsniff --tui in tmux", () => {
   it("turns mouse reports on, scrolls with the wheel, selects with a click, and turns them off on exit", async () => {
     start(["-r", HTTP]);
     await inkReady();
-    expect(tmux("display", "-p", "-t", session, "#{mouse_standard_flag} #{mouse_sgr_flag}").trim()).toBe("1 1");
+    expect(tmux("display", "-p", "-t", "main", "#{mouse_standard_flag} #{mouse_sgr_flag}").trim()).toBe("1 1");
     // wheel down twice (SGR button 65) as raw bytes, the way a terminal sends them: 3 rows each
     const wheelDown = Buffer.from("\x1b[<65;40;10M").toString("hex").match(/../g)!;
-    tmux("send-keys", "-t", session, "-H", ...wheelDown);
-    tmux("send-keys", "-t", session, "-H", ...wheelDown);
+    tmux("send-keys", "-t", "main", "-H", ...wheelDown);
+    tmux("send-keys", "-t", "main", "-H", ...wheelDown);
     await waitFor(/▸ Frame 7: /);
-    tmux("send-keys", "-t", session, "-l", "\x1b[<64;40;10M"); // wheel up
+    tmux("send-keys", "-t", "main", "-l", "\x1b[<64;40;10M"); // wheel up
     await waitFor(/▸ Frame 4: /);
-    tmux("send-keys", "-t", session, "-l", "\x1b[<0;40;3M"); // left click on screen row 3: packet 2
+    tmux("send-keys", "-t", "main", "-l", "\x1b[<0;40;3M"); // left click on screen row 3: packet 2
     await waitFor(/▸ Frame 2: /);
     // nothing of the reports was read as keys (no prompt, no help)
     expect(screen()).toMatch(/q quit {2}\? help/);
     await keys("q");
     await waitFor(/tui exited with 0/);
-    expect(tmux("display", "-p", "-t", session, "#{mouse_standard_flag} #{mouse_sgr_flag} #{alternate_on}").trim()).toBe("0 0 0");
+    expect(tmux("display", "-p", "-t", "main", "#{mouse_standard_flag} #{mouse_sgr_flag} #{alternate_on}").trim()).toBe("0 0 0");
   });
 
   it("gives the terminal back (mouse off, main screen) when killed by a signal", async () => {
     start(["-r", HTTP]);
     await inkReady();
-    const pane = tmux("list-panes", "-t", session, "-F", "#{pane_pid}").trim();
+    const pane = tmux("list-panes", "-t", "main", "-F", "#{pane_pid}").trim();
     const pid = spawnSync("pgrep", ["-P", pane, "-f", "tsniff"], { encoding: "utf8" }).stdout.trim().split("\n")[0];
     expect(pid).toMatch(/^\d+$/);
     process.kill(Number(pid), "SIGTERM");
     await waitFor(/tui exited with \d+/);
-    expect(tmux("display", "-p", "-t", session, "#{mouse_standard_flag} #{mouse_sgr_flag} #{alternate_on}").trim()).toBe("0 0 0");
+    expect(tmux("display", "-p", "-t", "main", "#{mouse_standard_flag} #{mouse_sgr_flag} #{alternate_on}").trim()).toBe("0 0 0");
   });
 
   it("re-lays out when the terminal is resized", async () => {
     start(["-r", HTTP]);
     await inkReady();
-    tmux("resize-window", "-t", session, "-x", "100", "-y", "24");
+    tmux("resize-window", "-t", "main", "-x", "100", "-y", "24");
     // the status bar moves to the last line of the 24-line screen (one is left free), the list header stays first
     // (tmux keeps the old frame's bottom lines when it shrinks the pane: wait for the new frame's cut help line)
     const small = await waitFor(/^\s+No\.\s+Time(?:.*\n){21}q quit {2}\? help .*…\n.*shown 41 \/ 41/);
@@ -205,7 +176,7 @@ describe.skipIf(!TMUX)("tsniff --tui in tmux", () => {
     expect(lines[21]).toMatch(/q quit {2}\? help .*…$/); // the help line is cut to the new width
     expect(lines[0]).toMatch(/^\s+No\.\s+Time\s+Source/);
     expect(small).toContain("── Detail");
-    tmux("resize-window", "-t", session, "-x", "160", "-y", "45");
+    tmux("resize-window", "-t", "main", "-x", "160", "-y", "45");
     const big = await waitFor(/^(?:.*\n){43}.*shown 41 \/ 41/);
     expect(big).toMatch(/^ +17 \d+\.\d{6} /m); // more rows fit again
   });
@@ -218,6 +189,24 @@ describe.skipIf(!TMUX)("tsniff --tui in tmux", () => {
     const s = await waitFor(/shown ([6-9]|\d\d+) \/ \1 \| .*following .*unsaved/);
     expect(s).toMatch(/^\s+\d+ \d+\.\d{6}\s+127\.0\.0\.1\s+127\.0\.0\.1\s+ICMP\s+98 ICMP echo request, id \d+, seq 1/m);
     expect(s).toMatch(/^\s+\d+ \d+\.\d{6}\s+127\.0\.0\.1\s+127\.0\.0\.1\s+ICMP\s+98 ICMP echo reply, id \d+, seq 3/m);
+    await keys("q");
+    await waitFor(/Discard it and quit\? \(y\/n\)/);
+    await keys("y");
+    await waitFor(/tui exited with 0/);
+  });
+
+  it.skipIf(process.getuid?.() !== 0 || !has("ping"))("live: the packets/s and drops bar above the help line, a sparkline of the last seconds", async () => {
+    start(["-i", "lo", "icmp"]);
+    await waitFor(/live lo \| capture: icmp \| shown 0 \/ 0/);
+    sh("ping", ["-c", "10", "-i", "0.2", "127.0.0.1"]);
+    // seconds with packets drawn as bars (scaled to the peak), the rate, the peak and the drops
+    const s = await waitFor(/^pkt\/s [ ▁▂▃▄▅▆▇█]*█[ ▁▂▃▄▅▆▇█]* \d+ now, peak [1-9]\d* \| dropped 0 *$/m);
+    const l = s.split("\n").map((x) => x.trimEnd());
+    const bar = l.findIndex((x) => x.startsWith("pkt/s "));
+    expect(l[bar + 1]).toMatch(/^q quit {2}\? help/);
+    expect(l[bar + 2]).toMatch(/^live lo \| capture: icmp \| shown \d+ \/ \d+ \| \d+ pkt\/s \| dropped 0/);
+    const peak = Number(/peak (\d+)/.exec(l[bar])![1]);
+    expect(peak).toBeGreaterThanOrEqual(4); // 5 echo requests and 5 replies a second, give or take a tick
     await keys("q");
     await waitFor(/Discard it and quit\? \(y\/n\)/);
     await keys("y");
