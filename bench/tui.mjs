@@ -7,7 +7,13 @@
  *   indexed        until the status bar shows every packet (the index pass over the whole file)
  *   keys           latency of scrolling keys (j, PgDn, G, g, k, PgUp) anywhere in the file: from send-keys to
  *                  the screen changing, as tmux shows it (includes tmux's own round trip: an upper bound)
- *   RSS            resident memory of the tsniff process after indexing and after scrolling
+ *   first key      a key sent as soon as the first screen shows: until the screen changes
+ *   RSS            resident memory of the tsniff process after indexing and after scrolling, and its highest
+ *                  sample (every 5 ms poll) through each later step
+ *   dns filter     `/dns` Enter: until the pass is done, with keys (j, k) sent during it and timed; the CLI's
+ *                  `tsniff -r FILE -Y dns` on the same file before and after, for comparison
+ *   conversations  `c`: until the statistics pass over every packet is done
+ *   follow         `s` on the first DNS packet: until the stream pass is done
  *
  * Usage: node bench/tui.mjs [FILE]      (needs tmux and a built tree: npm run build)
  */
@@ -20,17 +26,22 @@ import { benchPcap } from "./bench-pcap.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const FILE = benchPcap("bench/tui", process.argv[2]);
-const S = `tsniff-bench-tui-${process.pid}`;
+const S = `ts-tui-bench-${process.pid}`;
 const tmux = (...a) => spawnSync("tmux", ["-L", S, ...a], { encoding: "utf8" }).stdout;
 const screen = () => tmux("capture-pane", "-p", "-t", S);
 const now = () => performance.now();
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
-/** Polls the screen every 5 ms (polling without a pause would take a core from the program measured). */
+let tsniffPid = "";
+/** the highest RSS sampled since the last peakReset() (KiB) */
+let peak = 0;
+const peakReset = () => (peak = tsniffPid ? rssKiB(tsniffPid) : 0);
+/** Polls the screen every 5 ms (polling without a pause would take a core from the program measured), and the RSS. */
 function waitFor(pred, ms = 30_000) {
   const end = now() + ms;
   for (;;) {
     const s = screen();
+    if (tsniffPid) peak = Math.max(peak, rssKiB(tsniffPid));
     if (pred(s)) return s;
     if (now() > end) throw new Error(`timed out; screen:\n${s}`);
     Atomics.wait(pause, 0, 0, 5);
@@ -38,8 +49,22 @@ function waitFor(pred, ms = 30_000) {
 }
 
 function rssKiB(pid) {
-  const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) : NaN;
+  let t = "";
+  try {
+    t = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    return 0; // exited
+  }
+  const m = /VmRSS:\s+(\d+)/.exec(t);
+  return m ? Number(m[1]) : 0;
+}
+
+/** `tsniff -r FILE -Y dns` to /dev/null: wall ms. */
+function cliDns() {
+  const t = now();
+  const r = spawnSync(process.execPath, [path.join(ROOT, "bin", "tsniff"), "-r", FILE, "-Y", "dns"], { stdio: ["ignore", "ignore", "inherit"] });
+  if (r.status !== 0) throw new Error(`tsniff -Y dns exited with ${r.status}`);
+  return now() - t;
 }
 
 function nodePid() {
@@ -67,6 +92,7 @@ const nodeStart = (() => {
   return Math.min(...t);
 })();
 
+const cliBefore = cliDns();
 const TRACE = path.join(os.tmpdir(), `tsniff-bench-tui-${process.pid}.trace`);
 const cmd = `TSNIFF_TUI_TRACE=${TRACE} ${process.execPath} ${path.join(ROOT, "bin", "tsniff")} --tui -r '${FILE}'`;
 const t0 = now();
@@ -74,11 +100,20 @@ tmux("new-session", "-d", "-s", S, "-x", "160", "-y", "45", cmd);
 try {
   waitFor((s) => /^\s+1 0\.000000 /m.test(s));
   const firstScreen = now() - t0;
+  // the first key, as soon as the first screen shows (Ink may still be loading: the key waits for it)
+  const tk = now();
+  tmux("send-keys", "-t", S, "j");
+  waitFor((s) => /▸ Frame 2:/.test(s));
+  const firstKey = now() - tk;
+  const firstKeyFromLaunch = now() - t0;
+  tsniffPid = nodePid();
+  peakReset();
   const done = waitFor((s) => /shown [\d,]+ \/ [\d,]+/.test(s) && !/indexing/.test(s), 120_000);
   const indexed = now() - t0;
   const total = /shown ([\d,]+) \//.exec(done)[1];
-  const pid = nodePid();
+  const pid = tsniffPid;
   const rssIndexed = rssKiB(pid);
+  const peakIndexing = peak;
 
   const lat = [];
   const press = (k) => {
@@ -97,22 +132,100 @@ try {
   press("G");
   press("g");
   const rssAfter = rssKiB(pid);
+  const peakScroll = peak;
+  // (End started the stream numbering catch-up: let it finish, so the filter below runs alone)
+  waitFor((s) => !/numbering streams/.test(s), 120_000);
+  const peakNumbering = peak;
+  const rssNumbered = rssKiB(pid);
+
+  // the dns display filter, with keys during it
+  peakReset();
+  tmux("send-keys", "-t", S, "/");
+  waitFor((s) => /^\//m.test(s) || /filter/.test(s));
+  tmux("send-keys", "-t", S, "-l", "dns");
+  const tf = now();
+  tmux("send-keys", "-t", S, "Enter");
+  waitFor((s) => /filtering \d+%/.test(s) || /filter: dns \|/.test(s));
+  const during = [];
+  let unanswered = 0;
+  const traceAtFilter = fs.statSync(TRACE).size;
+  let filtered = "";
+  for (let n = 0; ; n++) {
+    const s = screen();
+    if (/filter: dns \|/.test(s) && !/filtering/.test(s)) {
+      filtered = s;
+      break;
+    }
+    if (now() - tf > 600_000) throw new Error(`filter timed out:\n${s}`);
+    // answered: the detail pane shows another frame (the pass's progress changes the status line by itself)
+    const frame = (x) => /▸ Frame (\d+):/.exec(x)?.[1] ?? "";
+    const before = frame(s);
+    if (!before) {
+      Atomics.wait(pause, 0, 0, 50);
+      continue; // no match yet
+    }
+    const t = now();
+    tmux("send-keys", "-t", S, n % 2 ? "k" : "j");
+    try {
+      waitFor((x) => frame(x) !== before, 10_000);
+      during.push(now() - t);
+    } catch {
+      unanswered++;
+    }
+    Atomics.wait(pause, 0, 0, 150);
+  }
+  const traceAfterFilter = fs.statSync(TRACE).size;
+  const tuiDns = now() - tf;
+  const dnsShown = /shown ([\d,]+) \//.exec(filtered)?.[1] ?? "?";
+  const peakFilter = peak;
+
+  // conversations: the statistics pass over every packet
+  peakReset();
+  const tc = now();
+  tmux("send-keys", "-t", S, "c");
+  waitFor((s) => /^ Ethernet {2}IPv4 {2}IPv6 {2}TCP conversations/m.test(s) && !/statistics \d+%/.test(s), 600_000);
+  const conv = now() - tc;
+  const peakConv = peak;
+  tmux("send-keys", "-t", S, "q");
+  waitFor((s) => /filter: dns \|/.test(s) && /q quit/.test(s));
+
+  // follow the first DNS packet's UDP stream
+  peakReset();
+  tmux("send-keys", "-t", S, "g");
+  const ts = now();
+  tmux("send-keys", "-t", S, "s");
+  waitFor((s) => /^Follow UDP /m.test(s) && !/following stream \d+%/.test(s), 600_000);
+  const follow = now() - ts;
+  const peakFollow = peak;
+  const rssEnd = rssKiB(pid);
+  const cliAfter = cliDns();
+
   lat.sort((a, b) => a - b);
-  const pct = (p) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))].toFixed(1);
+  during.sort((a, b) => a - b);
+  const pct = (p, a = lat) => a[Math.min(a.length - 1, Math.floor((p / 100) * a.length))].toFixed(1);
   const mb = (k) => (k / 1024).toFixed(0);
   console.log(`tsniff --tui -r ${FILE} (${total} packets, ${(fs.statSync(FILE).size / 1e6).toFixed(0)} MB), tmux 160x45, node ${process.version}`);
   console.log(`  machine:           \`node -e 0\` takes ${nodeStart.toFixed(0)} ms now, load average ${fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
   console.log(`  first screen:      ${firstScreen.toFixed(0)} ms (from spawn, node start and module load included)`);
+  console.log(`  first key:         answered ${firstKey.toFixed(0)} ms after it was sent (at the first screen), ${firstKeyFromLaunch.toFixed(0)} ms after launch`);
   console.log(`  indexed:           ${indexed.toFixed(0)} ms`);
   console.log(`  key latency (${lat.length} keys: j k PgUp PgDn g G): median ${pct(50)} ms, p95 ${pct(95)} ms, max ${pct(100)} ms`);
   const traced = fs.readFileSync(TRACE, "utf8");
+  const innerDuring = traced
+    .slice(traceAtFilter, traceAfterFilter)
+    .split("\n")
+    .map((l) => /sinceKey (\S+)/.exec(l))
+    .filter((m) => m && Number(m[1]) >= 0)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+  if (innerDuring.length) console.log(`  keys during the filter, key to frame drawn in the program (${innerDuring.length}): median ${pct(50, innerDuring)} ms, p95 ${pct(95, innerDuring)} ms, max ${pct(100, innerDuring)} ms`);
   for (const re of [/first screen \(plain ANSI\).*/, /TUI modules loaded.*/, /first rows .*/]) {
     const line = re.exec(traced);
     if (line) console.log(`  in the program:    ${line[0]}`);
   }
   // In the program: from reading a key to the frame written (TSNIFF_TUI_TRACE), without tmux's round trip.
-  const inner = fs
-    .readFileSync(TRACE, "utf8")
+  const inner = traced
+    .slice(0, traceAtFilter)
     .split("\n")
     .map((l) => /sinceKey (\S+)/.exec(l))
     .filter((m) => m && Number(m[1]) >= 0)
@@ -120,7 +233,12 @@ try {
     .sort((a, b) => a - b);
   const ip = (p) => inner[Math.min(inner.length - 1, Math.floor((p / 100) * inner.length))].toFixed(1);
   console.log(`  key to frame drawn, in the program (${inner.length} frames): median ${ip(50)} ms, p95 ${ip(95)} ms, max ${ip(100)} ms`);
-  console.log(`  RSS:               ${mb(rssIndexed)} MB after indexing, ${mb(rssAfter)} MB after scrolling`);
+  console.log(`  RSS:               ${mb(rssIndexed)} MB after indexing (peak ${mb(peakIndexing)}), ${mb(rssAfter)} MB after scrolling (peak ${mb(peakScroll)}), ${mb(rssNumbered)} MB after End's stream numbering (peak ${mb(peakNumbering)})`);
+  console.log(`  dns filter:        TUI ${(tuiDns / 1000).toFixed(1)} s (${dnsShown} shown), CLI -Y dns ${(cliBefore / 1000).toFixed(1)} s before / ${(cliAfter / 1000).toFixed(1)} s after: TUI / CLI ${(tuiDns / ((cliBefore + cliAfter) / 2)).toFixed(2)}`);
+  if (unanswered) console.log(`  keys during the filter not answered within 10 s: ${unanswered}`);
+  console.log(`  keys during it (${during.length}): median ${pct(50, during)} ms, p95 ${pct(95, during)} ms, max ${pct(100, during)} ms (as tmux shows it); RSS peak ${mb(peakFilter)} MB`);
+  console.log(`  conversations:     ${(conv / 1000).toFixed(1)} s over every packet, RSS peak ${mb(peakConv)} MB`);
+  console.log(`  follow (DNS/UDP):  ${(follow / 1000).toFixed(1)} s, RSS peak ${mb(peakFollow)} MB, ${mb(rssEnd)} MB at the end`);
 } finally {
   tmux("kill-server");
   fs.rmSync(TRACE, { force: true });
