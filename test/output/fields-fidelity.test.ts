@@ -100,6 +100,10 @@ const FILES = [
   "dns-zlip-1.pcap",
   // UDP length 0 over IPv6 (a jumbogram's): the header shown whole
   "quic_32_bit_pointer_overflow.pcap",
+  // the IPv6 header quoted in an ICMPv6 error (RFC 7112's incomplete header chain); a version 6 header where
+  // the link said IPv4: Wireshark hands it to IPv6
+  "icmpv6-rfc7112.pcap",
+  "kday3.pcap",
 ];
 
 /** tshark's lines for a file, split into cells (null when it fails). */

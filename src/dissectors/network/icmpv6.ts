@@ -15,6 +15,8 @@ import { hex, ipv4At, ipv6At } from "../format.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
 import { shouldBe, transportSum } from "./checksum.js";
+import { quotedIpv6Tree } from "./ipv6.js";
+import { udpTree } from "../transport/udp.js";
 
 const TYPES: Readonly<Record<number, string>> = {
   1: "destination unreachable",
@@ -398,6 +400,12 @@ export const ICMPV6: Protocol = {
       if (r.cap >= start + 4) t.add(F.checksum, sum, start + 2, 2);
       // extended echo (RFC 8335): its identifier, as tshark shows it
       if ((type === 160 || type === 161) && start + 6 <= r.cap) t.add(F.echo_identifier, (r.data[start + 4] << 8) | r.data[start + 5], start + 4, 2);
+      // an error's quoted packet: tshark lists its IPv6 header's fields (and a UDP header right after it)
+      // after the outer ones
+      if (type >= 1 && type <= 4 && start + 8 < r.cap) {
+        quotedIpv6Tree(t, r.data, start + 8, r.cap);
+        if (r.data[start + 8] >> 4 === 6 && start + 48 <= r.cap && r.data[start + 14] === IPPROTO.UDP) udpTree(t, r.data, start + 48, r.cap);
+      }
     }
     let s = "";
     const c = v > 0 && ctx.net === "IP6" ? transportSum(r.data, ctx, IPPROTO.ICMPV6, start, length, r.cap) : -1;

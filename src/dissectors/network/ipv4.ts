@@ -198,6 +198,13 @@ export const IPV4: Protocol = {
     if (version !== 4) {
       ctx.line.s(`IP bad-version ${version}`);
       ctx.markMalformed(`IP version ${version} in an IPv4 header`);
+      if (version === 6) {
+        // Wireshark hands a version 6 header on to IPv6 (after its "Bogus IPv4 version"); the line stays
+        // tcpdump's (ctx.lineHold drops what IPv6 and the layers after write)
+        ctx.lineHold = ctx.line.n;
+        r.pos = start;
+        return ctx.next("ethertype", ETHERTYPE.IPV6);
+      }
       return;
     }
     if (hlen < 20) {

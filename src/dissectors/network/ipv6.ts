@@ -508,3 +508,20 @@ function handoff(ctx: Ctx, nh: number, direct: boolean) {
 
 bind("ethertype", ETHERTYPE.IPV6, IPV6);
 bind("ip.proto", IPPROTO.IPV6, IPV6);
+
+/**
+ * The fields of an IPv6 header quoted in an ICMPv6 error (at q, captured up to cap), for the tree: tshark lists
+ * its ipv6.src/ipv6.dst (and the rest of the fixed header) after the outer header's.
+ */
+export function quotedIpv6Tree(t: TreeSink, d: Uint8Array, q: number, cap: number): void {
+  if (q >= cap || d[q] >> 4 !== 6) return;
+  const end = Math.min(cap, q + 40);
+  t.pushNote("Internet Protocol Version 6", q, end - q);
+  partialTree(t, d, q, end);
+  if (end === q + 40) {
+    const dst = ipv6At(d, q + 24);
+    t.add(F.dst, dst, q + 24, 16);
+    t.add(F.addr, dst, q + 24, 16);
+  }
+  t.pop();
+}
