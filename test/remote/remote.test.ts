@@ -184,6 +184,17 @@ d("remote capture over ssh", () => {
   );
 
   it(
+    "--sudo as root on the remote host: no sudo (the capture runs as is; sudo is not even installed here)",
+    () => {
+      const r = spawnSyncIn(lab.ctl, [...ssh(), "-v", "--sudo", "-i", "ssh://db1/eth0", "--duration", "1"]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^tsniff: db1:eth0: capturing with tcpdump over ssh; /m);
+      expect(r.stderr).toMatch(/^db1:eth0: \d+ packets captured, \d+ packets received by filter/m);
+    },
+    120_000,
+  );
+
+  it(
     "--stop-on-down: the remote capture killed mid-capture stops everything at once; every packet before is in the file",
     async () => {
       const [web1, db1] = lab.hosts;
