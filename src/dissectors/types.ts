@@ -52,6 +52,11 @@ export function fields<K extends string>(
  */
 export interface TreeSink {
   readonly on: boolean;
+  /**
+   * false: the sink never shows a field's display text when the field has a value (the -T json writer), so
+   * a dissector may leave out texts that cost something to make. Absent or true: texts are shown (-V).
+   */
+  readonly texts?: boolean;
   /** a field with its value and byte range (absolute offsets) */
   add(f: FieldDef, value: FieldValue, offset: number, length: number, display?: string): void;
   /** like add, and following adds go beneath it until pop() */
@@ -88,7 +93,8 @@ export interface DissectOptions {
    * TCP reassembly in the detail pass (the tree: -V, -T json/fields, -Y, the library's fields): PDUs that span
    * segments are dissected on the frame that completes them (src/stream/). The one-line summary never
    * reassembles (tcpdump's lines). On by default ({}: the default caps); false turns it off. It costs about
-   * 1.7x CPU on -T json of the benchmark capture (docs/BENCHMARKS.md), above the issue's 25%: not solved yet.
+   * 1.5x CPU on -T json of the benchmark capture (docs/BENCHMARKS.md; 1.7x before session 7), above the
+   * issue's 25%: not solved yet.
    */
   reassembly?: ReassemblyOptions | false;
 }

@@ -769,6 +769,8 @@ export function packetJsonText(v: PacketView): string {
  */
 export class JsonSink implements LayerSink {
   readonly on = true;
+  /** display texts are written only for fields without a value (displayOf) */
+  readonly texts = false;
   /** what openProto returns: the engine sets its length, which the JSON does not use */
   private layer = { offset: 0, length: 0 };
 

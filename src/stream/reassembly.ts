@@ -302,7 +302,7 @@ export class Reassembly {
     const before = s.delivered;
     s.push(seq, payload, frame, (flags & SYN) !== 0, cut);
     if (payload.length > 0 && s.delivered - before < payload.length && s.heldBytes === 0) res.repeated = true;
-    if (c.dirs[dir].heldBytes + cut.held > this.maxPerConnection) {
+    if (s.heldBytes + cut.held > this.maxPerConnection) {
       // the connection holds too much: stop waiting for missing bytes, then drop an unfinished PDU
       this.gaps(s, cut);
       if (cut.held > this.maxPerConnection) cut.give();

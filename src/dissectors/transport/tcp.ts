@@ -814,12 +814,13 @@ function reassemble(r: Reader, ctx: Ctx, t: TreeSink, conv: Conversation, sport:
   ctx.pdus = res.pdus;
   ctx.pduProto = app!;
   reassembledIn(r, ctx, t); // held (out of order) or in an unfinished PDU: where its bytes went, when known
-  if (res.pdus.length === 0) t.add(F.segment_data, null, r.pos, plen, `TCP segment data (${plen} bytes)`);
+  const show = t.texts !== false; // -T json writes no texts of fields with values: none made
+  if (res.pdus.length === 0) t.add(F.segment_data, null, r.pos, plen, show ? `TCP segment data (${plen} bytes)` : undefined);
   for (const p of res.pdus) {
     if (p.frames.length < 2) continue;
-    const parts = p.frames.map((f, i) => `#${f}(${p.lens[i]})`).join(", ");
-    t.push(F.segments, null, r.pos, 0, `[${p.frames.length} Reassembled TCP Segments (${p.data.length} bytes): ${parts}]`);
-    for (let i = 0; i < p.frames.length; i++) t.add(F.segment, p.frames[i], r.pos, 0, `Frame: ${p.frames[i]}, payload: ${p.lens[i]} bytes`);
+    const parts = show ? p.frames.map((f, i) => `#${f}(${p.lens[i]})`).join(", ") : "";
+    t.push(F.segments, null, r.pos, 0, show ? `[${p.frames.length} Reassembled TCP Segments (${p.data.length} bytes): ${parts}]` : undefined);
+    for (let i = 0; i < p.frames.length; i++) t.add(F.segment, p.frames[i], r.pos, 0, show ? `Frame: ${p.frames[i]}, payload: ${p.lens[i]} bytes` : undefined);
     t.add(F["segment.count"], p.frames.length, r.pos, 0);
     t.add(F["reassembled.length"], p.data.length, r.pos, 0);
     t.pop();
@@ -833,7 +834,7 @@ function reassemble(r: Reader, ctx: Ctx, t: TreeSink, conv: Conversation, sport:
 function reassembledIn(r: Reader, ctx: Ctx, t: TreeSink): void {
   const ra = ctx.state.get("stream.reassembly") as Reassembly | undefined;
   const f = ra ? ra.completedIn(ctx.frame) : -1;
-  if (f >= 0) t.add(F.reassembled_in, f, r.pos, 0, `[Reassembled PDU in frame: ${f}]`);
+  if (f >= 0) t.add(F.reassembled_in, f, r.pos, 0, t.texts !== false ? `[Reassembled PDU in frame: ${f}]` : undefined);
 }
 
 /** The header's fields in the tree (out of dissect, which stays small enough for its readers to be inlined). */
