@@ -125,7 +125,9 @@ function pad2(n: number): string {
 /** "IP a.p > b.q: rest" -> "rest": the list has its own address columns. */
 export function infoColumn(info: string, net: string): string {
   if (net && info.startsWith(net + " ")) {
-    const c = info.indexOf(": ");
+    // the ": " after the destination (an IPv6 source "::" holds one of its own: "IP6 :: > ff02::1: ICMP6, ...")
+    const gt = info.indexOf(" > ");
+    const c = info.indexOf(": ", gt >= 0 ? gt + 3 : 0);
     if (c > 0) info = info.slice(c + 2);
   }
   // A transport line with an application summary after it: the application's words ("HTTP: GET / ...").
