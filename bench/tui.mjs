@@ -134,7 +134,7 @@ try {
   const rssAfter = rssKiB(pid);
   const peakScroll = peak;
   // (End started the stream numbering catch-up: let it finish, so the filter below runs alone)
-  waitFor((s) => !/numbering streams/.test(s), 120_000);
+  waitFor((s) => /\| shown [\d,]+ \/ [\d,]+ *$/m.test(s), 120_000);
   const peakNumbering = peak;
   const rssNumbered = rssKiB(pid);
 
@@ -152,7 +152,7 @@ try {
   let filtered = "";
   for (let n = 0; ; n++) {
     const s = screen();
-    if (/filter: dns \|/.test(s) && !/filtering/.test(s)) {
+    if (/filter: dns \| shown [\d,]+ \/ [\d,]+ *$/m.test(s)) {
       filtered = s;
       break;
     }
@@ -183,7 +183,9 @@ try {
   peakReset();
   const tc = now();
   tmux("send-keys", "-t", S, "c");
-  waitFor((s) => /^ Ethernet {2}IPv4 {2}IPv6 {2}TCP conversations/m.test(s) && !/statistics \d+%/.test(s), 600_000);
+  // done: the status line ends at the counts (no "statistics N%" after them); a positive test, since a screen
+  // read while Ink redraws may lack the status line
+  waitFor((s) => /^ Ethernet {2}IPv4 {2}IPv6 {2}TCP conversations/m.test(s) && /\| shown [\d,]+ \/ [\d,]+ *$/m.test(s), 600_000);
   const conv = now() - tc;
   const peakConv = peak;
   tmux("send-keys", "-t", S, "q");
@@ -194,7 +196,7 @@ try {
   tmux("send-keys", "-t", S, "g");
   const ts = now();
   tmux("send-keys", "-t", S, "s");
-  waitFor((s) => /^Follow UDP /m.test(s) && !/following stream \d+%/.test(s), 600_000);
+  waitFor((s) => /^Follow UDP /m.test(s) && /\| shown [\d,]+ \/ [\d,]+ *$/m.test(s), 600_000);
   const follow = now() - ts;
   const peakFollow = peak;
   const rssEnd = rssKiB(pid);
