@@ -49,7 +49,9 @@ try {
   for (const engine of ["ebpf", "proc"]) {
     const t = spawn("ip", ["netns", "exec", NS, process.execPath, TSNIFF, "-i", "lo", "-n", "--proc-engine", engine, "-T", "fields", "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "proc.pid"], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
+    let err = "";
     t.stdout.on("data", (d) => (out += d));
+    t.stderr.on("data", (d) => (err += d));
     await waitFor(t.stderr, "listening on");
     const curls = new Map();
     for (let k = 0; k < RUNS; k++) {
@@ -58,7 +60,8 @@ try {
       curls.set(c.pid, true);
       await sleep(200);
     }
-    await sleep(500);
+    // time for tsniff to read what the kernel holds, and for the reorder window to let go
+    await sleep(3000);
     const done = new Promise((r) => t.on("close", r));
     t.kill("SIGINT");
     await done;
@@ -75,7 +78,8 @@ try {
       else wrong++;
     }
     results.push({ engine, total, right, wrong });
-    console.log(`${engine}: ${RUNS} curl runs, ${total} packets: ${right} attributed right (${((100 * right) / Math.max(total, 1)).toFixed(1)}%), ${wrong} wrong, ${total - right - wrong} not`);
+    const work = err.split("\n").find((l) => /^(\/proc read|eBPF:)/.test(l)) ?? "";
+    console.log(`${engine}: ${RUNS} curl runs, ${total} packets: ${right} attributed right (${((100 * right) / Math.max(total, 1)).toFixed(1)}%), ${wrong} wrong, ${total - right - wrong} not${work ? `; ${work}` : ""}`);
   }
 } finally {
   srv.kill("SIGKILL");
