@@ -33,6 +33,10 @@ fidelitySuite("PPP: PAP's and MLPPP's own truncation marks, IPCP's IP-Comp optio
   ...["truncated-aack.pcap", "mlppp-oobr.pcap", "ppp-invalid-lengths.pcap", "ppp_error_hexdump.pcap"].map((file) => ({ file, modes: ALL_MODES })),
 ]);
 
+fidelitySuite("DHCP at -v: an option tcpdump 4.99 does not know (143) as its unknown-option bytes, a client id's control characters as tcpdump's ^@", [
+  { file: "dhcpv4v6-rfc5970-rfc8572.pcap", modes: ALL_MODES, shows: /BOOTP|DHCP/ },
+]);
+
 describe.skipIf(!fs.existsSync(CORPUS))("the printers these captures reach", () => {
   it("survive every truncation and seeded byte flips of the malformed BGP and PPP captures", async () => {
     const problems: string[] = [];

@@ -5,7 +5,7 @@
  * the fixed header, the magic cookie and the options (message type, server id, lease time, ...).
  */
 import { bind } from "../registry.js";
-import { ipv4At, macAt } from "../format.js";
+import { ipv4At, macAt, printChar } from "../format.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
 
@@ -327,7 +327,6 @@ const TAG: Readonly<Record<number, string>> = {
   118: "iSUBNET",
   121: "$Classless-Static-Route",
   249: "$Classless-Static-Route-Microsoft",
-  143: "$SZTP-Redirect",
   150: "iTFTP-Server-Address",
   80: "aSLP-NA",
   81: "$FQDN",
@@ -392,8 +391,7 @@ function verbose(r: Reader, ctx: Ctx, p: number): void {
   const printn = (q: number, n: number): boolean => {
     for (let i = 0; i < n; i++) {
       if (q + i >= cap) return false;
-      const c = r.byteAt(q + i);
-      out += c === 0x0a ? "\\n" : String.fromCharCode(c); // a newline from the wire never breaks the line
+      out += printChar(r.byteAt(q + i)); // tcpdump's fn_print_char: "^@", "M-x" (no raw byte, no newline)
     }
     return true;
   };
@@ -403,7 +401,7 @@ function verbose(r: Reader, ctx: Ctx, p: number): void {
       if (q + i >= cap) return false;
       const c = r.byteAt(q + i);
       if (c === 0) return true;
-      out += c === 0x0a ? "\\n" : String.fromCharCode(c); // a newline from the wire never breaks the line
+      out += printChar(c); // tcpdump's fn_print_char: "^@", "M-x" (no raw byte, no newline)
     }
     return true;
   };
