@@ -104,6 +104,8 @@ const FILES = [
   // the link said IPv4: Wireshark hands it to IPv6
   "icmpv6-rfc7112.pcap",
   "kday3.pcap",
+  // ARP with odd hardware types and lengths: MAC fields only for Ethernet's types; the fixed fields of a malformed one
+  "arp-oobr.pcap",
 ];
 
 /** tshark's lines for a file, split into cells (null when it fails). */

@@ -7,7 +7,7 @@
 import { bind } from "../registry.js";
 import { ETHERTYPE, ETHERTYPE_NAMES } from "../constants.js";
 import { hex, ipv4At, macAt } from "../format.js";
-import { fields, type Ctx, type Protocol } from "../types.js";
+import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
 
 const OPCODES: Readonly<Record<number, string>> = {
@@ -99,6 +99,15 @@ function isZero(r: Reader, p: number, n: number): boolean {
   return true;
 }
 
+/** The fixed part of the header (hardware and protocol types and sizes, opcode), for the tree. */
+function fixedTree(t: TreeSink, start: number, hrd: number, pro: number, hln: number, pln: number, op: number): void {
+  t.add(F["hw.type"], hrd, start, 2);
+  t.add(F["proto.type"], pro, start + 2, 2);
+  t.add(F["hw.size"], hln, start + 4, 1);
+  t.add(F["proto.size"], pln, start + 5, 1);
+  t.add(F.opcode, op, start + 6, 2);
+}
+
 export const ARP: Protocol = {
   id: "arp",
   name: "ARP",
@@ -119,6 +128,8 @@ export const ARP: Protocol = {
     const tpa = tha + hln;
     const end = tpa + pln;
     if (r.truncated || end > r.cap) {
+      // Wireshark shows the fixed fields, then no address when they do not all fit (a malformed packet)
+      if (t.on && start + 8 <= r.cap) fixedTree(t, start, hrd, pro, hln, pln, op);
       // tcpdump checks up to the end of the target protocol address before printing anything
       r.pos = start;
       r.skip(end - start);
@@ -132,16 +143,14 @@ export const ARP: Protocol = {
       ctx.dst = ipv4At(d, tpa);
     }
     if (t.on) {
-      t.add(F["hw.type"], hrd, start, 2);
-      t.add(F["proto.type"], pro, start + 2, 2);
-      t.add(F["hw.size"], hln, start + 4, 1);
-      t.add(F["proto.size"], pln, start + 5, 1);
-      t.add(F.opcode, op, start + 6, 2);
-      if (hln === 6) t.add(F["src.hw_mac"], macAt(d, sha), sha, 6);
+      fixedTree(t, start, hrd, pro, hln, pln, op);
+      // MAC addresses for Ethernet's hardware types only (Wireshark's ARP_HW_IS_ETHER), bytes otherwise
+      const mac = hln === 6 && (hrd === 1 || hrd === 2 || hrd === 6);
+      if (mac) t.add(F["src.hw_mac"], macAt(d, sha), sha, 6);
       else t.add(F["src.hw"], hexAt(r, sha, hln), sha, hln);
       if (isIp) t.add(F["src.proto_ipv4"], ipv4At(d, spa), spa, 4);
       else t.add(F["src.proto"], hexAt(r, spa, pln), spa, pln);
-      if (hln === 6) t.add(F["dst.hw_mac"], macAt(d, tha), tha, 6);
+      if (mac) t.add(F["dst.hw_mac"], macAt(d, tha), tha, 6);
       else t.add(F["dst.hw"], hexAt(r, tha, hln), tha, hln);
       if (isIp) t.add(F["dst.proto_ipv4"], ipv4At(d, tpa), tpa, 4);
       else t.add(F["dst.proto"], hexAt(r, tpa, pln), tpa, pln);
