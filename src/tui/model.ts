@@ -24,6 +24,8 @@ import { CaptureStats, convFilter, endpointFilter, type ConvType } from "./stats
 import { endpointsOf, hexLineText, StreamData, StreamReader, StreamScan, streamKeyOf, textLineText, type StreamKey } from "./stream.js";
 
 export const RENDER_MS = 100;
+/** a running pass's progress is drawn this often at most (./Model.passChanged) */
+export const PASS_RENDER_MS = 500;
 const LRU_MAX = 4096;
 
 export type { Row } from "./text.js";
@@ -467,7 +469,7 @@ export class Model {
       this.loadDetail();
       Object.assign(this, { treeCursor, treeTop, hexTop });
     }
-    this.changed();
+    this.passChanged(!more);
   };
   /** the catch-up's progress (0..1), -1 when it is not running */
   catchUpProgress(): number {
@@ -742,6 +744,7 @@ export class Model {
       }
     });
     const hadNone = this.matchCount === 0;
+    const before = this.matchCount;
     this.matches = job.matches;
     this.matchCount = job.count;
     if (job.keep >= 0 && job.keepRow >= 0 && !this.follow) {
@@ -759,7 +762,9 @@ export class Model {
       if (this.status.done && this.status.mode === "file") this.job = null;
     }
     if (this.matchCount === 0) this.loadDetail();
-    this.changed();
+    // a frame when new matches land on the rows drawn or the pass ended; else only the progress moved
+    const onScreen = this.matchCount !== before && before < this.top + this.listHeight;
+    this.passChanged(onScreen || this.filterProgress < 0 || this.job !== job);
   };
 
   /**
@@ -807,8 +812,24 @@ export class Model {
       this.scanProgress = this.status.progress;
       job.done(false);
     }
-    this.changed();
+    this.passChanged(this.scan !== job);
   };
+
+  /**
+   * A slice of a pass (filter, scan, catch-up) changed something: its progress on the status line, or more
+   * (`now`: rows drawn, the pass's end). Progress alone is drawn at most every PASS_RENDER_MS: a frame costs
+   * Ink 10-50 ms, which the pass would otherwise lose ten times a second. Keys draw at once anyway.
+   */
+  private lastPassFrame = 0;
+  private passChanged(now: boolean): void {
+    const t = Date.now();
+    if (!now && t - this.lastPassFrame < PASS_RENDER_MS) {
+      this.version++; // drawn with the next frame
+      return;
+    }
+    this.lastPassFrame = t;
+    this.changed();
+  }
 
   /** Stops a running stream or statistics pass: what was found so far stays shown. */
   cancelScan(): boolean {

@@ -200,13 +200,12 @@ describe.skipIf(!TMUX)("tsniff --tui in tmux", () => {
     await waitFor(/live lo \| capture: icmp \| shown 0 \/ 0/);
     sh("ping", ["-c", "10", "-i", "0.2", "127.0.0.1"]);
     // seconds with packets drawn as bars (scaled to the peak), the rate, the peak and the drops
-    const s = await waitFor(/^pkt\/s [ ▁▂▃▄▅▆▇█]*█[ ▁▂▃▄▅▆▇█]* \d+ now, peak [1-9]\d* \| dropped 0 *$/m);
+    // (10 ICMP packets a second for 2 s: a second with at least 4 of them is seen whatever the timer's phase)
+    const s = await waitFor(/^pkt\/s [ ▁▂▃▄▅▆▇█]*█[ ▁▂▃▄▅▆▇█]* \d+ now, peak (?:[4-9]|[1-9]\d+) \| dropped 0 *$/m);
     const l = s.split("\n").map((x) => x.trimEnd());
     const bar = l.findIndex((x) => x.startsWith("pkt/s "));
     expect(l[bar + 1]).toMatch(/^q quit {2}\? help/);
     expect(l[bar + 2]).toMatch(/^live lo \| capture: icmp \| shown \d+ \/ \d+ \| \d+ pkt\/s \| dropped 0/);
-    const peak = Number(/peak (\d+)/.exec(l[bar])![1]);
-    expect(peak).toBeGreaterThanOrEqual(4); // 5 echo requests and 5 replies a second, give or take a tick
     await keys("q");
     await waitFor(/Discard it and quit\? \(y\/n\)/);
     await keys("y");
