@@ -106,6 +106,8 @@ const FILES = [
   "kday3.pcap",
   // ARP with odd hardware types and lengths: MAC fields only for Ethernet's types; the fixed fields of a malformed one
   "arp-oobr.pcap",
+  // NTP mode 7: a PEER_LIST_SUM response's peers (their stratum and polling interval)
+  "ntp-mode7.pcap",
 ];
 
 /** tshark's lines for a file, split into cells (null when it fails). */

@@ -96,6 +96,16 @@ export const NTP: Protocol = {
           const o = 16 + 8 * k;
           t.add(names[k], ntpTime(u32(o), u32(o + 4)), p + o, 8);
         }
+      } else if (mode === 7 && status & 0x80 && p + 8 <= r.cap && r.byteAt(p + 3) === 1) {
+        // a private (mode 7) PEER_LIST_SUM response: Wireshark shows each peer's stratum and polling interval
+        // under ntp.stratum and ntp.ppoll (items of 72 bytes, info_peer_summary)
+        const items = ((r.byteAt(p + 4) << 8) | r.byteAt(p + 5)) & 0xfff;
+        for (let i = 0, q = p + 8; i < items && q + 13 <= r.cap; i++, q += 72) {
+          t.pushNote("PEER_LIST_SUM Item", q, Math.min(72, r.cap - q));
+          t.add(F.stratum, r.byteAt(q + 10), q + 10, 1);
+          t.add(F.ppoll, r.byteAt(q + 12), q + 12, 1);
+          t.pop();
+        }
       }
     }
     r.pos = r.cap;
