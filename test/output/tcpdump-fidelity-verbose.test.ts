@@ -37,10 +37,14 @@ fidelitySuite("DHCP at -v: an option tcpdump 4.99 does not know (143) as its unk
   { file: "dhcpv4v6-rfc5970-rfc8572.pcap", modes: ALL_MODES, shows: /BOOTP|DHCP/ },
 ]);
 
+fidelitySuite("ICMPv6 RPL (type 155): the message's name, at -v the DAO's and DAO-ACK's DODAG id, sequence, instance and flags", [
+  ...["rpl-14-dao.pcap", "rpl-19-pickdag.pcap", "rpl-26-senddaoack.pcap", "rpl-dao-oobr.pcap"].map((file) => ({ file, modes: ALL_MODES })),
+]);
+
 describe.skipIf(!fs.existsSync(CORPUS))("the printers these captures reach", () => {
-  it("survive every truncation and seeded byte flips of the malformed BGP and PPP captures", async () => {
+  it("survive every truncation and seeded byte flips of the malformed BGP and PPP captures and RPL messages", async () => {
     const problems: string[] = [];
-    for (const f of ["bgp-ub.pcap", "bgp_vpn_attrset.pcap", "bgp-rt-prefix.pcap", "bgp_mp_reach_nlri-oobr.pcap", "ppp-invalid-lengths.pcap", "ppp_error_hexdump.pcap"]) {
+    for (const f of ["bgp-ub.pcap", "bgp_vpn_attrset.pcap", "bgp-rt-prefix.pcap", "bgp_mp_reach_nlri-oobr.pcap", "ppp-invalid-lengths.pcap", "ppp_error_hexdump.pcap", "rpl-19-pickdag.pcap", "rpl-26-senddaoack.pcap"]) {
       const { packets } = await readCapture(path.join(CORPUS, f));
       problems.push(...robustness(packets, { seed: 0xb69, flips: 30 }).map((p) => `${f}: ${p}`));
     }

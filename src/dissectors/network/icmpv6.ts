@@ -269,6 +269,53 @@ function upperLayer(r: Reader, p: number): [number, number] | null {
 }
 
 /** tcpdump's own marker (" [|icmp6]", not the protocol id) ends a message cut by the capture. */
+const RPL_MOP: Readonly<Record<number, string>> = { 0: "nonstoring", 1: "storing", 2: "nonstoring-multicast", 3: "storing-multicast" };
+/**
+ * An RPL message (type 155, RFC 6550) as tcpdump's rpl_print writes it: ", (CLR)Destination Advertisement
+ * Object" and, with -v, the DIO's, DAO's or DAO-ACK's DODAG id, sequence and instance (" [dagid:...,seq:1,
+ * instance:1,Dagid,40]"). The message's body is at b, length bytes; null where the capture ends in the fixed
+ * part tcpdump reads with its GET_ macros, a text ending in " [|icmp6]" where its own check found it cut.
+ * Secured messages print tcpdump's ", (SEC) [worktodo]"; -vv's options are not printed.
+ */
+function rplText(r: Reader, b: number, length: number, code: number, v: number): string | null {
+  if (code & 0x80) return ", (SEC) [worktodo]";
+  const u8 = (o: number): number => r.byteAt(o);
+  const dagid = (o: number): string | null => (o + 16 > r.cap ? null : ipv6At(r.data, o));
+  switch (code) {
+    case 0:
+      return ", (CLR)DODAG Information Solicitation";
+    case 1: {
+      let s = ", (CLR)DODAG Information Object";
+      if (!v) return s;
+      if (b + 24 > r.cap) return null;
+      const mp = u8(b + 4);
+      s += ` [dagid:${dagid(b + 8)},seq:${u8(b + 5)},instance:${u8(b)},rank:${(u8(b + 2) << 8) | u8(b + 3)},${mp & 0x80 ? "grounded," : ""}mop:${RPL_MOP[(mp >> 3) & 7] ?? `mop${(mp >> 3) & 7}`},prf:${mp & 7}]`;
+      return s;
+    }
+    case 2:
+    case 3: {
+      const ack = code === 3;
+      let s = `, (CLR)Destination Advertisement Object${ack ? " Ack" : ""}`;
+      if (!v) return s;
+      // the fixed part (instance, flags, a reserved byte or the status, the sequence) and the DODAG id
+      if (b + (ack ? 4 : 20) > r.cap) return s + " [|icmp6]";
+      if (length < 4) return s + " [|length too short]";
+      const flags = u8(b + 1);
+      let id = "<elided>";
+      if (flags & (ack ? 0x80 : 0x40)) {
+        if (b + 20 > r.cap) return s + " [|icmp6]";
+        if (length - 4 < 16) return s + " [|length too short]";
+        id = dagid(b + 4) ?? "";
+      }
+      if (ack) s += ` [dagid:${id},seq:${u8(b + 2)},instance:${u8(b)},status:${u8(b + 3)}]`;
+      else s += ` [dagid:${id},seq:${u8(b + 3)},instance:${u8(b)}${flags & 0x80 ? ",acK" : ""}${flags & 0x40 ? ",Dagid" : ""},${hex(flags, 2)}]`;
+      return s;
+    }
+    default:
+      return `, (CLR)RPL message, unknown code ${code}`;
+  }
+}
+
 function cut6(r: Reader, ctx: Ctx, text: string): void {
   ctx.line.s(text + " [|icmp6]");
   ctx.truncated = true;
@@ -639,6 +686,13 @@ export const ICMPV6: Protocol = {
       case 141:
       case 142:
         break;
+      case 155: {
+        const rpl = rplText(r, start + 4, length - 4, code, v);
+        if (rpl === null) return cut6(r, ctx, s);
+        if (rpl.endsWith(" [|icmp6]")) return cut6(r, ctx, s + rpl.slice(0, -9));
+        s += rpl;
+        break;
+      }
       case 144:
       case 146:
         if (body > r.cap) return cut6(r, ctx, s);
