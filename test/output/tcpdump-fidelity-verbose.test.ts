@@ -41,10 +41,12 @@ fidelitySuite("ICMPv6 RPL (type 155): the message's name, at -v the DAO's and DA
   ...["rpl-14-dao.pcap", "rpl-19-pickdag.pcap", "rpl-26-senddaoack.pcap", "rpl-dao-oobr.pcap"].map((file) => ({ file, modes: ALL_MODES })),
 ]);
 
+fidelitySuite("OSPFv3 at -v: the authentication trailer (RFC 7166) after the packet", [{ file: "ospf3_auth.pcapng", modes: ALL_MODES }]);
+
 describe.skipIf(!fs.existsSync(CORPUS))("the printers these captures reach", () => {
-  it("survive every truncation and seeded byte flips of the malformed BGP and PPP captures and RPL messages", async () => {
+  it("survive every truncation and seeded byte flips of the malformed BGP and PPP captures, RPL messages and an OSPFv3 authentication trailer", async () => {
     const problems: string[] = [];
-    for (const f of ["bgp-ub.pcap", "bgp_vpn_attrset.pcap", "bgp-rt-prefix.pcap", "bgp_mp_reach_nlri-oobr.pcap", "ppp-invalid-lengths.pcap", "ppp_error_hexdump.pcap", "rpl-19-pickdag.pcap", "rpl-26-senddaoack.pcap"]) {
+    for (const f of ["bgp-ub.pcap", "bgp_vpn_attrset.pcap", "bgp-rt-prefix.pcap", "bgp_mp_reach_nlri-oobr.pcap", "ppp-invalid-lengths.pcap", "ppp_error_hexdump.pcap", "rpl-19-pickdag.pcap", "rpl-26-senddaoack.pcap", "ospf3_auth.pcapng"]) {
       const { packets } = await readCapture(path.join(CORPUS, f));
       problems.push(...robustness(packets, { seed: 0xb69, flips: 30 }).map((p) => `${f}: ${p}`));
     }

@@ -9,7 +9,7 @@
  * OSPFv3's marker is " [|ospf3]" (printed even when nothing of the packet was captured).
  * With -v, OSPFv2's detail (v2Detail: Hello, DD, LS-Request, LS-Update's LSAs, LS-Ack, MD5 and the LLS block)
  * and OSPFv3's Router-ID/area lines and Hello's and Database Description's lines (see v3Detail). Not yet: the
- * Traffic Engineering LSA's TLVs (printed as hex), OSPFv3's LSAs (-vv) and its LLS / authentication trailers. The tree has the common header's fields under Wireshark's names (ospf.version,
+ * Traffic Engineering LSA's TLVs (printed as hex), OSPFv3's LSAs (-vv) and its LLS block (the authentication trailer after it). The tree has the common header's fields under Wireshark's names (ospf.version,
  * ospf.msg, ospf.packet_length, ospf.srcrouter, ospf.area_id, ospf.checksum, ospf.auth.type,
  * ospf.instance_id).
  */
@@ -138,7 +138,6 @@ const V3_DD_FLAGS: Array<[number, string]> = [
   [0x01, "Master"],
   [0x10, "IPv6 MTU"],
 ];
-const V3_TRAILER = 0x200 | 0x400;
 
 function bits(v: number, names: Array<[number, string]>): string {
   let s = "";
@@ -188,7 +187,7 @@ function v3Detail(r: Reader, ctx: Ctx, start: number, length: number, type: numb
         ctx.line.s(`\n\t    ${at(off)}`);
       }
     }
-    if (opts & V3_TRAILER) return; // LLS / authentication trailer: not decoded yet
+    if (opts & 0x200) return; // an LLS block before the authentication trailer: not decoded yet
   } else if (type === 2) {
     if (!r.has(20)) return cut();
     const opts = r.peek32(16);
@@ -197,7 +196,22 @@ function v3Detail(r: Reader, ctx: Ctx, start: number, length: number, type: numb
     ctx.line.s(`, DD Flags [${bits(r.peek(23), V3_DD_FLAGS)}]`);
     if (!r.has(28)) return cut();
     ctx.line.s(`, MTU ${r.peek16(20)}, DD-Sequence 0x${r.peek32(24).toString(16).padStart(8, "0")}`);
+    if (r.peek32(16) & 0x200) return; // an LLS block before the authentication trailer: not decoded yet
   }
+  // tcpdump's ospf6_decode_at: the authentication trailer (RFC 7166) after the packet, in the IP payload
+  const len = length - datalen;
+  if (len <= 0) return;
+  const h = (off: number): number => r.peek16(datalen + off);
+  if (len < 16) return cut();
+  if (!r.has(datalen + 4)) return cut();
+  const atype = h(0);
+  const alen = h(2);
+  ctx.line.s(`\n\tAuthentication Type ${atype === 1 ? "HMAC" : `unknown (0x${atype.toString(16).padStart(4, "0")})`}, Length ${alen}`);
+  if (alen < 16 || alen > len) return cut();
+  if (!r.has(datalen + 16)) return cut();
+  ctx.line.s(`, SAID ${h(6)}, CSN 0x${r.peek32(datalen + 8).toString(16).padStart(8, "0")}:${r.peek32(datalen + 12).toString(16).padStart(8, "0")}`);
+  if (!r.has(datalen + alen)) return cut();
+  if (ctx.opts.verbose > 1) hexPrint(ctx.line, r, "\n\tAuthentication Data ", r.pos + datalen + 16, alen - 16);
 }
 
 
