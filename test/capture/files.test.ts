@@ -70,7 +70,7 @@ function magicOf(file: string): string {
   return fs.readFileSync(file).subarray(0, 4).toString("hex");
 }
 
-describe("reading pcap files", () => {
+describe("reading pcap files", { timeout: 300_000 }, () => {
   it("reads big-endian, little-endian, microsecond and nanosecond files like tcpdump", () => {
     const all = cleanPcaps(10_000);
     const kinds = new Map<string, string>();
@@ -104,7 +104,7 @@ describe("reading pcap files", () => {
   });
 });
 
-describe("reading in chunks (the next chunk is read while this one is parsed)", () => {
+describe("reading in chunks (the next chunk is read while this one is parsed)", { timeout: 300_000 }, () => {
   it("pcap: records cut at chunk ends arrive whole, in order, at their file offsets; capinfos counts the same", async () => {
     const lens = sizes(3000, 262144, 12345); // about 60 MB: records cross a dozen chunk ends
     const parts: Uint8Array[] = [makePcapHeader(1, 262144, false)];
@@ -146,7 +146,7 @@ describe("reading in chunks (the next chunk is read while this one is parsed)", 
   });
 });
 
-describe("writing pcap files", () => {
+describe("writing pcap files", { timeout: 300_000 }, () => {
   it("-r F -w G writes exactly the file tcpdump writes, and tshark/capinfos read it", () => {
     for (const f of cleanPcaps(25)) {
       const a = path.join(dir, "a.pcap"),
