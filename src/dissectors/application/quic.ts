@@ -139,14 +139,17 @@ interface QuicState {
   lengths: number[];
   last: number;
   memo: Map<number, Memo>;
+  /** bytes of unfinished handshake messages held, all connections together */
+  held: number;
 }
 const MAX_CONNS = 65536;
 const MAX_MEMO = 4096;
 const MAX_HELD = 65536;
+const MAX_HELD_ALL = 1 << 22;
 
 function stateOf(ctx: Ctx): QuicState {
   let s = ctx.state.get("quic") as QuicState | undefined;
-  if (!s) ctx.state.set("quic", (s = { byCid: new Map(), byTuple: new Map(), lengths: [], last: -1, memo: new Map() }));
+  if (!s) ctx.state.set("quic", (s = { byCid: new Map(), byTuple: new Map(), lengths: [], last: -1, memo: new Map(), held: 0 }));
   return s;
 }
 function cidHex(r: Reader, p: number, n: number): string {
@@ -234,7 +237,7 @@ function connOf(st: QuicState, r: Reader, ctx: Ctx, h: Long): { conn: Conn; toSe
 }
 
 /** CRYPTO frames of one packet, in the direction's stream order: the handshake messages they complete. */
-function takeCrypto(conn: Conn, dir: 0 | 1, frames: { off: number; data: Uint8Array }[], out: Uint8Array[]): void {
+function takeCrypto(st: QuicState, conn: Conn, dir: 0 | 1, frames: { off: number; data: Uint8Array }[], out: Uint8Array[]): void {
   frames.sort((a, b) => a.off - b.off);
   for (const f of frames) {
     if (f.off !== conn.next[dir]) continue; // a retransmission, or out of order (not waited for)
@@ -250,7 +253,11 @@ function takeCrypto(conn: Conn, dir: 0 | 1, frames: { off: number; data: Uint8Ar
     }
     if (q > 0) out.push(buf.subarray(0, q));
     buf = buf.subarray(q);
-    conn.held[dir] = buf.length && buf.length <= MAX_HELD ? buf : null;
+    // what is held waits within a bound per connection and one for all of them (unfinished handshakes)
+    st.held -= held ? held.length : 0;
+    const keep = buf.length > 0 && buf.length <= MAX_HELD && st.held + buf.length <= MAX_HELD_ALL;
+    conn.held[dir] = keep ? Buffer.from(buf) : null;
+    if (keep) st.held += buf.length;
   }
 }
 
@@ -387,7 +394,7 @@ function track(st: QuicState, r: Reader, ctx: Ctx, p: number, cap: number, sig: 
             const crypto: { off: number; data: Uint8Array }[] = [];
             const pr = new Reader().reset(o.plaintext, 0, o.plaintext.length, o.plaintext.length);
             frames(pr, 0, NULL_TREE, crypto);
-            if (crypto.length) takeCrypto(conn, dir, crypto, memo.tls);
+            if (crypto.length) takeCrypto(st, conn, dir, crypto, memo.tls);
           }
         }
       }
