@@ -10,35 +10,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CORPUS } from "../helpers/paths.js";
-import { differing, type Mode } from "../helpers/tcpdump-packets.js";
+import { ALL_MODES, fidelitySuite, type Mode } from "../helpers/tcpdump-packets.js";
 import { readCapture, robustness } from "../dissectors/net-common.js";
-import { spawnSync } from "node:child_process";
 
-const TCPDUMP = spawnSync("tcpdump", ["--version"]).status === 0 && fs.existsSync(CORPUS);
-
-interface Case {
-  file: string;
-  modes: Mode[];
-  /** only the packets whose tcpdump text matches (other protocols in the capture speak for their own tests) */
-  shows?: RegExp;
-}
-const ALL: Mode[] = ["-nn", "-v", "-e"];
-
-function suite(title: string, cases: Case[]): void {
-  describe.skipIf(!TCPDUMP)(title, () => {
-    it.each(cases.map((c) => [c.file, c] as const))("%s", async (_f, c) => {
-      const diffs: string[] = [];
-      let compared = 0;
-      for (const m of c.modes) {
-        const r = await differing(c.file, m, c.shows);
-        diffs.push(...r.diffs);
-        compared += r.compared;
-      }
-      expect(diffs).toEqual([]);
-      expect(compared).toBeGreaterThan(0);
-    }, 120_000);
-  });
-}
+const ALL = ALL_MODES;
+const suite = fidelitySuite;
 
 suite("IPv6 Mobility Header (next header 135 and 62), as tcpdump prints it", [
   { file: "ipv6_mobility_1.pcap", modes: ALL },
