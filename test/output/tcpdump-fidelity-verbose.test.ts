@@ -37,8 +37,10 @@ fidelitySuite("DHCP at -v: an option tcpdump 4.99 does not know (143) as its unk
   { file: "dhcpv4v6-rfc5970-rfc8572.pcap", modes: ALL_MODES, shows: /BOOTP|DHCP/ },
 ]);
 
-fidelitySuite("ICMPv6 RPL (type 155): the message's name, at -v the DAO's and DAO-ACK's DODAG id, sequence, instance and flags", [
+fidelitySuite("ICMPv6 RPL (type 155): the message's name, at -v the DAO's and DAO-ACK's DODAG id, sequence, instance and flags; a mobile prefix advertisement's id and options at -v", [
   ...["rpl-14-dao.pcap", "rpl-19-pickdag.pcap", "rpl-26-senddaoack.pcap", "rpl-dao-oobr.pcap"].map((file) => ({ file, modes: ALL_MODES })),
+  // a mobile prefix advertisement cut after its id (the capture's second record is an empty one tcpdump refuses)
+  { file: "icmp6_mobileprefix_asan.pcap", modes: ALL_MODES, shows: /ICMP6/ },
 ]);
 
 fidelitySuite("OSPFv3 at -v: the authentication trailer (RFC 7166) after the packet", [{ file: "ospf3_auth.pcapng", modes: ALL_MODES }]);

@@ -693,6 +693,23 @@ export const ICMPV6: Protocol = {
         s += rpl;
         break;
       }
+      case 147:
+        // mobile prefix advertisement (RFC 6275): -v its id (tcpdump reads the flags byte too, printing none of
+        // it) and ND options; without -v the length
+        if (v === 0) {
+          s += `, length ${length}`;
+          lengthAtEnd = false;
+          break;
+        }
+        if (start + 6 > r.cap) return cut6(r, ctx, s);
+        s += `, id 0x${hex(u16At(r, start + 4), 4)}`;
+        if (start + 7 > r.cap) return cut6(r, ctx, s);
+        {
+          const [o, cut] = optionsText(r, start + 8, start + length, v, t);
+          s += o;
+          if (cut) return cut6(r, ctx, s);
+        }
+        break;
       case 144:
       case 146:
         if (body > r.cap) return cut6(r, ctx, s);
