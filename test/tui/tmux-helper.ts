@@ -1,6 +1,6 @@
 /**
  * The TUI's end-to-end tests' driver: the real program (`tsniff --tui ...`) in a tmux session of a given size,
- * on a tmux server of its own (-L, killed by stop()), with XDG_CONFIG_HOME set to a temporary directory so the
+ * on a tmux server of its own (-L, killed by stop(), which removes its socket too), with XDG_CONFIG_HOME set to a temporary directory so the
  * user's config is never read or written. Keys are sent one at a time (tmux would otherwise deliver Esc+key as
  * Alt-key); the screen is read back with capture-pane.
  */
@@ -58,7 +58,10 @@ export class Tui {
     return this.waitFor(new RegExp(`q quit {2}\\? help[^\\n]*\\n.*shown ${n} / ${n}`));
   }
   stop(keepConfig = false): void {
+    // tmux leaves its server's socket file behind after kill-server: remove it too (one per test otherwise)
+    const socket = this.tmux("display-message", "-p", "#{socket_path}").trim();
     this.tmux("kill-server");
+    if (socket.endsWith(`/${this.session}`)) fs.rmSync(socket, { force: true });
     if (!keepConfig) fs.rmSync(this.config, { recursive: true, force: true });
   }
 }
