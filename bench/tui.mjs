@@ -242,6 +242,8 @@ try {
   console.log(`  conversations:     ${(conv / 1000).toFixed(1)} s over every packet, RSS peak ${mb(peakConv)} MB`);
   console.log(`  follow (DNS/UDP):  ${(follow / 1000).toFixed(1)} s, RSS peak ${mb(peakFollow)} MB, ${mb(rssEnd)} MB at the end`);
 } finally {
+  const socket = tmux("display-message", "-p", "#{socket_path}").trim();
   tmux("kill-server");
+  if (socket.endsWith(`/${S}`)) fs.rmSync(socket, { force: true }); // tmux leaves it behind
   fs.rmSync(TRACE, { force: true });
 }
