@@ -196,7 +196,8 @@ export const IPV4: Protocol = {
     }
     const ipWord = ctx.opts.linkHeader ? "" : "IP ";
     if (version !== 4) {
-      ctx.line.s(`IP bad-version ${version}`);
+      // tcpdump 4.99's ip_print: "IP6, wrong link-layer encapsulation" for a version 6 header, "IPn" otherwise
+      ctx.line.s(version === 6 ? "IP6, wrong link-layer encapsulation (invalid)" : `IP${version} (invalid)`);
       ctx.markMalformed(`IP version ${version} in an IPv4 header`);
       if (version === 6) {
         // Wireshark hands a version 6 header on to IPv6 (after its "Bogus IPv4 version"); the line stays
