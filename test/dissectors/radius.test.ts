@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  tcpdumpPackets,
   appPart,
   compareFields,
   corpusReport,
@@ -96,21 +97,7 @@ async function withPcap(frs: Uint8Array[], fn: (file: string) => Promise<void>):
 }
 
 /** tcpdump's text at -v, -vv..., its indented lines joined to their packet */
-function tcpdumpVerbose(file: string, v: number): string[] {
-  let out = "";
-  try {
-    out = execFileSync("tcpdump", ["-nn", "-t", "-" + "v".repeat(v), "-r", file], { stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 26 }).toString("latin1");
-  } catch (e) {
-    out = ((e as { stdout?: Buffer }).stdout ?? Buffer.alloc(0)).toString("latin1");
-  }
-  const td: string[] = [];
-  for (const l of out.split("\n")) {
-    if (l === "") continue;
-    if (/^\s/.test(l) && td.length) td[td.length - 1] += "\n" + l;
-    else td.push(l);
-  }
-  return td;
-}
+const tcpdumpVerbose = (file: string, v: number): string[] => tcpdumpPackets(file, ["-" + "v".repeat(v)]);
 
 describe("radius: -nn lines match tcpdump", () => {
   it.skipIf(!HAVE_TCPDUMP)("crafted packets", async () => {
