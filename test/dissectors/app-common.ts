@@ -430,19 +430,7 @@ export function appPart(line: string): string {
 
 export async function verboseDiff(file: string, verbose: number, ids: string[]): Promise<{ compared: number; diffs: string[] }> {
   const { lines, layers } = await readCapture(file, verbose);
-  let out = "";
-  try {
-    out = execFileSync("tcpdump", ["-nn", "-t", "-" + "v".repeat(verbose), "-r", file], { stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 28 }).toString("latin1");
-  } catch (e) {
-    out = ((e as { stdout?: Buffer }).stdout ?? Buffer.alloc(0)).toString("latin1");
-  }
-  // tcpdump's continuation lines (indented) belong to the packet above
-  const td: string[] = [];
-  for (const l of out.split("\n")) {
-    if (l === "") continue;
-    if (/^\s/.test(l) && td.length) td[td.length - 1] += "\n" + l;
-    else td.push(l);
-  }
+  const td = tcpdumpPackets(file, ["-" + "v".repeat(verbose)]);
   const diffs: string[] = [];
   let compared = 0;
   lines.forEach((l, i) => {
@@ -459,7 +447,7 @@ export async function verboseDiff(file: string, verbose: number, ids: string[]):
 export function tcpdumpPackets(file: string, flags: string[]): string[] {
   let out = "";
   try {
-    out = execFileSync("tcpdump", ["-nn", "-t", ...flags, "-r", file], { stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 26 }).toString("latin1");
+    out = execFileSync("tcpdump", ["-nn", "-t", ...flags, "-r", file], { stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 28 }).toString("latin1");
   } catch (e) {
     out = ((e as { stdout?: Buffer }).stdout ?? Buffer.alloc(0)).toString("latin1");
   }
