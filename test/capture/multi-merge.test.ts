@@ -285,33 +285,37 @@ describe("MultiLiveSource under a slow consumer (Ctrl-C must act at once)", () =
     while (performance.now() < until);
   };
   const many = (n: number, cap = 16) => Array.from({ length: n }, (_, k) => [100 + k, 0, cap, 1] as [number, number, number, number]);
+  /** A consumer spending `ms` per packet that counts what it is given and checks the time order. */
+  const ordered = (ms: number) => {
+    const st = { seen: 0, last: -1, inOrder: true };
+    const consume = (batch: { count: number; tsSec: ArrayLike<number> }) => {
+      for (let i = 0; i < batch.count; i++) {
+        if (batch.tsSec[i] < st.last) st.inOrder = false;
+        st.last = batch.tsSec[i];
+        busy(ms);
+      }
+      st.seen += batch.count;
+      return Infinity;
+    };
+    return { st, consume };
+  };
 
   it("each release returns to the event loop after a short while; the rest follows, in order", async () => {
     const n = 3000;
     const a = new FakeLive("a0", 1, false);
     let now = 0;
     const m = new MultiLiveSource([a, new FakeLive("b0", 1, false)] as unknown as LiveSource[], { holdbackMs: 10, now: () => now });
-    let seen = 0;
-    let last = -1;
-    let inOrder = true;
-    const run = m.run((batch) => {
-      for (let i = 0; i < batch.count; i++) {
-        if (batch.tsSec[i] < last) inOrder = false;
-        last = batch.tsSec[i];
-        busy(0.2); // 3000 packets: over half a second in all
-      }
-      seen += batch.count;
-      return Infinity;
-    });
+    const { st, consume } = ordered(0.2); // 3000 packets: over half a second in all
+    const run = m.run(consume);
     now = 1e15;
     a.give(many(n));
     // A timer set now runs while packets are still being handed over: the loop turns between releases.
-    const atTimer = await new Promise<number>((r) => setTimeout(() => r(seen), 0));
+    const atTimer = await new Promise<number>((r) => setTimeout(() => r(st.seen), 0));
     expect(atTimer).toBeGreaterThan(0);
     expect(atTimer).toBeLessThan(n);
-    while (seen < n) await sleep(10);
-    expect(seen).toBe(n);
-    expect(inOrder).toBe(true);
+    while (st.seen < n) await sleep(10);
+    expect(st.seen).toBe(n);
+    expect(st.inOrder).toBe(true);
     m.stop();
     expect((await run).reason).toBe("stopped");
   });
@@ -341,27 +345,17 @@ describe("MultiLiveSource under a slow consumer (Ctrl-C must act at once)", () =
     const n = 3000;
     const a = new FakeLive("a0", 1, false);
     const m = new MultiLiveSource([a, new FakeLive("b0", 1, false)] as unknown as LiveSource[], { holdbackMs: 60_000, stopBudgetMs: 60_000, now: () => 0 });
-    let seen = 0;
-    let last = -1;
-    let inOrder = true;
-    const run = m.run((batch) => {
-      for (let i = 0; i < batch.count; i++) {
-        if (batch.tsSec[i] < last) inOrder = false;
-        last = batch.tsSec[i];
-        busy(0.2); // 0.6 s for all of them: more than one slice
-      }
-      seen += batch.count;
-      return Infinity;
-    });
+    const { st, consume } = ordered(0.2); // 0.6 s for all of them: more than one slice
+    const run = m.run(consume);
     a.give(many(n));
-    expect(seen).toBe(0); // all held
+    expect(st.seen).toBe(0); // all held
     m.stop();
     // a timer set now runs before the release is over: the loop turns between slices
-    const atTimer = await new Promise<number>((r) => setTimeout(() => r(seen), 0));
+    const atTimer = await new Promise<number>((r) => setTimeout(() => r(st.seen), 0));
     expect(atTimer).toBeLessThan(n);
     expect((await run).reason).toBe("stopped");
-    expect(seen).toBe(n);
-    expect(inOrder).toBe(true);
+    expect(st.seen).toBe(n);
+    expect(st.inOrder).toBe(true);
     expect(m.droppedAtStop).toBe(0);
   });
 
