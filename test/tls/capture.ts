@@ -2,10 +2,12 @@
  * Real TLS traffic for the decryption tests: a server (openssl s_server, or Node's https/http2 servers in a
  * child process) on 127.0.0.1, clients (curl, nghttp) with SSLKEYLOGFILE, captured by tcpdump on loopback.
  */
-import { spawn, spawnSync, execFile, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, execFile, execFileSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { afterAll } from "vitest";
 
 const run = promisify(execFile);
 
@@ -106,4 +108,48 @@ export async function captureTls(pcap: string, keylog: string, port: number, ser
     await stop(td, "SIGINT");
     await stop(srv);
   }
+}
+
+/**
+ * A test file's work directory (removed after the file's tests) with a certificate made on first use, and
+ * captureTls wrapped: `capture(name, server, clients)` runs `server(cert, key, port)` on a free port while the
+ * `clients(port)` run, and gives the capture and its key log.
+ */
+export function tlsWork(tag: string, cleanup?: () => void) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ts-tls-${tag}-`));
+  afterAll(() => {
+    cleanup?.();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    async capture(name: string, server: (cert: string, key: string, port: number) => string[], clients: (port: number) => string[][]): Promise<{ pcap: string; keys: string; port: number }> {
+      const { cert, key } = makeCert(dir);
+      const port = freePort();
+      const pcap = path.join(dir, `${name}.pcap`);
+      const keys = path.join(dir, `${name}.keys`);
+      await captureTls(pcap, keys, port, server(cert, key, port), clients(port));
+      return { pcap, keys, port };
+    },
+  };
+}
+
+/** The "Decrypted TLS (N bytes):" blocks of a -x/-X dump (tshark's or tsniff's), in order, each as its lines. */
+export function decryptedBlocks(text: string): string[] {
+  const out: string[] = [];
+  let cur: string[] | null = null;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("Decrypted TLS (")) out.push((cur = [line]).join("\n"));
+    else if (cur && /^[0-9a-f]{4,}  /.test(line)) {
+      cur.push(line);
+      out[out.length - 1] = cur.join("\n");
+    } else cur = null;
+  }
+  return out;
+}
+
+/** tshark -x's Decrypted TLS blocks of a capture with its key log (the port decoded as TLS). */
+export function tsharkDecryptedBlocks(pcap: string, keys: string, port: number): string[] {
+  const out = execFileSync("tshark", ["-r", pcap, "-o", `tls.keylog_file:${keys}`, "-d", `tcp.port==${port},tls`, "-x"], { stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 26 });
+  return decryptedBlocks(out.toString());
 }

@@ -5,43 +5,24 @@
  * blocks, the KeyUpdate messages among them) equal tshark's on the same capture and key log, and the lines
  * sent after the updates are in them.
  */
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { has, tsniff } from "../helpers/run.js";
-import { captureTls, freePort, makeCert } from "./capture.js";
+import { decryptedBlocks, tlsWork, tsharkDecryptedBlocks } from "./capture.js";
 
 const OK = has("tshark") && has("tcpdump") && has("openssl") && process.getuid?.() === 0;
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ts-tls-ku-"));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-/** The "Decrypted TLS" blocks of a -x dump, in order, each as its lines. */
-function blocks(text: string): string[] {
-  const out: string[] = [];
-  let cur: string[] | null = null;
-  for (const line of text.split("\n")) {
-    if (line.startsWith("Decrypted TLS (")) out.push((cur = [line]).join("\n"));
-    else if (cur && /^[0-9a-f]{4,}  /.test(line)) {
-      cur.push(line);
-      out[out.length - 1] = cur.join("\n");
-    } else cur = null;
-  }
-  return out;
-}
+const work = tlsWork("ku");
 
 describe.skipIf(!OK)("TLS 1.3 KeyUpdate", () => {
   it("records after each key update decrypt, both ways, as tshark's", async () => {
-    const { cert, key } = makeCert(tmp);
-    const port = freePort();
-    const pcap = path.join(tmp, "ku.pcap");
-    const keys = path.join(tmp, "ku.keys");
     // each line of the client's input on its own, with time for the echo: k and K are s_client's commands
     const lines = ["hello-before", "k", "hello-after", "K", "third-line"];
-    const script = `(sleep 1; ${lines.map((l) => `printf '%s\\n' ${l}; sleep 0.7`).join("; ")}; sleep 1) | openssl s_client -connect 127.0.0.1:${port} -tls1_3 -keylogfile "$SSLKEYLOGFILE" >/dev/null 2>&1`;
-    await captureTls(pcap, keys, port, ["openssl", "s_server", "-accept", `127.0.0.1:${port}`, "-cert", cert, "-key", key, "-tls1_3", "-rev", "-quiet"], [["bash", "-c", script]]);
-    const theirs = blocks(execFileSync("tshark", ["-r", pcap, "-o", `tls.keylog_file:${keys}`, "-d", `tcp.port==${port},tls`, "-x"], { stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 26 }).toString());
+    const input = `(sleep 1; ${lines.map((l) => `printf '%s\\n' ${l}; sleep 0.7`).join("; ")}; sleep 1)`;
+    const { pcap, keys, port } = await work.capture(
+      "ku",
+      (cert, key, port) => ["openssl", "s_server", "-accept", `127.0.0.1:${port}`, "-cert", cert, "-key", key, "-tls1_3", "-rev", "-quiet"],
+      (port) => [["bash", "-c", `${input} | openssl s_client -connect 127.0.0.1:${port} -tls1_3 -keylogfile "$SSLKEYLOGFILE" >/dev/null 2>&1`]],
+    );
+    const theirs = tsharkDecryptedBlocks(pcap, keys, port);
     // the test's traffic is what it means: three KeyUpdate messages (k, K and the server's answer to K), and
     // the server's reversed lines after them
     const updates = theirs.filter((b) => /^0000 {2}18 00 00 01 0[01]/m.test(b));
@@ -50,7 +31,7 @@ describe.skipIf(!OK)("TLS 1.3 KeyUpdate", () => {
     for (const l of ["erofeb-olleh", "retfa-olleh", "enil-driht"]) expect(text).toContain(l.slice(0, 8));
     const r = tsniff(["-r", pcap, "--keylog", keys, "-x"]);
     expect(r.status, r.stderr.toString()).toBe(0);
-    expect(blocks(r.stdout.toString())).toEqual(theirs);
+    expect(decryptedBlocks(r.stdout.toString())).toEqual(theirs);
     expect(r.stderr.toString()).toContain(" 0 not decryptable");
   }, 120_000);
 });
