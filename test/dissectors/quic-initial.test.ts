@@ -9,7 +9,6 @@
  *     connection IDs seen in long headers.
  *   - robustness: every truncation of a client Initial, and byte flips, dissect without a bug.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initialKeys } from "../../src/quic/initial.js";
@@ -17,7 +16,7 @@ import { createPrinter } from "../../src/output/printer.js";
 import { Dissector } from "../../src/dissectors/index.js";
 import { readAll } from "../output/helpers.js";
 import { BASE } from "../output/options.js";
-import { tsharkAvailable } from "../output/tshark.js";
+import { tsharkAvailable, tsharkCells } from "../output/tshark.js";
 import { CORPUS } from "../helpers/paths.js";
 
 describe("QUIC Initial keys (RFC 9001 A.1)", () => {
@@ -66,21 +65,11 @@ const FIELDS = [
   "tls.handshake.extensions.supported_version",
 ];
 
-function tsharkCells(file: string): Promise<string[][] | null> {
-  const args = ["-r", file, "-T", "fields", "-E", "separator=/t"];
-  for (const n of FIELDS) args.push("-e", n);
-  return new Promise((resolve) => {
-    const p = spawn("tshark", args, { stdio: ["ignore", "pipe", "ignore"] });
-    const out: Buffer[] = [];
-    p.stdout.on("data", (c: Buffer) => out.push(c));
-    p.on("close", (code) => resolve(code === 0 ? Buffer.concat(out).toString("utf8").split("\n").filter((l) => l !== "").map((l) => l.split("\t")) : null));
-  });
-}
 
 describe.skipIf(!fs.existsSync(CORPUS) || !tsharkAvailable())("QUIC Initial packets: the same fields as tshark", () => {
   const answers = new Map<string, string[][] | null>();
   beforeAll(async () => {
-    for (const f of FILES) answers.set(f, await tsharkCells(`${CORPUS}/${f}`));
+    for (const f of FILES) answers.set(f, await tsharkCells(`${CORPUS}/${f}`, FIELDS));
   }, 300_000);
   for (const f of FILES) {
     it(f, async () => {

@@ -12,13 +12,12 @@
  *   - QUIC Initial packets: tshark decrypts them and lists the TLS handshake's fields; short-header DCIDs
  * tshark runs once per file (it is the oracle; nothing of tsniff's output is recorded); tsniff in-process.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createPrinter } from "../../src/output/printer.js";
 import { readAll } from "./helpers.js";
 import { BASE } from "./options.js";
-import { tsharkAvailable } from "./tshark.js";
+import { tsharkAvailable, tsharkCells } from "./tshark.js";
 import { CORPUS } from "../helpers/paths.js";
 import { getField, getProtocol } from "../../src/dissectors/registry.js";
 // @ts-ignore: a plain module shared with the script
@@ -110,17 +109,6 @@ const FILES = [
   "ntp-mode7.pcap",
 ];
 
-/** tshark's lines for a file, split into cells (null when it fails). */
-function tsharkCells(file: string): Promise<string[][] | null> {
-  const args = ["-r", file, "-T", "fields", "-E", "separator=/t"];
-  for (const n of FIELDS) args.push("-e", n);
-  return new Promise((resolve) => {
-    const p = spawn("tshark", args, { stdio: ["ignore", "pipe", "ignore"] });
-    const out: Buffer[] = [];
-    p.stdout.on("data", (c: Buffer) => out.push(c));
-    p.on("close", (code) => resolve(code === 0 ? Buffer.concat(out).toString("utf8").split("\n").filter((l) => l !== "").map((l) => l.split("\t")) : null));
-  });
-}
 
 describe.skipIf(!fs.existsSync(CORPUS) || !tsharkAvailable())("-T fields: the same cells as tshark", () => {
   // tshark takes most of a second to start: all files' runs at once, three at a time, before the comparisons
@@ -130,7 +118,7 @@ describe.skipIf(!fs.existsSync(CORPUS) || !tsharkAvailable())("-T fields: the sa
     const worker = async () => {
       while (next < FILES.length) {
         const f = FILES[next++];
-        answers.set(f, await tsharkCells(`${CORPUS}/${f}`));
+        answers.set(f, await tsharkCells(`${CORPUS}/${f}`, FIELDS));
       }
     };
     await Promise.all([worker(), worker(), worker()]);

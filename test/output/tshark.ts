@@ -5,7 +5,7 @@
  * recording, the answer is null and the caller skips. Paths inside the repository are recorded relative to its
  * root (fixtures/corpus/tcpdump/x.pcap), so the recording holds in any clone.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,4 +48,20 @@ export function saveTshark(): void {
   fs.mkdirSync(path.dirname(FILE), { recursive: true });
   fs.writeFileSync(FILE, JSON.stringify(sorted, null, 0).replace(/","/g, '",\n"') + "\n");
   dirty = false;
+}
+
+/**
+ * tshark's `-T fields` lines for a file, live (not recorded: the corpus comparisons run tshark as the oracle each
+ * time), split into cells; null when tshark fails. Asynchronous, so that several files' runs can overlap.
+ */
+export function tsharkCells(file: string, fields: readonly string[]): Promise<string[][] | null> {
+  const args = ["-r", file, "-T", "fields", "-E", "separator=/t"];
+  for (const n of fields) args.push("-e", n);
+  return new Promise((resolve) => {
+    const p = spawn("tshark", args, { stdio: ["ignore", "pipe", "ignore"] });
+    const out: Buffer[] = [];
+    p.stdout.on("data", (c: Buffer) => out.push(c));
+    p.on("error", () => resolve(null));
+    p.on("close", (code) => resolve(code === 0 ? Buffer.concat(out).toString("utf8").split("\n").filter((l) => l !== "").map((l) => l.split("\t")) : null));
+  });
 }
