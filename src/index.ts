@@ -21,6 +21,7 @@ export { rdpcap } from "./api/sniff.js";
 export { openWriter, wrpcap, type WriterOptions, type PacketFileWriter } from "./api/writer.js";
 export { PcapngWriter, type PcapngWriterOptions } from "./capture/pcapng-writer.js";
 export { capture, type CaptureOptions, type PacketStream, type ApiStats } from "./api/capture.js";
+export type { RemoteOptions, HostFailure, SourceReport } from "./remote/open.js";
 export type { Plugin, PluginContext, PluginStats, PacketWriter } from "./plugins/context.js";
 export * from "./craft/index.js";
 export { TcpTracker, tcpStreams, type TcpStreamInfo, type TcpTrackerOptions, type StreamDataCallback, type StreamChunk } from "./api/streams.js";

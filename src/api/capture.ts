@@ -12,20 +12,39 @@
  */
 import { FileSource } from "../capture/file-source.js";
 import { LiveSource } from "../capture/live-source.js";
-import { MultiLiveSource } from "../capture/multi-live-source.js";
+import { MultiLiveSource, type RawSource } from "../capture/multi-live-source.js";
 import { defaultDevice, resolveDevice } from "../capture/devices.js";
 import type { CaptureStats, PacketSource, SourceEnd } from "../capture/source.js";
 import { compileFilter, linktypeToDlt } from "../filter/compile.js";
 import { Session } from "../session.js";
+import { openRemoteSources, REMOTE_HOLDBACK_MS, sourceReport, splitInterfaces, summaryLines, type HostFailure, type RemoteOptions, type SourceReport } from "../remote/open.js";
 import { Packet, PacketContext } from "./packet.js";
 
 export interface CaptureOptions {
   /**
    * interface to capture on (default: tcpdump's default interface); several (`["lo", "veth0"]`) are captured
-   * at once and merged in time order, as the CLI's repeated -i (Packet.iface is the index in this list);
-   * ignored with `offline`
+   * at once and merged in time order, as the CLI's repeated -i (Packet.iface is the index in this list, less
+   * the remote hosts that could not be opened: `stats().sources` lists the sources by that index).
+   * `ssh://[user@]host[:port]/IFACE` captures on another host over ssh (docs/REMOTE.md; options in `remote`),
+   * mixed freely with local ones; such packets name their source (`packet.ifaceName`, frame.interface_name
+   * `"web1:eth0"`). Ignored with `offline`.
    */
   iface?: string | string[];
+  /** how ssh:// sources are reached and what runs there (ssh options, sudo, the remote tool, stop-on-down) */
+  remote?: RemoteOptions;
+  /**
+   * a remote host failed, when opening or later (authentication, unreachable, no such interface, the
+   * connection dropped): one line naming the host and the cause. The other sources go on (unless
+   * `remote.stopOnDown`); a capture whose every source failed to open rejects. Also in `stats().hostFailures`.
+   */
+  onHostFailure?: (f: HostFailure) => void;
+  /**
+   * called once the capture is open, before the first packet: the sources capturing, by Packet.iface (a
+   * remote host is then connected, its capture started and its clock measured). Not called for `offline`.
+   */
+  onOpen?: (sources: SourceReport[]) => void;
+  /** local interfaces: only packets received ("in") or sent ("out"), as tcpdump -Q (default both) */
+  direction?: "in" | "out" | "inout";
   /** read this pcap/pcapng file instead of capturing */
   offline?: string;
   /** capture filter (tcpdump/libpcap syntax) */
@@ -74,6 +93,10 @@ export interface ApiStats {
    * (kernel.dropped: the event loop was held, tsniff could not read) or tsniff's queue (droppedByTsniff).
    */
   lossNote: string;
+  /** live: each source's own numbers, by Packet.iface (remote hosts: captured, the remote summary, clock, failure) */
+  sources?: SourceReport[];
+  /** remote hosts that failed (when opening, or later) */
+  hostFailures?: HostFailure[];
 }
 
 /** ApiStats.lossNote: which queue lost packets, and how to avoid it. */
@@ -95,8 +118,25 @@ export function lossNote(kernel: CaptureStats | null, droppedByTsniff: number, q
   return parts.join("; ");
 }
 
-/** Opens the source for the options and attaches the filter (in the kernel for live captures). */
-export async function openSource(o: CaptureOptions, file: { batchSize?: number } = {}): Promise<{ source: PacketSource; program?: Uint32Array }> {
+/** What openSource opened. */
+export interface OpenedSource {
+  source: PacketSource;
+  /** a file's capture filter (live ones are attached to the interfaces) */
+  program?: Uint32Array;
+  /** live: the interfaces and remote hosts, by Packet.iface */
+  sources: RawSource[];
+  /** remote hosts that failed (opening, or later: the list grows) */
+  failures: HostFailure[];
+  /** live: the per-source summary lines (remote hosts: captured, received, dropped, clock, failure) */
+  summary(): string[];
+}
+
+/**
+ * Opens the source for the options and attaches the filter (in the kernel for live captures; on the remote
+ * host for ssh:// sources, which are opened first and all at once: connecting takes seconds).
+ */
+export async function openSource(o: CaptureOptions, file: { batchSize?: number } = {}): Promise<OpenedSource> {
+  const failures: HostFailure[] = [];
   if (o.offline) {
     const source = await FileSource.open(o.offline, { batchSize: file.batchSize });
     let program: Uint32Array | undefined;
@@ -108,31 +148,65 @@ export async function openSource(o: CaptureOptions, file: { batchSize?: number }
         throw e;
       }
     }
-    return { source, program };
+    return { source, program, sources: [], failures, summary: () => [] };
   }
   const names = Array.isArray(o.iface) ? o.iface : [o.iface ?? defaultDevice()];
   if (names.length === 0) throw new Error("iface: an empty list of interfaces");
-  const devices = names.map((n) => resolveDevice(n));
+  const { specs } = splitInterfaces(names);
+  const devices = names.map((n) => (specs.some((s) => s.spec === n) ? n : resolveDevice(n)));
   const dup = devices.find((d, k) => devices.indexOf(d) !== k);
   if (dup) throw new Error(`iface: ${dup} is given twice`);
-  const lives: LiveSource[] = [];
-  const release = () => {
-    for (const l of lives) {
-      l.stop();
-      void l.run(() => 0).catch(() => {});
+  let multi: MultiLiveSource | undefined;
+  const fail = (f: HostFailure) => {
+    failures.push(f);
+    try {
+      o.onHostFailure?.(f);
+    } finally {
+      // as a stop: what the other sources still hold is delivered
+      if (!f.atOpen && o.remote?.stopOnDown) multi?.stop();
     }
   };
+  const remotes = specs.length ? await openRemoteSources(specs, o.filter ?? "", o.remote ?? {}, fail) : [];
+  const opened: RawSource[] = [];
+  const release = () => {
+    for (const s of opened) {
+      if (s instanceof LiveSource) {
+        s.stop();
+        void s.run(() => 0).catch(() => {});
+      } else s.close();
+    }
+    for (const r of remotes) if (!opened.includes(r)) r.close();
+  };
   try {
-    for (const [k, device] of devices.entries()) {
-      const live = new LiveSource(device, { snaplen: o.snaplen, promisc: o.promisc ?? true, immediate: o.immediate ?? false, nano: o.nano, ifaceIndex: k, bufferSize: o.bufferSize });
-      lives.push(live);
+    const direction = o.direction === "in" ? 1 : o.direction === "out" ? 2 : 0;
+    for (const device of devices) {
+      const spec = specs.find((s) => s.spec === device);
+      if (spec) {
+        const r = remotes.find((x) => x.spec === spec);
+        if (r) opened.push(r);
+        continue;
+      }
+      const live = new LiveSource(device, { snaplen: o.snaplen, promisc: o.promisc ?? true, immediate: o.immediate ?? false, nano: o.nano, ifaceIndex: opened.length, bufferSize: o.bufferSize, direction });
+      opened.push(live);
       if (o.filter?.trim()) live.setFilter(compileFilter(o.filter, { linktype: live.info.linktype, snaplen: live.info.snaplen }));
     }
+    if (opened.length === 0) throw new Error(`no source could be opened (${failures.map((f) => f.message).join("; ")})`);
   } catch (e) {
     release();
     throw e;
   }
-  return { source: lives.length > 1 ? new MultiLiveSource(lives, { immediate: o.immediate }) : lives[0] };
+  const summary = () => summaryLines(opened);
+  o.onOpen?.(opened.map(sourceReport));
+  if (opened.length === 1 && opened[0] instanceof LiveSource) return { source: opened[0], sources: opened, failures, summary };
+  const hold = remotes.length ? REMOTE_HOLDBACK_MS : undefined;
+  multi = new MultiLiveSource(opened, { immediate: o.immediate, holdbackMs: hold, stopBudgetMs: hold });
+  return { source: multi, sources: opened, failures, summary };
+}
+
+/** The sources' names when packets should carry them (remote sources): Packet.ifaceName, frame.interface_name. */
+export function sourceNames(source: PacketSource): string[] | undefined {
+  const f = source.info.interfaces;
+  return f?.some((x) => x.remote) ? f.map((x) => x.name) : undefined;
 }
 
 export interface PacketStream extends AsyncIterable<Packet> {
@@ -157,6 +231,7 @@ export function capture(o: CaptureOptions = {}): PacketStream {
   let highWater = 0;
   let pauses = 0;
   let session: Session | undefined;
+  let opened: OpenedSource | undefined;
   let file: FileSource | undefined;
   let wake: (() => void) | null = null;
   let stopRequested = false;
@@ -170,9 +245,10 @@ export function capture(o: CaptureOptions = {}): PacketStream {
   };
 
   const started = (async () => {
-    const { source, program } = await openSource(o, { batchSize });
+    opened = await openSource(o, { batchSize });
+    const { source, program } = opened;
     const live = source.info.kind === "live";
-    if (source.info.kind !== "pcap") ctx = new PacketContext({ interfaces: true });
+    if (source.info.kind !== "pcap") ctx = new PacketContext({ interfaces: true, names: sourceNames(source) });
     if (source instanceof FileSource) file = source;
     session = new Session({
       source,
@@ -231,6 +307,7 @@ export function capture(o: CaptureOptions = {}): PacketStream {
         queueHighWater: highWater,
         readPauses: pauses,
         lossNote: lossNote(kernel, dropped, bound),
+        ...(opened?.sources.length ? { sources: opened.sources.map(sourceReport), hostFailures: opened.failures.slice() } : {}),
       };
     },
     stop: () => {

@@ -13,7 +13,8 @@
 import { Session } from "../session.js";
 import type { PacketBatch } from "../capture/batch.js";
 import { lineSafe } from "../output/escape.js";
-import { lossNote, openSource, type CaptureOptions, type ApiStats } from "./capture.js";
+import { lossNote, openSource, sourceNames, type CaptureOptions, type ApiStats } from "./capture.js";
+import { sourceReport } from "../remote/open.js";
 import { BatchLease, Packet, PacketContext } from "./packet.js";
 
 export interface SniffOptions extends CaptureOptions {
@@ -32,10 +33,11 @@ export interface SniffOptions extends CaptureOptions {
 }
 
 export async function sniff(o: SniffOptions = {}): Promise<Packet[]> {
-  const { source, program } = await openSource(o);
+  const opened = await openSource(o);
+  const { source, program } = opened;
   const store = o.store ?? true;
   const kept: Packet[] = [];
-  const ctx = new PacketContext({ interfaces: source.info.kind !== "pcap" });
+  const ctx = new PacketContext({ interfaces: source.info.kind !== "pcap", names: sourceNames(source) });
   const lease = new BatchLease();
   const limit = o.count ?? Infinity;
   let n = 0;
@@ -84,7 +86,7 @@ export async function sniff(o: SniffOptions = {}): Promise<Packet[]> {
   try {
     const r = await session.run();
     flush();
-    o.onStats?.({ captured: r.captured, kernel: r.stats, droppedByTsniff: 0, queueHighWater: 0, readPauses: 0, lossNote: lossNote(r.stats, 0, null) });
+    o.onStats?.({ captured: r.captured, kernel: r.stats, droppedByTsniff: 0, queueHighWater: 0, readPauses: 0, lossNote: lossNote(r.stats, 0, null), ...(opened.sources.length ? { sources: opened.sources.map(sourceReport), hostFailures: opened.failures.slice() } : {}) });
     if (error) throw error;
     if (r.end.reason === "error" && r.end.error) throw r.end.error;
   } finally {

@@ -43,12 +43,13 @@ export function canRunLab(): boolean {
   return process.getuid?.() === 0 && fs.existsSync("/usr/sbin/sshd") && spawnSync("ip", ["netns", "list"]).status === 0 && spawnSync("ssh-keygen", ["-?"]).error === undefined;
 }
 
-export function createLab(tag: string, subnet: number, hostSpecs: { name: string; tsniff?: boolean }[]): Lab {
+/** `prefix`: the namespaces' names start with it (each test file's helper has its own: ts-remote-, ts-rtui-). */
+export function createLab(tag: string, subnet: number, hostSpecs: { name: string; tsniff?: boolean }[], prefix = "ts-remote-"): Lab {
   const id = `${tag}${process.pid % 10000}`;
-  const ctl = `ts-remote-${id}-c`;
+  const ctl = `${prefix}${id}-c`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ts-remote-"));
   const hosts: Host[] = [];
-  const nsList = [ctl, ...hostSpecs.map((_, k) => `ts-remote-${id}-${k}`)];
+  const nsList = [ctl, ...hostSpecs.map((_, k) => `${prefix}${id}-${k}`)];
   const destroy = () => {
     for (const h of hosts) {
       try {
@@ -201,4 +202,18 @@ export async function captureWhile(
     p.kill("SIGINT");
   }
   return res;
+}
+
+/** A host's own tcpdump, the oracle: started in its namespace, writing a file. */
+export function hostTcpdump(lab: Lab, ns: string, file: string, filter: string): ChildProcess {
+  return spawn("ip", ["netns", "exec", ns, "tcpdump", "-i", "eth0", "-U", "-w", file, filter], { stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/** Stops a host's tcpdump and counts the packets of its file (tcpdump -nn -r). */
+export async function stopAndCount(p: ChildProcess, file: string): Promise<number> {
+  const done = collect(p);
+  p.kill("SIGINT");
+  await done;
+  const r = spawnSync("tcpdump", ["-nn", "-r", file], { encoding: "utf8" });
+  return (r.stdout ?? "").split("\n").filter((l) => l.length).length;
 }

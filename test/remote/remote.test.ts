@@ -10,27 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { collect, has, sh, sleep, TSNIFF, tsniffBg, waitForStderr } from "../helpers/run.js";
 import { sendTraffic } from "../helpers/netns.js";
 import { fieldRows as fields, tally } from "../helpers/tshark-fields.js";
-import { canRunLab, captureWhile, createLab, leftovers, type Lab } from "./hosts.js";
+import { canRunLab, captureWhile, createLab, hostTcpdump, leftovers, stopAndCount, type Lab } from "./hosts.js";
 
 const enabled = canRunLab() && has("tcpdump") && has("tshark") && has("ssh");
 const d = enabled ? describe : describe.skip;
-
-/** A host's own tcpdump, the oracle: started in its namespace, writing a file. */
-function hostTcpdump(lab: Lab, ns: string, file: string, filter: string): ChildProcess {
-  return spawn("ip", ["netns", "exec", ns, "tcpdump", "-i", "eth0", "-U", "-w", file, filter], { stdio: ["ignore", "ignore", "pipe"] });
-}
-
-async function stopAndCount(p: ChildProcess, file: string): Promise<number> {
-  const done = collect(p);
-  p.kill("SIGINT");
-  await done;
-  const r = sh("tcpdump", ["-nn", "-r", file]);
-  return r.stdout.toString().split("\n").filter((l) => l.length).length;
-}
 
 d("remote capture over ssh", () => {
   let lab: Lab;
