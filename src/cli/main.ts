@@ -180,11 +180,10 @@ async function run(o: CliOptions): Promise<number> {
   }
   let filter = o.filter;
   if (o.filterFile) filter = readFilterFile(o.filterFile);
-  if (o.interfaces.some(isRemoteSpec) && (o.tui || o.dumpLevel || o.listDatalinks || o.readFile)) {
-    throw new Fatal(`-i ssh://... does not combine with ${o.tui ? "--tui (yet)" : o.dumpLevel ? "-d (the filter is compiled on the remote host)" : o.listDatalinks ? "-L" : "-r"}`);
+  if (o.interfaces.some(isRemoteSpec) && (o.dumpLevel || o.listDatalinks || o.readFile)) {
+    throw new Fatal(`-i ssh://... does not combine with ${o.dumpLevel ? "-d (the filter is compiled on the remote host)" : o.listDatalinks ? "-L" : "-r"}`);
   }
   if (o.tui) {
-    if (o.interfaces.length > 1) throw new Fatal("--tui captures from one interface; several -i are for the command line (or use -i any)");
     const { runTui } = await import("../tui/index.js" as string).catch(() => {
       throw new Fatal("the TUI is not available in this build");
     });

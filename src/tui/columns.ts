@@ -35,6 +35,13 @@ const BUILTIN: Record<BuiltinColumn, { title: string; names: string[] }> = {
 /** The columns of a fresh config: Wireshark's defaults. */
 export const DEFAULT_COLUMNS = ["no", "time", "src", "dst", "proto", "len", "info"];
 
+/**
+ * The Host column: the packet's source, `web1:eth0` for a remote host, `eth0` for a local interface
+ * (frame.interface_name, as -e takes it; "host" in the config is the same column). A live capture from
+ * several sources shows it by default (after Time); a file or one interface has it in the columns view.
+ */
+export const HOST_FIELD = "frame.interface_name";
+
 export class ColumnError extends Error {}
 
 /** A column from its config name: a built-in name, or a field / protocol name as -e takes it. Throws ColumnError. */
@@ -44,6 +51,7 @@ export function parseColumn(name: string): ColumnSpec {
   for (const [kind, b] of Object.entries(BUILTIN) as [BuiltinColumn, { title: string; names: string[] }][]) {
     if (b.names.includes(low)) return { kind, title: b.title };
   }
+  if (low === "host" || n === HOST_FIELD) return { kind: "field", field: HOST_FIELD, title: "Host" };
   if (!getField(n) && !getProtocol(n)) throw new ColumnError(`unknown field: ${n} (a column is a field name as -e takes it, or one of ${Object.keys(BUILTIN).join(", ")})`);
   return { kind: "field", field: n, title: n };
 }
@@ -188,6 +196,7 @@ export function columnWidth(c: ColumnSpec, screen: number): number {
     case "info":
       return 0;
     default:
+      if (c.field === HOST_FIELD) return 16;
       return Math.max(8, Math.min(24, c.title.length));
   }
 }

@@ -12,6 +12,7 @@ import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs, type CliOptions } from "../cli/args.js";
 import { FilterError } from "../filter/compile.js";
+import { isRemoteSpec } from "../remote/url.js";
 import { runTui } from "./index.js";
 
 /** The bundle is at least as new as every dist/ file it was made from (inputs.json, written with it). */
@@ -37,8 +38,8 @@ export async function launchTui(argv: string[]): Promise<number | null> {
   } catch {
     return null;
   }
-  // Several -i: the CLI says why the TUI takes one interface.
-  if (!o.tui || o.help || o.version || o.listInterfaces || o.filterFile || o.interfaces.length > 1 || !bundleFresh()) return null;
+  // -r with -i ssh://: the CLI says why they do not combine.
+  if (!o.tui || o.help || o.version || o.listInterfaces || o.filterFile || (o.readFile && o.interfaces.some(isRemoteSpec)) || !bundleFresh()) return null;
   try {
     return await runTui(o);
   } catch (e) {

@@ -85,6 +85,8 @@ export interface StatusInfo {
   dropped: number;
   ifDropped: number;
   error: string;
+  /** live: the sources (remote hosts) that failed, each "web1:eth0: cause" (the others go on) */
+  down?: string;
   /** live: shown packets saved with `w` since the last change */
   saved: boolean;
   message: string;
@@ -150,6 +152,15 @@ export class CaptureRows implements RowSource {
   ) {}
   count(): number {
     return this.index.count;
+  }
+  /**
+   * The sources' names by PacketIndex.iface (a live capture: "eth0", "web1:eth0"): each frame then has
+   * frame.interface_id and frame.interface_name (the Host column, `frame.interface_name == "web1:eth0"`).
+   */
+  ifaceNames: readonly string[] | undefined;
+  /** A frame-node builder for this capture's packets. */
+  frameBuilder(): FrameBuilder {
+    return new FrameBuilder(!!this.ifaceNames, this.ifaceNames);
   }
   /** custom columns' field names (set by the model from its columns; the cache is dropped when they change) */
   private fields: string[] = [];
@@ -254,9 +265,9 @@ export class CaptureRows implements RowSource {
     const { ctx, tree } = dis.dissectBytes(bytes, ix.linktype[i], meta);
     let roots = tree!.roots;
     if (fields.length) {
-      const fb = new FrameBuilder();
+      const fb = this.frameBuilder();
       if (ix.count) fb.build({ ...ctx, tsSec: ix.tsSec[0], tsNsec: ix.tsNsec[0] }, 0, []);
-      roots = [fb.build(ctx, 0, roots), ...roots];
+      roots = [fb.build(ctx, 0, roots, ix.iface[i]), ...roots];
     }
     const idx = indexTree(roots);
     const proto = ctx.protoName;
@@ -305,10 +316,10 @@ export class CaptureRows implements RowSource {
     const ix = this.index;
     const { ctx, tree } = dis.dissectBytes(bytes, ix.linktype[i], { wirelen: ix.wirelen[i], tsSec: ix.tsSec[i], tsNsec: ix.tsNsec[i], frame: i + 1, tree: true });
     // a pass over every packet in order (the display filter) has its own: frame.time_delta from the packet before
-    if (frames) return [frames.build(ctx, 0, tree!.roots), ...tree!.roots];
-    const fb = new FrameBuilder();
+    if (frames) return [frames.build(ctx, 0, tree!.roots, ix.iface[i]), ...tree!.roots];
+    const fb = this.frameBuilder();
     if (ix.count) fb.build({ ...ctx, tsSec: ix.tsSec[0], tsNsec: ix.tsNsec[0] }, 0, []); // times relative to the first packet
-    const frame = fb.build(ctx, 0, tree!.roots);
+    const frame = fb.build(ctx, 0, tree!.roots, ix.iface[i]);
     return [frame, ...tree!.roots];
   }
 }
@@ -699,7 +710,7 @@ export class Model {
     this.matchCount = 0;
     this.selected = 0;
     this.top = 0;
-    this.job = { filter, text, next: 0, matches: this.matches, count: 0, cancelled: false, dis: new Dissector(), frames: new FrameBuilder(), keep, keepRow: -1 };
+    this.job = { filter, text, next: 0, matches: this.matches, count: 0, cancelled: false, dis: new Dissector(), frames: this.rows.frameBuilder(), keep, keepRow: -1 };
     this.filterProgress = 0;
     if (!this.pumpPending) this.pumpFilter(); // else the slice already scheduled takes up the new job
     return "";

@@ -1,7 +1,7 @@
 /**
  * The TUI's compact index of a capture: where each packet's bytes are in the file (or the live spool file),
- * its lengths, time and link type, in growable typed arrays. No packet bytes are kept: 22 bytes a packet,
- * about 22 MB for a million packets. Packets are read back on demand (PacketFile).
+ * its lengths, time, link type and source (a live capture's interface or remote host), in growable typed
+ * arrays. No packet bytes are kept: 24 bytes a packet, about 24 MB for a million packets. Packets are read back on demand (PacketFile).
  */
 import fs from "node:fs";
 import { grown, type PacketBatch } from "../capture/batch.js";
@@ -19,6 +19,8 @@ export class PacketIndex {
   tsSec = new Uint32Array(1024);
   tsNsec = new Uint32Array(1024);
   linktype = new Uint16Array(1024);
+  /** the source the packet came from (a live capture from several: its index in CaptureRows.ifaceNames) */
+  iface = new Uint16Array(1024);
 
   private grow(): void {
     const n = this.fileOff.length * 2;
@@ -28,9 +30,10 @@ export class PacketIndex {
     this.tsSec = grown(this.tsSec, n);
     this.tsNsec = grown(this.tsNsec, n);
     this.linktype = grown(this.linktype, n);
+    this.iface = grown(this.iface, n);
   }
 
-  append(fileOff: number, caplen: number, wirelen: number, sec: number, nsec: number, linktype: number): void {
+  append(fileOff: number, caplen: number, wirelen: number, sec: number, nsec: number, linktype: number, iface = 0): void {
     const i = this.count;
     if (i >= this.fileOff.length) this.grow();
     this.fileOff[i] = fileOff;
@@ -39,12 +42,13 @@ export class PacketIndex {
     this.tsSec[i] = sec;
     this.tsNsec[i] = nsec;
     this.linktype[i] = linktype;
+    this.iface[i] = iface;
     this.count = i + 1;
   }
 
   /** Bytes held by the index (for the status line and tests). */
   bytes(): number {
-    return this.fileOff.byteLength + this.caplen.byteLength * 4 + this.linktype.byteLength;
+    return this.fileOff.byteLength + this.caplen.byteLength * 4 + this.linktype.byteLength + this.iface.byteLength;
   }
 }
 

@@ -16,11 +16,14 @@ import type { PacketBatch } from "../capture/batch.js";
 import { FileSource } from "../capture/file-source.js";
 import { LiveSource } from "../capture/live-source.js";
 import { PcapWriter } from "../capture/pcap-writer.js";
-import { defaultDevice, resolveDevice } from "../capture/devices.js";
-import { compileFilter, linktypeToDlt } from "../filter/compile.js";
+import { PcapngWriter } from "../capture/pcapng-writer.js";
+import { compileFilter, FilterError, linktypeToDlt } from "../filter/compile.js";
+import { openSource, type OpenedSource } from "../api/capture.js";
+import { splitInterfaces } from "../remote/open.js";
 import { lineSafe } from "../output/escape.js";
 import { App } from "./app.js";
 import { configureModel } from "./config.js";
+import { HOST_FIELD, parseColumn } from "./columns.js";
 import { CaptureRows, Model } from "./model.js";
 import { MOUSE_OFF, MOUSE_ON } from "./mouse.js";
 import { indexFile, PacketFile, PacketIndex } from "./packet-index.js";
@@ -40,21 +43,30 @@ function tuiError(message: string): Error {
   return Object.assign(new Error(message), { code: "ETUI" });
 }
 
-/** Writes packets (shown rows) of a model to a pcap file; returns an error text or "". */
-function saveShown(m: Model, rows: CaptureRows, file: string, linktype: number, snaplen: number, nano: boolean, which?: number[]): string {
-  let w: PcapWriter;
+/**
+ * Writes packets (shown rows) of a model to a pcap file; returns an error text or "". A capture from several
+ * sources (`names`) is saved as pcapng, one interface block per source with its name, when the file's name
+ * ends in .pcapng or when the sources' link types differ (a pcap file has one).
+ */
+function saveShown(m: Model, rows: CaptureRows, file: string, linktype: number, snaplen: number, nano: boolean, which?: number[], names?: readonly string[]): string {
+  const ix = rows.index;
+  const n = which ? which.length : m.shownCount();
+  let ng = !!names && /\.(pcapng|ntar)$/i.test(file);
+  if (names && !ng) {
+    for (let r = 0; r < n && !ng; r++) if (ix.linktype[which ? which[r] : m.packetAt(r)] !== linktype) ng = true;
+  }
+  let w: PcapWriter | PcapngWriter;
   try {
-    w = new PcapWriter(file, { linktype, snaplen, nano });
+    w = ng ? new PcapngWriter(file, { linktype, snaplen, nano, describe: (k) => ({ name: names![k] }) }) : new PcapWriter(file, { linktype, snaplen, nano });
   } catch (e) {
     return (e as Error).message;
   }
   try {
-    const ix = rows.index;
-    const n = which ? which.length : m.shownCount();
     for (let r = 0; r < n; r++) {
       const p = which ? which[r] : m.packetAt(r);
       const b = rows.file.readSeq(p);
-      w.writeRecord(ix.tsSec[p], ix.tsNsec[p], b.length, ix.wirelen[p], b, 0);
+      if (w instanceof PcapngWriter) w.writeRecord(ix.iface[p], ix.linktype[p], ix.tsSec[p], ix.tsNsec[p], b.length, ix.wirelen[p], b, 0);
+      else w.writeRecord(ix.tsSec[p], ix.tsNsec[p], b.length, ix.wirelen[p], b, 0);
     }
     w.close();
   } catch (e) {
@@ -180,19 +192,59 @@ async function runFile(o: CliOptions, predrawn: boolean): Promise<number> {
   return 0;
 }
 
+/** A failure opening the capture, as the TUI reports it (one line, then exit 1): a remote host's, an interface's. */
+function openError(e: unknown): Error {
+  if (e instanceof FilterError || (e instanceof Error && (e as NodeJS.ErrnoException).code)) return e as Error;
+  return tuiError(e instanceof Error ? e.message : String(e));
+}
+
+/**
+ * -i IF (repeatable; local interfaces and ssh://host/IFACE mixed): the library's capture of several sources
+ * merged in time order (src/api/capture.ts openSource, as capture() and sniff() open them). Each packet keeps
+ * its source in the index (the Host column, frame.interface_name); a remote host that fails is said on the
+ * status line while the others go on (--stop-on-down: the capture stops); the per-host summary is printed
+ * on exit, after the screen is restored.
+ */
 async function runLive(o: CliOptions): Promise<number> {
-  const device = resolveDevice(o.interfaces[0] ?? defaultDevice());
-  const live = new LiveSource(device, {
-    snaplen: o.snaplen,
-    promisc: o.promisc,
-    bufferSize: o.bufferKiB ? o.bufferKiB * 1024 : undefined,
-    immediate: true,
-    nano: o.nano,
-    direction: o.direction === "in" ? 1 : o.direction === "out" ? 2 : 0,
-  });
-  const info = live.info;
-  const compile = (expr: string) => compileFilter(expr, { linktype: info.linktype, snaplen: info.snaplen, optimize: !o.noOptimize });
-  if (o.filter.trim()) live.setFilter(compile(o.filter));
+  // The sources' names are checked first, and the terminal before any host is connected to.
+  try {
+    splitInterfaces(o.interfaces);
+  } catch (e) {
+    throw openError(e);
+  }
+  const dup = o.interfaces.find((n, k) => o.interfaces.indexOf(n) !== k);
+  if (dup) throw tuiError(`-i ${lineSafe(dup)} is given twice`);
+  if (!process.stdin.isTTY || !process.stdout.isTTY) throw tuiError("--tui needs a terminal (stdin and stdout)");
+  const down: string[] = [];
+  let m: Model | undefined;
+  let opened: OpenedSource;
+  try {
+    opened = await openSource({
+      iface: o.interfaces.length ? o.interfaces : undefined,
+      filter: o.filter,
+      snaplen: o.snaplen,
+      promisc: o.promisc,
+      bufferSize: o.bufferKiB ? o.bufferKiB * 1024 : undefined,
+      immediate: true,
+      nano: o.nano,
+      direction: o.direction,
+      remote: { sshOptions: o.sshOptions, sudo: o.sudo, tool: o.remoteTool, stopOnDown: o.stopOnDown },
+      onHostFailure: (f) => {
+        down.push(lineSafe(f.message));
+        if (m) {
+          m.status.down = down.join("; ");
+          m.changed();
+        }
+      },
+    });
+  } catch (e) {
+    throw openError(e);
+  }
+  const source = opened.source;
+  const info = source.info;
+  const names = opened.sources.map((s) => s.device);
+  const locals = opened.sources.filter((s): s is LiveSource => s instanceof LiveSource);
+  const remote = locals.length < opened.sources.length;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-tui-"));
   const spoolPath = path.join(dir, "spool.pcap");
   const spool = new PcapWriter(spoolPath, { linktype: info.linktype, snaplen: info.snaplen, nano: info.nano });
@@ -200,71 +252,84 @@ async function runLive(o: CliOptions): Promise<number> {
   const index = new PacketIndex();
   const pf = new PacketFile(spoolPath, index);
   const rows = new CaptureRows(index, pf);
-  const m = new Model(rows);
+  rows.ifaceNames = names;
+  m = new Model(rows);
+  const model = m;
   m.status.mode = "live";
-  m.status.name = lineSafe(device);
+  m.status.name = lineSafe(info.name);
   configureModel(m);
+  // Several sources: the Host column after Time (unless the user's columns have it: then where they put it).
+  if (names.length > 1 && !m.columns.some((c) => c.field === HOST_FIELD)) {
+    const cols = m.columns.slice();
+    const t = cols.findIndex((c) => c.kind === "time");
+    cols.splice(t >= 0 ? t + 1 : Math.min(1, cols.length), 0, parseColumn(HOST_FIELD));
+    m.setColumns(cols, false);
+  }
+  if (down.length) m.status.down = down.join("; ");
   m.onCopy = osc52;
   m.status.captureFilter = lineSafe(o.filter.trim());
   m.follow = true;
   m.onSave = (p, which) => {
-    const err = saveShown(m, rows, p, info.linktype, info.snaplen, info.nano, which);
-    if (!err && !which) m.status.saved = true;
+    const err = saveShown(model, rows, p, info.linktype, info.snaplen, info.nano, which, names.length > 1 ? names : undefined);
+    if (!err && !which) model.status.saved = true;
     return err;
   };
   m.onCaptureFilter = (expr) => {
+    // a remote host's filter is compiled there, when it is opened
+    if (remote) return "the capture filter of remote hosts is set when they are opened: quit and start again to change it";
     try {
-      live.setFilter(compile(expr.trim() ? expr : ""));
+      const programs = locals.map((l) => compileFilter(expr.trim() ? expr : "", { linktype: l.info.linktype, snaplen: l.info.snaplen, optimize: !o.noOptimize }));
+      locals.forEach((l, k) => l.setFilter(programs[k]));
     } catch (e) {
       return (e as Error).message;
     }
-    m.status.captureFilter = lineSafe(expr.trim());
+    model.status.captureFilter = lineSafe(expr.trim());
     return "";
   };
   let lastCount = 0;
   let lastTime = Date.now();
   const statsTimer = setInterval(() => {
     const now = Date.now();
-    m.status.rate = ((index.count - lastCount) * 1000) / Math.max(1, now - lastTime);
+    model.status.rate = ((index.count - lastCount) * 1000) / Math.max(1, now - lastTime);
     lastCount = index.count;
     lastTime = now;
-    const st = live.stats();
-    const before = m.status.dropped + m.status.ifDropped;
+    const st = source.stats();
+    const before = model.status.dropped + model.status.ifDropped;
     if (st) {
-      m.status.dropped = st.dropped;
-      m.status.ifDropped = st.ifDropped;
+      model.status.dropped = st.dropped;
+      model.status.ifDropped = st.ifDropped;
     }
-    m.sampleRate(m.status.rate, Math.max(0, m.status.dropped + m.status.ifDropped - before));
-    m.changed();
+    model.sampleRate(model.status.rate, Math.max(0, model.status.dropped + model.status.ifDropped - before));
+    model.changed();
   }, 1000);
-  const capturing = live
+  const capturing = source
     .run((b: PacketBatch) => {
       try {
         spool.writeBatch(b, 0, b.count);
         spool.flush();
       } catch (e) {
-        m.status.error = lineSafe(`spool: ${(e as Error).message}`);
+        model.status.error = lineSafe(`spool: ${(e as Error).message}`);
         return 0;
       }
       for (let i = 0; i < b.count; i++) {
-        index.append(spoolOff + 16, b.caplen[i], b.wirelen[i], b.tsSec[i], b.tsNsec[i], b.linktype[i]);
+        index.append(spoolOff + 16, b.caplen[i], b.wirelen[i], b.tsSec[i], b.tsNsec[i], b.linktype[i], b.iface[i]);
         spoolOff += 16 + b.caplen[i];
       }
       pf.invalidate();
-      m.status.saved = false;
-      m.grew();
+      model.status.saved = false;
+      model.grew();
       return Infinity;
     })
     .then((end) => {
-      if (end.error) m.status.error = lineSafe(end.error.message);
-      m.changed();
+      if (end.error) model.status.error = lineSafe(end.error.message);
+      model.changed();
     });
   m.moveTo(0, false);
   try {
     await show(m);
   } finally {
     clearInterval(statsTimer);
-    live.stop();
+    source.stop();
     await capturing;
     try {
       spool.close();
@@ -274,12 +339,13 @@ async function runLive(o: CliOptions): Promise<number> {
     pf.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return 0;
+  // Remote hosts: one line each (captured, the remote tool's received/dropped, the clock, a failure), as the CLI's.
+  if (remote) for (const line of opened.summary()) process.stderr.write(lineSafe(line) + "\n");
+  return down.length ? 1 : 0;
 }
 
 /** `predrawn`: the first screen is on the terminal already (./first-screen.ts). */
 export async function runTuiMain(o: CliOptions, predrawn = false): Promise<number> {
   if (o.readFile) return runFile(o, predrawn);
-  if (o.interfaces.length > 1) throw tuiError("--tui captures on one interface");
   return runLive(o);
 }

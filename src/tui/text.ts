@@ -213,6 +213,7 @@ export function statusText(m: Model): string {
     else if (m.follow) parts.push("following");
     if (!s.saved) parts.push("unsaved");
   }
+  if (s.down) parts.push(`down: ${s.down}`);
   if (s.error) parts.push(`error: ${s.error}`);
   return parts.join(" | ");
 }

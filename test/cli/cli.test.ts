@@ -37,11 +37,18 @@ describe("CLI", () => {
     expect(c.stderr.toString()).toMatch(/invalid -c value 'x'/);
   });
 
-  it("--tui with several -i is refused in one line (by the bundled TUI launcher too)", () => {
+  it("--tui with an interface given twice, or a bad ssh:// source, is refused in one line before anything opens (by the bundled TUI launcher too)", () => {
     const r = tsniff(["--tui", "-i", "lo", "-i", "lo"]);
     expect(r.status).toBe(1);
-    expect(r.stderr.toString()).toMatch(/^tsniff: --tui captures from one interface; several -i are for the command line/);
-    expect(r.stderr.toString()).not.toMatch(/at .*\.js/);
+    expect(r.stderr.toString()).toBe("tsniff: -i lo is given twice\n");
+    const s = tsniff(["--tui", "-i", "lo", "-i", "ssh://web1"]);
+    expect(s.status).toBe(1);
+    expect(s.stderr.toString()).toMatch(/^tsniff: ssh:\/\/web1: no interface: use ssh:\/\/\[user@\]host\[:port\]\/IFACE/);
+    expect(s.stderr.toString().split("\n").length).toBe(2);
+    // several -i (and ssh:// ones) are the TUI's too: without a terminal it says so, having connected nowhere
+    const t = tsniff(["--tui", "-i", "lo", "-i", "ssh://web1/eth0"]);
+    expect(t.status).toBe(1);
+    expect(t.stderr.toString()).toBe("tsniff: --tui needs a terminal (stdin and stdout)\n");
   });
 
   it("a bad filter fails with libpcap's own message, as tcpdump does", () => {

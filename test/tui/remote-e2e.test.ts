@@ -1,0 +1,77 @@
+/**
+ * End to end (tmux): `tsniff --tui -i ssh://web1/eth0 -i ssh://web2/eth0 icmp` (issue #18's TUI part), with
+ * two real OpenSSH servers in network namespaces (test/remote/hosts.ts: web1 has tsniff on its PATH, web2
+ * only tcpdump) and a third source whose key is refused. The TUI runs in the lab's control namespace. The
+ * rows of both hosts with their Host column; the refused host on the status line while the others go on; a
+ * display filter on one host (frame.interface_name); the per-host summary after quitting; no remote capture
+ * left on either host (the processes of each namespace).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { has, ROOT, TSNIFF } from "../helpers/run.js";
+import { canRunLab, createLab, leftovers, type Lab } from "../remote/hosts.js";
+import { TMUX, Tui } from "./tmux-helper.js";
+
+/** The TUI in a namespace, on a tmux server named ts-rtui-... */
+class NsTui extends Tui {
+  override readonly session = `ts-rtui-${process.pid}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  startIn(ns: string, args: string[], cols: number, rows: number): void {
+    const cmd = ["ip", "netns", "exec", ns, process.execPath, TSNIFF, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+    this.tmux("new-session", "-d", "-s", "main", "-c", ROOT, "-x", String(cols), "-y", String(rows), `TZ=UTC XDG_CONFIG_HOME='${this.config}' ${cmd}; echo "tui exited with $?"; sleep 60`);
+  }
+}
+
+const enabled = TMUX && canRunLab() && has("tcpdump") && has("ssh") && has("ping");
+
+describe.skipIf(!enabled)("tsniff --tui over ssh:// sources (issue 18)", () => {
+  let lab: Lab;
+  let tui: NsTui | null = null;
+  beforeAll(() => {
+    lab = createLab("t", 72, [{ name: "web1", tsniff: true }, { name: "web2" }], "ts-rtui-");
+  }, 120_000);
+  afterEach(() => {
+    tui?.stop();
+    tui = null;
+  });
+  afterAll(() => lab?.destroy());
+
+  it(
+    "rows from both hosts with their Host column, a refused host on the status line, a filter on one host, the per-host summary at quit, no remote process left",
+    async () => {
+      const [web1, web2] = lab.hosts;
+      tui = new NsTui();
+      const t = tui;
+      t.startIn(lab.ctl, ["--tui", "--ssh-option", `-F ${lab.sshConfig}`, "-i", "ssh://web1/eth0", "-i", "ssh://web2/eth0", "-i", "ssh://wrongkey/eth0", "icmp"], 220, 70);
+      // open: the two hosts capture, the third is said on the status line (ssh's own cause)
+      const open = await t.waitFor(/live web1:eth0, web2:eth0 \| capture: icmp \| shown 0 \/ 0 .*\| down: wrongkey:eth0: .*Permission denied \(publickey/, 90_000);
+      expect(open).toMatch(/^\s+No\.\s+Time\s+Host\s+Source\s+Destination\s+Protocol\s+Length\s+Info/m); // Host after Time: several sources
+      // 4 pings from web1 to web2: 4 requests and 4 replies on each host
+      lab.exec(web1.ns, ["ping", "-c", "4", "-i", "0.1", web2.ip]);
+      const s = await t.waitFor(/shown 16 \/ 16 \|/, 60_000);
+      const rows = s.split("\n").filter((l) => /^\s+\d+ \d+\.\d{6} /.test(l));
+      expect(rows.length, s).toBe(16);
+      const row = (host: string, kind: string) => new RegExp(`^\\s+\\d+ \\d+\\.\\d{6}\\s+${host}\\s+${kind === "request" ? `${web1.ip}\\s+${web2.ip}` : `${web2.ip}\\s+${web1.ip}`}\\s+ICMP\\s+98 ICMP echo ${kind}`);
+      for (const host of ["web1:eth0", "web2:eth0"]) {
+        for (const kind of ["request", "reply"]) expect(rows.filter((l) => row(host, kind).test(l)).length, `${host} ${kind}\n${s}`).toBe(4);
+      }
+      // a display filter on one host
+      await t.keys("/");
+      await t.type('frame.interface_name == "web2:eth0"');
+      await t.keys("Enter");
+      const f = await t.waitFor(/filter: frame\.interface_name == "web2:eth0" \| shown 8 \/ 16/, 30_000);
+      const shown = f.split("\n").filter((l) => /^\s+\d+ \d+\.\d{6} /.test(l));
+      expect(shown.length).toBe(8);
+      for (const l of shown) expect(l).toMatch(/^\s+\d+ \d+\.\d{6}\s+web2:eth0\s/);
+      // quit (the live capture is not saved: asked), then the per-host summary, exit 1 (a host failed)
+      await t.keys("q");
+      await t.waitFor(/Discard it and quit\? \(y\/n\)/);
+      await t.keys("y");
+      const end = await t.waitFor(/tui exited with \d+/, 60_000);
+      expect(end).toMatch(/^web1:eth0: 8 packets captured, 8 packets received by filter, 0 packets dropped by kernel; clock offset [+-]\d/m);
+      expect(end).toMatch(/^web2:eth0: 8 packets captured, 8 packets received by filter, 0 packets dropped by kernel; clock offset [+-]\d/m);
+      expect(end).toMatch(/tui exited with 1/);
+      // no capture left on either host
+      for (const h of lab.hosts) expect(await leftovers(lab, h.ns, h.sshd.pid), h.name).toEqual([]);
+    },
+    240_000,
+  );
+});
