@@ -493,7 +493,7 @@ export const USAGE = `Usage: tsniff [-AdDehlLnOpqStuUvVxX] [-B size] [-c count] 
   -F FILE    read the filter expression from FILE
   -Q DIR     capture direction: in, out or inout
   -O         do not optimise the BPF program
-  --tui      full-screen packet browser
+  --tui      full-screen packet browser (-r FILE, or live: several -i, ssh:// too, with a Host column)
   --script M load a plugin module (onStart/onPacket/onStop)
   --keylog FILE  decrypt TLS with an SSLKEYLOGFILE key log (also -o tls.keylog_file:FILE): decrypted
              HTTP and HTTP/2 in -V, -T json/fields and -Y (docs/TLS.md); with -w x.pcapng the key log
