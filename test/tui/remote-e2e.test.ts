@@ -4,10 +4,16 @@
  * only tcpdump) and a third source whose key is refused. The TUI runs in the lab's control namespace. The
  * rows of both hosts with their Host column; the refused host on the status line while the others go on; a
  * display filter on one host (frame.interface_name); the per-host summary after quitting; no remote capture
- * left on either host (the processes of each namespace).
+ * left on either host (the processes of each namespace). Then a host whose ssh session is killed mid-capture:
+ * on the status line, the other goes on, and `w` saves both hosts' packets as pcapng (one interface block per
+ * host, read back by tshark's frame.interface_name).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { has, ROOT, TSNIFF } from "../helpers/run.js";
+import { fieldRows, tally } from "../helpers/tshark-fields.js";
 import { canRunLab, createLab, leftovers, type Lab } from "../remote/hosts.js";
 import { TMUX, Tui } from "./tmux-helper.js";
 
@@ -20,19 +26,24 @@ class NsTui extends Tui {
   }
 }
 
-const enabled = TMUX && canRunLab() && has("tcpdump") && has("ssh") && has("ping");
+const enabled = TMUX && canRunLab() && has("tcpdump") && has("ssh") && has("ping") && has("tshark");
 
 describe.skipIf(!enabled)("tsniff --tui over ssh:// sources (issue 18)", () => {
   let lab: Lab;
+  let tmp: string;
   let tui: NsTui | null = null;
   beforeAll(() => {
     lab = createLab("t", 72, [{ name: "web1", tsniff: true }, { name: "web2" }], "ts-rtui-");
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ts-rtui-tui-"));
   }, 120_000);
   afterEach(() => {
     tui?.stop();
     tui = null;
   });
-  afterAll(() => lab?.destroy());
+  afterAll(() => {
+    lab?.destroy();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
 
   it(
     "rows from both hosts with their Host column, a refused host on the status line, a filter on one host, the per-host summary at quit, no remote process left",
@@ -70,6 +81,41 @@ describe.skipIf(!enabled)("tsniff --tui over ssh:// sources (issue 18)", () => {
       expect(end).toMatch(/^web2:eth0: 8 packets captured, 8 packets received by filter, 0 packets dropped by kernel; clock offset [+-]\d/m);
       expect(end).toMatch(/tui exited with 1/);
       // no capture left on either host
+      for (const h of lab.hosts) expect(await leftovers(lab, h.ns, h.sshd.pid), h.name).toEqual([]);
+    },
+    240_000,
+  );
+
+  it(
+    "a host whose ssh session is killed mid-capture is on the status line while the other goes on; w saves both hosts as pcapng (tshark: frame.interface_name)",
+    async () => {
+      const [web1, web2] = lab.hosts;
+      tui = new NsTui();
+      const t = tui;
+      t.startIn(lab.ctl, ["--tui", "--ssh-option", `-F ${lab.sshConfig}`, "-i", "ssh://web1/eth0", "-i", "ssh://web2/eth0", "icmp"], 220, 70);
+      await t.waitFor(/live web1:eth0, web2:eth0 \| capture: icmp \| shown 0 \/ 0/, 90_000);
+      lab.exec(web1.ns, ["ping", "-c", "3", "-i", "0.1", web2.ip]);
+      await t.waitFor(/shown 12 \/ 12 \|/, 60_000);
+      // web2's session (its sshd processes but the listener): the remote capture's channel is gone
+      for (const x of lab.procs(web2.ns)) if (x.comm === "sshd" && x.pid !== web2.sshd.pid) process.kill(x.pid, "SIGKILL");
+      const down = await t.waitFor(/\| down: web2:eth0: \S/, 60_000);
+      expect(down).not.toMatch(/down: web1/);
+      // web1 goes on: pings to the control namespace (web2 sees none of them)
+      lab.exec(web1.ns, ["ping", "-c", "3", "-i", "0.1", lab.ctlIp]);
+      await t.waitFor(/shown 18 \/ 18 \|/, 60_000);
+      const out = path.join(tmp, "both.pcapng");
+      await t.keys("w");
+      await t.waitFor(/save shown packets to: tsniff-saved\.pcap/);
+      await t.keys("C-u");
+      await t.type(out);
+      await t.keys("Enter");
+      await t.waitFor(/saved 18 packets to /, 30_000);
+      expect(tally(fieldRows(out, "frame.interface_name"))).toEqual({ "web1:eth0": 12, "web2:eth0": 6 });
+      await t.keys("q");
+      const end = await t.waitFor(/tui exited with \d+/, 60_000);
+      expect(end).toMatch(/^web1:eth0: 12 packets captured, 12 packets received by filter, 0 packets dropped by kernel; clock offset [+-]\d/m);
+      expect(end).toMatch(/^web2:eth0: 6 packets captured, .*; down: \S/m);
+      expect(end).toMatch(/tui exited with 1/);
       for (const h of lab.hosts) expect(await leftovers(lab, h.ns, h.sshd.pid), h.name).toEqual([]);
     },
     240_000,
