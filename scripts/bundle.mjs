@@ -34,7 +34,7 @@ try {
 
 fs.rmSync(OUT, { recursive: true, force: true });
 const result = await esbuild.build({
-  entryPoints: [path.join(ROOT, "dist", "tui", "launch.js")],
+  entryPoints: [path.join(ROOT, "dist", "tui", "launch.js"), path.join(ROOT, "dist", "tui", "filter-worker.js")], // the display filter's worker thread (src/tui/filter-thread.ts) beside it
   outdir: OUT,
   bundle: true,
   splitting: true,

@@ -20,6 +20,7 @@ import { HISTORY_MAX } from "./config.js";
 import { compileRules, ruleFor, type ColourRule } from "./colouring.js";
 import { candidates, complete, editLine, filterNames, wordAt } from "./line-edit.js";
 import type { PacketFile, PacketIndex } from "./packet-index.js";
+import type { FilterThread, ThreadPass } from "./filter-thread.js";
 import { CaptureStats, convFilter, endpointFilter, type ConvType } from "./stats.js";
 import { endpointsOf, hexLineText, StreamData, StreamReader, StreamScan, streamKeyOf, textLineText, type StreamKey } from "./stream.js";
 
@@ -108,6 +109,8 @@ interface FilterJob {
   keep: number;
   /** its row among the matches, once the pass has found it (-1 until then) */
   keepRow: number;
+  /** the pass runs in the worker thread (./filter-thread.ts); null: in slices in this thread */
+  thread: ThreadPass | null;
 }
 
 /** A running pass over the packets for the stream or the statistics (run in slices like the display filter). */
@@ -360,6 +363,8 @@ export class Model {
   /** running display filter: 0..1, or -1 when none */
   filterProgress = -1;
   private job: FilterJob | null = null;
+  /** runs display filter passes on the second core (set by the front end for a capture); null: in this thread */
+  filterThread: FilterThread | null = null;
 
   // ---- follow stream and statistics views
   view: View = "packets";
@@ -517,6 +522,7 @@ export class Model {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.job) this.job.cancelled = true;
+    this.filterThread?.close();
     if (this.scan) this.scan.cancelled = true;
     if (this.catchUpTimer) clearTimeout(this.catchUpTimer);
     this.catchUpTimer = null;
@@ -687,6 +693,7 @@ export class Model {
   /** Compiles and starts applying a display filter; returns the error text or "". Empty clears it. */
   applyFilter(text: string): string {
     if (this.job) this.job.cancelled = true;
+    this.filterThread?.cancel();
     this.job = null;
     this.filterProgress = -1;
     const keep = this.selectedPacket();
@@ -710,8 +717,23 @@ export class Model {
     this.matchCount = 0;
     this.selected = 0;
     this.top = 0;
-    this.job = { filter, text, next: 0, matches: this.matches, count: 0, cancelled: false, dis: new Dissector(), frames: this.rows.frameBuilder(), keep, keepRow: -1 };
+    const job: FilterJob = { filter, text, next: 0, matches: this.matches, count: 0, cancelled: false, dis: new Dissector(), frames: this.rows.frameBuilder(), keep, keepRow: -1, thread: null };
+    this.job = job;
     this.filterProgress = 0;
+    const ft = this.filterThread;
+    if (ft && !ft.broken) {
+      job.thread = ft.start(
+        text,
+        this.rows.ifaceNames,
+        (from, to, list) => this.threadMatches(job, to, list),
+        (message) => {
+          if (this.job !== job) return;
+          // the worker failed: the pass starts again in this thread
+          this.status.error = lineSafe(`${message} (filtering in the main thread)`);
+          this.applyFilter(text);
+        },
+      );
+    }
     if (!this.pumpPending) this.pumpFilter(); // else the slice already scheduled takes up the new job
     return "";
   }
@@ -742,6 +764,13 @@ export class Model {
     if (!job || job.cancelled || !(this.rows instanceof CaptureRows)) return;
     const rows = this.rows;
     const total = rows.count();
+    if (job.thread) {
+      // the worker has the pass: send it what the index has more; finish when it has answered every packet
+      this.filterThread!.pump();
+      if (job.next >= total) this.filterAdvanced(job, this.matchCount);
+      return;
+    }
+    const before = this.matchCount;
     job.next = this.slice(job.next, total, (i, bytes) => {
       const roots = rows.tree(bytes, i, job.dis, job.frames);
       if (job.filter({ roots, data: bytes, end: bytes.length })) {
@@ -754,8 +783,30 @@ export class Model {
         job.matches[job.count++] = i;
       }
     });
-    const hadNone = this.matchCount === 0;
+    this.filterAdvanced(job, before);
+  };
+
+  /** The worker's matches of packets [.., to): added to the shown rows. */
+  private threadMatches(job: FilterJob, to: number, list: Uint32Array): void {
+    if (this.job !== job || job.cancelled) return;
     const before = this.matchCount;
+    if (job.count + list.length > job.matches.length) {
+      const m = new Uint32Array(Math.max(job.matches.length * 2, job.count + list.length));
+      m.set(job.matches.subarray(0, job.count));
+      job.matches = m;
+    }
+    for (let k = 0; k < list.length; k++) {
+      if (list[k] === job.keep) job.keepRow = job.count;
+      job.matches[job.count++] = list[k];
+    }
+    job.next = to;
+    this.filterAdvanced(job, before);
+  }
+
+  /** The pass got further (`before`: the matches shown until now): rows, selection, progress, the next slice. */
+  private filterAdvanced(job: FilterJob, before: number): void {
+    const total = this.rows.count();
+    const hadNone = before === 0;
     this.matches = job.matches;
     this.matchCount = job.count;
     if (job.keep >= 0 && job.keepRow >= 0 && !this.follow) {
@@ -765,8 +816,10 @@ export class Model {
     else if (this.follow && this.pausedAt < 0) this.moveTo(this.shownCount() - 1, false);
     if (job.next < total) {
       this.filterProgress = total ? job.next / total : 0;
-      this.pumpPending = true;
-      setImmediate(this.pumpFilter);
+      if (!job.thread) {
+        this.pumpPending = true;
+        setImmediate(this.pumpFilter);
+      }
     } else {
       // Caught up. Live captures and files still being indexed call grew() when more packets come.
       this.filterProgress = this.status.done || this.status.mode === "live" ? -1 : job.next / Math.max(1, total);
@@ -776,7 +829,7 @@ export class Model {
     // a frame when new matches land on the rows drawn or the pass ended; else only the progress moved
     const onScreen = this.matchCount !== before && before < this.top + this.listHeight;
     this.passChanged(onScreen || this.filterProgress < 0 || this.job !== job);
-  };
+  }
 
   /**
    * Visits packets [from, to) in file order (read-ahead reads) for a slice of time (40 ms), then returns where
@@ -918,6 +971,7 @@ export class Model {
   cancelFilter(): void {
     if (this.job && this.filterProgress >= 0) {
       this.job.cancelled = true;
+      this.filterThread?.cancel();
       this.job = null;
       this.filterProgress = -1;
       this.status.message = `filter cancelled: ${this.matchCount} matches so far are shown`;

@@ -27,6 +27,12 @@ import { HOST_FIELD, parseColumn } from "./columns.js";
 import { CaptureRows, Model } from "./model.js";
 import { MOUSE_OFF, MOUSE_ON } from "./mouse.js";
 import { indexFile, PacketFile, PacketIndex } from "./packet-index.js";
+import { FilterThread } from "./filter-thread.js";
+
+/** The display filter's worker thread (./filter-worker.ts, beside this module: in dist/tui/ or the bundle's dist/tuib/); TSNIFF_TUI_FILTER_THREAD=0 keeps the pass in the main thread. */
+function filterThread(file: string, index: PacketIndex): FilterThread | null {
+  return process.env.TSNIFF_TUI_FILTER_THREAD === "0" ? null : new FilterThread(file, index, new URL("./filter-worker.js", import.meta.url));
+}
 
 /** when this module (and React and Ink with it) had loaded */
 const loadedAt = performance.now();
@@ -154,6 +160,7 @@ async function runFile(o: CliOptions, predrawn: boolean): Promise<number> {
   const pf = new PacketFile(file, index);
   const rows = new CaptureRows(index, pf);
   const m = new Model(rows);
+  m.filterThread = filterThread(file, index);
   m.status.mode = "file";
   m.status.name = lineSafe(file);
   configureModel(m);
@@ -255,6 +262,7 @@ async function runLive(o: CliOptions): Promise<number> {
   rows.ifaceNames = names;
   m = new Model(rows);
   const model = m;
+  m.filterThread = filterThread(spoolPath, index);
   m.status.mode = "live";
   m.status.name = lineSafe(info.name);
   configureModel(m);

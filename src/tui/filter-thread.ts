@@ -1,0 +1,151 @@
+/**
+ * The main thread's side of ./filter-worker.ts: the display filter pass runs on the second core, so keys and
+ * frames never wait for it (the in-thread pass ran in 40 ms slices between them). One worker for the TUI's
+ * life, started at the first filter; each filter is a new pass (a generation), and a filter changed or
+ * cancelled drops the old pass's chunks at once (a shared generation number the worker checks).
+ *
+ * The index is sent in chunks as copies (26 bytes a packet), small ones first so the first matches show
+ * quickly, at most two chunks ahead of the worker: a file still being indexed, or a live spool, is followed as
+ * it grows. The worker's heap is kept small (its young generation bounded): what it allocates per packet is
+ * garbage at once.
+ */
+import { Worker } from "node:worker_threads";
+import type { PacketIndex } from "./packet-index.js";
+import type { ChunkMsg, ErrorMsg, MatchesMsg, StartMsg } from "./filter-worker.js";
+
+/** packets in the first chunk; each next one doubles, up to CHUNK_MAX */
+const CHUNK_MIN = 512;
+const CHUNK_MAX = 16384;
+const IN_FLIGHT = 2;
+
+export interface ThreadPass {
+  /** packets sent to the worker ([0, sent)) and answered ([0, answered)) */
+  sent: number;
+  answered: number;
+  /** chunks sent, not answered */
+  inFlight: number;
+  chunk: number;
+  gen: number;
+  /** matches of a chunk, in order */
+  onMatches(from: number, to: number, list: Uint32Array): void;
+  onError(message: string): void;
+}
+
+export class FilterThread {
+  private worker: Worker | null = null;
+  private genBuf = new SharedArrayBuffer(4);
+  private current = new Int32Array(this.genBuf);
+  private gen = 0;
+  private pass: ThreadPass | null = null;
+  /** the worker could not start or died: the model runs its filter in the main thread */
+  broken = "";
+
+  constructor(
+    readonly file: string,
+    readonly index: PacketIndex,
+    private readonly workerUrl: URL,
+  ) {}
+
+  private ensure(): Worker | null {
+    if (this.worker || this.broken) return this.worker;
+    try {
+      const w = new Worker(this.workerUrl, {
+        workerData: { gen: this.genBuf },
+        // young generation: 1 MB semi-spaces (V8's start) instead of growing to 16 MB (issue #17: RSS)
+        resourceLimits: { maxYoungGenerationSizeMb: 3 },
+        stdout: false,
+        stderr: false,
+      });
+      w.unref();
+      w.on("message", (m: MatchesMsg | ErrorMsg) => this.onMessage(m));
+      w.on("error", (e) => this.fail(`filter worker: ${e.message}`));
+      w.on("exit", (code) => {
+        if (this.worker === w && code !== 0) this.fail(`filter worker exited with ${code}`);
+        if (this.worker === w) this.worker = null;
+      });
+      this.worker = w;
+    } catch (e) {
+      this.broken = (e as Error).message;
+    }
+    return this.worker;
+  }
+
+  private fail(message: string): void {
+    this.broken ||= message;
+    const p = this.pass;
+    this.pass = null;
+    p?.onError(message);
+  }
+
+  /**
+   * Starts a pass of `filter` (compiled already: it is known to compile) from packet 0; null: no worker.
+   * `ifaceNames`: the sources' names by PacketIndex.iface (frame.interface_name), as CaptureRows has them.
+   */
+  start(filter: string, ifaceNames: readonly string[] | undefined, onMatches: ThreadPass["onMatches"], onError: ThreadPass["onError"]): ThreadPass | null {
+    this.cancel();
+    const w = this.ensure();
+    if (!w) return null;
+    const gen = ++this.gen;
+    Atomics.store(this.current, 0, gen);
+    w.postMessage({ type: "start", gen, file: this.file, filter, ifaceNames: ifaceNames ? [...ifaceNames] : undefined } satisfies StartMsg);
+    this.pass = { sent: 0, answered: 0, inFlight: 0, chunk: CHUNK_MIN, gen, onMatches, onError };
+    this.pump();
+    return this.pass;
+  }
+
+  /** Sends the worker what it has not seen of the index (the index grew, or a chunk came back). */
+  pump(): void {
+    const p = this.pass;
+    const w = this.worker;
+    if (!p || !w) return;
+    const ix = this.index;
+    while (p.inFlight < IN_FLIGHT && p.sent < ix.count) {
+      const from = p.sent;
+      const to = Math.min(ix.count, from + p.chunk);
+      const m: ChunkMsg = {
+        type: "chunk",
+        gen: p.gen,
+        from,
+        fileOff: ix.fileOff.slice(from, to),
+        caplen: ix.caplen.slice(from, to),
+        wirelen: ix.wirelen.slice(from, to),
+        tsSec: ix.tsSec.slice(from, to),
+        tsNsec: ix.tsNsec.slice(from, to),
+        linktype: ix.linktype.slice(from, to),
+        iface: ix.iface.slice(from, to),
+      };
+      w.postMessage(m, [m.fileOff.buffer, m.caplen.buffer, m.wirelen.buffer, m.tsSec.buffer, m.tsNsec.buffer, m.linktype.buffer, m.iface.buffer] as ArrayBuffer[]);
+      p.sent = to;
+      p.inFlight++;
+      p.chunk = Math.min(CHUNK_MAX, p.chunk * 2);
+    }
+  }
+
+  private onMessage(m: MatchesMsg | ErrorMsg): void {
+    const p = this.pass;
+    if (!p || m.gen !== p.gen) return; // an old pass's
+    if (m.type === "error") {
+      this.pass = null;
+      p.onError(m.message);
+      return;
+    }
+    p.inFlight--;
+    p.answered = m.to;
+    this.pump();
+    p.onMatches(m.from, m.to, m.list);
+  }
+
+  /** Stops the running pass (its chunks are dropped, the one being worked on within 256 packets). */
+  cancel(): void {
+    if (!this.pass) return;
+    this.pass = null;
+    Atomics.store(this.current, 0, ++this.gen);
+  }
+
+  close(): void {
+    this.cancel();
+    const w = this.worker;
+    this.worker = null;
+    void w?.terminate();
+  }
+}

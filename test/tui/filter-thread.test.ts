@@ -1,0 +1,150 @@
+/**
+ * The display filter pass in the worker thread (src/tui/filter-thread.ts, filter-worker.ts, the built worker in
+ * dist/tui/): the same frames as tshark -Y, also while the file is still being indexed, and a filter changed
+ * while a pass runs shows only the new filter's matches.
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FileSource } from "../../src/capture/file-source.js";
+import { PcapWriter } from "../../src/capture/pcap-writer.js";
+import { FilterThread } from "../../src/tui/filter-thread.js";
+import { CaptureRows, Model } from "../../src/tui/model.js";
+import { indexFile, PacketFile, PacketIndex } from "../../src/tui/packet-index.js";
+import { has, ROOT } from "../helpers/run.js";
+
+const WORKER = pathToFileURL(path.join(ROOT, "dist", "tui", "filter-worker.js"));
+const fx = (p: string) => path.join(ROOT, "fixtures", p);
+
+function tshark(file: string, filter: string): number[] {
+  return execFileSync("tshark", ["-r", file, "-Y", filter, "-T", "fields", "-e", "frame.number"], { stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 26 })
+    .toString()
+    .split("\n")
+    .filter(Boolean)
+    .map(Number);
+}
+
+/** A model over `file` whose filter passes run in the worker; `indexed`: the index pass is done (else it runs alongside). */
+async function open(file: string, indexed: boolean) {
+  const index = new PacketIndex();
+  const pf = new PacketFile(file, index);
+  const m = new Model(new CaptureRows(index, pf));
+  m.filterThread = new FilterThread(file, index, WORKER);
+  let indexing: Promise<unknown> = Promise.resolve();
+  const src = await FileSource.open(file);
+  if (indexed) {
+    await indexFile(src, index);
+    m.indexDone();
+  } else {
+    indexing = indexFile(src, index, undefined, () => {
+      m.grew();
+      return true;
+    }).then(() => m.indexDone());
+  }
+  m.moveTo(0, false);
+  return {
+    m,
+    indexing,
+    close: () => {
+      m.dispose();
+      pf.close();
+    },
+  };
+}
+
+async function settle(m: Model, indexing: Promise<unknown>): Promise<number[]> {
+  await indexing;
+  const end = Date.now() + 120_000;
+  while (m.filterProgress >= 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  expect(m.filterProgress).toBe(-1);
+  const out: number[] = [];
+  for (let r = 0; r < m.shownCount(); r++) out.push(m.packetAt(r) + 1);
+  return out;
+}
+
+describe.skipIf(!has("tshark") || !fs.existsSync(WORKER))("TUI display filter in the worker thread against tshark -Y", () => {
+  for (const [file, filter] of [
+    ["http/http.pcap", "frame.time_delta > 0.01"],
+    ["http/http.pcap", "tcp.stream eq 1 || frame.time_relative > 0.1"],
+    ["dns/dns-udp.pcap", "dns.qry.type == 28"],
+    ["tls/tls.pcap", "tls.handshake.type == 1"],
+  ]) {
+    it(`${file}: ${filter}`, async () => {
+      const want = tshark(fx(file), filter);
+      expect(want.length).toBeGreaterThan(0);
+      const { m, indexing, close } = await open(fx(file), true);
+      try {
+        expect(m.applyFilter(filter)).toBe("");
+        expect(await settle(m, indexing)).toEqual(want);
+        expect(m.filterThread!.broken).toBe("");
+      } finally {
+        close();
+      }
+    });
+  }
+
+  // A bigger capture (copies of three fixtures, later times each round): many chunks, and a file indexed while
+  // the pass runs.
+  let dir = "";
+  let big = "";
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "ts-tui-thread-"));
+    big = path.join(dir, "big.pcap");
+    const w = new PcapWriter(big, { linktype: 1, snaplen: 262144, nano: false });
+    let sec = 1_700_000_000;
+    for (let round = 0; round < 150; round++) {
+      for (const f of ["http/http.pcap", "dns/dns-udp.pcap", "tls/tls.pcap"]) {
+        const src = await FileSource.open(fx(f));
+        await src.run((b) => {
+          for (let i = 0; i < b.count; i++) {
+            const s = b.offset[i];
+            w.writeRecord(sec, (i * 1000) % 1e9, b.caplen[i], b.wirelen[i], b.data.subarray(s, s + b.caplen[i]), 0);
+          }
+          return Infinity;
+        });
+        sec += 1;
+      }
+    }
+    w.close();
+  });
+  afterAll(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a file still being indexed: the pass follows the index to its end", async () => {
+    const filter = "dns || tcp.flags.syn == 1 || frame.time_delta > 0.5";
+    const want = tshark(big, filter);
+    expect(want.length).toBeGreaterThan(500);
+    const { m, indexing, close } = await open(big, false);
+    try {
+      expect(m.applyFilter(filter)).toBe("");
+      expect(await settle(m, indexing)).toEqual(want);
+      expect(m.filterThread!.broken).toBe("");
+    } finally {
+      close();
+    }
+  });
+
+  it("a filter changed while a pass runs: only the new one's matches are shown", async () => {
+    const { m, indexing, close } = await open(big, true);
+    try {
+      expect(m.applyFilter("tcp.srcport == 80 && frame.len > 100")).toBe("");
+      await new Promise((r) => setTimeout(r, 30));
+      expect(m.applyFilter("udp.port == 53 && frame.time_delta > 0.0001")).toBe("");
+      expect(await settle(m, indexing)).toEqual(tshark(big, "udp.port == 53 && frame.time_delta > 0.0001"));
+      // and cancelled (Esc): what was found stays, no more arrives
+      expect(m.applyFilter("ip")).toBe("");
+      m.cancelFilter();
+      const n = m.shownCount();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(m.shownCount()).toBe(n);
+      expect(m.filterProgress).toBe(-1);
+      expect(m.filterThread!.broken).toBe("");
+    } finally {
+      close();
+    }
+  });
+});
