@@ -9,51 +9,86 @@
  * by ids of their address texts (class Index). Lookups are cached for runs of one conversation.
  */
 
-/** One conversation: its number and what the reuse test needs. */
-export interface Conversation {
-  /** tcp.stream / udp.stream */
-  readonly stream: number;
+/**
+ * One TCP conversation: its number and the state TCP keeps for it, in int32 fields of one object (sequence
+ * numbers stored as `seq | 0`, which compare and subtract mod 2^32 as the raw numbers do): about 190 bytes a
+ * connection where an object with two more objects, two arrays and six heap numbers took about 450 (issue #19:
+ * the 1M-packet benchmark capture has ~20k TCP and ~32k UDP conversations). UDP conversations are only their
+ * numbers (Conversations.udpOf).
+ */
+export class Conversation {
   /**
    * The first sequence number seen in each direction (direction 0: from the lower endpoint, 1: from the higher
-   * one); -1 when none was seen yet. TCP only.
+   * one), `| 0`; bit d of `based` set when direction d has one. The reuse test's.
    */
-  base0: number;
-  base1: number;
-  /** the last frame that used this conversation (idle eviction of reassembly state uses frame times elsewhere) */
-  lastFrame: number;
+  base0 = 0;
+  base1 = 0;
+  based = 0;
   /** what TCP reassembly learnt of the conversation (its protocol found by heuristics; null: not looked yet) */
-  reasm: unknown;
-  /** what TCP keeps for Wireshark's relative sequence numbers (set in capture order, whatever the pass) */
-  rel: unknown;
+  reasm: unknown = null;
   /**
-   * What belongs to the two address/port pairs whatever the stream number: a conversation that replaces
-   * another (ports reused) takes it over. TCP: tcpdump's base numbers and the line's address texts; UDP: the
-   * line's address texts.
+   * AccECN negotiation as Wireshark follows it: 1 after a SYN with AE, CWR and ECE set, 2 after a SYN-ACK
+   * answering it with AccECN: its later segments' tcp.flags.str spells the ACE counter ("-5-").
    */
-  tuple: unknown;
+  accecn = 0;
   /**
-   * AccECN negotiation as Wireshark follows it (TCP only): 1 after a SYN with AE, CWR and ECE set, 2 after a
-   * SYN-ACK answering it with AccECN: its later segments' tcp.flags.str spells the ACE counter ("-5-").
+   * Wireshark's relative numbers (src/dissectors/transport/tcp.ts relativeNumbers, set in capture order,
+   * whatever the pass): each direction's base (`| 0`), bit d of relSet when direction d has one, the frame
+   * they were last worked out for and its two numbers.
    */
-  accecn?: number;
+  relBase0 = 0;
+  relBase1 = 0;
+  relSet = 0;
+  relFrame = -1;
+  relSeq = 0;
+  relAck = 0;
+  /**
+   * What belongs to the two address/port pairs whatever the stream number (tcpdump's table knows nothing of
+   * streams): a conversation that replaces another (ports reused) takes it over. `tuple` says whether it was
+   * made; tcpdump's base numbers (`| 0`) as tcpdump keys them, the frame that set them, and where the line's
+   * address text for each direction is in tcp.ts's text arena (len -1: not made yet).
+   */
+  tuple = false;
+  tseq = 0;
+  tack = 0;
+  tframe = -1;
+  at0 = 0;
+  len0 = -1;
+  at1 = 0;
+  len1 = -1;
+  constructor(
+    /** tcp.stream */
+    readonly stream: number,
+  ) {}
+
+  /** Takes over what belongs to the address/port pairs from the conversation this one replaces. */
+  takeTuple(o: Conversation): void {
+    this.tuple = o.tuple;
+    this.tseq = o.tseq;
+    this.tack = o.tack;
+    this.tframe = o.tframe;
+    this.at0 = o.at0;
+    this.len0 = o.len0;
+    this.at1 = o.at1;
+    this.len1 = o.len1;
+  }
 }
 
 /**
- * Conversations by their two endpoints, the lower one first: an open-addressing hash table over four int32
- * columns (IPv4: address and port of each side; text addresses: an interned id instead of the address), so a
+ * Conversations by their two endpoints, the lower one first: an open-addressing hash table (linear probing, at
+ * most 3/4 full) over four int32 columns (IPv4: address and port of each side; text addresses: an interned id instead of the address), so a
  * lookup allocates nothing (a Map keyed by address * 65536 + port made two heap numbers per packet and a Map per
  * lower endpoint: 18% of `-nn -r` time and 30 MB on the benchmark capture).
  */
 class Index {
   /** a, aPort, b, bPort of each slot */
   private keys = new Int32Array(4 * 256);
-  /** 1 + the conversation's index in `convs` (0: empty slot) */
+  /** 1 + the conversation's stream number (0: empty slot) */
   private vals = new Int32Array(256);
   private mask = 255;
   private size = 0;
   /** the slot of the conversation found last (segments come in runs of one connection), -1 when none */
   private lastSlot = -1;
-  private convs: Conversation[] = [];
 
   private static hash(a: number, ap: number, b: number, bp: number): number {
     let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b ^ 0x7f4a7c15, 0x85ebca77) ^ Math.imul((ap << 16) | bp, 0xc2b2ae3d);
@@ -74,30 +109,31 @@ class Index {
     }
   }
 
-  get(a: number, ap: number, b: number, bp: number): Conversation | undefined {
+  /** The stream number under the key, or -1. */
+  get(a: number, ap: number, b: number, bp: number): number {
     const l = this.lastSlot;
     if (l >= 0) {
       const k = this.keys,
         o = l * 4;
-      if (k[o] === a && k[o + 1] === ap && k[o + 2] === b && k[o + 3] === bp) return this.convs[this.vals[l] - 1];
+      if (k[o] === a && k[o + 1] === ap && k[o + 2] === b && k[o + 3] === bp) return this.vals[l] - 1;
     }
     const i = this.slot(a, ap, b, bp);
     const v = this.vals[i];
-    if (v === 0) return undefined;
+    if (v === 0) return -1;
     this.lastSlot = i;
-    return this.convs[v - 1];
+    return v - 1;
   }
 
-  /** Puts `c` under the key; returns the conversation it replaces there, if any. */
-  set(a: number, ap: number, b: number, bp: number, c: Conversation): Conversation | undefined {
+  /** Puts stream `c` under the key; returns the stream it replaces there, or -1. */
+  set(a: number, ap: number, b: number, bp: number, c: number): number {
     let i = this.slot(a, ap, b, bp);
     if (this.vals[i] !== 0) {
-      const old = this.convs[this.vals[i] - 1];
-      this.convs[this.vals[i] - 1] = c;
+      const old = this.vals[i] - 1;
+      this.vals[i] = c + 1;
       this.lastSlot = i;
       return old;
     }
-    if ((this.size + 1) * 2 > this.mask + 1) {
+    if ((this.size + 1) * 4 > (this.mask + 1) * 3) {
       this.grow();
       i = this.slot(a, ap, b, bp);
     }
@@ -107,10 +143,9 @@ class Index {
     this.keys[o + 1] = ap;
     this.keys[o + 2] = b;
     this.keys[o + 3] = bp;
-    this.convs.push(c);
-    this.vals[i] = this.convs.length;
+    this.vals[i] = c + 1;
     this.lastSlot = i;
-    return undefined;
+    return -1;
   }
 
   private grow(): void {
@@ -169,6 +204,8 @@ function textAfter(src: string, sport: number, dst: string, dport: number): bool
 export class Conversations {
   private tcp = table();
   private udp = table();
+  /** the TCP conversations by stream number */
+  private tcpConvs: Conversation[] = [];
   /** the direction of the conversation found last: 0 from the lower endpoint, 1 from the higher */
   dir = 0;
   /** the key find() computed, for add() */
@@ -182,28 +219,26 @@ export class Conversations {
    * The TCP conversation of a segment, made (numbered) when new. `syn` is a SYN without ACK: with a sequence
    * number other than the one its direction started with, the ports are reused and a new stream begins.
    */
-  tcpOf(e: Endpoints, sport: number, dport: number, seq: number, synOnly: boolean, frame: number): Conversation {
+  tcpOf(e: Endpoints, sport: number, dport: number, seq: number, synOnly: boolean): Conversation {
     const t = this.tcp;
-    let c = this.find(t, e, sport, dport);
+    const s = this.find(t, e, sport, dport);
     const dir = this.dir;
-    if (c && synOnly) {
-      const base = dir === 0 ? c.base0 : c.base1;
-      if (base >= 0 && base !== seq) c = this.add(t);
+    const bit = 1 << dir;
+    let c = s >= 0 ? this.tcpConvs[s] : this.addTcp(null);
+    if (s >= 0 && synOnly && c.based & bit && (dir === 0 ? c.base0 : c.base1) !== (seq | 0)) c = this.addTcp(c);
+    if ((c.based & bit) === 0) {
+      c.based |= bit;
+      if (dir === 0) c.base0 = seq | 0;
+      else c.base1 = seq | 0;
     }
-    if (!c) c = this.add(t);
-    if (dir === 0) {
-      if (c.base0 < 0) c.base0 = seq;
-    } else if (c.base1 < 0) c.base1 = seq;
-    c.lastFrame = frame;
     return c;
   }
 
-  /** The UDP conversation of a datagram, made (numbered) when new. */
-  udpOf(e: Endpoints, sport: number, dport: number, frame: number): Conversation {
+  /** The UDP conversation of a datagram (its udp.stream), numbered when new. */
+  udpOf(e: Endpoints, sport: number, dport: number): number {
     const t = this.udp;
-    const c = this.find(t, e, sport, dport) ?? this.add(t);
-    c.lastFrame = frame;
-    return c;
+    const s = this.find(t, e, sport, dport);
+    return s >= 0 ? s : this.add(t);
   }
 
   /** Streams numbered so far (the next numbers). */
@@ -214,8 +249,8 @@ export class Conversations {
     return this.udp.next;
   }
 
-  /** Finds the conversation of the endpoints; sets this.dir and the key add() uses. */
-  private find(t: Table, e: Endpoints, sport: number, dport: number): Conversation | undefined {
+  /** Finds the stream of the endpoints (-1: none); sets this.dir and the key add() uses. */
+  private find(t: Table, e: Endpoints, sport: number, dport: number): number {
     let a: number, b: number, rev: boolean;
     if (e.src4 >= 0 && e.dst4 >= 0) {
       // the order of address * 65536 + port, unsigned
@@ -250,11 +285,18 @@ export class Conversations {
     return id;
   }
 
-  /** A new conversation replacing any with the same endpoints (under the key find() computed). */
-  private add(t: Table): Conversation {
-    const c: Conversation = { stream: t.next++, base0: -1, base1: -1, lastFrame: 0, reasm: null, rel: null, tuple: null };
-    const old = (this.kV4 ? t.v4 : t.text).set(this.kA, this.kAp, this.kB, this.kBp, c);
-    if (old) c.tuple = old.tuple;
+  /** A new stream number, put under the key find() computed (replacing any there). */
+  private add(t: Table): number {
+    const s = t.next++;
+    (this.kV4 ? t.v4 : t.text).set(this.kA, this.kAp, this.kB, this.kBp, s);
+    return s;
+  }
+
+  /** A new TCP conversation under the key find() computed, taking over the tuple of the one it replaces. */
+  private addTcp(old: Conversation | null): Conversation {
+    const c = new Conversation(this.add(this.tcp));
+    this.tcpConvs.push(c);
+    if (old) c.takeTuple(old);
     return c;
   }
 }

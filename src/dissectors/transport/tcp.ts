@@ -144,37 +144,16 @@ function makeFlagStr(f: number): string {
   return s;
 }
 
-interface SeqBase {
-  seq: number;
-  ack: number;
-  /**
-   * The line's address text for each direction ("a.1 > b.2: "), made once per connection [key order,
-   * reversed]: where it is in the texts' Line (arena()) and its length (-1: not made yet).
-   */
-  at0: number;
-  len0: number;
-  at1: number;
-  len1: number;
-  /**
-   * The frame that set the base numbers. Dissecting that packet again (a detail pass after the summary pass)
-   * must print what the first pass printed (absolute numbers), not numbers relative to itself.
-   */
-  frame: number;
-}
-
 /**
  * Per-connection base numbers, as tcpdump keys them (the side with the lower port first): kept on the
- * conversation (Conversation.tuple, which a conversation replacing another on reused ports takes over, as
- * tcpdump's table knows nothing of stream numbers), so no table of its own is looked up per segment.
+ * conversation (its tuple fields, which a conversation replacing another on reused ports takes over, as
+ * tcpdump's table knows nothing of stream numbers), so no table of its own is looked up per segment. tseq and
+ * tack are `| 0`; tframe is the frame that set them: dissecting that packet again (a detail pass after the
+ * summary pass) must print what the first pass printed (absolute numbers), not numbers relative to itself.
+ * The line's address text for each direction ("a.1 > b.2: ", made once per connection, key order then
+ * reversed) is at at0/at1 in the texts' Line (arena()), len0/len1 bytes long (-1: not made yet).
  */
-function findConn(conv: Conversation): SeqBase | null {
-  return conv.tuple as SeqBase | null;
-}
-function addConn(ctx: Ctx, conv: Conversation): SeqBase {
-  const base: SeqBase = { seq: 0, ack: 0, at0: 0, len0: -1, at1: 0, len1: -1, frame: ctx.frame };
-  conv.tuple = base;
-  return base;
-}
+type SeqBase = Conversation;
 
 /**
  * The connections' address texts, end to end in one Line (escaped as the line writes them): a few dozen bytes
@@ -187,7 +166,7 @@ function arena(ctx: Ctx): Line {
 }
 
 /** Writes the connection's address text for this direction, made once per connection and direction. */
-function addrOnce(ctx: Ctx, base: SeqBase, rev: boolean, sport: number, dport: number): void {
+function addrOnce(ctx: Ctx, base: Conversation, rev: boolean, sport: number, dport: number): void {
   const texts = arena(ctx);
   if ((rev ? base.len1 : base.len0) < 0) {
     const at = texts.n;
@@ -263,7 +242,7 @@ function options(s: Line, r: Reader, p: number, end: number, rev: boolean, base:
             let a = u32at(d, v + i),
               b = u32at(d, v + i + 4);
             if (base) {
-              const sub = rev ? base.seq : base.ack;
+              const sub = rev ? base.tseq : base.tack;
               a = (a - sub) >>> 0;
               b = (b - sub) >>> 0;
             }
@@ -545,15 +524,12 @@ export const TCP: Protocol = {
     const length = r.rep - start; // TCP header + payload, as the IP layer reported
     // tcp.stream, numbered as Wireshark numbers conversations (every segment, whatever the output)
     const convs = conversationsOf(ctx.state);
-    const conv = hlen >= 20 ? convs.tcpOf(ctx, sport, dport, seq, (flags & (SYN | ACK)) === SYN, ctx.frame) : null;
+    const conv = hlen >= 20 ? convs.tcpOf(ctx, sport, dport, seq, (flags & (SYN | ACK)) === SYN) : null;
     const convDir = convs.dir;
     // Wireshark's relative numbers take their bases from a conversation's first segments in capture order: set
     // them on every pass, so a detail pass asked later, or out of order (the library's stored packets), reads
     // the same numbers as one made in order.
-    if (conv && !t.on) {
-      const rel = conv.rel as RelNumbers | null;
-      if (rel === null || !rel.set[convDir] || (!rel.set[1 - convDir] && flags & ACK)) relativeNumbers(conv, convDir, ctx.frame, seq, ack, flags);
-    }
+    if (conv && !t.on && ((conv.relSet & (1 << convDir)) === 0 || ((conv.relSet & (1 << (1 - convDir))) === 0 && flags & ACK))) relativeNumbers(conv, convDir, ctx.frame, seq, ack, flags);
     if (t.on) {
       t.add(F.srcport, sport, start, 2);
       t.add(F.dstport, dport, start + 2, 2);
@@ -586,23 +562,23 @@ export const TCP: Protocol = {
     let rev = false;
     if (flags & ACK && conv) {
       rev = isRev(ctx, sport, dport);
-      let b = findConn(conv);
-      if (!b || flags & SYN || (ctx.again && b.frame === ctx.frame)) {
-        if (!b) b = addConn(ctx, conv);
-        b.frame = ctx.frame;
+      const b = conv;
+      if (!b.tuple || flags & SYN || (ctx.again && b.tframe === ctx.frame)) {
+        b.tuple = true;
+        b.tframe = ctx.frame;
         if (rev) {
-          b.ack = seq;
-          b.seq = (ack - 1) >>> 0;
+          b.tack = seq | 0;
+          b.tseq = (ack - 1) | 0;
         } else {
-          b.seq = seq;
-          b.ack = (ack - 1) >>> 0;
+          b.tseq = seq | 0;
+          b.tack = (ack - 1) | 0;
         }
       } else if (rev) {
-        seq = (seq - b.ack) >>> 0;
-        ack = (ack - b.seq) >>> 0;
+        seq = (seq - b.tack) >>> 0;
+        ack = (ack - b.tseq) >>> 0;
       } else {
-        seq = (seq - b.seq) >>> 0;
-        ack = (ack - b.ack) >>> 0;
+        seq = (seq - b.tseq) >>> 0;
+        ack = (ack - b.tack) >>> 0;
       }
       base = b;
     }
@@ -631,11 +607,15 @@ export const TCP: Protocol = {
       ace = conv.accecn === 2 && (flags & SYN) === 0;
     }
     if (t.on) {
-      const ws = conv ? relativeNumbers(conv, convDir, ctx.frame, rawSeq, rawAck, flags) : { seq: rawSeq, ack: rawAck };
+      if (conv) relativeNumbers(conv, convDir, ctx.frame, rawSeq, rawAck, flags);
+      else {
+        relSeq = rawSeq;
+        relAck = rawAck;
+      }
       // Wireshark's tcp.len: what the frame holds, when an IPv4 total length claimed more (ctx.frameEnd)
       const held = ctx.frameEnd >= 0 ? Math.max(hlen, Math.min(length, ctx.frameEnd - start)) : length;
       if (hlen <= length) t.add(F.len, held - hlen, start, 0);
-      treeHeader(t, start, hlen, ws.seq, rawSeq, ws.ack, rawAck, offFlags, win, sum, urp, ace);
+      treeHeader(t, start, hlen, relSeq, rawSeq, relAck, rawAck, offFlags, win, sum, urp, ace);
     }
     if (hlen > length) {
       if (!early) line.k(flagPiece(FLAG_TEXT, flags, ""));
@@ -694,38 +674,39 @@ export const TCP: Protocol = {
   },
 };
 
+/** relativeNumbers()'s answer: tcp.seq and tcp.ack of the segment */
+let relSeq = 0,
+  relAck = 0;
 /**
  * Wireshark's tcp.seq and tcp.ack for the tree, relative to each direction's base (they differ from tcpdump's
  * on the line): a direction's base is the sequence number of its SYN, or one less than the first sequence
  * number seen from it, or one less than the first acknowledgment number seen towards it. Kept per conversation
  * (src/stream/conversations.ts numbers them), made once per frame: the same frame dissected again reads the
  * same numbers. The bases are set by whichever pass sees a conversation's first segments first (the summary
- * pass runs in capture order), so a tree made later or out of order uses the bases of capture order.
+ * pass runs in capture order), so a tree made later or out of order uses the bases of capture order. The answer
+ * is in relSeq and relAck.
  */
-interface RelNumbers {
-  base: [number, number];
-  set: [boolean, boolean];
-  frame: number;
-  seq: number;
-  ack: number;
-}
-function relativeNumbers(conv: Conversation, dir: number, frame: number, seq: number, ack: number, flags: number): RelNumbers {
-  let c = conv.rel as RelNumbers | null;
-  if (!c) conv.rel = c = { base: [0, 0], set: [false, false], frame: -1, seq: 0, ack: 0 };
-  if (c.frame === frame) return c;
-  const rev = 1 - dir;
-  if (!c.set[dir]) {
-    c.base[dir] = flags & SYN ? seq : (seq - 1) >>> 0;
-    c.set[dir] = true;
+function relativeNumbers(c: Conversation, dir: number, frame: number, seq: number, ack: number, flags: number): void {
+  if (c.relFrame !== frame) {
+    const rev = 1 - dir;
+    if ((c.relSet & (1 << dir)) === 0) {
+      const b = flags & SYN ? seq | 0 : (seq - 1) | 0;
+      if (dir === 0) c.relBase0 = b;
+      else c.relBase1 = b;
+      c.relSet |= 1 << dir;
+    }
+    if ((c.relSet & (1 << rev)) === 0 && flags & ACK) {
+      const b = (ack - 1) | 0;
+      if (rev === 0) c.relBase0 = b;
+      else c.relBase1 = b;
+      c.relSet |= 1 << rev;
+    }
+    c.relFrame = frame;
+    c.relSeq = (seq - (dir === 0 ? c.relBase0 : c.relBase1)) | 0;
+    c.relAck = flags & ACK ? (ack - (rev === 0 ? c.relBase0 : c.relBase1)) | 0 : ack | 0;
   }
-  if (!c.set[rev] && flags & ACK) {
-    c.base[rev] = (ack - 1) >>> 0;
-    c.set[rev] = true;
-  }
-  c.frame = frame;
-  c.seq = (seq - c.base[dir]) >>> 0;
-  c.ack = flags & ACK ? (ack - c.base[rev]) >>> 0 : ack;
-  return c;
+  relSeq = c.relSeq >>> 0;
+  relAck = c.relAck >>> 0;
 }
 
 /**

@@ -69,9 +69,9 @@ export const UDP: Protocol = {
       udpTree(t, r.data, start, ulen < 8 && !(ulen === 0 && (ctx.net === "IP6" || (ctx.net === "" && ctx.ip6Src >= 0))) ? Math.min(r.cap, start + 6) : r.cap);
       // udp.stream, numbered as Wireshark numbers conversations (not on an IP fragment: Wireshark dissects
       // UDP on the reassembled datagram, which tsniff does not make)
-      const stream = conversationsOf(ctx.state).udpOf(ctx, sport, dport, ctx.frame).stream;
+      const stream = conversationsOf(ctx.state).udpOf(ctx, sport, dport);
       if (!ctx.fragmented) t.add(F.stream, stream, start, 0);
-    } else conversationsOf(ctx.state).udpOf(ctx, sport, dport, ctx.frame);
+    } else conversationsOf(ctx.state).udpOf(ctx, sport, dport);
     const avail = r.rep - start;
     if (ulen < 8) {
       ctx.line.s(`bad udp length ${ulen}`);
