@@ -126,10 +126,16 @@ const buildId = crypto.randomBytes(16).toString("hex");
 // A Node built-in imported as an ES module is esbuild's __toESM(require("node:fs"), 1): a copy of every export as a
 // getter, made anew at each of the ~25 imports (3 ms and 1 MB of every start). The script's namespaces are read
 // only (named imports are called as (0, ns.f)()), so one object per module whose prototype is the module serves.
+// The module is loaded on the namespace's first use, not at the import (node:crypto, which QUIC's keys import,
+// took ~5 ms of every start): until then the object's prototype is a proxy that loads the module, puts it in
+// its own place and answers from it.
 const body = vmBuild.outputFiles[0].text
   .replace(/(?<![\w$.])import\(/g, "__tsniff_import(")
-  .replace(/(?<![\w$.])__toESM\(require\("(node:[a-z_]+)"\)(,1)?\)/g, '__tsniff_builtin("$1")');
-const builtins = "var __tsniff_builtins=new Map(),__tsniff_builtin=n=>{let m=__tsniff_builtins.get(n);if(!m){let r=require(n);__tsniff_builtins.set(n,m={__proto__:r,default:r})}return m};\n";
+  .replace(/(?<![\w$.])__toESM\(require\("(node:[a-z_]+)"\)(,1)?\)/g, '__tsniff_builtin("$1")')
+  .replace(/(?<![\w$.])(import_node_[\w$]+=)require\("(node:[a-z_]+)"\)/g, '$1__tsniff_builtin("$2")');
+const builtins =
+  "var __tsniff_builtins=new Map(),__tsniff_builtin=n=>{let m=__tsniff_builtins.get(n);if(!m){const load=()=>{const r=require(n);Object.setPrototypeOf(m,r);m.default=r;return r};" +
+  'm=Object.create(new Proxy({},{get:(t,k)=>k==="default"?load():load()[k]}));__tsniff_builtins.set(n,m)}return m};\n';
 fs.writeFileSync(
   VM_OUT,
   `// tsniff-cli-script ${buildId}\n(function (exports, require, module, __filename, __dirname, __tsniff_import_meta_url, __tsniff_import) {"use strict";\n${builtins}${body}\n})\n`,
