@@ -1127,6 +1127,7 @@ export type LayerName =
   | "eth"
   | "frame"
   | "gre"
+  | "hncp"
   | "hsrp"
   | "http"
   | "http2"
@@ -1178,8 +1179,9 @@ export type LayerName =
   | "vlan"
   | "vrrp"
   | "vxlan"
+  | "wb"
   | "wccp"
   | "wlan";
 
-/** 1100 field names, 70 protocols. */
+/** 1100 field names, 72 protocols. */
 export const FIELD_COUNT = 1100;

@@ -17,6 +17,7 @@ import { DATA } from "./data.js";
 import { Line } from "./line.js";
 import type { Pdu, Reassembly } from "../stream/reassembly.js";
 import { PduSink } from "./pdu-sink.js";
+import { MapSink } from "./map-sink.js";
 
 const MAX_DEPTH = 24;
 
@@ -73,7 +74,7 @@ class PacketCtx implements Ctx {
   plaintexts: Uint8Array[] | null = null;
   state = new Map<string, unknown>();
   /** the one reused handoff record */
-  private h: Handoff = { table: "", key: 0, key2: undefined };
+  private h: Handoff = { table: "", key: 0, key2: undefined, line: null, data: null, start: 0, end: 0, map: null };
   constructor(public opts: DissectOptions) {
     this.line = this.own;
   }
@@ -92,6 +93,11 @@ class PacketCtx implements Ctx {
     this.h.table = table;
     this.h.key = key;
     this.h.key2 = key2;
+    this.h.line = null;
+    if (this.h.data) {
+      this.h.data = null;
+      this.h.map = null;
+    }
     return this.h;
   }
   get info(): string {
@@ -354,13 +360,16 @@ export class Dissector {
     this.layers(this.linkProto, r, data, 0, t, tb);
   }
 
-  /** The loop over layers from protocol `p` at reader `r` (over `data`). */
-  private layers(first: Protocol, r: Reader, data: Uint8Array, depth0: number, t: TreeSink, tb: LayerSink | null): void {
+  /**
+   * The loop over layers from protocol `p` at reader `r` (over `data`). lineOnly: the layers write the line
+   * only (not the tree, nor ctx.layers).
+   */
+  private layers(first: Protocol, r: Reader, data: Uint8Array, depth0: number, t: TreeSink, tb: LayerSink | null, lineOnly = false): void {
     const ctx = this.ctx;
     let p: Protocol | undefined = first;
     // after TCP reassembly took the payload, the segment's layers write the line only: the PDUs' layers
     // (dissected after) are the frame's protocols
-    let segmentOnly = false;
+    let segmentOnly = lineOnly;
     for (let depth = depth0; p && depth < MAX_DEPTH; depth++) {
       if (!segmentOnly) ctx.layers.push(p.id);
       if (p !== DATA || ctx.protoName === "") ctx.protoName = p.name;
@@ -389,7 +398,7 @@ export class Dissector {
       }
       if (ctx.pdus && tb) {
         // TCP reassembly took the payload: the segment's next layers write the line only
-        this.pduBase = r.pos;
+        this.pduBase = tb instanceof MapSink ? tb.at(r.pos) : r.pos;
         t = NULL_TREE;
         tb = null;
         segmentOnly = true;
@@ -414,12 +423,63 @@ export class Dissector {
         }
         return;
       }
-      // nothing left to hand on, unless the next protocol prints its cut marker even then (tcpdump's PIM)
-      // (only IP protocols ask for it: TCP's and UDP's empty payloads cost no lookup)
-      if (r.pos >= r.rep && r.remaining === 0 && (h.table !== "ip.proto" || !lookup(h.table, h.key)?.onEmpty)) return;
-      const nr = this.readers[depth + 1].reset(data, r.pos, r.cap, r.rep);
+      const line = h.line;
+      let nr: Reader;
+      if (h.data) {
+        // the layer hands on a buffer of its own: the next layers read it, their tree nodes mapped onto the frame
+        const d = h.data;
+        nr = this.readers[depth + 1].reset(d, h.start ?? 0, h.end ?? d.length, h.end ?? d.length);
+        if (tb) {
+          tb = new MapSink(tb, h.map ?? null, tb instanceof MapSink ? tb.at(r.pos) : r.pos);
+          t = tb;
+        }
+        data = d;
+      } else {
+        // nothing left to hand on, unless the next protocol prints its cut marker even then (tcpdump's PIM)
+        // (only IP protocols ask for it: TCP's and UDP's empty payloads cost no lookup)
+        if (r.pos >= r.rep && r.remaining === 0 && (h.table !== "ip.proto" || !lookup(h.table, h.key)?.onEmpty)) return;
+        nr = this.readers[depth + 1].reset(data, r.pos, r.cap, r.rep);
+      }
       p = this.pick(h, nr);
+      if (line && line !== p) {
+        // tcpdump prints another protocol here than the table picks: it writes the line, the table's pick the tree
+        if (!tb) p = line;
+        else {
+          const pos = nr.pos,
+            cap = nr.cap,
+            rep = nr.rep;
+          this.layers(line, nr, data, depth + 1, NULL_TREE, null, true);
+          this.treeOnly(p, this.readers[depth + 1].reset(data, pos, cap, rep), data, depth + 1, t, tb);
+          return;
+        }
+      }
       r = nr;
+    }
+  }
+
+  /** A scratch line for layers that make the tree only (see treeOnly). */
+  private altLine = new Line();
+
+  /** The layers from `p` into the tree, their line text dropped (another printer wrote the line). */
+  private treeOnly(p: Protocol, r: Reader, data: Uint8Array, depth: number, t: TreeSink, tb: LayerSink): void {
+    const ctx = this.ctx;
+    const line = ctx.line,
+      start = ctx.lineStart,
+      tail = ctx.tail,
+      hold = ctx.lineHold,
+      holdLayers = ctx.lineHoldLayers;
+    ctx.line = this.altLine;
+    this.altLine.reset();
+    ctx.lineStart = 0;
+    ctx.lineHold = -1;
+    try {
+      this.layers(p, r, data, depth, t, tb);
+    } finally {
+      ctx.line = line;
+      ctx.lineStart = start;
+      ctx.tail = tail;
+      ctx.lineHold = hold;
+      ctx.lineHoldLayers = holdLayers;
     }
   }
 

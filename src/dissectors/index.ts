@@ -61,6 +61,8 @@ import "./application/syslog.js";
 import "./application/sip.js";
 import "./application/ldp.js";
 import "./application/rx.js";
+import "./application/hncp.js";
+import "./application/wb.js";
 
 export { Dissector, type DissectResult } from "./engine.js";
 export { Reader } from "./reader.js";

@@ -105,6 +105,25 @@ export interface Handoff {
   key: number | string;
   /** a second key tried after the first (the higher port) */
   key2?: number;
+  /**
+   * The protocol that writes the one-line summary when tcpdump picks another printer than the table's lookup
+   * (UDP: tcpdump tries ports in its own order, Wireshark the lower port first); null: the table's pick writes
+   * both. In a detail pass both run: this one for the line only, the table's pick for the tree (its line text
+   * dropped); the summary pass runs this one alone. Set after ctx.next(), which clears it.
+   */
+  line?: Protocol | null;
+  /**
+   * A buffer of the layer's own that the next layers dissect instead of the frame's bytes (tcpdump's
+   * nd_push_buffer: an HDLC-escaped PPP frame unescaped), from `start` to `end`; null: the frame's bytes.
+   * Set after ctx.next(), which clears it. The next layers' offsets are in this buffer: the tree's nodes are
+   * mapped back onto the frame through `map` (buffer index -> frame offset), so that -x/-X and the hex
+   * pane highlight the frame's bytes they came from; a bytes field whose buffer bytes differ from the
+   * frame's there is left out of the tree (its value would be read from the frame).
+   */
+  data?: Uint8Array | null;
+  start?: number;
+  end?: number;
+  map?: Int32Array | null;
 }
 
 /**

@@ -2,9 +2,9 @@
  * UDP (RFC 768). tcpdump: "IP a.1 > b.2: UDP, length 10" when no application printer claims the ports;
  * an application dissector found through "udp.port" prints its own text after "IP a.1 > b.2: ".
  */
-import { bind, bindDefault } from "../registry.js";
+import { bind, bindDefault, lookup } from "../registry.js";
 import { IPPROTO } from "../constants.js";
-import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
+import { fields, type Ctx, type Handoff, type Protocol, type TreeSink } from "../types.js";
 import { hex } from "../format.js";
 import { shouldBe, transportSum } from "../network/checksum.js";
 import { DATA } from "../data.js";
@@ -88,7 +88,7 @@ export const UDP: Protocol = {
       }
       badLen = ulen - 8;
       badAvail = avail - 8;
-      return ctx.next("udp.port", Math.min(sport, dport), Math.max(sport, dport));
+      return portHandoff(ctx, sport, dport);
     }
     r.limit(ulen - 8);
     // tcpdump: -vv checks an IPv4 UDP checksum (0 means none was sent), -v an IPv6 one (always required).
@@ -100,9 +100,59 @@ export const UDP: Protocol = {
       ctx.line.s("UDP, length 0");
       return;
     }
-    return ctx.next("udp.port", Math.min(sport, dport), Math.max(sport, dport));
+    return portHandoff(ctx, sport, dport);
   },
 };
+
+/**
+ * tcpdump's udp_print tries its printers port by port in a fixed order (DNS, BOOTP, TFTP, Kerberos, NTP, ...,
+ * HNCP, wb, RADIUS, HSRP, ...), where Wireshark (and the "udp.port" table's lookup) tries the lower port
+ * first: between 1812 (RADIUS) and 8231 (HNCP) tcpdump prints HNCP. PORT_RANK is that order (1 first; 0: not in
+ * tcpdump's list, tried after every listed port, lower first); DST_ONLY marks printers tcpdump asks for by the
+ * destination port only (wb, HSRP, BFD, VAT, Geneve, LWAPP control). The line follows tcpdump's order, the tree
+ * the table's: where they pick different protocols the handoff names tcpdump's for the line (Handoff.line).
+ * Printers that only tcpdump has (Wireshark has no dissector: HNCP, wb) are bound in "udp.port/tcpdump": the
+ * line finds them, the tree does not (it shows data there, as tshark does).
+ */
+const PORT_RANK = new Uint8Array(65536);
+const DST_ONLY = new Uint8Array(65536);
+{
+  // tcpdump 4.99's udp_print, in order; a negative port is tried as the destination only
+  const ORDER: number[][] = [
+    [53], [67, 68], [69], [88], [123], [137], [138], [161, 162], [319, 320], [496], [500], [514], [520], [521], [525],
+    [546, 547], [646], [654], [698], [701], [750], [921], [5353], [4500], [7500, 8500], [1701], [-3456], [2103, 2104],
+    [7000, 7001, 7002, 7003, 7004, 7005, 7006, 7007, 7008, 7009], [5359], [6696, 6697], [8231], [-4567],
+    [1645, 1812, 1646, 1813, 1700, 3799], [-1985], [3503], [-3784, -4784, -6784, -3785], [1589], [6343], [12222, 12223],
+    [5060], [8472], [4789], [-6081], [4342], [4790], [17754], [6635], [30490],
+  ];
+  ORDER.forEach((ports, i) => {
+    for (const p of ports) {
+      PORT_RANK[Math.abs(p)] = i + 1;
+      if (p < 0) DST_ONLY[-p] = 1;
+    }
+  });
+}
+function rank(port: number, dst: boolean): number {
+  const r = PORT_RANK[port];
+  return r === 0 || (DST_ONLY[port] && !dst) ? 255 : r;
+}
+/** The printer tcpdump would use on `port` (a destination when dst), if tsniff has one. */
+function linePrinter(port: number, dst: boolean): Protocol | undefined {
+  if (DST_ONLY[port] && !dst) return undefined;
+  return lookup("udp.port/tcpdump", port) ?? lookup("udp.port", port);
+}
+/** The handoff to the port's application: the table's lookup (lower port first), and tcpdump's printer for the line when it differs. */
+function portHandoff(ctx: Ctx, sport: number, dport: number): Handoff {
+  const lo = sport < dport ? sport : dport,
+    hi = sport < dport ? dport : sport;
+  const h = ctx.next("udp.port", lo, hi);
+  const rs = rank(sport, sport === dport),
+    rd = rank(dport, true);
+  const dFirst = rd < rs || (rd === rs && dport < sport);
+  const line = (dFirst ? linePrinter(dport, true) : linePrinter(sport, sport === dport)) ?? (dFirst ? linePrinter(sport, sport === dport) : linePrinter(dport, true));
+  if (line && line !== (lookup("udp.port", lo) ?? lookup("udp.port", hi))) h.line = line;
+  return h;
+}
 
 function udpSum(d: Uint8Array, ctx: Ctx, start: number, ulen: number, cap: number, sum: number): void {
   const c = transportSum(d, ctx, IPPROTO.UDP, start, ulen, cap);
