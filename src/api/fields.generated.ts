@@ -620,6 +620,10 @@ export interface FieldTypes {
   "ptp.v2.sourceportid": number;
   "ptp.v2.transportspecific": number;
   "ptp.v2.versionptp": number;
+  "q931.call_ref": string | null;
+  "q931.call_ref_len": number;
+  "q931.disc": number;
+  "q931.message_type": number;
   "quic.ack.ack_delay": number;
   "quic.ack.ack_range": number;
   "quic.ack.ack_range_count": number;
@@ -1157,6 +1161,7 @@ export type LayerName =
   | "pppoe"
   | "proc"
   | "ptp"
+  | "q931"
   | "quic"
   | "radiotap"
   | "radius"
@@ -1183,5 +1188,5 @@ export type LayerName =
   | "wccp"
   | "wlan";
 
-/** 1100 field names, 72 protocols. */
-export const FIELD_COUNT = 1100;
+/** 1104 field names, 73 protocols. */
+export const FIELD_COUNT = 1104;

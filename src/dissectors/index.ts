@@ -36,6 +36,7 @@ import "./network/pim.js";
 import "./network/eigrp.js";
 import "./network/vrrp.js";
 import "./network/osi.js";
+import "./network/q933.js";
 import "./network/isis.js";
 import "./network/vxlan.js";
 import "./transport/tcp.js";

@@ -2,7 +2,7 @@
  * The tree sink for layers that dissect a buffer of their own (a Handoff's `data`: an HDLC-escaped PPP frame
  * unescaped, as tcpdump's nd_push_buffer). Their offsets are in that buffer; the tree's nodes must point at the
  * frame (hex panes, -x/-X's link header, bytes fields read from the frame by offset), so each offset goes
- * through `map` (buffer index -> the frame offset that byte was copied from). A bytes field with no value of
+ * through `map` (buffer index -> the frame offset that byte was made from; one entry more: where the last ends). A bytes field with no value of
  * its own is kept only where its bytes are the frame's (a run the map keeps contiguous: no escape inside);
  * elsewhere its value would be read from the frame's (escaped) bytes, so it is left out. Without a map (a
  * buffer that is no copy of frame bytes), every node points at `base` with length 0, as PduSink does.
@@ -23,25 +23,19 @@ export class MapSink implements LayerSink {
     this.texts = t.texts;
   }
 
-  /** The frame offset of buffer offset i (the end of the last byte for i past the buffer). */
+  /** The frame offset of buffer offset i (map has one entry more than the buffer: where its last byte ends). */
   at(i: number): number {
     const m = this.map;
     if (!m || m.length === 0) return this.base;
-    if (i <= 0) return m[0];
-    if (i >= m.length) return m[m.length - 1] + 1;
-    return m[i];
+    return m[i <= 0 ? 0 : i >= m.length ? m.length - 1 : i];
   }
-  /** The frame range [at(off), end) covering buffer bytes [off, off + len). */
-  private end(off: number, len: number): number {
-    if (!this.map || len <= 0) return this.at(off);
-    return this.at(off + len - 1) + 1;
-  }
+  /** the frame bytes [at(off), at(off + len)) that buffer bytes [off, off + len) came from: their length */
   private len(off: number, len: number): number {
-    return this.map ? Math.max(0, this.end(off, len) - this.at(off)) : 0;
+    return this.map ? Math.max(0, this.at(off + Math.max(0, len)) - this.at(off)) : 0;
   }
-  /** whether buffer bytes [off, off + len) are frame bytes [at(off), at(off) + len) */
+  /** whether buffer bytes [off, off + len) are frame bytes [at(off), at(off) + len), as they are */
   private same(off: number, len: number): boolean {
-    return !!this.map && off >= 0 && off + len <= this.map.length && this.end(off, len) - this.at(off) === len;
+    return !!this.map && off >= 0 && off + len < this.map.length && this.len(off, len) === len;
   }
 
   openProto(id: string, title: string, offset: number): { offset: number; length: number } {

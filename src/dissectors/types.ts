@@ -116,7 +116,8 @@ export interface Handoff {
    * A buffer of the layer's own that the next layers dissect instead of the frame's bytes (tcpdump's
    * nd_push_buffer: an HDLC-escaped PPP frame unescaped), from `start` to `end`; null: the frame's bytes.
    * Set after ctx.next(), which clears it. The next layers' offsets are in this buffer: the tree's nodes are
-   * mapped back onto the frame through `map` (buffer index -> frame offset), so that -x/-X and the hex
+   * mapped back onto the frame through `map` (buffer index -> the frame offset its byte was made from; one
+   * entry more than the buffer's bytes: where the last one ends), so that -x/-X and the hex
    * pane highlight the frame's bytes they came from; a bytes field whose buffer bytes differ from the
    * frame's there is left out of the tree (its value would be read from the frame).
    */

@@ -9,8 +9,9 @@
  * With -v the control protocols' encoded length, LCP's options, magic numbers and rejected protocols; CHAP and
  * PAP print their code, id, values and names; IPCP's options (IP-Comp with its header compression
  * parameters and suboptions). HDLC-escaped frames (a protocol field of 0x7e..) are unescaped as tcpdump
- * does and their control protocols printed; a network layer inside them, the options of the other NCPs and
- * BAP are not decoded: their line is the protocol's name only. Fields: Wireshark's ppp.* names.
+ * does: their control protocols printed, a network layer handed on in the unescaped buffer (the line only, as
+ * tshark shows these frames as data); the options of the other NCPs and BAP are not decoded: their line is the
+ * protocol's name only. OSI (0x0023) goes to network/osi.ts. Fields: Wireshark's ppp.* names.
  */
 import { bind } from "../registry.js";
 import { ETHERTYPE } from "../constants.js";
@@ -395,6 +396,9 @@ export function handlePpp(r: Reader, ctx: Ctx, t: TreeSink, proto: number, lengt
     case 0x0281:
     case 0x0283:
       return ctx.next("ethertype", ETHERTYPE.MPLS);
+    case 0x0023:
+      // OSI: tcpdump's isoclns_print (network/osi.ts, bound under GRE's protocol number for OSI)
+      return ctx.next("ethertype", 0x00fe);
     case 0x00fd:
       line.s("compressed PPP data");
       r.pos = r.cap;
@@ -416,9 +420,9 @@ export function handlePpp(r: Reader, ctx: Ctx, t: TreeSink, proto: number, lengt
     return;
   }
   if (proto === 0xc223 || proto === 0xc023) return authLine(r, ctx, proto, length);
-  if ((proto & 0xff00) === 0x7e00 && pppHdlc(r, ctx, length)) return;
-  if ((proto & 0xff00) === 0x7e00 || proto === 0xc223 || proto === 0xc023 || proto === 0xc02d) {
-    // HDLC-escaped frames carrying a network layer, BAP: not decoded here
+  if ((proto & 0xff00) === 0x7e00) return pppHdlc(r, ctx);
+  if (proto === 0xc223 || proto === 0xc023 || proto === 0xc02d) {
+    // BAP: not decoded here
     line.s(PPP_NAMES[proto] ?? `unknown PPP protocol (0x${hex(proto, 4)})`);
     r.pos = r.cap;
     return;
@@ -451,19 +455,25 @@ export function handlePpp(r: Reader, ctx: Ctx, t: TreeSink, proto: number, lengt
 }
 
 /**
- * tcpdump's ppp_hdlc, for a protocol field that is an HDLC flag (0x7e..): the bytes from the protocol's low
- * byte on are unescaped (0x7d x -> x ^ 0x20) into a buffer of their own, whose first one or two bytes are taken
- * for the protocol (or an address and control field and then the protocol). Control and authentication
- * protocols are printed from that buffer (their tree is not made: its offsets would not be the frame's); a
- * network layer inside is not decoded (false: the caller prints the protocol's name, where tcpdump goes on).
+ * tcpdump's ppp_hdlc, for a protocol field that is an HDLC flag (0x7e..): the captured bytes from the protocol's
+ * low byte on are unescaped (0x7d x -> x ^ 0x20) into a buffer of their own, whose first byte may be IP's or
+ * IPv6's one-byte protocol, else whose first two bytes are the protocol (or an address and control field, then
+ * the protocol). Control and authentication protocols are printed from that buffer (their tree is not made:
+ * its offsets would not be the frame's); a network layer is handed on in that buffer (Handoff.data, with the
+ * map of each byte to the frame byte it came from), for the line only: tshark does not unescape these frames
+ * (it shows them as data), so the tree keeps them as data too. The buffer is made only for such frames.
  */
-function pppHdlc(r: Reader, ctx: Ctx, length: number): boolean {
+function pppHdlc(r: Reader, ctx: Ctx): Handoff | void {
   const from = r.pos - 1;
   const caplen = r.cap - from;
-  if (caplen <= 0 || length === 0) return false;
+  r.pos = r.cap;
+  if (caplen <= 0 || r.rep - from <= 1) return;
   const b = new Uint8Array(caplen);
+  const map = new Int32Array(caplen + 1);
   let n = 0;
-  for (let i = 0; i < caplen; i++) {
+  let i = 0;
+  for (; i < caplen; i++) {
+    map[n] = from + i;
     let c = r.byteAt(from + i);
     if (c === 0x7d) {
       if (i + 1 >= caplen) break;
@@ -471,26 +481,38 @@ function pppHdlc(r: Reader, ctx: Ctx, length: number): boolean {
     }
     b[n++] = c;
   }
-  if (n < 1 || b[0] === 0x21 || b[0] === 0x57) return false;
-  if (n < 2) return false;
-  let proto = (b[0] << 8) | b[1];
-  let at = 2;
-  if (proto === 0xff03) {
-    if (n < 4) return false;
-    proto = (b[2] << 8) | b[3];
-    at = 4;
+  map[n] = from + i;
+  const cut = (): void => {
+    ctx.line.s(" [|ppp]");
+    ctx.truncated = true;
+  };
+  if (n < 1) return cut();
+  let proto = b[0];
+  let at = 1;
+  if (proto !== 0x21 && proto !== 0x57) {
+    if (n < 2) return cut();
+    proto = (b[0] << 8) | b[1];
+    at = 2;
+    if (proto === 0xff03) {
+      if (n < 4) return cut();
+      proto = (b[2] << 8) | b[3];
+      at = 4;
+    }
+    if ((proto & 0xff00) === 0x7e00) {
+      ctx.line.s(`(protocol 0x${hex(proto, 4)} invalid)`);
+      return;
+    }
   }
-  if ((proto & 0xff00) === 0x7e00) {
-    ctx.line.s(`(protocol 0x${hex(proto, 4)} invalid)`);
-    r.pos = r.cap;
-    return true;
-  }
-  if (!CONTROL.has(proto) && proto !== 0xc223 && proto !== 0xc023) return false;
   const nr = new Reader().reset(b, at, n, n);
-  handlePpp(nr, ctx, NULL_TREE, proto, n - at);
+  const h = proto === 0x21 ? ctx.next("ethertype", ETHERTYPE.IPV4) : proto === 0x57 ? ctx.next("ethertype", ETHERTYPE.IPV6) : handlePpp(nr, ctx, NULL_TREE, proto, n - at);
   if (nr.truncated) ctx.truncated = true;
-  r.pos = r.cap;
-  return true;
+  if (!h) return;
+  h.data = b;
+  h.start = nr.pos;
+  h.end = n;
+  h.map = map.subarray(0, n + 1);
+  ctx.lineOnly = true;
+  return h;
 }
 
 export const PPP: Protocol = {

@@ -1,7 +1,7 @@
 /**
  * ISO CLNS network layer dispatch (tcpdump's isoclns_print, print-isoclns.c): the first byte is the NLPID.
- * Reached from LLC SAP 0xfe (OSI), Cisco HDLC / GRE protocol 0xfefe / 0x00fe (PPP's protocol 0x0023 is not hooked yet).
- *   IS-IS (0x83) goes to "osi.nlpid" (network/isis.ts); ES-IS (0x82) and CLNP (0x81) print their one-line
+ * Reached from LLC SAP 0xfe (OSI), Cisco HDLC / GRE protocol 0xfefe / 0x00fe, PPP's protocol 0x0023.
+ *   IS-IS (0x83) goes to "osi.nlpid" (network/isis.ts), Q.933 (0x08) too (network/q933.ts); ES-IS (0x82) and CLNP (0x81) print their one-line
  *   summaries here (not their -v detail yet); IPv4 / IPv6 (0xcc / 0x8e) after the NLPID go to "ethertype".
  * With -e tcpdump names the NLPID first: "OSI NLPID IS-IS (0x83): "; otherwise each printer names itself
  * ("IS-IS, ...", "ES-IS, ...", "CLNP, ..."). An unknown NLPID prints "OSI NLPID 0xNN unknown, length: N" and
@@ -73,6 +73,9 @@ export const OSI: Protocol = {
     switch (nlpid) {
       case NLPID_ISIS:
         return ctx.next("osi.nlpid", NLPID_ISIS);
+      case 0x08:
+        // Q.933 (network/q933.ts), which reads the NLPID as its protocol discriminator (tshark's q931.disc)
+        return ctx.next("osi.nlpid", 0x08);
       case NLPID_ESIS:
         esis(r, ctx, e, length);
         return;
