@@ -209,6 +209,17 @@ export function sourceNames(source: PacketSource): string[] | undefined {
   return f?.some((x) => x.remote) ? f.map((x) => x.name) : undefined;
 }
 
+/**
+ * A stop (stop(), `timeout`, `signal`): a live capture stops its source, which still hands over what it
+ * captured until then (what libpcap holds; the merge's window of several sources, 2 s with remote hosts; a
+ * remote host's last packets), as the CLI's Ctrl-C does; a file stops at the next batch.
+ */
+export function halt(session: Session | undefined): void {
+  if (!session) return;
+  if (session.source.info.kind === "live") session.source.stop();
+  else session.stop();
+}
+
 export interface PacketStream extends AsyncIterable<Packet> {
   stats(): ApiStats;
   /** stops the capture; the iteration ends after the packets already queued */
@@ -272,9 +283,9 @@ export function capture(o: CaptureOptions = {}): PacketStream {
         notify();
       },
     });
-    if (stopRequested) session.stop();
-    const timer = o.timeout ? setTimeout(() => session?.stop(), o.timeout * 1000) : undefined;
-    const onAbort = () => session?.stop();
+    if (stopRequested) halt(session);
+    const timer = o.timeout ? setTimeout(() => halt(session), o.timeout * 1000) : undefined;
+    const onAbort = () => halt(session);
     o.signal?.addEventListener("abort", onAbort);
     try {
       const r = await session.run();
@@ -313,7 +324,7 @@ export function capture(o: CaptureOptions = {}): PacketStream {
     stop: () => {
       stopRequested = true;
       // Stopping a paused file source releases it: run() ends at once.
-      session?.stop();
+      halt(session);
     },
     [Symbol.asyncIterator](): AsyncIterator<Packet> {
       return {

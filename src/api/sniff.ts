@@ -13,7 +13,7 @@
 import { Session } from "../session.js";
 import type { PacketBatch } from "../capture/batch.js";
 import { lineSafe } from "../output/escape.js";
-import { lossNote, openSource, sourceNames, type CaptureOptions, type ApiStats } from "./capture.js";
+import { halt, lossNote, openSource, sourceNames, type CaptureOptions, type ApiStats } from "./capture.js";
 import { sourceReport } from "../remote/open.js";
 import { BatchLease, Packet, PacketContext } from "./packet.js";
 
@@ -80,8 +80,8 @@ export async function sniff(o: SniffOptions = {}): Promise<Packet[]> {
       flush();
     },
   });
-  const timer = o.timeout ? setTimeout(() => session.stop(), o.timeout * 1000) : undefined;
-  const onAbort = () => session.stop();
+  const timer = o.timeout ? setTimeout(() => halt(session), o.timeout * 1000) : undefined;
+  const onAbort = () => halt(session);
   o.signal?.addEventListener("abort", onAbort);
   try {
     const r = await session.run();

@@ -3,7 +3,8 @@
  * namespaces (hosts.ts; web1 with tsniff on its PATH, web2 with only tcpdump). The library runs in the lab's
  * control namespace, in a small ES module consumer of dist/index.js written by the test (a namespace is
  * entered by a process, not by a module). Each host's own tcpdump is the oracle for the per-source counts;
- * a third source with a wrong key fails alone (the others go on), or stops everything with stopOnDown.
+ * a third source with a wrong key fails alone (the others go on), or stops everything with stopOnDown, as a
+ * host whose ssh session is killed mid-capture does.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
@@ -81,9 +82,11 @@ d("the library API over ssh:// sources", () => {
   });
 
   /** Runs the consumer in the control namespace; `during` runs once it is open (or failed), then it is stopped. */
-  async function run(opts: object, mode: string, during: () => unknown, afterMs = 2500): Promise<{ res: Result; stderr: string; code: number | null }> {
+  async function run(opts: object, mode: string, during: (exited: Promise<void>) => unknown, afterMs = 2500): Promise<{ res: Result; stderr: string; code: number | null }> {
     const p = spawn("ip", ["netns", "exec", lab.ctl, process.execPath, consumer, JSON.stringify(opts), mode], { stdio: ["pipe", "pipe", "pipe"] });
+    p.stdin!.on("error", () => {}); // a consumer that ended by itself
     const done = collect(p);
+    const exited = new Promise<void>((resolve) => p.on("exit", () => resolve()));
     let err = "";
     const opened = new Promise<void>((resolve) => {
       p.stderr!.on("data", (b: Buffer) => {
@@ -94,7 +97,7 @@ d("the library API over ssh:// sources", () => {
     });
     await Promise.race([opened, sleep(60_000)]);
     await sleep(500);
-    await during();
+    await during(exited);
     await sleep(afterMs);
     p.stdin!.end("stop\n");
     const r = await done;
@@ -158,13 +161,15 @@ d("the library API over ssh:// sources", () => {
   );
 
   it(
-    "sniff() mixes a local interface with a remote host (iface by position, every source named); stopOnDown with a host that cannot be opened rejects, naming it",
+    "sniff() mixes a local interface with a remote host (iface by position, every source named), a stop delivers what the merge holds; stopOnDown with a host that cannot be opened rejects, naming it",
     async () => {
       const web2 = lab.hosts[1];
       const ssh = [`-F ${lab.sshConfig}`];
+      // stopped 0.3 s after the pings: they are still in the merge's 2 s window (and in the remote tcpdump's
+      // buffer), and the stop delivers them all
       const { res } = await run({ iface: ["br0", "ssh://web2/eth0"], filter: "icmp", remote: { sshOptions: ssh, tool: "tcpdump" } }, "sniff", () => {
         lab.exec(lab.ctl, ["ping", "-c", "5", "-i", "0.05", web2.ip]);
-      });
+      }, 300);
       expect(res.error).toBeNull();
       const tally: Record<string, number> = {};
       for (const [iface, name] of res.sniffed!) {
@@ -182,6 +187,36 @@ d("the library API over ssh:// sources", () => {
       expect(bad.res.error).toBe("a remote source could not be opened (--stop-on-down)");
       expect(bad.res.failures.map((f) => f.name)).toEqual(["wrongkey:eth0"]);
       expect(bad.res.opened).toBeNull();
+      for (const h of lab.hosts) expect(await leftovers(lab, h.ns, h.sshd.pid), h.name).toEqual([]);
+    },
+    180_000,
+  );
+
+  it(
+    "stopOnDown: a host whose ssh session is killed mid-capture ends the capture by itself; every packet before is delivered, no remote process left",
+    async () => {
+      const [web1, web2] = lab.hosts;
+      const ssh = [`-F ${lab.sshConfig}`];
+      let ended = false;
+      const { res } = await run({ iface: ["ssh://web1/eth0", "ssh://web2/eth0"], filter: "icmp", remote: { sshOptions: ssh, stopOnDown: true } }, "capture", async (exited) => {
+        lab.exec(web1.ns, ["ping", "-c", "4", "-i", "0.1", web2.ip]);
+        await sleep(3000); // past the merge's window: the packets are delivered before the stop
+        for (const x of lab.procs(web2.ns)) if (x.comm === "sshd" && x.pid !== web2.sshd.pid) process.kill(x.pid, "SIGKILL");
+        // the consumer's iteration ends without being stopped
+        ended = await Promise.race([exited.then(() => true), sleep(60_000).then(() => false)]);
+      }, 0);
+      expect(ended).toBe(true);
+      expect(res.error).toBeNull();
+      expect(res.failures.map((f) => [f.name, f.atOpen])).toEqual([["web2:eth0", false]]);
+      expect(res.failures[0].message).toMatch(/^web2:eth0: \S/);
+      // 4 requests and 4 replies on each host, all delivered before the stop
+      const by: Record<string, number> = {};
+      for (const [, name] of res.packets) by[name] = (by[name] ?? 0) + 1;
+      expect(by).toEqual({ "web1:eth0": 8, "web2:eth0": 8 });
+      expect(res.stats!.sources!.map((s) => [s.name, s.down !== null])).toEqual([
+        ["web1:eth0", false],
+        ["web2:eth0", true],
+      ]);
       for (const h of lab.hosts) expect(await leftovers(lab, h.ns, h.sshd.pid), h.name).toEqual([]);
     },
     180_000,
