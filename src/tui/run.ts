@@ -18,8 +18,7 @@ import { LiveSource } from "../capture/live-source.js";
 import { PcapWriter } from "../capture/pcap-writer.js";
 import { PcapngWriter } from "../capture/pcapng-writer.js";
 import { compileFilter, FilterError, linktypeToDlt } from "../filter/compile.js";
-import { openSource, type OpenedSource } from "../api/capture.js";
-import { splitInterfaces } from "../remote/open.js";
+import type { OpenedSource } from "../api/capture.js";
 import { lineSafe } from "../output/escape.js";
 import { App } from "./app.js";
 import { configureModel } from "./config.js";
@@ -213,6 +212,8 @@ function openError(e: unknown): Error {
  * on exit, after the screen is restored.
  */
 async function runLive(o: CliOptions): Promise<number> {
+  // The library's capture and remote sources are loaded for a live capture only (not for -r: start-up).
+  const [{ openSource }, { splitInterfaces }] = await Promise.all([import("../api/capture.js"), import("../remote/open.js")]);
   // The sources' names are checked first, and the terminal before any host is connected to.
   try {
     splitInterfaces(o.interfaces);
