@@ -49,6 +49,11 @@ export interface ReassemblyOptions {
    * completed the PDU its bytes went into (Reassembly.reassembledIn of the first pass)
    */
   known?: Map<number, number>;
+  /**
+   * false: reassembledIn is not filled (a single pass in capture order, which never dissects a frame again:
+   * the TUI's display filter thread), so it does not grow with the capture. Default true.
+   */
+  history?: boolean;
 }
 
 export interface ReassemblyStats {
@@ -66,6 +71,8 @@ export interface ReassemblyStats {
 }
 
 const MAX_PDU = 64 << 20;
+/** A cutter's `out` between segments: the result's PDUs are not kept alive by an idle connection (their bytes) */
+const NO_PDUS: Pdu[] = [];
 
 /** One direction's PDU cutter: receives the direction's bytes in order. */
 class Cutter implements ByteSink {
@@ -259,12 +266,14 @@ export class Reassembly {
   /** the connection of the last segment (the map's last entry while it lives) */
   private lastKey: object | null = null;
   private lastConn: Conn | null = null;
+  private history: boolean;
 
   constructor(o: ReassemblyOptions = {}) {
     this.maxBytes = o.maxBytes ?? 256 << 20;
     this.maxPerConnection = Math.min(o.maxPerConnection ?? 32 << 20, this.maxBytes);
     this.idleSec = o.idleSec ?? 300;
     this.reassembledIn = o.known ?? new Map();
+    this.history = o.history ?? true;
   }
 
   /** The frame that completed the PDU `frame`'s bytes went into, when a later frame did (-1: none known). */
@@ -318,6 +327,7 @@ export class Reassembly {
     for (const p of res.pdus)
       if (p.frames.length > 1) {
         this.stats.reassembled++;
+        if (!this.history) continue;
         const fs = p.frames;
         for (let i = 0; i < fs.length; i++) if (fs[i] !== frame && !this.reassembledIn.has(fs[i])) this.reassembledIn.set(fs[i], frame);
       }
@@ -327,6 +337,7 @@ export class Reassembly {
       if (c.fin === 3) this.close(key, c);
     }
     this.account(c);
+    cut.out = NO_PDUS;
     if (this.stats.held > this.maxBytes) this.evict(key);
     if ((++this.segments & 4095) === 0) this.expire(time);
     return res;

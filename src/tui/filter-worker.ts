@@ -124,7 +124,8 @@ parentPort!.on("message", (m: StartMsg | ChunkMsg) => {
       pass = {
         gen: m.gen,
         filter: compileDisplayFilter(m.filter),
-        dis: new Dissector(),
+        // (a pass in capture order never dissects a frame again: no tcp.reassembled_in history to keep)
+        dis: new Dissector({ reassembly: { history: false } }),
         frames: new FrameBuilder(!!m.ifaceNames, m.ifaceNames), // as CaptureRows.frameBuilder()
         fd: fs.openSync(m.file, "r"),
         block: new Uint8Array(1 << 20),

@@ -10,6 +10,7 @@
  * the library into dist/tuib/ (scripts/bundle.mjs): there the dynamic imports below load chunks of that
  * bundle instead of ~150 modules one by one.
  */
+import { setFlagsFromString } from "node:v8";
 import type { CliOptions } from "../cli/args.js";
 
 export async function runTui(o: CliOptions): Promise<number> {
@@ -18,6 +19,10 @@ export async function runTui(o: CliOptions): Promise<number> {
   // Ink renders only a final frame when it believes it runs in CI (env CI set). A user who asks for the TUI
   // on a terminal wants it interactive, wherever they are: drop CI for this process before Ink loads.
   if (process.stdout.isTTY) delete process.env.CI;
+  // V8's young generation stays at its first size (1 MB semi-spaces) instead of doubling up to 16 MB ones, as
+  // bin/tsniff does for the CLI: Ink's frames and the passes make short-lived garbage only, and the grown
+  // semi-spaces (and what they promote) stayed resident (issue #17: RSS). TSNIFF_V8_YOUNG=default keeps V8's.
+  if (env.TSNIFF_V8_YOUNG !== "default") setFlagsFromString("--semi-space-growth-factor=1");
   // A file's first rows go on screen with plain ANSI while Ink and React load (./first-screen.ts).
   let predrawn = false;
   if (o.readFile && o.readFile !== "-" && !o.filter.trim() && process.stdout.isTTY && process.stdin.isTTY && !process.env.TSNIFF_TUI_NO_FIRST_SCREEN) {

@@ -11,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FileSource } from "../../src/capture/file-source.js";
 import { PcapWriter } from "../../src/capture/pcap-writer.js";
+import { Reassembly, type PduLength } from "../../src/stream/reassembly.js";
 import { FilterThread } from "../../src/tui/filter-thread.js";
 import { CaptureRows, Model } from "../../src/tui/model.js";
 import { indexFile, PacketFile, PacketIndex } from "../../src/tui/packet-index.js";
@@ -146,5 +147,36 @@ describe.skipIf(!has("tshark") || !fs.existsSync(WORKER))("TUI display filter in
     } finally {
       close();
     }
+  });
+});
+
+describe("the worker's reassembly keeps no tcp.reassembled_in history (a pass in capture order)", () => {
+  // a PDU of 10 bytes cut in three segments, framed by its first byte (its length)
+  const framer: PduLength = (d, off, len) => (len >= 1 ? d[off] : 0);
+  const feed = (ra: Reassembly) => {
+    const key = {};
+    const pdu = Uint8Array.from([10, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    let seq = 1000;
+    const got: number[][] = [];
+    [pdu.subarray(0, 3), pdu.subarray(3, 6), pdu.subarray(6)].forEach((p, i) => {
+      const r = ra.segment(key, 0, seq, p, i + 1, 0, i, framer);
+      seq += p.length;
+      for (const x of r.pdus) got.push([...x.data]);
+    });
+    return got;
+  };
+  it("history: false", () => {
+    const ra = new Reassembly({ history: false });
+    expect(feed(ra)).toEqual([[10, 1, 2, 3, 4, 5, 6, 7, 8, 9]]);
+    expect(ra.stats.reassembled).toBe(1);
+    expect(ra.reassembledIn.size).toBe(0);
+  });
+  it("by default (frames 1 and 2 completed in 3)", () => {
+    const ra = new Reassembly();
+    expect(feed(ra)).toEqual([[10, 1, 2, 3, 4, 5, 6, 7, 8, 9]]);
+    expect([...ra.reassembledIn]).toEqual([
+      [1, 3],
+      [2, 3],
+    ]);
   });
 });
