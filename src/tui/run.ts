@@ -238,7 +238,7 @@ async function runLive(o: CliOptions): Promise<number> {
       direction: o.direction,
       remote: { sshOptions: o.sshOptions, sudo: o.sudo, tool: o.remoteTool, stopOnDown: o.stopOnDown },
       onHostFailure: (f) => {
-        down.push(lineSafe(f.message));
+        down.push(lineSafe(f.message) + (o.stopOnDown && !f.atOpen ? " (--stop-on-down: the capture stopped)" : ""));
         if (m) {
           m.status.down = down.join("; ");
           m.changed();

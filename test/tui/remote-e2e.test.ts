@@ -6,7 +6,7 @@
  * display filter on one host (frame.interface_name); the per-host summary after quitting; no remote capture
  * left on either host (the processes of each namespace). Then a host whose ssh session is killed mid-capture:
  * on the status line, the other goes on, and `w` saves both hosts' packets as pcapng (one interface block per
- * host, read back by tshark's frame.interface_name).
+ * host, read back by tshark's frame.interface_name). With --stop-on-down the same kill stops the whole capture.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import fs from "node:fs";
@@ -114,6 +114,35 @@ describe.skipIf(!enabled)("tsniff --tui over ssh:// sources (issue 18)", () => {
       await t.keys("q");
       const end = await t.waitFor(/tui exited with \d+/, 60_000);
       expect(end).toMatch(/^web1:eth0: 12 packets captured, 12 packets received by filter, 0 packets dropped by kernel; clock offset [+-]\d/m);
+      expect(end).toMatch(/^web2:eth0: 6 packets captured, .*; down: \S/m);
+      expect(end).toMatch(/tui exited with 1/);
+      for (const h of lab.hosts) expect(await leftovers(lab, h.ns, h.sshd.pid), h.name).toEqual([]);
+    },
+    240_000,
+  );
+
+  it(
+    "--stop-on-down: a host whose ssh session is killed stops the whole capture (said on the status line); the rows stay, no remote process left on either host",
+    async () => {
+      const [web1, web2] = lab.hosts;
+      tui = new NsTui();
+      const t = tui;
+      t.startIn(lab.ctl, ["--tui", "--stop-on-down", "--ssh-option", `-F ${lab.sshConfig}`, "-i", "ssh://web1/eth0", "-i", "ssh://web2/eth0", "icmp"], 220, 70);
+      await t.waitFor(/live web1:eth0, web2:eth0 \| capture: icmp \| shown 0 \/ 0/, 90_000);
+      lab.exec(web1.ns, ["ping", "-c", "3", "-i", "0.1", web2.ip]);
+      await t.waitFor(/shown 12 \/ 12 \|/, 60_000);
+      for (const x of lab.procs(web2.ns)) if (x.comm === "sshd" && x.pid !== web2.sshd.pid) process.kill(x.pid, "SIGKILL");
+      await t.waitFor(/\| down: web2:eth0: .* \(--stop-on-down: the capture stopped\)/, 60_000);
+      // web1's capture is stopped too: no remote process left there while the TUI is still up
+      expect(await leftovers(lab, web1.ns, web1.sshd.pid)).toEqual([]);
+      lab.exec(web1.ns, ["ping", "-c", "3", "-i", "0.1", lab.ctlIp]);
+      await new Promise((r) => setTimeout(r, 4000));
+      expect(t.screen()).toMatch(/shown 12 \/ 12 \|/);
+      await t.keys("q");
+      await t.waitFor(/Discard it and quit\? \(y\/n\)/);
+      await t.keys("y");
+      const end = await t.waitFor(/tui exited with \d+/, 60_000);
+      expect(end).toMatch(/^web1:eth0: 6 packets captured, 6 packets received by filter, 0 packets dropped by kernel; clock offset [+-]\d/m);
       expect(end).toMatch(/^web2:eth0: 6 packets captured, .*; down: \S/m);
       expect(end).toMatch(/tui exited with 1/);
       for (const h of lab.hosts) expect(await leftovers(lab, h.ns, h.sshd.pid), h.name).toEqual([]);
