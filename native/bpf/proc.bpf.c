@@ -4,8 +4,9 @@
  * clang -target bpf against a vmlinux.h dumped from this kernel's BTF at build time (never committed).
  *
  * - cgroup sock_create, connect4/6, sendmsg4/6, recvmsg4/6, post_bind4/6 (attached to the cgroup v2 root):
- *   socket cookie -> the process using it (pid, tid, uid, comm, cgroup id), in `socks`. post_bind, sendmsg and
- *   recvmsg also announce the socket's local end (a server's port, an unconnected UDP socket's).
+ *   socket cookie -> the process using it (pid, tid, uid, comm, cgroup id), in `socks`. post_bind and sendmsg
+ *   also announce the socket's local end (a server's port, an unconnected UDP socket's; sendmsg once per
+ *   socket, port and thread, not per datagram).
  * - cgroup_skb egress: the first packet of a known socket announces its whole tuple (the only point where a
  *   connected UDP socket's source port is known together with its owner); each socket once (`announced`).
  * - tp_btf sock:inet_sock_set_state: a TCP connect (SYN_SENT) and listen (LISTEN), in the caller's context.
@@ -32,6 +33,8 @@ struct owner {
 	__u32 netns; /* the socket's network namespace (its inode number, as /proc/PID/ns/net shows it) */
 	__u64 cgroup;
 	char comm[16];
+	__u32 local; /* the local port last announced for this socket by this thread (sendmsg: once, not per datagram) */
+	__u32 pad;
 };
 
 /* 88 bytes, read by src/proc/ebpf-engine.ts */
@@ -90,6 +93,18 @@ static __always_inline void fill_owner(struct owner *o)
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
 }
 
+/*
+ * Wakeups: a socket's event wakes user space at once (it reads the process's exe and arguments while the
+ * process lives); exec, fork and exit events (a busy machine makes thousands a second) wait in the ring
+ * buffer for the next read (user space reads it every 250 ms, and before looking up a flow it does not know),
+ * unless the ring is a quarter full.
+ */
+#define WAKE_BYTES (256 << 10)
+static __always_inline void submit(struct event *e, int now)
+{
+	bpf_ringbuf_submit(e, now || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > WAKE_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
 static __always_inline struct event *new_event(__u32 type, const struct owner *o)
 {
 	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -127,15 +142,27 @@ static __always_inline void sock_ends(struct event *e, struct bpf_sock *sk)
 
 /*
  * The socket's user is the calling process. Its namespace is the one it was created in (sock_create runs in
- * the creator's context): a socket handed to a process in another namespace keeps it.
+ * the creator's context): a socket handed to a process in another namespace keeps it. `port` (sendmsg: the
+ * socket's local port, 0 for none): returns 1 when that port is to be announced, that is when this thread
+ * has not announced it for this socket yet (a UDP socket sending a thousand datagrams makes one event).
  */
-static __always_inline void remember(__u64 cookie, struct owner *o)
+static __always_inline int remember(__u64 cookie, struct owner *o, __u32 port)
 {
 	fill_owner(o);
+	o->local = 0;
+	o->pad = 0;
 	struct owner *old = bpf_map_lookup_elem(&socks, &cookie);
-	if (old && old->netns)
-		o->netns = old->netns;
+	if (old) {
+		if (old->netns)
+			o->netns = old->netns;
+		if (old->pid == o->pid && old->tid == o->tid)
+			o->local = old->local;
+	}
+	int fresh = port && o->local != port;
+	if (fresh)
+		o->local = port;
 	bpf_map_update_elem(&socks, &cookie, o, BPF_ANY);
+	return fresh;
 }
 
 SEC("cgroup/sock_create")
@@ -145,7 +172,7 @@ int sock_create(struct bpf_sock *sk)
 	__u64 cookie = bpf_get_socket_cookie(sk);
 	/* a new socket (cookies are never reused): whatever the map held under it is stale */
 	bpf_map_delete_elem(&socks, &cookie);
-	remember(cookie, &o);
+	remember(cookie, &o, 0);
 	return 1;
 }
 
@@ -158,15 +185,15 @@ static __always_inline void announce_local(struct bpf_sock *sk, const struct own
 	if (!e)
 		return;
 	sock_ends(e, sk);
-	bpf_ringbuf_submit(e, 0);
+	submit(e, 1);
 }
 
 static __always_inline int sockaddr_hook(struct bpf_sock_addr *ctx, int announce)
 {
 	struct owner o;
-	remember(bpf_get_socket_cookie(ctx), &o);
-	if (announce)
-		announce_local(ctx->sk, &o);
+	struct bpf_sock *sk = announce ? ctx->sk : 0;
+	if (remember(bpf_get_socket_cookie(ctx), &o, sk ? sk->src_port : 0))
+		announce_local(sk, &o);
 	return 1;
 }
 
@@ -181,7 +208,7 @@ SEC("cgroup/recvmsg6") int recvmsg6(struct bpf_sock_addr *ctx) { return sockaddr
 static __always_inline int post_bind(struct bpf_sock *sk, int v6)
 {
 	struct owner o;
-	remember(bpf_get_socket_cookie(sk), &o);
+	remember(bpf_get_socket_cookie(sk), &o, 0);
 	if (sk->src_port == 0)
 		return 1;
 	struct event *e = new_event(EV_LOCAL, &o);
@@ -198,7 +225,7 @@ static __always_inline int post_bind(struct bpf_sock *sk, int v6)
 		__u32 a = sk->src_ip4;
 		__builtin_memcpy(e->laddr, &a, 4);
 	}
-	bpf_ringbuf_submit(e, 0);
+	submit(e, 1);
 	return 1;
 }
 
@@ -228,7 +255,7 @@ int egress(struct __sk_buff *skb)
 	sock_ends(e, sk);
 	if (e->rport == 0)
 		e->type = EV_LOCAL;
-	bpf_ringbuf_submit(e, 0);
+	submit(e, 1);
 	return 1;
 }
 
@@ -256,7 +283,7 @@ int BPF_PROG(set_state, const struct sock *sk, const int oldstate, const int new
 		BPF_CORE_READ_INTO(&e->laddr[0], sk, __sk_common.skc_v6_rcv_saddr);
 		BPF_CORE_READ_INTO(&e->raddr[0], sk, __sk_common.skc_v6_daddr);
 	}
-	bpf_ringbuf_submit(e, 0);
+	submit(e, 1);
 	return 0;
 }
 
@@ -267,7 +294,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	fill_owner(&o);
 	struct event *e = new_event(EV_EXEC, &o);
 	if (e)
-		bpf_ringbuf_submit(e, 0);
+		submit(e, 0);
 	return 0;
 }
 
@@ -285,7 +312,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	if (!e)
 		return 0;
 	e->ppid = BPF_CORE_READ(parent, tgid);
-	bpf_ringbuf_submit(e, 0);
+	submit(e, 0);
 	return 0;
 }
 
@@ -299,6 +326,6 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	fill_owner(&o);
 	struct event *e = new_event(EV_EXIT, &o);
 	if (e)
-		bpf_ringbuf_submit(e, 0);
+		submit(e, 0);
 	return 0;
 }

@@ -30,6 +30,7 @@ import { loadPlugin, type LoadedModule } from "../plugins/loader.js";
 import { PluginRunner } from "../plugins/context.js";
 import { checkPluginTrust } from "../plugins/trust.js";
 import { setInterfaceNameLookup } from "../dissectors/link/sll.js";
+import { CountingSource, procDebug } from "../proc/debug.js";
 import { checkProcOptions, fileProc, liveProc, procComments, ProcError, type ProcPlumbing } from "./proc.js";
 import { startCommand, type Command } from "./command.js";
 import { loadKeyLogFile } from "../tls/keylog.js";
@@ -483,9 +484,11 @@ async function run(o: CliOptions): Promise<number> {
   // The process is found first: -Y and plugins may look at proc.* fields.
   const sel = psel ? (dsel ? (b: PacketBatch, i: number, f: number) => psel(b, i, f) && dsel(b, i, f) : psel) : dsel;
   const rsel = runner?.select;
+  // TSNIFF_PROC_DEBUG=counters: the live batches counted (what process attribution costs: src/proc/debug.ts)
+  const counted = procDebug("counters") && source.info.kind === "live" ? new CountingSource(source, stderr) : source;
   session = new Session({
     // live, with process attribution: through the reorder window (src/proc/hold.ts)
-    source: proc?.hold && source.info.kind === "live" ? proc.hold(source) : source,
+    source: proc?.hold && source.info.kind === "live" ? proc.hold(counted) : counted,
     program,
     count: o.count,
     select: rsel ? (sel ? (b, i, f) => sel(b, i, f) && rsel(b, i, f) : rsel) : sel,

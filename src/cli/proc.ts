@@ -21,6 +21,7 @@ import { containerIdOf, containerMatches, podUidOf } from "../proc/container.js"
 import { ProcSelector, selectionActive, type ProcSelection } from "../proc/select.js";
 import type { ProcInfo } from "../proc/types.js";
 import { procWanted, type ProcCliOptions } from "./proc-options.js";
+import { procDebug } from "../proc/debug.js";
 
 export { ProcError };
 
@@ -97,7 +98,8 @@ export async function liveProc(o: ProcCliOptions & { verbose: number }, sel: Pro
   const { engine, reason } = await openEngine(o.procEngine, window);
   if (reason && !o.procEngine) note(`tsniff: ${reason}`);
   const attr = new Attributor(engine, reason, window);
-  const p = plumbing(sel, o.verbose, (b, i) => attr.attribute(b, i), () => attr.summary(), () => attr.close());
+  // (TSNIFF_PROC_DEBUG=noattr: the engine runs, no packet is attributed; src/proc/debug.ts)
+  const p = plumbing(sel, o.verbose, procDebug("noattr") ? () => undefined : (b, i) => attr.attribute(b, i), () => attr.summary(), () => attr.close());
   if (engine.keepFresh) {
     // `-- cmd` with the /proc engine: the tables are read every window while the command runs (its sockets
     // are seen while they exist, however late the capture gets to its packets)
@@ -107,7 +109,7 @@ export async function liveProc(o: ProcCliOptions & { verbose: number }, sel: Pro
       engine.keepFresh?.(window || 100);
     };
   }
-  if (window > 0) p.hold = (source) => new HoldingSource(source, attr, window);
+  if (window > 0 && !procDebug("nohold") && !procDebug("noattr")) p.hold = (source) => new HoldingSource(source, attr, window);
   // libpcap's batches (TPACKET_V3 blocks) with either engine: immediate mode's ring of single frames held
   // ~30 packets on lo, and a burst overran it while /proc was read. The eBPF engine learnt each socket's
   // owner when it was used; the /proc engine reads /proc off the capture's path and keeps the read before,

@@ -20,6 +20,8 @@ export interface Flow {
   waited: boolean;
   /** when the reorder window took the flow's first packet */
   heldAt: number;
+  /** when the flow was first seen */
+  seen: number;
   /** no local socket can have it (Engine.foreign): never held, asked again after KNOWN_MS */
   foreign: boolean;
   /** the engine's generation when the flow was last asked (Engine.changedSince) */
@@ -30,6 +32,11 @@ export interface Flow {
 }
 
 const MAX_FLOWS = 65536;
+/** entries of the address pair cache (a power of two) */
+const PAIRS = 64;
+function pairSlot(a: number, b: number): number {
+  return (Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b) >>> 26) & (PAIRS - 1);
+}
 /** a known flow's owner is trusted this long before it is looked up again (ports get reused) */
 const KNOWN_MS = 2000;
 
@@ -41,6 +48,26 @@ export class Attributor {
   private flows4 = new V4Table<Flow>();
   private k = new Uint32Array(4);
   private t: Tuple = { proto: 0, src: "", sport: 0, dst: "", dport: 0 };
+  /**
+   * The fast path (pass()): a settled IPv4 flow's packets are answered from its table slot alone until its
+   * answer's time is up. `epoch` grows whenever that could be wrong before then (a flow is held: its peer's
+   * packets must queue behind it); `answers` are the answers by id (0: none).
+   */
+  epoch = 1;
+  readonly answers: (ProcInfo | undefined)[] = [undefined];
+  private answerIds = new Map<ProcInfo, number>();
+  /**
+   * Address pairs no local socket can have (Engine.foreign: neither address is this machine's), answered
+   * before the flow table: a bridge's flood of a thousand flows between two hosts touches one entry, not a
+   * thousand table slots the processor's cache does not hold. Direct-mapped by the pair's hash; until when
+   * (ms), in which epoch.
+   */
+  private pairA = new Uint32Array(PAIRS);
+  private pairB = new Uint32Array(PAIRS);
+  private pairEpoch = new Uint32Array(PAIRS);
+  private pairUntil = new Float64Array(PAIRS);
+  /** the table slot of the flow flowOf() returned last (-1: not an IPv4 TCP/UDP flow) */
+  private slot = -1;
   /** answers already found for the packets of the batch whose bytes are `memoData` (by index) */
   private memoData: Uint8Array | null = null;
   private memo: (ProcInfo | undefined)[] = [];
@@ -54,7 +81,23 @@ export class Attributor {
 
   /** The process of packet i of the batch, or undefined. */
   attribute(b: PacketBatch, i: number): ProcInfo | undefined {
-    const info = b.data === this.memoData ? this.memo[i] : this.lookupBytes(b.data, b.offset[i], b.caplen[i], b.linktype[i]);
+    let info: ProcInfo | undefined;
+    if (b.data === this.memoData) info = this.memo[i];
+    else {
+      // no reorder window (--proc-window 0): the fast path, then the flow
+      const d = b.data,
+        off = b.offset[i],
+        caplen = b.caplen[i],
+        lt = b.linktype[i];
+      const now = performance.now();
+      const id = this.pass(d, off, caplen, lt, now);
+      if (id >= 0) info = this.answers[id];
+      else {
+        const f = this.flowOf(d, off, caplen, lt, now);
+        info = f?.info;
+        if (f && f.holdUntil === 0) this.settle(f);
+      }
+    }
     if (info) this.attributed++;
     else this.unattributed++;
     return info;
@@ -66,6 +109,54 @@ export class Attributor {
     this.memo = infos;
   }
 
+  /**
+   * The answer id of the packet's flow when it is settled (see settle()), from its table slot alone, or -1:
+   * go the slow way (flowOf()).
+   */
+  pass(d: Uint8Array, off: number, caplen: number, linktype: number, now: number): number {
+    const k = this.k;
+    if (!v4Key(d, off, caplen, linktype, k)) return -1;
+    const a = k[0],
+      b = k[1];
+    const p = pairSlot(a, b);
+    if (this.pairA[p] === a && this.pairB[p] === b && now < this.pairUntil[p] && this.pairEpoch[p] === this.epoch) return 0;
+    return this.flows4.pass(k, now, this.epoch);
+  }
+
+  /**
+   * The flow flowOf() returned last passes (known, nobody's, or had its window; not held, nor its peer) until
+   * its answer's time is up: its packets take the fast path (pass()) until then, or until the epoch moves on.
+   */
+  settle(f: Flow): void {
+    if (this.slot < 0) return;
+    if (f.foreign && !f.info) {
+      // (flowOf() left the flow's key in k) every flow of this address pair is nobody's here
+      const k = this.k;
+      const p = pairSlot(k[0], k[1]);
+      this.pairA[p] = k[0];
+      this.pairB[p] = k[1];
+      this.pairUntil[p] = f.at + f.ttl;
+      this.pairEpoch[p] = this.epoch;
+    }
+    let id = 0;
+    const info = f.info;
+    if (info) {
+      id = this.answerIds.get(info) ?? -1;
+      if (id < 0) {
+        if (this.answers.length >= 65536) {
+          // (answers of gone flows): start over, every fast answer with them
+          this.answers.length = 1;
+          this.answerIds.clear();
+          this.epoch++;
+        }
+        id = this.answers.length;
+        this.answers.push(info);
+        this.answerIds.set(info, id);
+      }
+    }
+    this.flows4.setPass(this.slot, f.at + f.ttl, this.epoch, id);
+  }
+
   lookupBytes(d: Uint8Array, off: number, caplen: number, linktype: number): ProcInfo | undefined {
     return this.flowOf(d, off, caplen, linktype)?.info;
   }
@@ -75,7 +166,11 @@ export class Attributor {
     const k = this.k;
     let f: Flow | undefined;
     const v4 = v4Key(d, off, caplen, linktype, k);
-    if (v4) f = this.flows4.get(k);
+    this.slot = -1;
+    if (v4) {
+      f = this.flows4.get(k);
+      this.slot = this.flows4.lastSlot;
+    }
     const t = this.t;
     if (!f) {
       if (!readTuple(d, off, caplen, linktype, t)) return undefined;
@@ -85,8 +180,9 @@ export class Attributor {
         if (this.flows.size >= MAX_FLOWS) {
           this.flows.clear();
           this.flows4.clear();
+          this.epoch++;
         }
-        f = { info: undefined, at: -Infinity, ttl: 0, holdUntil: 0, waited: false, heldAt: 0, foreign: false, gen: -1, peer: undefined, tuple: { ...t } };
+        f = { info: undefined, at: -Infinity, ttl: 0, holdUntil: 0, waited: false, heldAt: 0, seen: now, foreign: false, gen: -1, peer: undefined, tuple: { ...t } };
         this.flows.set(key, f);
         const peer = this.flows.get(`${t.proto} ${t.dst} ${t.dport} ${t.src} ${t.sport}`);
         if (peer && peer !== f) {
@@ -94,13 +190,21 @@ export class Attributor {
           peer.peer = f;
         }
       }
-      if (v4) this.flows4.set(k, f);
+      if (v4) {
+        this.flows4.set(k, f);
+        this.slot = this.flows4.lastSlot;
+      }
     }
     if (now - f.at < f.ttl || f.holdUntil > now) return f;
     if (!this.changed(f)) {
       // nothing the engine learnt since can change the answer: kept another while (a flow nobody owns still
-      // seen makes an engine that reads its tables when asked read them again, rate-limited)
-      if (!f.info && !f.foreign) this.engine.poke?.();
+      // seen makes an engine that reads its tables when asked read them again, rate-limited; not when its
+      // tables were read after the flow came: it had its chance, and a flood of flows nobody owns would
+      // have /proc read again and again for nothing)
+      if (!f.info && !f.foreign) {
+        const e = this.engine;
+        if (!e.freshAt || e.freshAt() <= f.seen) e.poke?.();
+      }
       f.at = now;
       return f;
     }
@@ -117,7 +221,7 @@ export class Attributor {
   /** Asks the engine about a flow again (a held flow, before its window is up or when it is). */
   ask(f: Flow, now = performance.now()): void {
     const e = this.engine;
-    f.info = e.lookup(f.tuple);
+    f.info = e.lookup(f.tuple, f.seen);
     f.gen = e.generation ?? 0;
     f.at = now;
     f.foreign = !f.info && !!e.foreign;

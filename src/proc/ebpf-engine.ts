@@ -2,8 +2,8 @@
  * The eBPF engine: native/bpf/proc.bpf.c in the kernel (cgroup socket hooks on the cgroup v2 root, BTF
  * tracepoints) tells which process owns each socket and tuple; its events come through a BPF ring buffer,
  * read by the tsniff_bpf addon (native/tsniff_bpf.c, loaded only here) from the event loop: when the ring
- * buffer's fd is readable, and whenever a packet's flow is not known yet (so a connection's first SYN finds
- * the event its connect made).
+ * buffer's fd is readable (a socket's event wakes it; exec, fork and exit events do not), every 250 ms, and
+ * whenever a packet's flow is not known yet (so a connection's first SYN finds the event its connect made).
  * exe, args and the cgroup path are read from /proc while the process lives.
  */
 import fs from "node:fs";
@@ -16,6 +16,10 @@ import { canonical6, netnsOf, parentOf, processInfo, v4text } from "./procfs.js"
 import { ProcEngine } from "./proc-engine.js";
 import { netnsInode, SocketIndex } from "./table.js";
 import type { ProcInfo, Tuple } from "./types.js";
+import { cpuUs, debugCounts, procDebug } from "./debug.js";
+
+const COUNT = procDebug("counters");
+const NOWATCH = procDebug("nowatch");
 
 interface BpfAddon {
   open(object: string, cgroup: string): object;
@@ -133,18 +137,25 @@ export class EbpfEngine implements Engine {
     this.drain();
     // events are read as soon as the ring buffer has them (its fd polled by the event loop); an addon built
     // before watch() existed is drained on a timer
-    if (addon.watch) addon.watch(h, () => this.drain());
-    else {
-      this.timer = setInterval(() => this.drain(), 25);
-      this.timer.unref();
-    }
+    // (a socket's event wakes the process at once; exec, fork and exit events do not, and wait for the next
+    // read: this timer's, or a lookup's: native/bpf/proc.bpf.c submit(); a timer is a wakeup too: seldom)
+    if (NOWATCH) return;
+    addon.watch?.(h, () => this.drain());
+    this.timer = setInterval(() => this.drain(), addon.watch ? 250 : 25);
+    this.timer.unref();
   }
 
   /** Reads the ring buffer's waiting events into the tables. */
   drain(): void {
-    if (this.closed) return;
+    if (this.closed || NOWATCH) return;
+    const c0 = COUNT ? cpuUs() : 0;
     const b = this.addon.consume(this.h);
+    if (COUNT) {
+      debugCounts.drains++;
+      if (b.length) debugCounts.drainsWithEvents++;
+    }
     for (let o = 0; o + EVENT <= b.length; o += EVENT) this.event(b, o);
+    if (COUNT) debugCounts.drainUs += cpuUs() - c0;
   }
 
   private event(b: Buffer, o: number): void {

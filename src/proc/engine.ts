@@ -5,8 +5,12 @@ export type EngineName = "ebpf" | "proc";
 
 export interface Engine {
   readonly name: EngineName;
-  /** The owner of the packet's flow, or undefined. May refresh its tables (rate-limited, never per packet). */
-  lookup(t: Tuple): ProcInfo | undefined;
+  /**
+   * The owner of the packet's flow, or undefined. May refresh its tables (rate-limited, never per packet;
+   * `since`: when the flow was first seen: tables read after that are not read again for it, as they
+   * would not show it either; a flood of flows nobody owns does not keep /proc being read).
+   */
+  lookup(t: Tuple, since?: number): ProcInfo | undefined;
   /** Whether the last lookup's answer is final (false: a guess from a listening port, asked again later). */
   readonly sure: boolean;
   /**

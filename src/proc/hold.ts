@@ -13,6 +13,9 @@ import { createBatch, ensureCapacity, type PacketBatch } from "../capture/batch.
 import type { BatchConsumer, CaptureStats, PacketSource, SourceEnd } from "../capture/source.js";
 import type { Attributor, Flow } from "./attribution.js";
 import type { ProcInfo } from "./types.js";
+import { cpuUs, debugCounts, procDebug } from "./debug.js";
+
+const COUNT = procDebug("counters");
 
 interface Held {
   /** the flow whose release lets the packet go: its own, or the other direction's (a reply behind its request) */
@@ -40,6 +43,9 @@ export class HoldingSource implements PacketSource {
   heldCount = 0;
   /** how often held flows are asked again */
   private readonly tickMs: number;
+  /** the next tick, armed only while packets are held (an idle timer would wake the process for nothing) */
+  private timer: NodeJS.Timeout | null = null;
+  private ended = false;
 
   constructor(
     private inner: PacketSource,
@@ -52,15 +58,15 @@ export class HoldingSource implements PacketSource {
 
   async run(onBatch: BatchConsumer): Promise<SourceEnd> {
     this.onBatch = onBatch;
-    const timer = setInterval(() => this.tick(), this.tickMs);
-    timer.unref();
     try {
       const end = await this.inner.run((b) => this.batch(b));
       // the capture is over: what is still held goes now (asked once more)
       this.release(true, true);
       return end;
     } finally {
-      clearInterval(timer);
+      this.ended = true;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
     }
   }
 
@@ -73,9 +79,18 @@ export class HoldingSource implements PacketSource {
   }
 
   private tick(): void {
+    this.timer = null;
     if (!this.held.length || !this.onBatch) return;
     // the engine is asked about every held flow here (not per batch: a flood's thousand unknown flows)
     if (this.release(false, true) === 0) this.stop();
+    this.arm();
+  }
+
+  /** Arms the next tick while packets are held. */
+  private arm(): void {
+    if (this.timer || this.ended || !this.held.length) return;
+    this.timer = setTimeout(() => this.tick(), this.tickMs);
+    this.timer.unref();
   }
 
   /** A batch from the capture: held flows that are due go first, then this batch's packets not held. */
@@ -84,14 +99,26 @@ export class HoldingSource implements PacketSource {
     // window), so copies and memory stay bounded
     let want = this.held.length >= MAX_HELD ? this.release(true, false) : this.held.length && performance.now() >= this.nextDue ? this.release(false, false) : Infinity;
     if (want === 0) return 0;
+    const c0 = COUNT ? cpuUs() : 0;
     const attr = this.attr;
     const infos = this.infos;
     infos.length = b.count;
     // one clock reading per batch (a batch is read at once)
     const now = performance.now();
     let kept = -1; // index of the first held packet of this batch (-1: none)
+    const answers = attr.answers;
+    const d = b.data;
     for (let i = 0; i < b.count; i++) {
-      const f = attr.flowOf(b.data, b.offset[i], b.caplen[i], b.linktype[i], now);
+      const off = b.offset[i],
+        caplen = b.caplen[i],
+        lt = b.linktype[i];
+      // a settled flow (known, nobody's, or had its window): answered from its table slot alone
+      const id = attr.pass(d, off, caplen, lt, now);
+      if (id >= 0) {
+        infos[i] = answers[id];
+        continue;
+      }
+      const f = attr.flowOf(d, off, caplen, lt, now);
       infos[i] = f?.info;
       if (!f) continue;
       let by = f;
@@ -101,8 +128,13 @@ export class HoldingSource implements PacketSource {
           // the other direction is held (a SYN-ACK answered from the listener while its SYN waits): behind it
           by = peer;
         } else {
-          // known, or had its window already: on at once
-          if (f.info || f.waited || f.foreign) continue;
+          // known, or had its window already: on at once (and by the fast path until its answer's time is up)
+          if (f.info || f.waited || f.foreign) {
+            attr.settle(f);
+            continue;
+          }
+          // held: a flow that passed the fast path may have to queue behind this one (its peer)
+          attr.epoch++;
           f.waited = true;
           f.heldAt = now;
           f.holdUntil = now + this.window;
@@ -115,12 +147,15 @@ export class HoldingSource implements PacketSource {
       infos[i] = HELD;
     }
     if (kept >= 0) compact(b, infos, kept);
+    if (COUNT) debugCounts.holdUs += cpuUs() - c0;
     if (b.count === 0) return want;
     attr.setMemo(b.data, infos);
+    const c1 = COUNT ? cpuUs() : 0;
     try {
       want = this.onBatch!(b);
     } finally {
-      attr.setMemo(null, []);
+      attr.setMemo(null, NONE);
+      if (COUNT) debugCounts.pipeUs += cpuUs() - c1;
     }
     return want;
   }
@@ -130,6 +165,7 @@ export class HoldingSource implements PacketSource {
     this.held.push({ flow: f, own, bytes: b.data.slice(o, o + b.caplen[i]), wirelen: b.wirelen[i], tsSec: b.tsSec[i], tsNsec: b.tsNsec[i], linktype: b.linktype[i], iface: b.iface[i] });
     this.heldFlows.add(f);
     this.heldCount++;
+    this.arm();
   }
 
   /**
@@ -161,6 +197,7 @@ export class HoldingSource implements PacketSource {
     }
     this.nextDue = due;
     if (!any) return Infinity;
+    const c0 = COUNT ? cpuUs() : 0;
     const b = this.out;
     const go: Held[] = [];
     const stay: Held[] = [];
@@ -192,7 +229,12 @@ export class HoldingSource implements PacketSource {
     try {
       return this.onBatch!(b);
     } finally {
-      this.attr.setMemo(null, []);
+      this.attr.setMemo(null, NONE);
+      if (COUNT) {
+        debugCounts.releases++;
+        debugCounts.released += go.length;
+        debugCounts.releaseUs += cpuUs() - c0;
+      }
     }
   }
 }
@@ -202,6 +244,8 @@ const MAX_HELD = 4096;
 
 /** the longest a flow is held while its engine has not read its tables since the flow came */
 const MAX_WAIT_MS = 2000;
+
+const NONE: (ProcInfo | undefined)[] = [];
 
 /** marks a held packet in the batch's answers */
 const HELD = { pid: -1, comm: "" } as ProcInfo;

@@ -322,7 +322,7 @@ export class ProcEngine implements Engine {
     return this.index.maybeLocal(t) || this.prev.maybeLocal(t);
   }
 
-  lookup(t: Tuple): ProcInfo | undefined {
+  lookup(t: Tuple, since = Infinity): ProcInfo | undefined {
     this.foreign = !this.maybeLocal(t);
     if (this.foreign) {
       this.sure = false;
@@ -331,7 +331,8 @@ export class ProcEngine implements Engine {
     const found = this.find(t);
     this.sure = !!found && this.lastSure;
     if (this.sure) return found;
-    this.want();
+    // (not for a flow the tables in use were read after: they had it, or it has no socket here)
+    if (since >= this.readAt) this.want();
     if (found) return found;
     // another namespace's socket only when this one's tables are as fresh as they get
     if (this.job || performance.now() >= this.next) return undefined;

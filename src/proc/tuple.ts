@@ -125,19 +125,31 @@ export function v4Key(d: Uint8Array, off: number, caplen: number, linktype: numb
 }
 
 /**
- * IPv4 flows by v4Key's numbers: an open-addressing hash table in typed arrays (a lookup allocates nothing
- * and hashes small integers). Cleared when half full (the flow cache starts over, as its Map does).
+ * IPv4 flows by v4Key's numbers: an open-addressing hash table in one typed array (a lookup allocates nothing
+ * and hashes small integers). Each slot is 8 words, two slots to a cache line: the key's four, then what the
+ * reorder window's fast path needs (pass() answers from the slot alone, the Flow object is not touched):
+ * until when the flow's packets pass (ms), the epoch that was current then, the id of the flow's answer, and
+ * whether the slot is used. The table starts small and doubles when half full (a flood's thousand flows fit
+ * in the processor's cache, not spread over megabytes), up to `slots`, where it starts over instead.
  */
 export class V4Table<T> {
   private mask: number;
-  private keys: Uint32Array;
+  private cap: number;
+  private t: Uint32Array;
   private vals: (T | undefined)[];
   size = 0;
+  /** the slot the last get() found or set() filled (-1: get() found nothing) */
+  lastSlot = -1;
 
-  constructor(private slots = 1 << 17) {
-    this.mask = slots - 1;
-    this.keys = new Uint32Array(slots * 4);
-    this.vals = new Array<T | undefined>(slots).fill(undefined);
+  constructor(
+    /** the most slots (a power of two) */
+    private slots = 1 << 17,
+    initial = 1 << 10,
+  ) {
+    this.cap = Math.min(slots, initial);
+    this.mask = this.cap - 1;
+    this.t = new Uint32Array(this.cap * 8);
+    this.vals = new Array<T | undefined>(this.cap).fill(undefined);
   }
 
   private slot(k: Uint32Array): number {
@@ -147,35 +159,94 @@ export class V4Table<T> {
     return (h ^ k[3] ^ (h >>> 15)) & this.mask;
   }
 
-  get(k: Uint32Array): T | undefined {
-    const keys = this.keys;
+  /** The used slot with key k, or -1. */
+  find(k: Uint32Array): number {
+    const t = this.t;
+    const k0 = k[0],
+      k1 = k[1],
+      k2 = k[2],
+      k3 = k[3];
     for (let s = this.slot(k); ; s = (s + 1) & this.mask) {
-      const v = this.vals[s];
-      if (v === undefined) return undefined;
-      const o = s * 4;
-      if (keys[o] === k[0] && keys[o + 1] === k[1] && keys[o + 2] === k[2] && keys[o + 3] === k[3]) return v;
+      const o = s * 8;
+      if (t[o + 7] === 0) return -1;
+      if (t[o] === k0 && t[o + 1] === k1 && t[o + 2] === k2 && t[o + 3] === k3) return s;
     }
   }
 
+  get(k: Uint32Array): T | undefined {
+    const s = (this.lastSlot = this.find(k));
+    return s < 0 ? undefined : this.vals[s];
+  }
+
+  /**
+   * The fast path: the answer id (>= 0) stored by setPass() when the flow with key k passes at `nowMs` in
+   * `epoch`, else -1 (not in the table, its time is up, or the epoch moved on: ask the Flow).
+   */
+  pass(k: Uint32Array, nowMs: number, epoch: number): number {
+    const s = this.find(k);
+    if (s < 0) return -1;
+    const t = this.t;
+    const o = s * 8;
+    return nowMs < t[o + 4] && t[o + 5] === epoch ? t[o + 6] : -1;
+  }
+
+  /** Lets the flow in `slot` pass the fast path until `untilMs` while the epoch is `epoch`, with answer `id`. */
+  setPass(slot: number, untilMs: number, epoch: number, id: number): void {
+    const o = slot * 8;
+    const t = this.t;
+    t[o + 4] = untilMs;
+    t[o + 5] = epoch;
+    t[o + 6] = id;
+  }
+
   set(k: Uint32Array, v: T): void {
-    if (this.size * 2 >= this.slots) this.clear();
-    const keys = this.keys;
+    if (this.size * 2 >= this.cap) {
+      if (this.cap < this.slots) this.grow();
+      else this.clear();
+    }
+    const t = this.t;
     for (let s = this.slot(k); ; s = (s + 1) & this.mask) {
-      const o = s * 4;
-      if (this.vals[s] === undefined) {
+      const o = s * 8;
+      if (t[o + 7] === 0) {
         this.size++;
-      } else if (!(keys[o] === k[0] && keys[o + 1] === k[1] && keys[o + 2] === k[2] && keys[o + 3] === k[3])) continue;
-      keys[o] = k[0];
-      keys[o + 1] = k[1];
-      keys[o + 2] = k[2];
-      keys[o + 3] = k[3];
+      } else if (!(t[o] === k[0] && t[o + 1] === k[1] && t[o + 2] === k[2] && t[o + 3] === k[3])) continue;
+      t[o] = k[0];
+      t[o + 1] = k[1];
+      t[o + 2] = k[2];
+      t[o + 3] = k[3];
+      t[o + 4] = 0;
+      t[o + 7] = 1;
       this.vals[s] = v;
+      this.lastSlot = s;
       return;
     }
   }
 
+  /** Twice the slots, every flow moved over (its fast-path answer dropped: asked again once). */
+  private grow(): void {
+    const old = this.t;
+    const oldVals = this.vals;
+    this.cap *= 2;
+    this.mask = this.cap - 1;
+    this.t = new Uint32Array(this.cap * 8);
+    this.vals = new Array<T | undefined>(this.cap).fill(undefined);
+    this.size = 0;
+    const k = new Uint32Array(4);
+    for (let s = 0; s < oldVals.length; s++) {
+      const o = s * 8;
+      if (old[o + 7] === 0) continue;
+      k[0] = old[o];
+      k[1] = old[o + 1];
+      k[2] = old[o + 2];
+      k[3] = old[o + 3];
+      this.set(k, oldVals[s] as T);
+    }
+  }
+
   clear(): void {
+    this.lastSlot = -1;
     if (this.size === 0) return;
+    this.t.fill(0);
     this.vals.fill(undefined);
     this.size = 0;
   }

@@ -1,0 +1,117 @@
+/**
+ * Measuring what process attribution costs in a live capture (docs/PROCESS.md, "Where the time goes"):
+ * TSNIFF_PROC_DEBUG, a comma-separated list, turns on counters and switches parts off, so a live flood can
+ * be run with and without each part (bench/proc-explain.mjs). Not for users; nothing here runs without it.
+ *   1 | counters   per-batch counters and CPU time (getrusage per batch), printed on one line at the end
+ *                  (with or without --proc: the batches' sizes are what the two runs are compared on)
+ *   noattr       the engine opens, but no packet is attributed (the select step keeps every packet)
+ *   nohold       no reorder window (as --proc-window 0, but the engine's refresh interval stays 100 ms)
+ *   nowatch      the eBPF engine loads and runs in the kernel, but its ring buffer is never read (no event
+ *                wakes the process up; nothing is attributed from events)
+ */
+import fs from "node:fs";
+import type { PacketBatch } from "../capture/batch.js";
+import type { BatchConsumer, CaptureStats, PacketSource, SourceEnd } from "../capture/source.js";
+
+const flags = new Set((process.env.TSNIFF_PROC_DEBUG ?? "").split(",").map((s) => s.trim()).filter(Boolean));
+
+/** Whether TSNIFF_PROC_DEBUG names `flag` ("counters" is also "1"). */
+export function procDebug(flag: "counters" | "noattr" | "nohold" | "nowatch"): boolean {
+  return flags.has(flag) || (flag === "counters" && flags.has("1"));
+}
+
+/** Counters the parts add to (printed by CountingSource at the end). */
+export const debugCounts = {
+  /** CPU time (us) in the reorder window's per-batch pass (flow lookups), and in its releases */
+  holdUs: 0,
+  releaseUs: 0,
+  releases: 0,
+  /** CPU time (us) of the pipeline after the reorder window (select, -Y, writers, printer) */
+  pipeUs: 0,
+  released: 0,
+  /** eBPF: ring buffer reads (each a wakeup or a lookup's drain) and the reads that found events */
+  drains: 0,
+  drainsWithEvents: 0,
+  /** CPU time (us) of the ring buffer reads */
+  drainUs: 0,
+};
+
+const cpuUs = () => {
+  const c = process.cpuUsage();
+  return c.user + c.system;
+};
+export { cpuUs };
+
+/** The process's context switches so far (voluntary: it slept, each a wakeup; involuntary: preempted). */
+function switches(): [number, number] {
+  try {
+    const s = fs.readFileSync("/proc/self/status", "utf8");
+    return [Number(/\nvoluntary_ctxt_switches:\s+(\d+)/.exec(s)?.[1] ?? 0), Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(s)?.[1] ?? 0)];
+  } catch {
+    return [0, 0];
+  }
+}
+
+/** Sizes of batches, in buckets: 1, 2-7, 8-63, 64-255, 256-1023, 1024+ packets. */
+const BUCKETS = [1, 8, 64, 256, 1024];
+
+/** Wraps the source the session reads: counts batches and the CPU time spent in the pipeline per batch. */
+export class CountingSource implements PacketSource {
+  readonly info: PacketSource["info"];
+  private batches = 0;
+  private packets = 0;
+  private hist = new Array<number>(BUCKETS.length + 1).fill(0);
+  private inBatchUs = 0;
+  private firstAt = 0;
+  private cpuAtFirst = 0;
+  private switchesAtFirst: [number, number] = [0, 0];
+
+  constructor(
+    private inner: PacketSource,
+    private out: (line: string) => void,
+  ) {
+    this.info = inner.info;
+  }
+
+  async run(onBatch: BatchConsumer): Promise<SourceEnd> {
+    const end = await this.inner.run((b: PacketBatch) => {
+      const c0 = cpuUs();
+      if (!this.batches) {
+        this.firstAt = performance.now();
+        this.cpuAtFirst = c0;
+        this.switchesAtFirst = switches();
+      }
+      this.batches++;
+      this.packets += b.count;
+      let k = 0;
+      while (k < BUCKETS.length && b.count >= BUCKETS[k]) k++;
+      this.hist[k]++;
+      try {
+        return onBatch(b);
+      } finally {
+        this.inBatchUs += cpuUs() - c0;
+      }
+    });
+    const all = cpuUs() - this.cpuAtFirst;
+    const sw = switches();
+    const d = debugCounts;
+    const ms = (us: number) => (us / 1000).toFixed(0);
+    const h = ["1", "2-7", "8-63", "64-255", "256-1023", "1024+"].map((n, i) => `${n}:${this.hist[i]}`).join(" ");
+    this.out(
+      `tsniff: proc-debug: ${this.batches} batches, ${this.packets} packets (${(this.packets / Math.max(1, this.batches)).toFixed(1)} a batch; ${h}), ` +
+        `${((performance.now() - this.firstAt) / 1000).toFixed(2)} s from the first; CPU from the first batch ${ms(all)} ms: in batches ${ms(this.inBatchUs)} ms ` +
+        `(reorder window's pass ${ms(d.holdUs)} ms, then the pipeline ${ms(d.pipeUs)} ms, releases ${d.releases} with ${d.released} packets ${ms(d.releaseUs)} ms), outside them ${ms(all - this.inBatchUs)} ms; ` +
+        `ring buffer reads ${d.drains} (${d.drainsWithEvents} with events) ${ms(d.drainUs)} ms; ` +
+        `context switches from the first batch: ${sw[0] - this.switchesAtFirst[0]} voluntary (wakeups), ${sw[1] - this.switchesAtFirst[1]} involuntary`,
+    );
+    return end;
+  }
+
+  stop(): void {
+    this.inner.stop();
+  }
+
+  stats(): CaptureStats | null {
+    return this.inner.stats();
+  }
+}
