@@ -41,7 +41,8 @@ export class ProcNs {
     const p = spawn("ip", ["netns", "exec", this.name, process.execPath, TSNIFF, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, TZ: "UTC", ...env } });
     this.kids.push(p);
     const done = collect(p);
-    await waitForStderr(p, "listening on");
+    // (generous: 14 files at once on a loaded machine start tsniff and load eBPF programs together)
+    await waitForStderr(p, "listening on", 30_000);
     return { p, done };
   }
   destroy(): void {
