@@ -436,9 +436,10 @@ export class Dissector {
         data = d;
       } else {
         // nothing left to hand on, unless the next protocol prints its cut marker even then (tcpdump's PIM)
-        // (only IP protocols ask for it: TCP's and UDP's empty payloads cost no lookup)
-        if (r.pos >= r.rep && r.remaining === 0 && (h.table !== "ip.proto" || !lookup(h.table, h.key)?.onEmpty)) return;
-        nr = this.readers[depth + 1].reset(data, r.pos, r.cap, r.rep);
+        // (only IP protocols ask for it, and UDP's empty payloads, rare: tcpdump gives a length of 0 to the
+        // port's printer; TCP's empty payloads cost no lookup)
+        if (r.pos >= r.rep && r.remaining === 0 && !(h.table === "udp.port" || (h.table === "ip.proto" && lookup(h.table, h.key)?.onEmpty))) return;
+        nr = this.readers[depth + 1].reset(data, r.pos, r.cap, r.rep, r.capPastRep);
       }
       p = this.pick(h, nr);
       if (line && line !== p) {

@@ -22,15 +22,19 @@ export class Reader {
   rep = 0;
   truncated = false;
   malformed = false;
+  /** set by lengthOnly(): the captured bytes after `rep` stay readable by the next layer (see there) */
+  capPastRep = false;
 
-  reset(data: Uint8Array, start: number, cap: number, rep: number): this {
+  /** `keepCap`: captured bytes past `rep` stay readable (the layer before asked for it with lengthOnly()). */
+  reset(data: Uint8Array, start: number, cap: number, rep: number, keepCap = false): this {
     this.data = data;
     this.start = start;
     this.pos = start;
     this.rep = rep;
-    this.cap = cap < rep ? cap : rep;
+    this.cap = cap < rep || keepCap ? cap : rep;
     this.truncated = false;
     this.malformed = false;
+    this.capPastRep = false;
     return this;
   }
 
@@ -182,6 +186,17 @@ export class Reader {
    * than the enclosing data has, the layer is malformed and the limit stays at the enclosing end.
    * Returns false when the length lies.
    */
+  /**
+   * Like limit(n), but the captured bytes after the new reported end stay readable by the next layer: tcpdump
+   * hands a port's printer the UDP length and the bytes captured, and a printer may read past the length (a
+   * UDP length of 8 with bytes after it: the printer of the port still looks at them). For that case only.
+   */
+  lengthOnly(n: number): void {
+    if (n < 0 || this.pos + n > this.rep) return;
+    this.rep = this.pos + n;
+    this.capPastRep = this.cap > this.rep;
+  }
+
   limit(n: number): boolean {
     const end = this.pos + n;
     if (n < 0 || end > this.rep) {

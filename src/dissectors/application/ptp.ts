@@ -86,7 +86,7 @@ export const PTP: Protocol = {
       r.pos = r.cap;
     };
     if (length < 34) {
-      line.s(" (invalid)");
+      line.s(` [length ${length} < 34] (invalid)`);
       r.pos = r.cap;
       return;
     }

@@ -73,15 +73,14 @@ export const RIP: Protocol = {
     const len = r.reportedRemaining;
     const v = ctx.opts.verbose;
     const line = ctx.line;
-    // tcpdump 4.99 wants the 4-byte header captured before it prints anything
-    if (!r.has(4)) return void r.skip(4);
+    // tcpdump 4.99 wants the 4-byte header captured and within the length before it prints anything
+    if (!r.has(4) || len < 4) {
+      r.truncated = true;
+      r.pos = r.cap;
+      return;
+    }
     if (v >= 1) line.s("\n\t");
     line.s("RIP");
-    if (len < 4) {
-      line.s(` [packet length ${len} < 4] (invalid)`);
-      ctx.markMalformed("RIP: shorter than its header");
-      return cutRest(r, start, len);
-    }
     if (!r.has(2)) return void r.skip(2);
     const cmd = r.peek(0);
     const vers = r.peek(1);

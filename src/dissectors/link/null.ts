@@ -64,7 +64,7 @@ export const RAW_IP: Protocol = {
     }
     if (v === 4) return ctx.next("ethertype", 0x0800);
     if (v === 6) return ctx.next("ethertype", 0x86dd);
-    if (r.remaining > 0) ctx.line.s(`ip v${v}`);
+    if (r.remaining > 0) ctx.line.s(`unknown ip ${v}`); // tcpdump 4.99 raw_if_print
   },
 };
 

@@ -63,7 +63,7 @@ export const OTV: Protocol = {
     const start = r.pos;
     ctx.line.s("OTV, ");
     if (r.reportedRemaining < 8) {
-      ctx.line.s("(invalid)");
+      ctx.line.s(`[length ${r.reportedRemaining} < 8] (invalid)`);
       ctx.markMalformed("OTV header shorter than 8 bytes");
       r.pos = r.cap;
       return;

@@ -48,13 +48,14 @@ export const UDP: Protocol = {
     const start = r.pos;
     const sport = r.u16();
     const dport = r.u16();
-    const ulen = r.u16();
+    let ulen = r.u16();
     const sum = r.u16();
     ctx.srcPort = sport;
     ctx.dstPort = dport;
     if (r.truncated) {
       if (t.on) udpTree(t, r.data, start, r.cap);
-      ctx.line.s(ctx.addrPrinted ? "" : ctx.net ? `${ctx.src} > ${ctx.dst}:` : "");
+      // tcpdump prints the ports when they were captured ("a.1 > b.2:  [|udp]")
+      if (!ctx.addrPrinted && ctx.net) ctx.line.s(start + 4 <= r.cap ? `${ctx.src}.${sport} > ${ctx.dst}.${dport}: ` : `${ctx.src} > ${ctx.dst}: `);
       return;
     }
     if (!ctx.addrPrinted) {
@@ -73,6 +74,9 @@ export const UDP: Protocol = {
       if (!ctx.fragmented) t.add(F.stream, stream, start, 0);
     } else conversationsOf(ctx.state).udpOf(ctx, sport, dport);
     const avail = r.rep - start;
+    // a jumbogram (RFC 2675): a length of 0 with more than 65535 bytes from IPv6 takes IPv6's length, as tcpdump
+    // (over IPv6 only: an IPv4 total length that large is BIG TCP's 0, where tcpdump stops at the IP header)
+    if (ulen === 0 && avail > 65535 && (ctx.net === "IP6" || (ctx.net === "" && ctx.ip6Src >= 0))) ulen = avail;
     if (ulen < 8) {
       ctx.line.s(`bad udp length ${ulen}`);
       ctx.markMalformed(`UDP length ${ulen} below 8`);
@@ -90,16 +94,17 @@ export const UDP: Protocol = {
       badAvail = avail - 8;
       return portHandoff(ctx, sport, dport);
     }
-    r.limit(ulen - 8);
+    // a length of 8 over a longer IP payload: the port's printer gets length 0 and may still read what follows
+    if (ulen === 8 && avail > 8) r.lengthOnly(0);
+    else r.limit(ulen - 8);
     // tcpdump: -vv checks an IPv4 UDP checksum (0 means none was sent), -v an IPv6 one (always required).
     if (ctx.opts.verbose > 1 && ctx.net === "IP") {
       if (sum === 0) ctx.line.s("[no cksum] ");
       else udpSum(r.data, ctx, start, ulen, r.cap, sum);
     } else if (ctx.opts.verbose > 0 && (ctx.net === "IP6" || (ctx.net === "" && ctx.ip6Src >= 0))) udpSum(r.data, ctx, start, ulen, r.cap, sum);
-    if (ulen === 8) {
-      ctx.line.s("UDP, length 0");
-      return;
-    }
+    // tcpdump hands even an empty payload to the port's printer (most print their cut mark, " [|ntp]");
+    // Wireshark decodes nothing there: the line only
+    if (ulen === 8) ctx.lineOnly = true;
     return portHandoff(ctx, sport, dport);
   },
 };
@@ -165,6 +170,7 @@ export const UDP_DATA: Protocol = {
   id: "data",
   name: "UDP",
   dissect(r, ctx, t) {
+    if (r.cap > r.rep) r.cap = r.rep; // bytes past a UDP length of 8 (lengthOnly) are not this datagram's data
     if (badLen >= 0) ctx.line.s("UDP, bad length ").u(badLen).s(" > ").u(badAvail);
     else ctx.line.s("UDP, length ").u(r.reportedRemaining);
     return DATA.dissect(r, ctx, t);
