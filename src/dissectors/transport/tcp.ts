@@ -9,7 +9,7 @@ import { IPPROTO } from "../constants.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import { DATA } from "../data.js";
 import type { Reader } from "../reader.js";
-import { bytesText, hex, hexText, ipv4At, ipv6At } from "../format.js";
+import { bytesText, hex, hexText, ipv4At, ipv6At, printChar } from "../format.js";
 import { ascii, Line } from "../line.js";
 import { shouldBe, transportSum } from "../network/checksum.js";
 import { conversationsOf, type Conversation } from "../../stream/conversations.js";
@@ -189,58 +189,93 @@ function isRev(ctx: Ctx, sport: number, dport: number): boolean {
   return sport > dport || (sport === dport && ctx.src > ctx.dst);
 }
 
-/** Set by options() when the options ran off the captured bytes (the line then ends with "[|tcp]"). */
+/** Set by options() when the options ran off the captured bytes (the line then ends with " [|tcp]"). */
 let optionsCut = false;
+/**
+ * With optionsCut: the cut came from tcpdump's ND_TCHECK (an option's data) after the first option, where its
+ * trunc label adds ">" (" [|tcp]>"); a type or length byte not captured stops without it.
+ */
+let optionsCutGt = false;
 /** Set by options() after a bad option: tcpdump ends the line with the options ("...[bad opt]]"). */
 let optionsBad = false;
 
-/** Writes tcpdump's ", options [...]" content; stops at a bad option like tcpdump ("[bad opt]"). */
+/**
+ * Writes tcpdump's ", options [...]" content as its tcp_print walks them: `hl` header bytes left; an option of
+ * fixed size (mss, wscale, timestamps, scps, ...) takes its size whatever its length byte says (then "[len N]"
+ * and the walk goes on from there, as tcpdump's does); a length that cannot be, or a size beyond the header,
+ * stops at "[bad opt]"; bytes not captured stop at once (the caller ends the line with " [|tcp]", no "]").
+ */
 function options(s: Line, r: Reader, p: number, end: number, rev: boolean, base: SeqBase | null, flags: number): void {
   const d = r.data;
+  const cap = r.cap;
   optionsCut = false;
+  optionsCutGt = false;
   optionsBad = false;
   let first = true;
-  while (p < end) {
-    if (p >= r.cap) return cut(s);
-    const opt = d[p];
-    let len = 1;
+  let hl = end - p;
+  // "[bad opt]", and the options' "]" unless it is the first option (tcpdump's)
+  const bad = (): void => {
+    s.s(first ? "[bad opt]" : "[bad opt]]");
+    optionsBad = true;
+  };
+  while (hl > 0) {
     if (!first) s.c(0x2c);
-    first = false;
+    if (p >= cap) return void (optionsCut = true);
+    const opt = d[p++];
+    let len = 1;
     if (opt > 1) {
-      if (p + 1 >= r.cap) return cut(s);
-      len = d[p + 1];
-      if (len < 2 || len > end - p) {
-        optName(s, opt).s("[bad opt]");
-        optionsBad = true;
-        return;
-      }
+      if (p >= cap) return void (optionsCut = true);
+      len = d[p++];
+      if (len < 2 || len > hl) return bad();
+      hl--;
     }
+    hl--;
     optName(s, opt);
-    const v = p + 2;
-    const dl = len - 2;
-    if (p + len > r.cap) return cut(s);
-    let expect = -1;
+    // tcpdump's LENCHECK: 0 when `l` bytes are there, else what stops the walk
+    const check = (l: number): boolean => {
+      if (l > hl) {
+        bad();
+        return false;
+      }
+      if (p + l > cap) {
+        optionsCut = true;
+        optionsCutGt = !first;
+        return false;
+      }
+      return true;
+    };
+    let dl = 0;
     switch (opt) {
       case 0:
       case 1:
       case 4:
-        expect = opt === 4 ? 2 : 1;
         break;
       case 2:
-        if (dl >= 2) s.c(0x20).u(u16at(d, v));
-        expect = 4;
+      case 20:
+      case 28:
+        dl = 2;
+        if (!check(2)) return;
+        if (opt === 2) s.c(0x20).u(u16at(d, p));
+        else if (opt === 20) s.s(" cap ").hex(d[p], 2).s(" id ").u(d[p + 1]);
+        else {
+          const u = u16at(d, p);
+          s.s(` 0x${u.toString(16)} ${u & 1 ? (u >> 1) * 60 : u >> 1}`);
+        }
         break;
       case 3:
-        if (dl >= 1) s.c(0x20).u(d[v]);
-        expect = 3;
+        dl = 1;
+        if (!check(1)) return;
+        s.c(0x20).u(d[p]);
         break;
       case 5:
+        dl = len - 2;
         if (dl % 8 !== 0) s.s(" invalid sack");
         else {
           s.c(0x20).u(dl / 8).c(0x20);
           for (let i = 0; i < dl; i += 8) {
-            let a = u32at(d, v + i),
-              b = u32at(d, v + i + 4);
+            if (!check(i + 8)) return; // (tcpdump checks each edge; the text is the same)
+            let a = u32at(d, p + i),
+              b = u32at(d, p + i + 4);
             if (base) {
               const sub = rev ? base.tseq : base.tack;
               a = (a - sub) >>> 0;
@@ -255,63 +290,91 @@ function options(s: Line, r: Reader, p: number, end: number, rev: boolean, base:
       case 11:
       case 12:
       case 13:
-        if (dl >= 4) s.c(0x20).u(u32at(d, v));
-        expect = 6;
+        dl = 4;
+        if (!check(4)) return;
+        s.c(0x20).u(u32at(d, p));
         break;
       case 8:
-        if (dl >= 8) s.k(VAL).u(u32at(d, v)).k(ECR).u(u32at(d, v + 4));
-        expect = 10;
+        dl = 8;
+        if (!check(8)) return;
+        s.k(VAL).u(u32at(d, p)).k(ECR).u(u32at(d, p + 4));
         break;
       case 19:
         // TCP MD5 signature (RFC 2385): tcpdump cannot check it without -M, and says why
-        if (dl === 16) {
-          s.s(r.cap < r.rep ? " snaplen too short, can't check - " : " shared secret not supplied with -M, can't check - ");
-          for (let i = 0; i < 16; i++) s.hex(d[v + i], 2);
-        }
-        expect = 18;
+        dl = 16;
+        if (!check(16)) return;
+        s.s(r.cap < r.rep ? " snaplen too short, can't check - " : " shared secret not supplied with -M, can't check - ");
+        for (let i = 0; i < 16; i++) s.hex(d[p + i], 2);
         break;
-      case 28:
-        if (dl >= 2) {
-          const u = u16at(d, v);
-          s.s(` 0x${u.toString(16)} ${u & 1 ? (u >> 1) * 60 : u >> 1}`);
+      case 29:
+        // TCP-AO (RFC 5925): key ids and the MAC, as far as captured
+        dl = len - 2;
+        if (dl < 2) s.s(" (invalid)");
+        else {
+          if (!check(1)) return;
+          s.s(" keyid ").u(d[p]);
+          if (!check(2)) return;
+          s.s(" rnextkeyid ").u(d[p + 1]);
+          if (dl > 2) {
+            s.s(" mac 0x");
+            for (let i = 2; i < dl; i++) {
+              if (!check(i + 1)) return;
+              s.hex(d[p + i], 2);
+            }
+          }
         }
-        expect = 4;
         break;
       case 30:
         // MPTCP (RFC 8684): tcpdump's mptcp_print; a subtype it cannot read ends the options with "[bad opt]"
-        if (!mptcpText(s, d, p, len, flags)) {
-          s.s("[bad opt]");
-          optionsBad = true;
-          return;
-        }
+        dl = len - 2;
+        if (!check(dl)) return;
+        if (!mptcpText(s, d, p - 2, len, flags)) return bad();
         break;
       case 34:
+        dl = len - 2;
+        if (!check(dl)) return;
         s.c(0x20); // tcpdump's "tfo  cookie ..." (two spaces)
-        tfoText(s, d, v, dl);
+        tfoText(s, d, p, dl);
         break;
       case 254:
         // RFC 6994 experimental option: "-" and the experiment (TCP Fast Open's magic 0xf989 is "tfo")
-        if (dl < 2) {
-          s.s("[bad opt]");
-          optionsBad = true;
-          return;
-        }
+        dl = len - 2;
+        if (!check(dl)) return;
+        if (dl < 2) return bad();
         s.c(0x2d);
-        if (u16at(d, v) === 0xf989) {
+        if (u16at(d, p) === 0xf989) {
           s.s("tfo");
-          tfoText(s, d, v + 2, dl - 2);
-        } else s.hex(d[v], 2).hex(d[v + 1], 2);
+          tfoText(s, d, p + 2, dl - 2);
+        } else s.hex(d[p], 2).hex(d[p + 1], 2);
         break;
       default:
-        if (dl > 0) {
-          s.s(" 0x");
-          for (let i = 0; i < dl; i++) s.hex(d[v + i], 2);
+        dl = len - 2;
+        if (dl > 0) s.s(" 0x");
+        for (let i = 0; i < dl; i++) {
+          if (!check(i + 1)) return;
+          s.hex(d[p + i], 2);
         }
     }
-    if (expect >= 0 && expect !== len && opt > 1) s.s("[len ").u(len).c(0x5d);
-    p += len;
+    p += dl;
+    hl -= dl;
+    if (dl + (opt > 1 ? 2 : 1) !== len) s.s("[len ").u(len).c(0x5d);
+    first = false;
     if (opt === 0) break;
   }
+}
+
+/** tcpdump's print_tcp_rst_data: " [RST text]"; the line holds there (the payload is decoded in the tree only). */
+function rstData(line: Line, d: Uint8Array, p: number, plen: number, cap: number, ctx: Ctx): void {
+  line.s(p + plen <= cap ? " [RST" : " [!RST");
+  let n = plen;
+  if (n > 30) {
+    n = 30;
+    line.c(0x2b);
+  }
+  line.c(0x20);
+  for (let i = 0; i < n && p + i < cap; i++) line.s(printChar(d[p + i]));
+  line.c(0x5d);
+  ctx.lineHold = line.n;
 }
 
 /** TCP Fast Open (RFC 7413): a cookie request or the cookie, as tcpdump prints them. */
@@ -470,11 +533,6 @@ function optName(s: Line, opt: number): Line {
   return name !== undefined ? s.k(name) : s.s("unknown-").u(opt);
 }
 
-function cut(s: Line): void {
-  optionsCut = true;
-  s.s("[|tcp]");
-}
-
 /** "src.sport > dst.dport: " for the line ("" when a lower layer printed the addresses). */
 function addrText(ctx: Ctx, sport: number, dport: number): string {
   return ctx.net ? `${ctx.src}.${sport} > ${ctx.dst}.${dport}: ` : `${sport} > ${dport}: `;
@@ -539,7 +597,8 @@ export const TCP: Protocol = {
     }
     if (hlen < 20 || ctx.opts.quiet || r.truncated) {
       if (showAddr) ctx.line.s(addrText(ctx, sport, dport));
-      if (hlen < 20) {
+      // (the 20-byte header not all captured: tcpdump stops at once, " [|tcp]")
+      if (hlen < 20 && !r.truncated) {
         ctx.line.s(` tcp ${Math.max(0, length - hlen)} [bad hdr length ${hlen} - too short, < 20]`);
         ctx.markMalformed(`TCP header length ${hlen} below 20`);
         return;
@@ -644,22 +703,35 @@ export const TCP: Protocol = {
       } else {
         line.k(OPTIONS);
         options(line, r, o, optEnd, rev, base, flags);
-        line.c(0x5d);
         if (optionsBad) {
           ctx.markMalformed("a bad TCP option");
           r.pos = r.cap;
           return;
         }
-      }
-      if (optionsCut) {
-        ctx.truncated = true;
-        r.pos = r.cap;
-        return;
+        if (optionsCut) {
+          // tcpdump stops where the capture does: " [|tcp]", the options' "]" never written
+          line.s(optionsCutGt ? " [|tcp]>" : " [|tcp]");
+          ctx.truncated = true;
+          r.pos = r.cap;
+          return;
+        }
+        line.c(0x5d);
       }
       if (t.on) treeOptions(r, start + 20, optEnd, t);
-      r.skip(hlen - 20);
     }
     line.k(LENGTH).u(plen);
+    if (start + hlen > r.cap) {
+      // the options ended (eol) before the header's end, which was not captured: tcpdump says so when a
+      // payload would follow
+      if (plen > 0) line.s(` [remaining caplen(${r.cap - start}) < header length(${hlen})] [|tcp]`);
+      ctx.truncated = true;
+      r.pos = r.cap;
+      return;
+    }
+    r.pos = start + hlen;
+    // tcpdump -v: a reset's payload (RFC 1122 4.2.2.12: a diagnostic text) as up to 30 characters, and no
+    // application decoding on the line; "!" when the payload is not all captured, "+" when it is cut at 30
+    if (flags & RST && plen > 0 && ctx.opts.verbose > 0) rstData(line, d, r.pos, plen, r.cap, ctx);
     if (t.on && conv && ctx.opts.reassembly !== false && !r.truncated) {
       if (!ctx.late) reassemble(r, ctx, t, conv, sport, dport, rawSeq, flags, plen);
       else if (plen > 0) reassembledIn(r, ctx, t); // not fed again; where its bytes went is known
