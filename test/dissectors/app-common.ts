@@ -354,17 +354,17 @@ export async function standardSuite(o: {
 }
 
 /**
- * Writes a classic pcap (Ethernet) of the given frames (for crafted differential tests). `wireLen` gives a
- * record's original length when it is not the frame's (a record cut as a snapshot length cuts it).
+ * Writes a classic pcap (Ethernet, or another link type) of the given frames (for crafted differential tests).
+ * `wireLen` gives a record's original length when it is not the frame's (a record cut as a snapshot length cuts it).
  */
-export function writePcap(file: string, frames: Uint8Array[], wireLen?: (frame: Uint8Array) => number): void {
+export function writePcap(file: string, frames: Uint8Array[], wireLen?: (frame: Uint8Array) => number, linktype = 1): void {
   const parts: Buffer[] = [];
   const gh = Buffer.alloc(24);
   gh.writeUInt32LE(0xa1b2c3d4, 0);
   gh.writeUInt16LE(2, 4);
   gh.writeUInt16LE(4, 6);
   gh.writeUInt32LE(262144, 16);
-  gh.writeUInt32LE(1, 20);
+  gh.writeUInt32LE(linktype, 20);
   parts.push(gh);
   frames.forEach((f, i) => {
     const h = Buffer.alloc(16);

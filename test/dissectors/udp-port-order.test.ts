@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CORPUS } from "../helpers/paths.js";
-import { ALL_MODES, fidelitySuite } from "../helpers/tcpdump-packets.js";
+import { ALL_MODES, differing, fidelitySuite } from "../helpers/tcpdump-packets.js";
 import { HAVE_TCPDUMP, HAVE_TSHARK, craftedDiff, ipFrame, readCapture, robustness, tsharkFields, writePcap } from "./app-common.js";
 import { Dissector, TreeBuilder, bind, fields, type Protocol, type TreeNode, walkFields } from "../../src/dissectors/index.js";
 import { MapSink } from "../../src/dissectors/map-sink.js";
@@ -89,6 +89,36 @@ describe.skipIf(!HAVE_TCPDUMP)("UDP's port order", () => {
     expect(names).toContain("radius.code");
     expect(names.some((n) => n.startsWith("hncp"))).toBe(false);
   });
+});
+
+describe.skipIf(!HAVE_TCPDUMP)("Q.933 over PPP", () => {
+  it("prints crafted LMI and call-control messages as tcpdump does at -nn, -v and -e (codesets, shifts, call references, every known IE, bad and cut ones)", async () => {
+    const F = [
+      [0xff, 0x03, 0x00, 0x23, 0x08, 0x01, 0x00, 0x75, 0x51, 0x01, 0x00, 0x53, 0x02, 0x0c, 0x0b],
+      [0xff, 0x03, 0x00, 0x23, 0x08, 0x01, 0x00, 0x7d, 0x95, 0x01, 0x01, 0x00, 0x03, 0x02, 0x0d, 0x0c, 0x07, 0x03, 0x06, 0x41, 0x8a],
+      [0xff, 0x03, 0x00, 0x23, 0x08, 0x01, 0x00, 0x7d, 0x95, 0x07, 0x04, 0x06, 0x41, 0x02, 0x8a, 0x57, 0x05, 0x01, 0x02, 0x03, 0x04, 0x85],
+      [0xff, 0x03, 0x00, 0x23, 0x08, 0x02, 0x12, 0x34, 0x05, 0x9d, 0x22, 0x03, 0xaa, 0xbb, 0xcc, 0x53, 0x01, 0x05],
+      [0xff, 0x03, 0x00, 0x23, 0x08, 0x00, 0x7d, 0x57, 0x02, 0x80, 0x01, 0x51, 0x00],
+      [0xff, 0x03, 0x00, 0x23, 0x08, 0x00, 0x7d, 0x53, 0x09, 0x01],
+      [0xff, 0x03, 0x00, 0x23, 0x08, 0x03, 0x01],
+    ].map((b) => Uint8Array.from(b));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsn-q933-"));
+    try {
+      const f = path.join(dir, "q933.pcap");
+      writePcap(f, F, undefined, 9); // LINKTYPE_PPP
+      const diffs: string[] = [];
+      let compared = 0;
+      for (const m of ALL_MODES) {
+        const r = await differing(f, m);
+        diffs.push(...r.diffs);
+        compared += r.compared;
+      }
+      expect(diffs).toEqual([]);
+      expect(compared).toBe(F.length * 3);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe("a layer that hands on a buffer of its own", () => {
