@@ -29,6 +29,16 @@ export async function runTui(o: CliOptions): Promise<number> {
     const { drawFirstScreen } = await import("./first-screen.js");
     predrawn = await drawFirstScreen(o.readFile);
   }
-  const { runTuiMain } = await import("./run.js");
+  // yoga-layout (Ink's layout engine) loads its WebAssembly with fetch() when there is one, from a data: URL,
+  // and Node's first fetch() loads undici (100-250 ms of the first frame, issue #17); without fetch it decodes
+  // the same bytes itself. fetch is hidden while Ink loads (yoga's top-level await ends within the import).
+  const fetchDesc = Object.getOwnPropertyDescriptor(globalThis, "fetch");
+  if (fetchDesc?.configurable) Object.defineProperty(globalThis, "fetch", { value: undefined, configurable: true, writable: true });
+  let runTuiMain: typeof import("./run.js").runTuiMain;
+  try {
+    ({ runTuiMain } = await import("./run.js"));
+  } finally {
+    if (fetchDesc?.configurable) Object.defineProperty(globalThis, "fetch", fetchDesc);
+  }
   return runTuiMain(o, predrawn);
 }
