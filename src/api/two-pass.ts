@@ -49,5 +49,5 @@ export async function reassembledFrames(file: string, o: FirstPassOptions = {}):
     }
     return Infinity;
   });
-  return dis.reassembly?.reassembledIn ?? new Map();
+  return dis.reassembly?.reassembledIn.toMap() ?? new Map();
 }

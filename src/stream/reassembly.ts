@@ -11,6 +11,7 @@
  * This module knows nothing of dissectors: the application's framing comes in as a `PduLength` function.
  */
 import { ByteStream, type ByteSink } from "./bytestream.js";
+import { FrameMap } from "./frame-map.js";
 
 /**
  * An application's framing: the length of the PDU starting at d[off] (len bytes available), which may be
@@ -151,7 +152,9 @@ class Cutter implements ByteSink {
       }
       // starts a PDU that needs more bytes
       this.need = n;
-      this.buf = new Uint8Array(n > 0 ? n : Math.max(1024, (len - pos) * 2));
+      // not zero-filled (only the bytes appended are ever read): a 16 KB TLS record or a body spanning segments
+      // is one allocation and one copy
+      this.buf = Buffer.allocUnsafe(n > 0 ? n : Math.max(1024, (len - pos) * 2));
       this.have = 0;
       this.frames = [];
       this.lens = [];
@@ -184,7 +187,7 @@ class Cutter implements ByteSink {
     const n = to - from;
     let b = this.buf!;
     if (this.have + n > b.length) {
-      const nb = new Uint8Array(Math.max(this.have + n, b.length * 2));
+      const nb = Buffer.allocUnsafe(Math.max(this.have + n, b.length * 2));
       nb.set(b.subarray(0, this.have));
       this.buf = b = nb;
     }
@@ -261,7 +264,7 @@ export class Reassembly {
    * tcp.reassembled_in: for each frame whose bytes went into a PDU completed by a later frame, that frame
    * (filled as PDUs complete; an earlier pass's, given as `known`, answers before that)
    */
-  readonly reassembledIn: Map<number, number>;
+  readonly reassembledIn: FrameMap;
   private result: SegmentResult = { pdus: [], own: false, pending: false, repeated: false };
   /** the connection of the last segment (the map's last entry while it lives) */
   private lastKey: object | null = null;
@@ -272,7 +275,7 @@ export class Reassembly {
     this.maxBytes = o.maxBytes ?? 256 << 20;
     this.maxPerConnection = Math.min(o.maxPerConnection ?? 32 << 20, this.maxBytes);
     this.idleSec = o.idleSec ?? 300;
-    this.reassembledIn = o.known ?? new Map();
+    this.reassembledIn = FrameMap.from(o.known);
     this.history = o.history ?? true;
   }
 
