@@ -2,7 +2,7 @@
 # Installs what tsniff needs and is missing, then builds it. Idempotent: a second run does nothing slow.
 #   Debian packages: libpcap-dev (to build the addon), tcpdump and tshark (differential tests, benchmarks),
 #   iproute2/ethtool (namespaced capture tests), util-linux (setpriv), procps; clang/libbpf/bpftool, openssh,
-#   nghttp2 and curl (see below).
+#   nghttp2, curl and sudo (see below).
 #   npm: `npm ci` (also builds the native addon with node-gyp), then `npm run build` (TypeScript -> dist/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +31,8 @@ command -v nghttp >/dev/null 2>&1 || need+=(nghttp2-client)
 command -v nghttpd >/dev/null 2>&1 || need+=(nghttp2-server)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# sudo: the remote-capture test of --sudo runs a capture as a non-root user through a sudoers drop-in.
+command -v sudo >/dev/null 2>&1 || need+=(sudo)
 # Real DNS peers for the process-attribution, crafting and stream tests (dnsmasq answers, dig asks).
 [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
