@@ -158,12 +158,19 @@ export function summaryLines(all: readonly RawSource[]): string[] {
     const st = s.stats();
     const parts: string[] = [];
     if (s instanceof RemoteSource) {
-      // What the remote tool wrote but did not arrive (a damaged stream, a connection cut) is said, never hidden.
-      const lost = s.remoteCaptured !== null && s.remoteCaptured > s.captured ? ` (the remote captured ${s.remoteCaptured}: ${s.remoteCaptured - s.captured} lost on the way)` : "";
-      parts.push(pl(s.captured, "captured") + lost);
+      // What the remote tool counted but did not arrive is said, never hidden: lost on the way when the stream
+      // was cut (a damaged stream, a connection dropped or ended by tsniff's stop deadline); else the remote
+      // tool never wrote it (a tcpdump interrupted while writing loses that record: remote-source.ts, DRAIN_*).
+      const miss = s.remoteCaptured !== null && s.remoteCaptured > s.captured ? s.remoteCaptured - s.captured : 0;
+      const how = s.streamCut ? "lost on the way" : "never written by the remote tool (interrupted at stop)";
+      parts.push(pl(s.captured, "captured") + (miss ? ` (the remote captured ${s.remoteCaptured}: ${miss} ${how})` : ""));
     }
     if (st) parts.push(pl(st.received, "received by filter"), pl(st.dropped, "dropped by kernel"));
     else if (s instanceof RemoteSource) parts.push("no remote summary");
+    // Packets the remote kernel kept for the remote tool but that it never read (a stop that cut a backlog short).
+    if (st && s instanceof RemoteSource && s.remoteCaptured !== null && st.received - st.dropped > s.remoteCaptured) {
+      parts.push(`${st.received - st.dropped - s.remoteCaptured} left unread in the remote kernel buffer at stop`);
+    }
     let line = `${s.device}: ${parts.join(", ")}`;
     if (s instanceof RemoteSource) {
       line += `; ${describeClock(s.clock)}`;

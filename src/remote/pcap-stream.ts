@@ -17,6 +17,8 @@ export interface PcapStreamHeader {
 export interface PcapRecords {
   buf: Buffer;
   count: number;
+  /** the offset in `buf` of the last record's header (its time stamp: seconds, then micro- or nanoseconds) */
+  last: number;
 }
 
 export class PcapStream {
@@ -66,18 +68,20 @@ export class PcapStream {
     // Count the complete records.
     let end = pos;
     let count = 0;
+    let last = pos;
     while (end + 16 <= data.length) {
       const cap = this.little ? data.readUInt32LE(end + 8) : data.readUInt32BE(end + 8);
       if (cap > this.maxRecord) {
-        const out = count ? this.copyOut(data, pos, end, count) : null;
+        const out = count ? this.copyOut(data, pos, end, count, last) : null;
         this.fail(`damaged pcap stream: a record of ${cap} bytes (the link type's maximum is ${this.maxRecord})`);
         return out;
       }
       if (end + 16 + cap > data.length) break;
+      last = end;
       end += 16 + cap;
       count++;
     }
-    const out = count ? this.copyOut(data, pos, end, count) : null;
+    const out = count ? this.copyOut(data, pos, end, count, last) : null;
     const rest = data.length - end;
     if (rest === 0) {
       this.pending = [];
@@ -92,7 +96,7 @@ export class PcapStream {
   }
 
   /** Records [from, to) of `data`, as a fresh little-endian buffer. */
-  private copyOut(data: Buffer, from: number, to: number, count: number): PcapRecords {
+  private copyOut(data: Buffer, from: number, to: number, count: number, last: number): PcapRecords {
     const buf = Buffer.allocUnsafe(to - from);
     data.copy(buf, 0, from, to);
     if (!this.little) {
@@ -102,7 +106,7 @@ export class PcapStream {
         p += 16 + buf.readUInt32LE(p + 8);
       }
     }
-    return { buf, count };
+    return { buf, count, last: last - from };
   }
 
   /** Bytes received but not yet a complete record (a stream that ends here lost a partial record). */

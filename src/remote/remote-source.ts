@@ -39,12 +39,27 @@ export class RemoteError extends Error {}
 
 const CLOCK_PINGS = 3;
 /**
- * After stop(), the transport is killed when its stream has brought nothing for STOP_IDLE_MS (the remote
- * side waits 1 s before it stops a remote tcpdump, src/remote/transport.ts), or after STOP_MAX_MS whatever
- * it still brings: a stream still draining (a flood's backlog through a slow link) is not cut short.
+ * After the stop line, the transport is killed when its stream has brought nothing for STOP_IDLE_MS, or after
+ * STOP_MAX_MS whatever it still brings: a stream still draining through a slow link is not cut short.
  */
 const STOP_IDLE_MS = 5000;
 const STOP_MAX_MS = 60000;
+/**
+ * The remote tool is signalled only once it has written everything it captured before stop() (DRAIN_*):
+ * interrupted while blocked writing to the ssh pipe (a flood's backlog), tcpdump loses the record being
+ * written (glibc's stdio discards a buffer whose write failed with EINTR, and tcpdump had already counted it
+ * captured) and leaves its kernel ring unread (counted as received by filter, not captured); interrupted
+ * while waiting for packets, it loses neither. A remote tsniff loses no record but reads only one more
+ * batch budget at stop: it too would leave a backlog in its ring. So the stop line is sent when a record
+ * stamped after the stop (in the remote clock: the measured offset) has arrived (the ring is read in order:
+ * everything before is written), or when the stream has brought nothing for DRAIN_QUIET_MS (more than
+ * libpcap's 1 s block timeout, after which a packet waiting in a part-filled block is written) while it was
+ * being read, or at the latest DRAIN_MAX_MS after stop() (a flood that does not end: the summary then says
+ * what the remote tool left unread and did not write).
+ */
+const DRAIN_QUIET_MS = 1300;
+const DRAIN_MAX_MS = 10000;
+const DRAIN_TICK_MS = 100;
 
 function wallMs(): number {
   return performance.timeOrigin + performance.now();
@@ -65,6 +80,8 @@ export class RemoteSource {
   remoteCaptured: number | null = null;
   /** why the host ended other than by stop(), or null */
   downCause: string | null = null;
+  /** tsniff ended the transport itself (the stop's deadline passed, a damaged stream): what was in it is lost */
+  cut = false;
   private remoteStats: CaptureStats | null = null;
   private child: ChildProcessWithoutNullStreams | null = null;
   private stream = new PcapStream();
@@ -81,8 +98,17 @@ export class RemoteSource {
   private pings = 0;
   private headerWaiter: ((err?: Error) => void) | null = null;
   private killTimer: NodeJS.Timeout | null = null;
-  /** when stop() was called (performance.now()) */
+  /** when the stop line was sent (performance.now()), 0 once the stop's deadline may no longer move */
   private stopAt = 0;
+  /** the stop line was sent to the remote side */
+  private stopSent = false;
+  /** stop() time: performance.now() and the wall clock (ms) */
+  private drainStart = 0;
+  private stopWallMs = 0;
+  private drainTimer: NodeJS.Timeout | null = null;
+  /** performance.now() of the last data (or of the last resume: a paused stream is not a quiet one) */
+  private lastDataAt = 0;
+  private paused = false;
   private stderrTail = "";
 
   constructor(
@@ -125,7 +151,8 @@ export class RemoteSource {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.stopping && this.stopAt && !this.closed) this.armStopTimer();
+    this.lastDataAt = performance.now();
+    if (this.stopSent && this.stopAt && !this.closed) this.armStopTimer();
     const hadHeader = !!this.stream.header;
     const recs = this.stream.push(chunk);
     if (!hadHeader && this.stream.header) {
@@ -136,6 +163,7 @@ export class RemoteSource {
       this.headerWaiter?.();
     }
     if (recs) {
+      if (this.drainTimer && this.stampedAfterStop(recs)) this.sendStop();
       if (this.onRaw) this.deliver(recs);
       else this.early.push(recs);
     }
@@ -155,7 +183,21 @@ export class RemoteSource {
     } catch {
       want = 0;
     }
-    if (want === 0) this.stop();
+    if (want === 0) {
+      // nothing more is wanted (a count reached): no drain
+      this.stop();
+      this.sendStop();
+    }
+  }
+
+  /** true when the batch's last record was stamped at or after stop() in the remote clock */
+  private stampedAfterStop(r: PcapRecords): boolean {
+    const h = this.stream.header;
+    if (!h || !this.clock) return false;
+    const sec = r.buf.readUInt32LE(r.last);
+    const frac = r.buf.readUInt32LE(r.last + 4);
+    const ms = sec * 1000 + (h.nano ? frac / 1e6 : frac / 1e3);
+    return ms >= this.stopWallMs + this.clock.offsetMs;
   }
 
   private onStderr(s: string): void {
@@ -250,6 +292,7 @@ export class RemoteSource {
     this.closed = true;
     if (this.killTimer) clearTimeout(this.killTimer);
     this.killTimer = null;
+    this.endDrain();
     if (this.stderrTail) this.onLine(this.stderrTail);
     this.stderrTail = "";
     if (!this.stopping && !this.downCause) this.downCause = this.cause();
@@ -282,7 +325,8 @@ export class RemoteSource {
 
   /**
    * Stops the remote capture through the control channel: the remote tool ends, prints its summary, and
-   * what it captured until then drains through; the transport is killed if that takes over STOP_GRACE_MS.
+   * what it captured until then drains through. The remote side is told once its tool has written what it
+   * captured before now (DRAIN_*).
    */
   stop(): void {
     if (this.stopping) return;
@@ -292,6 +336,27 @@ export class RemoteSource {
       this.finish();
       return;
     }
+    this.drainStart = performance.now();
+    this.stopWallMs = wallMs();
+    this.drainTimer = setInterval(() => {
+      const now = performance.now();
+      if (now - this.drainStart >= DRAIN_MAX_MS) this.sendStop();
+      else if (!this.paused && now - Math.max(this.lastDataAt, this.drainStart) >= DRAIN_QUIET_MS) this.sendStop();
+    }, DRAIN_TICK_MS);
+  }
+
+  private endDrain(): void {
+    if (this.drainTimer) clearInterval(this.drainTimer);
+    this.drainTimer = null;
+  }
+
+  /** Sends the stop line (the remote side signals its capture) and starts the stop's deadline. */
+  private sendStop(): void {
+    if (this.stopSent) return;
+    this.stopSent = true;
+    this.endDrain();
+    const c = this.child;
+    if (!c || this.closed) return;
     try {
       c.stdin.write("stop\n");
       c.stdin.end();
@@ -309,12 +374,15 @@ export class RemoteSource {
     this.killTimer = setTimeout(() => {
       this.killTimer = null;
       this.stopAt = 0; // no more re-arming
+      this.cut = true;
       this.terminate();
     }, Math.max(0, left));
   }
 
   /** Ends the transport now (the remote side sees its channel close and stops its capture). */
   private terminate(): void {
+    this.endDrain();
+    this.stopSent = true;
     const c = this.child;
     if (!c || this.closed) return;
     try {
@@ -333,11 +401,19 @@ export class RemoteSource {
   }
 
   pause(): void {
+    this.paused = true;
     this.child?.stdout.pause();
   }
 
   resume(): void {
+    this.paused = false;
+    this.lastDataAt = performance.now();
     if (this.onRaw) this.child?.stdout.resume();
+  }
+
+  /** the stream did not end cleanly: cut by tsniff, the host down, or a partial record at its end */
+  get streamCut(): boolean {
+    return this.cut || this.downCause !== null || this.stream.partial > 0;
   }
 
   /** The remote capture's counters from its summary (null until it printed one). */

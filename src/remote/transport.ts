@@ -47,9 +47,10 @@ export const MARK = "@tsniff: ";
  *   (tsniff stopping, or the connection gone: sshd closes the channel) signals the whole process group, so no
  *   capture outlives the session even when no packet comes to make its write fail. When the capture ends by
  *   itself (an error), the shell is ended too, so the channel closes.
- * - On a stop line a remote tcpdump is signalled 1 s later: tcpdump, interrupted, leaves what the kernel's
- *   buffer still holds unread (counted as received by filter, not captured), and without immediate mode the
- *   last packets wait there up to libpcap's 1 s timeout. tsniff reads its buffer to the end when it stops.
+ * - The stop line signals the capture at once: the local side sends it only once the remote tool has
+ *   written what it captured before the stop (remote-source.ts, DRAIN_*): tcpdump, interrupted, leaves what
+ *   its kernel buffer still holds unread, and interrupted while blocked writing to the pipe it loses the
+ *   record it was writing; tsniff reads one more batch budget of its buffer, not a whole backlog.
  */
 export const REMOTE_SCRIPT = `
 i=$1 f=$2 s=$3 w=$4
@@ -89,7 +90,7 @@ if [ -n "$f" ]; then set -- "$f"; else set --; fi
   echo "${MARK}exit $?" >&2
   kill -TERM $$ 2>/dev/null
 ) &
-if read -r _; then case $t in *tcpdump) sleep 1 ;; esac; fi
+read -r _
 trap : TERM
 kill -TERM 0 2>/dev/null
 wait
