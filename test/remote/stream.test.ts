@@ -54,13 +54,17 @@ function readAll(bytes: Buffer, chunk: (k: number) => number): { recs: string[];
     pos += n;
     if (!r) continue;
     let p = 0;
+    let last = -1;
     for (let i = 0; i < r.count; i++) {
+      last = p;
       const cap = r.buf.readUInt32LE(p + 8);
       const frac = r.buf.readUInt32LE(p + 4) * (s.header!.nano ? 1 : 1000);
       recs.push(`${r.buf.readUInt32LE(p)} ${frac} ${cap} ${r.buf.readUInt32LE(p + 12)} ${r.buf.subarray(p + 16, p + 16 + cap).toString("hex")}`);
       p += 16 + cap;
     }
     expect(p).toBe(r.buf.length);
+    // the last record's offset (its time stamp decides when a stopping remote capture has drained)
+    expect(r.last).toBe(last);
   }
   return { recs, s };
 }
