@@ -44,7 +44,7 @@ export function canRunLab(): boolean {
 }
 
 /** `prefix`: the namespaces' names start with it (each test file's helper has its own: ts-remote-, ts-rtui-). */
-export function createLab(tag: string, subnet: number, hostSpecs: { name: string; tsniff?: boolean }[], prefix = "ts-remote-"): Lab {
+export function createLab(tag: string, subnet: number, hostSpecs: { name: string; tsniff?: boolean; sshd?: string[] }[], prefix = "ts-remote-"): Lab {
   const id = `${tag}${process.pid % 10000}`;
   const ctl = `${prefix}${id}-c`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ts-remote-"));
@@ -119,6 +119,8 @@ export function createLab(tag: string, subnet: number, hostSpecs: { name: string
           "StrictModes no",
           "PrintMotd no",
           `SetEnv PATH=${pathDirs.join(":")}`,
+          // the test's own lines (a Match block for another user)
+          ...(spec.sshd ?? []),
           "",
         ].join("\n"),
       );
