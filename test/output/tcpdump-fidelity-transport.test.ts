@@ -16,10 +16,11 @@ import { writePcap } from "../dissectors/app-common.js";
 import { lookup } from "../../src/dissectors/registry.js";
 import "../../src/dissectors/index.js";
 
-fidelitySuite("corpus: reset payloads (-v), empty UDP payloads, a jumbogram, cut UDP/TCP headers, TCP options tcpdump cannot walk, raw IP v3", [
+fidelitySuite("corpus: reset payloads (-v), empty UDP payloads, a jumbogram, cut UDP/TCP headers, TCP options tcpdump cannot walk, raw IP v3, IPv4 header length below 20 or cut", [
   ...["tcp_rst_data.pcap", "tcp_rst_data-trunc.pcap", "tcp_rst_diag_payload.pcap", "tcp_rst_diag_payload-trunc.pcap"],
   ...["dns-zlip-1.pcap", "dns-zlip-2.pcap", "dns-zlip-3.pcap", "rtp-seg-fault-2.pcapng", "quic_32_bit_pointer_overflow.pcap", "udp-length-heapoverflow.pcap"],
   ...["beep-oobr.pcap", "heapoverflow-tcp_print.pcap", "scps_invalid.pcap", "tcp-auth-heapoverflow.pcap", "tcp_header_heapoverflow.pcap", "heap-overflow-1.pcap"],
+  ...["ipv4_invalid_hdr_length.pcap", "ipv4_invalid_length.pcap"],
 ].map((file) => ({ file, modes: ALL_MODES })));
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-fid-transport-"));
@@ -95,6 +96,19 @@ const resets = capture(
   [undefined, undefined, undefined, 30],
 );
 
+// IPv4 headers of versions 4, 5 and 6 and header lengths below 20, whole and cut after 1, 2, 10 and 19 bytes
+const ipShort: Uint8Array[] = [];
+const ipShortCut: (number | undefined)[] = [];
+for (const vhl of [0x45, 0x65, 0x55, 0x44, 0x40, 0x41]) {
+  for (const c of [1, 2, 10, 19, undefined]) {
+    const f = ipv4(6, Array(40).fill(0));
+    f[14] = vhl;
+    ipShort.push(f);
+    ipShortCut.push(c === undefined ? undefined : c - 20);
+  }
+}
+const ipv4Short = capture("ipv4-short.pcap", ipShort, ipShortCut);
+
 // raw IP (LINKTYPE_RAW) with every version nibble: 4 and 6 are IP, the others tcpdump's "unknown ip N"
 const rawFile = path.join(tmp, "raw-versions.pcap");
 {
@@ -117,6 +131,6 @@ const rawFile = path.join(tmp, "raw-versions.pcap");
   fs.writeFileSync(rawFile, Buffer.concat(parts));
 }
 
-fidelitySuite("crafted: empty UDP payloads on every port tsniff decodes, cut UDP/TCP headers, TCP options at their edges, reset payloads, raw IP versions", [
-  zeroLen, udpCut, tcpCut, tcpOpts, resets, rawFile,
+fidelitySuite("crafted: empty UDP payloads on every port tsniff decodes, cut UDP/TCP headers, TCP options at their edges, reset payloads, short or cut IPv4 headers, raw IP versions", [
+  zeroLen, udpCut, tcpCut, tcpOpts, resets, ipv4Short, rawFile,
 ].map((file) => ({ file, modes: ALL_MODES })));

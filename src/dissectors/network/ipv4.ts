@@ -123,6 +123,11 @@ export function quotedIpTree(t: TreeSink, d: Uint8Array, q: number): void {
   t.pop();
 }
 
+/** tcpdump 4.99's ip_print for a header of another version: "IP6, wrong link-layer encapsulation" for 6, "IPn" otherwise. */
+function wrongVersion(v: number): string {
+  return v === 6 ? "IP6, wrong link-layer encapsulation (invalid)" : `IP${v} (invalid)`;
+}
+
 export const IPV4: Protocol = {
   id: "ip",
   name: "IPv4",
@@ -156,8 +161,17 @@ export const IPV4: Protocol = {
     }
     if (!r.has(8)) {
       if (t.on && (d[start] >> 4) === 4) partialTree(t, d, start, r.cap);
+      if (start < r.cap && d[start] >> 4 !== 4) {
+        // tcpdump 4.99 reads the version first: its words for another version, however little was captured
+        ctx.line.s(wrongVersion(d[start] >> 4));
+        ctx.markMalformed(`IP version ${d[start] >> 4} in an IPv4 header`);
+        r.pos = r.cap;
+        r.truncated = false; // (no cut mark: tcpdump stops at the version)
+        return;
+      }
       r.skip(8);
-      ctx.line.s("IP");
+      // tcpdump: "IP " (none after a -e link header), then its cut mark: "IP  [|ip]"
+      if (!ctx.opts.linkHeader) ctx.line.s("IP ");
       return;
     }
     const src = ipv4At(d, r.pos);
@@ -197,7 +211,7 @@ export const IPV4: Protocol = {
     const ipWord = ctx.opts.linkHeader ? "" : "IP ";
     if (version !== 4) {
       // tcpdump 4.99's ip_print: "IP6, wrong link-layer encapsulation" for a version 6 header, "IPn" otherwise
-      ctx.line.s(version === 6 ? "IP6, wrong link-layer encapsulation (invalid)" : `IP${version} (invalid)`);
+      ctx.line.s(wrongVersion(version));
       ctx.markMalformed(`IP version ${version} in an IPv4 header`);
       if (version === 6) {
         // Wireshark hands a version 6 header on to IPv6 (after its "Bogus IPv4 version"); the line stays
@@ -209,7 +223,7 @@ export const IPV4: Protocol = {
       return;
     }
     if (hlen < 20) {
-      ctx.line.s(`${ipWord}[bad hdr length ${hlen} - too short, < 20]`);
+      ctx.line.s(`${ipWord}bad-hlen ${hlen}`);
       ctx.markMalformed("IPv4 header length below 20");
       return;
     }
