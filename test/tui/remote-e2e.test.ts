@@ -106,7 +106,17 @@ describe.skipIf(!enabled)("tsniff --tui over ssh:// sources (issue 18)", () => {
       const out = path.join(tmp, "both.pcapng");
       await t.keys("w");
       await t.waitFor(/save shown packets to: tsniff-saved\.pcap/);
-      await t.keys("C-u");
+      // Ctrl-U clears the suggested name; seen cleared before typing (at load a key read together with the
+      // text that follows is taken as text)
+      for (let k = 0; ; k++) {
+        await t.keys("C-u");
+        const cleared = await t.waitFor(/^save shown packets to: *$/m, 3000).then(
+          () => true,
+          () => false,
+        );
+        if (cleared) break;
+        if (k === 5) throw new Error(`Ctrl-U did not clear the prompt:\n${t.screen()}`);
+      }
       await t.type(out);
       await t.keys("Enter");
       await t.waitFor(/saved 18 packets to /, 30_000);
