@@ -66,7 +66,10 @@ elif command -v tcpdump >/dev/null 2>&1; then t=tcpdump
 else
   for d in /usr/sbin /sbin /usr/local/sbin /usr/bin; do [ -x "$d/tcpdump" ] && { t=$d/tcpdump; break; }; done
 fi
-if [ -z "$t" ] || { [ "$w" = tsniff ] && [ "$t" != tsniff ]; }; then
+if [ "$w" = tsniff ] && [ "$t" != tsniff ]; then
+  echo "${MARK}error tsniff is not installed (or not on the PATH) on the remote host (--remote-tool tsniff)" >&2; exit 127
+fi
+if [ -z "$t" ]; then
   echo "${MARK}error neither tsniff nor tcpdump is installed (or on the PATH) on the remote host" >&2; exit 127
 fi
 m=

@@ -171,7 +171,18 @@ d("remote capture over ssh", () => {
   );
 
   it(
-    "--sudo as root on the remote host: no sudo (the capture runs as is; sudo is not even installed here)",
+    "--remote-tool tsniff on a host without tsniff: one line naming the host and the missing tool; exit 1",
+    () => {
+      const r = spawnSyncIn(lab.ctl, [...ssh(), "--remote-tool", "tsniff", "-i", "ssh://db1/eth0", "--duration", "1"]);
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/^tsniff: db1:eth0: tsniff is not installed \(or not on the PATH\) on the remote host \(--remote-tool tsniff\)$/m);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    },
+    120_000,
+  );
+
+  it(
+    "--sudo as root on the remote host: no sudo (the capture runs as is)",
     () => {
       const r = spawnSyncIn(lab.ctl, [...ssh(), "-v", "--sudo", "-i", "ssh://db1/eth0", "--duration", "1"]);
       expect(r.status, r.stderr).toBe(0);
