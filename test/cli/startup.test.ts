@@ -10,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FIXTURES, ROOT } from "../helpers/paths.js";
+import { CORPUS, FIXTURES, ROOT } from "../helpers/paths.js";
 
 const SCRIPT = path.join(ROOT, "dist", "clib", "main.vm.js");
 const built = fs.existsSync(SCRIPT) && fs.existsSync(SCRIPT + ".cache");
@@ -119,6 +119,24 @@ describe.skipIf(!built)("bin/tsniff start-up", () => {
     expect(r.err).not.toContain("main.vm.js");
     expect(r.err).toContain("tsniff: loader: dist/clib/main.js");
     expect(r.out).toBe(ref.out);
+  });
+
+  it("loads Node's built-ins on first use: a plain -r loads neither node:crypto nor node:net; QUIC's keys still decrypt", () => {
+    // The script run in-process as bin/tsniff runs it, stderr a pipe (process.stderr would load node:net)
+    const code = `const b = require(${JSON.stringify(path.join(ROOT, "bin", "tsniff"))}); const { fn } = b.compileCli(); const e = b.runCli(fn, b.SCRIPT);
+      e.main(["-nn", "-r", ${JSON.stringify(PCAP)}]).then((c) => { require("node:fs").writeSync(2, JSON.stringify({ c, m: process.moduleLoadList }) + "\\n"); });`;
+    const r = spawnSync(process.execPath, ["-e", code], { encoding: "latin1", env: { ...process.env, TZ: "UTC" }, maxBuffer: 1 << 26, timeout: 120_000 });
+    const last = JSON.parse(r.stderr.trim().split("\n").pop()!) as { c: number; m: string[] };
+    expect(last.c, r.stderr).toBe(0);
+    expect(r.stdout).toBe(ref.out);
+    expect(last.m).toContain("NativeModule fs");
+    for (const m of ["NativeModule crypto", "NativeModule net", "NativeModule tty", "NativeModule os"]) expect(last.m).not.toContain(m);
+    const quic = path.join(CORPUS, "quic_handshake.pcap"); // Initial packets: decrypted with node:crypto
+    const want = modules(["-V", "-r", quic]);
+    const q = run(path.join(ROOT, "bin", "tsniff"), ["-V", "-r", quic]);
+    expect(q.status, q.err).toBe(0);
+    expect(want.out).toContain("Frame Type: CRYPTO (6)");
+    expect(q.out).toBe(want.out);
   });
 
   it("reads a file without a filter without loading the addon; a filter still needs it", () => {
