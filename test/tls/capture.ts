@@ -31,7 +31,7 @@ let nextPort = 40000 + Math.floor(Math.random() * 15000);
 export const freePort = () => nextPort++;
 
 /** Waits until something listens on 127.0.0.1:port (or the time is up). */
-async function listening(port: number, ms = 8000): Promise<void> {
+async function listening(port: number, ms = 20000): Promise<void> {
   const net = await import("node:net");
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -49,7 +49,7 @@ async function listening(port: number, ms = 8000): Promise<void> {
 }
 
 /** Waits until something listens on 127.0.0.1:port inside namespace `ns`. */
-async function listeningIn(ns: string, port: number, ms = 8000): Promise<void> {
+async function listeningIn(ns: string, port: number, ms = 20000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (spawnSync("ip", ["netns", "exec", ns, "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${port}`], { stdio: "ignore" }).status === 0) return;
@@ -91,7 +91,7 @@ export async function captureTls(pcap: string, keylog: string, port: number, ser
   try {
     await new Promise<void>((res, rej) => {
       let err = "";
-      const t = setTimeout(() => rej(new Error("tcpdump did not start: " + err)), 10000);
+      const t = setTimeout(() => rej(new Error("tcpdump did not start: " + err)), 30000);
       td.stderr!.on("data", (d: Buffer) => {
         err += d.toString();
         if (err.includes("listening on")) {

@@ -110,6 +110,6 @@ describe.skipIf(!OK)("TLS decryption with a key log, against tshark", () => {
       expect(failed.filter((r) => r[0] !== "" && r[1] !== "").length).toBeGreaterThan(0);
       // no key log: no decryption fields at all
       expect(rowsWithValues(await ourRows(pcap, null, ["tls.decryption_failed", ...names]))).toEqual([]);
-    }, 60_000);
+    }, 240_000);
   }
 });
