@@ -112,6 +112,19 @@ function dumpSkipsLink(o: PrintOptions): boolean {
   return !!o.ascii && Number(o.ascii) < 2;
 }
 
+/**
+ * tcpdump's line for a record whose header cannot be right (print.c): no time, no dissection, e.g.
+ * "[Invalid header: caplen==0, len==0]" or "[Invalid header: len(40) < caplen(60)]"; null for a sound header.
+ */
+export function invalidHeader(caplen: number, wirelen: number): string | null {
+  if (caplen !== 0 && wirelen !== 0 && wirelen >= caplen) return null;
+  const parts: string[] = [];
+  if (caplen === 0) parts.push("caplen==0");
+  if (wirelen === 0) parts.push("len==0");
+  else if (wirelen < caplen) parts.push(`len(${wirelen}) < caplen(${caplen})`);
+  return `[Invalid header: ${parts.join(", ")}]`;
+}
+
 /** The options that need the detail pass (the tree). */
 function needsTree(o: PrintOptions): boolean {
   // (-xx/-XX with a key log too: the decrypted records come after the frame's bytes)
@@ -146,6 +159,8 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
   if (!needsTree(o)) {
     // The summary pass only: the line, and (-xx, -XX) a dump of the whole packet.
     const printer = withCtx((b, i, frame) => {
+      const bad = invalidHeader(b.caplen[i], b.wirelen[i]);
+      if (bad) return num(frame) + bad + "\n";
       const ctx = dis.summary(b, i, frame);
       let s = num(frame) + time.format1(b.tsSec[i], b.tsNsec[i]) + safe(ctx.info);
       if (dumping) s += packetDump(o, b.data, b.offset[i], b.offset[i] + b.caplen[i], 0);
@@ -154,6 +169,12 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
     // The same into a Line: the dissectors wrote the line as bytes (escaped as written), no string is built.
     const writeLine: PacketPrinter["writeLine"] = (b, i, frame, out) => {
       if (o.packetNumber) out.s(num(frame));
+      const bad = invalidHeader(b.caplen[i], b.wirelen[i]);
+      if (bad) {
+        out.s(bad);
+        out.c(0x0a);
+        return;
+      }
       time.write1(out, b.tsSec[i], b.tsNsec[i]);
       dis.summaryInto(b, i, frame, out);
       if (dumping) out.s(packetDump(o, b.data, b.offset[i], b.offset[i] + b.caplen[i], 0));
@@ -190,6 +211,8 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
     if (filter && !filter(view)) return "";
     if (o.format === "json") return packetJson(view);
     if (o.format === "fields") return fieldsLine(o.fields, view);
+    const bad = o.detail ? null : invalidHeader(b.caplen[i], b.wirelen[i]);
+    if (bad) return num(frame) + bad + "\n"; // tcpdump: no time, no dump
     let s = o.detail ? detailText(view) : ts + safe(ctx.info);
     if (dumping) {
       let dump = packetDump(o, b.data, start, end, linkHeaderLength(view.roots, start, end)); // it passes over the frame node
