@@ -22,3 +22,17 @@ export const DATA: Protocol = {
     } else r.skip(n);
   },
 };
+
+/**
+ * A link type no dissector reads: the line says so instead of staying empty (tcpdump refuses such a file; tsniff
+ * reads it, shows what it can: -x/-X dump the bytes, the tree has them as data).
+ */
+export const UNKNOWN_LINK: Protocol = {
+  id: "data",
+  name: "Data",
+  fields: F,
+  dissect(r, ctx, t) {
+    ctx.line.s(`link-type ${ctx.linktype} not decoded, length ${r.reportedRemaining}`);
+    return DATA.dissect(r, ctx, t);
+  },
+};

@@ -13,7 +13,7 @@ import { Reader } from "./reader.js";
 import { defaultFor, heuristicsFor, lookup } from "./registry.js";
 import { NULL_TREE, TreeBuilder } from "./tree.js";
 import type { Ctx, DissectOptions, Handoff, LayerSink, Protocol, TreeSink } from "./types.js";
-import { DATA } from "./data.js";
+import { DATA, UNKNOWN_LINK } from "./data.js";
 import { Line } from "./line.js";
 import type { Pdu, Reassembly } from "../stream/reassembly.js";
 import { PduSink } from "./pdu-sink.js";
@@ -355,7 +355,7 @@ export class Dissector {
     const r = this.readers[0].reset(data, off, off + caplen, off + (wirelen > caplen ? wirelen : caplen));
     if (linktype !== this.lastLinktype) {
       this.lastLinktype = linktype;
-      this.linkProto = lookup("linktype", linktype) ?? DATA;
+      this.linkProto = lookup("linktype", linktype) ?? UNKNOWN_LINK;
     }
     this.layers(this.linkProto, r, data, 0, t, tb);
   }
