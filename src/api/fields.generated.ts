@@ -52,6 +52,15 @@ export interface FieldTypes {
   "bgp.open.opt.len": number;
   "bgp.open.version": number;
   "bgp.type": number;
+  "brcm_tag.cid": number;
+  "brcm_tag.dst_map": number;
+  "brcm_tag.opcode": number;
+  "brcm_tag.port": number;
+  "brcm_tag.rc": number;
+  "brcm_tag.tc": number;
+  "brcm_tag.te": number;
+  "brcm_tag.ts": number;
+  "brcm_tag.type": number;
   "cdp.capabilities": number;
   "cdp.checksum": number;
   "cdp.deviceid": string;
@@ -182,6 +191,17 @@ export interface FieldTypes {
   "dns.uri.priority": number;
   "dns.uri.target": string;
   "dns.uri.weight": number;
+  "dsa.cfi": boolean;
+  "dsa.code": number;
+  "dsa.dev": number;
+  "dsa.ethertype": number;
+  "dsa.mode": number;
+  "dsa.port": number;
+  "dsa.pri": number;
+  "dsa.tagged": boolean;
+  "dsa.trunk": boolean;
+  "dsa.type": number;
+  "dsa.vid": number;
   "eapol.len": number;
   "eapol.type": number;
   "eapol.version": number;
@@ -384,6 +404,10 @@ export interface FieldTypes {
   "ip.src": string;
   "ip.ttl": number;
   "ip.version": number;
+  "ipoib.daddr.qpn": number;
+  "ipoib.dgid": string;
+  "ipoib.reserved": number;
+  "ipoib.type": number;
   "ipv6.addr": string;
   "ipv6.dst": string;
   "ipv6.dstopts.len": number;
@@ -1119,13 +1143,16 @@ export type LayerName =
   | "babel"
   | "bfd"
   | "bgp"
+  | "brcm_tag"
   | "cdp"
   | "chdlc"
   | "data"
   | "dhcp"
   | "dhcpv6"
   | "dns"
+  | "dsa"
   | "eapol"
+  | "edsa"
   | "eigrp"
   | "erspan"
   | "eth"
@@ -1140,6 +1167,7 @@ export type LayerName =
   | "ieee8021ad"
   | "igmp"
   | "ip"
+  | "ipoib"
   | "ipv6"
   | "isis"
   | "ldp"
@@ -1188,5 +1216,5 @@ export type LayerName =
   | "wccp"
   | "wlan";
 
-/** 1104 field names, 73 protocols. */
-export const FIELD_COUNT = 1104;
+/** 1128 field names, 77 protocols. */
+export const FIELD_COUNT = 1128;
