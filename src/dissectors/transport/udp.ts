@@ -153,6 +153,9 @@ function portHandoff(ctx: Ctx, sport: number, dport: number): Handoff {
   const h = ctx.next("udp.port", lo, hi);
   const rs = rank(sport, sport === dport),
     rd = rank(dport, true);
+  // neither port in tcpdump's list (most traffic between unprivileged ports, QUIC on 443): its order is the
+  // table's, lower first (the line-only printers' ports are in the list)
+  if (rs === 255 && rd === 255) return h;
   const dFirst = rd < rs || (rd === rs && dport < sport);
   const line = (dFirst ? linePrinter(dport, true) : linePrinter(sport, sport === dport)) ?? (dFirst ? linePrinter(sport, sport === dport) : linePrinter(dport, true));
   if (line && line !== (lookup("udp.port", lo) ?? lookup("udp.port", hi))) h.line = line;
