@@ -18,7 +18,7 @@ import "../../src/dissectors/index.js";
 
 fidelitySuite("corpus: reset payloads (-v), empty UDP payloads, a jumbogram, cut UDP/TCP headers, TCP options tcpdump cannot walk, raw IP v3, IPv4 header length below 20 or cut", [
   ...["tcp_rst_data.pcap", "tcp_rst_data-trunc.pcap", "tcp_rst_diag_payload.pcap", "tcp_rst_diag_payload-trunc.pcap"],
-  ...["dns-zlip-1.pcap", "dns-zlip-2.pcap", "dns-zlip-3.pcap", "rtp-seg-fault-2.pcapng", "quic_32_bit_pointer_overflow.pcap", "udp-length-heapoverflow.pcap"],
+  ...["dns-zlip-1.pcap", "dns-zlip-2.pcap", "dns-zlip-3.pcap", "rtp-seg-fault-2.pcapng", "ripv2-invalid-length.pcap", "quic_32_bit_pointer_overflow.pcap", "udp-length-heapoverflow.pcap"],
   ...["beep-oobr.pcap", "heapoverflow-tcp_print.pcap", "scps_invalid.pcap", "tcp-auth-heapoverflow.pcap", "tcp_header_heapoverflow.pcap", "heap-overflow-1.pcap"],
   ...["ipv4_invalid_hdr_length.pcap", "ipv4_invalid_length.pcap"],
 ].map((file) => ({ file, modes: ALL_MODES })));

@@ -94,8 +94,9 @@ export const UDP: Protocol = {
       badAvail = avail - 8;
       return portHandoff(ctx, sport, dport);
     }
-    // a length of 8 over a longer IP payload: the port's printer gets length 0 and may still read what follows
-    if (ulen === 8 && avail > 8) r.lengthOnly(0);
+    // a UDP length below the IP payload's: the port's printer gets that length and may still read the captured
+    // bytes after it, as tcpdump's printers do (a UDP length of 8: length 0; a RIP entry running past the length)
+    if (ulen < avail) r.lengthOnly(ulen - 8);
     else r.limit(ulen - 8);
     // tcpdump: -vv checks an IPv4 UDP checksum (0 means none was sent), -v an IPv6 one (always required).
     if (ctx.opts.verbose > 1 && ctx.net === "IP") {
