@@ -40,10 +40,8 @@ export const ETHERNET: Protocol = {
     const dst = show ? readMac(r) : (r.skip(6), "");
     const src = show ? readMac(r) : (r.skip(6), "");
     r.u16();
-    if (r.truncated) {
-      if (ctx.opts.linkHeader) ctx.line.s(`${src} > ${dst}`);
-      return;
-    }
+    // cut before the end of the type field: tcpdump 4.99 prints its mark alone, with -e too (" [|ether]")
+    if (r.truncated) return;
     if (t.on) {
       t.add(F.dst, dst, start, 6);
       t.add(F.addr, dst, start, 6);

@@ -170,8 +170,9 @@ export const IPV4: Protocol = {
         return;
       }
       r.skip(8);
-      // tcpdump: "IP " (none after a -e link header), then its cut mark: "IP  [|ip]"
-      if (!ctx.opts.linkHeader) ctx.line.s("IP ");
+      // tcpdump: "IP " (none after a -e link header, none when not one byte was captured), then its cut
+      // mark: "IP  [|ip]"
+      if (!ctx.opts.linkHeader && start < r.cap) ctx.line.s("IP ");
       return;
     }
     const src = ipv4At(d, r.pos);
