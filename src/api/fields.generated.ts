@@ -1138,6 +1138,7 @@ export type FieldName = keyof FieldTypes;
 
 /** A protocol id as it appears in Packet.layers. */
 export type LayerName =
+  | "aodv"
   | "aoe"
   | "arp"
   | "babel"
@@ -1216,5 +1217,5 @@ export type LayerName =
   | "wccp"
   | "wlan";
 
-/** 1128 field names, 77 protocols. */
+/** 1128 field names, 78 protocols. */
 export const FIELD_COUNT = 1128;

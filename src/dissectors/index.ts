@@ -67,6 +67,7 @@ import "./application/ldp.js";
 import "./application/rx.js";
 import "./application/hncp.js";
 import "./application/wb.js";
+import "./application/aodv.js";
 
 export { Dissector, type DissectResult } from "./engine.js";
 export { Reader } from "./reader.js";

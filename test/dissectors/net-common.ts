@@ -405,6 +405,28 @@ export async function defineNetSuite(spec: SuiteSpec): Promise<void> {
  * Our lines against a live tcpdump's, for every file and every set of flags ([] for -nn, ["-v"], ["-vv"],
  * ["-e"]): the differences (and any dissector bug) and how many packets were compared.
  */
+/**
+ * Our lines against a live tcpdump's, exactly (no forgiven differences, unlike tcpdumpFlagDiffs): for printers
+ * and truncation marks that must equal tcpdump's byte for byte. Packets with continuation lines (-v) compare whole.
+ */
+export async function exactTcpdumpDiffs(files: string[], flagSets: string[][]): Promise<{ diffs: string[]; packets: number }> {
+  const diffs: string[] = [];
+  let packets = 0;
+  for (const f of files)
+    for (const flags of flagSets) {
+      const { infos, bugs } = await readCapture(f, { verbose: flags.includes("-vv") ? 2 : flags.includes("-v") ? 1 : 0, linkHeader: flags.includes("-e") });
+      diffs.push(...bugs);
+      const theirs = groupLines(tcpdumpLines(f, flags));
+      const ours = groupLines(infos.join("\n").split("\n"));
+      packets += infos.length;
+      if (theirs.length !== ours.length) diffs.push(`${path.basename(f)} ${flags.join(" ")}: ${ours.length} packets, tcpdump ${theirs.length}`);
+      ours.forEach((l, i) => {
+        if (l !== theirs[i]) diffs.push(`${path.basename(f)} ${flags.join(" ")} #${i + 1}\n  tcpdump: ${JSON.stringify(theirs[i])}\n  tsniff:  ${JSON.stringify(l)}`);
+      });
+    }
+  return { diffs, packets };
+}
+
 export async function tcpdumpFlagDiffs(files: string[], flagSets: string[][]): Promise<{ diffs: string[]; packets: number }> {
   const diffs: string[] = [];
   let packets = 0;
