@@ -204,9 +204,10 @@ export async function openSource(o: CaptureOptions, file: { batchSize?: number }
 }
 
 /** The sources' names when packets should carry them (remote sources): Packet.ifaceName, frame.interface_name. */
-export function sourceNames(source: PacketSource): string[] | undefined {
+export function sourceNames(source: PacketSource): readonly string[] | undefined {
   const f = source.info.interfaces;
-  return f?.some((x) => x.remote) ? f.map((x) => x.name) : undefined;
+  // remote sources name every packet's source; a pcapng file its IDBs' names (as the CLI's printer)
+  return f?.some((x) => x.remote) ? f.map((x) => x.name) : source.info.interfaceNames;
 }
 
 /**

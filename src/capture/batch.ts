@@ -91,6 +91,11 @@ export interface SourceInfo {
    * -i X -i Y). Each has its own link type and snapshot length (a pcapng writer gives each its own IDB).
    */
   interfaces?: LiveInterface[];
+  /**
+   * pcapng files: each interface's name (if_name, "unknown" without one) by the batch's `iface` numbers; the
+   * array grows as the file declares interfaces (frame.interface_name, as tshark reads it).
+   */
+  interfaceNames?: readonly string[];
 }
 
 export interface LiveInterface {

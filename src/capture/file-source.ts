@@ -214,6 +214,7 @@ export class FileSource implements PacketSource {
       }
     }
     s.info = { kind: s.parser.format, name: path, linktype: s.parser.linktype, snaplen: s.parser.snaplen, nano: s.parser.nano };
+    if (s.parser instanceof PcapngParser) s.info.interfaceNames = s.parser.interfaceNames;
     return s;
   }
 

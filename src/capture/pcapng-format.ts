@@ -326,6 +326,11 @@ export class PcapngParser implements RecordParser {
   sections: PcapngSection[] = [];
   /** Name Resolution Block entries (at most 100000 kept). */
   names: NameEntry[] = [];
+  /**
+   * Every interface's name (if_name; "unknown" without one, as tshark's frame.interface_name), by `batch.iface`:
+   * one array for the parser's life, emptied in place when the parse starts over (SourceInfo keeps it).
+   */
+  readonly interfaceNames: string[] = [];
   /** The last parse() stopped at a packet block because `max` packets were taken (0 at open: the head). */
   stoppedAtPacket = false;
 
@@ -344,6 +349,7 @@ export class PcapngParser implements RecordParser {
     this.snaplen = 0;
     this.nano = false;
     this.interfaces = [];
+    this.interfaceNames.length = 0;
     this.sections = [];
     this.names = [];
     this.conv = [];
@@ -518,6 +524,7 @@ export class PcapngParser implements RecordParser {
       this.nano = iface.nano;
     }
     this.interfaces.push(iface);
+    this.interfaceNames.push(iface.name || "unknown");
     this.conv.push(makeConv(iface.tsresol, iface.tsoffset));
     this.capMax.push(maxRecordFor(iface.linktype));
     const mb = maxBlockFor(iface.linktype);

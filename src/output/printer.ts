@@ -150,7 +150,8 @@ export function createPrinter(o: PrintOptions, info: SourceInfo, dissector?: Dis
   const filter: DisplayFilter | null = o.displayFilter && o.displayFilter.trim() ? compileDisplayFilter(o.displayFilter) : null;
   if (o.format === "fields") checkFieldNames(o.fields);
   // With remote sources every packet names its source (frame.interface_name "web1:eth0"), as tshark reads the pcapng.
-  const frames = new FrameBuilder(info.kind !== "pcap", info.interfaces?.some((f) => f.remote) ? info.interfaces.map((f) => f.name) : undefined);
+  // A pcapng file names each packet's interface too (its IDB's if_name).
+  const frames = new FrameBuilder(info.kind !== "pcap", info.interfaces?.some((f) => f.remote) ? info.interfaces.map((f) => f.name) : info.interfaceNames);
   const dumping = o.hex > 0 || o.hexAscii > 0 || !!o.ascii;
   const safe = o.escapedByCaller ? (s: string) => s : termSafe;
 

@@ -133,7 +133,7 @@ export function indexFile(src: FileSource, index: PacketIndex, program?: Uint32A
     const verdict = bpf ? bpf.filterBatch(program!, b.data, b.offset, b.caplen, b.wirelen, b.count) : null;
     for (let i = 0; i < b.count; i++) {
       if (verdict && verdict[i] === 0) continue;
-      index.append(base + b.offset[i], b.caplen[i], b.wirelen[i], b.tsSec[i], b.tsNsec[i], b.linktype[i]);
+      index.append(base + b.offset[i], b.caplen[i], b.wirelen[i], b.tsSec[i], b.tsNsec[i], b.linktype[i], b.iface[i]);
     }
     const progress = b.count ? Math.min(1, (base + b.offset[b.count - 1] + b.caplen[b.count - 1]) / size) : 0;
     return onBatch && onBatch(progress) === false ? 0 : Infinity;

@@ -149,6 +149,15 @@ async function show(m: Model, predrawn = false): Promise<void> {
   }
 }
 
+/** Several sources (live, or a pcapng file's interfaces): the Host column after Time, unless the user's columns have it. */
+function hostColumn(m: Model): void {
+  if (m.columns.some((c) => c.field === HOST_FIELD)) return;
+  const cols = m.columns.slice();
+  const t = cols.findIndex((c) => c.kind === "time");
+  cols.splice(t >= 0 ? t + 1 : Math.min(1, cols.length), 0, parseColumn(HOST_FIELD));
+  m.setColumns(cols, false);
+}
+
 async function runFile(o: CliOptions, predrawn: boolean): Promise<number> {
   const file = o.readFile!;
   if (file === "-") throw tuiError("--tui reads a file, not standard input (packets are read back by offset)");
@@ -158,6 +167,8 @@ async function runFile(o: CliOptions, predrawn: boolean): Promise<number> {
   const index = new PacketIndex();
   const pf = new PacketFile(file, index);
   const rows = new CaptureRows(index, pf);
+  // a pcapng file names its interfaces (frame.interface_name, the Host column); the list grows as they appear
+  rows.ifaceNames = src.info.interfaceNames;
   const m = new Model(rows);
   m.filterThread = filterThread(file, index);
   m.status.mode = "file";
@@ -187,6 +198,7 @@ async function runFile(o: CliOptions, predrawn: boolean): Promise<number> {
       },
     );
   await Promise.race([firstRows, indexing]);
+  if ((src.info.interfaceNames?.length ?? 0) > 1) hostColumn(m);
   m.moveTo(0, false);
   try {
     await show(m, predrawn);
@@ -268,12 +280,7 @@ async function runLive(o: CliOptions): Promise<number> {
   m.status.name = lineSafe(info.name);
   configureModel(m);
   // Several sources: the Host column after Time (unless the user's columns have it: then where they put it).
-  if (names.length > 1 && !m.columns.some((c) => c.field === HOST_FIELD)) {
-    const cols = m.columns.slice();
-    const t = cols.findIndex((c) => c.kind === "time");
-    cols.splice(t >= 0 ? t + 1 : Math.min(1, cols.length), 0, parseColumn(HOST_FIELD));
-    m.setColumns(cols, false);
-  }
+  if (names.length > 1) hostColumn(m);
   if (down.length) m.status.down = down.join("; ");
   m.onCopy = osc52;
   m.status.captureFilter = lineSafe(o.filter.trim());

@@ -48,6 +48,10 @@ describe("Packet", () => {
       const json = tsniff(["-r", file, "-T", "json"]).stdout.toString().trimEnd().split("\n").map((l) => JSON.parse(l));
       expect(pk.map((p) => JSON.parse(JSON.stringify(p.toJSON())))).toEqual(json);
       expect(json.map((d) => d.frame["frame.interface_id"])).toEqual(pk.map((p) => p.iface));
+      // each packet names its interface as tshark does (an IDB without if_name: "unknown")
+      const names = sh("tshark", ["-r", file, "-T", "fields", "-e", "frame.interface_name"]).stdout.toString().trimEnd().split("\n");
+      expect(names.length).toBe(json.length);
+      expect(json.map((d) => d.frame["frame.interface_name"])).toEqual(names);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FileSource } from "../../src/capture/file-source.js";
+import { PcapngWriter } from "../../src/capture/pcapng-writer.js";
 import { parseColumn } from "../../src/tui/columns.js";
 import { configDir, configureModel, loadConfig } from "../../src/tui/config.js";
 import { CaptureRows, Model } from "../../src/tui/model.js";
@@ -23,8 +24,11 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 async function open(file: string): Promise<Model> {
   const index = new PacketIndex();
-  await indexFile(await FileSource.open(file), index);
-  const m = new Model(new CaptureRows(index, new PacketFile(file, index)));
+  const src = await FileSource.open(file);
+  await indexFile(src, index);
+  const rows = new CaptureRows(index, new PacketFile(file, index));
+  rows.ifaceNames = src.info.interfaceNames; // as runFile
+  const m = new Model(rows);
   m.indexDone();
   m.moveTo(0, false);
   return m;
@@ -73,6 +77,31 @@ describe.skipIf(!TSHARK)("custom columns", () => {
     expect(() => parseColumn("tcp.nosuchfield")).toThrow(/unknown field: tcp\.nosuchfield/);
     expect(parseColumn("Protocol").kind).toBe("proto");
     expect(parseColumn("proc.comm")).toEqual({ kind: "field", field: "proc.comm", title: "proc.comm" });
+  });
+});
+
+describe.skipIf(!TSHARK)("a pcapng file's interfaces", () => {
+  it("frame.interface_name and frame.interface_id per row are tshark's (the Host column of a saved multi-host capture)", async () => {
+    // two hosts' packets, as a remote capture saves them: one named IDB each (web1:eth0, web2:eth0)
+    const file = path.join(tmp, "two-hosts.pcapng");
+    const w = new PcapngWriter(file, { linktype: 1, declare: 2, describe: (i) => ({ name: i ? "web2:eth0" : "web1:eth0" }) });
+    let k = 0;
+    for (const f of ["http/http.pcap", "dns/dns-tcp.pcap"]) {
+      const src = await FileSource.open(fx(f));
+      await src.run((b) => {
+        for (let i = 0; i < b.count; i++) w.writeRecord(k++ % 2, b.linktype[i], b.tsSec[i], b.tsNsec[i], b.caplen[i], b.wirelen[i], b.data, b.offset[i]);
+        return Infinity;
+      });
+    }
+    w.close();
+    const m = await open(file);
+    m.setColumns(["no", "host", "frame.interface_id"].map(parseColumn), false);
+    const want = tshark(file, ["frame.interface_name", "frame.interface_id"]);
+    expect(new Set(want.map((x) => x.join(" ")))).toEqual(new Set(["web1:eth0 0", "web2:eth0 1"]));
+    want.forEach((x, i) => {
+      const row = m.rows.row(i);
+      expect([row.cells!["frame.interface_name"], row.cells!["frame.interface_id"]], `frame ${i + 1}`).toEqual(x);
+    });
   });
 });
 
