@@ -630,6 +630,8 @@ export async function checkFile(lib, file, opts = {}) {
         if (s.split("\n").some((l) => TS_LINE.test(l))) throw new CheckFailure("output", `${m.name}, frame ${frame}: a tree line looks like a packet's line`);
         continue;
       }
+      // A record whose header is impossible is tcpdump's one line, no time, nothing of the packet's bytes.
+      if (/^( *\d+ {2})?\[Invalid header: [a-z0-9=<>(), ]+\]\n$/.test(s)) continue;
       // One-line modes: exactly one line that starts like a packet's (the -A body is the payload's own text).
       const body = o.ascii ? s.slice(0, s.indexOf("\n") + 1) : s;
       const tsLine = m.ts ?? TS_LINE;

@@ -76,7 +76,8 @@ export const UDP: Protocol = {
     const avail = r.rep - start;
     // a jumbogram (RFC 2675): a length of 0 with more than 65535 bytes from IPv6 takes IPv6's length, as tcpdump
     // (over IPv6 only: an IPv4 total length that large is BIG TCP's 0, where tcpdump stops at the IP header)
-    if (ulen === 0 && avail > 65535 && (ctx.net === "IP6" || (ctx.net === "" && ctx.ip6Src >= 0))) ulen = avail;
+    const jumbo = ulen === 0 && avail > 65535 && (ctx.net === "IP6" || (ctx.net === "" && ctx.ip6Src >= 0));
+    if (jumbo) ulen = avail;
     if (ulen < 8) {
       ctx.line.s(`bad udp length ${ulen}`);
       ctx.markMalformed(`UDP length ${ulen} below 8`);
@@ -105,7 +106,8 @@ export const UDP: Protocol = {
     } else if (ctx.opts.verbose > 0 && (ctx.net === "IP6" || (ctx.net === "" && ctx.ip6Src >= 0))) udpSum(r.data, ctx, start, ulen, r.cap, sum);
     // tcpdump hands even an empty payload to the port's printer (most print their cut mark, " [|ntp]");
     // Wireshark decodes nothing there: the line only
-    if (ulen === 8) ctx.lineOnly = true;
+    // (tshark 4.0 leaves a jumbogram's payload as data too: quic_32_bit_pointer_overflow.pcap)
+    if (ulen === 8 || jumbo) ctx.lineOnly = true;
     return portHandoff(ctx, sport, dport);
   },
 };
