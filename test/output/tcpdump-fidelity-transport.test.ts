@@ -111,25 +111,16 @@ const ipv4Short = capture("ipv4-short.pcap", ipShort, ipShortCut);
 
 // raw IP (LINKTYPE_RAW) with every version nibble: 4 and 6 are IP, the others tcpdump's "unknown ip N"
 const rawFile = path.join(tmp, "raw-versions.pcap");
-{
-  const parts: Buffer[] = [];
-  const g = Buffer.alloc(24);
-  g.writeUInt32LE(0xa1b2c3d4, 0);
-  g.writeUInt16LE(2, 4);
-  g.writeUInt16LE(4, 6);
-  g.writeUInt32LE(65535, 16);
-  g.writeUInt32LE(101, 20);
-  parts.push(g);
-  for (let v = 0; v < 16; v++) {
-    const d = Buffer.alloc(20);
+writePcap(
+  rawFile,
+  Array.from({ length: 16 }, (_, v) => {
+    const d = new Uint8Array(20);
     d[0] = (v << 4) | 5;
-    const h = Buffer.alloc(16);
-    h.writeUInt32LE(d.length, 8);
-    h.writeUInt32LE(d.length, 12);
-    parts.push(h, d);
-  }
-  fs.writeFileSync(rawFile, Buffer.concat(parts));
-}
+    return d;
+  }),
+  undefined,
+  101,
+);
 
 fidelitySuite("crafted: empty UDP payloads on every port tsniff decodes, cut UDP/TCP headers, TCP options at their edges, reset payloads, short or cut IPv4 headers, raw IP versions", [
   zeroLen, udpCut, tcpCut, tcpOpts, resets, ipv4Short, rawFile,
