@@ -66,6 +66,23 @@ async function settle(m: Model, indexing: Promise<unknown>): Promise<number[]> {
   return out;
 }
 
+/**
+ * The worker's matches for `filter` equal tshark -Y's frame numbers (more than `atLeast` of them), the file indexed
+ * before the filter is applied (`indexed`) or while the pass runs; the worker never broke.
+ */
+async function filterMatchesTshark(file: string, filter: string, indexed: boolean, atLeast: number): Promise<void> {
+  const want = tshark(file, filter);
+  expect(want.length).toBeGreaterThan(atLeast);
+  const { m, indexing, close } = await open(file, indexed);
+  try {
+    expect(m.applyFilter(filter)).toBe("");
+    expect(await settle(m, indexing)).toEqual(want);
+    expect(m.filterThread!.broken).toBe("");
+  } finally {
+    close();
+  }
+}
+
 describe.skipIf(!has("tshark") || !fs.existsSync(WORKER))("TUI display filter in the worker thread against tshark -Y", () => {
   for (const [file, filter] of [
     ["http/http.pcap", "frame.time_delta > 0.01"],
@@ -74,16 +91,7 @@ describe.skipIf(!has("tshark") || !fs.existsSync(WORKER))("TUI display filter in
     ["tls/tls.pcap", "tls.handshake.type == 1"],
   ]) {
     it(`${file}: ${filter}`, async () => {
-      const want = tshark(fx(file), filter);
-      expect(want.length).toBeGreaterThan(0);
-      const { m, indexing, close } = await open(fx(file), true);
-      try {
-        expect(m.applyFilter(filter)).toBe("");
-        expect(await settle(m, indexing)).toEqual(want);
-        expect(m.filterThread!.broken).toBe("");
-      } finally {
-        close();
-      }
+      await filterMatchesTshark(fx(file), filter, true, 0);
     });
   }
 
@@ -116,17 +124,7 @@ describe.skipIf(!has("tshark") || !fs.existsSync(WORKER))("TUI display filter in
   });
 
   it("a file still being indexed: the pass follows the index to its end", async () => {
-    const filter = "dns || tcp.flags.syn == 1 || frame.time_delta > 0.5";
-    const want = tshark(big, filter);
-    expect(want.length).toBeGreaterThan(500);
-    const { m, indexing, close } = await open(big, false);
-    try {
-      expect(m.applyFilter(filter)).toBe("");
-      expect(await settle(m, indexing)).toEqual(want);
-      expect(m.filterThread!.broken).toBe("");
-    } finally {
-      close();
-    }
+    await filterMatchesTshark(big, "dns || tcp.flags.syn == 1 || frame.time_delta > 0.5", false, 500);
   });
 
   it("a filter changed while a pass runs: only the new one's matches are shown", async () => {

@@ -45,13 +45,33 @@ describe.skipIf(!enabled)("tsniff --tui over ssh:// sources (issue 18)", () => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  /** The TUI on web1's and web2's eth0 (and `extra` sources/flags), once both capture: its tmux screen. */
+  async function openBoth(flags: string[], extra: string[] = []): Promise<{ t: NsTui; screen: string }> {
+    tui = new NsTui();
+    tui.startIn(lab.ctl, ["--tui", ...flags, "--ssh-option", `-F ${lab.sshConfig}`, "-i", "ssh://web1/eth0", "-i", "ssh://web2/eth0", ...extra, "icmp"], 220, 70);
+    const screen = await tui.waitFor(/live web1:eth0, web2:eth0 \| capture: icmp \| shown 0 \/ 0 /, 90_000);
+    return { t: tui, screen };
+  }
+  /** Kills web2's ssh session (its sshd processes but the listener): the remote capture's channel is gone. */
+  function killWeb2Session(): void {
+    const web2 = lab.hosts[1];
+    for (const x of lab.procs(web2.ns)) if (x.comm === "sshd" && x.pid !== web2.sshd.pid) process.kill(x.pid, "SIGKILL");
+  }
+  /** After quitting: the exit status 1 (a host failed), web1's summary line with its counts, web2's down; no capture left. */
+  async function endsWith(t: NsTui, web1Packets: number, web2: RegExp): Promise<string> {
+    const end = await t.waitFor(/tui exited with \d+/, 60_000);
+    expect(end).toMatch(new RegExp(`^web1:eth0: ${web1Packets} packets captured, ${web1Packets} packets received by filter, 0 packets dropped by kernel; clock offset [+-]\\d`, "m"));
+    expect(end).toMatch(web2);
+    expect(end).toMatch(/tui exited with 1/);
+    for (const h of lab.hosts) expect(await leftovers(lab, h.ns, h.sshd.pid), h.name).toEqual([]);
+    return end;
+  }
+
   it(
     "rows from both hosts with their Host column, a refused host on the status line, a filter on one host, the per-host summary at quit, no remote process left",
     async () => {
       const [web1, web2] = lab.hosts;
-      tui = new NsTui();
-      const t = tui;
-      t.startIn(lab.ctl, ["--tui", "--ssh-option", `-F ${lab.sshConfig}`, "-i", "ssh://web1/eth0", "-i", "ssh://web2/eth0", "-i", "ssh://wrongkey/eth0", "icmp"], 220, 70);
+      const { t } = await openBoth([], ["-i", "ssh://wrongkey/eth0"]);
       // open: the two hosts capture, the third is said on the status line (ssh's own cause)
       const open = await t.waitFor(/live web1:eth0, web2:eth0 \| capture: icmp \| shown 0 \/ 0 .*\| down: wrongkey:eth0: .*Permission denied \(publickey/, 90_000);
       expect(open).toMatch(/^\s+No\.\s+Time\s+Host\s+Source\s+Destination\s+Protocol\s+Length\s+Info/m); // Host after Time: several sources
@@ -76,12 +96,8 @@ describe.skipIf(!enabled)("tsniff --tui over ssh:// sources (issue 18)", () => {
       await t.keys("q");
       await t.waitFor(/Discard it and quit\? \(y\/n\)/);
       await t.keys("y");
-      const end = await t.waitFor(/tui exited with \d+/, 60_000);
-      expect(end).toMatch(/^web1:eth0: 8 packets captured, 8 packets received by filter, 0 packets dropped by kernel; clock offset [+-]\d/m);
-      expect(end).toMatch(/^web2:eth0: 8 packets captured, 8 packets received by filter, 0 packets dropped by kernel; clock offset [+-]\d/m);
-      expect(end).toMatch(/tui exited with 1/);
-      // no capture left on either host
-      for (const h of lab.hosts) expect(await leftovers(lab, h.ns, h.sshd.pid), h.name).toEqual([]);
+      // the refused host makes the exit status 1; no capture left on either host
+      await endsWith(t, 8, /^web2:eth0: 8 packets captured, 8 packets received by filter, 0 packets dropped by kernel; clock offset [+-]\d/m);
     },
     240_000,
   );
@@ -90,14 +106,10 @@ describe.skipIf(!enabled)("tsniff --tui over ssh:// sources (issue 18)", () => {
     "a host whose ssh session is killed mid-capture is on the status line while the other goes on; w saves both hosts as pcapng (tshark: frame.interface_name)",
     async () => {
       const [web1, web2] = lab.hosts;
-      tui = new NsTui();
-      const t = tui;
-      t.startIn(lab.ctl, ["--tui", "--ssh-option", `-F ${lab.sshConfig}`, "-i", "ssh://web1/eth0", "-i", "ssh://web2/eth0", "icmp"], 220, 70);
-      await t.waitFor(/live web1:eth0, web2:eth0 \| capture: icmp \| shown 0 \/ 0/, 90_000);
+      const { t } = await openBoth([]);
       lab.exec(web1.ns, ["ping", "-c", "3", "-i", "0.1", web2.ip]);
       await t.waitFor(/shown 12 \/ 12 \|/, 60_000);
-      // web2's session (its sshd processes but the listener): the remote capture's channel is gone
-      for (const x of lab.procs(web2.ns)) if (x.comm === "sshd" && x.pid !== web2.sshd.pid) process.kill(x.pid, "SIGKILL");
+      killWeb2Session();
       const down = await t.waitFor(/\| down: web2:eth0: \S/, 60_000);
       expect(down).not.toMatch(/down: web1/);
       // web1 goes on: pings to the control namespace (web2 sees none of them)
@@ -122,11 +134,7 @@ describe.skipIf(!enabled)("tsniff --tui over ssh:// sources (issue 18)", () => {
       await t.waitFor(/saved 18 packets to /, 30_000);
       expect(tally(fieldRows(out, "frame.interface_name"))).toEqual({ "web1:eth0": 12, "web2:eth0": 6 });
       await t.keys("q");
-      const end = await t.waitFor(/tui exited with \d+/, 60_000);
-      expect(end).toMatch(/^web1:eth0: 12 packets captured, 12 packets received by filter, 0 packets dropped by kernel; clock offset [+-]\d/m);
-      expect(end).toMatch(/^web2:eth0: 6 packets captured, .*; down: \S/m);
-      expect(end).toMatch(/tui exited with 1/);
-      for (const h of lab.hosts) expect(await leftovers(lab, h.ns, h.sshd.pid), h.name).toEqual([]);
+      await endsWith(t, 12, /^web2:eth0: 6 packets captured, .*; down: \S/m);
     },
     240_000,
   );
@@ -135,13 +143,10 @@ describe.skipIf(!enabled)("tsniff --tui over ssh:// sources (issue 18)", () => {
     "--stop-on-down: a host whose ssh session is killed stops the whole capture (said on the status line); the rows stay, no remote process left on either host",
     async () => {
       const [web1, web2] = lab.hosts;
-      tui = new NsTui();
-      const t = tui;
-      t.startIn(lab.ctl, ["--tui", "--stop-on-down", "--ssh-option", `-F ${lab.sshConfig}`, "-i", "ssh://web1/eth0", "-i", "ssh://web2/eth0", "icmp"], 220, 70);
-      await t.waitFor(/live web1:eth0, web2:eth0 \| capture: icmp \| shown 0 \/ 0/, 90_000);
+      const { t } = await openBoth(["--stop-on-down"]);
       lab.exec(web1.ns, ["ping", "-c", "3", "-i", "0.1", web2.ip]);
       await t.waitFor(/shown 12 \/ 12 \|/, 60_000);
-      for (const x of lab.procs(web2.ns)) if (x.comm === "sshd" && x.pid !== web2.sshd.pid) process.kill(x.pid, "SIGKILL");
+      killWeb2Session();
       await t.waitFor(/\| down: web2:eth0: .* \(--stop-on-down: the capture stopped\)/, 60_000);
       // web1's capture is stopped too: no remote process left there while the TUI is still up
       expect(await leftovers(lab, web1.ns, web1.sshd.pid)).toEqual([]);
@@ -151,11 +156,7 @@ describe.skipIf(!enabled)("tsniff --tui over ssh:// sources (issue 18)", () => {
       await t.keys("q");
       await t.waitFor(/Discard it and quit\? \(y\/n\)/);
       await t.keys("y");
-      const end = await t.waitFor(/tui exited with \d+/, 60_000);
-      expect(end).toMatch(/^web1:eth0: 6 packets captured, 6 packets received by filter, 0 packets dropped by kernel; clock offset [+-]\d/m);
-      expect(end).toMatch(/^web2:eth0: 6 packets captured, .*; down: \S/m);
-      expect(end).toMatch(/tui exited with 1/);
-      for (const h of lab.hosts) expect(await leftovers(lab, h.ns, h.sshd.pid), h.name).toEqual([]);
+      await endsWith(t, 6, /^web2:eth0: 6 packets captured, .*; down: \S/m);
     },
     240_000,
   );
