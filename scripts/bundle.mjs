@@ -17,6 +17,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import crypto from "node:crypto";
 import { spawnSync } from "node:child_process";
+import { INK_TEXT_FILES, patchInkText } from "./ink-text-patch.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, "dist", "tuib");
@@ -55,6 +56,14 @@ const result = await esbuild.build({
         // Ink connects to React's devtools only with DEV=true, through a package that is not installed: left out.
         b.onResolve({ filter: /^\.\/devtools\.js$/ }, (a) => (a.importer.includes(`${path.sep}ink${path.sep}`) ? { path: "devtools", namespace: "tsniff-stub" } : undefined));
         b.onLoad({ filter: /.*/, namespace: "tsniff-stub" }, () => ({ contents: "export {};", loader: "js" }));
+        // Ink's text measure and ANSI tokenizer: one-column text without the grapheme segmenter, fewer
+        // arrays per character (scripts/ink-text-patch.mjs; half of Ink's first frame went there, issue #17).
+        const textWidth = path.join(ROOT, "dist", "tui", "text-width.js");
+        // (TSNIFF_BUNDLE_INK_PATCH=0 leaves them out: to compare)
+        if (process.env.TSNIFF_BUNDLE_INK_PATCH !== "0") b.onLoad({ filter: INK_TEXT_FILES }, (a) => {
+          const text = patchInkText(a.path, fs.readFileSync(a.path, "utf8"), textWidth);
+          return text === null ? undefined : { contents: text, loader: "js", resolveDir: path.dirname(a.path) };
+        });
       },
     },
   ],

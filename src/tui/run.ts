@@ -127,7 +127,7 @@ async function show(m: Model, predrawn = false): Promise<void> {
     m.lastKeyAt = 0;
     if (!firstRows && m.rows.count() > 0) {
       firstRows = true;
-      fs.writeSync(trace, `first rows ${(performance.now() - loadedAt).toFixed(1)} ms after the TUI modules loaded, ${(process.uptime() * 1000).toFixed(0)} ms after the process started\n`);
+      fs.writeSync(trace, `first rows ${(performance.now() - loadedAt).toFixed(1)} ms after the TUI modules loaded, ${(process.uptime() * 1000).toFixed(0)} ms after the process started (CPU ${((process.cpuUsage().user + process.cpuUsage().system) / 1000).toFixed(0)} ms)\n`);
     }
     fs.writeSync(trace, `render ${renderTime.toFixed(2)} sinceKey ${since.toFixed(2)}\n`);
   };
