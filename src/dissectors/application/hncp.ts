@@ -50,6 +50,21 @@ const RESERVED = 0x10000,
 const RANGE: Readonly<Record<number, string>> = { [RESERVED]: "Reserved", [UNASSIGNED]: "Unassigned", [PRIVATE]: "Private use", [FUTURE]: "Future use" };
 const DH4: Readonly<Record<number, string>> = { 6: "DNS-server", 42: "NTP-server", 119: "DNS-search" };
 const DH6: Readonly<Record<number, string>> = { 23: "DNS-server", 24: "DNS-search-list", 31: "SNTP-servers" };
+
+/** How the DHCPv4 and DHCPv6 option data differ: header size, the address options and how tcpdump checks them. */
+interface DhcpVersion {
+  header: 2 | 4;
+  names: Readonly<Record<number, string>>;
+  addresses: readonly number[];
+  addressSize: 4 | 16;
+  /** fewer addresses than this is bad (DHCPv4 wants one, DHCPv6 accepts none) */
+  minAddresses: number;
+  /** a bad address list prints " (invalid)" (DHCPv6) or just stops (DHCPv4) */
+  sayInvalid: boolean;
+  searchList: number;
+}
+const DHCPV4: DhcpVersion = { header: 2, names: DH4, addresses: [6, 42], addressSize: 4, minAddresses: 1, sayInvalid: false, searchList: 119 };
+const DHCPV6: DhcpVersion = { header: 4, names: DH6, addresses: [23, 31], addressSize: 16, minAddresses: 0, sayInvalid: true, searchList: 24 };
 const INVALID = " (invalid)";
 
 function typeMask(type: number): number {
@@ -176,55 +191,35 @@ class Printer {
     return -1;
   }
 
-  dhcpv4(p: number, length: number, indent: number): number {
+  /**
+   * DHCPv4 or DHCPv6 option data (tcpdump's print_dhcpv4_data / print_dhcpv6_data): each option's name and
+   * length, the addresses of the server options, the names of the search-list option. 0, or -1 when cut or bad.
+   */
+  dhcp(v: DhcpVersion, p: number, length: number, indent: number): number {
+    const hdr = v.header;
     let i = 0;
     while (i < length) {
-      if (i + 2 > length) return -1;
-      const type = this.u8(p + i),
-        optlen = this.u8(p + i + 1);
-      const value = p + i + 2;
+      if (i + hdr > length) return -1;
+      const type = hdr === 2 ? this.u8(p + i) : this.u16(p + i),
+        optlen = hdr === 2 ? this.u8(p + i + 1) : this.u16(p + i + 2);
+      const value = p + i + hdr;
       this.indent(indent);
-      this.o.s(DH4[type] ?? "Unknown").s(` (${optlen + 2})`);
-      if (i + 2 + optlen > length) return -1;
-      if (type === 6 || type === 42) {
-        if (optlen < 4 || optlen % 4 !== 0) return -1;
-        for (let k = 0; k < optlen; k += 4) this.o.s(" ").s(ipv4At(this.r.data, value + k));
-      } else if (type === 119) {
-        let tp = value;
-        while (tp < value + optlen) {
-          this.o.s(" ");
-          if ((tp = this.fqdn(tp, value + optlen)) < 0) return -1;
-        }
-      }
-      i += 2 + optlen;
-    }
-    return 0;
-  }
-
-  dhcpv6(p: number, length: number, indent: number): number {
-    let i = 0;
-    while (i < length) {
-      if (i + 4 > length) return -1;
-      const type = this.u16(p + i),
-        optlen = this.u16(p + i + 2);
-      const value = p + i + 4;
-      this.indent(indent);
-      this.o.s(DH6[type] ?? "Unknown").s(` (${optlen + 4})`);
-      if (i + 4 + optlen > length) return -1;
-      if (type === 23 || type === 31) {
-        if (optlen % 16 !== 0) {
-          this.o.s(INVALID);
+      this.o.s(v.names[type] ?? "Unknown").s(` (${optlen + hdr})`);
+      if (i + hdr + optlen > length) return -1;
+      if (v.addresses.includes(type)) {
+        if (optlen % v.addressSize !== 0 || optlen < v.minAddresses * v.addressSize) {
+          if (v.sayInvalid) this.o.s(INVALID);
           return -1;
         }
-        for (let k = 0; k < optlen; k += 16) this.o.s(" ").s(ipv6At(this.r.data, value + k));
-      } else if (type === 24) {
+        for (let k = 0; k < optlen; k += v.addressSize) this.o.s(" ").s(v.addressSize === 4 ? ipv4At(this.r.data, value + k) : ipv6At(this.r.data, value + k));
+      } else if (type === v.searchList) {
         let tp = value;
         while (tp < value + optlen) {
           this.o.s(" ");
           if ((tp = this.fqdn(tp, value + optlen)) < 0) return -1;
         }
       }
-      i += 4 + optlen;
+      i += hdr + optlen;
     }
     return 0;
   }
@@ -379,13 +374,13 @@ class Printer {
       }
       case 37:
         if (bodylen === 0) o.s(INVALID);
-        else if (this.dhcpv4(value, bodylen, indent + 1) !== 0) {
+        else if (this.dhcp(DHCPV4, value, bodylen, indent + 1) !== 0) {
           o.s(INVALID);
           return false;
         }
         break;
       case 38:
-        if (bodylen === 0 || this.dhcpv6(value, bodylen, indent + 1) !== 0) o.s(INVALID);
+        if (bodylen === 0 || this.dhcp(DHCPV6, value, bodylen, indent + 1) !== 0) o.s(INVALID);
         break;
       case 35: {
         if (bodylen < 6 || bodylen < 6 + ((this.u8(value + 5) + 7) >> 3)) {
