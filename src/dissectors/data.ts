@@ -15,8 +15,7 @@ export const DATA: Protocol = {
     if (t.on) {
       const start = r.pos;
       const b = r.bytes(n);
-      let hex = "";
-      for (let i = 0; i < b.length && i < 4096; i++) hex += (b[i] < 16 ? "0" : "") + b[i].toString(16);
+      const hex = Buffer.from(b.buffer, b.byteOffset, Math.min(b.length, 4096)).toString("hex");
       t.add(F.data, hex, start, n);
       t.add(F.len, n, start, 0);
     } else r.skip(n);

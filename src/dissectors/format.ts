@@ -211,3 +211,20 @@ export function printChar(c: number): string {
   }
   return c < 0x20 || c === 0x7f ? `${pre}^${String.fromCharCode(c ^ 0x40)}` : pre + String.fromCharCode(c);
 }
+
+/**
+ * Hex text of d[from, from + n) clipped to [start, cap) (a Reader's bounds: bytes outside read as 0, as
+ * Reader.byteAt): one native conversion instead of a string built two digits at a time (a TLS record's or a
+ * payload's first bytes on every frame of the detail pass).
+ */
+export function hexSpan(d: Uint8Array, from: number, n: number, start: number, cap: number): string {
+  if (n <= 0) return "";
+  if (from >= start && from + n <= cap) return Buffer.from(d.buffer, d.byteOffset + from, n).toString("hex");
+  let s = "";
+  for (let i = 0; i < n; i++) {
+    const a = from + i;
+    const b = a >= start && a < cap ? d[a] : 0;
+    s += (b < 16 ? "0" : "") + b.toString(16);
+  }
+  return s;
+}

@@ -6,6 +6,7 @@
 import { getField, getProtocol } from "../dissectors/registry.js";
 import { fieldText, hexOf, nodeBytes } from "./values.js";
 import { indexTree, type PacketView } from "./view.js";
+import type { TreeNode } from "../dissectors/tree.js";
 import "./frame.js";
 
 export class FieldListError extends Error {
@@ -18,12 +19,37 @@ export function checkFieldNames(names: readonly string[]): void {
   if (bad.length) throw new FieldListError(`some fields aren't valid: ${bad.join(", ")}`);
 }
 
+/**
+ * The nodes of the asked names only, in tree order (the names' positions in `names`): no index of every node
+ * of every frame (a Map and an array per name, most of it never read) for the usual handful of -e names.
+ */
+function collect(names: readonly string[], roots: readonly TreeNode[]): (TreeNode[] | undefined)[] {
+  const out: (TreeNode[] | undefined)[] = new Array(names.length).fill(undefined);
+  const visit = (nodes: readonly TreeNode[]) => {
+    for (let k = 0; k < nodes.length; k++) {
+      const n = nodes[k];
+      if (n.kind !== "note" && n.name) {
+        for (let i = 0; i < names.length; i++)
+          if (names[i] === n.name) {
+            const a = out[i];
+            if (a) a.push(n);
+            else out[i] = [n];
+          }
+      }
+      if (n.children) visit(n.children);
+    }
+  };
+  visit(roots);
+  return out;
+}
+
 export function fieldsLine(names: readonly string[], v: PacketView): string {
-  const idx = indexTree(v.roots);
+  const idx = names.length <= 16 ? collect(names, v.roots) : null;
+  const all = idx ? null : indexTree(v.roots);
   let s = "";
   for (let i = 0; i < names.length; i++) {
     if (i) s += "\t";
-    const nodes = idx.get(names[i]);
+    const nodes = idx ? idx[i] : all!.get(names[i]);
     if (!nodes) continue;
     for (let j = 0; j < nodes.length; j++) {
       if (j) s += ",";

@@ -10,7 +10,7 @@ import { tlsRecordLength } from "../../stream/framers.js";
 import { bind, bindHeuristic } from "../registry.js";
 import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
-import { bytesText } from "../format.js";
+import { bytesText, hexSpan } from "../format.js";
 import { keyLog } from "../../tls/keylog.js";
 import { TlsSession } from "../../tls/session.js";
 import { HTTP_HEUR } from "./http.js";
@@ -160,14 +160,8 @@ const F = fields("tls", {
   "continuation_data": ["Continuation Data", "bytes"],
 });
 
-const HEX = "0123456789abcdef";
 function hexOf(r: Reader, p: number, n: number): string {
-  let s = "";
-  for (let i = 0; i < n && i < 1024; i++) {
-    const b = r.byteAt(p + i);
-    s += HEX[b >> 4] + HEX[b & 15];
-  }
-  return s;
+  return hexSpan(r.data, p, Math.min(n, 1024), r.start, r.cap);
 }
 /** "Name (0x1301)": four hex digits, as Wireshark shows cipher suites and versions. */
 function hex4(v: number, names: Readonly<Record<number, string>>): string {
