@@ -346,10 +346,10 @@ function serverHelloTls13(r: Reader, body: number, end: number): boolean {
  * The connection's decryption state (with a key log only), and the direction of this packet (0 from the
  * client: the sender of the ClientHello). A ClientHello starts a new session on the same addresses and ports.
  */
-function sessionOf(ctx: Ctx, clientHello: boolean): { s: TlsSession; dir: number } | null {
+function sessionOf(ctx: Ctx, clientHello: boolean, ck: string): { s: TlsSession; dir: number } | null {
   const log = keyLog();
   if (!log) return null;
-  const k = "tlsdec:" + connKey(ctx);
+  const k = "tlsdec:" + ck;
   const me = `${ctx.src}|${ctx.srcPort}`;
   let e = ctx.state.get(k) as { s: TlsSession; client: string } | undefined;
   if (clientHello && (!e || e.client !== me || e.s.serverRandom)) ctx.state.set(k, (e = { s: new TlsSession(log), client: me }));
@@ -398,7 +398,10 @@ function dissect(r: Reader, ctx: Ctx, t: TreeSink): void {
     r.pos = r.cap;
     return;
   }
-  let tls13 = ctx.state.get(connKey(ctx)) === true;
+  // the connection's key, made once for the segment's records (not once a record)
+  const ck = connKey(ctx);
+  let tls13 = ctx.state.get(ck) === true;
+  let sessCache: { s: TlsSession; dir: number } | null | undefined;
   const cap = r.cap;
   if (!isRecordHeader(r, p)) {
     if (p < cap) t.add(F.continuation_data, hexOf(r, p, Math.min(cap - p, 64)), p, cap - p, bytesText(cap - p));
@@ -418,7 +421,9 @@ function dissect(r: Reader, ctx: Ctx, t: TreeSink): void {
     const have = end <= cap ? end : cap;
     const opaque = tls13 && ct === 23;
     // with a key log: the record's plaintext (whole records only: reassembly gives them)
-    const sess = end <= cap ? sessionOf(ctx, ct === 22 && r.byteAt(body) === 1) : null;
+    const hello = ct === 22 && r.byteAt(body) === 1;
+    // (a ClientHello may start a new session: looked up again then; otherwise once for the segment)
+    const sess = end <= cap ? (hello || sessCache === undefined ? (sessCache = sessionOf(ctx, hello, ck)) : sessCache) : null;
     if (sess && sess.s.encrypted(sess.dir, ct)) {
       t.push(F.record, null, p, 5 + len, `${VERSIONS[ver] ?? "TLS"} Record Layer: ${opaque ? "Encrypted Record" : CONTENT_TYPE[ct]}`);
       t.add(opaque ? F["record.opaque_type"] : F["record.content_type"], ct, p, 1);
@@ -439,7 +444,7 @@ function dissect(r: Reader, ctx: Ctx, t: TreeSink): void {
     if (ct === 22) {
       if (serverHelloTls13(r, body, have)) {
         tls13 = true;
-        ctx.state.set(connKey(ctx), true);
+        ctx.state.set(ck, true);
       }
       handshakes(r, ctx, t, body, have, end);
     }
