@@ -28,6 +28,9 @@ export async function runTui(o: CliOptions): Promise<number> {
   if (o.readFile && o.readFile !== "-" && !o.filter.trim() && process.stdout.isTTY && process.stdin.isTTY && !process.env.TSNIFF_TUI_NO_FIRST_SCREEN) {
     const { drawFirstScreen } = await import("./first-screen.js");
     predrawn = await drawFirstScreen(o.readFile);
+    // (tests: the first screen stays this many ms before Ink loads, so that keys surely reach it)
+    const hold = Number(env.TSNIFF_TUI_FIRST_SCREEN_HOLD);
+    if (predrawn && hold > 0) await new Promise((r) => setTimeout(r, hold));
   }
   // yoga-layout (Ink's layout engine) loads its WebAssembly with fetch() when there is one, from a data: URL,
   // and Node's first fetch() loads undici (100-250 ms of the first frame, issue #17); without fetch it decodes
@@ -40,5 +43,9 @@ export async function runTui(o: CliOptions): Promise<number> {
   } finally {
     if (fetchDesc?.configurable) Object.defineProperty(globalThis, "fetch", fetchDesc);
   }
-  return runTuiMain(o, predrawn);
+  try {
+    return await runTuiMain(o, predrawn);
+  } finally {
+    (globalThis as { tsniffFirstScreenStop?: () => void }).tsniffFirstScreenStop?.();
+  }
 }

@@ -27,6 +27,7 @@ import { CaptureRows, Model } from "./model.js";
 import { MOUSE_OFF, MOUSE_ON } from "./mouse.js";
 import { indexFile, PacketFile, PacketIndex } from "./packet-index.js";
 import { FilterThread } from "./filter-thread.js";
+import type { FirstScreenState } from "./first-screen.js";
 
 /** The display filter's worker thread (./filter-worker.ts, beside this module: in dist/tui/ or the bundle's dist/tuib/); TSNIFF_TUI_FILTER_THREAD=0 keeps the pass in the main thread. */
 function filterThread(file: string, index: PacketIndex): FilterThread | null {
@@ -115,12 +116,26 @@ async function show(m: Model, predrawn = false): Promise<void> {
   };
   const sigs: NodeJS.Signals[] = ["SIGTERM", "SIGHUP", "SIGINT"];
   for (const sg of sigs) process.on(sg, onSignal);
-  (globalThis as { tsniffFirstScreenRelease?: () => void }).tsniffFirstScreenRelease?.(); // these handlers take over
+  // these handlers take over from the first screen's; the list is where its keys moved it, and the keys it
+  // left are read by Ink first (./first-screen.ts)
+  const g = globalThis as { tsniffFirstScreenRelease?: () => FirstScreenState };
+  const handed = g.tsniffFirstScreenRelease?.();
+  g.tsniffFirstScreenRelease = undefined;
+  if (handed) {
+    if (handed.selected > 0) {
+      // the rows it showed are made here too, in order: what they note (a SYN's window scale, shown in the
+      // Info of the packets after it) is then known here as it would be had Ink's screen shown them
+      for (let i = 0; i < Math.min(handed.shownTo, m.rows.count()); i++) m.rows.row(i);
+      m.moveTo(handed.selected, false);
+      m.top = Math.min(handed.top, m.selected);
+    }
+    if (handed.pending.length) process.stdin.unshift(handed.pending);
+  }
   // TSNIFF_TUI_TRACE=FILE: one line per frame drawn, with the time since the last key (bench/tui.mjs reads it).
   let firstRows = false;
   const trace = process.env.TSNIFF_TUI_TRACE ? fs.openSync(process.env.TSNIFF_TUI_TRACE, "w") : -1;
   const firstScreen = (globalThis as { tsniffFirstScreen?: string }).tsniffFirstScreen;
-  if (trace >= 0 && firstScreen) fs.writeSync(trace, `first screen (plain ANSI) ${firstScreen}\n`);
+  if (trace >= 0 && firstScreen) fs.writeSync(trace, `first screen (plain ANSI) ${firstScreen}, ${handed?.answered ?? 0} keys answered on it\n`);
   if (trace >= 0) fs.writeSync(trace, `TUI modules loaded ${(loadedAt + performance.timeOrigin - processStart()).toFixed(0)} ms after the process started (CPU ${(loadedCpu / 1000).toFixed(0)} ms) from ${import.meta.url.includes("/tuib/") ? "the bundle" : "dist/tui"}\n`);
   const onRender = trace < 0 ? undefined : ({ renderTime }: { renderTime: number }) => {
     const since = m.lastKeyAt ? performance.now() - m.lastKeyAt : -1;

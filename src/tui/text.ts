@@ -4,7 +4,7 @@
  * so the two draw the same characters in the same places.
  */
 
-import type { Model } from "./model.js";
+import type { Model, TreeLine } from "./model.js";
 import { columnWidth, DEFAULT_COLUMNS, parseColumn, rightAligned, type ColumnSpec } from "./columns.js";
 
 /** One row of the packet list (all text escaped). */
@@ -218,3 +218,53 @@ export function statusText(m: Model): string {
   return parts.join(" | ");
 }
 
+
+const HEX = "0123456789abcdef";
+
+export interface Segment {
+  text: string;
+  hl: boolean;
+}
+
+/**
+ * Line `l` of the hex pane (bytes l*16 .. l*16+15): offset, hex, ASCII (printable bytes only, '.' for the
+ * rest), as runs of text that are or are not in the highlighted range [hs, he).
+ */
+export function hexLine(bytes: Uint8Array, l: number, hs: number, he: number): Segment[] {
+  const segs: Segment[] = [];
+  const push = (text: string, hl: boolean) => {
+    const last = segs[segs.length - 1];
+    if (last && last.hl === hl) last.text += text;
+    else segs.push({ text, hl });
+  };
+  push((l * 16).toString(16).padStart(4, "0") + "  ", false);
+  const base = l * 16;
+  for (let j = 0; j < 16; j++) {
+    const i = base + j;
+    const sep = j === 15 ? "" : j === 7 ? "  " : " ";
+    if (i >= bytes.length) {
+      push("  " + sep, false);
+      continue;
+    }
+    const hl = i >= hs && i < he;
+    const b = bytes[i];
+    push(HEX[b >> 4] + HEX[b & 15], hl);
+    // the gap is highlighted when the bytes on both sides are
+    push(sep, hl && i + 1 < he && i + 1 < bytes.length && j !== 15);
+  }
+  push("  ", false);
+  for (let j = 0; j < 16 && base + j < bytes.length; j++) {
+    const i = base + j;
+    const b = bytes[i];
+    push(b > 0x20 && b < 0x7f ? String.fromCharCode(b) : ".", i >= hs && i < he);
+  }
+  return segs;
+}
+
+/** A line of the detail tree as the detail pane shows it: indent, ▸/▾ for a node with children, label (and value). */
+export function treeLineText(l: TreeLine): string {
+  const n = l.node;
+  const mark = l.hasChildren ? (l.open ? "▾ " : "▸ ") : "  ";
+  const text = n.kind === "field" && (n.display !== "" || n.value !== null) ? `${n.label}: ${n.display}` : n.label;
+  return "  ".repeat(l.depth) + mark + text.replace(/[\x00-\x1f\x7f-\x9f]/g, "."); // labels come escaped; belt and braces for a one-line row
+}

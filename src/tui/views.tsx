@@ -6,7 +6,8 @@
 import React from "react";
 import { Box, Text } from "ink";
 import type { TreeLine } from "./model.js";
-import { columns, fit, fitRight, listHeader, rowText, type Row } from "./text.js";
+import { columns, fit, fitRight, hexLine, listHeader, rowText, treeLineText, type Row } from "./text.js";
+export { hexLine, type Segment } from "./text.js";
 import type { ColumnSpec } from "./columns.js";
 
 import { protoColour as protoColourOf } from "./text.js";
@@ -77,13 +78,10 @@ export function DetailPane(p: DetailPaneProps): React.ReactElement {
   for (let i = p.top; i < Math.min(p.lines.length, p.top + p.height); i++) {
     const l = p.lines[i];
     const n = l.node;
-    const mark = l.hasChildren ? (l.open ? "▾ " : "▸ ") : "  ";
-    let text = n.kind === "field" && (n.display !== "" || n.value !== null) ? `${n.label}: ${n.display}` : n.label;
-    text = text.replace(/[\x00-\x1f\x7f-\x9f]/g, "."); // labels come escaped; belt and braces for a one-line row
     const sel = i === p.cursor;
     out.push(
       <Text key={l.key} wrap="truncate" inverse={sel && p.focused} underline={sel && !p.focused} bold={n.kind === "proto"}>
-        {"  ".repeat(l.depth) + mark + text}
+        {treeLineText(l)}
       </Text>,
     );
   }
@@ -95,54 +93,12 @@ export function DetailPane(p: DetailPaneProps): React.ReactElement {
   );
 }
 
-const HEX = "0123456789abcdef";
-
 export interface HexPaneProps {
   bytes: Uint8Array;
   top: number;
   height: number;
   highlight: { offset: number; length: number } | null;
   focused?: boolean;
-}
-
-export interface Segment {
-  text: string;
-  hl: boolean;
-}
-
-/**
- * Line `l` of the hex pane (bytes l*16 .. l*16+15): offset, hex, ASCII (printable bytes only, '.' for the
- * rest), as runs of text that are or are not in the highlighted range [hs, he).
- */
-export function hexLine(bytes: Uint8Array, l: number, hs: number, he: number): Segment[] {
-  const segs: Segment[] = [];
-  const push = (text: string, hl: boolean) => {
-    const last = segs[segs.length - 1];
-    if (last && last.hl === hl) last.text += text;
-    else segs.push({ text, hl });
-  };
-  push((l * 16).toString(16).padStart(4, "0") + "  ", false);
-  const base = l * 16;
-  for (let j = 0; j < 16; j++) {
-    const i = base + j;
-    const sep = j === 15 ? "" : j === 7 ? "  " : " ";
-    if (i >= bytes.length) {
-      push("  " + sep, false);
-      continue;
-    }
-    const hl = i >= hs && i < he;
-    const b = bytes[i];
-    push(HEX[b >> 4] + HEX[b & 15], hl);
-    // the gap is highlighted when the bytes on both sides are
-    push(sep, hl && i + 1 < he && i + 1 < bytes.length && j !== 15);
-  }
-  push("  ", false);
-  for (let j = 0; j < 16 && base + j < bytes.length; j++) {
-    const i = base + j;
-    const b = bytes[i];
-    push(b > 0x20 && b < 0x7f ? String.fromCharCode(b) : ".", i >= hs && i < he);
-  }
-  return segs;
 }
 
 /** Offsets, hex and ASCII, 16 bytes a line; the highlighted range is shown inverse (hex and ASCII). */

@@ -9,7 +9,7 @@ import { render } from "ink-testing-library";
 import { describe, expect, it } from "vitest";
 import { FileSource } from "../../src/capture/file-source.js";
 import { App } from "../../src/tui/app.js";
-import { firstScreenLines } from "../../src/tui/first-screen.js";
+import { firstScreenKeys, firstScreenLines } from "../../src/tui/first-screen.js";
 import { CaptureRows, Model } from "../../src/tui/model.js";
 import { indexFile, PacketFile, PacketIndex } from "../../src/tui/packet-index.js";
 import { fmtCount, layout, splitPanes } from "../../src/tui/text.js";
@@ -52,13 +52,21 @@ describe("first screen", () => {
         expect(ours[sep2]).toBe(ink[sep2]);
         expect(ours[rows - 2].trimEnd()).toBe(ink[rows - 2].trimEnd());
         expect(ours[1]).toMatch(/^\s+1 0\.000000 /);
-        // the lines it leaves empty are the ones Ink fills with the detail and bytes panes
-        for (let i = sep1 + 1; i < sep2; i++) expect(ours[i]).toBe("");
+        // the detail and bytes panes: the first packet's tree and bytes, as Ink draws them
+        for (let i = sep1 + 1; i < rows - 3; i++) if (i !== sep2) expect(ours[i].trimEnd(), `line ${i}`).toBe(ink[i].trimEnd());
+        expect(ours[sep1 + 1]).toMatch(/Frame 1:/);
+        expect(ours[sep2 + 1]).toMatch(/^0000 {2}[0-9a-f]{2} /);
       } finally {
         pf.close();
       }
     });
   }
+
+  it("answers only moves in the list itself (the keys Ink must read are left whole)", () => {
+    expect(firstScreenKeys("jjk")).toEqual(["j", "j", "k"]);
+    expect(firstScreenKeys("\x1b[B\x1b[6~ b\x1bOAg\x1b[H")).toEqual(["\x1b[B", "\x1b[6~", " ", "b", "\x1bOA", "g", "\x1b[H"]);
+    for (const k of ["G", "q", "/", "j/", "\x1b", "\x1b[F", "\x1b[C", "\t", "\r", "\x03", "s", "jx"]) expect(firstScreenKeys(k), JSON.stringify(k)).toBeNull();
+  });
 
   it("formats counts with thousands separators", () => {
     expect([0, 7, 999, 1000, 65535, 1_000_000, -4321].map(fmtCount)).toEqual(["0", "7", "999", "1,000", "65,535", "1,000,000", "-4,321"]);
