@@ -51,7 +51,7 @@ try {
         const us = (r.cpuFlood / (LOOPS * 1000)) * 1e6;
         (res[who] ??= []).push(us);
         const debug = /proc-debug: (.*)/.exec(r.stderr)?.[1] ?? "(no counters)";
-        const work = /(eBPF: .*|\/proc read .*)/.exec(r.stderr)?.[1] ?? "";
+        const work = [/(eBPF: .*|\/proc read .*)/.exec(r.stderr)?.[1] ?? "", ...r.stderr.split("\n").filter((l) => l.startsWith("proc refresh"))].filter(Boolean).join("\n  ");
         console.log(`${who}: ${us.toFixed(3)} us/packet, dropped by kernel ${r.dropped}\n  ${debug}${work ? `\n  ${work}` : ""}`);
       }
     }

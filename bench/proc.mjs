@@ -9,7 +9,8 @@
  * each flow looked up and /proc read while nothing answers). Prints the CPU time during the flood per packet
  * sent and the kernel drops of each, and the difference --proc makes. Not a test: numbers go to
  * docs/BENCHMARKS.md.
- *   sudo node bench/proc.mjs        (BENCH_LOOPS=N: N x 1000 packets per run, default 1000)
+ *   sudo node bench/proc.mjs        (BENCH_LOOPS=N: N x 1000 packets per run, default 1000; BENCH_FLOOD=local
+ *                                    or between: that flood only)
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -39,7 +40,7 @@ const runs = [
 const floods = [
   ["between addresses no namespace has", undefined],
   ["to the capturing interface's address (10.204.0.1/24)", "10.204.0.1/24"],
-];
+].filter(([, address]) => !process.env.BENCH_FLOOD || (process.env.BENCH_FLOOD === "local") === !!address);
 const tables = [];
 try {
   for (const [what, address] of floods) {

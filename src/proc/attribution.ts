@@ -9,6 +9,9 @@ import type { PacketBatch } from "../capture/batch.js";
 import type { Engine } from "./engine.js";
 import { readTuple, V4Table, v4Key } from "./tuple.js";
 import type { ProcInfo, Tuple } from "./types.js";
+import { debugCounts, procDebug } from "./debug.js";
+
+const COUNT = procDebug("counters");
 
 export interface Flow {
   info: ProcInfo | undefined;
@@ -26,6 +29,14 @@ export interface Flow {
   foreign: boolean;
   /** the engine's generation when the flow was last asked (Engine.changedSince) */
   gen: number;
+  /**
+   * a flow nobody owns that had its window, with an engine that says when that may change
+   * (Engine.watchNegatives): the Attributor's `negGen` when it was answered so (its answer then lives
+   * KNOWN_MS, until negGen moves on); -1 for other flows
+   */
+  neg: number;
+  /** the engine's portFree at the last ask: every flow from this source to this port is nobody's */
+  portFree: boolean;
   /** the flow of the other direction, once both were seen (the reorder window holds a reply behind its request) */
   peer: Flow | undefined;
   readonly tuple: Tuple;
@@ -37,8 +48,16 @@ const PAIRS = 64;
 function pairSlot(a: number, b: number): number {
   return (Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b) >>> 26) & (PAIRS - 1);
 }
+function freeSlot(a: number, b: number, port: number): number {
+  return (Math.imul(a ^ Math.imul(b ^ Math.imul(port, 0x27d4eb2f), 0x9e3779b1), 0x85ebca6b) >>> 26) & (PAIRS - 1);
+}
 /** a known flow's owner is trusted this long before it is looked up again (ports get reused) */
 const KNOWN_MS = 2000;
+/**
+ * a port nobody has is trusted this long for flows not seen yet (a new flow skips the reorder window: an
+ * engine that reads its tables when asked, /proc, is asked again after this at the latest)
+ */
+const FREE_MS = 1000;
 
 export class Attributor {
   attributed = 0;
@@ -66,8 +85,35 @@ export class Attributor {
   private pairB = new Uint32Array(PAIRS);
   private pairEpoch = new Uint32Array(PAIRS);
   private pairUntil = new Float64Array(PAIRS);
+  /**
+   * Ports nobody has (Engine.portFree), by source address, destination address, protocol and destination
+   * port, answered before the flow table too: a flood from one host to a port of this machine nobody has
+   * (a thousand source ports) touches one entry. Direct-mapped like the pairs; entries of flows nobody owns
+   * (Flow.neg), reset with them (negGen moves the epoch on).
+   */
+  private freeA = new Uint32Array(PAIRS);
+  private freeB = new Uint32Array(PAIRS);
+  private freeP = new Uint32Array(PAIRS);
+  private freeEpoch = new Uint32Array(PAIRS);
+  private freeUntil = new Float64Array(PAIRS);
+  /**
+   * The engine's last portFree answer (its flow, and the engine's generation then): a flow from the same
+   * source to the same port is answered the same without asking while the engine learnt nothing (a flood's
+   * thousand new flows cost one lookup, not a thousand in the batch that brings them; they still have their
+   * window).
+   */
+  private freeTuple: Tuple | undefined;
+  private freeGen = -1;
+  private freeAt = -Infinity;
   /** the table slot of the flow flowOf() returned last (-1: not an IPv4 TCP/UDP flow) */
   private slot = -1;
+  /**
+   * Flows nobody owns (Flow.neg): the ports of such flows (the engine calls back when it learns of a socket
+   * on one of them), and the count of those calls (each resets every such flow's answer and the fast path).
+   */
+  private negPorts = new Uint8Array(65536);
+  private negGen = 0;
+  private watching = false;
   /** answers already found for the packets of the batch whose bytes are `memoData` (by index) */
   private memoData: Uint8Array | null = null;
   private memo: (ProcInfo | undefined)[] = [];
@@ -77,7 +123,15 @@ export class Attributor {
     /** why a better engine did not run ("" when the best one did) */
     readonly fallbackReason = "",
     readonly window = 100,
-  ) {}
+  ) {
+    if (engine.watchNegatives) {
+      this.watching = true;
+      engine.watchNegatives(this.negPorts, () => {
+        this.negGen++;
+        this.epoch++;
+      });
+    }
+  }
 
   /** The process of packet i of the batch, or undefined. */
   attribute(b: PacketBatch, i: number): ProcInfo | undefined {
@@ -120,6 +174,9 @@ export class Attributor {
       b = k[1];
     const p = pairSlot(a, b);
     if (this.pairA[p] === a && this.pairB[p] === b && now < this.pairUntil[p] && this.pairEpoch[p] === this.epoch) return 0;
+    const port = ((k[2] & 0xffff) | (k[3] << 16)) >>> 0;
+    const q = freeSlot(a, b, port);
+    if (this.freeA[q] === a && this.freeB[q] === b && this.freeP[q] === port && now < this.freeUntil[q] && this.freeEpoch[q] === this.epoch) return 0;
     return this.flows4.pass(k, now, this.epoch);
   }
 
@@ -137,6 +194,16 @@ export class Attributor {
       this.pairB[p] = k[1];
       this.pairUntil[p] = f.at + f.ttl;
       this.pairEpoch[p] = this.epoch;
+    } else if (f.portFree && f.neg >= 0) {
+      // every flow from this source to this port is nobody's (until negGen, with the epoch, moves on)
+      const k = this.k;
+      const port = ((k[2] & 0xffff) | (k[3] << 16)) >>> 0;
+      const q = freeSlot(k[0], k[1], port);
+      this.freeA[q] = k[0];
+      this.freeB[q] = k[1];
+      this.freeP[q] = port;
+      this.freeUntil[q] = f.at + Math.min(f.ttl, FREE_MS);
+      this.freeEpoch[q] = this.epoch;
     }
     let id = 0;
     const info = f.info;
@@ -165,6 +232,7 @@ export class Attributor {
   flowOf(d: Uint8Array, off: number, caplen: number, linktype: number, now = performance.now()): Flow | undefined {
     const k = this.k;
     let f: Flow | undefined;
+    if (COUNT) debugCounts.slow++;
     const v4 = v4Key(d, off, caplen, linktype, k);
     this.slot = -1;
     if (v4) {
@@ -182,7 +250,7 @@ export class Attributor {
           this.flows4.clear();
           this.epoch++;
         }
-        f = { info: undefined, at: -Infinity, ttl: 0, holdUntil: 0, waited: false, heldAt: 0, seen: now, foreign: false, gen: -1, peer: undefined, tuple: { ...t } };
+        f = { info: undefined, at: -Infinity, ttl: 0, holdUntil: 0, waited: false, heldAt: 0, seen: now, foreign: false, gen: -1, neg: -1, portFree: false, peer: undefined, tuple: { ...t } };
         this.flows.set(key, f);
         const peer = this.flows.get(`${t.proto} ${t.dst} ${t.dport} ${t.src} ${t.sport}`);
         if (peer && peer !== f) {
@@ -195,7 +263,7 @@ export class Attributor {
         this.slot = this.flows4.lastSlot;
       }
     }
-    if (now - f.at < f.ttl || f.holdUntil > now) return f;
+    if ((now - f.at < f.ttl && (f.neg < 0 || f.neg === this.negGen)) || f.holdUntil > now) return f;
     if (!this.changed(f)) {
       // nothing the engine learnt since can change the answer: kept another while (a flow nobody owns still
       // seen makes an engine that reads its tables when asked read them again, rate-limited; not when its
@@ -206,10 +274,28 @@ export class Attributor {
         if (!e.freshAt || e.freshAt() <= f.seen) e.poke?.();
       }
       f.at = now;
+      this.negative(f);
       return f;
     }
     this.ask(f, now);
     return f;
+  }
+
+  /**
+   * A flow nobody owns that had its window (or there is none) keeps that answer KNOWN_MS, or until the engine
+   * learns of a socket on one of its ports (Engine.watchNegatives), instead of one window: a flood of such
+   * flows is not asked about every window (each its own slow way, per flow).
+   */
+  private negative(f: Flow): void {
+    if (f.info || f.foreign || !this.watching || !(f.waited || this.window === 0)) {
+      f.neg = -1;
+      return;
+    }
+    f.neg = this.negGen;
+    f.ttl = KNOWN_MS;
+    const t = f.tuple;
+    this.negPorts[t.sport] = 1;
+    this.negPorts[t.dport] = 1;
   }
 
   /** Whether the engine learnt anything since the flow was asked that could change its answer. */
@@ -221,11 +307,33 @@ export class Attributor {
   /** Asks the engine about a flow again (a held flow, before its window is up or when it is). */
   ask(f: Flow, now = performance.now()): void {
     const e = this.engine;
-    f.info = e.lookup(f.tuple, f.seen);
+    const t = f.tuple;
+    const ft = this.freeTuple;
+    if (ft && ft.dport === t.dport && ft.proto === t.proto && ft.src === t.src && ft.dst === t.dst && e.generation === this.freeGen && now - this.freeAt < FREE_MS) {
+      // as the flow before from this source to this port nobody has (the engine learnt nothing since)
+      if (COUNT) debugCounts.askedBefore++;
+      f.info = undefined;
+      f.gen = this.freeGen;
+      f.at = now;
+      f.foreign = false;
+      f.portFree = true;
+      f.ttl = this.window;
+      this.negative(f);
+      return;
+    }
+    if (COUNT) debugCounts.asks++;
+    f.info = e.lookup(t, f.seen);
     f.gen = e.generation ?? 0;
     f.at = now;
     f.foreign = !f.info && !!e.foreign;
+    f.portFree = !f.info && !f.foreign && !!e.portFree;
+    if (f.portFree && e.generation !== undefined) {
+      this.freeTuple = t;
+      this.freeGen = f.gen;
+      this.freeAt = now;
+    }
     f.ttl = (f.info && e.sure) || f.foreign ? KNOWN_MS : this.window;
+    this.negative(f);
   }
 
   /** The summary's lines: which engine ran (and why not a better one), and the counts. */

@@ -34,6 +34,12 @@ export const debugCounts = {
   drainsWithEvents: 0,
   /** CPU time (us) of the ring buffer reads */
   drainUs: 0,
+  /** packets that missed the flow cache's fast path, flows asked of the engine, fast-path resets (epochs) */
+  slow: 0,
+  asks: 0,
+  /** new flows answered as another flow to the same port nobody has, without asking */
+  askedBefore: 0,
+  epochs: 0,
 };
 
 const cpuUs = () => {
@@ -62,6 +68,10 @@ export class CountingSource implements PacketSource {
   private packets = 0;
   private hist = new Array<number>(BUCKETS.length + 1).fill(0);
   private inBatchUs = 0;
+  /** the longest wall time between two batches' starts, and the longest batch (ms): the event loop blocked? */
+  private lastAt = 0;
+  private maxGap = 0;
+  private maxBatch = 0;
   private firstAt = 0;
   private cpuAtFirst = 0;
   private switchesAtFirst: [number, number] = [0, 0];
@@ -76,6 +86,9 @@ export class CountingSource implements PacketSource {
   async run(onBatch: BatchConsumer): Promise<SourceEnd> {
     const end = await this.inner.run((b: PacketBatch) => {
       const c0 = cpuUs();
+      const t0 = performance.now();
+      if (this.batches && t0 - this.lastAt > this.maxGap) this.maxGap = t0 - this.lastAt;
+      this.lastAt = t0;
       if (!this.batches) {
         this.firstAt = performance.now();
         this.cpuAtFirst = c0;
@@ -90,6 +103,7 @@ export class CountingSource implements PacketSource {
         return onBatch(b);
       } finally {
         this.inBatchUs += cpuUs() - c0;
+        this.maxBatch = Math.max(this.maxBatch, performance.now() - t0);
       }
     });
     const all = cpuUs() - this.cpuAtFirst;
@@ -102,6 +116,8 @@ export class CountingSource implements PacketSource {
         `${((performance.now() - this.firstAt) / 1000).toFixed(2)} s from the first; CPU from the first batch ${ms(all)} ms: in batches ${ms(this.inBatchUs)} ms ` +
         `(reorder window's pass ${ms(d.holdUs)} ms, then the pipeline ${ms(d.pipeUs)} ms, releases ${d.releases} with ${d.released} packets ${ms(d.releaseUs)} ms), outside them ${ms(all - this.inBatchUs)} ms; ` +
         `ring buffer reads ${d.drains} (${d.drainsWithEvents} with events) ${ms(d.drainUs)} ms; ` +
+        `flow cache misses ${d.slow}, engine asked ${d.asks} times (${d.askedBefore} more answered as a flow to the same free port), fast path reset ${d.epochs} times; ` +
+        `longest batch ${this.maxBatch.toFixed(1)} ms, longest time between batches ${this.maxGap.toFixed(1)} ms; ` +
         `context switches from the first batch: ${sw[0] - this.switchesAtFirst[0]} voluntary (wakeups), ${sw[1] - this.switchesAtFirst[1]} involuntary`,
     );
     return end;

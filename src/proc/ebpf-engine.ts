@@ -12,7 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { containerIdOf, podUidOf } from "./container.js";
 import type { Engine } from "./engine.js";
-import { canonical6, netnsOf, parentOf, processInfo, v4text } from "./procfs.js";
+import { canonical6, isAny, netnsOf, parentOf, processInfo, v4text } from "./procfs.js";
 import { ProcEngine } from "./proc-engine.js";
 import { netnsInode, SocketIndex } from "./table.js";
 import type { ProcInfo, Tuple } from "./types.js";
@@ -185,10 +185,16 @@ export class EbpfEngine implements Engine {
     const lport = b.readUInt16LE(o + 42);
     const rport = b.readUInt16LE(o + 44);
     const addr = (at: number) => (family === 2 ? v4text(b[at], b[at + 1], b[at + 2], b[at + 3]) : canonical6(b.toString("hex", at, at + 16)));
-    this.index.add(b.readUInt32LE(o + 84), proto, addr(o + 48), lport, type === EV_FLOW ? addr(o + 64) : family === 2 ? "0.0.0.0" : "0".repeat(32), type === EV_FLOW ? rport : 0, owner);
+    const laddr = addr(o + 48);
+    const fresh = !isAny(laddr) && !this.index.isLocal(laddr);
+    this.index.add(b.readUInt32LE(o + 84), proto, laddr, lport, type === EV_FLOW ? addr(o + 64) : family === 2 ? "0.0.0.0" : "0".repeat(32), type === EV_FLOW ? rport : 0, owner);
     const g = ++this.generation;
     this.portGen[lport] = g;
     if (type === EV_FLOW) this.portGen[rport] = g;
+    // a socket on a port of a flow nobody owned, or on an address no socket had (a packet from it may be
+    // its): such flows are asked again
+    const neg = this.negPorts;
+    if (neg && (neg[lport] || (type === EV_FLOW && neg[rport]) || fresh)) this.negChanged!();
     // exe, args and cgroup while the process is (most likely) still there
     if (!this.infos.has(pid)) this.info(owner);
   }
@@ -241,6 +247,14 @@ export class EbpfEngine implements Engine {
     this.drainSoon();
   }
 
+  private negPorts: Uint8Array | undefined;
+  private negChanged: (() => void) | undefined;
+
+  watchNegatives(ports: Uint8Array, changed: () => void): void {
+    this.negPorts = ports;
+    this.negChanged = changed;
+  }
+
   /** processes whose facts were read from /proc when their first event came */
   private infoReads = 0;
 
@@ -248,7 +262,15 @@ export class EbpfEngine implements Engine {
     return `eBPF: ${this.events} event${this.events === 1 ? "" : "s"} from the kernel, ${this.infoReads} process${this.infoReads === 1 ? "" : "es"} read from /proc`;
   }
 
+  portFree = false;
+
   lookup(t: Tuple): ProcInfo | undefined {
+    const found = this.find(t);
+    this.portFree = !found && !this.foreign && this.index.portFree(t) && this.before.isPortFree(t);
+    return found;
+  }
+
+  private find(t: Tuple): ProcInfo | undefined {
     let o = this.index.find(t);
     // the events waiting (a connection's first SYN finds its connect's), at most once a millisecond: a
     // batch of a thousand unknown flows drains once

@@ -19,6 +19,13 @@ export interface Engine {
    */
   readonly foreign?: boolean;
   /**
+   * Whether the last lookup found nobody because no socket here has the packet's destination port at all
+   * (its protocol's, any address, any namespace) and its source is no address of this machine (it came in):
+   * then every packet from that source to that port is nobody's until a socket takes the port (the flow
+   * cache answers them all from one entry; Engine.watchNegatives says when that changes).
+   */
+  readonly portFree?: boolean;
+  /**
    * When the tables the engine answers from were read (engines that read them in rounds, /proc): a flow first
    * seen after that has not had its chance yet, and the reorder window holds it a while longer (hold.ts).
    */
@@ -32,6 +39,13 @@ export interface Engine {
    */
   readonly generation?: number;
   changedSince?(t: Tuple, gen: number): boolean;
+  /**
+   * Engines that can say when a flow nobody owned may have an owner now: `ports` marks (by number) the ports
+   * of such flows, and `changed()` is called when the engine learns of a socket on a marked port (eBPF: a
+   * bind/connect/send event) or reads its tables again (/proc: every read). Until then, or KNOWN_MS, such a
+   * flow is not asked again (attribution.ts): a flood of flows nobody owns costs the fast path only.
+   */
+  watchNegatives?(ports: Uint8Array, changed: () => void): void;
   /** A flow it did not know is still seen (an engine that reads its tables when asked may read them again). */
   poke?(): void;
   /** A line on the engine's own work for the summary ("/proc read 12 times, 85 ms of CPU"), or "". */

@@ -135,6 +135,7 @@ export class HoldingSource implements PacketSource {
           }
           // held: a flow that passed the fast path may have to queue behind this one (its peer)
           attr.epoch++;
+          if (COUNT) debugCounts.epochs++;
           f.waited = true;
           f.heldAt = now;
           f.holdUntil = now + this.window;

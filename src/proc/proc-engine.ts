@@ -271,6 +271,8 @@ export class ProcEngine implements Engine {
     this.readAt = job.started;
     this.cpuMs += job.cpu;
     this.generation++;
+    // (any socket may be new, or connected since: flows nobody owned are asked again)
+    this.negChanged?.();
     if (process.env.TSNIFF_PROC_DEBUG) process.stderr.write(`proc refresh ${this.refreshes}: ${job.steps} steps, ${(performance.now() - job.started).toFixed(1)} ms wall, ${job.cpu.toFixed(1)} ms cpu, fresh ${job.fresh}\n`);
     // one window at least, 5x its CPU time, and longer while refreshes answer nothing
     if (this.answered) this.idle = 0;
@@ -322,13 +324,22 @@ export class ProcEngine implements Engine {
     return this.index.maybeLocal(t) || this.prev.maybeLocal(t);
   }
 
+  /** Whether no socket in the tables as read, or the read before, has the flow's destination port (table.ts portFree). */
+  isPortFree(t: Tuple): boolean {
+    return this.index.portFree(t) && this.prev.portFree(t);
+  }
+
+  portFree = false;
+
   lookup(t: Tuple, since = Infinity): ProcInfo | undefined {
     this.foreign = !this.maybeLocal(t);
+    this.portFree = false;
     if (this.foreign) {
       this.sure = false;
       return undefined;
     }
     const found = this.find(t);
+    if (!found) this.portFree = this.isPortFree(t);
     this.sure = !!found && this.lastSure;
     if (this.sure) return found;
     // (not for a flow the tables in use were read after: they had it, or it has no socket here)
@@ -352,6 +363,12 @@ export class ProcEngine implements Engine {
 
   poke(): void {
     this.want();
+  }
+
+  private negChanged: (() => void) | undefined;
+
+  watchNegatives(_ports: Uint8Array, changed: () => void): void {
+    this.negChanged = changed;
   }
 
   stats(): string {

@@ -42,6 +42,8 @@ export class SocketIndex<T> {
   private localAll = new Map<string, Slot<T>>();
   /** addresses seen as some socket's local end, per namespace (0: over all of them) */
   private localAddrs = new Map<number, Set<string>>();
+  /** local ports some socket has, in any namespace, by protocol (portFree) */
+  private lports = new Map<number, Uint8Array>();
 
   /** `home`: the capture's network namespace (its inode; 0 when unknown: every namespace is looked at alike) */
   constructor(public home = 0) {}
@@ -56,6 +58,7 @@ export class SocketIndex<T> {
     this.exactAll.clear();
     this.localAll.clear();
     this.localAddrs.clear();
+    for (const a of this.lports.values()) a.fill(0);
   }
 
   add(ns: number, proto: number, laddr: string, lport: number, raddr: string, rport: number, v: T): void {
@@ -73,6 +76,9 @@ export class SocketIndex<T> {
       all = this.localAll;
     }
     map.set(`${ns}|${key}`, v);
+    let ports = this.lports.get(proto);
+    if (!ports) this.lports.set(proto, (ports = new Uint8Array(65536)));
+    ports[lport] = 1;
     const s = all.get(key);
     if (!s || s.ns === ns) all.set(key, { v, ns });
     else s.ns = -1;
@@ -97,6 +103,17 @@ export class SocketIndex<T> {
     if (all && (all.has(src) || all.has(dst))) return true;
     const here = interfaceAddrs();
     return here.has(src) || here.has(dst);
+  }
+
+  /**
+   * Whether no socket here can have the flow whatever its source port: no socket (any namespace) has its
+   * destination port as its local port, and its source is no local address (not loopback, no socket's local
+   * end, no interface's): a packet that came in to a port nobody has.
+   */
+  portFree(t: Tuple): boolean {
+    if (this.lports.get(t.proto)?.[t.dport]) return false;
+    const src = t.src;
+    return !isLoopback(src) && !this.localAddrs.get(0)?.has(src) && !interfaceAddrs().has(src);
   }
 
   isLocal(addr: string, ns = 0): boolean {

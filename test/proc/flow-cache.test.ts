@@ -103,6 +103,87 @@ describe("the flow cache", () => {
   });
 });
 
+/** An engine that says when flows nobody owned may be owned now, and when a port is nobody's (portFree). */
+class WatchingEngine implements Engine {
+  readonly name = "ebpf" as const;
+  sure = false;
+  portFree = false;
+  generation = 0;
+  lookups = 0;
+  private ports = new Uint8Array(65536);
+  private changed = () => {};
+  constructor(private owners = new Map<number, ProcInfo>()) {}
+  lookup(t: Tuple): ProcInfo | undefined {
+    this.lookups++;
+    const o = this.owners.get(t.dport);
+    this.sure = !!o;
+    this.portFree = !o;
+    return o;
+  }
+  changedSince(): boolean {
+    return true;
+  }
+  watchNegatives(ports: Uint8Array, changed: () => void): void {
+    this.ports = ports;
+    this.changed = changed;
+  }
+  learn(port: number, info: ProcInfo): void {
+    this.owners.set(port, info);
+    this.generation++;
+    if (this.ports[port]) this.changed();
+  }
+  close(): void {}
+}
+
+describe("flows nobody owns", () => {
+  /** The reorder window's way through the cache (hold.ts batch()): the fast path, else the flow, settled. */
+  const seen = (a: Attributor, frame: Uint8Array, now: number) => {
+    const id = a.pass(frame, 0, 60, 1, now);
+    if (id >= 0) return a.answers[id];
+    const f = a.flowOf(frame, 0, 60, 1, now)!;
+    a.settle(f);
+    return f.info;
+  };
+
+  it("a flood from one host to a port nobody has costs one lookup, until a socket takes that port", () => {
+    const e = new WatchingEngine();
+    const a = new Attributor(e, "", 0);
+    const flood = Array.from({ length: 200 }, (_, i) => udpFrame([192, 0, 2, 7], 10000 + i, [127, 0, 0, 1], 9));
+    for (const f of flood) expect(seen(a, f, 10)).toBeUndefined();
+    // one lookup: the others were answered as the first (same source, same free port, nothing learnt since)
+    expect(e.lookups).toBe(1);
+    // the flood goes on (windows pass): nobody's still, not asked again within a second...
+    for (let t = 20; t < 1000; t += 100) for (const f of flood) expect(seen(a, f, t)).toBeUndefined();
+    expect(e.lookups).toBe(1);
+    // ...and once a second after that (the port nobody has is confirmed)
+    for (let t = 1020; t < 2000; t += 100) for (const f of flood) expect(seen(a, f, t)).toBeUndefined();
+    expect(e.lookups).toBe(2);
+    // another source to the same port is asked (its own answer)
+    expect(seen(a, udpFrame([192, 0, 2, 8], 10000, [127, 0, 0, 1], 9), 1950)).toBeUndefined();
+    expect(e.lookups).toBe(3);
+    // a socket on a port no flow of the flood has changes nothing for them
+    e.learn(7777, { pid: 1, comm: "other" });
+    for (const f of flood) seen(a, f, 1960);
+    expect(e.lookups).toBe(3);
+    // one on the flood's port: its flows are asked again at once (their answers' time is not up), and found
+    e.learn(9, { pid: 42, comm: "server" });
+    expect(seen(a, flood[5], 1970)?.pid).toBe(42);
+    expect(seen(a, flood[150], 1970)?.pid).toBe(42);
+    expect(e.lookups).toBe(5);
+  });
+
+  it("without an engine that says when that changes, a flow nobody owns is asked again after its window", () => {
+    const e = new TableEngine(new Map());
+    const a = new Attributor(e, "", 100);
+    const f = udpFrame([192, 0, 2, 7], 10000, [127, 0, 0, 1], 9);
+    a.flowOf(f, 0, 60, 1, 0);
+    a.flowOf(f, 0, 60, 1, 50);
+    expect(e.lookups).toBe(1);
+    e.learn(9, { pid: 7, comm: "late" });
+    expect(a.flowOf(f, 0, 60, 1, 150)?.info?.pid).toBe(7);
+  });
+});
+
 describe("SocketIndex.maybeLocal", () => {
   it("says no for flows between addresses nobody here has, yes for loopback, sockets' and interfaces' addresses, multicast", () => {
     const x = new SocketIndex<number>(1);
@@ -116,6 +197,23 @@ describe("SocketIndex.maybeLocal", () => {
     expect(x.maybeLocal(t("10.204.0.2", "10.204.0.1"))).toBe(true);
     // an address of this namespace's interfaces
     for (const a of interfaceAddrs()) if (/^\d+\./.test(a)) expect(x.maybeLocal(t("192.0.2.7", a))).toBe(true);
+  });
+
+  it("portFree: a packet from elsewhere to a port no socket has (any address, any namespace), by protocol", () => {
+    const x = new SocketIndex<number>(1);
+    const t = (proto: number, src: string, dport: number) => ({ proto, src, sport: 40000, dst: "10.204.0.1", dport });
+    expect(x.portFree(t(17, "10.204.0.2", 9))).toBe(true);
+    x.add(2, 17, "0.0.0.0", 9, "0.0.0.0", 0, 5);
+    expect(x.portFree(t(17, "10.204.0.2", 9))).toBe(false);
+    expect(x.portFree(t(6, "10.204.0.2", 9))).toBe(true);
+    // a connected socket's local port too
+    x.add(1, 6, "10.204.0.1", 443, "10.204.0.2", 50000, 6);
+    expect(x.portFree(t(6, "10.204.0.2", 443))).toBe(false);
+    // a source that is this machine's (loopback, a socket's local address) may be a local sender's
+    expect(x.portFree(t(6, "127.0.0.1", 9))).toBe(false);
+    expect(x.portFree(t(17, "10.204.0.1", 53))).toBe(false);
+    x.clear();
+    expect(x.portFree(t(17, "10.204.0.2", 9))).toBe(true);
   });
 
   it("writes IPv6 interface addresses as the socket tables do (32 hex digits)", () => {
