@@ -11,12 +11,15 @@
  */
 import { Worker } from "node:worker_threads";
 import type { PacketIndex } from "./packet-index.js";
-import type { ChunkMsg, ErrorMsg, MatchesMsg, StartMsg } from "./filter-worker.js";
+import type { AnswerMsg, ChunkMsg, EndMsg, ErrorMsg, StartMsg } from "./filter-worker.js";
+import type { StreamKey } from "./stream.js";
 
 /** packets in the first chunk; each next one doubles, up to CHUNK_MAX */
 const CHUNK_MIN = 512;
 const CHUNK_MAX = 16384;
 const IN_FLIGHT = 2;
+/** the worker's old generation limit (MB); a pass whose state outgrows it ends the worker: the model then filters in the main thread */
+const OLD_MAX_MB = 1024;
 
 export interface ThreadPass {
   /** packets sent to the worker ([0, sent)) and answered ([0, answered)) */
@@ -26,9 +29,19 @@ export interface ThreadPass {
   inFlight: number;
   chunk: number;
   gen: number;
-  /** matches of a chunk, in order */
-  onMatches(from: number, to: number, list: Uint32Array): void;
+  /** packets to send: a fixed number (a statistics or stream pass over a live capture), or -1: every packet the index has, as it grows */
+  end: number;
+  /** the answer to a chunk (matches, statistics, stream segments), in order */
+  onAnswer(m: AnswerMsg): void;
   onError(message: string): void;
+}
+
+/** A pass that is not a display filter: the statistics (./stats.ts) or a followed stream (./stream.ts). */
+export interface ScanSpec {
+  kind: "stats" | "stream";
+  key?: StreamKey;
+  /** as ThreadPass.end */
+  end: number;
 }
 
 export class FilterThread {
@@ -51,13 +64,15 @@ export class FilterThread {
     try {
       const w = new Worker(this.workerUrl, {
         workerData: { gen: this.genBuf },
-        // young generation: 1 MB semi-spaces (V8's start) instead of growing to 16 MB (issue #17: RSS)
-        resourceLimits: { maxYoungGenerationSizeMb: 3 },
+        // young generation: 1 MB semi-spaces (V8's start) instead of growing to 16 MB (issue #17: RSS); an old
+        // generation bounded at 1 GB: V8 then starts its heap small and grows it by a smaller factor (a 1M-packet
+        // dns pass: 107 -> 62 MB of RSS), where by default it let garbage pile up to ~90 MB before collecting
+        resourceLimits: { maxYoungGenerationSizeMb: 3, maxOldGenerationSizeMb: OLD_MAX_MB },
         stdout: false,
         stderr: false,
       });
       w.unref();
-      w.on("message", (m: MatchesMsg | ErrorMsg) => this.onMessage(m));
+      w.on("message", (m: AnswerMsg | ErrorMsg) => this.onMessage(m));
       w.on("error", (e) => this.fail(`filter worker: ${e.message}`));
       w.on("exit", (code) => {
         if (this.worker === w && code !== 0) this.fail(`filter worker exited with ${code}`);
@@ -81,14 +96,15 @@ export class FilterThread {
    * Starts a pass of `filter` (compiled already: it is known to compile) from packet 0; null: no worker.
    * `ifaceNames`: the sources' names by PacketIndex.iface (frame.interface_name), as CaptureRows has them.
    */
-  start(filter: string, ifaceNames: readonly string[] | undefined, onMatches: ThreadPass["onMatches"], onError: ThreadPass["onError"]): ThreadPass | null {
+  start(filter: string | ScanSpec, ifaceNames: readonly string[] | undefined, onAnswer: ThreadPass["onAnswer"], onError: ThreadPass["onError"]): ThreadPass | null {
     this.cancel();
     const w = this.ensure();
     if (!w) return null;
     const gen = ++this.gen;
     Atomics.store(this.current, 0, gen);
-    w.postMessage({ type: "start", gen, file: this.file, filter, ifaceNames: ifaceNames ? [...ifaceNames] : undefined } satisfies StartMsg);
-    this.pass = { sent: 0, answered: 0, inFlight: 0, chunk: CHUNK_MIN, gen, onMatches, onError };
+    const spec = typeof filter === "string" ? null : filter;
+    w.postMessage({ type: "start", gen, file: this.file, kind: spec?.kind ?? "filter", filter: spec ? "" : (filter as string), key: spec?.key, ifaceNames: ifaceNames ? [...ifaceNames] : undefined } satisfies StartMsg);
+    this.pass = { sent: 0, answered: 0, inFlight: 0, chunk: CHUNK_MIN, gen, end: spec ? spec.end : -1, onAnswer, onError };
     this.pump();
     return this.pass;
   }
@@ -99,9 +115,10 @@ export class FilterThread {
     const w = this.worker;
     if (!p || !w) return;
     const ix = this.index;
-    while (p.inFlight < IN_FLIGHT && p.sent < ix.count) {
+    const last = p.end >= 0 ? Math.min(p.end, ix.count) : ix.count;
+    while (p.inFlight < IN_FLIGHT && p.sent < last) {
       const from = p.sent;
-      const to = Math.min(ix.count, from + p.chunk);
+      const to = Math.min(last, from + p.chunk);
       const m: ChunkMsg = {
         type: "chunk",
         gen: p.gen,
@@ -121,7 +138,12 @@ export class FilterThread {
     }
   }
 
-  private onMessage(m: MatchesMsg | ErrorMsg): void {
+  /** A pass runs (a filter on a file still being indexed or on a live capture runs until changed). */
+  busy(): boolean {
+    return this.pass !== null;
+  }
+
+  private onMessage(m: AnswerMsg | ErrorMsg): void {
     const p = this.pass;
     if (!p || m.gen !== p.gen) return; // an old pass's
     if (m.type === "error") {
@@ -132,7 +154,7 @@ export class FilterThread {
     p.inFlight--;
     p.answered = m.to;
     this.pump();
-    p.onMatches(m.from, m.to, m.list);
+    p.onAnswer(m);
   }
 
   /** Stops the running pass (its chunks are dropped, the one being worked on within 256 packets). */
@@ -140,6 +162,19 @@ export class FilterThread {
     if (!this.pass) return;
     this.pass = null;
     Atomics.store(this.current, 0, ++this.gen);
+    this.worker?.postMessage({ type: "end" } satisfies EndMsg);
+  }
+
+  /**
+   * The pass has answered every packet of a file that will not grow: the worker drops its state (the
+   * dissector's tables of every conversation, tens of MB on a big capture) instead of keeping it until the
+   * next filter.
+   */
+  finish(): void {
+    const p = this.pass;
+    if (!p || p.answered < (p.end >= 0 ? p.end : this.index.count)) return;
+    this.pass = null;
+    this.worker?.postMessage({ type: "end" } satisfies EndMsg);
   }
 
   close(): void {

@@ -4,14 +4,22 @@
  * capture file itself (one read per megabyte), dissects each with a tree through its own Dissector and frame
  * builder (every packet in order from the first, as the in-thread pass and tshark -Y see them: tcp.stream and
  * frame.time_delta as tshark's), runs the compiled filter and answers each chunk with the indices that match.
+ * The same passes count the statistics view's conversations and hierarchy (kind "stats": each chunk answered
+ * with what it added, CaptureStats.delta) and find a followed stream's packets (kind "stream": each chunk
+ * answered with where its packets of the conversation have their payload): the heavy dissection and its
+ * tables stay in this thread's heap, bounded and dropped at the pass's end (issue #17: RSS), and the main
+ * thread keeps only the results.
  *
  * Cancelling: the main thread bumps a shared generation number; a chunk of an older generation is dropped,
  * and a chunk being worked on stops within 256 packets.
  *
  * Messages (in order):
- *   in   { type: "start", gen, file, filter, ifaceNames }                  a new pass (the filter compiles: the main thread checked)
+ *   in   { type: "start", gen, file, kind, filter, key, ifaceNames }   a new pass (the filter compiles: the main thread checked)
  *        { type: "chunk", gen, from, fileOff, caplen, wirelen, tsSec, tsNsec, linktype, iface }   packets from..from+n
+ *        { type: "end" }                                        the pass is over: its state (dissector tables) is dropped
  *   out  { type: "matches", gen, from, to, list }              list: the matching indices of [from, to)
+ *        { type: "stats", gen, from, to, delta }               kind "stats"
+ *        { type: "segments", gen, from, to, key, streamIndex, segs }   kind "stream"
  *        { type: "error", gen, message }                       the pass cannot go on (the file cannot be read)
  */
 import fs from "node:fs";
@@ -19,12 +27,18 @@ import { parentPort, workerData } from "node:worker_threads";
 import { Dissector } from "../dissectors/index.js";
 import { compileDisplayFilter, type DisplayFilter } from "../filter/display.js";
 import { FrameBuilder } from "../output/frame.js";
+import { CaptureStats, type StatsDelta } from "./stats.js";
+import { StreamData, StreamScan, type StreamKey } from "./stream.js";
 
 export interface StartMsg {
   type: "start";
   gen: number;
   file: string;
+  /** what the pass does: a display filter (the default), the statistics view's counts, a followed stream */
+  kind?: "filter" | "stats" | "stream";
   filter: string;
+  /** kind "stream": the conversation followed */
+  key?: StreamKey;
   /** the sources' names by index (CaptureRows.ifaceNames): frame.interface_name */
   ifaceNames?: string[];
 }
@@ -40,6 +54,10 @@ export interface ChunkMsg {
   linktype: Uint16Array;
   iface: Uint16Array;
 }
+/** the pass is over (finished or cancelled): its state is dropped */
+export interface EndMsg {
+  type: "end";
+}
 export interface MatchesMsg {
   type: "matches";
   gen: number;
@@ -47,6 +65,26 @@ export interface MatchesMsg {
   to: number;
   list: Uint32Array;
 }
+/** kind "stats": what the chunk's packets added to the counts (CaptureStats.delta) */
+export interface StatsMsg {
+  type: "stats";
+  gen: number;
+  from: number;
+  to: number;
+  delta: StatsDelta;
+}
+/** kind "stream": the chunk's packets of the conversation, 6 numbers each: packet, direction, payload start, length, TCP seq, SYN (1/0) */
+export interface SegmentsMsg {
+  type: "segments";
+  gen: number;
+  from: number;
+  to: number;
+  /** the conversation (A turned round once the first packet found came from B) and its tcp.stream / udp.stream */
+  key: StreamKey;
+  streamIndex: number;
+  segs: Float64Array;
+}
+export type AnswerMsg = MatchesMsg | StatsMsg | SegmentsMsg;
 export interface ErrorMsg {
   type: "error";
   gen: number;
@@ -58,7 +96,12 @@ const current = new Int32Array(workerData.gen as SharedArrayBuffer);
 
 interface Pass {
   gen: number;
-  filter: DisplayFilter;
+  kind: "filter" | "stats" | "stream";
+  filter: DisplayFilter | null;
+  stats: CaptureStats | null;
+  stream: StreamScan | null;
+  /** kind "stream": the segments found in the chunk being worked on */
+  segs: number[];
   dis: Dissector;
   frames: FrameBuilder;
   fd: number;
@@ -101,7 +144,7 @@ function chunk(m: ChunkMsg): void {
   const p = pass;
   if (!p || p.gen !== m.gen || Atomics.load(current, 0) !== m.gen) return; // cancelled
   const n = m.caplen.length;
-  const list = new Uint32Array(n);
+  const list = p.kind === "filter" ? new Uint32Array(n) : null;
   let k = 0;
   // a live spool grows: what was past the block's end before may be there now
   p.blockStart = p.blockEnd = 0;
@@ -109,21 +152,50 @@ function chunk(m: ChunkMsg): void {
     if ((j & 255) === 255 && Atomics.load(current, 0) !== m.gen) return; // cancelled meanwhile
     const bytes = bytesAt(p, m.fileOff[j], m.caplen[j]);
     const i = m.from + j;
+    if (p.stats) {
+      p.stats.visit(bytes, m.linktype[j], m.wirelen[j], m.tsSec[j], m.tsNsec[j], i);
+      continue;
+    }
+    if (p.stream) {
+      linktypeOf = m.linktype[j];
+      p.stream.visit(i, bytes, m.wirelen[j]);
+      continue;
+    }
     const { ctx, tree } = p.dis.dissectBytes(bytes, m.linktype[j], { wirelen: m.wirelen[j], tsSec: m.tsSec[j], tsNsec: m.tsNsec[j], frame: i + 1, tree: true });
     const roots = [p.frames.build(ctx, 0, tree!.roots, m.iface[j]), ...tree!.roots];
-    if (p.filter({ roots, data: bytes, end: bytes.length })) list[k++] = i;
+    if (p.filter!({ roots, data: bytes, end: bytes.length })) list![k++] = i;
   }
-  const out = list.slice(0, k);
-  parentPort!.postMessage({ type: "matches", gen: m.gen, from: m.from, to: m.from + n, list: out } satisfies MatchesMsg, [out.buffer as ArrayBuffer]);
+  const head = { gen: m.gen, from: m.from, to: m.from + n };
+  if (p.stats) {
+    parentPort!.postMessage({ type: "stats", ...head, delta: p.stats.delta() } satisfies StatsMsg);
+  } else if (p.stream) {
+    const segs = new Float64Array(p.segs);
+    p.segs.length = 0;
+    const d = p.stream.data;
+    parentPort!.postMessage({ type: "segments", ...head, key: d.key, streamIndex: d.streamIndex, segs } satisfies SegmentsMsg, [segs.buffer as ArrayBuffer]);
+  } else {
+    const out = list!.slice(0, k);
+    parentPort!.postMessage({ type: "matches", ...head, list: out } satisfies MatchesMsg, [out.buffer as ArrayBuffer]);
+  }
 }
 
-parentPort!.on("message", (m: StartMsg | ChunkMsg) => {
+/** the link type of the packet the stream scan visits (it asks by packet number; a chunk has it by position) */
+let linktypeOf = 1;
+
+parentPort!.on("message", (m: StartMsg | ChunkMsg | EndMsg) => {
+  if (m.type === "end") return closePass();
   try {
     if (m.type === "start") {
       closePass();
+      const kind = m.kind ?? "filter";
+      const segs: number[] = [];
       pass = {
         gen: m.gen,
-        filter: compileDisplayFilter(m.filter),
+        kind,
+        filter: kind === "filter" ? compileDisplayFilter(m.filter) : null,
+        stats: kind === "stats" ? new CaptureStats() : null,
+        stream: kind === "stream" ? new StreamScan(new StreamData(m.key!), () => linktypeOf, (i, dir, start, length, seq, syn) => segs.push(i, dir, start, length, seq, syn ? 1 : 0)) : null,
+        segs,
         // (a pass in capture order never dissects a frame again: no tcp.reassembled_in history to keep)
         dis: new Dissector({ reassembly: { history: false } }),
         frames: new FrameBuilder(!!m.ifaceNames, m.ifaceNames), // as CaptureRows.frameBuilder()

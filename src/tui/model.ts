@@ -20,7 +20,8 @@ import { HISTORY_MAX } from "./config.js";
 import { compileRules, ruleFor, type ColourRule } from "./colouring.js";
 import { candidates, complete, editLine, filterNames, wordAt } from "./line-edit.js";
 import type { PacketFile, PacketIndex } from "./packet-index.js";
-import type { FilterThread, ThreadPass } from "./filter-thread.js";
+import type { FilterThread, ScanSpec, ThreadPass } from "./filter-thread.js";
+import type { AnswerMsg } from "./filter-worker.js";
 import { CaptureStats, convFilter, endpointFilter, type ConvType } from "./stats.js";
 import { endpointsOf, hexLineText, StreamData, StreamReader, StreamScan, streamKeyOf, textLineText, type StreamKey } from "./stream.js";
 
@@ -123,6 +124,8 @@ interface ScanJob {
   visit(i: number, bytes: Uint8Array): void;
   /** the pass ended (complete: every packet visited) */
   done(complete: boolean): void;
+  /** the pass runs in the worker thread (answered there); null: in slices in this thread */
+  thread: ThreadPass | null;
 }
 
 function pad2(n: number): string {
@@ -693,7 +696,7 @@ export class Model {
   /** Compiles and starts applying a display filter; returns the error text or "". Empty clears it. */
   applyFilter(text: string): string {
     if (this.job) this.job.cancelled = true;
-    this.filterThread?.cancel();
+    if (this.job?.thread) this.filterThread?.cancel(); // (not a statistics or stream pass the worker runs)
     this.job = null;
     this.filterProgress = -1;
     const keep = this.selectedPacket();
@@ -721,11 +724,14 @@ export class Model {
     this.job = job;
     this.filterProgress = 0;
     const ft = this.filterThread;
-    if (ft && !ft.broken) {
+    // (a statistics or stream pass in the worker keeps it: this filter then runs here)
+    if (ft && !ft.broken && !this.scan?.thread) {
       job.thread = ft.start(
         text,
         this.rows.ifaceNames,
-        (from, to, list) => this.threadMatches(job, to, list),
+        (m) => {
+          if (m.type === "matches") this.threadMatches(job, m.to, m.list);
+        },
         (message) => {
           if (this.job !== job) return;
           // the worker failed: the pass starts again in this thread
@@ -823,7 +829,10 @@ export class Model {
     } else {
       // Caught up. Live captures and files still being indexed call grew() when more packets come.
       this.filterProgress = this.status.done || this.status.mode === "live" ? -1 : job.next / Math.max(1, total);
-      if (this.status.done && this.status.mode === "file") this.job = null;
+      if (this.status.done && this.status.mode === "file") {
+        this.job = null;
+        if (job.thread) this.filterThread?.finish(); // the worker drops the pass's state
+      }
     }
     if (this.matchCount === 0) this.loadDetail();
     // a frame when new matches land on the rows drawn or the pass ended; else only the progress moved
@@ -848,12 +857,50 @@ export class Model {
   }
 
   /** Starts a stream or statistics pass over every packet (the display filter does not apply). */
-  private startScan(kind: ScanJob["kind"], visit: (i: number, bytes: Uint8Array) => void, done: (complete: boolean) => void): void {
-    if (this.scan) this.scan.cancelled = true;
+  private startScan(kind: ScanJob["kind"], visit: (i: number, bytes: Uint8Array) => void, done: (complete: boolean) => void, worker?: { spec: ScanSpec; onAnswer: (m: AnswerMsg) => void }): void {
+    this.stopScan();
     const end = this.status.mode === "live" ? this.rows.count() : -1;
-    this.scan = { kind, next: 0, end, cancelled: false, visit, done };
+    const job: ScanJob = { kind, next: 0, end, cancelled: false, visit, done, thread: null };
+    this.scan = job;
     this.scanProgress = 0;
+    // In the worker when it is free (a display filter still running keeps it: the pass then runs here): the
+    // pass's dissection and tables stay out of this thread's heap (issue #17: RSS).
+    const ft = this.filterThread;
+    const small = this.status.done && (end >= 0 ? end : this.rows.count()) < Model.scanThreadMin;
+    if (worker && !small && ft && !ft.broken && !ft.busy()) {
+      job.thread = ft.start(
+        { ...worker.spec, end },
+        (this.rows as CaptureRows).ifaceNames,
+        (m) => {
+          if (this.scan !== job || job.cancelled) return;
+          worker.onAnswer(m);
+          job.next = m.to;
+          this.pumpScan();
+        },
+        (message) => {
+          if (this.scan !== job) return;
+          // the worker failed: the pass starts again in this thread
+          this.status.error = lineSafe(`${message} (counting in the main thread)`);
+          this.scan = null;
+          this.startScan(kind, visit, done);
+        },
+      );
+    }
     if (!this.scanPending) this.pumpScan();
+  }
+
+  /**
+   * Scans of fewer packets than this stay in this thread (done within the first slice, where the worker's
+   * start and messages would only add time); a file still being indexed goes to the worker.
+   */
+  static scanThreadMin = 20_000;
+
+  /** The running scan, cancelled (its worker pass too). */
+  private stopScan(): void {
+    const job = this.scan;
+    if (!job) return;
+    job.cancelled = true;
+    if (job.thread) this.filterThread?.cancel();
   }
 
   private pumpScan = (): void => {
@@ -862,14 +909,18 @@ export class Model {
     if (!job || job.cancelled || !(this.rows instanceof CaptureRows)) return;
     const fileDone = this.status.mode === "live" || this.status.done;
     const total = job.end >= 0 ? job.end : this.rows.count();
-    job.next = this.slice(job.next, total, job.visit);
+    if (job.thread) this.filterThread!.pump(); // the worker answers: onAnswer moves job.next
+    else job.next = this.slice(job.next, total, job.visit);
     if (job.next < total) {
       this.scanProgress = total ? job.next / total : 0;
-      this.scanPending = true;
-      setImmediate(this.pumpScan);
+      if (!job.thread) {
+        this.scanPending = true;
+        setImmediate(this.pumpScan);
+      }
     } else if (fileDone) {
       this.scan = null;
       this.scanProgress = -1;
+      if (job.thread) this.filterThread!.finish(); // the worker drops the pass's state
       job.done(true);
     } else {
       // the file is still being indexed: grew() and indexDone() take it up again
@@ -899,7 +950,7 @@ export class Model {
   cancelScan(): boolean {
     const job = this.scan;
     if (!job) return false;
-    job.cancelled = true;
+    this.stopScan();
     this.scan = null;
     this.scanProgress = -1;
     job.done(false);
@@ -945,6 +996,20 @@ export class Model {
       (complete) => {
         if (complete) data.finish();
       },
+      {
+        spec: { kind: "stream", key, end: -1 },
+        onAnswer: (m) => {
+          if (m.type !== "segments") return;
+          // the worker found where the packets' payloads are: their bytes are read here (only this stream's)
+          data.key = m.key;
+          if (data.streamIndex < 0) data.streamIndex = m.streamIndex;
+          const g = m.segs;
+          for (let j = 0; j < g.length; j += 6) {
+            const bytes = rows.file.read(g[j]);
+            data.add(g[j], g[j + 1], bytes.subarray(g[j + 2], g[j + 2] + g[j + 3]), g[j + 2], g[j + 4], g[j + 5] === 1);
+          }
+        },
+      },
     );
   }
 
@@ -965,13 +1030,14 @@ export class Model {
       "stats",
       (i, bytes) => st.visit(bytes, ix.linktype[i], ix.wirelen[i], ix.tsSec[i], ix.tsNsec[i], i),
       () => {},
+      { spec: { kind: "stats", end: -1 }, onAnswer: (m) => m.type === "stats" && st.apply(m.delta) },
     );
   }
 
   cancelFilter(): void {
     if (this.job && this.filterProgress >= 0) {
       this.job.cancelled = true;
-      this.filterThread?.cancel();
+      if (this.job.thread) this.filterThread?.cancel();
       this.job = null;
       this.filterProgress = -1;
       this.status.message = `filter cancelled: ${this.matchCount} matches so far are shown`;

@@ -62,14 +62,33 @@ export interface PhsNode {
   children: Map<string, PhsNode>;
 }
 
+/** What a worker's CaptureStats counted since its last delta (./filter-worker.ts). */
+export interface StatsDelta {
+  packets: number;
+  /** conversations first seen since, whole */
+  added: Conversation[];
+  /** per changed older conversation: index, framesAB, bytesAB, framesBA, bytesBA, end */
+  counts: Float64Array;
+  phs: PhsNode;
+}
+
 export class CaptureStats {
   /** conversations in the order they were first seen */
   conversations: Conversation[] = [];
-  private byKey = new Map<string, Conversation>();
+  /** conversations by key: their index in `conversations` */
+  private byKey = new Map<string, number>();
+  /** set in a worker thread: indices of the conversations counted since the last delta() */
+  private touched: Set<number> | null = null;
+  /** conversations sent by the last delta() */
+  private sent = 0;
   phs: PhsNode = { name: "", frames: 0, bytes: 0, children: new Map() };
   /** packets counted */
   packets = 0;
-  private dis = new Dissector();
+  private _dis: Dissector | null = null;
+  /** (made on first use: a CaptureStats filled by a worker's deltas never dissects) */
+  private get dis(): Dissector {
+    return (this._dis ??= new Dissector());
+  }
   private t0Sec = NaN;
   private t0Nsec = 0;
 
@@ -128,12 +147,14 @@ export class CaptureStats {
   private count(type: ConvType, src: string, sp: number, dst: string, dp: number, wirelen: number, t: number): void {
     const fwd = src < dst || (src === dst && sp <= dp);
     const key = fwd ? `${type} ${src} ${sp} ${dst} ${dp}` : `${type} ${dst} ${dp} ${src} ${sp}`;
-    let c = this.byKey.get(key);
-    if (!c) {
-      c = { type, proto: type === "tcp" ? 6 : type === "udp" ? 17 : 0, aAddr: src, aPort: sp, bAddr: dst, bPort: dp, framesAB: 0, bytesAB: 0, framesBA: 0, bytesBA: 0, start: t, end: t };
-      this.byKey.set(key, c);
-      this.conversations.push(c);
+    let n = this.byKey.get(key);
+    if (n === undefined) {
+      n = this.conversations.length;
+      this.byKey.set(key, n);
+      this.conversations.push({ type, proto: type === "tcp" ? 6 : type === "udp" ? 17 : 0, aAddr: src, aPort: sp, bAddr: dst, bPort: dp, framesAB: 0, bytesAB: 0, framesBA: 0, bytesBA: 0, start: t, end: t });
     }
+    const c = this.conversations[n];
+    this.touched?.add(n);
     if (src === c.aAddr && sp === c.aPort) {
       c.framesAB++;
       c.bytesAB += wirelen;
@@ -142,6 +163,42 @@ export class CaptureStats {
       c.bytesBA += wirelen;
     }
     if (t > c.end) c.end = t;
+  }
+
+  /**
+   * In a worker thread: what changed since the last call, for apply() in the main thread (new conversations
+   * whole, the counters of the others that changed, the hierarchy). The main thread then holds only the tables,
+   * not the pass's dissector and key map.
+   */
+  delta(): StatsDelta {
+    this.touched ??= new Set();
+    const added = this.conversations.slice(this.sent);
+    const old: number[] = [];
+    for (const n of this.touched) if (n < this.sent) old.push(n);
+    const counts = new Float64Array(old.length * 6);
+    old.forEach((n, j) => {
+      const c = this.conversations[n];
+      counts.set([n, c.framesAB, c.bytesAB, c.framesBA, c.bytesBA, c.end], j * 6);
+    });
+    this.touched.clear();
+    this.sent = this.conversations.length;
+    return { packets: this.packets, added, counts, phs: this.phs };
+  }
+
+  /** In the main thread: a worker's delta(). */
+  apply(d: StatsDelta): void {
+    for (const c of d.added) this.conversations.push(c);
+    const k = d.counts;
+    for (let j = 0; j < k.length; j += 6) {
+      const c = this.conversations[k[j]];
+      c.framesAB = k[j + 1];
+      c.bytesAB = k[j + 2];
+      c.framesBA = k[j + 3];
+      c.bytesBA = k[j + 4];
+      c.end = k[j + 5];
+    }
+    this.phs = d.phs;
+    this.packets = d.packets;
   }
 
   /** Endpoints of one table (tshark -z endpoints,...): each conversation's A and B, most packets first. */

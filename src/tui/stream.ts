@@ -443,9 +443,16 @@ export function hexLineText(b: Uint8Array, dirOff: number): string {
  */
 export class StreamScan {
   private dis = new Dissector();
+  /** packets of the conversation taken so far (the first one decides which side is A) */
+  private found = 0;
+  /**
+   * `onSegment`: where each packet of the conversation has its payload (a worker thread sends these to the
+   * main thread, which reads the bytes and adds them to its StreamData); without it they go to `data`.
+   */
   constructor(
     readonly data: StreamData,
     private linktype: (i: number) => number,
+    private onSegment?: (i: number, dir: number, start: number, length: number, seq: number, syn: boolean) => void,
   ) {}
 
   visit(i: number, bytes: Uint8Array, wirelen: number): void {
@@ -455,7 +462,7 @@ export class StreamScan {
     if (!e || e.ipProto !== k.proto) return;
     let dir = directionOf(k, e);
     if (dir < 0) return;
-    if (dir === 1 && this.data.packets[0] + this.data.packets[1] === 0) {
+    if (dir === 1 && this.found === 0) {
       // A is the side that sent the conversation's first packet (as tshark's Node 0), whichever was selected
       this.data.key = { proto: k.proto, aAddr: k.bAddr, aPort: k.bPort, bAddr: k.aAddr, bPort: k.aPort };
       dir = 0;
@@ -465,6 +472,8 @@ export class StreamScan {
     if (this.data.streamIndex < 0) this.data.streamIndex = streamIndexOf(tree!.roots, k.proto);
     const p = payloadOf(tree!.roots, k.proto, bytes.length);
     if (!p) return;
-    this.data.add(i, dir, bytes.subarray(p.start, p.start + p.length), p.start, p.seq, p.syn);
+    this.found++;
+    if (this.onSegment) this.onSegment(i, dir, p.start, p.length, p.seq, p.syn);
+    else this.data.add(i, dir, bytes.subarray(p.start, p.start + p.length), p.start, p.seq, p.syn);
   }
 }
