@@ -5,7 +5,8 @@
  */
 import fs from "node:fs";
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** Made at the first EAGAIN: a V8 start-up snapshot (bench/startup.mjs --snapshot) is built without SharedArrayBuffer. */
+let sleeper: Int32Array | undefined;
 
 export function writeAllSync(fd: number, buf: Uint8Array, off: number, len: number): void {
   let done = 0;
@@ -15,7 +16,7 @@ export function writeAllSync(fd: number, buf: Uint8Array, off: number, len: numb
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code === "EAGAIN") {
-        Atomics.wait(sleeper, 0, 0, 1);
+        Atomics.wait((sleeper ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, 1);
         continue;
       }
       throw Object.assign(err, { written: done });
