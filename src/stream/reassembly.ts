@@ -270,6 +270,13 @@ export class Reassembly {
   private lastKey: object | null = null;
   private lastConn: Conn | null = null;
   private history: boolean;
+  /**
+   * Where each direction of a released connection had got to (its next sequence numbers), by key. tshark keeps
+   * a conversation's sequence state for the whole capture: a segment of it after the release (the ACK after the
+   * last FIN, or a later copy of the connection with the same initial sequence numbers, which keeps its
+   * tcp.stream) repeats bytes already handed on and is not dissected again. A connection met again goes on from here.
+   */
+  private ended = new WeakMap<object, [number, number]>();
 
   constructor(o: ReassemblyOptions = {}) {
     this.maxBytes = o.maxBytes ?? 256 << 20;
@@ -301,7 +308,14 @@ export class Reassembly {
     else {
       c = this.conns.get(key);
       if (c) this.conns.delete(key); // moved to the end: used last
-      else c = new Conn(framer, this.maxPerConnection);
+      else {
+        c = new Conn(framer, this.maxPerConnection);
+        const e = this.ended.get(key);
+        if (e) {
+          c.dirs[0].next = e[0];
+          c.dirs[1].next = e[1];
+        }
+      }
       this.conns.set(key, c);
       this.lastKey = key;
       this.lastConn = c;
@@ -368,6 +382,7 @@ export class Reassembly {
     }
     c.dirs[0].drop();
     c.dirs[1].drop();
+    this.ended.set(key, [c.dirs[0].next, c.dirs[1].next]);
     this.conns.delete(key);
     if (this.lastConn === c) {
       this.lastKey = null;
