@@ -59,11 +59,28 @@ function rssKiB(pid) {
   return m ? Number(m[1]) : 0;
 }
 
-/** `tsniff -r FILE -Y dns` to /dev/null: wall ms. */
+/** CPU time (user + sys) of a process so far, ms (its /proc stat; 0 once it has exited). */
+function cpuMs(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const v = f.slice(f.lastIndexOf(")") + 2).split(" ");
+    return ((Number(v[11]) + Number(v[12])) * 1000) / 100; // utime, stime in clock ticks (100 a second here)
+  } catch {
+    return 0;
+  }
+}
+
+/** The CLI's CPU times (ms), for the summary. */
+const cliCpu = [];
+/** `tsniff -r FILE -Y dns` to /dev/null: wall ms (and its CPU, user + sys, through /usr/bin/time, in cliCpu). */
 function cliDns() {
   const t = now();
-  const r = spawnSync(process.execPath, [path.join(ROOT, "bin", "tsniff"), "-r", FILE, "-Y", "dns"], { stdio: ["ignore", "ignore", "inherit"] });
+  const time = fs.existsSync("/usr/bin/time");
+  const args = [process.execPath, path.join(ROOT, "bin", "tsniff"), "-r", FILE, "-Y", "dns"];
+  const r = time ? spawnSync("/usr/bin/time", ["-f", "tsniff-cpu %U %S", ...args], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" }) : spawnSync(args[0], args.slice(1), { stdio: ["ignore", "ignore", "inherit"] });
   if (r.status !== 0) throw new Error(`tsniff -Y dns exited with ${r.status}`);
+  const m = /tsniff-cpu ([\d.]+) ([\d.]+)/.exec(r.stderr ?? "");
+  if (m) cliCpu.push((Number(m[1]) + Number(m[2])) * 1000);
   return now() - t;
 }
 
@@ -143,6 +160,7 @@ try {
   tmux("send-keys", "-t", S, "/");
   waitFor((s) => /^\//m.test(s) || /filter/.test(s));
   tmux("send-keys", "-t", S, "-l", "dns");
+  const cpuBeforeFilter = cpuMs(pid);
   const tf = now();
   tmux("send-keys", "-t", S, "Enter");
   waitFor((s) => /filtering \d+%/.test(s) || /filter: dns \|/.test(s));
@@ -176,6 +194,7 @@ try {
   }
   const traceAfterFilter = fs.statSync(TRACE).size;
   const tuiDns = now() - tf;
+  const tuiDnsCpu = cpuMs(pid) - cpuBeforeFilter; // the TUI's process, worker thread included (keys answered during it too)
   const dnsShown = /shown ([\d,]+) \//.exec(filtered)?.[1] ?? "?";
   const peakFilter = peak;
 
@@ -208,10 +227,10 @@ try {
   const mb = (k) => (k / 1024).toFixed(0);
   console.log(`tsniff --tui -r ${FILE} (${total} packets, ${(fs.statSync(FILE).size / 1e6).toFixed(0)} MB), tmux 160x45, node ${process.version}`);
   console.log(`  machine:           \`node -e 0\` takes ${nodeStart.toFixed(0)} ms now, load average ${fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
-  console.log(`  first screen:      ${firstScreen.toFixed(0)} ms (from spawn, node start and module load included)`);
-  console.log(`  first key:         answered ${firstKey.toFixed(0)} ms after it was sent (at the first screen), ${firstKeyFromLaunch.toFixed(0)} ms after launch`);
+  console.log(`  first screen:      ${firstScreen.toFixed(0)} ms (from spawn, node start and module load included; target < 500), ${(firstScreen - nodeStart).toFixed(0)} ms over \`node -e 0\``);
+  console.log(`  first key:         answered ${firstKey.toFixed(0)} ms after it was sent (at the first screen; target < 500), ${firstKeyFromLaunch.toFixed(0)} ms after launch (${(firstKeyFromLaunch - nodeStart).toFixed(0)} over \`node -e 0\`)`);
   console.log(`  indexed:           ${indexed.toFixed(0)} ms`);
-  console.log(`  key latency (${lat.length} keys: j k PgUp PgDn g G): median ${pct(50)} ms, p95 ${pct(95)} ms, max ${pct(100)} ms`);
+  console.log(`  key latency (${lat.length} keys: j k PgUp PgDn g G): median ${pct(50)} ms, p95 ${pct(95)} ms (target < 100), max ${pct(100)} ms`);
   const traced = fs.readFileSync(TRACE, "utf8");
   const innerDuring = traced
     .slice(traceAtFilter, traceAfterFilter)
@@ -236,9 +255,10 @@ try {
   const ip = (p) => inner[Math.min(inner.length - 1, Math.floor((p / 100) * inner.length))].toFixed(1);
   console.log(`  key to frame drawn, in the program (${inner.length} frames): median ${ip(50)} ms, p95 ${ip(95)} ms, max ${ip(100)} ms`);
   console.log(`  RSS:               ${mb(rssIndexed)} MB after indexing (peak ${mb(peakIndexing)}), ${mb(rssAfter)} MB after scrolling (peak ${mb(peakScroll)}), ${mb(rssNumbered)} MB after End's stream numbering (peak ${mb(peakNumbering)})`);
-  console.log(`  dns filter:        TUI ${(tuiDns / 1000).toFixed(1)} s (${dnsShown} shown), CLI -Y dns ${(cliBefore / 1000).toFixed(1)} s before / ${(cliAfter / 1000).toFixed(1)} s after: TUI / CLI ${(tuiDns / ((cliBefore + cliAfter) / 2)).toFixed(2)}`);
+  console.log(`  dns filter:        TUI ${(tuiDns / 1000).toFixed(1)} s (${dnsShown} shown), CLI -Y dns ${(cliBefore / 1000).toFixed(1)} s before / ${(cliAfter / 1000).toFixed(1)} s after: TUI / CLI ${(tuiDns / ((cliBefore + cliAfter) / 2)).toFixed(2)} wall (target <= 1)`);
+  if (cliCpu.length === 2) console.log(`  dns filter CPU:    TUI ${(tuiDnsCpu / 1000).toFixed(1)} s (both threads, keys during it included), CLI ${(cliCpu[0] / 1000).toFixed(1)} s / ${(cliCpu[1] / 1000).toFixed(1)} s: TUI / CLI ${(tuiDnsCpu / ((cliCpu[0] + cliCpu[1]) / 2)).toFixed(2)} CPU`);
   if (unanswered) console.log(`  keys during the filter not answered within 10 s: ${unanswered}`);
-  console.log(`  keys during it (${during.length}): median ${pct(50, during)} ms, p95 ${pct(95, during)} ms, max ${pct(100, during)} ms (as tmux shows it); RSS peak ${mb(peakFilter)} MB`);
+  console.log(`  keys during it (${during.length}): median ${pct(50, during)} ms, p95 ${pct(95, during)} ms (target < 100), max ${pct(100, during)} ms (as tmux shows it); RSS peak ${mb(peakFilter)} MB`);
   console.log(`  conversations:     ${(conv / 1000).toFixed(1)} s over every packet, RSS peak ${mb(peakConv)} MB`);
   console.log(`  follow (DNS/UDP):  ${(follow / 1000).toFixed(1)} s, RSS peak ${mb(peakFollow)} MB, ${mb(rssEnd)} MB at the end`);
 } finally {
