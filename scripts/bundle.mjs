@@ -151,6 +151,9 @@ fs.writeFileSync(
   "latin1", // esbuild's output is ASCII (non-ASCII characters are escaped)
 );
 if (/[^\x00-\x7f]/.test(body)) throw new Error("bundle: dist/clib/main.vm.js is not ASCII");
-const cc = spawnSync(process.execPath, [path.join(ROOT, "scripts", "code-cache.cjs"), VM_OUT], { stdio: ["ignore", "ignore", "inherit"] });
+const cc = spawnSync(process.execPath, [path.join(ROOT, "scripts", "code-cache.cjs"), VM_OUT], { stdio: ["ignore", "ignore", "pipe"], encoding: "latin1" });
+// the warm-up run's own status line (written straight to fd 2) is not news; anything else is passed on
+const ccErr = (cc.stderr ?? "").split("\n").filter((l) => l && !/^reading from file /.test(l));
+if (ccErr.length) console.error(ccErr.join("\n"));
 if (cc.status !== 0) console.error("bundle: no code cache for dist/clib/main.vm.js (bin/tsniff compiles it on every start)");
 console.error(`bundle: dist/clib/main.vm.js (${(fs.statSync(VM_OUT).size / 1024).toFixed(0)} KiB)${cc.status === 0 ? ` and its code cache (${(fs.statSync(VM_OUT + ".cache").size / 1024).toFixed(0)} KiB)` : ""}`);
