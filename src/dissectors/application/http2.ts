@@ -104,6 +104,9 @@ class Dir {
   /** header block fragments waiting for END_HEADERS */
   block: Uint8Array[] = [];
   seen = new Map<string, { preface: boolean; frames: Parsed[] }>();
+  /** the frame last dissected in this direction, and how many pieces of it so far (its TLS records) */
+  lastFrame = -1;
+  nth = 0;
 }
 
 function dirOf(ctx: Ctx): Dir {
@@ -260,7 +263,14 @@ function dissect(r: Reader, ctx: Ctx, t: TreeSink): void {
   }
   const data = r.data.subarray(r.pos, r.cap);
   const dir = dirOf(ctx);
-  const key = `${ctx.frame}:${data.length}:${hex(data.subarray(0, 8))}:${hex(data.subarray(Math.max(0, data.length - 8)))}`;
+  // the piece's place in its frame is part of the key: a frame's TLS records may begin and end with the same
+  // bytes (a body of one repeated byte), and a second record taken for the first left the stream out of step
+  if (dir.lastFrame === ctx.frame) dir.nth++;
+  else {
+    dir.lastFrame = ctx.frame;
+    dir.nth = 0;
+  }
+  const key = `${ctx.frame}:${dir.nth}:${data.length}:${hex(data.subarray(0, 8))}:${hex(data.subarray(Math.max(0, data.length - 8)))}`;
   let res = dir.seen.get(key);
   if (!res) {
     res = parse(dir, data);
