@@ -39,9 +39,9 @@ export function fields<K extends string>(
   const out = {} as Record<K, FieldDef>;
   for (const k of Object.keys(defs) as K[]) {
     const [label, type, opts] = defs[k];
-    out[k] = { name: opts?.name ?? `${proto}.${k}`, id: fieldCount++, label, type, base: opts?.base, values: opts?.values, unit: opts?.unit };
-    if (opts?.digits) out[k].digits = opts.digits;
-    if (opts?.hidden) out[k].hidden = true;
+    // every declaration has the same properties (absent ones undefined): one object shape, so the writers'
+    // reads of f.id and f.type stay monomorphic
+    out[k] = { name: opts?.name ?? `${proto}.${k}`, id: fieldCount++, label, type, base: opts?.base, values: opts?.values, unit: opts?.unit, digits: opts?.digits || undefined, hidden: opts?.hidden || undefined };
   }
   return out;
 }

@@ -18,6 +18,7 @@ import { pad9, type TimeOut } from "./frame.js";
 import { ok } from "./escape.js";
 import { grown } from "../capture/batch.js";
 import { digitCount, putDigits, putPadded, type Line as OutLine } from "../dissectors/line.js";
+import { SLICE, wasmEscaper, type WasmEscaper } from "./json-wasm.js";
 
 const HEX = "0123456789abcdef";
 const utf8 = new TextDecoder();
@@ -284,6 +285,10 @@ function num(v: number): void {
 
 /** Bytes of the packet as "aa:bb:cc", as jsonValue spells a bytes field. */
 function hexColon(data: Uint8Array, from: number, to: number): void {
+  if (to - from >= WASM_MIN) {
+    const w = wasm();
+    if (w) return wasmHex(w, data, from, to);
+  }
   ensure((to > from ? (to - from) * 3 : 0) + 3);
   const out = W.b;
   const d = view();
@@ -300,6 +305,43 @@ function hexColon(data: Uint8Array, from: number, to: number): void {
   W.p = p;
 }
 
+/** Fields at least this long go through the WebAssembly loops (shorter: the copies in and out cost more). */
+const WASM_MIN = 256;
+let wasmState: WasmEscaper | null | undefined;
+/** The WebAssembly escaper, made on first use (null: not available; TSNIFF_JSON_WASM=0 turns it off). */
+function wasm(): WasmEscaper | null {
+  if (wasmState === undefined) wasmState = process.env.TSNIFF_JSON_WASM === "0" ? null : wasmEscaper(ESC, ESC_N, HEX3);
+  return wasmState;
+}
+
+/** Turns the WebAssembly loops off (false) or back on (true) for this process: tests compare the two paths. */
+export function setJsonWasm(on: boolean): void {
+  wasmState = on ? wasmEscaper(ESC, ESC_N, HEX3) : null;
+}
+
+function wasmHex(w: WasmEscaper, data: Uint8Array, from: number, to: number): void {
+  byte(0x22);
+  for (let i = from; i < to; ) {
+    const stop = Math.min(to, i + SLICE);
+    ensure((stop - i) * 3 + 2);
+    W.p = w.hex(data, i, stop, W.b, W.p);
+    i = stop;
+  }
+  W.p--; // the last colon
+  byte(0x22);
+}
+
+function wasmLatin1(w: WasmEscaper, data: Uint8Array, from: number, to: number): void {
+  byte(0x22);
+  for (let i = from; i < to; ) {
+    const stop = Math.min(to, i + SLICE);
+    ensure((stop - i) * 6 + 2);
+    W.p = w.latin1(data, i, stop, W.b, W.p);
+    i = stop;
+  }
+  byte(0x22);
+}
+
 /** ESC's six bytes of each character as a 4-byte and a 2-byte little-endian store */
 const ESC4 = new Uint32Array(256);
 const ESC2 = new Uint16Array(256);
@@ -311,6 +353,10 @@ for (let c = 0; c < 256; c++) {
 
 /** data[from, to) as a JSON string of its Latin-1 text: exactly what str() writes for that string. */
 function latin1Str(data: Uint8Array, from: number, to: number): void {
+  if (to - from >= WASM_MIN) {
+    const w = wasm();
+    if (w) return wasmLatin1(w, data, from, to);
+  }
   byte(0x22);
   let i = from;
   while (i < to) {
@@ -469,12 +515,17 @@ const enum Kind {
   Text,
   Time,
 }
-/** Each field's kind by FieldDef.id (a number switch, not string compares per field). */
-const kinds: Kind[] = [];
+/** Each field's kind by FieldDef.id, 0 until first asked (a typed array: a sparse JS array of ids goes to dictionary elements, and every read of it took V8's megamorphic path). */
+let kinds = new Uint8Array(1024);
 function kindOf(f: FieldDef): Kind {
+  const id = f.id;
+  if (id < kinds.length) {
+    const k = kinds[id];
+    if (k !== 0) return k;
+  } else kinds = grown(kinds, Math.max(id + 1, kinds.length * 2));
   const t = f.type;
   const k = t === "uint" || t === "int" || t === "float" ? Kind.Number : t === "bool" ? Kind.Bool : t === "bytes" ? Kind.Bytes : t === "none" ? Kind.None : t === "time" ? Kind.Time : Kind.Text;
-  kinds[f.id] = k;
+  kinds[id] = k;
   return k;
 }
 
@@ -483,7 +534,7 @@ function value(i: number, data: Uint8Array, end: number): void {
   const f = R.f[i];
   const x = R.v[i];
   if (!f) return str(displayOf(i));
-  switch (kinds[f.id] ?? kindOf(f)) {
+  switch (kindOf(f)) {
     case Kind.Number:
       if (typeof x === "number") return num(x);
       return x === null ? copy(NULL, false) : str(String(x));
@@ -525,30 +576,74 @@ function timeValue(sec: number, nsec: number, neg: boolean): void {
   byte(0x22);
 }
 
+/**
+ * Per field id, its `,"name":`, `,"name":false` and `,"name":true` (slots id * 3 + 0, 1, 2), encoded once into
+ * one store and copied four bytes at a time (a builtin set() per key cost twice that); the comma is skipped for
+ * an object's first member. snipAt: where a snippet's comma is, plus one (0: not made yet).
+ */
+let SNIP = new Uint8Array(1 << 16);
+let snipDv = new DataView(SNIP.buffer);
+let snipEnd = 0;
+let snipAt = new Int32Array(3072);
+let snipLen = new Int32Array(3072);
+
+/** Writes snippet `slot` (with its comma when `comma`); false when it is not made yet. */
+function snip(slot: number, comma: boolean): boolean {
+  if (slot >= snipAt.length) return false;
+  const at = snipAt[slot];
+  if (at === 0) return false;
+  const from = comma ? at - 1 : at;
+  const n = snipLen[slot] + (comma ? 1 : 0);
+  ensure(n + 4);
+  const d = view();
+  const sd = snipDv;
+  const p = W.p;
+  // whole 4-byte words: up to 3 bytes past the end are written too, and overwritten by what comes next
+  for (let j = 0; j < n; j += 4) d.setUint32(p + j, sd.getUint32(from + j, true), true);
+  W.p = p + n;
+  return true;
+}
+
+/** Keeps W.b[from, W.p) (bytes written without a comma) as snippet `slot`. */
+function keepSnip(slot: number, from: number): void {
+  const n = W.p - from;
+  if (slot >= snipAt.length) {
+    const size = Math.max(slot + 3, snipAt.length * 2);
+    snipAt = grown(snipAt, size);
+    snipLen = grown(snipLen, size);
+  }
+  if (snipEnd + n + 1 + 4 > SNIP.length) {
+    let size = SNIP.length * 2;
+    while (size < snipEnd + n + 5) size *= 2;
+    SNIP = grown(SNIP, size);
+    snipDv = new DataView(SNIP.buffer);
+  }
+  SNIP[snipEnd] = 0x2c;
+  SNIP.set(W.b.subarray(from, W.p), snipEnd + 1);
+  snipAt[slot] = snipEnd + 1;
+  snipLen[slot] = n;
+  snipEnd += n + 1;
+}
+
 /** `"name":` per field id, encoded once; with a comma before it when it is not the object's first. */
-const keyBytes: Uint8Array[] = [];
 function key(f: FieldDef, comma: boolean): void {
-  const k = keyBytes[f.id];
-  if (k) return copy(k, comma);
+  const slot = f.id * 3;
+  if (snip(slot, comma)) return;
   if (comma) byte(0x2c);
   const start = W.p;
   str(f.name);
   byte(0x3a);
-  keyBytes[f.id] = bytesOf(start, W.p);
+  keepSnip(slot, start);
 }
 /** `"name":true` / `"name":false` per field id, encoded once */
-const boolPairs: Uint8Array[] = [];
-function boolPair(f: FieldDef, v: boolean): Uint8Array {
-  const k = f.id * 2 + (v ? 1 : 0);
-  let b = boolPairs[k];
-  if (!b) {
-    const start = W.p;
-    key(f, false);
-    copy(v ? TRUE : FALSE, false);
-    b = boolPairs[k] = bytesOf(start, W.p);
-    W.p = start;
-  }
-  return b;
+function boolPair(f: FieldDef, v: boolean, comma: boolean): void {
+  const slot = f.id * 3 + (v ? 2 : 1);
+  if (snip(slot, comma)) return;
+  if (comma) byte(0x2c);
+  const start = W.p;
+  key(f, false);
+  copy(v ? TRUE : FALSE, false);
+  keepSnip(slot, start);
 }
 function nameKey(name: string): void {
   str(name);
@@ -594,9 +689,9 @@ function protoObject(from: number, to: number, data: Uint8Array, end: number, by
         value(j, data, end);
       }
       byte(0x5d);
-    } else if ((kinds[f.id] ?? kindOf(f)) === Kind.Bool) {
+    } else if ((kindOf(f)) === Kind.Bool) {
       const x = R.v[i];
-      copy(boolPair(f, x === true || x === 1), comma); // `"name":true` or `"name":false` in one copy
+      boolPair(f, x === true || x === 1, comma); // `"name":true` or `"name":false` in one copy
     } else {
       key(f, comma);
       value(i, data, end);
@@ -629,10 +724,10 @@ function groupedFields(from: number, to: number, data: Uint8Array, end: number):
   for (let i = from; i < to; i++) {
     const f = R.f[i];
     if (!multi || (f && count[f.id] === 1)) {
-      if ((kinds[f!.id] ?? kindOf(f!)) === Kind.Bool) {
+      if ((kindOf(f!)) === Kind.Bool) {
         // `"name":true` or `"name":false` in one copy
         const x = R.v[i];
-        copy(boolPair(f!, x === true || x === 1), !first);
+        boolPair(f!, x === true || x === 1, !first);
       } else {
         key(f!, !first);
         value(i, data, end);
