@@ -329,8 +329,23 @@ function tree(r: Reader, t: TreeSink, p0: number, cap: number): void {
     // body
     if (chunked) {
       // the de-chunked body, as Wireshark's file_data (the chunks that are there)
-      const body = dechunk(r, p, cap);
-      if (body) t.add(F.file_data, body, p, cap - p, bytesText(body.length));
+      const spans = chunkSpans(r, p, cap);
+      let total = 0;
+      for (let i = 1; i < spans.length; i += 2) total += spans[i];
+      if (total === 0) return;
+      if (t.addLatin1) {
+        // the -T json writer takes the body as bytes: one chunk as it lies, several joined
+        if (spans.length === 2) t.addLatin1(F.file_data, r.data, spans[0], spans[0] + total, p, cap - p, bytesText(total));
+        else {
+          const body = new Uint8Array(total);
+          for (let i = 0, at = 0; i < spans.length; at += spans[i + 1], i += 2) body.set(r.data.subarray(spans[i], spans[i] + spans[i + 1]), at);
+          t.addLatin1(F.file_data, body, 0, total, p, cap - p, bytesText(total));
+        }
+      } else {
+        let body = "";
+        for (let i = 0; i < spans.length; i += 2) body += r.latin1At(spans[i], spans[i + 1]);
+        t.add(F.file_data, body, p, cap - p, bytesText(total));
+      }
       return;
     }
     const to = Math.min(cap, p + MAX_BODY, r.cap);
@@ -346,8 +361,10 @@ function tree(r: Reader, t: TreeSink, p0: number, cap: number): void {
 const MAX_BODY = 16 << 20;
 
 /** The data of the chunks in [p, cap) as text (stops at the last chunk or where a chunk is cut). */
-function dechunk(r: Reader, p: number, cap: number): string {
-  let out = "";
+/** The chunks of a chunked body at [p, cap) that are there: (start, length) of each one's bytes, MAX_BODY at most in all. */
+function chunkSpans(r: Reader, p: number, cap: number): number[] {
+  const spans: number[] = [];
+  let total = 0;
   while (p < cap) {
     let e = p;
     while (e < cap && r.byteAt(e) !== 0x0a) e++;
@@ -356,13 +373,17 @@ function dechunk(r: Reader, p: number, cap: number): string {
     if (!Number.isFinite(size) || size <= 0) break;
     p = e + 1;
     const n = Math.min(size, cap - p);
-    if (out.length + n > MAX_BODY) break;
-    out += r.latin1At(p, n);
+    if (total + n > MAX_BODY) break;
+    // clipped to the captured bytes, as latin1At clips
+    const from = Math.max(p, r.start);
+    const to = Math.min(p + n, r.cap);
+    spans.push(from, to > from ? to - from : 0);
+    total += to > from ? to - from : 0;
     p += size;
     if (p < cap && r.byteAt(p) === 0x0d) p++;
     if (p < cap && r.byteAt(p) === 0x0a) p++;
   }
-  return out;
+  return spans;
 }
 
 function looksLikeHttp(r: Reader): boolean {
