@@ -21,7 +21,7 @@ import { compileFilter, FilterError, linktypeToDlt, PCAP_NETMASK_UNKNOWN } from 
 import { formatProgram } from "../filter/disasm.js";
 import { Session, type PacketConsumer } from "../session.js";
 import { TextOut } from "../output/text-out.js";
-import { createPrinter, printerDissector } from "../output/printer.js";
+import { createPrinter, needsTree, printerDissector } from "../output/printer.js";
 import { reassembledFrames } from "../api/two-pass.js";
 import { compileDisplayFilter } from "../filter/display.js";
 import { checkFieldNames } from "../output/fields.js";
@@ -400,7 +400,9 @@ async function run(o: CliOptions): Promise<number> {
   // dissected once (the Dissector remembers its last packet).
   // -2: tshark's two passes, for tcp.reassembled_in on the segments before the frame that completes a PDU
   const known = o.twoPass && !o.noReassembly ? await reassembledFrames(o.readFile!, { program }) : undefined;
-  const dissector = printerDissector({ ...o, known });
+  // Lines only, and no plugin to ask for a packet's fields: the dissector keeps no state for trees (udp.stream)
+  const summaryOnly = o.scripts.length === 0 && !proc && !needsTree(o);
+  const dissector = printerDissector({ ...o, known, summaryOnly });
   const printer = printing || o.displayFilter ? createPrinter({ ...o, escapedByCaller: printing, procOf: proc?.procOf }, source.info, dissector) : undefined;
   // The one-line output with the process after each line (curl.4127): through the printer's string.
   const procLines = proc && o.format === "text" && !o.detail ? proc : undefined;

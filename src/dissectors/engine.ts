@@ -158,7 +158,7 @@ export class Dissector {
   private readers: Reader[] = [];
 
   constructor(opts: Partial<DissectOptions> = {}) {
-    this.ctx = new PacketCtx({ verbose: opts.verbose ?? 0, quiet: opts.quiet ?? false, linkHeader: opts.linkHeader ?? false, reassembly: opts.reassembly ?? {} });
+    this.ctx = new PacketCtx({ verbose: opts.verbose ?? 0, quiet: opts.quiet ?? false, linkHeader: opts.linkHeader ?? false, reassembly: opts.reassembly ?? {}, summaryOnly: opts.summaryOnly ?? false });
     for (let i = 0; i <= MAX_DEPTH; i++) this.readers.push(new Reader());
   }
 
@@ -264,6 +264,7 @@ export class Dissector {
 
   private run(data: Uint8Array, off: number, caplen: number, wirelen: number, linktype: number, sec: number, nsec: number, frame: number, t: TreeSink, into: Line | null = null): void {
     if (t.on) {
+      if (this.ctx.opts.summaryOnly) throw new Error("a summary-only Dissector was asked for a packet's tree");
       this.ctx.late = frame < this.treeHigh;
       if (frame > this.treeHigh) this.treeHigh = frame;
     } else this.ctx.late = false;

@@ -126,16 +126,16 @@ export function invalidHeader(caplen: number, wirelen: number): string | null {
 }
 
 /** The options that need the detail pass (the tree). */
-function needsTree(o: PrintOptions): boolean {
+export function needsTree(o: PrintOptions): boolean {
   // (-xx/-XX with a key log too: the decrypted records come after the frame's bytes)
   return o.detail || o.format !== "text" || !!(o.displayFilter && o.displayFilter.trim()) || dumpSkipsLink(o) || ((o.hex > 0 || o.hexAscii > 0) && keyLog() !== null);
 }
 
 /** The dissector a printer with these options needs (share it with plugins: see createPrinter). */
-export function printerDissector(o: Pick<PrintOptions, "verbose" | "quiet" | "linkHeader"> & { reassembly?: boolean; noReassembly?: boolean; reassemblyMB?: number; known?: Map<number, number> }): Dissector {
+export function printerDissector(o: Pick<PrintOptions, "verbose" | "quiet" | "linkHeader"> & { reassembly?: boolean; noReassembly?: boolean; reassemblyMB?: number; known?: Map<number, number>; summaryOnly?: boolean }): Dissector {
   // TCP reassembly is on unless --no-reassembly (docs/STREAMS.md: its cost on -T json); `known`: -2's first pass
   const reassembly = o.noReassembly ? false : { ...(o.reassemblyMB ? { maxBytes: Math.round(o.reassemblyMB * 1048576) } : {}), known: o.known };
-  return new Dissector({ verbose: o.verbose, quiet: o.quiet, linkHeader: o.linkHeader, reassembly });
+  return new Dissector({ verbose: o.verbose, quiet: o.quiet, linkHeader: o.linkHeader, reassembly, summaryOnly: o.summaryOnly });
 }
 
 /**

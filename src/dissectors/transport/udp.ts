@@ -72,7 +72,7 @@ export const UDP: Protocol = {
       // UDP on the reassembled datagram, which tsniff does not make)
       const stream = conversationsOf(ctx.state).udpOf(ctx, sport, dport);
       if (!ctx.fragmented) t.add(F.stream, stream, start, 0);
-    } else conversationsOf(ctx.state).udpOf(ctx, sport, dport);
+    } else if (!ctx.opts.summaryOnly) conversationsOf(ctx.state).udpOf(ctx, sport, dport); // numbered for a later detail pass
     const avail = r.rep - start;
     // a jumbogram (RFC 2675): a length of 0 with more than 65535 bytes from IPv6 takes IPv6's length, as tcpdump
     // (over IPv6 only: an IPv4 total length that large is BIG TCP's 0, where tcpdump stops at the IP header)
