@@ -16,6 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchPcap, DEFAULT_BENCH_PCAP } from "./bench-pcap.mjs";
 import { withFlood } from "./flood.mjs";
+import { memory } from "./memory.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const TSNIFF = [process.execPath, path.join(ROOT, "bin", "tsniff")];
@@ -104,12 +105,8 @@ function offline() {
   );
   row("pure read (-r big 'ether proto 0x88b5', nothing matches)", p1, p2, "tcpdump");
 
-  // Memory: a bare Node process's floor (node -e 0 and a Node program streaming the file through in 1 MB reads)
-  // beside tsniff's peak when printing every packet (s1 above).
-  const floor = timed([process.execPath, "-e", "0"]);
-  const stream = timed([process.execPath, "-e", `const fs=require("fs"),b=Buffer.alloc(1<<20),fd=fs.openSync(${JSON.stringify(PCAP)});while(fs.readSync(fd,b)>0);`]);
-  console.log(`memory: node -e 0 ${floor.rssMB.toFixed(0)} MB; node reading the file in 1 MB chunks ${stream.rssMB.toFixed(0)} MB; tsniff -nn -r big ${s1.rssMB.toFixed(0)} MB (${(s1.rssMB - floor.rssMB).toFixed(0)} MB above node -e 0); tcpdump ${s2.rssMB.toFixed(0)} MB`);
-  rows.push({ name: "max RSS printing 1M packets, above a bare Node's (node -e 0)", ours: { wall: NaN, rssMB: s1.rssMB, extra: `${s1.rssMB.toFixed(0)} MB, +${(s1.rssMB - floor.rssMB).toFixed(0)} MB` }, theirs: { wall: NaN, rssMB: floor.rssMB, extra: `node -e 0 ${floor.rssMB.toFixed(0)} MB` }, who: "node", ratio: NaN, note: "(goal: at most +30 MB)" });
+  // Memory (issue #19): tsniff's peak RSS printing every packet beside a bare Node's floors (bench/memory.mjs)
+  rows.push(...memory(PCAP));
 
   // Start-up: a 10-packet file, best of 15, alternating with bare Node and tcpdump.
   const ten = path.join(OUT, "ten.pcap");
