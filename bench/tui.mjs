@@ -14,6 +14,7 @@
  *                  `tsniff -r FILE -Y dns` on the same file before and after, for comparison
  *   conversations  `c`: until the statistics pass over every packet is done
  *   follow         `s` on the first DNS packet: until the stream pass is done
+ *   RSS target     the peak of each phase next to issue #17's target (< 200 MB at every moment)
  *
  * Usage: node bench/tui.mjs [FILE]      (needs tmux and a built tree: npm run build)
  */
@@ -32,6 +33,8 @@ const screen = () => tmux("capture-pane", "-p", "-t", S);
 const now = () => performance.now();
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
+/** issue #17: the TUI's RSS stays under this at every moment */
+const TARGET_MB = 200;
 let tsniffPid = "";
 /** the highest RSS sampled since the last peakReset() (KiB) */
 let peak = 0;
@@ -261,6 +264,16 @@ try {
   console.log(`  keys during it (${during.length}): median ${pct(50, during)} ms, p95 ${pct(95, during)} ms (target < 100), max ${pct(100, during)} ms (as tmux shows it); RSS peak ${mb(peakFilter)} MB`);
   console.log(`  conversations:     ${(conv / 1000).toFixed(1)} s over every packet, RSS peak ${mb(peakConv)} MB`);
   console.log(`  follow (DNS/UDP):  ${(follow / 1000).toFixed(1)} s, RSS peak ${mb(peakFollow)} MB, ${mb(rssEnd)} MB at the end`);
+  // issue #17's target: RSS < 200 MB at every moment
+  const phases = [
+    ["opening", peakIndexing],
+    ["scrolling/End", Math.max(peakScroll, peakNumbering)],
+    ["dns filter", peakFilter],
+    ["conversations", peakConv],
+    ["follow", Math.max(peakFollow, rssEnd)],
+  ];
+  const over = phases.filter(([, k]) => k >= TARGET_MB * 1024).map(([n]) => n);
+  console.log(`  RSS peak per phase (target < ${TARGET_MB} MB at every moment): ${phases.map(([n, k]) => `${n} ${mb(k)}`).join(", ")} MB: ${over.length ? `over in ${over.join(", ")}` : "met"} (load ${fs.readFileSync("/proc/loadavg", "utf8").split(" ")[0]})`);
 } finally {
   const socket = tmux("display-message", "-p", "#{socket_path}").trim();
   tmux("kill-server");

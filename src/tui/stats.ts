@@ -81,6 +81,8 @@ export class CaptureStats {
   private touched: Set<number> | null = null;
   /** conversations sent by the last delta() */
   private sent = 0;
+  /** apply(): address texts, one copy each */
+  private addrs = new Map<string, string>();
   phs: PhsNode = { name: "", frames: 0, bytes: 0, children: new Map() };
   /** packets counted */
   packets = 0;
@@ -187,7 +189,17 @@ export class CaptureStats {
 
   /** In the main thread: a worker's delta(). */
   apply(d: StatsDelta): void {
-    for (const c of d.added) this.conversations.push(c);
+    // made again as literals (one shape for all, where the cloned objects took ~330 bytes each), their
+    // addresses shared (a few hosts in many conversations)
+    const addr = (a: string) => {
+      let t = this.addrs.get(a);
+      if (t === undefined) this.addrs.set(a, (t = a));
+      return t;
+    };
+    for (const c of d.added) {
+      const { type, proto, aPort, bPort, framesAB, bytesAB, framesBA, bytesBA, start, end } = c;
+      this.conversations.push({ type, proto, aAddr: addr(c.aAddr), aPort, bAddr: addr(c.bAddr), bPort, framesAB, bytesAB, framesBA, bytesBA, start, end });
+    }
     const k = d.counts;
     for (let j = 0; j < k.length; j += 6) {
       const c = this.conversations[k[j]];
