@@ -866,7 +866,8 @@ export class Model {
     // In the worker when it is free (a display filter still running keeps it: the pass then runs here): the
     // pass's dissection and tables stay out of this thread's heap (issue #17: RSS).
     const ft = this.filterThread;
-    const small = this.status.done && (end >= 0 ? end : this.rows.count()) < Model.scanThreadMin;
+    // (a live capture's scan has a fixed end: the packets it had when asked)
+    const small = (end >= 0 || this.status.done) && (end >= 0 ? end : this.rows.count()) < Model.scanThreadMin;
     if (worker && !small && ft && !ft.broken && !ft.busy()) {
       job.thread = ft.start(
         { ...worker.spec, end },
