@@ -599,7 +599,7 @@ async function run(o: CliOptions): Promise<number> {
     }
   }
   if (proc) for (const line of proc.summary()) stderr(line);
-  if (o.keylogs?.length && tlsCounts.decrypted + tlsCounts.undecryptable > 0) stderr(`${PROG}: TLS: ${tlsCounts.decrypted} record${tlsCounts.decrypted === 1 ? "" : "s"} decrypted, ${tlsCounts.undecryptable} not decryptable`);
+  if (o.keylogs?.length && tlsCounts.decrypted + tlsCounts.undecryptable > 0) stderr(`${PROG}: TLS: ${tlsCounts.decrypted} record${tlsCounts.decrypted === 1 ? "" : "s"} decrypted, ${tlsCounts.undecryptable} not decryptable${tlsCounts.lost ? `, ${tlsCounts.lost} lost with TCP segments not captured` : ""}`);
   const ra = dissector.reassembly;
   if (ra && ra.stats.evicted > 0) stderr(`${PROG}: TCP reassembly: ${ra.stats.evicted} connection${ra.stats.evicted === 1 ? "" : "s"} evicted at the memory cap (--reassembly-mem ${Number((ra.maxBytes / 1048576).toPrecision(3))} MB), ${ra.dropped} unfinished PDU${ra.dropped === 1 ? "" : "s"} dropped`);
   if (command) {

@@ -135,6 +135,25 @@ export class ByteStream {
     this.drain(out);
   }
 
+  /**
+   * The peer acknowledged bytes up to `ack` (raw): a hole before a held segment that the peer has acknowledged
+   * past was received and will never come again (the capture lost it: tcpdump drops): reported as a gap, and
+   * the held bytes after it handed on. Returns whether any was.
+   */
+  ackedPast(ack: number, out: ByteSink): boolean {
+    let any = false;
+    while (this.held.length && ((ack - this.held[0].seq) | 0) > 0) {
+      this.skipGap(out);
+      any = true;
+    }
+    return any;
+  }
+
+  /** Whether bytes are held after a hole. */
+  get holding(): boolean {
+    return this.held.length > 0;
+  }
+
   /** Ends the direction: every held byte handed on, the gaps reported. */
   flush(out: ByteSink): void {
     while (this.held.length) this.skipGap(out);

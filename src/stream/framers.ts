@@ -2,7 +2,7 @@
  * How the reassembled protocols cut their byte streams into PDUs (see PduLength in reassembly.ts): the
  * dissectors of DNS over TCP, TLS and HTTP/1.x attach these as Protocol.pduLength.
  */
-import type { PduLength } from "./reassembly.js";
+import type { PduLength, PduStart } from "./reassembly.js";
 
 /** DNS over TCP (RFC 1035 4.2.2): a two-byte length, then the message. */
 export const dnsTcpLength: PduLength = (d, off, len) => (len < 2 ? 0 : 2 + ((d[off] << 8) | d[off + 1]));
@@ -13,6 +13,17 @@ export const tlsRecordLength: PduLength = (d, off, len) => {
   if (d[off] < 20 || d[off] > 24 || d[off + 1] !== 3) return -1;
   return 5 + ((d[off + 3] << 8) | d[off + 4]);
 };
+
+/**
+ * Where a TLS record can start after a gap (see PduStart): a type of TLS 1.0-1.3 (20..23), version 3.0-3.4, a
+ * length within 2^14 + 2048 (RFC 5246 6.2.3); the few bytes after a gap with more than one place that passes
+ * are told apart by the record that follows (reassembly.ts).
+ */
+const tlsRecordStart: PduStart = (d, off, len) => {
+  if (len < 5) return len >= 1 && d[off] >= 20 && d[off] <= 23 && (len < 2 || d[off + 1] === 3);
+  return d[off] >= 20 && d[off] <= 23 && d[off + 1] === 3 && d[off + 2] <= 4 && ((d[off + 3] << 8) | d[off + 4]) <= 18432;
+};
+(tlsRecordLength as PduLength & { start?: PduStart }).start = tlsRecordStart;
 
 const MAX_HEADERS = 64 << 10;
 

@@ -20,6 +20,12 @@ import { FrameMap } from "./frame-map.js";
  */
 export type PduLength = (d: Uint8Array, off: number, len: number, dir: number, st: Record<string, unknown>) => number;
 
+/**
+ * A framer may tell, more strictly than its length function, whether a PDU can start at d[off] (len bytes
+ * there): used to find the next PDU after a gap, where any byte of the stream may be tried.
+ */
+export type PduStart = (d: Uint8Array, off: number, len: number) => boolean;
+
 /** A whole PDU: its bytes, and the frames (with the byte count each gave) it was made from. */
 export interface Pdu {
   data: Uint8Array;
@@ -90,12 +96,19 @@ class Cutter implements ByteSink {
   whole: Uint8Array | null = null;
   wholeFrame = 0;
   dropped = 0;
+  /** after a gap: bytes still to pass over to the end of the PDU the gap fell in (its length was known) */
+  skip = 0;
+  /** after a gap that passed a PDU's end (or one of unknown length): the next PDU start is searched for */
+  lost = false;
+  private start: PduStart | undefined;
   constructor(
     private framer: PduLength,
     private dir: number,
     private st: Record<string, unknown>,
     private max: number,
-  ) {}
+  ) {
+    this.start = (framer as PduLength & { start?: PduStart }).start;
+  }
 
   get held(): number {
     return this.buf ? this.buf.length : 0;
@@ -105,6 +118,10 @@ class Cutter implements ByteSink {
     let pos = 0;
     const len = d.length;
     if (this.whole !== null) this.pdu();
+    if (this.skip > 0 || this.lost) {
+      pos = this.resync(d);
+      if (pos >= len) return;
+    }
     while (pos < len) {
       if (this.buf) {
         // continue the unfinished PDU
@@ -228,8 +245,44 @@ class Cutter implements ByteSink {
     this.pendingHit = true;
   }
 
-  gap(_length: number): void {
-    this.give(); // a PDU with a hole is not made up
+  gap(length: number): void {
+    // a PDU with a hole is not made up; the next one starts where the lost one ends when its length was known
+    // (as Wireshark goes on at the PDU's end), otherwise it is searched for
+    if (this.skip > 0) {
+      this.skip -= length;
+      if (this.skip < 0) {
+        this.skip = 0;
+        this.lost = true;
+      }
+      return;
+    }
+    if (this.lost) return;
+    if (this.buf && this.need > 0 && this.have + length < this.need) this.skip = this.need - this.have - length;
+    else this.lost = true;
+    this.give();
+  }
+
+  /**
+   * After a gap: where in d the next PDU starts (d.length: not in d). Past the lost PDU's end when known; else
+   * the first place the framer takes for a PDU start whose end is followed by another PDU start (or lies past d).
+   */
+  private resync(d: Uint8Array): number {
+    const len = d.length;
+    if (this.skip > 0) {
+      const n = Math.min(this.skip, len);
+      this.skip -= n;
+      return n;
+    }
+    const start = this.start;
+    for (let p = 0; p < len; p++) {
+      if (start && !start(d, p, len - p)) continue;
+      const n = this.frame(d, p, len - p);
+      if (n <= 0) continue;
+      if (p + n < len && this.frame(d, p + n, len - p - n) < 0) continue;
+      this.lost = false;
+      return p;
+    }
+    return len;
   }
 }
 
@@ -240,6 +293,8 @@ class Conn {
   last = 0;
   bytes = 0;
   fin = 0;
+  /** per direction: the latest acknowledgment of its bytes by the peer (raw; -1: none) */
+  acked = [-1, -1];
   constructor(framer: PduLength, max: number) {
     this.cut = [new Cutter(framer, 0, this.st, max), new Cutter(framer, 1, this.st, max)];
   }
@@ -250,7 +305,8 @@ class Conn {
 
 const FIN = 0x01,
   SYN = 0x02,
-  RST = 0x04;
+  RST = 0x04,
+  ACK = 0x10;
 
 export class Reassembly {
   readonly maxBytes: number;
@@ -297,7 +353,7 @@ export class Reassembly {
    * conversation) in direction `dir`: `seq` raw, `payload` a view of its bytes, `flags` TCP's, `time` capture
    * seconds. The result object is reused by the next call.
    */
-  segment(key: object, dir: number, seq: number, payload: Uint8Array, frame: number, flags: number, time: number, framer: PduLength): SegmentResult {
+  segment(key: object, dir: number, seq: number, payload: Uint8Array, frame: number, flags: number, time: number, framer: PduLength, ack = -1): SegmentResult {
     const res = this.result;
     if (res.pdus.length) res.pdus = []; // a new array only after PDUs were given (the engine may still hold them)
     res.own = false;
@@ -327,6 +383,12 @@ export class Reassembly {
     cut.pendingHit = false;
     const before = s.delivered;
     s.push(seq, payload, frame, (flags & SYN) !== 0, cut);
+    if (flags & ACK && ack >= 0) c.acked[1 - dir] = ack;
+    if (s.holding && c.acked[dir] >= 0) {
+      // the peer acknowledged bytes this direction's capture lost: not waited for any longer
+      const m = s.missing;
+      if (s.ackedPast(c.acked[dir], cut)) this.stats.gapBytes += s.missing - m;
+    }
     if (payload.length > 0 && s.delivered - before < payload.length && s.heldBytes === 0) res.repeated = true;
     if (s.heldBytes + cut.held > this.maxPerConnection) {
       // the connection holds too much: stop waiting for missing bytes, then drop an unfinished PDU

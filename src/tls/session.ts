@@ -13,11 +13,21 @@ export interface Opened {
   /** the content type carried (TLS 1.3: the inner type) */
   type: number;
   data: Buffer;
+  /** records of this direction never seen before this one (lost with TCP segments: its sequence number told) */
+  lost?: number;
 }
 export type RecordResult = Opened | { error: string };
 
 /** Records decrypted and not, over the process (the summary prints them). */
-export const tlsCounts = { decrypted: 0, undecryptable: 0 };
+export const tlsCounts = { decrypted: 0, undecryptable: 0, lost: 0 };
+
+/**
+ * After lost TCP segments, records of a direction are missing and the next one's sequence number (its nonce,
+ * RFC 8446 5.3; RFC 5246 6.2.3.3's additional data) is further on: the next few are tried against the AEAD tag
+ * (or the MAC), for the first records that fail after one that decrypted.
+ */
+const LOST_MAX = 32;
+const RETRY_RECORDS = 4;
 
 /** the most plaintext kept for frames dissected again */
 const SEEN_BYTES = 4 << 20;
@@ -43,6 +53,8 @@ export class TlsSession {
   private seen = new Map<string, RecordResult>();
   /** plaintext bytes `seen` holds: bounded too (a download's 16 KB records would keep 64 MB alive) */
   private seenBytes = 0;
+  /** per direction: records that failed since the last one decrypted (-1: none decrypted yet) */
+  private failing: [number, number] = [-1, -1];
 
   constructor(private log: KeyLog | null) {}
 
@@ -121,9 +133,16 @@ export class TlsSession {
     const key = `${dir}:${id}:${body.length > 16 ? hex(body.subarray(body.length - 16)) : hex(body)}`;
     const had = this.seen.get(key);
     if (had) return had;
-    const res = this.decrypt(dir, header, body);
-    if ("error" in res) tlsCounts.undecryptable++;
-    else tlsCounts.decrypted++;
+    let res = this.decrypt(dir, header, body);
+    if ("error" in res && this.failing[dir] >= 0 && this.failing[dir] < RETRY_RECORDS && this.keys[dir]) res = this.recover(dir, header, body, res);
+    if ("error" in res) {
+      tlsCounts.undecryptable++;
+      if (this.failing[dir] >= 0) this.failing[dir]++;
+    } else {
+      tlsCounts.decrypted++;
+      this.failing[dir] = 0;
+      if (res.lost) tlsCounts.lost += res.lost;
+    }
     if (this.seen.size > 4096 || this.seenBytes > SEEN_BYTES) {
       this.seen.clear();
       this.seenBytes = 0;
@@ -131,6 +150,23 @@ export class TlsSession {
     this.seen.set(key, res);
     if (!("error" in res)) this.seenBytes += res.data.length;
     return res;
+  }
+
+  /** A record that failed after records were lost: the next sequence numbers tried (the keys in use only). */
+  private recover(dir: number, header: Uint8Array, body: Uint8Array, failed: RecordResult): RecordResult {
+    const k = this.keys[dir]!;
+    const s0 = k.seq;
+    for (let j = 1; j <= LOST_MAX; j++) {
+      k.seq = s0 + j;
+      const r = this.decrypt(dir, header, body);
+      if (!("error" in r)) {
+        r.lost = j;
+        return r;
+      }
+      if (this.keys[dir] !== k) break;
+    }
+    if (this.keys[dir] === k) k.seq = s0;
+    return failed;
   }
 
   private decrypt(dir: number, header: Uint8Array, body: Uint8Array): RecordResult {

@@ -372,6 +372,7 @@ function decryptRecord(r: Reader, ctx: Ctx, t: TreeSink, sess: { s: TlsSession; 
     t.add(F.decryption_failed, res.error, p, end - p);
     return;
   }
+  if (res.lost) t.note(`${res.lost} TLS record${res.lost === 1 ? "" : "s"} lost before this one (TCP segments not captured): sequence number recovered`, p, 5);
   (ctx.plaintexts ??= []).push(res.data);
   t.add(F["decrypted.type"], res.type, p, end - p);
   t.add(F["decrypted.length"], res.data.length, p, end - p);

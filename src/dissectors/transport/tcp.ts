@@ -743,7 +743,7 @@ export const TCP: Protocol = {
     // application decoding on the line; "!" when the payload is not all captured, "+" when it is cut at 30
     if (flags & RST && plen > 0 && ctx.opts.verbose > 0) rstData(line, d, r.pos, plen, r.cap, ctx);
     if (t.on && conv && ctx.opts.reassembly !== false && !r.truncated) {
-      if (!ctx.late) reassemble(r, ctx, t, conv, sport, dport, rawSeq, flags, plen);
+      if (!ctx.late) reassemble(r, ctx, t, conv, sport, dport, rawSeq, flags, plen, rawAck);
       else if (plen > 0) reassembledIn(r, ctx, t); // not fed again; where its bytes went is known
     }
     if (conv && !ctx.again) {
@@ -847,7 +847,7 @@ const lastFed: { state: Map<string, unknown> | null; frame: number; res: Segment
  * own, ctx.pdus tells the engine to dissect the PDUs it completed (none when it only adds to an unfinished
  * one) over their own bytes, and the tree says where they came from as Wireshark's does.
  */
-function reassemble(r: Reader, ctx: Ctx, t: TreeSink, conv: Conversation, sport: number, dport: number, seq: number, flags: number, plen: number): void {
+function reassemble(r: Reader, ctx: Ctx, t: TreeSink, conv: Conversation, sport: number, dport: number, seq: number, flags: number, plen: number, ack: number): void {
   let app = lookup("tcp.port", Math.min(sport, dport)) ?? lookup("tcp.port", Math.max(sport, dport));
   if (!app) {
     // on other ports, a heuristic protocol that cuts PDUs (TLS) found on the conversation's first payload
@@ -861,7 +861,7 @@ function reassemble(r: Reader, ctx: Ctx, t: TreeSink, conv: Conversation, sport:
   else {
     const ra = reassemblyOf(ctx);
     const dir = conversationsOf(ctx.state).dir;
-    res = ra.segment(conv, dir, seq, r.data.subarray(r.pos, r.pos + plen), ctx.frame, flags, ctx.tsSec + ctx.tsNsec / 1e9, framer);
+    res = ra.segment(conv, dir, seq, r.data.subarray(r.pos, r.pos + plen), ctx.frame, flags, ctx.tsSec + ctx.tsNsec / 1e9, framer, ack);
     lastFed.state = ctx.state;
     lastFed.frame = ctx.frame;
     lastFed.res = res;
