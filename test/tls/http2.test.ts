@@ -64,6 +64,10 @@ describe.skipIf(!OK)("HTTP/2 over TLS with a key log, against tshark", () => {
     // many DATA frames (their sizes follow HTTP/2 flow control)
     const dataFrames = theirs.split("\n").flatMap((l) => (l.split("\t")[1] ?? "").split(",")).filter((t) => t === "0").length;
     expect(dataFrames).toBeGreaterThanOrEqual(8);
-    expect(ours.stdout.toString()).toBe(theirs);
+    // tcpdump on a busy loopback may lose segments of the 64 KB ones: after such a gap tshark 4.0 decrypts
+    // nothing more in that direction and tsniff goes on (test/tls/gap): compared up to the first one
+    const lost = execFileSync("tshark", ["-r", pcap, "-Y", "tcp.analysis.lost_segment", "-T", "fields", "-e", "frame.number"], { stdio: ["ignore", "pipe", "ignore"] }).toString().split("\n").filter(Boolean).map(Number);
+    const upTo = (text: string) => (lost.length ? text.split("\n").filter((l) => l && Number(l.split("\t")[0]) < lost[0]).map((l) => l + "\n").join("") : text);
+    expect(upTo(ours.stdout.toString())).toBe(upTo(theirs));
   }, 120_000);
 });
