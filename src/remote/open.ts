@@ -167,9 +167,12 @@ export function summaryLines(all: readonly RawSource[]): string[] {
     }
     if (st) parts.push(pl(st.received, "received by filter"), pl(st.dropped, "dropped by kernel"));
     else if (s instanceof RemoteSource) parts.push("no remote summary");
-    // Packets the remote kernel kept for the remote tool but that it never read (a stop that cut a backlog short).
+    // Packets the remote kernel counted for the remote tool but that it never read: left in its buffer by a stop
+    // that cut a backlog short, or counted before its filter was set (Linux counts what reaches a packet socket
+    // between its opening and the filter's attachment - the ssh session's own packets, say - and libpcap drops
+    // them unread: a plain tcpdump -i lo 'udp port 9' started during a ping flood reports hundreds received).
     if (st && s instanceof RemoteSource && s.remoteCaptured !== null && st.received - st.dropped > s.remoteCaptured) {
-      parts.push(`${st.received - st.dropped - s.remoteCaptured} left unread in the remote kernel buffer at stop`);
+      parts.push(`${st.received - st.dropped - s.remoteCaptured} counted but not read by the remote tool (left in its kernel buffer at stop, or seen before its filter was set)`);
     }
     let line = `${s.device}: ${parts.join(", ")}`;
     if (s instanceof RemoteSource) {
