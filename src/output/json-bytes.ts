@@ -287,7 +287,7 @@ function num(v: number): void {
 function hexColon(data: Uint8Array, from: number, to: number): void {
   if (to - from >= WASM_MIN) {
     const w = wasm();
-    if (w) return wasmHex(w, data, from, to);
+    if (w) return wasmQuoted(w.hex, 3, 1, data, from, to);
   }
   ensure((to > from ? (to - from) * 3 : 0) + 3);
   const out = W.b;
@@ -319,26 +319,19 @@ export function setJsonWasm(on: boolean): void {
   wasmState = on ? wasmEscaper(ESC, ESC_N, HEX3) : null;
 }
 
-function wasmHex(w: WasmEscaper, data: Uint8Array, from: number, to: number): void {
+/**
+ * data[from, to) as a quoted JSON string through one of the WebAssembly loops (`loop`: w.hex or w.latin1), SLICE
+ * bytes at a time: `width` output bytes at most per input byte; `trim` bytes taken off the end (hex's last colon).
+ */
+function wasmQuoted(loop: WasmEscaper["hex"], width: number, trim: number, data: Uint8Array, from: number, to: number): void {
   byte(0x22);
   for (let i = from; i < to; ) {
     const stop = Math.min(to, i + SLICE);
-    ensure((stop - i) * 3 + 2);
-    W.p = w.hex(data, i, stop, W.b, W.p);
+    ensure((stop - i) * width + 2);
+    W.p = loop(data, i, stop, W.b, W.p);
     i = stop;
   }
-  W.p--; // the last colon
-  byte(0x22);
-}
-
-function wasmLatin1(w: WasmEscaper, data: Uint8Array, from: number, to: number): void {
-  byte(0x22);
-  for (let i = from; i < to; ) {
-    const stop = Math.min(to, i + SLICE);
-    ensure((stop - i) * 6 + 2);
-    W.p = w.latin1(data, i, stop, W.b, W.p);
-    i = stop;
-  }
+  W.p -= trim;
   byte(0x22);
 }
 
@@ -355,7 +348,7 @@ for (let c = 0; c < 256; c++) {
 function latin1Str(data: Uint8Array, from: number, to: number): void {
   if (to - from >= WASM_MIN) {
     const w = wasm();
-    if (w) return wasmLatin1(w, data, from, to);
+    if (w) return wasmQuoted(w.latin1, 6, 0, data, from, to);
   }
   byte(0x22);
   let i = from;

@@ -229,24 +229,16 @@ export function wasmEscaper(esc: Uint8Array, escN: Uint8Array, hex3: Uint32Array
     mem[HEX3 + c * 4 + 1] = (hex3[c] >> 8) & 0xff;
     mem[HEX3 + c * 4 + 2] = (hex3[c] >> 16) & 0xff;
   }
-  const hexW = ex.hex;
-  const latW = ex.lat;
-  return {
-    hex(data, from, to, out, p) {
+  /** one of the module's loops over data[from, to), copied through its memory to out[p...] */
+  const through =
+    (loop: (inp: number, n: number, outAt: number) => number) =>
+    (data: Uint8Array, from: number, to: number, out: Uint8Array, p: number): number => {
       const n = to - from;
       if (n <= 0) return p;
       mem.set(data.subarray(from, to), IN);
-      const e = hexW(IN, n, OUT);
+      const e = loop(IN, n, OUT);
       out.set(mem.subarray(OUT, e), p);
       return p + (e - OUT);
-    },
-    latin1(data, from, to, out, p) {
-      const n = to - from;
-      if (n <= 0) return p;
-      mem.set(data.subarray(from, to), IN);
-      const e = latW(IN, n, OUT);
-      out.set(mem.subarray(OUT, e), p);
-      return p + (e - OUT);
-    },
-  };
+    };
+  return { hex: through(ex.hex), latin1: through(ex.lat) };
 }
