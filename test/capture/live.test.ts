@@ -10,7 +10,7 @@ import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { canUseNetns, createNsPair, sendTraffic, type NsPair } from "../helpers/netns.js";
 import { collect, has, sh, sleep, tsniff, tsniffBg, waitForStderr } from "../helpers/run.js";
-import { FileSource } from "../../src/capture/file-source.js";
+import { readRecords } from "../helpers/records.js";
 
 const enabled = canUseNetns() && has("tcpdump");
 const d = enabled ? describe : describe.skip;
@@ -21,16 +21,9 @@ interface Pkt {
   hex: string;
 }
 async function readPackets(file: string): Promise<Pkt[]> {
-  const src = await FileSource.open(file);
-  const out: Pkt[] = [];
-  const end = await src.run((b) => {
-    for (let i = 0; i < b.count; i++) {
-      out.push({ caplen: b.caplen[i], wirelen: b.wirelen[i], hex: Buffer.from(b.data.subarray(b.offset[i], b.offset[i] + b.caplen[i])).toString("hex") });
-    }
-    return Infinity;
-  });
-  expect(end.reason).toBe("eof");
-  return out;
+  const { records, reason } = await readRecords(file);
+  expect(reason).toBe("eof");
+  return records.map((r) => ({ caplen: r.caplen, wirelen: r.wirelen, hex: Buffer.from(r.data).toString("hex") }));
 }
 
 function tcpdumpBg(ns: string, args: string[]): ChildProcess {

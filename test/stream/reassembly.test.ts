@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FileSource } from "../../src/capture/file-source.js";
+import { readRecords } from "../helpers/records.js";
 import { PcapWriter } from "../../src/capture/pcap-writer.js";
 import { FIXTURES, CORPUS } from "../helpers/paths.js";
 import { has } from "../helpers/run.js";
@@ -104,14 +104,9 @@ describe.skipIf(!TSHARK)("TCP reassembly against tshark", { timeout: 300_000 }, 
     const bad: string[] = [];
     for (const rel of ["tls/tls.pcap", "http/http.pcap", "dns/dns-tcp.pcap"]) {
       const file = path.join(tmp, `again-${path.basename(rel)}`);
-      const src = await FileSource.open(path.join(FIXTURES, rel));
+      const { records } = await readRecords(path.join(FIXTURES, rel));
       const w = new PcapWriter(file, { linktype: 1, snaplen: 262144, nano: false });
-      const recs: [number, number, number, Uint8Array][] = [];
-      await src.run((b) => {
-        for (let i = 0; i < b.count; i++) recs.push([b.tsSec[i], b.tsNsec[i], b.wirelen[i], b.data.slice(b.offset[i], b.offset[i] + b.caplen[i])]);
-        return Infinity;
-      });
-      for (let copy = 0; copy < 3; copy++) for (const [sec, nsec, wirelen, d] of recs) w.writeRecord(sec + copy * 100, nsec, d.length, wirelen, d, 0);
+      for (let copy = 0; copy < 3; copy++) for (const r of records) w.writeRecord(r.sec + copy * 100, r.nsec, r.caplen, r.wirelen, r.data, 0);
       w.close();
       const theirs = tsharkRows(file, names);
       // tshark dissects the first copy only: the check can fail

@@ -3,7 +3,7 @@
  * server's data segments are found (Ethernet + IPv4, the loopback captures'), its byte stream rebuilt to find
  * where its TLS records start, and chosen segments left out of the copy.
  */
-import { FileSource } from "../../src/capture/file-source.js";
+import { readRecords, type CaptureRecord } from "../helpers/records.js";
 import { PcapWriter } from "../../src/capture/pcap-writer.js";
 
 interface Seg {
@@ -13,20 +13,10 @@ interface Seg {
   len: number;
 }
 
-interface Pkt {
-  sec: number;
-  nsec: number;
-  data: Uint8Array;
-}
+type Pkt = CaptureRecord;
 
 async function read(file: string): Promise<Pkt[]> {
-  const s = await FileSource.open(file);
-  const out: Pkt[] = [];
-  await s.run((b) => {
-    for (let i = 0; i < b.count; i++) out.push({ sec: b.tsSec[i], nsec: b.tsNsec[i], data: b.data.slice(b.offset[i], b.offset[i] + b.caplen[i]) });
-    return Infinity;
-  });
-  return out;
+  return (await readRecords(file)).records;
 }
 
 /** The data segments sent from `port`, in capture order, with their place in the stream (first copy only). */

@@ -15,6 +15,7 @@ import { Reassembly, type PduLength } from "../../src/stream/reassembly.js";
 import { FilterThread } from "../../src/tui/filter-thread.js";
 import { CaptureRows, Model } from "../../src/tui/model.js";
 import { indexFile, PacketFile, PacketIndex } from "../../src/tui/packet-index.js";
+import { readRecords } from "../helpers/records.js";
 import { has, ROOT } from "../helpers/run.js";
 
 const WORKER = pathToFileURL(path.join(ROOT, "dist", "tui", "filter-worker.js"));
@@ -106,14 +107,7 @@ describe.skipIf(!has("tshark") || !fs.existsSync(WORKER))("TUI display filter in
     let sec = 1_700_000_000;
     for (let round = 0; round < 150; round++) {
       for (const f of ["http/http.pcap", "dns/dns-udp.pcap", "tls/tls.pcap"]) {
-        const src = await FileSource.open(fx(f));
-        await src.run((b) => {
-          for (let i = 0; i < b.count; i++) {
-            const s = b.offset[i];
-            w.writeRecord(sec, (i * 1000) % 1e9, b.caplen[i], b.wirelen[i], b.data.subarray(s, s + b.caplen[i]), 0);
-          }
-          return Infinity;
-        });
+        (await readRecords(fx(f))).records.forEach((r, i) => w.writeRecord(sec, (i * 1000) % 1e9, r.caplen, r.wirelen, r.data, 0));
         sec += 1;
       }
     }
