@@ -104,7 +104,6 @@ function dissectTag(r: Reader, ctx: Ctx, t: Parameters<Protocol["dissect"]>[2], 
     s += `VLAN ${vid}${tagged ? "t" : "u"}, `;
     ctx.line.s(s);
   }
-  void MODE_TO_CPU;
   return ctx.next("ethertype", type);
 }
 
