@@ -8,6 +8,8 @@
  *   nohold       no reorder window (as --proc-window 0, but the engine's refresh interval stays 100 ms)
  *   nowatch      the eBPF engine loads and runs in the kernel, but its ring buffer is never read (no event
  *                wakes the process up; nothing is attributed from events)
+ *   gaps         (with counters) every time between two batches longer than 40 ms, printed at the end with
+ *                what ran in it (refresh steps, releases, ring buffer reads, garbage collections: trace())
  */
 import fs from "node:fs";
 import type { PacketBatch } from "../capture/batch.js";
@@ -16,7 +18,7 @@ import type { BatchConsumer, CaptureStats, PacketSource, SourceEnd } from "../ca
 const flags = new Set((process.env.TSNIFF_PROC_DEBUG ?? "").split(",").map((s) => s.trim()).filter(Boolean));
 
 /** Whether TSNIFF_PROC_DEBUG names `flag` ("counters" is also "1"). */
-export function procDebug(flag: "counters" | "noattr" | "nohold" | "nowatch"): boolean {
+export function procDebug(flag: "counters" | "noattr" | "nohold" | "nowatch" | "gaps"): boolean {
   return flags.has(flag) || (flag === "counters" && flags.has("1"));
 }
 
@@ -41,6 +43,37 @@ export const debugCounts = {
   askedBefore: 0,
   epochs: 0,
 };
+
+const GAPS = flags.has("gaps");
+/** the recent steps (start ms, duration ms, what) for the gaps' report; a bounded ring */
+const traced: [number, number, string][] = [];
+let traceCpu = 0;
+/** The start of a traced step: performance.now(), and the CPU time then (for trace()). */
+export function traceStart(): number {
+  if (GAPS) {
+    const c = process.cpuUsage();
+    traceCpu = c.user + c.system;
+  }
+  return performance.now();
+}
+/** Records a step that ran from `t0` (performance.now()) to now, when TSNIFF_PROC_DEBUG has "gaps". */
+export function trace(what: string, t0: number): void {
+  if (!GAPS) return;
+  const c = process.cpuUsage();
+  traced.push([t0, performance.now() - t0, `${what}[cpu ${((c.user + c.system - traceCpu) / 1000).toFixed(1)}]`]);
+  if (traced.length > 4096) traced.splice(0, 2048);
+}
+if (GAPS) {
+  void import("node:perf_hooks").then(({ PerformanceObserver }) => {
+    const o = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        traced.push([e.startTime, e.duration, `gc ${(e as { detail?: { kind?: number } }).detail?.kind ?? ""}`]);
+      }
+    });
+    o.observe({ entryTypes: ["gc"] });
+  });
+}
+const gapLines: string[] = [];
 
 const cpuUs = () => {
   const c = process.cpuUsage();
@@ -72,6 +105,9 @@ export class CountingSource implements PacketSource {
   private lastAt = 0;
   private maxGap = 0;
   private maxBatch = 0;
+  private lastDur = 0;
+  private lastCpu = 0;
+  private lastCount = 0;
   private firstAt = 0;
   private cpuAtFirst = 0;
   private switchesAtFirst: [number, number] = [0, 0];
@@ -88,6 +124,12 @@ export class CountingSource implements PacketSource {
       const c0 = cpuUs();
       const t0 = performance.now();
       if (this.batches && t0 - this.lastAt > this.maxGap) this.maxGap = t0 - this.lastAt;
+      if (GAPS && this.batches && t0 - this.lastAt > 40) {
+        const from = this.lastAt;
+        const inGap = traced.filter(([s, d]) => s + d >= from - 1 && s <= t0).map(([s, d, w]) => `${w}@${(s - from).toFixed(0)}+${d.toFixed(1)}`);
+        gapLines.push(`gap ${(t0 - from).toFixed(0)} ms (cpu ${((c0 - this.lastCpu) / 1000).toFixed(0)} ms) after batch ${this.batches} (last batch ${this.lastDur.toFixed(1)} ms, ${this.lastCount} pkts): ${inGap.join(" ")}`);
+      }
+      this.lastCpu = c0;
       this.lastAt = t0;
       if (!this.batches) {
         this.firstAt = performance.now();
@@ -104,8 +146,11 @@ export class CountingSource implements PacketSource {
       } finally {
         this.inBatchUs += cpuUs() - c0;
         this.maxBatch = Math.max(this.maxBatch, performance.now() - t0);
+        this.lastDur = performance.now() - t0;
+        this.lastCount = b.count;
       }
     });
+    for (const l of gapLines) this.out(`tsniff: proc-debug: ${l}`);
     const all = cpuUs() - this.cpuAtFirst;
     const sw = switches();
     const d = debugCounts;

@@ -16,7 +16,7 @@ import { canonical6, isAny, netnsOf, parentOf, processInfo, v4text } from "./pro
 import { ProcEngine } from "./proc-engine.js";
 import { netnsInode, SocketIndex } from "./table.js";
 import type { ProcInfo, Tuple } from "./types.js";
-import { cpuUs, debugCounts, procDebug } from "./debug.js";
+import { cpuUs, debugCounts, procDebug, trace, traceStart } from "./debug.js";
 
 const COUNT = procDebug("counters");
 const NOWATCH = procDebug("nowatch");
@@ -148,6 +148,7 @@ export class EbpfEngine implements Engine {
   /** Reads the ring buffer's waiting events into the tables. */
   drain(): void {
     if (this.closed || NOWATCH) return;
+    const t0 = traceStart();
     const c0 = COUNT ? cpuUs() : 0;
     const b = this.addon.consume(this.h);
     if (COUNT) {
@@ -156,6 +157,7 @@ export class EbpfEngine implements Engine {
     }
     for (let o = 0; o + EVENT <= b.length; o += EVENT) this.event(b, o);
     if (COUNT) debugCounts.drainUs += cpuUs() - c0;
+    trace(`drain(${b.length / EVENT})`, t0);
   }
 
   private event(b: Buffer, o: number): void {

@@ -13,7 +13,7 @@ import { createBatch, ensureCapacity, type PacketBatch } from "../capture/batch.
 import type { BatchConsumer, CaptureStats, PacketSource, SourceEnd } from "../capture/source.js";
 import type { Attributor, Flow } from "./attribution.js";
 import type { ProcInfo } from "./types.js";
-import { cpuUs, debugCounts, procDebug } from "./debug.js";
+import { cpuUs, debugCounts, procDebug, trace, traceStart } from "./debug.js";
 
 const COUNT = procDebug("counters");
 
@@ -81,6 +81,15 @@ export class HoldingSource implements PacketSource {
   private tick(): void {
     this.timer = null;
     if (!this.held.length || !this.onBatch) return;
+    const t0 = traceStart();
+    try {
+      this.tickBody();
+    } finally {
+      trace(`tick(${this.held.length} held)`, t0);
+    }
+  }
+
+  private tickBody(): void {
     // the engine is asked about every held flow here (not per batch: a flood's thousand unknown flows)
     if (this.release(false, true) === 0) this.stop();
     this.arm();
@@ -104,7 +113,7 @@ export class HoldingSource implements PacketSource {
     const infos = this.infos;
     infos.length = b.count;
     // one clock reading per batch (a batch is read at once)
-    const now = performance.now();
+    const now = traceStart();
     let kept = -1; // index of the first held packet of this batch (-1: none)
     const answers = attr.answers;
     const d = b.data;
@@ -148,6 +157,7 @@ export class HoldingSource implements PacketSource {
       infos[i] = HELD;
     }
     if (kept >= 0) compact(b, infos, kept);
+    trace(`pass(${b.count})`, now);
     if (COUNT) debugCounts.holdUs += cpuUs() - c0;
     if (b.count === 0) return want;
     attr.setMemo(b.data, infos);
@@ -175,6 +185,15 @@ export class HoldingSource implements PacketSource {
    */
   private release(all: boolean, askAll: boolean): number {
     if (!this.held.length) return Infinity;
+    const t0 = traceStart();
+    try {
+      return this.releaseBody(all, askAll);
+    } finally {
+      trace(`release(${all ? "all" : ""}${askAll ? "ask" : ""})`, t0);
+    }
+  }
+
+  private releaseBody(all: boolean, askAll: boolean): number {
     const now = performance.now();
     let any = false;
     let due = Infinity;

@@ -20,6 +20,7 @@ import { listPids, netnsOf, processInfo, readSocketTables, socketOwnersOf, type 
 import { netnsInode, SocketIndex } from "./table.js";
 import type { Engine } from "./engine.js";
 import type { ProcInfo, Tuple } from "./types.js";
+import { trace, traceStart } from "./debug.js";
 
 /** refreshes in a row that answered nothing before the engine waits this many windows between them */
 const IDLE_BACKOFF = 8;
@@ -241,7 +242,10 @@ export class ProcEngine implements Engine {
     const job = (this.job = this.begin());
     const go = () => {
       if (this.job !== job || this.closed) return;
-      if (job.step(this.sliceMs)) {
+      const t0 = traceStart();
+      const done = job.step(this.sliceMs);
+      trace(`refresh-step${done ? "-last" : ""}`, t0);
+      if (done) {
         this.job = undefined;
         this.commit(job);
       } else setImmediate(go);
