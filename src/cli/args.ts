@@ -508,5 +508,6 @@ Processes (docs/PROCESS.md; needs root):
   --container ID  only this container's packets (docker/containerd/cri-o/podman id or prefix, or a pod uid)
   --proc-engine ebpf|proc  force an attribution engine (default: eBPF, /proc when eBPF cannot load)
   --proc-window MS  hold packets of a flow not attributed yet this long (default 100; 0: none)
+             (with process options the kernel buffer, -B, is 8 MiB unless given: libpcap's default is 2 MiB)
   -- cmd args  run cmd once the capture is ready, capture only its traffic, exit with its status
 `;

@@ -31,7 +31,7 @@ import { PluginRunner } from "../plugins/context.js";
 import { checkPluginTrust } from "../plugins/trust.js";
 import { setInterfaceNameLookup } from "../dissectors/link/sll.js";
 import { CountingSource, procDebug } from "../proc/debug.js";
-import { checkProcOptions, fileProc, liveProc, procComments, ProcError, type ProcPlumbing } from "./proc.js";
+import { checkProcOptions, fileProc, liveProc, PROC_BUFFER_BYTES, procComments, ProcError, type ProcPlumbing } from "./proc.js";
 import { startCommand, type Command } from "./command.js";
 import { loadKeyLogFile } from "../tls/keylog.js";
 import { tlsCounts } from "../tls/session.js";
@@ -308,7 +308,7 @@ async function run(o: CliOptions): Promise<number> {
           new LiveSource(device, {
             snaplen: o.snaplen,
             promisc: o.promisc,
-            bufferSize: o.bufferKiB ? o.bufferKiB * 1024 : undefined,
+            bufferSize: o.bufferKiB ? o.bufferKiB * 1024 : proc ? PROC_BUFFER_BYTES : undefined,
             immediate,
             nano: o.nano,
             direction: o.direction === "in" ? 1 : o.direction === "out" ? 2 : 0,

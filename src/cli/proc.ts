@@ -48,6 +48,14 @@ export interface ProcPlumbing {
   immediate?: boolean;
 }
 
+/**
+ * The kernel's capture buffer with process options when -B does not say (libpcap's default is 2 MiB): the
+ * reorder window's first pass over a flood's new flows, its releases and the /proc engine's reads pause the
+ * read loop for tens of milliseconds at a time (hundreds on a loaded machine), more than 2 MiB of a flood
+ * of small packets lasts (~200 ms); 8 MiB holds about a second of it (bench/proc.mjs, docs/PROCESS.md).
+ */
+export const PROC_BUFFER_BYTES = 8 << 20;
+
 /** Checks what can be checked before anything opens; throws ProcError with one line. */
 export function checkProcOptions(o: ProcCliOptions & { readFile?: string }): ProcSelection | undefined {
   if (!procWanted(o)) return undefined;
