@@ -16,7 +16,7 @@
  * unattributed, never given to another process.
  * (NETLINK_SOCK_DIAG would give the same rows; the text tables need no native code and no netlink socket.)
  */
-import { listPids, netnsOf, processInfo, readSocketTables, socketOwnersOf, type SocketRow } from "./procfs.js";
+import { listPids, netnsOf, processInfo, readSocketTable, SOCKET_TABLES, socketOwnersOf, type SocketRow } from "./procfs.js";
 import { netnsInode, SocketIndex } from "./table.js";
 import type { Engine } from "./engine.js";
 import type { ProcInfo, Tuple } from "./types.js";
@@ -37,6 +37,9 @@ class Refresh {
   private seenNs = new Set<number>();
   private phase = 0;
   private at = 0;
+  /** the namespaces whose tables are to be read (a pid in each, "self" for ours), one file at a time */
+  private tableQueue: [number | "self", number][] = [];
+  private tableFile = 0;
   /** the processes whose file descriptors are read first (those in the namespaces of the new sockets), then the rest */
   private first: number[] = [];
   private rest: number[] = [];
@@ -77,21 +80,36 @@ class Refresh {
           this.pids = listPids();
           const self = index.home;
           if (self) this.seenNs.add(self);
-          readSocketTables("self", this.rows, self);
+          this.tableQueue.push(["self", self]);
           this.phase = 1;
+          if (performance.now() >= until) return false;
           break;
         }
         case 1: {
-          // the other namespaces' tables, each read once (a pid's namespace link tells which it is in)
+          // the namespaces' tables, each read once (a pid's namespace link tells which it is in), one file
+          // at a time and the links 16 at a time between looks at the clock: a step stays near its slice
           const pids = this.pids;
-          while (this.at < pids.length) {
+          const queue = this.tableQueue;
+          for (;;) {
+            if (queue.length) {
+              const [pid, ns] = queue[0];
+              readSocketTable(pid, this.tableFile, this.rows, ns);
+              if (++this.tableFile === SOCKET_TABLES) {
+                this.tableFile = 0;
+                queue.shift();
+              }
+              if (performance.now() >= until) return false;
+              continue;
+            }
+            if (this.at >= pids.length) break;
             const pid = pids[this.at++];
             const ns = netnsInode(netnsOf(pid));
             this.nsOf.set(pid, ns);
-            if (!ns || this.seenNs.has(ns)) continue;
-            this.seenNs.add(ns);
-            readSocketTables(pid, this.rows, ns);
-            if (performance.now() >= until) return false;
+            if (ns && !this.seenNs.has(ns)) {
+              this.seenNs.add(ns);
+              queue.push([pid, ns]);
+            }
+            if ((this.at & 15) === 0 && performance.now() >= until) return false;
           }
           this.tables();
           if (!this.fresh) return true;

@@ -155,19 +155,30 @@ const TABLES: [string, number][] = [
 
 /** The socket tables of the network namespace that process `pid` ("self" for ours) is in. */
 export function readSocketTables(pid: number | "self", out: SocketRow[] = [], ns = 0): SocketRow[] {
-  for (const [name, proto] of TABLES) {
-    const t = read(`${PROC}/${pid}/net/${name}`);
-    if (!t) continue;
-    const lines = t.split("\n");
-    for (let i = 1; i < lines.length; i++) {
-      const f = lines[i].trim().split(/\s+/);
-      if (f.length < 10) continue;
-      const [laddr, lport] = parseAddr(f[1]);
-      const [raddr, rport] = parseAddr(f[2]);
-      out.push({ proto, laddr, lport, raddr, rport, state: parseInt(f[3], 16), uid: Number(f[7]), inode: Number(f[9]), ns });
-    }
-  }
+  for (let k = 0; k < SOCKET_TABLES; k++) readSocketTable(pid, k, out, ns);
   return out;
+}
+
+/** how many socket tables a namespace has (readSocketTable's `k`: tcp, tcp6, udp, udp6, icmp, icmp6) */
+export const SOCKET_TABLES = TABLES.length;
+
+/**
+ * Socket table `k` (0 to SOCKET_TABLES - 1) of the network namespace process `pid` is in: one file, so that a
+ * reader in time slices can stop between them (the kernel walks its whole socket hash table for each:
+ * milliseconds).
+ */
+export function readSocketTable(pid: number | "self", k: number, out: SocketRow[], ns = 0): void {
+  const [name, proto] = TABLES[k];
+  const t = read(`${PROC}/${pid}/net/${name}`);
+  if (!t) return;
+  const lines = t.split("\n");
+  for (let i = 1; i < lines.length; i++) {
+    const f = lines[i].trim().split(/\s+/);
+    if (f.length < 10) continue;
+    const [laddr, lport] = parseAddr(f[1]);
+    const [raddr, rport] = parseAddr(f[2]);
+    out.push({ proto, laddr, lport, raddr, rport, state: parseInt(f[3], 16), uid: Number(f[7]), inode: Number(f[9]), ns });
+  }
 }
 
 /** The network namespace (its inode text, "net:[4026531840]") of a process, or undefined. */
