@@ -9,6 +9,7 @@ import { CaptureRows, Model, type Row, type RowSource } from "../../src/tui/mode
 import { indexFile, PacketFile, PacketIndex } from "../../src/tui/packet-index.js";
 import { hexLine, HexPane, PacketList } from "../../src/tui/views.js";
 import { ROOT } from "../helpers/run.js";
+import { until } from "../helpers/until.js";
 
 const HTTP = path.join(ROOT, "fixtures", "http", "http.pcap");
 const DNS = path.join(ROOT, "fixtures", "dns", "dns-udp.pcap");
@@ -26,6 +27,7 @@ function fakeRows(n: number): RowSource & { calls: number } {
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 30));
+// frames are drawn when Ink gets to them: what a frame shows is awaited (until), what the model holds is not
 
 async function openModel(file: string): Promise<{ m: Model; pf: PacketFile }> {
   const index = new PacketIndex();
@@ -73,9 +75,8 @@ describe("packet list", () => {
     stdin.write("G");
     await tick();
     expect(m.selected).toBe(999_999);
-    const frame = lastFrame()!;
-    expect(frame).toContain("1000000 ");
-    expect(frame).toContain("shown 1,000,000 / 1,000,000");
+    await until(() => lastFrame()!.includes("shown 1,000,000 / 1,000,000"), "the frame after G");
+    expect(lastFrame()).toContain("1000000 ");
     stdin.write("k");
     await tick();
     expect(m.selected).toBe(999_998);
@@ -104,15 +105,14 @@ describe("display filter", () => {
     await tick();
     stdin.write("\r");
     await tick();
-    const frame = lastFrame()!;
-    expect(frame).toContain("display filter: nosuch.field == 1");
-    expect(frame).toMatch(/display filter error at \d+/);
+    await until(() => /display filter error at \d+/.test(lastFrame()!), "the filter's error on screen");
+    expect(lastFrame()).toContain("display filter: nosuch.field == 1");
     expect(m.prompt).not.toBeNull();
     stdin.write("\x1b");
     await tick();
     expect(m.prompt).toBeNull();
     expect(m.filterText).toBe("");
-    expect(lastFrame()).toContain("shown 41 / 41");
+    await until(() => lastFrame()!.includes("shown 41 / 41"), "the unfiltered list");
   });
 
   it("applies a filter to every packet", async () => {
@@ -144,8 +144,7 @@ describe("detail and hex panes", () => {
     cleanups.push(() => pf.close());
     const { lastFrame, stdin, unmount } = render(React.createElement(App, { model: m, width: 140, height: 44 }));
     cleanups.push(unmount);
-    await tick();
-    expect(lastFrame()).toContain("▸ Internet Protocol Version 4");
+    await until(() => lastFrame()!.includes("▸ Internet Protocol Version 4"), "the detail tree");
     stdin.write("\t"); // detail pane
     await tick();
     stdin.write("j");
@@ -154,7 +153,7 @@ describe("detail and hex panes", () => {
     await tick();
     stdin.write("\r"); // expand IPv4
     await tick();
-    expect(lastFrame()).toContain("▾ Internet Protocol Version 4");
+    await until(() => lastFrame()!.includes("▾ Internet Protocol Version 4"), "IPv4 expanded");
     const lines = m.treeLines();
     const ip = lines.findIndex((l) => l.node.name === "ip");
     const src = lines.findIndex((l) => l.node.name === "ip.src");
@@ -164,6 +163,6 @@ describe("detail and hex panes", () => {
       await tick();
     }
     expect(m.highlight()).toEqual({ offset: 26, length: 4 }); // ip.src in an Ethernet frame
-    expect(lastFrame()).toMatch(/Source Address: 10\.202\.0\.1/);
+    await until(() => /Source Address: 10\.202\.0\.1/.test(lastFrame()!), "ip.src in the tree");
   });
 });
