@@ -72,6 +72,19 @@ export interface TreeSink {
    * get add() with the string. The bytes must stay as they are until the packet is written.
    */
   addLatin1?(f: FieldDef, data: Uint8Array, from: number, to: number, offset: number, length: number, display?: string): void;
+  /**
+   * Optional (the -T json writer): a run of fields whose values are all given by (`run`, `key`), none of them a
+   * bytes field, each once in its protocol. true: the run was written before and is added again as those bytes;
+   * the caller adds nothing. false: the caller adds the fields, then calls endRun(run, key). `run`: from sinkRun().
+   */
+  cachedRun?(run: number, key: number): boolean;
+  endRun?(run: number, key: number): void;
+}
+
+let runCount = 0;
+/** A new run id for TreeSink.cachedRun (one per place in a dissector that adds such a run). */
+export function sinkRun(): number {
+  return runCount++;
 }
 
 /** A tree sink the engine also opens protocol layers on (TreeBuilder; the -T json writer's JsonSink). */

@@ -399,9 +399,17 @@ class Records {
   /** a time given as numbers (time()): its nanoseconds and sign; its seconds are the value */
   ns = new Float64Array(256);
   neg = new Uint8Array(256);
-  /** a text value given as bytes (addLatin1): src[i][off[i], off[i] + len[i]) */
+  /** 1: a text value given as bytes (addLatin1): src[i][off[i], off[i] + len[i]); 2: a cached run's bytes, src[i] (raw) */
   lat = new Uint8Array(256);
   src: (Uint8Array | null)[] = [];
+  /**
+   * A run of fields to keep as bytes once written (JsonSink.endRun): at its first record, runPkt is this
+   * packet's serial, runEnd the record after its last, runSlot its (run, key).
+   */
+  runPkt = new Int32Array(256);
+  runEnd = new Int32Array(256);
+  runSlot = new Int32Array(256);
+  pkt = 0;
   np = 0;
   /** the protocol that fields go to, and its stamp in `seen` */
   private cur = -1;
@@ -411,6 +419,7 @@ class Records {
     this.n = 0;
     this.np = 0;
     this.cur = -1;
+    this.pkt++;
   }
   field(f: FieldDef | undefined, name: string, value: FieldValue, display: string | undefined, offset: number, length: number): void {
     const i = this.n++;
@@ -418,16 +427,7 @@ class Records {
     if (!f) this.name[i] = name; // a declared field's name is f.name
     this.v[i] = value;
     this.d[i] = display;
-    if (i >= this.next.length) {
-      this.next = grown(this.next, i * 2);
-      this.dup = grown(this.dup, i * 2);
-      this.cnt = grown(this.cnt, i * 2);
-      this.off = grown(this.off, i * 2);
-      this.len = grown(this.len, i * 2);
-      this.ns = grown(this.ns, i * 2);
-      this.neg = grown(this.neg, i * 2);
-      this.lat = grown(this.lat, i * 2);
-    }
+    if (i >= this.next.length) this.grow(i * 2);
     this.off[i] = offset;
     this.len[i] = length;
     this.next[i] = -1;
@@ -461,6 +461,45 @@ class Records {
     this.off[i] = from;
     this.len[i] = to - from;
   }
+  private grow(size: number): void {
+    this.next = grown(this.next, size);
+    this.dup = grown(this.dup, size);
+    this.cnt = grown(this.cnt, size);
+    this.off = grown(this.off, size);
+    this.len = grown(this.len, size);
+    this.ns = grown(this.ns, size);
+    this.neg = grown(this.neg, size);
+    this.lat = grown(this.lat, size);
+    this.runPkt = grown(this.runPkt, size);
+    this.runEnd = grown(this.runEnd, size);
+    this.runSlot = grown(this.runSlot, size);
+  }
+  /**
+   * A run of fields written before, as its bytes (JsonSink.cachedRun): one record that is no field (no
+   * declaration, no name: the writers copy it as it is; the grouping never sees it).
+   */
+  raw(b: Uint8Array): void {
+    const i = this.n++;
+    if (i >= this.next.length) this.grow(i * 2);
+    this.f[i] = undefined;
+    this.name[i] = "";
+    this.v[i] = null;
+    this.d[i] = undefined;
+    this.off[i] = 0;
+    this.len[i] = 0;
+    this.next[i] = -1;
+    this.dup[i] = 0;
+    this.cnt[i] = 1;
+    this.lat[i] = 2;
+    this.src[i] = b;
+  }
+  /** Records [from, n) are the run `slot`: kept as bytes when written (if each of its fields is there once). */
+  run(from: number, slot: number): void {
+    if (from >= this.n) return;
+    this.runPkt[from] = this.pkt;
+    this.runEnd[from] = this.n;
+    this.runSlot[from] = slot;
+  }
   /** A time field as numbers (the frame's times): written as timeText spells them, without the string. */
   time(f: FieldDef, neg: boolean, sec: number, nsec: number, offset: number): void {
     const i = this.n;
@@ -492,6 +531,10 @@ class Records {
   }
 }
 const R = new Records();
+
+/** The cached runs' bytes by slot (run * RUN_KEYS + key), without a leading comma. */
+const RUN_KEYS = 1 << 16;
+const runBytes = new Map<number, Uint8Array>();
 
 function displayOf(i: number): string {
   const d = R.d[i];
@@ -669,8 +712,28 @@ function protoObject(from: number, to: number, data: Uint8Array, end: number, by
     return;
   }
   let comma = false;
+  // a run being written that is kept as bytes once written (JsonSink.endRun): its end, where its bytes start, its slot
+  let keepTo = -1;
+  let keepFrom = 0;
+  let keepSlot = 0;
   for (let i = from; i < to; i++) {
+    if (i === keepTo) {
+      keepRun(keepFrom, keepSlot);
+      keepTo = -1;
+    }
     if (R.dup[i]) continue; // written with the field's first record
+    if (R.lat[i] === 2) {
+      // a run written before, as its bytes
+      copy(R.src[i]!, comma);
+      R.src[i] = null;
+      comma = true;
+      continue;
+    }
+    if (R.runPkt[i] === R.pkt && keepTo < 0 && eachOnce(i, R.runEnd[i])) {
+      keepTo = R.runEnd[i];
+      keepSlot = R.runSlot[i];
+      keepFrom = comma ? W.p + 1 : W.p;
+    }
     const f = R.f[i]!;
     if (R.cnt[i] > 1) {
       // every record of the field, in order, as an array at its first place
@@ -691,7 +754,19 @@ function protoObject(from: number, to: number, data: Uint8Array, end: number, by
     }
     comma = true;
   }
+  if (keepTo >= 0) keepRun(keepFrom, keepSlot);
   byte(0x7d);
+}
+
+/** Whether records [from, to) are each the only one of its field in its protocol (so their bytes stand alone). */
+function eachOnce(from: number, to: number): boolean {
+  for (let j = from; j < to; j++) if (R.dup[j] || R.cnt[j] !== 1 || R.lat[j] === 2) return false;
+  return true;
+}
+
+/** Keeps the bytes written since `from` as the run `slot`'s (a few thousand at most). */
+function keepRun(from: number, slot: number): void {
+  if (runBytes.size < 4096 && W.p > from) runBytes.set(slot, bytesOf(from, W.p));
 }
 
 /** protoObject's fields when some have no declaration: grouped by name (kept apart: the common path stays small). */
@@ -700,6 +775,7 @@ function groupedFields(from: number, to: number, data: Uint8Array, end: number):
   let multi = false;
   for (let i = from; i < to; i++) {
     const f = R.f[i];
+    if (R.lat[i] === 2) continue; // a run's bytes, written as they are below
     if (!f) {
       multi = true; // nothing to index by: spelled by name below (rare)
       continue;
@@ -716,6 +792,12 @@ function groupedFields(from: number, to: number, data: Uint8Array, end: number):
   let first = true;
   for (let i = from; i < to; i++) {
     const f = R.f[i];
+    if (R.lat[i] === 2) {
+      copy(R.src[i]!, !first);
+      R.src[i] = null;
+      first = false;
+      continue;
+    }
     if (!multi || (f && count[f.id] === 1)) {
       if ((kindOf(f!)) === Kind.Bool) {
         // `"name":true` or `"name":false` in one copy
@@ -888,6 +970,21 @@ export class JsonSink implements LayerSink {
   note(): void {}
   pushNote(): void {}
   pop(): void {}
+  /** where the run being added started (cachedRun then endRun; runs do not nest) */
+  private runFrom = 0;
+  cachedRun(run: number, key: number): boolean {
+    if (key < 0 || key >= RUN_KEYS) return false;
+    const b = runBytes.get(run * RUN_KEYS + key);
+    if (b === undefined) {
+      this.runFrom = R.n;
+      return false;
+    }
+    R.raw(b);
+    return true;
+  }
+  endRun(run: number, key: number): void {
+    if (key >= 0 && key < RUN_KEYS) R.run(this.runFrom, run * RUN_KEYS + key);
+  }
   /** Whether the packet's first layer `proto` has a field of this name (eth.len: an 802.3 frame). */
   has(proto: string, name: string): boolean {
     for (let j = 0; j < R.np; j++) {

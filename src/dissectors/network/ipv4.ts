@@ -7,7 +7,7 @@
 import { bind, lookup } from "../registry.js";
 import { ETHERTYPE, IPPROTO, IPPROTO_NAMES } from "../constants.js";
 import { hexText, ipv4At } from "../format.js";
-import { fields, type Protocol, type TreeSink } from "../types.js";
+import { fields, sinkRun, type Protocol, type TreeSink } from "../types.js";
 
 const F = fields("ip", {
   version: ["Version", "uint"],
@@ -48,19 +48,27 @@ const IP_OPT_NAMES: Record<number, string> = { 0: "EOL", 1: "NOP", 7: "RR", 68: 
 
 /** The header's fields in the tree (out of dissect, which stays small enough for its readers to be inlined). */
 function treeHeader(t: TreeSink, start: number, version: number, hlen: number, tos: number, totlen: number, id: number, fragw: number, ttl: number, proto: number, csum: number, src: string, dst: string): void {
-  t.add(F.version, version, start, 1);
-  t.add(F.hdr_len, hlen, start, 1);
-  t.add(F.dsfield, tos, start + 1, 1);
-  t.add(F["dsfield.dscp"], tos >> 2, start + 1, 1);
-  t.add(F["dsfield.ecn"], tos & 3, start + 1, 1);
+  // runs of fields that -T json writes once per value: version, length and DS field; the flags and offset
+  const key = version < 16 && hlen < 64 && (hlen & 3) === 0 && tos < 256 ? (version << 12) | (hlen << 6) | tos : -1;
+  if (!t.cachedRun?.(HEAD_RUN, key)) {
+    t.add(F.version, version, start, 1);
+    t.add(F.hdr_len, hlen, start, 1);
+    t.add(F.dsfield, tos, start + 1, 1);
+    t.add(F["dsfield.dscp"], tos >> 2, start + 1, 1);
+    t.add(F["dsfield.ecn"], tos & 3, start + 1, 1);
+    t.endRun?.(HEAD_RUN, key);
+  }
   t.add(F.len, totlen, start + 2, 2);
   t.add(F.id, id, start + 4, 2);
-  t.push(F.flags, fragw >> 13, start + 6, 1, hexText(fragw >> 13, 1));
-  t.add(F["flags.rb"], (fragw & 0x8000) !== 0, start + 6, 1);
-  t.add(F["flags.df"], (fragw & 0x4000) !== 0, start + 6, 1);
-  t.add(F["flags.mf"], (fragw & 0x2000) !== 0, start + 6, 1);
-  t.pop();
-  t.add(F.frag_offset, fragw & 0x1fff, start + 6, 2, String((fragw & 0x1fff) * 8)); // tshark: the value in 8-byte units, the tree text in bytes
+  if (!t.cachedRun?.(FRAG_RUN, fragw)) {
+    t.push(F.flags, fragw >> 13, start + 6, 1, hexText(fragw >> 13, 1));
+    t.add(F["flags.rb"], (fragw & 0x8000) !== 0, start + 6, 1);
+    t.add(F["flags.df"], (fragw & 0x4000) !== 0, start + 6, 1);
+    t.add(F["flags.mf"], (fragw & 0x2000) !== 0, start + 6, 1);
+    t.pop();
+    t.add(F.frag_offset, fragw & 0x1fff, start + 6, 2, String((fragw & 0x1fff) * 8)); // tshark: the value in 8-byte units, the tree text in bytes
+    t.endRun?.(FRAG_RUN, fragw);
+  }
   t.add(F.ttl, ttl, start + 8, 1);
   t.add(F.proto, proto, start + 9, 1);
   t.add(F.checksum, csum, start + 10, 2);
@@ -69,6 +77,9 @@ function treeHeader(t: TreeSink, start: number, version: number, hlen: number, t
   t.add(F.dst, dst, start + 16, 4);
   t.add(F.addr, dst, start + 16, 4);
 }
+
+const HEAD_RUN = sinkRun();
+const FRAG_RUN = sinkRun();
 
 /**
  * The fields of a header Wireshark stops inside (cut short in the capture, or a total length below the header

@@ -6,7 +6,7 @@
  */
 import { bind, bindDefault, heuristicsFor, lookup } from "../registry.js";
 import { IPPROTO } from "../constants.js";
-import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
+import { fields, sinkRun, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import { DATA } from "../data.js";
 import type { Reader } from "../reader.js";
 import { bytesText, hex, hexText, ipv4At, ipv6At, printChar } from "../format.js";
@@ -902,12 +902,27 @@ function reassembledIn(r: Reader, ctx: Ctx, t: TreeSink): void {
 
 /** The header's fields in the tree (out of dissect, which stays small enough for its readers to be inlined). */
 function treeHeader(t: TreeSink, start: number, hlen: number, seq: number, rawSeq: number, ack: number, rawAck: number, offFlags: number, win: number, sum: number, urp: number, ace = false): void {
-  const flags = offFlags & 0xff;
   t.add(F.hdr_len, hlen, start + 12, 1);
   t.add(F.seq, seq, start + 4, 4);
   t.add(F.seq_raw, rawSeq, start + 4, 4);
   t.add(F.ack, ack, start + 8, 4);
   t.add(F.ack_raw, rawAck, start + 8, 4);
+  // the flags' fields depend on the 12 bits alone: -T json writes them once per value
+  const key = (offFlags & 0xfff) | (ace ? 0x1000 : 0);
+  if (!t.cachedRun?.(FLAGS_RUN, key)) {
+    flagFields(t, start, offFlags, ace);
+    t.endRun?.(FLAGS_RUN, key);
+  }
+  t.add(F.window_size_value, win, start + 14, 2);
+  t.add(F.checksum, sum, start + 16, 2);
+  t.add(F.urgent_pointer, urp, start + 18, 2);
+}
+
+const FLAGS_RUN = sinkRun();
+
+/** tcp.flags and the fields under it. */
+function flagFields(t: TreeSink, start: number, offFlags: number, ace: boolean): void {
+  const flags = offFlags & 0xff;
   t.push(F.flags, offFlags & 0xfff, start + 12, 2, hexText(offFlags & 0xfff, 3));
   t.add(F["flags.res"], (offFlags & 0xe00) !== 0, start + 12, 2);
   t.add(F["flags.ae"], (offFlags & 0x100) !== 0, start + 12, 2);
@@ -923,9 +938,6 @@ function treeHeader(t: TreeSink, start: number, hlen: number, seq: number, rawSe
   // an AccECN connection: the ACE counter in place of AE, CWR, ECE ("···-5-·AP···", tshark 4.0)
   t.add(F["flags.str"], ace ? str.slice(0, 3) + `-${(offFlags >> 6) & 7}-` + str.slice(6) : str, start + 12, 2);
   t.pop();
-  t.add(F.window_size_value, win, start + 14, 2);
-  t.add(F.checksum, sum, start + 16, 2);
-  t.add(F.urgent_pointer, urp, start + 18, 2);
 }
 
 function treeOptions(r: Reader, p: number, end: number, t: Parameters<Protocol["dissect"]>[2]): void {
