@@ -181,6 +181,16 @@ function str(r: Reader, p: number, n: number): string {
   return s;
 }
 
+/**
+ * Whether the handshake record body [body, end) is one ClientHello exactly (type 1, its length filling the record,
+ * client_version 3.x), as clients send it. Asked where the direction is already encrypted: a protected handshake
+ * record (TLS 1.2's Finished) begins with a random byte (a CBC suite's explicit IV, ChaCha20's ciphertext), 1 once
+ * in 256 records, and is not a new connection's ClientHello.
+ */
+function clientHelloRecord(r: Reader, body: number, end: number): boolean {
+  return end - body >= 6 && r.byteAt(body) === 1 && u24(r, body + 1) + 4 === end - body && r.byteAt(body + 4) === 3 && r.byteAt(body + 5) <= 4;
+}
+
 /** A record header at p (5 bytes captured): content type, version 3.x and a length within 2^14 + 2048. */
 function isRecordHeader(r: Reader, p: number): boolean {
   if (p + 5 > r.cap) return false;
@@ -421,10 +431,10 @@ function dissect(r: Reader, ctx: Ctx, t: TreeSink): void {
     const end = body + len;
     const have = end <= cap ? end : cap;
     const opaque = tls13 && ct === 23;
-    // with a key log: the record's plaintext (whole records only: reassembly gives them)
-    const hello = ct === 22 && r.byteAt(body) === 1;
-    // (a ClientHello may start a new session: looked up again then; otherwise once for the segment)
-    const sess = end <= cap ? (hello || sessCache === undefined ? (sessCache = sessionOf(ctx, hello, ck)) : sessCache) : null;
+    // with a key log: the record's plaintext (whole records only: reassembly gives them); the session looked up
+    // once for the segment, and again at a ClientHello (it may start a new session on the same addresses and ports)
+    let sess = end <= cap ? (sessCache === undefined ? (sessCache = sessionOf(ctx, false, ck)) : sessCache) : null;
+    if (end <= cap && ct === 22 && r.byteAt(body) === 1 && (!sess || !sess.s.encrypted(sess.dir, ct) || clientHelloRecord(r, body, end))) sess = sessCache = sessionOf(ctx, true, ck);
     if (sess && sess.s.encrypted(sess.dir, ct)) {
       t.push(F.record, null, p, 5 + len, `${VERSIONS[ver] ?? "TLS"} Record Layer: ${opaque ? "Encrypted Record" : CONTENT_TYPE[ct]}`);
       t.add(opaque ? F["record.opaque_type"] : F["record.content_type"], ct, p, 1);
