@@ -39,6 +39,9 @@ let tsniffPid = "";
 /** the highest RSS sampled since the last peakReset() (KiB) */
 let peak = 0;
 const peakReset = () => (peak = tsniffPid ? rssKiB(tsniffPid) : 0);
+/** where each phase's lines begin and end in the program's trace (its `mem` lines: the memory's breakdown) */
+const phaseTrace = {};
+const traceSize = () => (fs.existsSync(TRACE) ? fs.statSync(TRACE).size : 0);
 /** Polls the screen every 5 ms (polling without a pause would take a core from the program measured), and the RSS. */
 function waitFor(pred, ms = 30_000) {
   const end = now() + ms;
@@ -112,7 +115,9 @@ const nodeStart = (() => {
   return Math.min(...t);
 })();
 
-const cliBefore = cliDns();
+// BENCH_TUI_CLI=0: the TUI alone (no `-Y dns` runs: memory work)
+const withCli = process.env.BENCH_TUI_CLI !== "0";
+const cliBefore = withCli ? cliDns() : NaN;
 const TRACE = path.join(os.tmpdir(), `tsniff-bench-tui-${process.pid}.trace`);
 const cmd = `TSNIFF_TUI_TRACE=${TRACE} ${process.execPath} ${path.join(ROOT, "bin", "tsniff")} --tui -r '${FILE}'`;
 const t0 = now();
@@ -128,12 +133,15 @@ try {
   const firstKeyFromLaunch = now() - t0;
   tsniffPid = nodePid();
   peakReset();
+  phaseTrace.opening = [traceSize()];
   const done = waitFor((s) => /shown [\d,]+ \/ [\d,]+/.test(s) && !/indexing/.test(s), 120_000);
   const indexed = now() - t0;
   const total = /shown ([\d,]+) \//.exec(done)[1];
   const pid = tsniffPid;
   const rssIndexed = rssKiB(pid);
   const peakIndexing = peak;
+  phaseTrace.opening.push(traceSize());
+  phaseTrace["scrolling/End"] = [traceSize()];
 
   const lat = [];
   const press = (k) => {
@@ -157,6 +165,7 @@ try {
   waitFor((s) => /\| shown [\d,]+ \/ [\d,]+ *$/m.test(s), 120_000);
   const peakNumbering = peak;
   const rssNumbered = rssKiB(pid);
+  phaseTrace["scrolling/End"].push(traceSize());
 
   // the dns display filter, with keys during it
   peakReset();
@@ -200,9 +209,11 @@ try {
   const tuiDnsCpu = cpuMs(pid) - cpuBeforeFilter; // the TUI's process, worker thread included (keys answered during it too)
   const dnsShown = /shown ([\d,]+) \//.exec(filtered)?.[1] ?? "?";
   const peakFilter = peak;
+  phaseTrace["dns filter"] = [traceAtFilter, traceSize()];
 
   // conversations: the statistics pass over every packet
   peakReset();
+  phaseTrace.conversations = [traceSize()];
   const tc = now();
   tmux("send-keys", "-t", S, "c");
   // done: the status line ends at the counts (no "statistics N%" after them); a positive test, since a screen
@@ -210,11 +221,13 @@ try {
   waitFor((s) => /^ Ethernet {2}IPv4 {2}IPv6 {2}TCP conversations/m.test(s) && /\| shown [\d,]+ \/ [\d,]+ *$/m.test(s), 600_000);
   const conv = now() - tc;
   const peakConv = peak;
+  phaseTrace.conversations.push(traceSize());
   tmux("send-keys", "-t", S, "q");
   waitFor((s) => /filter: dns \|/.test(s) && /q quit/.test(s));
 
   // follow the first DNS packet's UDP stream
   peakReset();
+  phaseTrace.follow = [traceSize()];
   tmux("send-keys", "-t", S, "g");
   const ts = now();
   tmux("send-keys", "-t", S, "s");
@@ -222,7 +235,9 @@ try {
   const follow = now() - ts;
   const peakFollow = peak;
   const rssEnd = rssKiB(pid);
-  const cliAfter = cliDns();
+  Atomics.wait(pause, 0, 0, 300); // (a few more samples: after the pass)
+  phaseTrace.follow.push(traceSize());
+  const cliAfter = withCli ? cliDns() : NaN;
 
   lat.sort((a, b) => a - b);
   during.sort((a, b) => a - b);
@@ -273,10 +288,23 @@ try {
     ["follow", Math.max(peakFollow, rssEnd)],
   ];
   const over = phases.filter(([, k]) => k >= TARGET_MB * 1024).map(([n]) => n);
+  // where it goes: the program's own sample (every 100 ms) with the highest RSS in each phase
+  for (const [n] of phases) {
+    const [from, to] = phaseTrace[n] ?? [0, 0];
+    let top = null;
+    for (const l of traced.slice(from, to).split("\n")) {
+      const m = /^mem rss (\S+) heap (\S+) used (\S+) buffers (\S+) worker (\S+)/.exec(l);
+      if (m && (!top || Number(m[1]) > Number(top[1]))) top = m;
+    }
+    if (!top) continue;
+    const [rss, heap, used, buffers, worker] = top.slice(1).map(Number);
+    console.log(`  ${`${n}:`.padEnd(18)} highest sample in the program ${rss.toFixed(0)} MB = main thread's heap ${heap.toFixed(0)} (${used.toFixed(0)} used) + array buffers ${buffers.toFixed(0)} + worker's heap ${worker.toFixed(0)} + the rest ${(rss - heap - buffers - worker).toFixed(0)} (code, stacks, native)`);
+  }
   console.log(`  RSS peak per phase (target < ${TARGET_MB} MB at every moment): ${phases.map(([n, k]) => `${n} ${mb(k)}`).join(", ")} MB: ${over.length ? `over in ${over.join(", ")}` : "met"} (load ${fs.readFileSync("/proc/loadavg", "utf8").split(" ")[0]})`);
 } finally {
   const socket = tmux("display-message", "-p", "#{socket_path}").trim();
   tmux("kill-server");
   if (socket.endsWith(`/${S}`)) fs.rmSync(socket, { force: true }); // tmux leaves it behind
+  if (process.env.BENCH_TUI_TRACE) fs.copyFileSync(TRACE, process.env.BENCH_TUI_TRACE); // (the program's trace kept: memory lines)
   fs.rmSync(TRACE, { force: true });
 }

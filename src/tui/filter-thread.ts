@@ -1,14 +1,16 @@
 /**
  * The main thread's side of ./filter-worker.ts: the display filter pass runs on the second core, so keys and
- * frames never wait for it (the in-thread pass ran in 40 ms slices between them). One worker for the TUI's
- * life, started at the first filter; each filter is a new pass (a generation), and a filter changed or
- * cancelled drops the old pass's chunks at once (a shared generation number the worker checks).
+ * frames never wait for it (the in-thread pass ran in 40 ms slices between them). A worker is started at the
+ * first filter and ended when a pass has answered a whole file (./heap.ts: RSS); each filter is a new pass
+ * (a generation), and a filter changed or cancelled drops the old pass's chunks at once (a shared generation
+ * number the worker checks).
  *
  * The index is sent in chunks as copies (26 bytes a packet), small ones first so the first matches show
  * quickly, at most two chunks ahead of the worker: a file still being indexed, or a live spool, is followed as
  * it grows. The worker's heap is kept small (its young generation bounded): what it allocates per packet is
  * garbage at once.
  */
+import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { PacketIndex } from "./packet-index.js";
 import type { AnswerMsg, ChunkMsg, EndMsg, ErrorMsg, StartMsg } from "./filter-worker.js";
@@ -52,6 +54,8 @@ export class FilterThread {
   private pass: ThreadPass | null = null;
   /** the worker could not start or died: the model runs its filter in the main thread */
   broken = "";
+  /** the worker's V8 heap as its last answer gave it (resident bytes; 0: no worker): TSNIFF_TUI_TRACE */
+  workerHeap = 0;
 
   constructor(
     readonly file: string,
@@ -72,11 +76,20 @@ export class FilterThread {
         stderr: false,
       });
       w.unref();
+      // Node sets V8's flags again for each worker it starts, back to the command line's: the main thread's
+      // young generation would then grow to 16 MB semi-spaces (32 MB resident, issue #17: RSS). Once the worker
+      // runs, the TUI's setting (./index.ts) is made again.
+      w.once("online", () => {
+        if (process.env.TSNIFF_V8_YOUNG !== "default") setFlagsFromString("--semi-space-growth-factor=1");
+      });
       w.on("message", (m: AnswerMsg | ErrorMsg) => this.onMessage(m));
       w.on("error", (e) => this.fail(`filter worker: ${e.message}`));
       w.on("exit", (code) => {
         if (this.worker === w && code !== 0) this.fail(`filter worker exited with ${code}`);
-        if (this.worker === w) this.worker = null;
+        if (this.worker === w) {
+          this.worker = null;
+          this.workerHeap = 0;
+        }
       });
       this.worker = w;
     } catch (e) {
@@ -153,6 +166,7 @@ export class FilterThread {
     }
     p.inFlight--;
     p.answered = m.to;
+    if (m.heap) this.workerHeap = m.heap;
     this.pump();
     p.onAnswer(m);
   }
@@ -166,21 +180,30 @@ export class FilterThread {
   }
 
   /**
-   * The pass has answered every packet of a file that will not grow: the worker drops its state (the
-   * dissector's tables of every conversation, tens of MB on a big capture) instead of keeping it until the
-   * next filter.
+   * The pass has answered every packet of a file that will not grow: the worker ends (its heap held the
+   * dissector's tables of every conversation, tens of MB on a big capture) instead of keeping them, or the
+   * pages they took, until the next filter.
    */
   finish(): void {
     const p = this.pass;
     if (!p || p.answered < (p.end >= 0 ? p.end : this.index.count)) return;
     this.pass = null;
-    this.worker?.postMessage({ type: "end" } satisfies EndMsg);
+    this.retire();
+  }
+
+  /**
+   * Ends the worker: a finished pass on a file left its heap's pages resident (~40-60 MB on a million
+   * packets, issue #17: RSS) until the next pass; the next pass starts a new worker (a fraction of a pass).
+   */
+  private retire(): void {
+    const w = this.worker;
+    this.worker = null;
+    this.workerHeap = 0;
+    void w?.terminate();
   }
 
   close(): void {
     this.cancel();
-    const w = this.worker;
-    this.worker = null;
-    void w?.terminate();
+    this.retire();
   }
 }

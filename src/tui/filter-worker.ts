@@ -23,6 +23,7 @@
  *        { type: "error", gen, message }                       the pass cannot go on (the file cannot be read)
  */
 import fs from "node:fs";
+import { getHeapStatistics } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import { Dissector } from "../dissectors/index.js";
 import { compileDisplayFilter, type DisplayFilter } from "../filter/display.js";
@@ -84,7 +85,10 @@ export interface SegmentsMsg {
   streamIndex: number;
   segs: Float64Array;
 }
-export type AnswerMsg = MatchesMsg | StatsMsg | SegmentsMsg;
+export type AnswerMsg = (MatchesMsg | StatsMsg | SegmentsMsg) & {
+  /** the worker's V8 heap, resident bytes (its share of the process's RSS: TSNIFF_TUI_TRACE, bench/tui.mjs) */
+  heap?: number;
+};
 export interface ErrorMsg {
   type: "error";
   gen: number;
@@ -165,7 +169,7 @@ function chunk(m: ChunkMsg): void {
     const roots = [p.frames.build(ctx, 0, tree!.roots, m.iface[j]), ...tree!.roots];
     if (p.filter!({ roots, data: bytes, end: bytes.length })) list![k++] = i;
   }
-  const head = { gen: m.gen, from: m.from, to: m.from + n };
+  const head = { gen: m.gen, from: m.from, to: m.from + n, heap: getHeapStatistics().total_physical_size };
   if (p.stats) {
     parentPort!.postMessage({ type: "stats", ...head, delta: p.stats.delta() } satisfies StatsMsg);
   } else if (p.stream) {

@@ -9,6 +9,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { getHeapSpaceStatistics, getHeapStatistics } from "node:v8";
 import React from "react";
 import { render } from "ink";
 import type { CliOptions } from "../cli/args.js";
@@ -27,6 +28,7 @@ import { CaptureRows, Model } from "./model.js";
 import { MOUSE_OFF, MOUSE_ON } from "./mouse.js";
 import { indexFile, PacketFile, PacketIndex } from "./packet-index.js";
 import { FilterThread } from "./filter-thread.js";
+import { HeapKeeper } from "./heap.js";
 import type { FirstScreenState } from "./first-screen.js";
 
 /** The display filter's worker thread (./filter-worker.ts, beside this module: in dist/tui/ or the bundle's dist/tuib/); TSNIFF_TUI_FILTER_THREAD=0 keeps the pass in the main thread. */
@@ -84,6 +86,13 @@ function saveShown(m: Model, rows: CaptureRows, file: string, linktype: number, 
     return (e as Error).message;
   }
   return "";
+}
+
+/** One `mem` line of the trace (MB): rss, this thread's V8 heap (resident), array buffers, the worker's heap. */
+function traceMemory(trace: number, m: Model): void {
+  const mb = (n: number) => (n / 1048576).toFixed(1);
+  const u = process.memoryUsage();
+  fs.writeSync(trace, `mem rss ${mb(u.rss)} heap ${mb(getHeapStatistics().total_physical_size)} used ${mb(u.heapUsed)} buffers ${mb(u.arrayBuffers)} worker ${mb(m.filterThread?.workerHeap ?? 0)} spaces ${getHeapSpaceStatistics().map((x) => `${x.space_name.replace("_space", "")}:${mb(x.physical_space_size)}/${mb(x.space_used_size)}`).join(" ")}\n`);
 }
 
 /** Runs the UI until the user quits; resolves with the exit code. */
@@ -146,16 +155,23 @@ async function show(m: Model, predrawn = false): Promise<void> {
     }
     fs.writeSync(trace, `render ${renderTime.toFixed(2)} sinceKey ${since.toFixed(2)}\n`);
   };
+  // (and every 100 ms the memory: the process's RSS, this thread's heap and array buffers, the worker's heap)
+  const memTimer = trace < 0 ? undefined : setInterval(() => traceMemory(trace, m), 100).unref();
+  // the heap kept near what it holds (./heap.ts): checked four times a second, a full collection when it grew
+  const keeper = new HeapKeeper();
+  const heapTimer = setInterval(() => keeper.check(), 250).unref();
   const app = render(React.createElement(App, { model: m }), { exitOnCtrlC: true, patchConsole: true, onRender, maxFps: 100 });
   m.onQuit = () => app.unmount();
   try {
     await app.waitUntilExit();
   } finally {
     m.dispose();
+    clearInterval(memTimer);
+    clearInterval(heapTimer);
     if (trace >= 0) {
       const u = process.memoryUsage();
       const mb = (n: number) => (n / 1048576).toFixed(0);
-      fs.writeSync(trace, `memory at quit: rss ${mb(u.rss)} MB, heap ${mb(u.heapUsed)} of ${mb(u.heapTotal)} MB, array buffers ${mb(u.arrayBuffers)} MB, external ${mb(u.external)} MB\n`);
+      fs.writeSync(trace, `memory at quit: rss ${mb(u.rss)} MB, heap ${mb(u.heapUsed)} of ${mb(u.heapTotal)} MB, array buffers ${mb(u.arrayBuffers)} MB, external ${mb(u.external)} MB; ${keeper.collections} full collections by the TUI (${keeper.ms.toFixed(0)} ms)\n`);
       fs.closeSync(trace);
     }
     for (const sg of sigs) process.off(sg, onSignal);
