@@ -57,7 +57,7 @@ const KNOWN_MS = 2000;
  * a port nobody has is trusted this long for flows not seen yet (a new flow skips the reorder window: an
  * engine that reads its tables when asked, /proc, is asked again after this at the latest)
  */
-const FREE_MS = 1000;
+export const FREE_MS = 1000;
 
 export class Attributor {
   attributed = 0;

@@ -11,7 +11,7 @@
  */
 import { createBatch, ensureCapacity, type PacketBatch } from "../capture/batch.js";
 import type { BatchConsumer, CaptureStats, PacketSource, SourceEnd } from "../capture/source.js";
-import type { Attributor, Flow } from "./attribution.js";
+import { FREE_MS, type Attributor, type Flow } from "./attribution.js";
 import type { ProcInfo } from "./types.js";
 import { cpuUs, debugCounts, procDebug, trace, traceStart } from "./debug.js";
 
@@ -200,9 +200,14 @@ export class HoldingSource implements PacketSource {
     const engine = this.attr.engine;
     for (const f of this.heldFlows) {
       const over = all || f.holdUntil <= now;
-      if ((over || askAll) && this.attr.changed(f)) this.attr.ask(f);
-      else if (!f.info) this.attr.engine.poke?.();
-      if (over && !all && !f.info && engine.freshAt && engine.freshAt() < f.heldAt && now - f.heldAt < Math.max(MAX_WAIT_MS, 10 * this.window)) {
+      const asked = (over || askAll) && this.attr.changed(f);
+      if (asked) this.attr.ask(f);
+      // a flow that came in to a port no socket had at a read begun less than FREE_MS before it was held
+      // (a flood's) is nobody's as a new flow to that port is (attribution.ts settle(): it passes at once for
+      // FREE_MS): its window is all it waits, no read is asked for it
+      const free = !f.info && f.portFree && !!engine.freshAt && f.heldAt - engine.freshAt() < FREE_MS;
+      if (!asked && !f.info && !free) this.attr.engine.poke?.();
+      if (over && !all && !f.info && !free && engine.freshAt && engine.freshAt() < f.heldAt && now - f.heldAt < Math.max(MAX_WAIT_MS, 10 * this.window)) {
         // the window is over, but the engine has not read its tables since the flow came (/proc: a read in
         // progress, or rate-limited): held until it has, up to ten windows (or two seconds) in all
         f.holdUntil = now + this.tickMs;

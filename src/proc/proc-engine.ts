@@ -19,6 +19,7 @@
 import { listPids, netnsOf, processInfo, readSocketTable, SOCKET_TABLES, socketOwnersOf, type SocketRow } from "./procfs.js";
 import { netnsInode, SocketIndex } from "./table.js";
 import type { Engine } from "./engine.js";
+import { FREE_MS } from "./attribution.js";
 import type { ProcInfo, Tuple } from "./types.js";
 import { trace, traceStart } from "./debug.js";
 
@@ -364,8 +365,10 @@ export class ProcEngine implements Engine {
     if (!found) this.portFree = this.isPortFree(t);
     this.sure = !!found && this.lastSure;
     if (this.sure) return found;
-    // (not for a flow the tables in use were read after: they had it, or it has no socket here)
-    if (since >= this.readAt) this.want();
+    // (not for a flow the tables in use were read after: they had it, or it has no socket here; nor for one
+    // that came in to a port no socket had at a read begun less than FREE_MS before: nobody's, as any new
+    // flow to that port is taken to be for that long, attribution.ts)
+    if (since >= this.readAt && !(this.portFree && since - this.readAt < FREE_MS)) this.want();
     if (found) return found;
     // another namespace's socket only when this one's tables are as fresh as they get
     if (this.job || performance.now() >= this.next) return undefined;
