@@ -402,8 +402,7 @@ async function run(o: CliOptions): Promise<number> {
   const known = o.twoPass && !o.noReassembly ? await reassembledFrames(o.readFile!, { program }) : undefined;
   // Lines only, and no plugin to ask for a packet's fields: the dissector keeps no state for trees (udp.stream)
   const summaryOnly = o.scripts.length === 0 && !proc && !needsTree(o);
-  // (no plugin keeps a packet's tree: the PDU buffers of TCP reassembly are reused, src/stream/reassembly.ts)
-  const dissector = printerDissector({ ...o, known, summaryOnly, reuse: o.scripts.length === 0 });
+  const dissector = printerDissector({ ...o, known, summaryOnly });
   const printer = printing || o.displayFilter ? createPrinter({ ...o, escapedByCaller: printing, procOf: proc?.procOf }, source.info, dissector) : undefined;
   // The one-line output with the process after each line (curl.4127): through the printer's string.
   const procLines = proc && o.format === "text" && !o.detail ? proc : undefined;

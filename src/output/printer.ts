@@ -132,10 +132,9 @@ export function needsTree(o: PrintOptions): boolean {
 }
 
 /** The dissector a printer with these options needs (share it with plugins: see createPrinter). */
-export function printerDissector(o: Pick<PrintOptions, "verbose" | "quiet" | "linkHeader"> & { reassembly?: boolean; noReassembly?: boolean; reassemblyMB?: number; known?: Map<number, number>; summaryOnly?: boolean; reuse?: boolean }): Dissector {
-  // TCP reassembly is on unless --no-reassembly (docs/STREAMS.md: its cost on -T json); `known`: -2's first pass;
-  // `reuse`: PDU buffers reused (only when nothing keeps a frame's tree past the next frame: no plugins)
-  const reassembly = o.noReassembly ? false : { ...(o.reassemblyMB ? { maxBytes: Math.round(o.reassemblyMB * 1048576) } : {}), known: o.known, reuse: o.reuse === true };
+export function printerDissector(o: Pick<PrintOptions, "verbose" | "quiet" | "linkHeader"> & { reassembly?: boolean; noReassembly?: boolean; reassemblyMB?: number; known?: Map<number, number>; summaryOnly?: boolean }): Dissector {
+  // TCP reassembly is on unless --no-reassembly (docs/STREAMS.md: its cost on -T json); `known`: -2's first pass
+  const reassembly = o.noReassembly ? false : { ...(o.reassemblyMB ? { maxBytes: Math.round(o.reassemblyMB * 1048576) } : {}), known: o.known };
   return new Dissector({ verbose: o.verbose, quiet: o.quiet, linkHeader: o.linkHeader, reassembly, summaryOnly: o.summaryOnly });
 }
 

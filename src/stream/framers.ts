@@ -2,12 +2,10 @@
  * How the reassembled protocols cut their byte streams into PDUs (see PduLength in reassembly.ts): the
  * dissectors of DNS over TCP, TLS and HTTP/1.x attach these as Protocol.pduLength.
  */
-import type { PduLength, PduStart, ReusablePduLength } from "./reassembly.js";
+import type { PduLength, PduStart } from "./reassembly.js";
 
 /** DNS over TCP (RFC 1035 4.2.2): a two-byte length, then the message. */
 export const dnsTcpLength: PduLength = (d, off, len) => (len < 2 ? 0 : 2 + ((d[off] << 8) | d[off + 1]));
-// DNS's dissector keeps nothing of a message once it is dissected: its PDUs' buffers may be reused
-(dnsTcpLength as ReusablePduLength).reuse = true;
 
 /** A TLS record: type (20..24), version 3.x, a two-byte length, then the fragment. */
 export const tlsRecordLength: PduLength = (d, off, len) => {
@@ -186,6 +184,3 @@ export const httpMessageLength: PduLength = (d, off, len, dir, st) => {
   }
   return h + body;
 };
-// HTTP/1.x's dissector reads a message while its frame is dissected (a body is text or bytes written at once):
-// its PDUs' buffers may be reused; not once the connection is HTTP/2 (st.h2c), whose dissector keeps frames
-(httpMessageLength as ReusablePduLength).reuse = true;

@@ -26,13 +26,6 @@ export type PduLength = (d: Uint8Array, off: number, len: number, dir: number, s
  */
 export type PduStart = (d: Uint8Array, off: number, len: number) => boolean;
 
-/**
- * A framer marked `reuse` (framers.ts) cuts PDUs that its protocol's dissector reads only while the frame is
- * dissected (no view of them kept afterwards): with ReassemblyOptions.reuse their buffers are reused.
- * `st.h2c` set (HTTP/1 turned HTTP/2, whose dissector keeps views of its frames) turns it off for the connection.
- */
-export type ReusablePduLength = PduLength & { start?: PduStart; reuse?: boolean };
-
 /** A whole PDU: its bytes, and the frames (with the byte count each gave) it was made from. */
 export interface Pdu {
   data: Uint8Array;
@@ -68,13 +61,6 @@ export interface ReassemblyOptions {
    * the TUI's display filter thread), so it does not grow with the capture. Default true.
    */
   history?: boolean;
-  /**
-   * true: the buffers of finished PDUs of framers marked `reuse` are used again for later PDUs, from the next
-   * segment on (a fresh buffer for each PDU costs page faults and cache misses: a fifth of reassembly's cost on
-   * -T json). Only for a consumer that keeps nothing of a frame's tree once the next frame is dissected (the
-   * CLI's printing without plugins). Default false.
-   */
-  reuse?: boolean;
 }
 
 export interface ReassemblyStats {
@@ -95,62 +81,9 @@ const MAX_PDU = 64 << 20;
 /** A cutter's `out` between segments: the result's PDUs are not kept alive by an idle connection (their bytes) */
 const NO_PDUS: Pdu[] = [];
 
-/** Most bytes of free buffers kept for reuse, and the largest buffer reused. */
-const POOL_BYTES = 8 << 20;
-const POOL_MAX = 2 << 20;
-
-/**
- * Buffers of finished PDUs for later PDUs (ReassemblyOptions.reuse). A buffer handed on with a segment's PDUs
- * is `lent` until the next segment comes (the frame's dissection is over); an unfinished PDU's buffer given up
- * (a gap, the connection closed) is free at once, nothing having seen it. Free buffers are zero-filled only
- * when first made: a PDU is data.subarray(0, its length), all of it written, so old bytes are never read.
- */
-class BufferPool {
-  private free: Uint8Array[] = [];
-  private freeBytes = 0;
-  private lent: Uint8Array[] = [];
-
-  /** A buffer of at least n bytes (its whole backing array), or null: too big to pool. */
-  take(n: number): Uint8Array | null {
-    if (n > POOL_MAX) return null;
-    const f = this.free;
-    let best = -1;
-    for (let i = 0; i < f.length; i++) if (f[i].length >= n && (best < 0 || f[i].length < f[best].length)) best = i;
-    if (best >= 0) {
-      const b = f[best];
-      f[best] = f[f.length - 1];
-      f.pop();
-      this.freeBytes -= b.length;
-      return b;
-    }
-    let size = 16384;
-    while (size < n) size *= 2;
-    return new Uint8Array(size);
-  }
-
-  give(b: Uint8Array): void {
-    if (this.freeBytes + b.length > POOL_BYTES) return; // left to the garbage collector
-    this.free.push(b);
-    this.freeBytes += b.length;
-  }
-
-  lend(b: Uint8Array): void {
-    this.lent.push(b);
-  }
-
-  /** A new segment: the last segment's PDUs are done with. */
-  back(): void {
-    const l = this.lent;
-    for (let i = 0; i < l.length; i++) this.give(l[i]);
-    l.length = 0;
-  }
-}
-
 /** One direction's PDU cutter: receives the direction's bytes in order. */
 class Cutter implements ByteSink {
   buf: Uint8Array | null = null;
-  /** the pooled array `buf` is a view of (null: buf is its own) */
-  back: Uint8Array | null = null;
   have = 0;
   need = 0; // total PDU length, 0 when not known yet
   frames: number[] = [];
@@ -168,29 +101,13 @@ class Cutter implements ByteSink {
   /** after a gap that passed a PDU's end (or one of unknown length): the next PDU start is searched for */
   lost = false;
   private start: PduStart | undefined;
-  private pool: BufferPool | null;
   constructor(
     private framer: PduLength,
     private dir: number,
     private st: Record<string, unknown>,
     private max: number,
-    pool: BufferPool | null,
   ) {
-    this.start = (framer as ReusablePduLength).start;
-    this.pool = (framer as ReusablePduLength).reuse === true ? pool : null;
-  }
-
-  /** A zero-filled or reused buffer of n bytes for an unfinished PDU (this.back set to what it is a view of). */
-  private alloc(n: number): Uint8Array {
-    const b = this.pool !== null && this.st.h2c !== true ? this.pool.take(n) : null;
-    this.back = b;
-    return b === null ? new Uint8Array(n) : b.subarray(0, n);
-  }
-
-  /** The unfinished PDU's pooled buffer is not needed any more (nothing handed on saw it). */
-  private unalloc(): void {
-    if (this.back !== null) this.pool!.give(this.back);
-    this.back = null;
+    this.start = (framer as PduLength & { start?: PduStart }).start;
   }
 
   get held(): number {
@@ -252,10 +169,9 @@ class Cutter implements ByteSink {
       }
       // starts a PDU that needs more bytes
       this.need = n;
-      // zero-filled, or a finished PDU's buffer again (ReassemblyOptions.reuse): only the appended bytes are read
-      // (Buffer.allocUnsafe saved no measurable time; with it one CI run decrypted a TLS CBC record differently,
-      // not reproduced: TLS's framer does not reuse)
-      this.buf = this.alloc(n > 0 ? n : Math.max(1024, (len - pos) * 2));
+      // zero-filled (Buffer.allocUnsafe saved no measurable time, and a read past the appended bytes would then
+      // see old memory: one CI run decrypted a TLS CBC record differently, not reproduced)
+      this.buf = new Uint8Array(n > 0 ? n : Math.max(1024, (len - pos) * 2));
       this.have = 0;
       this.frames = [];
       this.lens = [];
@@ -288,10 +204,8 @@ class Cutter implements ByteSink {
     const n = to - from;
     let b = this.buf!;
     if (this.have + n > b.length) {
-      const old = this.back;
-      const nb = this.alloc(Math.max(this.have + n, b.length * 2));
+      const nb = new Uint8Array(Math.max(this.have + n, b.length * 2));
       nb.set(b.subarray(0, this.have));
-      if (old !== null) this.pool!.give(old);
       this.buf = b = nb;
     }
     b.set(from === 0 && to === d.length ? d : d.subarray(from, to), this.have);
@@ -305,8 +219,6 @@ class Cutter implements ByteSink {
 
   private complete(): void {
     this.out.push({ data: this.buf!.subarray(0, this.need), frames: this.frames, lens: this.lens });
-    if (this.back !== null) this.pool!.lend(this.back);
-    this.back = null;
     this.buf = null;
     this.have = 0;
     this.need = 0;
@@ -315,7 +227,6 @@ class Cutter implements ByteSink {
   /** Drops the unfinished PDU. */
   give(): void {
     if (this.buf) this.dropped++;
-    this.unalloc();
     this.buf = null;
     this.have = 0;
     this.need = 0;
@@ -384,8 +295,8 @@ class Conn {
   fin = 0;
   /** per direction: the latest acknowledgment of its bytes by the peer (raw; -1: none) */
   acked = [-1, -1];
-  constructor(framer: PduLength, max: number, pool: BufferPool | null) {
-    this.cut = [new Cutter(framer, 0, this.st, max, pool), new Cutter(framer, 1, this.st, max, pool)];
+  constructor(framer: PduLength, max: number) {
+    this.cut = [new Cutter(framer, 0, this.st, max), new Cutter(framer, 1, this.st, max)];
   }
   held(): number {
     return this.dirs[0].heldBytes + this.dirs[1].heldBytes + this.cut[0].held + this.cut[1].held;
@@ -415,8 +326,6 @@ export class Reassembly {
   private lastKey: object | null = null;
   private lastConn: Conn | null = null;
   private history: boolean;
-  /** finished PDUs' buffers for later PDUs (ReassemblyOptions.reuse) */
-  private pool: BufferPool | null;
   /**
    * Where each direction of a released connection had got to (its next sequence numbers), by key. tshark keeps
    * a conversation's sequence state for the whole capture: a segment of it after the release (the ACK after the
@@ -431,7 +340,6 @@ export class Reassembly {
     this.idleSec = o.idleSec ?? 300;
     this.reassembledIn = FrameMap.from(o.known);
     this.history = o.history ?? true;
-    this.pool = o.reuse === true ? new BufferPool() : null;
   }
 
   /** The frame that completed the PDU `frame`'s bytes went into, when a later frame did (-1: none known). */
@@ -451,14 +359,13 @@ export class Reassembly {
     res.own = false;
     res.pending = false;
     res.repeated = false;
-    if (this.pool !== null) this.pool.back();
     let c: Conn | undefined;
     if (key === this.lastKey && this.lastConn) c = this.lastConn; // segments come in runs of one connection: already last
     else {
       c = this.conns.get(key);
       if (c) this.conns.delete(key); // moved to the end: used last
       else {
-        c = new Conn(framer, this.maxPerConnection, this.pool);
+        c = new Conn(framer, this.maxPerConnection);
         const e = this.ended.get(key);
         if (e) {
           c.dirs[0].next = e[0];
