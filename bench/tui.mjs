@@ -14,9 +14,13 @@
  *                  `tsniff -r FILE -Y dns` on the same file before and after, for comparison
  *   conversations  `c`: until the statistics pass over every packet is done
  *   follow         `s` on the first DNS packet: until the stream pass is done
- *   RSS target     the peak of each phase next to issue #17's target (< 200 MB at every moment)
+ *   RSS target     the peak of each phase next to issue #17's target (< 200 MB at every moment), and where it
+ *                  goes at each phase's highest sample in the program (main thread's heap, array buffers, the
+ *                  worker's heap, the rest)
  *
  * Usage: node bench/tui.mjs [FILE]      (needs tmux and a built tree: npm run build)
+ *   BENCH_TUI_CLI=0        without the CLI's `-Y dns` runs (the TUI's figures only)
+ *   BENCH_TUI_TRACE=FILE   keeps the program's trace (TSNIFF_TUI_TRACE: frames, and a memory sample every 100 ms)
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -274,6 +278,7 @@ try {
   console.log(`  key to frame drawn, in the program (${inner.length} frames): median ${ip(50)} ms, p95 ${ip(95)} ms, max ${ip(100)} ms`);
   console.log(`  RSS:               ${mb(rssIndexed)} MB after indexing (peak ${mb(peakIndexing)}), ${mb(rssAfter)} MB after scrolling (peak ${mb(peakScroll)}), ${mb(rssNumbered)} MB after End's stream numbering (peak ${mb(peakNumbering)})`);
   console.log(`  dns filter:        TUI ${(tuiDns / 1000).toFixed(1)} s (${dnsShown} shown), CLI -Y dns ${(cliBefore / 1000).toFixed(1)} s before / ${(cliAfter / 1000).toFixed(1)} s after: TUI / CLI ${(tuiDns / ((cliBefore + cliAfter) / 2)).toFixed(2)} wall (target <= 1)`);
+  if (cliCpu.length !== 2) console.log(`  dns filter CPU:    TUI ${(tuiDnsCpu / 1000).toFixed(1)} s (both threads, keys during it included)`);
   if (cliCpu.length === 2) console.log(`  dns filter CPU:    TUI ${(tuiDnsCpu / 1000).toFixed(1)} s (both threads, keys during it included), CLI ${(cliCpu[0] / 1000).toFixed(1)} s / ${(cliCpu[1] / 1000).toFixed(1)} s: TUI / CLI ${(tuiDnsCpu / ((cliCpu[0] + cliCpu[1]) / 2)).toFixed(2)} CPU`);
   if (unanswered) console.log(`  keys during the filter not answered within 10 s: ${unanswered}`);
   console.log(`  keys during it (${during.length}): median ${pct(50, during)} ms, p95 ${pct(95, during)} ms (target < 100), max ${pct(100, during)} ms (as tmux shows it); RSS peak ${mb(peakFilter)} MB`);

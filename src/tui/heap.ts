@@ -41,7 +41,7 @@ export class HeapKeeper {
   collections = 0;
   ms = 0;
 
-  constructor(readonly margin = 16 * MB) {
+  constructor(readonly margin = 12 * MB) {
     this.live = getHeapStatistics().used_heap_size;
   }
 

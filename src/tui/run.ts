@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { getHeapSpaceStatistics, getHeapStatistics } from "node:v8";
+import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from "node:v8";
 import React from "react";
 import { render } from "ink";
 import type { CliOptions } from "../cli/args.js";
@@ -89,10 +89,10 @@ function saveShown(m: Model, rows: CaptureRows, file: string, linktype: number, 
 }
 
 /** One `mem` line of the trace (MB): rss, this thread's V8 heap (resident), array buffers, the worker's heap. */
-function traceMemory(trace: number, m: Model): void {
+function traceMemory(trace: number, m: Model, keeper: HeapKeeper): void {
   const mb = (n: number) => (n / 1048576).toFixed(1);
   const u = process.memoryUsage();
-  fs.writeSync(trace, `mem rss ${mb(u.rss)} heap ${mb(getHeapStatistics().total_physical_size)} used ${mb(u.heapUsed)} buffers ${mb(u.arrayBuffers)} worker ${mb(m.filterThread?.workerHeap ?? 0)} spaces ${getHeapSpaceStatistics().map((x) => `${x.space_name.replace("_space", "")}:${mb(x.physical_space_size)}/${mb(x.space_used_size)}`).join(" ")}\n`);
+  fs.writeSync(trace, `mem rss ${mb(u.rss)} heap ${mb(getHeapStatistics().total_physical_size)} used ${mb(u.heapUsed)} buffers ${mb(u.arrayBuffers)} worker ${mb(m.filterThread?.workerHeap ?? 0)} collections ${keeper.collections} ${keeper.ms.toFixed(0)} ms spaces ${getHeapSpaceStatistics().map((x) => `${x.space_name.replace("_space", "")}:${mb(x.physical_space_size)}/${mb(x.space_used_size)}`).join(" ")}\n`);
 }
 
 /** Runs the UI until the user quits; resolves with the exit code. */
@@ -156,10 +156,15 @@ async function show(m: Model, predrawn = false): Promise<void> {
     fs.writeSync(trace, `render ${renderTime.toFixed(2)} sinceKey ${since.toFixed(2)}\n`);
   };
   // (and every 100 ms the memory: the process's RSS, this thread's heap and array buffers, the worker's heap)
-  const memTimer = trace < 0 ? undefined : setInterval(() => traceMemory(trace, m), 100).unref();
-  // the heap kept near what it holds (./heap.ts): checked four times a second, a full collection when it grew
-  const keeper = new HeapKeeper();
-  const heapTimer = setInterval(() => keeper.check(), 250).unref();
+  // the heap kept near what it holds (./heap.ts): checked four times a second, a full collection when it grew 12 MB
+  // (V8's young generation flag set again each time: Node resets V8's flags around its workers, ./filter-thread.ts)
+  const keeper = new HeapKeeper(12 * 1048576);
+  const young = process.env.TSNIFF_V8_YOUNG !== "default";
+  const memTimer = trace < 0 ? undefined : setInterval(() => traceMemory(trace, m, keeper), 100).unref();
+  const heapTimer = setInterval(() => {
+    if (young) setFlagsFromString("--semi-space-growth-factor=1");
+    keeper.check();
+  }, 250).unref();
   const app = render(React.createElement(App, { model: m }), { exitOnCtrlC: true, patchConsole: true, onRender, maxFps: 100 });
   m.onQuit = () => app.unmount();
   try {
