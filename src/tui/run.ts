@@ -29,6 +29,7 @@ import { MOUSE_OFF, MOUSE_ON } from "./mouse.js";
 import { indexFile, PacketFile, PacketIndex } from "./packet-index.js";
 import { FilterThread } from "./filter-thread.js";
 import { HeapKeeper } from "./heap.js";
+import { FrameWriter, SYNC_BEGIN, SYNC_END } from "./term-writer.js";
 import type { FirstScreenState } from "./first-screen.js";
 
 /** The display filter's worker thread (./filter-worker.ts, beside this module: in dist/tui/ or the bundle's dist/tuib/); TSNIFF_TUI_FILTER_THREAD=0 keeps the pass in the main thread. */
@@ -146,8 +147,52 @@ async function show(m: Model, predrawn = false): Promise<void> {
   const firstScreen = (globalThis as { tsniffFirstScreen?: string }).tsniffFirstScreen;
   if (trace >= 0 && firstScreen) fs.writeSync(trace, `first screen (plain ANSI) ${firstScreen}, ${handed?.answered ?? 0} keys answered on it\n`);
   if (trace >= 0) fs.writeSync(trace, `TUI modules loaded ${(loadedAt + performance.timeOrigin - processStart()).toFixed(0)} ms after the process started (CPU ${(loadedCpu / 1000).toFixed(0)} ms) from ${import.meta.url.includes("/tuib/") ? "the bundle" : "dist/tui"}\n`);
+  // and, per frame, what went to the terminal: bytes, write calls, and from the key to the last write's end
+  const frame = { bytes: 0, writes: 0, keyAt: 0, end: 0 };
+  const frameLine = () => {
+    if (frame.writes) fs.writeSync(trace, `frame bytes ${frame.bytes} writes ${frame.writes}${frame.keyAt ? ` keyToWritten ${(frame.end - frame.keyAt).toFixed(2)}` : ""}\n`);
+    frame.bytes = frame.writes = frame.keyAt = 0;
+  };
+  // One write a frame, of the lines that changed (./term-writer.ts); TSNIFF_TUI_WRITES=ink: as Ink writes them.
+  const outWrite = out.write;
+  const termWrite = (chunk: string | Uint8Array, rest: unknown[]): boolean => {
+    const r = (outWrite as (...a: unknown[]) => boolean).call(out, chunk, ...rest);
+    if (trace >= 0) {
+      frame.bytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
+      frame.writes++;
+      frame.end = performance.now();
+    }
+    return r;
+  };
+  const writer = process.env.TSNIFF_TUI_WRITES === "ink" ? null : new FrameWriter();
+  let held: string[] | null = null;
+  out.write = function (chunk: string | Uint8Array, ...rest: unknown[]) {
+    if (writer && typeof chunk === "string" && !rest.length) {
+      if (chunk === SYNC_BEGIN) {
+        if (held) termWrite(writer.write(held.join("")), []);
+        held = [chunk];
+        return true;
+      }
+      if (held) {
+        held.push(chunk);
+        if (chunk !== SYNC_END) return true;
+        const all = held.join("");
+        held = null;
+        return termWrite(writer.write(all), []);
+      }
+      return termWrite(writer.write(chunk), []);
+    }
+    if (held) {
+      termWrite(held.join(""), []);
+      held = null;
+    }
+    writer?.reset();
+    return termWrite(chunk, rest);
+  } as typeof out.write;
   const onRender = trace < 0 ? undefined : ({ renderTime }: { renderTime: number }) => {
+    frameLine();
     const since = m.lastKeyAt ? performance.now() - m.lastKeyAt : -1;
+    frame.keyAt = m.lastKeyAt;
     m.lastKeyAt = 0;
     if (!firstRows && m.rows.count() > 0) {
       firstRows = true;
@@ -173,7 +218,10 @@ async function show(m: Model, predrawn = false): Promise<void> {
     m.dispose();
     clearInterval(memTimer);
     clearInterval(heapTimer);
+    if (held) out.write(SYNC_END);
+    out.write = outWrite;
     if (trace >= 0) {
+      frameLine();
       const u = process.memoryUsage();
       const mb = (n: number) => (n / 1048576).toFixed(0);
       fs.writeSync(trace, `memory at quit: rss ${mb(u.rss)} MB, heap ${mb(u.heapUsed)} of ${mb(u.heapTotal)} MB, array buffers ${mb(u.arrayBuffers)} MB, external ${mb(u.external)} MB; ${keeper.collections} full collections by the TUI (${keeper.ms.toFixed(0)} ms)\n`);
