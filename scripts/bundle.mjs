@@ -106,6 +106,45 @@ console.error(`bundle: dist/clib/ (${(fs.statSync(path.join(CLI_OUT, "main.js"))
 // The text is the whole function bin/tsniff calls, so it is compiled as read; its first line carries a build
 // id that the cache's header repeats.
 const VM_OUT = path.join(CLI_OUT, "main.vm.js");
+// Lazy registration (issue #19): the script's dist/dissectors/index.js imports only the core protocol modules; the
+// others run on the first lookup that needs them (scripts/gen-lazy-manifest.mjs, registry.ts). esbuild turns the
+// loader's require() of a bundled module into its lazy initialiser. TSNIFF_LAZY=0 at build time: all up front.
+const lazyRegistration = process.env.TSNIFF_LAZY === "0" ? [] : [lazyIndexPlugin()];
+function lazyIndexPlugin() {
+  const gen = spawnSync(process.execPath, [path.join(ROOT, "scripts", "gen-lazy-manifest.mjs"), path.join(CLI_OUT, "lazy-manifest.json")], { stdio: ["ignore", "ignore", "inherit"] });
+  if (gen.status !== 0) throw new Error("bundle: scripts/gen-lazy-manifest.mjs failed");
+  const manifest = JSON.parse(fs.readFileSync(path.join(CLI_OUT, "lazy-manifest.json"), "utf8"));
+  const index = path.join(ROOT, "dist", "dissectors", "index.js");
+  return {
+    name: "lazy-registration",
+    setup(b) {
+      b.onLoad({ filter: /[\\/]dist[\\/]dissectors[\\/]index\.js$/ }, (a) => {
+        if (a.path !== index) return undefined;
+        const lazy = new Set(manifest.modules);
+        const text = fs
+          .readFileSync(index, "utf8")
+          .split("\n")
+          .filter((l) => !lazy.has(/^import "\.\/(.+)";$/.exec(l)?.[1]))
+          .join("\n");
+        const cases = manifest.modules.map((m) => `case ${JSON.stringify(m)}: require(${JSON.stringify("./" + m)}); break;`).join("\n");
+        return {
+          contents: [
+            text,
+            'import * as __registry from "./registry.js";',
+            // TSNIFF_TRACE_LOADER=1: each module loaded is traced, and the registry is reachable (test/cli/lazy-registration)
+            'const __trace = process.env.TSNIFF_TRACE_LOADER === "1" ? (m) => { (globalThis[Symbol.for("tsniff.lazyLoaded")] ??= []).push(m); process.stderr.write(`tsniff: loader: lazy ${m}\\n`); } : null;',
+            'if (__trace) globalThis[Symbol.for("tsniff.registry")] = __registry;',
+            `__registry.enableLazyRegistration(${JSON.stringify(manifest)}, (m) => { __trace?.(m); switch (m) {\n${cases}\n} });`,
+            'if (process.env.TSNIFF_LAZY === "0") __registry.loadAllProtocols();',
+            "",
+          ].join("\n"),
+          loader: "js",
+          resolveDir: path.dirname(index),
+        };
+      });
+    },
+  };
+}
 const vmBuild = await esbuild.build({
   entryPoints: [path.join(ROOT, "dist", "cli", "bundle-entry.js")],
   bundle: true,
@@ -114,7 +153,7 @@ const vmBuild = await esbuild.build({
   format: "cjs",
   target: "node20",
   packages: "external",
-  plugins: [tuiExternal],
+  plugins: [tuiExternal, ...lazyRegistration],
   legalComments: "none",
   logLevel: "warning",
   define: { "import.meta.url": "__tsniff_import_meta_url" },
