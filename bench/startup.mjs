@@ -6,10 +6,12 @@
  * The target: tsniff at most ~20 ms (CPU and wall) above `node -e 0`. The load average is printed: at a load
  * of 10 and more every figure is inflated several times, only the differences of alternating runs mean much.
  *
- *   node bench/startup.mjs [rounds] [--snapshot]   (default 21 rounds)
+ *   node bench/startup.mjs [rounds] [--snapshot] [--eager]   (default 21 rounds)
  *   BENCH_STARTUP_VARIANTS='{"name": ["argv", ...]}' node bench/startup.mjs   adds commands to compare
  *     (the 10-packet file is appended to each variant's argv)
  *
+ * --eager also measures the CLI's script with every protocol module loaded up front (TSNIFF_LAZY=0: no lazy
+ * registration, as before session 10).
  * --snapshot also measures a V8 start-up snapshot of the initialised CLI (Node 20's `--build-snapshot`: the
  * CLI script's top level, i.e. every module and registry, run inside the snapshot; main() run by the
  * deserialised main function) and an empty snapshot (Node's own start from a user blob), both built here in a
@@ -25,6 +27,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const SNAPSHOT = args.includes("--snapshot");
+const EAGER = args.includes("--eager");
 const ROUNDS = Number(args.find((a) => /^\d+$/.test(a)) ?? 21);
 const OUT = fs.mkdtempSync(path.join(os.tmpdir(), "tsniff-bench-startup-"));
 const TEN = path.join(OUT, "ten.pcap");
@@ -39,10 +42,12 @@ const TEN = path.join(OUT, "ten.pcap");
   fs.writeFileSync(TEN, src.subarray(0, p));
 }
 
-/** One run: CPU (user + sys of the child, ms) and wall (ms), output to /dev/null. */
+/** One run: CPU (user + sys of the child, ms) and wall (ms), output to /dev/null. A leading "NAME=value" is set in its environment. */
 function run(argv) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync("bash", ["-c", '"$@" >/dev/null 2>&1; s=$?; times; exit $s', "bench", ...argv], { encoding: "latin1", env: { ...process.env, TZ: "UTC" } });
+  const set = /^([A-Z_]+)=(.*)$/.exec(argv[0]);
+  if (set) argv = argv.slice(1);
+  const r = spawnSync("bash", ["-c", '"$@" >/dev/null 2>&1; s=$?; times; exit $s', "bench", ...argv], { encoding: "latin1", env: { ...process.env, TZ: "UTC", ...(set ? { [set[1]]: set[2] } : {}) } });
   const wall = Number(process.hrtime.bigint() - t0) / 1e6;
   // `times`: the shell's own line, then its children's: "0m0.012s 0m0.004s"
   const kids = r.stdout.trim().split("\n").pop() ?? "";
@@ -58,6 +63,7 @@ const median = (xs) => {
 const variants = {
   tsniff: [process.execPath, path.join(ROOT, "bin", "tsniff"), "-nn", "-r", TEN],
   "node -e 0": [process.execPath, "-e", "0"],
+  ...(EAGER ? { "tsniff, all up front": ["TSNIFF_LAZY=0", process.execPath, path.join(ROOT, "bin", "tsniff"), "-nn", "-r", TEN] } : {}),
   ...(spawnSync("tcpdump", ["--version"]).status === 0 ? { tcpdump: ["tcpdump", "-nn", "-r", TEN] } : {}),
 };
 for (const [name, argv] of Object.entries(JSON.parse(process.env.BENCH_STARTUP_VARIANTS || "{}"))) variants[name] = [...argv, TEN];
