@@ -438,6 +438,38 @@ export interface FieldTypes {
   "ipv6.src": string;
   "ipv6.tclass": number;
   "ipv6.version": number;
+  "ipx.addr": string;
+  "ipx.checksum": number;
+  "ipx.dst": string;
+  "ipx.dst.net": number;
+  "ipx.dst.node": string;
+  "ipx.dst.socket": number;
+  "ipx.hops": number;
+  "ipx.len": number;
+  "ipx.net": number;
+  "ipx.node": string;
+  "ipx.packet_type": number;
+  "ipx.socket": number;
+  "ipx.src": string;
+  "ipx.src.net": number;
+  "ipx.src.node": string;
+  "ipx.src.socket": number;
+  "ipxrip.hops": number;
+  "ipxrip.packet_type": number;
+  "ipxrip.request": boolean;
+  "ipxrip.response": boolean;
+  "ipxrip.route_vector": number;
+  "ipxrip.ticks": number;
+  "ipxsap.packet_type": number;
+  "ipxsap.request": boolean;
+  "ipxsap.response": boolean;
+  "ipxsap.server": null;
+  "ipxsap.server.intermediate_networks": number;
+  "ipxsap.server.name": string;
+  "ipxsap.server.network": number;
+  "ipxsap.server.node": string;
+  "ipxsap.server.socket": number;
+  "ipxsap.server.type": number;
   "isis.csnp.end_lsp_id": string;
   "isis.csnp.pdu_length": number;
   "isis.csnp.source_id": string;
@@ -1170,6 +1202,9 @@ export type LayerName =
   | "ip"
   | "ipoib"
   | "ipv6"
+  | "ipx"
+  | "ipxrip"
+  | "ipxsap"
   | "isis"
   | "ldp"
   | "llc"
@@ -1217,5 +1252,5 @@ export type LayerName =
   | "wccp"
   | "wlan";
 
-/** 1128 field names, 78 protocols. */
-export const FIELD_COUNT = 1128;
+/** 1160 field names, 81 protocols. */
+export const FIELD_COUNT = 1160;

@@ -37,6 +37,7 @@ import "./network/wccp.js";
 import "./network/ospf.js";
 import "./network/pim.js";
 import "./network/eigrp.js";
+import "./network/ipx.js";
 import "./network/vrrp.js";
 import "./network/osi.js";
 import "./network/q933.js";

@@ -34,12 +34,6 @@ const files = fs.existsSync(CORPUS)
       .filter((f) => [105, 127].includes(pcapLinktype(f)))
   : [];
 
-/**
- * IPX inside LLC is not decoded by tsniff (no IPX dissector): tcpdump's line for such a frame goes on past
- * "IPX " (ieee802.11_htc.pcap); that part belongs to a missing dissector, not to these two.
- */
-const IPX = /IPX (802\.3: )?\S/;
-
 async function compare(flags: string[], opts: { verbose?: number; linkHeader?: boolean }) {
   let lines = 0, equal = 0;
   const diffs: string[] = [];
@@ -51,7 +45,6 @@ async function compare(flags: string[], opts: { verbose?: number; linkHeader?: b
     const theirs = groupLines(tcpdumpLines(f, flags));
     const n = Math.max(ours.length, theirs.length);
     for (let i = 0; i < n; i++) {
-      if (theirs[i] !== undefined && IPX.test(theirs[i])) continue;
       lines++;
       if (ours[i] === theirs[i]) equal++;
       else diffs.push(`${path.basename(f)}#${i + 1}\n  tcpdump: ${JSON.stringify(theirs[i])}\n  tsniff:  ${JSON.stringify(ours[i])}`);
@@ -75,7 +68,7 @@ describe.skipIf(files.length === 0)("802.11 and radiotap dissectors", () => {
       expect(r.bugs).toEqual([]);
       console.log(`802.11 ${name}: ${r.equal}/${r.lines} lines identical`);
       expect(r.lines).toBeGreaterThan(150);
-      // every line is identical today (IPX payloads aside, see above): any difference is listed
+      // every line is identical today (IPX in ieee802.11_htc.pcap too, network/ipx.ts): any difference is listed
       expect(r.diffs).toEqual([]);
     }, 300_000);
   }

@@ -91,12 +91,11 @@ export function tcpdumpLines(file: string, flags: string[]): string[] {
 
 /**
  * Known differences that belong to other modules, forgiven so that these tests speak only for the dissectors
- * they cover (every other difference counts; a sweep of all users on 2026-12-07 found only these two in use):
- *  - IPX frames are not decoded (no dissector yet): tcpdump's "IPX ..." lines.
+ * they cover (every other difference counts; a sweep of all users on 2026-12-07 found only these two in use,
+ * and IPX has had its dissector since, network/ipx.ts):
  *  - llc.ts prints " [|llc]" for a cut LLC header where tcpdump adds a hex line of the bytes left.
  */
 export function othersOwn(t: string, o: string): boolean {
-  if (/IPX /.test(t)) return true;
   return o.endsWith("[|llc]") && t.startsWith(o + "\n\t0x0000:");
 }
 

@@ -98,7 +98,7 @@ describe.skipIf(!have || !hasTcpdump())("switch tags and IPoIB against tcpdump",
       files.push(cuts(path.join(dir, `cut-${name}`), p.data, p.linktype, hdr + 27));
       n += hdr + 27;
     }
-    // compared exactly (tcpdumpFlagDiffs forgives an undecoded IPX line and a cut LLC header's hex line)
+    // compared exactly (tcpdumpFlagDiffs forgives a cut LLC header's hex line)
     const { diffs, packets } = await exactTcpdumpDiffs(files, [[], ["-e"], ["-v"]]);
     expect(diffs.slice(0, 10)).toEqual([]);
     expect(packets).toBe(3 * n);

@@ -65,10 +65,17 @@ export const LLC: Protocol = {
     const dsapField = r.u8();
     const ssapField = r.u8();
     if (r.truncated) return;
+    // tcpdump reads the whole LLC header (3 bytes, 4 when the control field is an I or S frame's) before it
+    // looks at the SAPs, even for raw 802.3 whose third byte is IPX's length
+    if (r.cap - start < 3 || ((r.byteAt(start + 2) & 3) !== 3 && r.cap - start < 4)) {
+      r.pos = r.cap;
+      r.skip(1);
+      return;
+    }
     if (dsapField === 0xff && ssapField === 0xff) {
       // Novell "raw 802.3": IPX with no LLC header
       if (t.on) t.add(F.dsap, dsapField, start, 1);
-      ctx.line.s(e ? "IPX 802.3: " : "IPX ");
+      if (e) ctx.line.s("IPX 802.3: "); // network/ipx.ts prints "IPX " without -e
       r.pos = start;
       return ctx.next("llc.dsap", 0xff);
     }

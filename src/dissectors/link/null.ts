@@ -10,8 +10,9 @@ const F = fields("null", {
   family: ["Family", "uint"],
 });
 
-/** AF_INET is 2 everywhere; AF_INET6 differs: 10 (Linux), 24 (BSDs), 28 (FreeBSD), 30 (macOS). */
-const AF_INET6 = new Set([10, 23, 24, 26, 28, 30]);
+/** AF_INET is 2 everywhere; AF_INET6 differs: 10 (Linux), 24 (BSDs), 28 (FreeBSD), 30 (macOS); 26 too. Not 23: that is
+ * BSD's IPX (network/ipx.ts), as tcpdump takes it (tcpdump prints 10 and 26 as unknown families, hex only). */
+const AF_INET6 = new Set([10, 24, 26, 28, 30]);
 
 /** tcpdump's names of BSD address families (print-null.c); Linux's AF_INET6 (10) is not among them. */
 const AF_NAMES: Record<number, string> = { 2: "IPv4", 7: "ISO", 16: "Appletalk", 23: "IPX", 24: "IPv6", 28: "IPv6", 30: "IPv6" };
@@ -42,6 +43,7 @@ export const NULL_LINK: Protocol = {
     if (ctx.opts.linkHeader) ctx.line.s(`${afText(af, ctx.opts.quiet)}, length ${ctx.wirelen}: `);
     if (af === 2) return ctx.next("ethertype", 0x0800);
     if (AF_INET6.has(af)) return ctx.next("ethertype", 0x86dd);
+    if (af === 23) return ctx.next("ipx", 0); // network/ipx.ts
   },
 };
 

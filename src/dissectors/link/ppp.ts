@@ -399,6 +399,8 @@ export function handlePpp(r: Reader, ctx: Ctx, t: TreeSink, proto: number, lengt
     case 0x0023:
       // OSI: tcpdump's isoclns_print (network/osi.ts, bound under GRE's protocol number for OSI)
       return ctx.next("ethertype", 0x00fe);
+    case 0x002b:
+      return ctx.next("ipx", 0); // network/ipx.ts
     case 0x00fd:
       line.s("compressed PPP data");
       r.pos = r.cap;
