@@ -17,7 +17,7 @@
 import { dnsTcpLength } from "../../stream/framers.js";
 import { bind } from "../registry.js";
 import { ipv4At, ipv6At } from "../format.js";
-import { fields, type Ctx, type Protocol, type TreeSink } from "../types.js";
+import { fields, sinkRun, type Ctx, type Protocol, type TreeSink } from "../types.js";
 import type { Reader } from "../reader.js";
 import { Line } from "../line.js";
 
@@ -1075,6 +1075,8 @@ function u32(r: Reader, p: number): number {
   return u16(r, p) * 65536 + u16(r, p + 2);
 }
 
+const FLAGS_RUN = sinkRun();
+
 function tree(r: Reader, ctx: Ctx, t: TreeSink, bp: number, mdns: boolean): void {
   const lim = r.cap;
   namesMemo = null;
@@ -1083,18 +1085,22 @@ function tree(r: Reader, ctx: Ctx, t: TreeSink, bp: number, mdns: boolean): void
   const flags = u16(r, bp + 2);
   const counts = [u16(r, bp + 4), u16(r, bp + 6), u16(r, bp + 8), u16(r, bp + 10)];
   t.add(F.id, u16(r, bp), bp, 2);
-  t.push(F.flags, flags, bp + 2, 2);
-  t.add(F["flags.response"], (flags & 0x8000) !== 0, bp + 2, 2);
-  t.add(F["flags.opcode"], (flags >> 11) & 15, bp + 2, 2);
-  if (flags & 0x8000) t.add(F["flags.authoritative"], (flags & 0x400) !== 0, bp + 2, 2);
-  t.add(F["flags.truncated"], (flags & 0x200) !== 0, bp + 2, 2);
-  t.add(F["flags.recdesired"], (flags & 0x100) !== 0, bp + 2, 2);
-  if (flags & 0x8000) t.add(F["flags.recavail"], (flags & 0x80) !== 0, bp + 2, 2);
-  t.add(F["flags.z"], (flags & 0x40) !== 0, bp + 2, 2);
-  if (flags & 0x8000) t.add(F["flags.authenticated"], (flags & 0x20) !== 0, bp + 2, 2);
-  t.add(F["flags.checkdisable"], (flags & 0x10) !== 0, bp + 2, 2);
-  if (flags & 0x8000) t.add(F["flags.rcode"], flags & 15, bp + 2, 2);
-  t.pop();
+  // the flags' fields depend on the 16 bits alone: -T json writes them once per value
+  if (!t.cachedRun?.(FLAGS_RUN, flags)) {
+    t.push(F.flags, flags, bp + 2, 2);
+    t.add(F["flags.response"], (flags & 0x8000) !== 0, bp + 2, 2);
+    t.add(F["flags.opcode"], (flags >> 11) & 15, bp + 2, 2);
+    if (flags & 0x8000) t.add(F["flags.authoritative"], (flags & 0x400) !== 0, bp + 2, 2);
+    t.add(F["flags.truncated"], (flags & 0x200) !== 0, bp + 2, 2);
+    t.add(F["flags.recdesired"], (flags & 0x100) !== 0, bp + 2, 2);
+    if (flags & 0x8000) t.add(F["flags.recavail"], (flags & 0x80) !== 0, bp + 2, 2);
+    t.add(F["flags.z"], (flags & 0x40) !== 0, bp + 2, 2);
+    if (flags & 0x8000) t.add(F["flags.authenticated"], (flags & 0x20) !== 0, bp + 2, 2);
+    t.add(F["flags.checkdisable"], (flags & 0x10) !== 0, bp + 2, 2);
+    if (flags & 0x8000) t.add(F["flags.rcode"], flags & 15, bp + 2, 2);
+    t.pop();
+    t.endRun?.(FLAGS_RUN, flags);
+  }
   t.add(F["count.queries"], counts[0], bp + 4, 2);
   t.add(F["count.answers"], counts[1], bp + 6, 2);
   t.add(F["count.auth_rr"], counts[2], bp + 8, 2);
