@@ -72,6 +72,9 @@ const PAYLOADS: Array<[string, number, Uint8Array, { sskt?: number; len?: number
   ["unknown socket", 0x4008, hexb("abcd")],
   ["invalid length", 0x0455, hexb("00"), { len: 29 }],
   ["length beyond the frame", 0x0455, hexb("00"), { len: 300 }],
+  // SAP and RIP read their command, then find the length too short: " [length 1 < 2] (invalid)"
+  ["SAP with a 1-byte length", 0x0452, hexb("0002 a8f8"), { len: 31 }],
+  ["RIP with a 1-byte length", 0x0453, hexb("0002 a8f8"), { len: 31 }],
 ];
 
 describe.skipIf(!hasTcpdump())("ipx crafted frames against tcpdump", () => {

@@ -192,6 +192,24 @@ function payloadLen(ctx: Ctx): number {
   return typeof v === "number" ? v : 0;
 }
 
+/**
+ * SAP's and RIP's command (-1 when there is none: cut, or the length leaves no room). tcpdump reads the command,
+ * then checks the length: " [length N < 2] (invalid)" and nothing else.
+ */
+function command(r: Reader, ctx: Ctx): number {
+  if (!r.has(2)) {
+    cut(r);
+    return -1;
+  }
+  if (payloadLen(ctx) < 2) {
+    ctx.line.s(` [length ${payloadLen(ctx)} < 2] (invalid)`);
+    r.malformed = true;
+    r.pos = r.cap;
+    return -1;
+  }
+  return u16At(r, r.pos);
+}
+
 export const IPXSAP: Protocol = {
   id: "ipxsap",
   name: "IPX SAP",
@@ -201,15 +219,8 @@ export const IPXSAP: Protocol = {
   dissect(r, ctx, t) {
     const line = ctx.line;
     const s = r.pos;
-    if (!r.has(2)) return cut(r);
-    const cmd = u16At(r, s);
-    if (payloadLen(ctx) < 2) {
-      // tcpdump checks the length after reading the command: " [length N < 2] (invalid)" and nothing else
-      line.s(` [length ${payloadLen(ctx)} < 2] (invalid)`);
-      r.malformed = true;
-      r.pos = r.cap;
-      return;
-    }
+    const cmd = command(r, ctx);
+    if (cmd < 0) return;
     let length = (payloadLen(ctx) - 2) >>> 0;
     let p = s + 2;
     if (t.on) {
@@ -280,15 +291,8 @@ export const IPXRIP: Protocol = {
   dissect(r, ctx, t) {
     const line = ctx.line;
     const s = r.pos;
-    if (!r.has(2)) return cut(r);
-    const cmd = u16At(r, s);
-    if (payloadLen(ctx) < 2) {
-      // tcpdump checks the length after reading the command: " [length N < 2] (invalid)" and nothing else
-      line.s(` [length ${payloadLen(ctx)} < 2] (invalid)`);
-      r.malformed = true;
-      r.pos = r.cap;
-      return;
-    }
+    const cmd = command(r, ctx);
+    if (cmd < 0) return;
     let length = (payloadLen(ctx) - 2) >>> 0;
     let p = s + 2;
     if (t.on) {
