@@ -61,12 +61,7 @@ function treeHeader(t: TreeSink, start: number, version: number, hlen: number, t
   t.add(F.len, totlen, start + 2, 2);
   t.add(F.id, id, start + 4, 2);
   if (!t.cachedRun?.(FRAG_RUN, fragw)) {
-    t.push(F.flags, fragw >> 13, start + 6, 1, hexText(fragw >> 13, 1));
-    t.add(F["flags.rb"], (fragw & 0x8000) !== 0, start + 6, 1);
-    t.add(F["flags.df"], (fragw & 0x4000) !== 0, start + 6, 1);
-    t.add(F["flags.mf"], (fragw & 0x2000) !== 0, start + 6, 1);
-    t.pop();
-    t.add(F.frag_offset, fragw & 0x1fff, start + 6, 2, String((fragw & 0x1fff) * 8)); // tshark: the value in 8-byte units, the tree text in bytes
+    fragFields(t, fragw, start);
     t.endRun?.(FRAG_RUN, fragw);
   }
   t.add(F.ttl, ttl, start + 8, 1);
@@ -80,6 +75,16 @@ function treeHeader(t: TreeSink, start: number, version: number, hlen: number, t
 
 const HEAD_RUN = sinkRun();
 const FRAG_RUN = sinkRun();
+
+/** The flags and fragment offset word at start + 6: the flags subtree and the offset. */
+function fragFields(t: TreeSink, fragw: number, start: number): void {
+  t.push(F.flags, fragw >> 13, start + 6, 1, hexText(fragw >> 13, 1));
+  t.add(F["flags.rb"], (fragw & 0x8000) !== 0, start + 6, 1);
+  t.add(F["flags.df"], (fragw & 0x4000) !== 0, start + 6, 1);
+  t.add(F["flags.mf"], (fragw & 0x2000) !== 0, start + 6, 1);
+  t.pop();
+  t.add(F.frag_offset, fragw & 0x1fff, start + 6, 2, String((fragw & 0x1fff) * 8)); // tshark: the value in 8-byte units, the tree text in bytes
+}
 
 /**
  * The fields of a header Wireshark stops inside (cut short in the capture, or a total length below the header
@@ -102,12 +107,7 @@ function partialTree(t: TreeSink, d: Uint8Array, start: number, limit: number): 
   t.add(F.id, u16(start + 4), start + 4, 2);
   if (!has(6, 2)) return;
   const fragw = u16(start + 6);
-  t.push(F.flags, fragw >> 13, start + 6, 1, hexText(fragw >> 13, 1));
-  t.add(F["flags.rb"], (fragw & 0x8000) !== 0, start + 6, 1);
-  t.add(F["flags.df"], (fragw & 0x4000) !== 0, start + 6, 1);
-  t.add(F["flags.mf"], (fragw & 0x2000) !== 0, start + 6, 1);
-  t.pop();
-  t.add(F.frag_offset, fragw & 0x1fff, start + 6, 2, String((fragw & 0x1fff) * 8)); // tshark: the value in 8-byte units, the tree text in bytes
+  fragFields(t, fragw, start);
   if (!has(8, 1)) return;
   t.add(F.ttl, d[start + 8], start + 8, 1);
   if (!has(9, 1)) return;
