@@ -16,6 +16,7 @@ import { indexFile, PacketFile, PacketIndex } from "../../src/tui/packet-index.j
 import { CaptureStats, CONV_TYPES, convCells } from "../../src/tui/stats.js";
 import { StreamData, StreamReader, StreamScan } from "../../src/tui/stream.js";
 import { has, ROOT } from "../helpers/run.js";
+import { until as waitUntil } from "../helpers/until.js";
 
 const WORKER = pathToFileURL(path.join(ROOT, "dist", "tui", "filter-worker.js"));
 const fx = (p: string) => path.join(ROOT, "fixtures", p);
@@ -34,14 +35,8 @@ async function open(file: string, thread = true) {
   return { m, index, pf, close: () => (m.dispose(), pf.close()) };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(f: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 120_000;
-  while (!f()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await sleep(10);
-  }
-}
+/** a whole-file pass may take long on a loaded machine */
+const until = (f: () => boolean, what: string) => waitUntil(f, what, 120_000);
 /** the running scan's worker pass (null: it runs in the main thread) */
 const scanThread = (m: Model) => (m as unknown as { scan: { thread: unknown } | null }).scan?.thread ?? null;
 

@@ -19,6 +19,7 @@ import { indexFile, PacketFile, PacketIndex } from "../../src/tui/packet-index.j
 import { CaptureStats, convCells } from "../../src/tui/stats.js";
 import { StreamData, StreamReader, StreamScan, textLineText, type StreamKey } from "../../src/tui/stream.js";
 import { has, ROOT } from "../helpers/run.js";
+import { until } from "../helpers/until.js";
 
 const FIX = path.join(ROOT, "fixtures");
 const HTTP = path.join(FIX, "http", "http.pcap");
@@ -26,14 +27,6 @@ const TSHARK = has("tshark");
 /** Ink (and so ink-testing-library) draws at most 30 frames a second: wait longer than a frame. */
 const tick = (ms = 80) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until pred() holds (a busy machine may be slow; the test fails when it never does). */
-async function until(pred: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`never happened: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** Waits for a stream or statistics pass to end, and for the frame after it. */
 async function scanDone(m: Model): Promise<void> {
